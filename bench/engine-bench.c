@@ -1,0 +1,290 @@
+/*
+ * engine-bench: raw speed of the event engine on an M/M/1 queue at rho = 0.9
+ * (mean interarrival 1/0.9 s, mean service 1 s), 10 million customers by
+ * default, two events per customer (arrival and departure), samples from
+ * GSL's MT19937 through the engine's named streams.
+ *
+ * Three measurements, printed as plain lines (bench/README.md explains them):
+ *   1. rg_queue_sim (the validation model, with its FIFO of arrival times,
+ *      wait accounting and distribution objects) on one thread;
+ *   2. a minimal dedicated loop on rg_engine (two callbacks, a queue counter,
+ *      gsl_ran_exponential), to show how much of (1) is the engine and how
+ *      much is the model's bookkeeping;
+ *   3. rg_queue_sim replicated on rg_ncores() threads, each with its own
+ *      engine and replication index (weak scaling: every thread simulates the
+ *      full customer count), and the scaling factor against (1);
+ *   4. the same scaling for a CPU-bound loop that touches no memory (the
+ *      machine's own ceiling: on a shared or throttled virtual machine two
+ *      "cores" may not give twice the work, whatever the program does).
+ * Then the peak resident memory of the process.
+ *
+ * Wall-clock time is used here, and only here: it measures the program, it
+ * never feeds the simulation.  Never run as a test (timings depend on the
+ * machine and its load).
+ *
+ * Usage: engine-bench [CUSTOMERS]
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "engine.h"
+#include "qmodel.h"
+#include "rstream.h"
+#include "runner.h"
+
+#define SEED 20261123
+#define MEAN_IA_NS (1e9 / 0.9)
+#define MEAN_SVC_NS 1e9
+#define THEORY_WQ_S 9.0 /* rho / (mu - lambda) = 0.9 / 0.1 */
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- 1 and 3: rg_queue_sim ------------------------------------------------ */
+
+typedef struct qjob {
+    uint64_t rep;
+    int64_t customers;
+    const rg_dist *arrival, *service;
+    /* results */
+    uint64_t events;
+    double wq, seconds;
+} qjob;
+
+static void *qjob_run(void *p)
+{
+    qjob *j = p;
+    double t0 = wall();
+    rg_engine *e = rg_engine_new(SEED, j->rep, NULL);
+    rg_queue_sim *q = rg_queue_sim_new(e, 1, j->arrival, j->service, 0, j->customers);
+    rg_engine_run(e, RG_TIME_MAX, 0);
+    rg_queue_result r;
+    rg_queue_sim_result(q, &r);
+    j->events = rg_engine_events(e);
+    j->wq = r.wait_mean;
+    rg_queue_sim_free(q);
+    rg_engine_free(e);
+    j->seconds = wall() - t0;
+    return NULL;
+}
+
+/* ---- 2: a minimal M/M/1 on the engine ------------------------------------ */
+
+typedef struct mm1 {
+    gsl_rng *ra, *rs;
+    int64_t to_arrive; /* arrivals still to generate */
+    int64_t waiting;
+    int busy;
+    rg_time last; /* time of the last change of `waiting` */
+    double area;  /* integral of the number waiting, ns */
+    int64_t arrived;
+} mm1;
+
+static rg_time draw(gsl_rng *r, double mean)
+{
+    return (rg_time)(gsl_ran_exponential(r, mean) + 0.5);
+}
+
+static void mm1_departure(rg_engine *e, void *ctx, uint64_t arg);
+
+static void mm1_arrival(rg_engine *e, void *ctx, uint64_t arg)
+{
+    mm1 *m = ctx;
+    (void)arg;
+    rg_time now = rg_now(e);
+    m->area += (double)m->waiting * (double)(now - m->last);
+    m->last = now;
+    m->arrived++;
+    if (--m->to_arrive > 0)
+        rg_after(e, draw(m->ra, MEAN_IA_NS), RG_PRIO_DEFAULT, mm1_arrival, m, 0);
+    if (m->busy) {
+        m->waiting++;
+    } else {
+        m->busy = 1;
+        rg_after(e, draw(m->rs, MEAN_SVC_NS), RG_PRIO_DEFAULT, mm1_departure, m, 0);
+    }
+}
+
+static void mm1_departure(rg_engine *e, void *ctx, uint64_t arg)
+{
+    mm1 *m = ctx;
+    (void)arg;
+    rg_time now = rg_now(e);
+    m->area += (double)m->waiting * (double)(now - m->last);
+    m->last = now;
+    if (m->waiting > 0) {
+        m->waiting--;
+        rg_after(e, draw(m->rs, MEAN_SVC_NS), RG_PRIO_DEFAULT, mm1_departure, m, 0);
+    } else {
+        m->busy = 0;
+    }
+}
+
+/* Runs the minimal loop; returns events, fills the mean wait (Little:
+ * area / customers) and the time taken. */
+static uint64_t run_minimal(int64_t customers, double *wq, double *seconds)
+{
+    double t0 = wall();
+    rg_engine *e = rg_engine_new(SEED, 0, NULL);
+    mm1 m;
+    memset(&m, 0, sizeof m);
+    m.ra = rg_engine_stream(e, "arrivals");
+    m.rs = rg_engine_stream(e, "service");
+    m.to_arrive = customers;
+    rg_after(e, draw(m.ra, MEAN_IA_NS), RG_PRIO_DEFAULT, mm1_arrival, &m, 0);
+    rg_engine_run(e, RG_TIME_MAX, 0);
+    uint64_t ev = rg_engine_events(e);
+    *wq = m.area / (double)m.arrived * 1e-9;
+    rg_engine_free(e);
+    *seconds = wall() - t0;
+    return ev;
+}
+
+/* ---- 4: the machine's ceiling ------------------------------------------------ */
+
+typedef struct spin {
+    uint64_t n, out;
+    double seconds;
+} spin;
+
+static void *spin_run(void *p)
+{
+    spin *s = p;
+    double t0 = wall();
+    uint64_t x = s->n;
+    for (uint64_t i = 0; i < s->n; i++)
+        x = rg_splitmix64(x);
+    s->out = x;
+    s->seconds = wall() - t0;
+    return NULL;
+}
+
+/* Scaling of a CPU-bound loop on n threads (1.0 = no gain). */
+static double machine_scaling(int n)
+{
+    spin one = {50000000, 0, 0};
+    spin_run(&one);
+    spin *s = calloc((size_t)n, sizeof *s);
+    pthread_t *th = calloc((size_t)n, sizeof *th);
+    if (s == NULL || th == NULL)
+        return NAN;
+    double t0 = wall();
+    for (int i = 0; i < n; i++) {
+        s[i].n = one.n;
+        if (pthread_create(&th[i], NULL, spin_run, &s[i]) != 0)
+            n = i;
+    }
+    for (int i = 0; i < n; i++)
+        pthread_join(th[i], NULL);
+    double tp = wall() - t0;
+    free(s);
+    free(th);
+    return (double)n * one.seconds / tp;
+}
+
+/* ---- main ------------------------------------------------------------------- */
+
+static void line(const char *what, int64_t customers, uint64_t events, double s, double wq)
+{
+    printf("%-28s %8.3f s  %7.2f M customers/s  %7.2f M events/s  (Wq %.3f s, theory %.0f)\n", what,
+           s, (double)customers / s * 1e-6, (double)events / s * 1e-6, wq, THEORY_WQ_S);
+}
+
+int main(int argc, char **argv)
+{
+    int64_t customers = 10000000;
+    if (argc > 1) {
+        char *end;
+        long long v = strtoll(argv[1], &end, 10);
+        if (*argv[1] == '\0' || *end != '\0' || v < 1000) {
+            fprintf(stderr, "usage: engine-bench [CUSTOMERS >= 1000]\n");
+            return 2;
+        }
+        customers = v;
+    }
+    int ncores = rg_ncores();
+    rg_err err;
+    rg_err_clear(&err);
+    rg_dist *arr = rg_dist_parse("exp(mean=1.111111111s)", RG_QTY_DURATION, &err);
+    rg_dist *svc = rg_dist_parse("exp(mean=1s)", RG_QTY_DURATION, &err);
+    if (arr == NULL || svc == NULL) {
+        fprintf(stderr, "engine-bench: %s\n", err.msg);
+        return 1;
+    }
+
+    printf("engine-bench: M/M/1, rho = 0.9, %" PRId64 " customers per run, 2 events per "
+           "customer, MT19937, %d core%s\n",
+           customers, ncores, ncores == 1 ? "" : "s");
+
+    /* 1. rg_queue_sim on one thread. */
+    qjob one = {0, customers, arr, svc, 0, 0, 0};
+    qjob_run(&one);
+    double rate1 = (double)customers / one.seconds;
+    line("rg_queue_sim, 1 thread:", customers, one.events, one.seconds, one.wq);
+
+    /* 2. The minimal loop. */
+    double wq2, s2;
+    uint64_t ev2 = run_minimal(customers, &wq2, &s2);
+    line("minimal engine loop, 1 thread:", customers, ev2, s2, wq2);
+    printf("%-28s %8.0f %% of rg_queue_sim's time is the engine and sampling\n",
+           "engine share:", 100 * s2 / one.seconds);
+
+    /* 3. One rg_queue_sim per core, in parallel. */
+    qjob *jobs = calloc((size_t)ncores, sizeof *jobs);
+    pthread_t *th = calloc((size_t)ncores, sizeof *th);
+    if (jobs == NULL || th == NULL) {
+        fprintf(stderr, "engine-bench: out of memory\n");
+        return 1;
+    }
+    double t0 = wall();
+    for (int i = 0; i < ncores; i++) {
+        jobs[i] = (qjob){(uint64_t)i + 1, customers, arr, svc, 0, 0, 0};
+        if (pthread_create(&th[i], NULL, qjob_run, &jobs[i]) != 0) {
+            fprintf(stderr, "engine-bench: cannot create thread %d\n", i);
+            return 1;
+        }
+    }
+    uint64_t events = 0;
+    double wqsum = 0;
+    for (int i = 0; i < ncores; i++) {
+        pthread_join(th[i], NULL);
+        events += jobs[i].events;
+        wqsum += jobs[i].wq;
+    }
+    double sp = wall() - t0;
+    char what[64];
+    snprintf(what, sizeof what, "rg_queue_sim, %d threads:", ncores);
+    line(what, customers * ncores, events, sp, wqsum / ncores);
+    double ratep = (double)customers * ncores / sp;
+    printf("%-28s %8.2f x on %d cores (ideal %d; efficiency %.0f %%)\n", "scaling:", ratep / rate1,
+           ncores, ncores, 100 * ratep / rate1 / ncores);
+
+    printf("%-28s %8.2f x on %d cores for a CPU-bound loop without memory traffic\n",
+           "machine ceiling:", machine_scaling(ncores), ncores);
+
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("%-28s %8.1f MB\n", "peak RSS:", (double)ru.ru_maxrss / 1024);
+    printf("%-28s >= 10 M customers/s on one core: %s (%.2f M with rg_queue_sim, %.2f M "
+           "minimal)\n",
+           "target:", rate1 >= 10e6 ? "met" : "NOT met", rate1 * 1e-6,
+           (double)customers / s2 * 1e-6);
+
+    free(jobs);
+    free(th);
+    rg_dist_free(arr);
+    rg_dist_free(svc);
+    return 0;
+}

@@ -1,0 +1,84 @@
+/*
+ * experiment.c: scenario to experiment (see experiment.h).
+ */
+#include "experiment.h"
+
+#include <string.h>
+
+#include "registry.h"
+
+void rg_experiment_close(rg_experiment *x)
+{
+    if (x->cfg)
+        x->ops->free_cfg(x->cfg);
+    rg_scn_free(x->scn);
+    memset(x, 0, sizeof *x);
+}
+
+static char *basename_noext(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    char *s = rg_xstrdup(b);
+    char *dot = strrchr(s, '.');
+    if (dot && dot != s)
+        *dot = '\0';
+    return s;
+}
+
+static int finish_open(rg_experiment *x, const char *path, char *const *sets, size_t nsets,
+                       rg_err *e)
+{
+    rg_scn *s = x->scn;
+    for (size_t i = 0; i < nsets; i++)
+        if (rg_scn_set(s, sets[i], e) < 0)
+            return -1;
+    char *defname = basename_noext(path);
+    int rc = rg_scn_str(s, "scenario", "name", defname[0] ? defname : "scenario", &x->name, e);
+    free(defname);
+    if (rc < 0 || rg_scn_str(s, "scenario", "description", "", &x->description, e) < 0 ||
+        rg_scn_str(s, "scenario", "model", NULL, &x->model, e) < 0 ||
+        rg_scn_int(s, "scenario", "seed", "1", 0, INT64_MAX, &x->seed, e) < 0 ||
+        rg_scn_int(s, "scenario", "replications", "1000", 1, RG_MAX_REPS, &x->reps, e) < 0 ||
+        rg_scn_int(s, "scenario", "max_events", "100000000", 1000, INT64_C(100000000000),
+                   &x->max_events, e) < 0)
+        return -1;
+    /* The name becomes a file name and a plot title: keep it tame. */
+    if (strchr(x->name, '/') || strchr(x->name, '\\'))
+        return rg_scn_err(s, "scenario", "name", e, "must not contain '/'");
+    if (x->name[0] == '\0' || x->name[0] == '.')
+        return rg_scn_err(s, "scenario", "name", e, "must be non-empty and not start with '.'");
+    const rg_model_ops *ops = rg_model_find(x->model);
+    if (ops == NULL) {
+        rg_buf b = {0};
+        for (const rg_model_ops *const *m = rg_model_all(); *m; m++)
+            rg_buf_printf(&b, "%s%s", b.len ? ", " : "", (*m)->name);
+        rg_scn_err(s, "scenario", "model", e, "unknown model '%s' (known: %s)", x->model, b.s);
+        rg_buf_free(&b);
+        return -1;
+    }
+    if (ops->load(s, &x->cfg, e) < 0)
+        return -1;
+    x->ops = ops;
+    return rg_scn_finish(s, e);
+}
+
+int rg_experiment_open(const char *path, char *const *sets, size_t nsets, rg_experiment *x,
+                       rg_err *e)
+{
+    memset(x, 0, sizeof *x);
+    x->scn = rg_scn_load(path, e);
+    if (x->scn == NULL)
+        return -1;
+    return finish_open(x, path, sets, nsets, e);
+}
+
+int rg_experiment_open_mem(const char *name, const void *data, size_t len, rg_experiment *x,
+                           rg_err *e)
+{
+    memset(x, 0, sizeof *x);
+    x->scn = rg_scn_load_mem(name, data, len, e);
+    if (x->scn == NULL)
+        return -1;
+    return finish_open(x, name, NULL, 0, e);
+}

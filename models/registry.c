@@ -1,0 +1,22 @@
+/*
+ * registry.c: the table of models.  Adding a model is one line here.
+ */
+#include "registry.h"
+
+#include <string.h>
+
+static const rg_model_ops *const all[] = {
+    &rg_model_queue,
+    &rg_model_drop,
+    NULL,
+};
+
+const rg_model_ops *const *rg_model_all(void) { return all; }
+
+const rg_model_ops *rg_model_find(const char *name)
+{
+    for (size_t i = 0; all[i] != NULL; i++)
+        if (strcmp(all[i]->name, name) == 0)
+            return all[i];
+    return NULL;
+}

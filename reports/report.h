@@ -1,0 +1,41 @@
+/*
+ * report.h: stakeholder reports from a results file: PNG plots, one
+ * multi-page PDF (summary page first), summary.csv, and the generated gnuplot
+ * scripts and data next to them so a plot can be restyled by hand.
+ *
+ * gnuplot is an external program, found at configure time or named by the
+ * environment variable REVGUARD_GNUPLOT; it is run on a script file with
+ * fork/exec, never through a shell.  Every string that comes from a
+ * scenario (names, descriptions) is escaped before it is written into a
+ * script, because gnuplot can run shell commands and a scenario file is
+ * untrusted input.
+ */
+#ifndef RG_REPORT_H
+#define RG_REPORT_H
+
+#include "results.h" /* rg_results, rg_meta */
+#include "util.h"
+
+/* Writes the report for the results file `h5path` into directory `outdir`
+ * (created if missing).  Errors: RG_ERR_IO (gnuplot missing or failing,
+ * unwritable directory), RG_ERR_INPUT (not a results file). */
+int rg_report_make(const char *h5path, const char *outdir, rg_err *e);
+
+/* The same from results already in memory (what rg_report_make does after
+ * reading `h5path`, which is only named in messages and never opened). */
+int rg_report_make_from(const rg_results *r, const rg_meta *m, const char *h5path,
+                        const char *outdir, rg_err *e);
+
+/* The gnuplot program that will be used: REVGUARD_GNUPLOT if set and not
+ * empty, else the one configure found, else gnuplot on PATH; "" if none. */
+const char *rg_report_gnuplot(void);
+
+/* Escapes s for use inside a double-quoted gnuplot string, into a new string:
+ * backslash and double quote are escaped, backquote (command substitution,
+ * which gnuplot performs even inside double quotes) and '@' (macros) become
+ * octal escapes, control characters become spaces and invalid UTF-8 '?'.
+ * Enhanced-text markup (^ _ @ & { } ~) is left as is: every generated script
+ * turns enhanced text off, so it is shown literally. */
+char *rg_report_escape(const char *s);
+
+#endif

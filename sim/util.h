@@ -1,0 +1,88 @@
+/*
+ * util.h: the few things every module needs: allocation that cannot fail,
+ * always-on assertions, and the error value that carries a message from where
+ * an input or I/O problem is found up to main, which alone picks an exit code.
+ *
+ * Two kinds of error, two mechanisms (see STYLE.md):
+ *   - programmer errors: RG_ASSERT, which prints file:line and aborts;
+ *     simulation code passes the simulated time and seed through
+ *     RG_ASSERT_SIM so a failure can be replayed;
+ *   - input and I/O errors: a function returns -1 (or NULL) and fills the
+ *     caller-owned `rg_err`.  Nothing here calls exit().
+ */
+#ifndef RG_UTIL_H
+#define RG_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+/* Exit codes of the program (DESIGN.md). */
+enum {
+    RG_EXIT_OK = 0,
+    RG_EXIT_RUNTIME = 1,  /* I/O, gnuplot, out of disk */
+    RG_EXIT_USAGE = 2,    /* command line or scenario error */
+    RG_EXIT_CHECK = 3,    /* a regression check failed */
+    RG_EXIT_INTERRUPTED = 130
+};
+
+/* Error classes: which exit code main maps an error to. */
+typedef enum { RG_ERR_NONE = 0, RG_ERR_INPUT, RG_ERR_IO, RG_ERR_CHECK } rg_errkind;
+
+/* A caller-owned error value.  The first error set wins: later calls to
+ * rg_err_set on a set error are ignored, so the root cause is reported. */
+typedef struct rg_err {
+    rg_errkind kind;
+    char msg[1024];
+} rg_err;
+
+void rg_err_clear(rg_err *e);
+/* Sets the error (if not already set) and returns -1, so call sites can
+ * `return rg_err_set(e, ...)`. */
+int rg_err_set(rg_err *e, rg_errkind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int rg_err_vset(rg_err *e, rg_errkind kind, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+/* Exit code for an error kind. */
+int rg_err_exit_code(const rg_err *e);
+
+/* Allocation wrappers: abort with a message on out-of-memory, so call sites
+ * stay clean.  rg_xcalloc checks n * size for overflow. */
+void *rg_xmalloc(size_t size) __attribute__((malloc));
+void *rg_xcalloc(size_t n, size_t size) __attribute__((malloc));
+void *rg_xrealloc(void *p, size_t size);
+/* Grows *p (an array of elements of `size` bytes with capacity *cap) so that
+ * it holds at least `need` elements; doubles the capacity. */
+void rg_xgrow(void **p, size_t *cap, size_t need, size_t size);
+char *rg_xstrdup(const char *s) __attribute__((malloc));
+char *rg_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2), malloc));
+
+/* A growable string, for building messages and text files. */
+typedef struct rg_buf {
+    char *s;
+    size_t len, cap;
+} rg_buf;
+void rg_buf_printf(rg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rg_buf_free(rg_buf *b);
+
+/* Levenshtein distance, for "did you mean" suggestions (short strings only). */
+size_t rg_edit_distance(const char *a, const char *b);
+
+/* Always-on assertion (never compiled out).  Prints the expression, file and
+ * line, then aborts. */
+#define RG_ASSERT(cond)                                                         \
+    do {                                                                        \
+        if (!(cond))                                                            \
+            rg_assert_fail(#cond, __FILE__, __LINE__, -1, 0, 0);                \
+    } while (0)
+/* Same, also printing simulated time (ns) and the run's seed and replication,
+ * so the failing replication can be replayed with `trace`. */
+#define RG_ASSERT_SIM(cond, now_ns, seed, rep)                                  \
+    do {                                                                        \
+        if (!(cond))                                                            \
+            rg_assert_fail(#cond, __FILE__, __LINE__, (now_ns), (seed), (rep)); \
+    } while (0)
+void rg_assert_fail(const char *expr, const char *file, int line, int64_t now_ns,
+                    uint64_t seed, uint64_t rep) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,673 @@
+/*
+ * engine-t: the event engine (engine.h).  Firing order by time, then
+ * priority (lower first), then insertion; cancellation by handle, including
+ * stale handles whose slot has been reused; rg_engine_run's `until`, event
+ * budget and rg_engine_stop; scheduling from callbacks; scheduling in the
+ * past aborts; and a randomized comparison of more than 100,000 operations
+ * against a reference model (a sorted array of (time, priority, sequence)
+ * with cancelled entries removed), checking the exact fire order.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "engine.h"
+#include "tap/basic.h"
+
+/* ---- a fire log ---------------------------------------------------------- */
+
+typedef struct firelog {
+    uint64_t ids[64];
+    rg_time at[64];
+    size_t n;
+} firelog;
+
+static void log_fire(rg_engine *e, void *ctx, uint64_t arg)
+{
+    firelog *l = ctx;
+    if (l->n < 64) {
+        l->ids[l->n] = arg;
+        l->at[l->n] = rg_now(e);
+    }
+    l->n++;
+}
+
+/* "1,2,3" from the log, for readable comparisons. */
+static const char *log_str(const firelog *l, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < l->n && i < 64 && len + 24 < n; i++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%llu", i ? "," : "",
+                                (unsigned long long)l->ids[i]);
+    return buf;
+}
+
+/* ---- ordering ------------------------------------------------------------ */
+
+static void test_time_order(void)
+{
+    rg_engine *e = rg_engine_new(1, 0, NULL);
+    firelog l = {0};
+    char buf[256];
+    rg_at(e, 30, 0, log_fire, &l, 3);
+    rg_at(e, 10, 0, log_fire, &l, 1);
+    rg_at(e, 50, 0, log_fire, &l, 5);
+    rg_at(e, 20, 0, log_fire, &l, 2);
+    rg_at(e, 40, 0, log_fire, &l, 4);
+    is_int(5, (long long)rg_engine_pending(e), "five pending");
+    is_int(RG_RUN_EMPTY, rg_engine_run(e, RG_TIME_MAX, 0), "run to empty");
+    is_string("1,2,3,4,5", log_str(&l, buf, sizeof buf), "fired in time order");
+    ok(l.at[0] == 10 && l.at[1] == 20 && l.at[2] == 30 && l.at[3] == 40 && l.at[4] == 50,
+       "clock equals each event's time when it fires");
+    is_int(50, rg_now(e), "clock at the last event");
+    is_int(5, (long long)rg_engine_events(e), "events counter");
+    is_int(0, (long long)rg_engine_pending(e), "nothing pending");
+    rg_engine_free(e);
+}
+
+static void test_ties(void)
+{
+    rg_engine *e = rg_engine_new(1, 0, NULL);
+    firelog l = {0};
+    char buf[256];
+    /* Same time: priority first, then insertion order. */
+    rg_at(e, 100, 5, log_fire, &l, 1);
+    rg_at(e, 100, -3, log_fire, &l, 2);
+    rg_at(e, 100, 0, log_fire, &l, 3);
+    rg_at(e, 100, -3, log_fire, &l, 4);
+    rg_at(e, 100, 5, log_fire, &l, 5);
+    rg_at(e, 100, RG_PRIO_MAX, log_fire, &l, 6);
+    rg_at(e, 100, RG_PRIO_MIN, log_fire, &l, 7);
+    rg_at(e, 99, RG_PRIO_MAX, log_fire, &l, 8); /* earlier time beats any priority */
+    rg_at(e, 100, 0, log_fire, &l, 9);
+    rg_engine_run(e, RG_TIME_MAX, 0);
+    is_string("8,7,2,4,3,9,1,5,6", log_str(&l, buf, sizeof buf),
+              "ties broken by priority (lower first), then insertion order");
+
+    /* Fifty equal events, then ten of a lower priority number scheduled
+     * later: the ten fire first, each group in insertion order. */
+    rg_engine *f = rg_engine_new(1, 0, NULL);
+    firelog big = {0};
+    for (uint64_t i = 0; i < 50; i++)
+        rg_at(f, 7, 1, log_fire, &big, i);
+    for (uint64_t i = 0; i < 10; i++)
+        rg_at(f, 7, 0, log_fire, &big, 1000 + i);
+    rg_engine_run(f, RG_TIME_MAX, 0);
+    bool order = big.n == 60;
+    for (size_t i = 0; i < 60 && order; i++)
+        order = big.ids[i] == (i < 10 ? 1000 + i : i - 10);
+    ok(order, "lower priority number first, then first-in first-out (60 events)");
+    rg_engine_free(f);
+    rg_engine_free(e);
+}
+
+/* Checks FIFO for more events than the log holds: each callback checks its
+ * own arg against a counter. */
+typedef struct fifo_check {
+    uint64_t next;
+    uint64_t errors;
+} fifo_check;
+
+static void fifo_fire(rg_engine *e, void *ctx, uint64_t arg)
+{
+    fifo_check *c = ctx;
+    (void)e;
+    if (arg != c->next)
+        c->errors++;
+    c->next = arg + 1;
+}
+
+static void test_fifo_large(void)
+{
+    rg_engine *e = rg_engine_new(1, 0, NULL);
+    fifo_check c = {0, 0};
+    for (uint64_t i = 0; i < 5000; i++)
+        rg_at(e, 42, 3, fifo_fire, &c, i);
+    rg_engine_run(e, RG_TIME_MAX, 0);
+    ok(c.errors == 0 && c.next == 5000, "5000 events at one (time, priority) fire in order");
+    rg_engine_free(e);
+}
+
+/* ---- cancellation ---------------------------------------------------------- */
+
+static void test_cancel(void)
+{
+    rg_engine *e = rg_engine_new(1, 0, NULL);
+    firelog l = {0};
+    char buf[256];
+    rg_evh a = rg_at(e, 10, 0, log_fire, &l, 1);
+    rg_evh b = rg_at(e, 20, 0, log_fire, &l, 2);
+    rg_evh c = rg_at(e, 30, 0, log_fire, &l, 3);
+    rg_evh null = {0, 0};
+
+    ok(rg_pending(e, a) && rg_pending(e, b) && rg_pending(e, c), "new events are pending");
+    ok(!rg_pending(e, null), "the null handle is not pending");
+    ok(!rg_cancel(e, null), "cancelling the null handle returns false");
+    ok(rg_cancel(e, b), "cancelling a pending event returns true");
+    ok(!rg_pending(e, b), "a cancelled event is not pending");
+    ok(!rg_cancel(e, b), "cancelling it again returns false");
+    is_int(2, (long long)rg_engine_pending(e), "pending count excludes the cancelled one");
+    /* Cancelling the head of the queue. */
+    ok(rg_cancel(e, a), "cancel the earliest event");
+    is_int(RG_RUN_EMPTY, rg_engine_run(e, RG_TIME_MAX, 0), "run to empty");
+    is_string("3", log_str(&l, buf, sizeof buf), "cancelled events never fire");
+    ok(!rg_pending(e, c), "a fired event is not pending");
+    ok(!rg_cancel(e, c), "cancelling a fired event returns false");
+    is_int(1, (long long)rg_engine_events(e), "cancelled events are not counted as fired");
+
+    /* A stale handle must not cancel the event that reuses its slot. */
+    l.n = 0;
+    rg_evh d = rg_at(e, 40, 0, log_fire, &l, 4);
+    ok(!rg_pending(e, a) && !rg_pending(e, b) && !rg_pending(e, c),
+       "old handles stay dead after their slots are reused");
+    ok(!rg_cancel(e, a) && !rg_cancel(e, b) && !rg_cancel(e, c),
+       "cancelling stale handles returns false");
+    ok(rg_pending(e, d), "the event in the reused slot is still pending");
+    rg_engine_run(e, RG_TIME_MAX, 0);
+    is_string("4", log_str(&l, buf, sizeof buf), "and it fires");
+
+    /* A handle whose slot was never allocated. */
+    rg_evh bogus = {1000000, 1};
+    ok(!rg_pending(e, bogus) && !rg_cancel(e, bogus), "a handle beyond the slot array is dead");
+    rg_engine_free(e);
+}
+
+/* ---- run: until, budget, stop --------------------------------------------- */
+
+static void stopper(rg_engine *e, void *ctx, uint64_t arg)
+{
+    log_fire(e, ctx, arg);
+    rg_engine_stop(e);
+}
+
+static void test_run_limits(void)
+{
+    char buf[256];
+    rg_engine *e = rg_engine_new(1, 0, NULL);
+    firelog l = {0};
+    for (uint64_t i = 1; i <= 5; i++)
+        rg_at(e, (rg_time)i * 10, 0, log_fire, &l, i);
+
+    is_int(RG_RUN_UNTIL, rg_engine_run(e, 25, 0), "run until 25 stops at the limit");
+    is_string("1,2", log_str(&l, buf, sizeof buf), "events at or before until fired");
+    is_int(25, rg_now(e), "clock set to until");
+    is_int(3, (long long)rg_engine_pending(e), "later events stay pending");
+    is_int(RG_RUN_UNTIL, rg_engine_run(e, 30, 0), "run until 30");
+    is_string("1,2,3", log_str(&l, buf, sizeof buf), "an event exactly at until fires");
+    is_int(30, rg_now(e), "clock at 30");
+
+    is_int(RG_RUN_BUDGET, rg_engine_run(e, RG_TIME_MAX, 1), "budget of one event");
+    is_string("1,2,3,4", log_str(&l, buf, sizeof buf), "exactly one more fired");
+    is_int(40, rg_now(e), "clock at the budget's last event");
+    is_int(RG_RUN_EMPTY, rg_engine_run(e, RG_TIME_MAX, 5), "budget larger than the queue");
+    is_int(5, (long long)rg_engine_events(e), "events counter after all runs");
+    is_int(RG_RUN_EMPTY, rg_engine_run(e, RG_TIME_MAX, 0), "running an empty engine");
+    rg_engine_free(e);
+
+    /* Stop from a callback. */
+    e = rg_engine_new(1, 0, NULL);
+    l.n = 0;
+    rg_at(e, 1, 0, log_fire, &l, 1);
+    rg_at(e, 2, 0, stopper, &l, 2);
+    rg_at(e, 2, 1, log_fire, &l, 3);
+    rg_at(e, 3, 0, log_fire, &l, 4);
+    is_int(RG_RUN_STOPPED, rg_engine_run(e, RG_TIME_MAX, 0), "rg_engine_stop stops the run");
+    is_string("1,2", log_str(&l, buf, sizeof buf), "stop takes effect after the callback");
+    is_int(2, rg_now(e), "clock at the stopping event");
+    is_int(RG_RUN_EMPTY, rg_engine_run(e, RG_TIME_MAX, 0), "a new run continues");
+    is_string("1,2,3,4", log_str(&l, buf, sizeof buf), "with the remaining events");
+    rg_engine_free(e);
+
+    /* Budget of 2 over equal times. */
+    e = rg_engine_new(1, 0, NULL);
+    l.n = 0;
+    for (uint64_t i = 1; i <= 4; i++)
+        rg_at(e, 5, 0, log_fire, &l, i);
+    is_int(RG_RUN_BUDGET, rg_engine_run(e, RG_TIME_MAX, 2), "budget of two");
+    is_string("1,2", log_str(&l, buf, sizeof buf), "two fired");
+    rg_engine_free(e);
+}
+
+/* ---- scheduling from callbacks --------------------------------------------- */
+
+typedef struct chain {
+    firelog *l;
+    int left;
+} chain;
+
+static void chain_fire(rg_engine *e, void *ctx, uint64_t arg)
+{
+    chain *c = ctx;
+    log_fire(e, c->l, arg);
+    if (c->left-- > 0)
+        rg_after(e, 5, 0, chain_fire, c, arg + 1);
+}
+
+static void spawner(rg_engine *e, void *ctx, uint64_t arg)
+{
+    firelog *l = ctx;
+    log_fire(e, l, arg);
+    /* Same time, lower priority number than the pending id 10: fires next. */
+    rg_after(e, 0, -5, log_fire, l, 11);
+    /* Same time and priority as id 10 but inserted later: after it. */
+    rg_at(e, rg_now(e), 0, log_fire, l, 12);
+    /* Later. */
+    rg_after(e, 1, -100, log_fire, l, 13);
+}
+
+static void test_callbacks(void)
+{
+    char buf[256];
+    rg_engine *e = rg_engine_new(1, 0, NULL);
+    firelog l = {0};
+    chain c = {&l, 4};
+    rg_at(e, 0, 0, chain_fire, &c, 1);
+    rg_engine_run(e, RG_TIME_MAX, 0);
+    is_string("1,2,3,4,5", log_str(&l, buf, sizeof buf), "a callback reschedules itself");
+    ok(l.at[4] == 20, "each 5 ns later (last at %lld)", (long long)l.at[4]);
+    rg_engine_free(e);
+
+    e = rg_engine_new(1, 0, NULL);
+    l.n = 0;
+    rg_at(e, 100, 0, log_fire, &l, 10);
+    rg_at(e, 100, -1, spawner, &l, 9);
+    rg_engine_run(e, RG_TIME_MAX, 0);
+    is_string("9,11,10,12,13", log_str(&l, buf, sizeof buf),
+              "events scheduled at now from a callback obey priority and insertion order");
+    is_int(101, rg_now(e), "clock at the last event");
+    is_int(5, (long long)rg_engine_events(e), "events counter counts callback-scheduled events");
+    rg_engine_free(e);
+}
+
+/* ---- programmer errors abort ----------------------------------------------- */
+
+static void nop(rg_engine *e, void *ctx, uint64_t arg)
+{
+    (void)e;
+    (void)ctx;
+    (void)arg;
+}
+
+/* Runs fn in a child and returns true if it died of SIGABRT. */
+static bool aborts(void (*fn)(void))
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        return false;
+    if (pid == 0) {
+        /* No core file from the expected abort. */
+        struct rlimit no_core = {0, 0};
+        setrlimit(RLIMIT_CORE, &no_core);
+        if (freopen("/dev/null", "w", stderr) == NULL)
+            _exit(1);
+        fn();
+        _exit(0);
+    }
+    int st;
+    if (waitpid(pid, &st, 0) != pid)
+        return false;
+    return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+
+static void schedule_in_past(void)
+{
+    rg_engine *e = rg_engine_new(1, 0, NULL);
+    rg_at(e, 10, 0, nop, NULL, 0);
+    rg_engine_run(e, RG_TIME_MAX, 0);
+    rg_at(e, 9, 0, nop, NULL, 0); /* must abort */
+    rg_engine_free(e);
+}
+
+static void schedule_bad_prio(void)
+{
+    rg_engine *e = rg_engine_new(1, 0, NULL);
+    rg_at(e, 10, RG_PRIO_MAX + 1, nop, NULL, 0); /* must abort */
+    rg_engine_free(e);
+}
+
+static void schedule_negative_delay(void)
+{
+    rg_engine *e = rg_engine_new(1, 0, NULL);
+    rg_after(e, -1, 0, nop, NULL, 0); /* must abort */
+    rg_engine_free(e);
+}
+
+static void test_asserts(void)
+{
+    ok(aborts(schedule_in_past), "scheduling in the past aborts");
+    ok(aborts(schedule_bad_prio), "a priority out of range aborts");
+    ok(aborts(schedule_negative_delay), "a negative delay aborts");
+}
+
+/* ---- streams ----------------------------------------------------------------- */
+
+static void test_streams(void)
+{
+    rg_engine *e = rg_engine_new(7, 3, NULL);
+    gsl_rng *a = rg_engine_stream(e, "arrivals");
+    gsl_rng *s = rg_engine_stream(e, "service");
+    ok(a != NULL && s != NULL && a != s, "different names, different streams");
+    ok(rg_engine_stream(e, "arrivals") == a, "same name, same stream object");
+    is_int(7, (long long)rg_engine_seed(e), "seed kept");
+    is_int(3, (long long)rg_engine_rep(e), "rep kept");
+    rg_engine_free(e);
+    rg_engine_free(NULL);
+    ok(1, "rg_engine_free(NULL) is a no-op");
+}
+
+/* ---- randomized comparison with a reference model ------------------------- */
+
+/* The reference: the pending events as an array sorted by (t, prio, seq).
+ * Cancelled entries are removed at once, so the head is the next to fire. */
+typedef struct rkey {
+    rg_time t;
+    int prio;
+    uint64_t seq; /* insertion number == event id */
+} rkey;
+
+typedef struct ref {
+    rkey *a;
+    size_t n, cap;
+} ref;
+
+static int rkey_cmp(const rkey *x, const rkey *y)
+{
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    if (x->prio != y->prio)
+        return x->prio < y->prio ? -1 : 1;
+    if (x->seq != y->seq)
+        return x->seq < y->seq ? -1 : 1;
+    return 0;
+}
+
+/* Index of the first element not less than k. */
+static size_t ref_lower(const ref *r, const rkey *k)
+{
+    size_t lo = 0, hi = r->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (rkey_cmp(&r->a[mid], k) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void ref_insert(ref *r, rkey k)
+{
+    rg_xgrow((void **)&r->a, &r->cap, r->n + 1, sizeof *r->a);
+    size_t i = ref_lower(r, &k);
+    memmove(&r->a[i + 1], &r->a[i], (r->n - i) * sizeof *r->a);
+    r->a[i] = k;
+    r->n++;
+}
+
+static bool ref_remove(ref *r, const rkey *k)
+{
+    size_t i = ref_lower(r, k);
+    if (i >= r->n || rkey_cmp(&r->a[i], k) != 0)
+        return false;
+    memmove(&r->a[i], &r->a[i + 1], (r->n - i - 1) * sizeof *r->a);
+    r->n--;
+    return true;
+}
+
+enum { ST_PENDING, ST_FIRED, ST_CANCELLED };
+
+typedef struct fuzz {
+    rg_engine *e;
+    gsl_rng *r;
+    ref ref;
+    rkey *keys;        /* by id */
+    rg_evh *h;         /* by id */
+    unsigned char *st; /* by id */
+    size_t nids, capids;
+    uint64_t *live; /* ids believed pending, for picking a random one */
+    size_t nlive, caplive;
+    size_t *live_pos; /* by id: index in live[] */
+    /* what the last run fired */
+    uint64_t fired_id;
+    rg_time fired_at;
+    int fired_count;
+    /* mismatches */
+    uint64_t bad_order, bad_time, bad_status, bad_pending, bad_cancel, bad_stale, bad_rc;
+    uint64_t pushes, cancels, stale, pops, nested;
+    size_t max_pending;
+} fuzz;
+
+static void fuzz_fire(rg_engine *e, void *ctx, uint64_t arg);
+
+static void live_add(fuzz *f, uint64_t id)
+{
+    rg_xgrow((void **)&f->live, &f->caplive, f->nlive + 1, sizeof *f->live);
+    f->live_pos[id] = f->nlive;
+    f->live[f->nlive++] = id;
+}
+
+static void live_del(fuzz *f, uint64_t id)
+{
+    size_t i = f->live_pos[id];
+    uint64_t last = f->live[--f->nlive];
+    f->live[i] = last;
+    f->live_pos[last] = i;
+}
+
+/* Schedules a random event at now + d and mirrors it in the reference. */
+static void fuzz_push(fuzz *f)
+{
+    size_t id = f->nids;
+    if (f->nids == f->capids) {
+        size_t nc = f->capids ? f->capids * 2 : 1024;
+        f->keys = rg_xrealloc(f->keys, nc * sizeof *f->keys);
+        f->h = rg_xrealloc(f->h, nc * sizeof *f->h);
+        f->st = rg_xrealloc(f->st, nc * sizeof *f->st);
+        f->live_pos = rg_xrealloc(f->live_pos, nc * sizeof *f->live_pos);
+        f->capids = nc;
+    }
+    f->nids++;
+    rg_time now = rg_now(f->e);
+    /* Small ranges make ties in time and priority common. */
+    unsigned long u = gsl_rng_uniform_int(f->r, 10);
+    rg_time dt = u < 2   ? 0
+                 : u < 8 ? (rg_time)gsl_rng_uniform_int(f->r, 50)
+                         : (rg_time)gsl_rng_uniform_int(f->r, 1000000);
+    int prio;
+    unsigned long p = gsl_rng_uniform_int(f->r, 20);
+    if (p == 0)
+        prio = RG_PRIO_MIN;
+    else if (p == 1)
+        prio = RG_PRIO_MAX;
+    else
+        prio = (int)gsl_rng_uniform_int(f->r, 7) - 3;
+    rkey k = {now + dt, prio, id};
+    f->keys[id] = k;
+    f->st[id] = ST_PENDING;
+    f->h[id] = rg_at(f->e, k.t, prio, fuzz_fire, f, id);
+    ref_insert(&f->ref, k);
+    live_add(f, id);
+    f->pushes++;
+    if (f->ref.n > f->max_pending)
+        f->max_pending = f->ref.n;
+}
+
+static void fuzz_fire(rg_engine *e, void *ctx, uint64_t arg)
+{
+    fuzz *f = ctx;
+    f->fired_id = arg;
+    f->fired_at = rg_now(e);
+    f->fired_count++;
+    /* Sometimes schedule from inside the callback. */
+    if (gsl_rng_uniform_int(f->r, 8) == 0) {
+        fuzz_push(f);
+        f->nested++;
+    }
+}
+
+static void fuzz_pop(fuzz *f)
+{
+    bool expect_fire = f->ref.n > 0;
+    rkey want = expect_fire ? f->ref.a[0] : (rkey){0, 0, 0};
+    if (expect_fire) {
+        /* The callback may push; remove the head before running. */
+        memmove(&f->ref.a[0], &f->ref.a[1], (f->ref.n - 1) * sizeof *f->ref.a);
+        f->ref.n--;
+    }
+    f->fired_count = 0;
+    rg_runstop rc = rg_engine_run(f->e, RG_TIME_MAX, 1);
+    f->pops++;
+    if (!expect_fire) {
+        if (f->fired_count != 0 || rc != RG_RUN_EMPTY)
+            f->bad_rc++;
+        return;
+    }
+    if (f->fired_count != 1) {
+        f->bad_order++;
+        return;
+    }
+    if (f->fired_id != want.seq) {
+        if (f->bad_order < 5)
+            diag("pop %llu: fired id %llu (t %lld), reference says id %llu (t %lld prio %d)",
+                 (unsigned long long)f->pops, (unsigned long long)f->fired_id,
+                 (long long)f->fired_at, (unsigned long long)want.seq, (long long)want.t,
+                 want.prio);
+        f->bad_order++;
+        /* Resynchronise the reference so one error does not cascade. */
+        if (f->fired_id < f->nids && f->st[f->fired_id] == ST_PENDING) {
+            ref_insert(&f->ref, want);
+            ref_remove(&f->ref, &f->keys[f->fired_id]);
+            want = f->keys[f->fired_id];
+        }
+    }
+    if (f->fired_at != want.t || rg_now(f->e) != want.t)
+        f->bad_time++;
+    if (f->fired_id >= f->nids || f->st[f->fired_id] != ST_PENDING) {
+        f->bad_status++;
+        return;
+    }
+    f->st[f->fired_id] = ST_FIRED;
+    live_del(f, f->fired_id);
+    if (rg_pending(f->e, f->h[f->fired_id]))
+        f->bad_status++;
+    rg_runstop wrc = f->ref.n > 0 ? RG_RUN_BUDGET : RG_RUN_EMPTY;
+    if (rc != wrc)
+        f->bad_rc++;
+}
+
+static void fuzz_cancel(fuzz *f)
+{
+    if (f->nlive == 0)
+        return;
+    uint64_t id = f->live[gsl_rng_uniform_int(f->r, f->nlive)];
+    bool was = rg_pending(f->e, f->h[id]);
+    bool rc = rg_cancel(f->e, f->h[id]);
+    if (!was || !rc)
+        f->bad_cancel++;
+    if (rg_pending(f->e, f->h[id]))
+        f->bad_cancel++;
+    if (!ref_remove(&f->ref, &f->keys[id]))
+        f->bad_cancel++;
+    f->st[id] = ST_CANCELLED;
+    live_del(f, id);
+    f->cancels++;
+}
+
+/* Cancels a fired or cancelled event through its stale handle: must be a
+ * no-op even if the slot now holds another event. */
+static void fuzz_stale(fuzz *f)
+{
+    if (f->nids == 0)
+        return;
+    uint64_t id = gsl_rng_uniform_int(f->r, f->nids);
+    if (f->st[id] == ST_PENDING)
+        return;
+    if (rg_pending(f->e, f->h[id]) || rg_cancel(f->e, f->h[id]))
+        f->bad_stale++;
+    f->stale++;
+}
+
+static void test_random(void)
+{
+    fuzz f;
+    memset(&f, 0, sizeof f);
+    f.e = rg_engine_new(1, 0, NULL);
+    f.r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(f.r, 20261123);
+    const size_t ops = 150000, block = 5000;
+    for (size_t i = 0; i < ops; i++) {
+        /* Alternate growing and draining phases so the heap gets deep and
+         * then empties (exercising sift-down over many levels). */
+        bool grow = (i / block) % 2 == 0;
+        double u = gsl_rng_uniform(f.r);
+        double p_push = grow ? 0.60 : 0.25, p_cancel = 0.12, p_stale = 0.05;
+        if (u < p_push)
+            fuzz_push(&f);
+        else if (u < p_push + p_cancel)
+            fuzz_cancel(&f);
+        else if (u < p_push + p_cancel + p_stale)
+            fuzz_stale(&f);
+        else
+            fuzz_pop(&f);
+        if (rg_engine_pending(f.e) != f.ref.n)
+            f.bad_pending++;
+    }
+    /* Drain what is left, still one event at a time. */
+    while (f.ref.n > 0)
+        fuzz_pop(&f);
+    fuzz_pop(&f); /* on an empty engine */
+
+    diag("random: %zu ops: %llu pushes (%llu from callbacks), %llu cancels, %llu stale "
+         "cancels, %llu pops, max %zu pending",
+         ops, (unsigned long long)f.pushes, (unsigned long long)f.nested,
+         (unsigned long long)f.cancels, (unsigned long long)f.stale, (unsigned long long)f.pops,
+         f.max_pending);
+    ok(f.pushes + f.cancels + f.stale + f.pops >= 100000 && f.max_pending >= 1000,
+       "random test ran >= 100,000 operations with >= 1000 pending at once");
+    is_int(0, (long long)f.bad_order, "fire order equals the reference (t, prio, seq) order");
+    is_int(0, (long long)f.bad_time, "clock equals the fired event's time");
+    is_int(0, (long long)f.bad_status, "only pending events fire, and fired ones stop pending");
+    is_int(0, (long long)f.bad_pending, "rg_engine_pending equals the reference size");
+    is_int(0, (long long)f.bad_cancel, "cancelling a pending event succeeds exactly once");
+    is_int(0, (long long)f.bad_stale, "stale handles neither pend nor cancel");
+    is_int(0, (long long)f.bad_rc, "rg_engine_run returns BUDGET while events remain, then EMPTY");
+    uint64_t fired = 0;
+    for (size_t i = 0; i < f.nids; i++)
+        fired += f.st[i] == ST_FIRED;
+    is_int((long long)fired, (long long)rg_engine_events(f.e),
+           "events counter equals the events fired");
+    is_int((long long)f.pushes, (long long)(fired + f.cancels),
+           "every event either fired or was cancelled");
+
+    rg_engine_free(f.e);
+    gsl_rng_free(f.r);
+    free(f.ref.a);
+    free(f.keys);
+    free(f.h);
+    free(f.st);
+    free(f.live);
+    free(f.live_pos);
+}
+
+int main(void)
+{
+    plan(7 + 2 + 1 + 18 + 20 + 5 + 3 + 5 + 10);
+    test_time_order();
+    test_ties();
+    test_fifo_large();
+    test_cancel();
+    test_run_limits();
+    test_callbacks();
+    test_asserts();
+    test_streams();
+    test_random();
+    return 0;
+}

@@ -1,0 +1,233 @@
+/*
+ * guard-t.c: the seeds' protections as mechanisms (issue: guardrails, cost
+ * ledger, rate limits and abusive clients).
+ *
+ *  - a token bucket admits exactly burst + rate x T over a window of
+ *    deterministic arrivals, per key;
+ *  - a guardrail with a budget of k units trips on the k-th allocation,
+ *    blocks every later request where its flag is visible, and its flag
+ *    reaches other regions only after the propagation delay;
+ *  - a reset works once per limit window;
+ *  - through the drop model: exactly k allocations with a k-unit guardrail
+ *    and sequential buyers, every later one blocked; the cost ledger's total
+ *    is the sum of the priced operations the mechanism performed (counted
+ *    by hand and read back from the trace);
+ *  - with rate limits on, bots win a smaller share of the units than with
+ *    no protection (direction only: it is computed by the mechanism).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drop.h"
+#include "engine.h"
+#include "experiment.h"
+#include "guardrail.h"
+#include "ledger.h"
+#include "ratelimit.h"
+#include "registry.h"
+#include "runner.h"
+#include "scenario.h"
+#include "stats.h"
+#include "tap/basic.h"
+
+static void test_bucket(void)
+{
+    /* 10 tokens/s, burst 5; a request every ms over [0, 2 s]: the bucket
+     * starts full (5) and gains 20 tokens over the 2 s. */
+    rg_limiter *l = rg_limiter_new(10, 5);
+    int admitted = 0, other = 0;
+    for (rg_time t = 0; t <= 2 * RG_S; t += RG_MS) {
+        admitted += rg_limiter_take(l, 1, t);
+        if (t < 10 * RG_MS)
+            other += rg_limiter_take(l, 2, t); /* a second key, 10 tries */
+    }
+    is_int(5 + 20, admitted, "token bucket: burst + rate x T admitted over 2 s");
+    is_int(5, other, "token bucket: another key has its own full bucket");
+    is_int(2001 - 25 + 5, (long long)rg_limiter_refused(l), "refusals are counted");
+    rg_limiter_free(l);
+}
+
+static void test_guardrail(void)
+{
+    rg_err e;
+    rg_err_clear(&e);
+    rg_dist *prop = rg_dist_parse("const(5s)", RG_QTY_DURATION, &e);
+    rg_guard_params p = {RG_BUDGET_UNITS, 3, prop, 1.0 / 60};
+    rg_prices prices = {{0}, 1};
+    rg_ledger l;
+    rg_ledger_init(&l, &prices);
+    rg_guard g;
+    rg_guard_init(&g, &p, 3);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    ok(!rg_guard_evaluate(&g, 1, &l, 0, RG_S, r) && !rg_guard_evaluate(&g, 2, &l, 0, RG_S, r),
+       "guardrail: 1 and 2 units of a 3-unit budget do not trip");
+    ok(!rg_guard_blocks(&g, 0, RG_S), "guardrail: not tripped, nothing blocked");
+    ok(rg_guard_evaluate(&g, 3, &l, 0, 2 * RG_S, r), "guardrail: the 3rd unit trips it");
+    ok(rg_guard_blocks(&g, 0, 2 * RG_S), "guardrail: blocks at once where it tripped");
+    ok(!rg_guard_blocks(&g, 1, 2 * RG_S + 4 * RG_S),
+       "guardrail: another region does not see the flag before the propagation delay");
+    ok(rg_guard_blocks(&g, 1, 2 * RG_S + 5 * RG_S),
+       "guardrail: another region sees it after the propagation delay");
+    ok(!rg_guard_evaluate(&g, 4, &l, 0, 3 * RG_S, r), "guardrail: trips once");
+    is_int(2 * RG_S, g.trip_time, "guardrail: trip time recorded");
+
+    /* Resets: one per minute per IP. */
+    ok(rg_guard_reset(&g, 7, 4, &l, 10 * RG_S), "reset: the first one works");
+    ok(!rg_guard_blocks(&g, 0, 10 * RG_S), "reset: the flag is cleared");
+    ok(!rg_guard_evaluate(&g, 6, &l, 0, 11 * RG_S, r),
+       "reset: the budget restarts (2 more units after the reset do not trip)");
+    ok(!rg_guard_reset(&g, 7, 6, &l, 40 * RG_S), "reset: a second one 30 s later is refused");
+    ok(rg_guard_reset(&g, 8, 6, &l, 40 * RG_S), "reset: another IP has its own limit");
+    ok(rg_guard_reset(&g, 7, 6, &l, 70 * RG_S), "reset: the same IP after a minute works");
+    is_int(3, (long long)g.resets, "reset: accepted resets counted");
+    is_int(1, (long long)g.resets_refused, "reset: refused resets counted");
+    rg_guard_free(&g);
+    gsl_rng_free(r);
+    rg_dist_free(prop);
+}
+
+/* Opens a drop scenario from text; bails out on error. */
+static void *load_drop(const char *text, rg_experiment *x)
+{
+    rg_err e;
+    rg_err_clear(&e);
+    if (rg_experiment_open_mem("guard-t.ini", text, strlen(text), x, &e) < 0)
+        bail("scenario: %s", e.msg);
+    return x->cfg;
+}
+
+static double metric(const rg_mval *row, const rg_metric *met, size_t n, const char *name)
+{
+    for (size_t m = 0; m < n; m++)
+        if (strcmp(met[m].name, name) == 0)
+            return met[m].type == RG_MF_INT ? (double)row[m].i : row[m].d;
+    bail("no metric %s", name);
+}
+
+/* Constant latencies and buyers 100 ms apart: each request is answered long
+ * before the next is sent, so the budget is evaluated between requests. */
+static const char *sequential =
+    "[scenario]\nmodel = drop\n"
+    "[network]\nregions = us-east\nclient_edge = const(5ms)\nlocal = const(1ms)\n"
+    "jitter = const(0)\n"
+    "[edge]\ncpu = const(0)\ncold_prob = 0\n"
+    "[workload]\nbuyers = 30\nstock = 100\narrival = spaced(interval=100ms)\n"
+    "[object]\nhandler = const(100us)\nflush = const(5ms)\nstart = warm\n"
+    "[protection]\nbudget_kind = units\nbudget = 10\nflag_propagation = const(0)\n"
+    "[cost]\nedge_request = 1\nobject_request = 10\nobject_write = 100\nkv_read = 1000\n"
+    "kv_write = 10000\nbilling_scale = 1\n"
+    "[variant.plain]\nkind = object\n"
+    "[variant.guarded]\nkind = object\nguardrail = true\n";
+
+static void test_drop_guardrail_and_ledger(void)
+{
+    rg_experiment xp;
+    void *cfg = load_drop(sequential, &xp);
+    size_t n;
+    const rg_metric *met = rg_model_drop.metrics(cfg, &n);
+    rg_mval *row = calloc(n, sizeof *row);
+
+    /* Without protection: 30 requests, 30 allocations. */
+    rg_repout out = {0};
+    out.row = row;
+    char *tr = NULL;
+    size_t trlen = 0;
+    FILE *trace = open_memstream(&tr, &trlen);
+    rg_drop_run_detail(cfg, 0, 1, 0, &out, trace, NULL, NULL);
+    fclose(trace);
+    is_int(30, (long long)metric(row, met, n, "allocated"), "plain: every buyer allocated");
+    /* By hand: 30 edge requests x 1 + 30 object requests x 10 + 30 writes
+     * x 100; no KV use without protections. */
+    is_double(30 * 1 + 30 * 10 + 30 * 100, metric(row, met, n, "cost_real"), 1e-9,
+              "ledger: the sum of the priced operations the mechanism performed");
+    ok(tr && strstr(tr, "edge_request 30 x $1;") && strstr(tr, "object_request 30 x $10;") &&
+           strstr(tr, "object_write 30 x $100;") && strstr(tr, "total $3330 real"),
+       "ledger: the trace records the same operations and total");
+    free(tr);
+
+    /* With a 10-unit guardrail and an immediately visible flag: exactly 10
+     * allocations, every later request blocked. */
+    memset(row, 0, n * sizeof *row);
+    rg_repout out2 = {0};
+    out2.row = row;
+    rg_drop_req *reqs;
+    size_t nreqs;
+    rg_drop_run_detail(cfg, 1, 1, 0, &out2, NULL, &reqs, &nreqs);
+    is_int(10, (long long)metric(row, met, n, "allocated"),
+           "guardrail of 10 units: exactly 10 allocations");
+    is_int(20, (long long)metric(row, met, n, "blocked_guardrail"),
+           "guardrail: every later request blocked (403)");
+    bool order = nreqs == 30;
+    for (size_t i = 0; i < nreqs; i++)
+        order = order && reqs[i].outcome == (i < 10 ? RG_OUT_ALLOCATED : RG_OUT_GUARDRAIL);
+    ok(order, "guardrail: the first 10 buyers allocated, the other 20 blocked, in order");
+    is_double(1.0, metric(row, met, n, "guardrail_tripped"), 0, "guardrail: tripped");
+    /* The 10th buyer was sent at 900 ms; its allocation reaches the PoP
+     * after 5 ms to the PoP, 1 ms hop, 0.1 ms handler, 5 ms flush, 1 ms
+     * back: the trip is evaluated there. */
+    is_double(0.9 + 0.005 + 0.001 + 0.0001 + 0.005 + 0.001,
+              metric(row, met, n, "guardrail_trip_time"), 1e-9,
+              "guardrail: trip time = when the 10th allocation reached the PoP");
+    /* Ledger with the guardrail: 30 edge requests, 30 flag reads, 10 object
+     * requests and writes, 1 flag write. */
+    is_double(30 * 1 + 30 * 1000 + 10 * 10 + 10 * 100 + 1 * 10000,
+              metric(row, met, n, "cost_real"), 1e-9,
+              "ledger: flag reads and the flag write are priced too");
+    free(reqs);
+    free(row);
+    rg_experiment_close(&xp);
+}
+
+static const char *bots =
+    "[scenario]\nmodel = drop\n"
+    "[network]\nregions = us-east\n"
+    "[workload]\nbuyers = 125\nstock = 100\narrival = burst(window=100ms)\n"
+    "[clients]\nbots = 0.2\nbot_interval = exp(mean=5ms)\nbot_want = 10\nbot_ips = 4\n"
+    "[protection]\nsession_per_min = 200\nsession_burst = 1\nip_per_min = 600\nip_burst = 10\n"
+    "[variant.none]\nkind = object\n"
+    "[variant.rate_limits]\nkind = object\nrate_limit = true\n";
+
+static void test_bot_share(void)
+{
+    rg_experiment xp;
+    void *cfg = load_drop(bots, &xp);
+    rg_runopts o = {0};
+    o.seed = 42;
+    o.reps = 200;
+    o.threads = 2;
+    rg_err e;
+    rg_err_clear(&e);
+    rg_results *r = rg_run(&rg_model_drop, cfg, &o, &e);
+    if (r == NULL)
+        bail("run: %s", e.msg);
+    int m = rg_results_metric(r, "units_bots"), a = rg_results_metric(r, "allocated");
+    double *x = malloc(r->reps_done * sizeof *x);
+    rg_summary none, limited, alloc;
+    rg_results_column(r, 0, (size_t)m, x);
+    rg_summarize(x, r->reps_done, &none);
+    rg_results_column(r, 1, (size_t)m, x);
+    rg_summarize(x, r->reps_done, &limited);
+    rg_results_column(r, 1, (size_t)a, x);
+    rg_summarize(x, r->reps_done, &alloc);
+    diag("units won by bots: %.2f without protection, %.2f with rate limits", none.mean,
+         limited.mean);
+    ok(none.mean > 0, "bots win units when nothing stops them");
+    ok(limited.mean + limited.ci95 + none.ci95 < none.mean,
+       "with rate limits on, bots win fewer units (beyond both CIs)");
+    is_double(100, alloc.mean, 0, "rate limits never cost a sale: still 100 allocated");
+    free(x);
+    rg_results_free(r);
+    rg_experiment_close(&xp);
+}
+
+int main(void)
+{
+    plan(3 + 16 + 9 + 3);
+    test_bucket();
+    test_guardrail();
+    test_drop_guardrail_and_ledger();
+    test_bot_share();
+    return 0;
+}

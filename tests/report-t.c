@@ -1,0 +1,689 @@
+/*
+ * report-t.c: tests of the report writer (reports/report.c).
+ *
+ * Results are built by hand (flash-sale metric names, known values, latency
+ * histograms, timelines) and turned into reports in temporary directories;
+ * the checks read the output back: PNG signature and size from the IHDR
+ * chunk, PDF page count, summary.csv against rg_summarize, the scripts and
+ * data next to the pictures, PNGs byte-identical between two runs.  Scenario
+ * strings built to attack the generated scripts (quotes, system(),
+ * backquotes, macros, line breaks) must leave no trace.  Needs gnuplot.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "results.h"
+#include "runner.h"
+#include "stats.h"
+#include "tap/basic.h"
+
+/* ---- test data -------------------------------------------------------- */
+
+static uint64_t rng_state;
+
+/* splitmix64: deterministic test data. */
+static uint64_t rnd(void)
+{
+    uint64_t z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+static double unif(void)
+{
+    return (double)(rnd() >> 11) / 9007199254740992.0;
+}
+static double gauss(void)
+{
+    double s = 0;
+    for (int i = 0; i < 12; i++)
+        s += unif();
+    return s - 6.0;
+}
+
+static const rg_metric flash_met[] = {
+    {"allocated", RG_MF_INT, "units", "units the store allocated to buyers", RG_MF_SHOW},
+    {"rejected", RG_MF_INT, "requests", "requests told sold out", RG_MF_SHOW},
+    {"errors", RG_MF_INT, "requests", "requests that failed", 0},
+    {"oversell", RG_MF_INT, "units", "units sold beyond the stock", RG_MF_SHOW | RG_MF_MAX},
+    {"oversold", RG_MF_INT, "1", "whether the replication oversold", RG_MF_SHOW | RG_MF_PROB},
+    {"lost_updates", RG_MF_INT, "writes", "writes overwritten by a concurrent write", RG_MF_SHOW},
+    {"lat_p50", RG_MF_REAL, "s", "median request latency", RG_MF_SHOW | RG_MF_MS},
+    {"lat_p95", RG_MF_REAL, "s", "95th percentile of request latency", RG_MF_MS},
+    {"lat_p99", RG_MF_REAL, "s", "99th percentile of request latency", RG_MF_SHOW | RG_MF_MS},
+    {"lat_max", RG_MF_REAL, "s", "slowest request", RG_MF_MS | RG_MF_MAX},
+    {"stock", RG_MF_INT, "units", "units on sale", 0},
+    {"events", RG_MF_INT, "events", "events processed by the engine", 0},
+    {"sim_end", RG_MF_REAL, "s", "simulated time at the end of the replication", 0},
+};
+#define FLASH_NMET (sizeof flash_met / sizeof flash_met[0])
+
+static const rg_metric queue_met[] = {
+    {"wait_mean", RG_MF_REAL, "s", "mean time in queue of the measured customers",
+     RG_MF_SHOW | RG_MF_MS},
+    {"sojourn_mean", RG_MF_REAL, "s", "mean time in system (wait + service)",
+     RG_MF_SHOW | RG_MF_MS},
+    {"queue_len_mean", RG_MF_REAL, "customers",
+     "time-average number waiting over the measurement period", RG_MF_SHOW},
+    {"utilization", RG_MF_REAL, "1", "busy server time / (servers x measured time)", RG_MF_SHOW},
+    {"served", RG_MF_INT, "customers", "customers measured", 0},
+    {"events", RG_MF_INT, "events", "events processed by the engine", 0},
+};
+#define QUEUE_NMET (sizeof queue_met / sizeof queue_met[0])
+
+static void setv(rg_results *r, size_t v, uint64_t i, const char *name, double x)
+{
+    int m = rg_results_metric(r, name);
+    if (m < 0)
+        bail("no metric %s", name);
+    rg_mval *p = &r->rows[(v * r->reps + i) * r->nmet + (size_t)m];
+    if (r->met[m].type == RG_MF_INT)
+        p->i = (int64_t)x;
+    else
+        p->d = x;
+}
+
+/* A flash sale: 125 buyers, 100 units; variant 0 oversells a lot, variant 1
+ * never, variant 2 rarely.  Latencies lognormal around a variant's median. */
+static rg_results *make_flash(const char *const *names, size_t nv, uint64_t reps)
+{
+    rg_results *r = rg_results_new(nv, names, FLASH_NMET, flash_met, reps);
+    r->reps_done = reps;
+    r->seed = 42;
+    rng_state = 7;
+    for (size_t v = 0; v < nv; v++) {
+        double med = 0.012 * (double)(v + 1), sig = 0.35 + 0.1 * (double)v;
+        for (uint64_t i = 0; i < reps; i++) {
+            int64_t over = v % 3 == 0   ? (int64_t)(rnd() % 13)
+                           : v % 3 == 1 ? 0
+                                        : (rnd() % 10 == 0 ? 1 : 0);
+            double l[4];
+            for (int k = 0; k < 4; k++)
+                l[k] = med * exp(sig * (gauss() + (k == 0   ? 0
+                                                   : k == 1 ? 1.64
+                                                   : k == 2 ? 2.33
+                                                            : 3)));
+            setv(r, v, i, "allocated", (double)(100 + over));
+            setv(r, v, i, "rejected", (double)(25 - over));
+            setv(r, v, i, "errors", (double)(rnd() % 3));
+            setv(r, v, i, "oversell", (double)over);
+            setv(r, v, i, "oversold", over > 0);
+            setv(r, v, i, "lost_updates", (double)(over + (int64_t)(rnd() % 2)));
+            setv(r, v, i, "lat_p50", l[0]);
+            setv(r, v, i, "lat_p95", l[1]);
+            setv(r, v, i, "lat_p99", l[2]);
+            setv(r, v, i, "lat_max", l[3]);
+            setv(r, v, i, "stock", 100);
+            setv(r, v, i, "events", (double)(2000 + rnd() % 100));
+            setv(r, v, i, "sim_end", 0.5 + unif());
+            for (int q = 0; q < 125; q++)
+                r->hist[v * RG_HIST_NBINS + (size_t)rg_hist_bin(med * exp(sig * gauss()))]++;
+        }
+        /* Timeline of replication 0: one point per answered request. */
+        r->ntl[v] = 125;
+        r->tl[v] = calloc(125, sizeof *r->tl[v]);
+        int64_t a = 0, b = 0;
+        int64_t cap = 100 + (int64_t)rg_results_value(r, v, 0, 3);
+        for (size_t q = 0; q < 125; q++) {
+            if (a < cap)
+                a++;
+            else
+                b++;
+            r->tl[v][q] =
+                (rg_tlpoint){0.002 + 0.0004 * (double)q * (double)(v + 1) + 0.0001 * unif(), a, b};
+        }
+    }
+    return r;
+}
+
+/* The queue-validation model: no oversell, no histogram, no timeline. */
+static rg_results *make_queue(uint64_t reps)
+{
+    static const char *const names[] = {"rho_0.5", "rho_0.8", "rho_0.9"};
+    rg_results *r = rg_results_new(3, names, QUEUE_NMET, queue_met, reps);
+    r->reps_done = reps;
+    r->seed = 20261123;
+    rng_state = 11;
+    for (size_t v = 0; v < 3; v++) {
+        double rho = v == 0 ? 0.5 : v == 1 ? 0.8 : 0.9, wq = rho / (1 - rho);
+        for (uint64_t i = 0; i < reps; i++) {
+            double w = wq * (1 + 0.1 * gauss());
+            setv(r, v, i, "wait_mean", w);
+            setv(r, v, i, "sojourn_mean", w + 1);
+            setv(r, v, i, "queue_len_mean", w * rho);
+            setv(r, v, i, "utilization", rho + 0.01 * gauss());
+            setv(r, v, i, "served", 20000);
+            setv(r, v, i, "events", 44000 + (double)(rnd() % 100));
+        }
+    }
+    return r;
+}
+
+static rg_meta make_meta(const char *name, const char *desc, const char *model, uint64_t seed)
+{
+    rg_meta m = {0};
+    m.tool_version = (char *)"0.1.0";
+    m.scenario_name = (char *)name;
+    m.description = (char *)desc;
+    m.model = (char *)model;
+    m.resolved = (char *)"[scenario]\nname = drop\nmodel = flashsale\nseed = 42\n"
+                         "replications = 50\n\n[workload]\nbuyers = 125\nstock = 100\n"
+                         "arrival = uniform(0, 50ms)\n\n[variant.naive]\nprotocol = naive\n";
+    m.seed = seed;
+    m.complete = true;
+    return m;
+}
+
+/* ---- file helpers ----------------------------------------------------- */
+
+static char *path2(const char *dir, const char *name)
+{
+    char *p = malloc(strlen(dir) + strlen(name) + 2);
+    if (p == NULL)
+        bail("out of memory");
+    sprintf(p, "%s/%s", dir, name);
+    return p;
+}
+
+/* Reads a whole file; NULL if it cannot be read. */
+static char *slurp(const char *dir, const char *name, size_t *len)
+{
+    char *p = path2(dir, name);
+    FILE *f = fopen(p, "rb");
+    free(p);
+    if (f == NULL)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *b = malloc(cap + 1);
+    size_t got;
+    while (b != NULL && (got = fread(b + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            cap *= 2;
+            b = realloc(b, cap + 1);
+        }
+    }
+    fclose(f);
+    if (b == NULL)
+        bail("out of memory");
+    b[n] = '\0';
+    if (len)
+        *len = n;
+    return b;
+}
+
+static bool exists(const char *dir, const char *name)
+{
+    char *p = path2(dir, name);
+    struct stat st;
+    bool ok_ = stat(p, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+    free(p);
+    return ok_;
+}
+
+/* Checks dir/name is a PNG of w x h pixels (signature, then IHDR). */
+static void check_png(const char *dir, const char *name, long w, long h)
+{
+    size_t n = 0;
+    char *b = slurp(dir, name, &n);
+    const unsigned char *u = (const unsigned char *)b;
+    ok(b != NULL && n > 33 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0 &&
+           memcmp(b + 12, "IHDR", 4) == 0,
+       "%s is a PNG", name);
+    long pw = -1, ph = -1;
+    if (b != NULL && n > 24) {
+        pw = (long)u[16] << 24 | (long)u[17] << 16 | (long)u[18] << 8 | (long)u[19];
+        ph = (long)u[20] << 24 | (long)u[21] << 16 | (long)u[22] << 8 | (long)u[23];
+    }
+    ok(pw == w && ph == h, "%s is %ldx%ld (got %ldx%ld)", name, w, h, pw, ph);
+    free(b);
+}
+
+/* Pages of a PDF: "/Type /Page" objects, not "/Type /Pages". */
+static int pdf_pages(const char *dir)
+{
+    size_t n = 0;
+    char *b = slurp(dir, "report.pdf", &n);
+    if (b == NULL || n < 5 || memcmp(b, "%PDF-", 5) != 0) {
+        free(b);
+        return -1;
+    }
+    int pages = 0;
+    static const char key[] = "/Type /Page";
+    for (size_t i = 0; i + sizeof key < n; i++)
+        if (memcmp(b + i, key, sizeof key - 1) == 0 && b[i + sizeof key - 1] != 's')
+            pages++;
+    free(b);
+    return pages;
+}
+
+static bool contains(const char *dir, const char *name, const char *needle)
+{
+    char *b = slurp(dir, name, NULL);
+    bool found = b != NULL && strstr(b, needle) != NULL;
+    free(b);
+    return found;
+}
+
+/* Whether any file in dir has a name starting with prefix. */
+static bool any_file(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    bool found = false;
+    struct dirent *de;
+    while (d != NULL && (de = readdir(d)) != NULL)
+        if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+            found = true;
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* Whether any file in dir whose name ends in suffix contains needle. */
+static bool any_contains(const char *dir, const char *suffix, const char *needle)
+{
+    DIR *d = opendir(dir);
+    bool found = false;
+    struct dirent *de;
+    while (d != NULL && (de = readdir(d)) != NULL) {
+        size_t l = strlen(de->d_name), s = strlen(suffix);
+        if (l >= s && strcmp(de->d_name + l - s, suffix) == 0 && contains(dir, de->d_name, needle))
+            found = true;
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* Removes dir and everything in it (two levels are enough here). */
+static void rm_rf(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d != NULL && (de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        char *p = path2(dir, de->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            rm_rf(p);
+        else
+            unlink(p);
+        free(p);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+/* Compares summary.csv in dir with rg_summarize of r: header, names, every
+ * mean and CI bit for bit (printed with %.17g).  Returns mismatches. */
+static int csv_mismatches(const char *dir, const rg_results *r, bool verbose)
+{
+    char *csv = slurp(dir, "summary.csv", NULL);
+    if (csv == NULL)
+        return -1;
+    int bad = 0;
+    char *save = NULL, *line = strtok_r(csv, "\n", &save);
+    char head[4096] = "variant";
+    for (size_t m = 0; m < r->nmet; m++)
+        snprintf(head + strlen(head), sizeof head - strlen(head), ",%s_mean,%s_ci95",
+                 r->met[m].name, r->met[m].name);
+    if (line == NULL || strcmp(line, head) != 0)
+        bad++;
+    double *x = calloc(r->reps_done + 1, sizeof *x);
+    for (size_t v = 0; v < r->nvar; v++) {
+        line = strtok_r(NULL, "\n", &save);
+        size_t nl = strlen(r->varnames[v]);
+        if (line == NULL || strncmp(line, r->varnames[v], nl) != 0 || line[nl] != ',') {
+            bad++;
+            continue;
+        }
+        char *p = line + nl;
+        for (size_t m = 0; m < r->nmet; m++) {
+            rg_summary s;
+            rg_results_column(r, v, m, x);
+            rg_summarize(x, r->reps_done, &s);
+            double mean = strtod(p + 1, &p), ci = strtod(p + 1, &p);
+            if (verbose)
+                is_double(s.mean, mean, 0.0, "summary.csv: %s %s mean", r->varnames[v],
+                          r->met[m].name);
+            if (!(mean == s.mean || (isnan(mean) && isnan(s.mean))) ||
+                !(ci == s.ci95 || (isnan(ci) && isnan(s.ci95))))
+                bad++;
+        }
+    }
+    free(x);
+    free(csv);
+    return bad;
+}
+
+static char *make_tmpdir(void)
+{
+    char tmpl[] = "/tmp/report-t.XXXXXX";
+    if (mkdtemp(tmpl) == NULL)
+        bail("mkdtemp: %s", strerror(errno));
+    char *d = malloc(sizeof tmpl);
+    if (d == NULL)
+        bail("out of memory");
+    memcpy(d, tmpl, sizeof tmpl);
+    return d;
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+static const char *const flash_pages[] = {"plot-summary", "plot-timeline", "plot-oversell",
+                                          "plot-latency", "plot-compare",  "plot-distributions"};
+#define NFLASH_PAGES 6
+static const char *const flash_data[] = {"timeline.dat", "oversell.dat", "latency.dat",
+                                         "compare.dat",  "means.dat",    "replications.dat"};
+#define NFLASH_DATA 6
+
+static void test_escape(void)
+{
+    char *s;
+    s = rg_report_escape("a\"b\\c");
+    is_string("a\\\"b\\\\c", s, "escape: quote and backslash");
+    free(s);
+    s = rg_report_escape("`id`");
+    is_string("\\140id\\140", s, "escape: backquote becomes an octal escape");
+    free(s);
+    s = rg_report_escape("@m x");
+    is_string("\\100m x", s, "escape: @ becomes an octal escape");
+    free(s);
+    s = rg_report_escape("l1\nl2\tx\r\x7f");
+    is_string("l1 l2 x  ", s, "escape: control characters become spaces");
+    free(s);
+    s = rg_report_escape("\xff ok \xc3\xa9 \xc2\x85!");
+    is_string("? ok \xc3\xa9  !", s, "escape: invalid UTF-8 and C1 controls replaced");
+    free(s);
+    s = rg_report_escape("x^2_{i} & ~y # ; '$");
+    is_string("x^2_{i} & ~y # ; '$", s, "escape: markup left to noenhanced");
+    free(s);
+}
+
+/* The flash-sale report: every page, file, size and number. */
+static void test_flash(const char *tmp)
+{
+    static const char *const names[] = {"naive read-check-write", "locked", "conditional"};
+    rg_results *r = make_flash(names, 3, 50);
+    rg_meta m = make_meta("sneaker-drop",
+                          "125 buyers race for 100 pairs of sneakers; which "
+                          "design oversells?",
+                          "flashsale", 42);
+    char *dir = path2(tmp, "flash/nested");
+    rg_err e;
+    rg_err_clear(&e);
+    int rc = rg_report_make_from(r, &m, "results/x.h5", dir, &e);
+    if (!ok(rc == 0, "flash report written (mkdir -p of the output directory)"))
+        diag("%s", e.msg);
+    for (size_t i = 0; i < NFLASH_PAGES; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s.png", flash_pages[i]);
+        check_png(dir, name, 1200, 750);
+        snprintf(name, sizeof name, "%s.gp", flash_pages[i]);
+        ok(exists(dir, name), "%s kept", name);
+    }
+    for (size_t i = 0; i < NFLASH_DATA; i++)
+        ok(exists(dir, flash_data[i]), "%s kept", flash_data[i]);
+    ok(exists(dir, "report.gp") && exists(dir, "summary.csv"), "report.gp, summary.csv");
+    ok(!exists(dir, "plot-means.png"), "no mean-bar page for the flash-sale model");
+    is_int(NFLASH_PAGES, pdf_pages(dir), "report.pdf: %%PDF- and one page per plot");
+    is_int(0, csv_mismatches(dir, r, true), "summary.csv: header, names, means, CIs");
+    ok(contains(dir, "plot-summary.gp", "\"naive read-check-write\"") &&
+           contains(dir, "plot-summary.gp", "sneaker-drop"),
+       "summary page names scenario and variants");
+    ok(!contains(dir, "plot-summary.gp", "INCOMPLETE"), "complete run not marked incomplete");
+    ok(contains(dir, "plot-timeline.gp", "stock = 100"), "timeline draws the stock");
+    ok(!any_contains(dir, ".dat", "naive"), "data files hold no names");
+
+    /* Same input, second directory: same pictures, scripts and data. */
+    char *dir2 = path2(tmp, "flash2");
+    rg_err_clear(&e);
+    rc = rg_report_make_from(r, &m, "results/y.h5", dir2, &e);
+    bool same = rc == 0;
+    for (size_t i = 0; same && i < NFLASH_PAGES; i++) {
+        const char *ext[] = {".png", ".gp"};
+        for (int k = 0; k < 2; k++) {
+            char name[64];
+            size_t n1 = 0, n2 = 0;
+            snprintf(name, sizeof name, "%s%s", flash_pages[i], ext[k]);
+            char *a = slurp(dir, name, &n1), *b = slurp(dir2, name, &n2);
+            if (a == NULL || b == NULL || n1 != n2 || memcmp(a, b, n1) != 0) {
+                diag("%s differs", name);
+                same = false;
+            }
+            free(a);
+            free(b);
+        }
+    }
+    ok(same, "second report: PNGs and scripts byte-identical");
+    free(dir2);
+    free(dir);
+    rg_results_free(r);
+}
+
+/* The queue model: no oversell, histogram or timeline. */
+static void test_queue(const char *tmp)
+{
+    rg_results *r = make_queue(40);
+    rg_meta m = make_meta("mm1", "M/M/1 queue", "queue", 20261123);
+    char *dir = path2(tmp, "queue");
+    rg_err e;
+    rg_err_clear(&e);
+    if (!ok(rg_report_make_from(r, &m, "mm1.h5", dir, &e) == 0, "queue report written"))
+        diag("%s", e.msg);
+    check_png(dir, "plot-summary.png", 1200, 750);
+    check_png(dir, "plot-means.png", 1200, 750);
+    check_png(dir, "plot-distributions.png", 1200, 750);
+    ok(!exists(dir, "plot-oversell.png") && !exists(dir, "plot-latency.png") &&
+           !exists(dir, "plot-timeline.png") && !exists(dir, "plot-compare.png"),
+       "no pages without data");
+    is_int(3, pdf_pages(dir), "queue report.pdf has 3 pages");
+    is_int(0, csv_mismatches(dir, r, false), "queue summary.csv matches rg_summarize");
+    free(dir);
+    rg_results_free(r);
+}
+
+/* An interrupted run: 20 of 50 replications; variant b oversells hundreds
+ * of units, so the oversell page has a panel per variant. */
+static void test_incomplete(const char *tmp)
+{
+    static const char *const names[] = {"a", "b"};
+    rg_results *r = make_flash(names, 2, 50);
+    for (uint64_t i = 0; i < 50; i++)
+        setv(r, 1, i, "oversell", (double)(400 + (i * 37) % 200));
+    r->reps_done = 20;
+    r->interrupted = true;
+    rg_meta m = make_meta("cut", "", "flashsale", 1);
+    m.complete = false;
+    char *dir = path2(tmp, "incomplete");
+    rg_err e;
+    rg_err_clear(&e);
+    if (!ok(rg_report_make_from(r, &m, "cut.h5", dir, &e) == 0, "incomplete report written"))
+        diag("%s", e.msg);
+    ok(contains(dir, "plot-summary.gp", "INCOMPLETE: interrupted run, 20 of 50 replications"),
+       "summary page says INCOMPLETE, 20 of 50");
+    is_int(0, csv_mismatches(dir, r, false), "summary.csv over the 20 completed replications");
+    ok(contains(dir, "plot-oversell.gp", "set multiplot layout 2,1") &&
+           contains(dir, "plot-oversell.gp", "bins of 5 units"),
+       "wide oversell range: one panel per variant, binned");
+    check_png(dir, "plot-oversell.png", 1200, 750);
+    free(dir);
+    rg_results_free(r);
+}
+
+/* Hostile scenario strings: nothing may run, the report must still work. */
+static void test_injection(const char *tmp)
+{
+    static const char *const names[] = {
+        "v1\"; system(\"touch PWNED3\"); \"",
+        "`touch PWNED4` $(touch PWNED5)",
+        "@evil {x}^_y & ~z # hash \\",
+    };
+    rg_results *r = make_flash(names, 3, 20);
+    free((char *)r->met[0].desc);
+    r->met[0].desc = strdup("allocated `touch PWNED6` \" ; system(\"touch PWNED7\")");
+    rg_meta m =
+        make_meta("evil\"; system(\"touch PWNED\"); \"",
+                  "desc `touch PWNED2`\n@evil\nset output \"/tmp/x\" {}^_ \\", "flashsale", 1);
+    m.resolved = (char *)"[scenario]\nname = `touch PWNED8`\nx = \"; system(\"touch PWNED9\") #\n";
+    char *dir = path2(tmp, "inject");
+    char *cwd = path2(tmp, "cwd");
+    char *old = getcwd(NULL, 0);
+    mkdir(cwd, 0777);
+    if (chdir(cwd) != 0)
+        bail("chdir %s", cwd);
+    rg_err e;
+    rg_err_clear(&e);
+    int rc = rg_report_make_from(r, &m, "evil.h5", dir, &e);
+    if (!ok(rc == 0, "hostile strings: gnuplot succeeded"))
+        diag("%s", e.msg);
+    if (old == NULL || chdir(old) != 0)
+        bail("chdir back");
+    free(old);
+    ok(!any_file(dir, "PWNED") && !any_file(cwd, "PWNED") && !any_file(tmp, "PWNED"),
+       "no command ran");
+    ok(contains(dir, "plot-summary.gp", "\"evil\\\"; system(\\\"touch PWNED\\\"); \\\"\""),
+       "scenario name written with escaped quotes");
+    ok(contains(dir, "plot-summary.gp", "desc \\140touch PWNED2\\140 \\100evil"),
+       "backquotes and @ written as octal escapes, newlines as spaces");
+    ok(contains(dir, "plot-timeline.gp", "title \"v1\\\"; system(\\\"touch PWNED3\\\"); \\\"\""),
+       "variant name escaped in the key");
+    ok(!any_contains(dir, ".gp", "`"), "no backquote in any script");
+    ok(!any_contains(dir, ".dat", "PWNED"), "no scenario text in data files");
+    is_int(NFLASH_PAGES, pdf_pages(dir), "report.pdf complete");
+    check_png(dir, "plot-summary.png", 1200, 750);
+    free(cwd);
+    free(dir);
+    rg_results_free(r);
+}
+
+/* gnuplot missing or failing. */
+static void test_gnuplot_errors(const char *tmp)
+{
+    static const char *const names[] = {"a"};
+    rg_results *r = make_flash(names, 1, 5);
+    rg_meta m = make_meta("g", "", "flashsale", 1);
+    char *dir = path2(tmp, "nognuplot");
+    rg_err e;
+    rg_err_clear(&e);
+    setenv("REVGUARD_GNUPLOT", "/nonexistent", 1);
+    is_string("/nonexistent", rg_report_gnuplot(), "REVGUARD_GNUPLOT names the program");
+    int rc = rg_report_make_from(r, &m, "g.h5", dir, &e);
+    ok(rc < 0 && e.kind == RG_ERR_IO, "missing gnuplot: RG_ERR_IO");
+    ok(strstr(e.msg, "gnuplot not found") && strstr(e.msg, "gnuplot-nox") &&
+           strstr(e.msg, "REVGUARD_GNUPLOT"),
+       "message names gnuplot and the fix: %s", e.msg);
+    ok(exists(dir, "summary.csv") && exists(dir, "plot-summary.gp"), "CSV and scripts written");
+
+    /* A gnuplot that fails with a message on stderr. */
+    char *fake = path2(tmp, "fake-gnuplot");
+    FILE *f = fopen(fake, "w");
+    if (f == NULL)
+        bail("%s: %s", fake, strerror(errno));
+    fprintf(f, "#!/bin/sh\necho '\"$2\" line 3: boom: undefined variable' >&2\nexit 1\n");
+    fclose(f);
+    chmod(fake, 0755);
+    setenv("REVGUARD_GNUPLOT", fake, 1);
+    rg_err_clear(&e);
+    rc = rg_report_make_from(r, &m, "g.h5", dir, &e);
+    ok(rc < 0 && e.kind == RG_ERR_IO, "failing gnuplot: RG_ERR_IO");
+    ok(strstr(e.msg, "plot-summary.gp") && strstr(e.msg, "boom") && strstr(e.msg, "exit status 1"),
+       "message names the script and quotes stderr: %s", e.msg);
+    ok(contains(dir, "gnuplot.log", "boom"), "stderr kept in gnuplot.log");
+    unsetenv("REVGUARD_GNUPLOT");
+    free(fake);
+    free(dir);
+    rg_results_free(r);
+}
+
+/* Whether every file of dir a named in names (NULL-terminated) is
+ * byte-identical in dir b. */
+static bool same_files(const char *a, const char *b, const char *const *names)
+{
+    bool same = true;
+    for (; *names; names++) {
+        size_t n1 = 0, n2 = 0;
+        char *x = slurp(a, *names, &n1), *y = slurp(b, *names, &n2);
+        if (x == NULL || y == NULL || n1 != n2 || memcmp(x, y, n1) != 0) {
+            diag("%s differs", *names);
+            same = false;
+        }
+        free(x);
+        free(y);
+    }
+    return same;
+}
+
+/* Through the results file: rg_results_write, then rg_report_make gives the
+ * report the in-memory results give. */
+static void test_end_to_end(const char *tmp)
+{
+    static const char *const names[] = {"naive", "locked"};
+    static const char *const files[] = {
+        "plot-summary.gp",   "plot-timeline.gp", "plot-oversell.gp",
+        "plot-latency.gp",   "plot-compare.gp",  "plot-distributions.gp",
+        "report.gp",         "timeline.dat",     "oversell.dat",
+        "latency.dat",       "compare.dat",      "means.dat",
+        "replications.dat",  "summary.csv",      "plot-summary.png",
+        "plot-timeline.png", "plot-latency.png", NULL};
+    rg_results *r = make_flash(names, 2, 30);
+    rg_meta m = make_meta("e2e", "end to end", "flashsale", 42);
+    char *h5 = path2(tmp, "e2e.h5"), *dir = path2(tmp, "e2e"), *mem = path2(tmp, "e2e-mem");
+    rg_err e;
+    rg_err_clear(&e);
+    if (!ok(rg_results_write(h5, r, &m, &e) == 0, "results file written"))
+        diag("%s", e.msg);
+    rg_err_clear(&e);
+    if (!ok(rg_report_make(h5, dir, &e) == 0, "rg_report_make from the results file"))
+        diag("%s", e.msg);
+    is_int(0, csv_mismatches(dir, r, false), "summary.csv from the file matches the data");
+    is_int(NFLASH_PAGES, pdf_pages(dir), "report.pdf from the file has every page");
+    ok(contains(dir, "plot-summary.gp", "end to end"), "description read back");
+    rg_err_clear(&e);
+    if (rg_report_make_from(r, &m, h5, mem, &e) < 0)
+        diag("%s", e.msg);
+    ok(same_files(dir, mem, files), "report from the file equals the report from memory");
+    char *missing = path2(tmp, "missing.h5");
+    rg_err_clear(&e);
+    ok(rg_report_make(missing, dir, &e) < 0 && e.kind != RG_ERR_NONE,
+       "a missing results file is an error");
+    free(missing);
+    free(h5);
+    free(dir);
+    free(mem);
+    rg_results_free(r);
+}
+
+int main(void)
+{
+    unsetenv("REVGUARD_GNUPLOT");
+    const char *g = rg_report_gnuplot();
+    if (g[0] == '\0' || access(g, X_OK) != 0)
+        skip_all("gnuplot not available (Debian package gnuplot-nox)");
+    plan(6 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 9 + 3 * FLASH_NMET) + 10 + 6 + 10 + 7 + 7);
+    char *tmp = make_tmpdir();
+    diag("gnuplot: %s; output under %s", g, tmp);
+    test_escape();
+    test_flash(tmp);
+    test_queue(tmp);
+    test_incomplete(tmp);
+    test_injection(tmp);
+    test_gnuplot_errors(tmp);
+    test_end_to_end(tmp);
+    if (tap_failures() == 0 && getenv("REPORT_T_KEEP") == NULL)
+        rm_rf(tmp);
+    else
+        diag("output kept in %s", tmp);
+    free(tmp);
+    return 0;
+}

@@ -1,0 +1,205 @@
+/*
+ * rstream-t: deterministic random streams (rstream.h).  SplitMix64 and
+ * FNV-1a 64 against their published test vectors; rg_stream_seed against
+ * the derivation documented in rstream.h, computed here independently; the
+ * same (seed, rep, name) gives the same outputs, a different seed, rep or
+ * name gives a different stream; the engine's named streams are these
+ * streams; seeds of neighbouring replications look unrelated.  No stream
+ * seed is hard-coded from the program's output.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "engine.h"
+#include "rstream.h"
+#include "tap/basic.h"
+
+#define NOUT 1000
+
+/* Reference implementations, written from the published algorithms. */
+static uint64_t ref_splitmix64(uint64_t state)
+{
+    /* Steele, Lea & Flood (2014); the generator's first output from state. */
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static uint64_t ref_fnv1a64(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL; /* offset basis */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL; /* FNV prime */
+    return h;
+}
+
+/* The first NOUT outputs of a stream. */
+static void outputs(const gsl_rng_type *t, uint64_t seed, uint64_t rep, const char *name,
+                    unsigned long *out)
+{
+    gsl_rng *r = rg_stream_new(t, seed, rep, name);
+    for (size_t i = 0; i < NOUT; i++)
+        out[i] = gsl_rng_get(r);
+    gsl_rng_free(r);
+}
+
+static size_t same_positions(const unsigned long *a, const unsigned long *b)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < NOUT; i++)
+        n += a[i] == b[i];
+    return n;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_vectors(void)
+{
+    /* Published: SplitMix64 seeded with 0 first returns 0xe220a8397b1dcdaf. */
+    ok(rg_splitmix64(0) == 0xe220a8397b1dcdafULL, "splitmix64(0) = 0xe220a8397b1dcdaf");
+    ok(rg_splitmix64(12345) == ref_splitmix64(12345) &&
+           rg_splitmix64(UINT64_MAX) == ref_splitmix64(UINT64_MAX),
+       "splitmix64 agrees with the reference on other inputs");
+    /* Published FNV-1a 64 vectors (Fowler/Noll/Vo test suite). */
+    ok(rg_fnv1a64("") == 0xcbf29ce484222325ULL, "fnv1a64(\"\") is the offset basis");
+    ok(rg_fnv1a64("a") == 0xaf63dc4c8601ec8cULL, "fnv1a64(\"a\") = 0xaf63dc4c8601ec8c");
+    ok(rg_fnv1a64("foobar") == 0x85944171f73967e8ULL, "fnv1a64(\"foobar\") = 0x85944171f73967e8");
+    ok(rg_fnv1a64("arrivals") == ref_fnv1a64("arrivals"), "fnv1a64 agrees with the reference");
+}
+
+static void test_derivation(void)
+{
+    static const struct {
+        uint64_t seed, rep;
+        const char *name;
+    } c[] = {
+        {0, 0, ""},
+        {1, 0, "arrivals"},
+        {20261123, 7, "service"},
+        {UINT64_MAX, 99999, "faults"},
+    };
+    bool all = true;
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        uint64_t want = ref_splitmix64(
+            c[i].seed ^ ref_splitmix64(c[i].rep ^ ref_splitmix64(ref_fnv1a64(c[i].name))));
+        if (rg_stream_seed(c[i].seed, c[i].rep, c[i].name) != want) {
+            diag("seed %llu rep %llu name '%s': %016llx, documented derivation gives %016llx",
+                 (unsigned long long)c[i].seed, (unsigned long long)c[i].rep, c[i].name,
+                 (unsigned long long)rg_stream_seed(c[i].seed, c[i].rep, c[i].name),
+                 (unsigned long long)want);
+            all = false;
+        }
+    }
+    ok(all, "rg_stream_seed follows the derivation documented in rstream.h");
+
+    /* rg_stream_new is gsl_rng_set with that seed. */
+    gsl_rng *a = rg_stream_new(gsl_rng_mt19937, 42, 3, "network");
+    gsl_rng *b = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(b, (unsigned long)rg_stream_seed(42, 3, "network"));
+    bool same = true;
+    for (size_t i = 0; i < NOUT; i++)
+        same = same && gsl_rng_get(a) == gsl_rng_get(b);
+    ok(same, "rg_stream_new(type, seed, rep, name) = gsl_rng_set(rg_stream_seed(...))");
+    ok(a->type == gsl_rng_mt19937, "the requested generator type is used");
+    gsl_rng_free(a);
+    gsl_rng_free(b);
+}
+
+static void test_streams(void)
+{
+    static unsigned long base[NOUT], again[NOUT], other[NOUT];
+    outputs(gsl_rng_mt19937, 20261123, 5, "arrivals", base);
+    outputs(gsl_rng_mt19937, 20261123, 5, "arrivals", again);
+    is_int(NOUT, (long long)same_positions(base, again),
+           "same (seed, rep, name): identical first 1000 outputs");
+
+    /* For two independent 32-bit streams, equal outputs at the same position
+     * happen about 1000 / 2^32 times: any is suspicious. */
+    outputs(gsl_rng_mt19937, 20261123, 6, "arrivals", other);
+    ok(same_positions(base, other) <= 1, "different rep: a different stream");
+    outputs(gsl_rng_mt19937, 20261123, 5, "service", other);
+    ok(same_positions(base, other) <= 1, "different name: a different stream");
+    outputs(gsl_rng_mt19937, 20261124, 5, "arrivals", other);
+    ok(same_positions(base, other) <= 1, "different seed: a different stream");
+    outputs(gsl_rng_mt19937, 20261123, 5, "arrival", other);
+    ok(same_positions(base, other) <= 1, "a one-letter change of name: a different stream");
+    /* Names are compared byte for byte. */
+    outputs(gsl_rng_mt19937, 20261123, 5, "Arrivals", other);
+    ok(same_positions(base, other) <= 1, "names are case-sensitive");
+
+    /* Another generator type is deterministic too. */
+    static unsigned long t1[NOUT], t2[NOUT];
+    outputs(gsl_rng_taus2, 1, 2, "x", t1);
+    outputs(gsl_rng_taus2, 1, 2, "x", t2);
+    is_int(NOUT, (long long)same_positions(t1, t2), "taus2 streams are deterministic as well");
+
+    /* Seeds of (rep, name) pairs are all distinct: 3 names x 10000 reps. */
+    static const char *const names[] = {"arrivals", "service", "network"};
+    size_t n = 3 * 10000;
+    uint64_t *s = rg_xmalloc(n * sizeof *s);
+    for (size_t k = 0; k < 3; k++)
+        for (uint64_t r = 0; r < 10000; r++)
+            s[k * 10000 + r] = rg_stream_seed(1, r, names[k]);
+    qsort(s, n, sizeof *s, cmp_u64);
+    size_t dups = 0;
+    for (size_t i = 1; i < n; i++)
+        dups += s[i] == s[i - 1];
+    is_int(0, (long long)dups, "30000 stream seeds, no two equal");
+    free(s);
+
+    /* Neighbouring reps' seeds differ in about half their 64 bits: the mean
+     * Hamming distance over 1000 pairs is 32 with a standard error of
+     * sqrt(16 / 1000) = 0.13, so [31, 33] is over 7 standard errors wide. */
+    double sum = 0;
+    for (uint64_t r = 0; r < 1000; r++)
+        sum += __builtin_popcountll(rg_stream_seed(7, r, "arrivals") ^
+                                    rg_stream_seed(7, r + 1, "arrivals"));
+    double mean = sum / 1000;
+    ok(mean > 31 && mean < 33, "seeds of rep r and r+1 differ in %.2f bits on average", mean);
+    sum = 0;
+    for (uint64_t sd = 0; sd < 1000; sd++)
+        sum += __builtin_popcountll(rg_stream_seed(sd, 0, "arrivals") ^
+                                    rg_stream_seed(sd + 1, 0, "arrivals"));
+    mean = sum / 1000;
+    ok(mean > 31 && mean < 33, "seeds of seed s and s+1 differ in %.2f bits on average", mean);
+}
+
+static void test_engine_streams(void)
+{
+    static unsigned long want[NOUT];
+    outputs(gsl_rng_mt19937, 99, 4, "arrivals", want);
+    rg_engine *e = rg_engine_new(99, 4, NULL);
+    /* Creating another stream first must not change "arrivals". */
+    gsl_rng *svc = rg_engine_stream(e, "service");
+    gsl_rng *arr = rg_engine_stream(e, "arrivals");
+    (void)gsl_rng_get(svc);
+    size_t same = 0;
+    for (size_t i = 0; i < NOUT; i++)
+        same += gsl_rng_get(arr) == want[i];
+    is_int(NOUT, (long long)same,
+           "engine stream \"arrivals\" = rg_stream_new(mt19937, seed, rep, \"arrivals\")");
+    rg_engine_free(e);
+
+    e = rg_engine_new(99, 4, gsl_rng_taus2);
+    arr = rg_engine_stream(e, "arrivals");
+    ok(arr->type == gsl_rng_taus2, "the engine uses the generator type it was given");
+    rg_engine_free(e);
+}
+
+int main(void)
+{
+    plan(6 + 3 + 10 + 2);
+    test_vectors();
+    test_derivation();
+    test_streams();
+    test_engine_streams();
+    return 0;
+}
