@@ -9,8 +9,9 @@
  * message.  Replication mode:
  *   delta  the change is "minus one" (replicas converge to initial - sold,
  *          possibly negative: oversell is visible but nothing is lost)
- *   state  the change is "set to v" (last writer wins: concurrent sales in
- *          two regions overwrite each other, and decrements are lost)
+ *   state  the change is "set to v, written at t" (last writer wins by
+ *          write time: replicas converge on the latest write, and a sale
+ *          whose write is overwritten by a concurrent one is lost)
  * Nothing coordinates replicas, so two regions can both sell the last unit
  * within the lag window: oversell grows with sale rate x lag (FACTS.md).
  */

@@ -307,7 +307,9 @@ static const rg_metric dmetrics[M_COUNT] = {
     [M_COST_UNIT] = {"cost_per_unit", RG_MF_REAL, "USD",
                      "real cost per unit allocated (NaN if none)", PROT},
     [M_EVENTS] = {"events", RG_MF_INT, "events", "events processed by the engine", 0},
-    [M_SIM_END] = {"sim_end", RG_MF_REAL, "s", "simulated time at the end of the replication",
+    [M_SIM_END] = {"sim_end", RG_MF_REAL, "s",
+                   "simulated time when the last event ran (idle timers such as an object's "
+                   "hibernation included; last_answer is when the drop was over)",
                    0},
 };
 #undef PROT

@@ -175,10 +175,9 @@ static void on_result_at_pop(rg_engine *e, void *ctx, uint64_t arg)
     answer_from_pop(r, q, 0, o);
 }
 
-/* Sends the outcome from region `from` back through the client's PoP. */
-static void reply(drun *r, dreq *q, int from, rg_outcome o)
+/* The outcome leaves the backend and reaches the PoP after `d`. */
+static void reply_after(drun *r, dreq *q, rg_time d, rg_outcome o)
 {
-    rg_time d = rg_places_hop(r->c->pl, from, q->cl->b->region, r->net);
     if (r->v->guardrail) {
         rg_after(r->e, d, RG_PRIO_DEFAULT, on_result_at_pop, q, (uint64_t)o);
         return;
@@ -186,6 +185,22 @@ static void reply(drun *r, dreq *q, int from, rg_outcome o)
     if (o == RG_OUT_ALLOCATED)
         r->decided++;
     answer_from_pop(r, q, d, o);
+}
+
+/* Sends the outcome from a store in region `from` back to the client's PoP. */
+static void reply(drun *r, dreq *q, int from, rg_outcome o)
+{
+    reply_after(r, q, rg_places_hop(r->c->pl, from, q->cl->b->region, r->net), o);
+}
+
+/* The SQL application answers: it runs at the PoP itself (no hop back) or
+ * in the database's region. */
+static void reply_from_app(drun *r, dreq *q, rg_outcome o)
+{
+    if (r->v->app_at_db)
+        reply(r, q, q->app_region, o);
+    else
+        reply_after(r, q, 0, o);
 }
 
 /* ---- object ------------------------------------------------------------ */
@@ -234,7 +249,7 @@ static void sql_send(drun *r, dreq *q, phase ph, rg_sqlop op, int64_t arg, bool 
 static void close_and_reply(drun *r, dreq *q, rg_outcome o)
 {
     rg_sqldb_close(r->db, q->conn);
-    reply(r, q, q->app_region, o);
+    reply_from_app(r, q, o);
 }
 
 /* A statement's result is back at the application. */
@@ -255,7 +270,10 @@ static void on_sql_back(rg_engine *e, void *ctx, uint64_t arg)
         else /* the seed's pause between the check and the write: see sql_send */
             sql_send(r, q, P_NAIVE_UPDATE, RG_SQL_UPDATE_SET, res->value - 1, true);
         break;
-    case P_NAIVE_UPDATE: close_and_reply(r, q, RG_OUT_ALLOCATED); break;
+    case P_NAIVE_UPDATE:
+        /* the write itself can fail (a lock wait timed out): not a sale */
+        close_and_reply(r, q, res->status == RG_SQL_OK ? RG_OUT_ALLOCATED : RG_OUT_DB_ERROR);
+        break;
     case P_LOCK:
         if (res->status != RG_SQL_OK)
             sql_send(r, q, P_ROLLBACK_ERROR, RG_SQL_ROLLBACK, 0, false);
@@ -323,7 +341,7 @@ static void on_connected(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres 
     dreq *q = ctx;
     drun *r = q->run;
     if (res->status != RG_SQL_OK) {
-        reply(r, q, q->app_region, RG_OUT_DB_ERROR);
+        reply_from_app(r, q, RG_OUT_DB_ERROR);
         return;
     }
     q->conn = res->value;

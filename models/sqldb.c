@@ -44,6 +44,7 @@ typedef struct conn {
 } conn;
 
 typedef struct pwait {        /* a caller waiting for a connection */
+    struct rg_sqldb *db;
     rg_sql_cb cb;
     void *ctx;
     uint64_t tag;
@@ -67,6 +68,10 @@ struct rg_sqldb {
     fifo ready;               /* statements waiting for a worker */
     stmt *spare;              /* finished statements, reused (no malloc per
                                  statement on the hot path) */
+    stmt **all;               /* every statement ever allocated: freed at the
+                                 end, wherever it is (a run that stops at its
+                                 horizon leaves some executing) */
+    size_t nall, capall;
     int64_t busy;
     rg_sqldb_stats stats;
 };
@@ -109,10 +114,13 @@ static void fifo_remove(fifo *f, stmt *s)
 static stmt *stmt_new(rg_sqldb *db)
 {
     stmt *s = db->spare;
-    if (s != NULL)
+    if (s != NULL) {
         db->spare = s->next;
-    else
+    } else {
         s = rg_xmalloc(sizeof *s);
+        rg_xgrow((void **)&db->all, &db->capall, db->nall + 1, sizeof *db->all);
+        db->all[db->nall++] = s;
+    }
     memset(s, 0, sizeof *s);
     return s;
 }
@@ -143,19 +151,10 @@ void rg_sqldb_free(rg_sqldb *db)
 {
     if (db == NULL)
         return;
-    /* Statements still waiting at the end of a replication. */
-    for (size_t i = 0; i < db->nrows; i++) {
-        stmt *s;
-        while ((s = fifo_pop(&db->rows[i].waiters)) != NULL)
-            free(s);
-    }
-    stmt *s;
-    while ((s = fifo_pop(&db->ready)) != NULL)
-        free(s);
-    while ((s = db->spare) != NULL) {
-        db->spare = s->next;
-        free(s);
-    }
+    /* Statements waiting, executing or spare at the end of a replication. */
+    for (size_t i = 0; i < db->nall; i++)
+        free(db->all[i]);
+    free(db->all);
     for (size_t i = 0; i < db->pq_len; i++)
         free(db->pq[(db->pq_head + i) % db->pq_cap]);
     for (size_t i = 0; i < db->nconns; i++)
@@ -193,6 +192,7 @@ static void on_pool_timeout(rg_engine *e, void *ctx, uint64_t arg)
     pwait *w = ctx;
     (void)arg;
     w->gone = true; /* freed when it reaches the front of the queue */
+    w->db->stats.pool_timeouts++;
     rg_sqlres res = {RG_SQL_POOL_TIMEOUT, -1, 0};
     w->cb(e, w->ctx, w->tag, &res);
 }
@@ -205,6 +205,7 @@ void rg_sqldb_connect(rg_sqldb *db, rg_sql_cb cb, void *ctx, uint64_t tag)
         return;
     }
     pwait *w = rg_xcalloc(1, sizeof *w);
+    w->db = db;
     w->cb = cb;
     w->ctx = ctx;
     w->tag = tag;

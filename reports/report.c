@@ -578,7 +578,7 @@ static int page_summary(ctx *c)
                 break;
             }
             char *mt = met_title(me);
-            char *row = pass ? rg_xasprintf("%s: maximum", mt) : rg_xstrdup(mt);
+            char *row = pass ? rg_xasprintf("Maximum of: %s", mt) : rg_xstrdup(mt);
             t = cut(row, 50);
             label(f, t, x0, y, "left");
             free(t);

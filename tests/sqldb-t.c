@@ -1,0 +1,477 @@
+/*
+ * sqldb-t: the regional SQL database (sqldb.h), driven directly on an engine
+ * by scripted clients with no network in between: each client connects,
+ * then issues its statements one after another, each as soon as the
+ * previous one's result is back (or after a scripted delay).  Statement
+ * times are constant, so every lock wait and completion time is worked out
+ * by hand.
+ *
+ * Checked: row locks are granted in FIFO order and held until COMMIT, so with
+ * one worker and a statement time s the k-th of N simultaneous SELECT FOR
+ * UPDATE / UPDATE / COMMIT transactions waits (k - 1) * 3s; statements on
+ * other rows share the worker queue but not the lock; a plain SELECT takes no
+ * lock; the conditional UPDATE never goes below 0 and exactly `stock`
+ * succeed; the naive SELECT -> UPDATE SET read - 1 with every read before any
+ * write loses all but one decrement; the lock timeout fails only the waiting
+ * statement, exactly lock_timeout after it asked, and leaves no ghost in the
+ * row's queue; closing a connection releases its locks; the pool grants
+ * `pool` connections, queues the next until a close, and fails it with
+ * RG_SQL_POOL_TIMEOUT after pool_timeout.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "sqldb.h"
+#include "tap/basic.h"
+
+#define OP_CLOSE 100
+#define MAXSTEP 8
+#define MAXTXN 32
+
+typedef struct step {
+    int op;        /* an rg_sqlop, or OP_CLOSE */
+    rg_time delay; /* after the previous result (0: issued in its callback) */
+    bool autocommit;
+} step;
+
+typedef struct txn {
+    rg_engine *e;
+    rg_sqldb *db;
+    size_t row;
+    rg_time start;
+    step steps[MAXSTEP];
+    size_t nsteps, cur;
+    /* what happened */
+    rg_sqlstatus conn_status;
+    rg_time conn_at;
+    bool connected;
+    int64_t conn;
+    int64_t last_read;
+    rg_sqlres res[MAXSTEP];
+    rg_time at[MAXSTEP];
+    rg_time issued[MAXSTEP];
+    size_t ndone;
+    int64_t min_row_seen; /* smallest row value seen at any result */
+} txn;
+
+typedef struct world {
+    rg_engine *e;
+    rg_sqldb *db;
+    rg_dist *stmt;
+    txn t[MAXTXN];
+    size_t n;
+} world;
+
+static world *world_new(const char *stmt, int64_t workers, int64_t pool, rg_time pool_timeout,
+                        rg_time lock_timeout, size_t nrows, int64_t initial)
+{
+    world *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        bail("out of memory");
+    rg_err err;
+    rg_err_clear(&err);
+    w->stmt = rg_dist_parse(stmt, RG_QTY_DURATION, &err);
+    if (w->stmt == NULL)
+        bail("stmt '%s': %s", stmt, err.msg);
+    rg_sqldb_params p = {w->stmt, workers, pool, pool_timeout, lock_timeout};
+    w->e = rg_engine_new(7, 0, NULL);
+    w->db = rg_sqldb_new(w->e, &p, nrows, initial);
+    return w;
+}
+
+static void world_free(world *w)
+{
+    rg_sqldb_free(w->db);
+    rg_engine_free(w->e);
+    rg_dist_free(w->stmt);
+    free(w);
+}
+
+static void issue(txn *t);
+
+static void on_issue(rg_engine *e, void *ctx, uint64_t arg)
+{
+    (void)e;
+    (void)arg;
+    issue(ctx);
+}
+
+/* Moves to the next step: now if its delay is 0, else after the delay. */
+static void next(txn *t)
+{
+    if (t->cur >= t->nsteps)
+        return;
+    if (t->steps[t->cur].delay == 0)
+        issue(t);
+    else
+        rg_after(t->e, t->steps[t->cur].delay, RG_PRIO_DEFAULT, on_issue, t, 0);
+}
+
+static void on_result(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres *res)
+{
+    txn *t = ctx;
+    if (tag != t->cur)
+        bail("result for step %llu while at step %zu", (unsigned long long)tag, t->cur);
+    t->res[t->cur] = *res;
+    t->at[t->cur] = rg_now(e);
+    int64_t v = rg_sqldb_row(t->db, t->row);
+    if (v < t->min_row_seen)
+        t->min_row_seen = v;
+    int op = t->steps[t->cur].op;
+    if (res->status == RG_SQL_OK && (op == RG_SQL_SELECT || op == RG_SQL_SELECT_FOR_UPDATE))
+        t->last_read = res->value;
+    t->ndone++;
+    t->cur++;
+    next(t);
+}
+
+static void issue(txn *t)
+{
+    const step *s = &t->steps[t->cur];
+    t->issued[t->cur] = rg_now(t->e);
+    if (s->op == OP_CLOSE) {
+        rg_sqldb_close(t->db, t->conn);
+        t->at[t->cur] = rg_now(t->e);
+        t->ndone++;
+        t->cur++;
+        next(t);
+        return;
+    }
+    /* UPDATE SET writes what the client read, minus one */
+    rg_sqldb_exec(t->db, t->conn, (rg_sqlop)s->op, t->row, t->last_read - 1, s->autocommit,
+                  on_result, t, t->cur);
+}
+
+static void on_connected(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres *res)
+{
+    txn *t = ctx;
+    (void)tag;
+    t->conn_status = res->status;
+    t->conn_at = rg_now(e);
+    if (res->status != RG_SQL_OK)
+        return;
+    t->connected = true;
+    t->conn = res->value;
+    next(t);
+}
+
+static void on_start(rg_engine *e, void *ctx, uint64_t arg)
+{
+    txn *t = ctx;
+    (void)e;
+    (void)arg;
+    rg_sqldb_connect(t->db, on_connected, t, 0);
+}
+
+/* Adds a client starting at `start` on `row` with the given script. */
+static txn *client(world *w, rg_time start, size_t row, const step *steps, size_t nsteps)
+{
+    if (w->n == MAXTXN || nsteps > MAXSTEP)
+        bail("too many clients or steps");
+    txn *t = &w->t[w->n++];
+    t->e = w->e;
+    t->db = w->db;
+    t->row = row;
+    t->start = start;
+    memcpy(t->steps, steps, nsteps * sizeof *steps);
+    t->nsteps = nsteps;
+    t->conn = -1;
+    t->min_row_seen = INT64_MAX;
+    rg_at(w->e, start, RG_PRIO_DEFAULT, on_start, t, 0);
+    return t;
+}
+
+static void run(world *w)
+{
+    rg_engine_run(w->e, RG_TIME_MAX, 0);
+}
+
+#define S RG_SQL_SELECT
+#define SFU RG_SQL_SELECT_FOR_UPDATE
+#define SET RG_SQL_UPDATE_SET
+#define DECR RG_SQL_UPDATE_DECR
+#define COMMIT RG_SQL_COMMIT
+#define ROLLBACK RG_SQL_ROLLBACK
+
+/* ---- row locks ---------------------------------------------------------- */
+
+static void test_lock_fifo(void)
+{
+    /* N = 8 transactions at t = 0 on row 0 (value 100), stmt 2 ms, one
+     * worker.  Transaction k (1-based) gets the lock when k-1 commits:
+     * each holds it for SELECT FOR UPDATE + UPDATE + COMMIT = 3 x 2 ms
+     * (the next statement is issued in the previous one's callback, and
+     * the waiting transactions have nothing in the worker queue), so its
+     * lock wait is (k - 1) * 6 ms, it reads 100 - (k - 1), commits at
+     * k * 6 ms, and the row ends at 92. */
+    const int N = 8;
+    const rg_time s = 2 * RG_MS, hold = 3 * s;
+    world *w = world_new("const(2ms)", 1, 0, 0, 0, 1, 100);
+    const step script[] = {
+        {SFU, 0, false}, {SET, 0, false}, {COMMIT, 0, false}, {OP_CLOSE, 0, false}};
+    for (int k = 0; k < N; k++)
+        client(w, 0, 0, script, 4);
+    run(w);
+    bool waits = true, reads = true, commits = true, later = true;
+    for (int k = 0; k < N; k++) {
+        txn *t = &w->t[k];
+        if (t->ndone != 4 || t->res[0].lock_wait != k * hold) {
+            diag("txn %d: %zu steps, lock wait %lld ns, want %lld", k + 1, t->ndone,
+                 (long long)t->res[0].lock_wait, (long long)(k * hold));
+            waits = false;
+        }
+        reads = reads && t->res[0].value == 100 - k;
+        commits = commits && t->at[2] == (k + 1) * hold && t->res[2].status == RG_SQL_OK;
+        /* statements issued while holding the lock do not wait for it */
+        later = later && t->res[1].lock_wait == 0 && t->res[2].lock_wait == 0;
+    }
+    ok(waits, "k-th transaction waits (k-1) x 3 stmt = (k-1) x 6 ms for the lock");
+    ok(reads, "k-th transaction reads 100 - (k-1): serialised");
+    ok(commits, "k-th transaction commits at k x 6 ms");
+    ok(later, "UPDATE and COMMIT under a held lock report no lock wait");
+    is_int(100 - N, rg_sqldb_row(w->db, 0), "row ends at 92: no update lost");
+    const rg_sqldb_stats *st = rg_sqldb_stats_get(w->db);
+    is_int(3 * N, (long long)st->statements, "stats: 24 statements");
+    is_int(hold, st->max_lock_hold, "stats: longest hold 6 ms");
+    is_int(N, (long long)st->lock_wait.n, "stats: one lock wait per transaction");
+    /* mean of 0, 6, ..., 42 ms = 21 ms */
+    is_double(21e-3, st->lock_wait.mean, 1e-12, "stats: mean lock wait 21 ms");
+    world_free(w);
+}
+
+static void test_other_rows(void)
+{
+    /* Two transactions on different rows at t = 0, one worker, stmt 1 ms:
+     * no lock wait, but the worker queue interleaves them: A SFU 0-1,
+     * B SFU 1-2, A UPDATE 2-3, B UPDATE 3-4, A COMMIT 4-5, B COMMIT 5-6. */
+    world *w = world_new("const(1ms)", 1, 0, 0, 0, 2, 10);
+    const step script[] = {
+        {SFU, 0, false}, {SET, 0, false}, {COMMIT, 0, false}, {OP_CLOSE, 0, false}};
+    txn *a = client(w, 0, 0, script, 4);
+    txn *b = client(w, 0, 1, script, 4);
+    run(w);
+    ok(a->res[0].lock_wait == 0 && b->res[0].lock_wait == 0, "different rows: no lock wait");
+    ok(a->at[0] == 1 * RG_MS && b->at[0] == 2 * RG_MS && a->at[1] == 3 * RG_MS &&
+           b->at[1] == 4 * RG_MS && a->at[2] == 5 * RG_MS && b->at[2] == 6 * RG_MS,
+       "one worker: statements of both run one at a time in FIFO order");
+    ok(rg_sqldb_row(w->db, 0) == 9 && rg_sqldb_row(w->db, 1) == 9, "each row decremented once");
+    world_free(w);
+
+    /* Two workers: the same two transactions run side by side. */
+    w = world_new("const(1ms)", 2, 0, 0, 0, 2, 10);
+    a = client(w, 0, 0, script, 4);
+    b = client(w, 0, 1, script, 4);
+    run(w);
+    ok(a->at[2] == 3 * RG_MS && b->at[2] == 3 * RG_MS, "two workers: both commit at 3 ms");
+    world_free(w);
+
+    /* A plain SELECT takes no lock: it reads past a held lock at once. */
+    w = world_new("const(1ms)", 1, 0, 0, 0, 1, 10);
+    const step holder[] = {{SFU, 0, false}, {SET, 0, false}, {COMMIT, 100 * RG_MS, false}};
+    const step reader[] = {{S, 10 * RG_MS, true}};
+    const step locker[] = {{SFU, 10 * RG_MS, false}, {COMMIT, 0, false}};
+    a = client(w, 0, 0, holder, 3);
+    b = client(w, 0, 0, reader, 1);
+    txn *c = client(w, 0, 0, locker, 2);
+    run(w);
+    ok(b->res[0].lock_wait == 0 && b->at[0] == 11 * RG_MS && b->res[0].value == 9,
+       "plain SELECT under another's lock: no wait, reads the current value 9 at 11 ms");
+    /* holder: SFU 0-1, SET 1-2, COMMIT issued 102, done 103: C waits 93 ms */
+    ok(c->res[0].lock_wait == 93 * RG_MS && c->at[0] == 104 * RG_MS,
+       "SELECT FOR UPDATE waits for the holder's COMMIT (93 ms), reads at 104 ms");
+    world_free(w);
+}
+
+/* ---- conditional and naive updates --------------------------------------- */
+
+static void test_conditional(void)
+{
+    /* stock 3, 10 autocommit UPDATE ... WHERE stock > 0 at t = 0, stmt 1 ms:
+     * each holds the row lock for its own statement only, so the k-th waits
+     * (k - 1) ms; the first 3 succeed, the other 7 affect no row. */
+    world *w = world_new("const(1ms)", 1, 0, 0, 0, 1, 3);
+    const step script[] = {{DECR, 0, true}, {OP_CLOSE, 0, false}};
+    for (int k = 0; k < 10; k++)
+        client(w, 0, 0, script, 2);
+    run(w);
+    int ones = 0;
+    bool first3 = true, waits = true;
+    int64_t minv = INT64_MAX;
+    for (int k = 0; k < 10; k++) {
+        txn *t = &w->t[k];
+        ones += t->res[0].value == 1;
+        first3 = first3 && t->res[0].value == (k < 3 ? 1 : 0);
+        waits = waits && t->res[0].lock_wait == k * RG_MS;
+        if (t->min_row_seen < minv)
+            minv = t->min_row_seen;
+    }
+    is_int(3, ones, "exactly stock = 3 conditional UPDATEs succeed");
+    ok(first3, "the first 3 in lock order succeed, the rest see 0");
+    ok(waits, "autocommit: the lock is held for one statement (k-th waits (k-1) ms)");
+    is_int(0, rg_sqldb_row(w->db, 0), "row ends at 0");
+    is_int(0, minv, "row never seen below 0");
+    world_free(w);
+}
+
+static void test_naive(void)
+{
+    /* 10 clients SELECT (autocommit) at t = 0, then each UPDATE SET
+     * read - 1 at 1 s, long after every read (the last read ends at
+     * 10 ms).  All read 100, all write 99: 10 sales, one decrement. */
+    world *w = world_new("const(1ms)", 1, 0, 0, 0, 1, 100);
+    for (int k = 0; k < 10; k++) {
+        const step script[] = {
+            {S, 0, true}, {SET, 1 * RG_S - (k + 1) * RG_MS, true}, {OP_CLOSE, 0, false}};
+        client(w, 0, 0, script, 3);
+    }
+    run(w);
+    bool read100 = true, set_ok = true, before = true;
+    for (int k = 0; k < 10; k++) {
+        txn *t = &w->t[k];
+        read100 = read100 && t->res[0].value == 100;
+        set_ok = set_ok && t->res[1].status == RG_SQL_OK && t->res[1].value == 1;
+        before = before && t->at[0] <= 10 * RG_MS && t->issued[1] == 1 * RG_S;
+    }
+    ok(before, "every read completes before any write is issued (all at 1 s)");
+    ok(read100, "every SELECT reads 100");
+    ok(set_ok, "every UPDATE SET affects its row");
+    is_int(99, rg_sqldb_row(w->db, 0), "final row 99 = initial - 1: nine decrements lost");
+    world_free(w);
+
+    /* the same ten, each writing right after its own read: with one FIFO
+     * worker the reads, queued first, still all run before the writes */
+    w = world_new("const(1ms)", 1, 0, 0, 0, 1, 100);
+    const step quick[] = {{S, 0, true}, {SET, 0, true}, {OP_CLOSE, 0, false}};
+    for (int k = 0; k < 10; k++)
+        client(w, 0, 0, quick, 3);
+    run(w);
+    is_int(99, rg_sqldb_row(w->db, 0), "read-then-write back to back: still ends at 99");
+    world_free(w);
+}
+
+/* ---- lock timeout -------------------------------------------------------- */
+
+static void test_lock_timeout(void)
+{
+    /* lock_timeout 50 ms, stmt 1 ms.  A: SFU at 0 (lock 0..), COMMIT
+     * issued at 200 ms, done 201 ms.  B: SFU at 10 ms: fails at 60 ms with
+     * RG_SQL_LOCK_TIMEOUT, lock wait 50 ms; B retries SFU at 160 ms and
+     * gets the lock when A's COMMIT completes (201 ms): wait 41 ms, result
+     * 202 ms.  C: SFU at 300 ms, after B committed: no wait. */
+    world *w = world_new("const(1ms)", 1, 0, 0, 50 * RG_MS, 1, 5);
+    const step sa[] = {{SFU, 0, false}, {COMMIT, 199 * RG_MS, false}, {OP_CLOSE, 0, false}};
+    const step sb[] = {{SFU, 10 * RG_MS, false},
+                       {SFU, 100 * RG_MS, false},
+                       {COMMIT, 0, false},
+                       {OP_CLOSE, 0, false}};
+    const step sc[] = {{SFU, 300 * RG_MS, false}, {COMMIT, 0, false}, {OP_CLOSE, 0, false}};
+    txn *a = client(w, 0, 0, sa, 3);
+    txn *b = client(w, 0, 0, sb, 4);
+    txn *c = client(w, 0, 0, sc, 3);
+    run(w);
+    is_int(RG_SQL_LOCK_TIMEOUT, b->res[0].status, "B's SELECT FOR UPDATE times out");
+    is_int(60 * RG_MS, b->at[0], "B is told exactly lock_timeout after asking (10 + 50 ms)");
+    is_int(50 * RG_MS, b->res[0].lock_wait, "B's lock wait is 50 ms");
+    is_int(201 * RG_MS, a->at[1], "A's COMMIT is unaffected (201 ms)");
+    ok(b->res[1].status == RG_SQL_OK && b->res[1].lock_wait == 41 * RG_MS &&
+           b->at[1] == 202 * RG_MS,
+       "B's retry (only the statement failed) waits 41 ms for A's commit, reads at 202 ms");
+    ok(c->res[0].status == RG_SQL_OK && c->res[0].lock_wait == 0 && c->at[0] == 301 * RG_MS,
+       "C after B's commit: no wait, so no ghost of B's timed-out request holds the row");
+    const rg_sqldb_stats *st = rg_sqldb_stats_get(w->db);
+    is_int(1, (long long)st->lock_timeouts, "stats: one lock timeout");
+    world_free(w);
+
+    /* lock_timeout 0: wait forever (here 10 s) */
+    w = world_new("const(1ms)", 1, 0, 0, 0, 1, 5);
+    const step longa[] = {{SFU, 0, false}, {COMMIT, 10 * RG_S, false}, {OP_CLOSE, 0, false}};
+    const step longb[] = {{SFU, 0, false}, {COMMIT, 0, false}, {OP_CLOSE, 0, false}};
+    a = client(w, 0, 0, longa, 3);
+    b = client(w, 0, 0, longb, 3);
+    run(w);
+    ok(b->res[0].status == RG_SQL_OK && b->res[0].lock_wait == 10 * RG_S + 2 * RG_MS,
+       "lock_timeout 0: B waits the whole 10.002 s for A's commit");
+    world_free(w);
+
+    /* closing a connection mid-transaction releases its lock */
+    w = world_new("const(1ms)", 1, 0, 0, 0, 1, 5);
+    const step quit[] = {{SFU, 0, false}, {OP_CLOSE, 9 * RG_MS, false}};
+    const step wait[] = {{SFU, 1 * RG_MS, false}, {COMMIT, 0, false}, {OP_CLOSE, 0, false}};
+    a = client(w, 0, 0, quit, 2);
+    b = client(w, 0, 0, wait, 3);
+    run(w);
+    ok(b->res[0].lock_wait == 9 * RG_MS && b->at[0] == 11 * RG_MS,
+       "close without COMMIT releases the lock: B waits 1..10 ms, reads at 11 ms");
+    world_free(w);
+}
+
+/* ---- pool ---------------------------------------------------------------- */
+
+static void test_pool(void)
+{
+    /* pool 2, no pool timeout: the third connect waits until the first
+     * connection closes at 100 ms. */
+    world *w = world_new("const(1ms)", 1, 2, 0, 0, 1, 5);
+    const step hold[] = {{OP_CLOSE, 100 * RG_MS, false}};
+    const step hold2[] = {{OP_CLOSE, 500 * RG_MS, false}};
+    txn *a = client(w, 0, 0, hold, 1);
+    txn *b = client(w, 0, 0, hold2, 1);
+    txn *c = client(w, 0, 0, hold2, 1);
+    run(w);
+    ok(a->connected && a->conn_at == 0 && b->connected && b->conn_at == 0 && a->conn != b->conn,
+       "pool 2: two connections granted at once, distinct ids");
+    ok(c->connected && c->conn_status == RG_SQL_OK && c->conn_at == 100 * RG_MS,
+       "the third waits for the first close (100 ms)");
+    world_free(w);
+
+    /* FIFO among waiters: pool 1; B then C wait; A closes at 10 ms, B at
+     * 30 ms */
+    w = world_new("const(1ms)", 1, 1, 0, 0, 1, 5);
+    const step h10[] = {{OP_CLOSE, 10 * RG_MS, false}};
+    const step h20[] = {{OP_CLOSE, 20 * RG_MS, false}};
+    a = client(w, 0, 0, h10, 1);
+    b = client(w, 1 * RG_MS, 0, h20, 1);
+    c = client(w, 2 * RG_MS, 0, h20, 1);
+    run(w);
+    ok(b->conn_at == 10 * RG_MS && c->conn_at == 30 * RG_MS, "pool waiters served in FIFO order");
+    world_free(w);
+
+    /* pool 2, pool_timeout 50 ms: the third gets RG_SQL_POOL_TIMEOUT at
+     * 50 ms; at 100 ms the first closes, and nobody stale takes the slot:
+     * a fourth connect at 120 ms is granted at once. */
+    w = world_new("const(1ms)", 1, 2, 50 * RG_MS, 0, 1, 5);
+    a = client(w, 0, 0, hold, 1);
+    b = client(w, 0, 0, hold2, 1);
+    c = client(w, 0, 0, hold2, 1);
+    txn *d = client(w, 120 * RG_MS, 0, hold2, 1);
+    run(w);
+    ok(!c->connected && c->conn_status == RG_SQL_POOL_TIMEOUT && c->conn_at == 50 * RG_MS,
+       "pool_timeout 50 ms: the third is told RG_SQL_POOL_TIMEOUT at exactly 50 ms");
+    ok(d->connected && d->conn_at == 120 * RG_MS,
+       "after a close, a new connect is granted at once (the timed-out waiter is gone)");
+    is_int(1, (long long)rg_sqldb_stats_get(w->db)->pool_timeouts, "stats: one pool timeout");
+    world_free(w);
+
+    /* a waiter granted before its pool timeout is not failed later */
+    w = world_new("const(1ms)", 1, 1, 50 * RG_MS, 0, 1, 5);
+    a = client(w, 0, 0, h10, 1);
+    b = client(w, 0, 0, hold2, 1);
+    run(w);
+    ok(b->connected && b->conn_status == RG_SQL_OK && b->conn_at == 10 * RG_MS,
+       "granted at 10 ms, before its 50 ms pool timeout, and never failed afterwards");
+    world_free(w);
+}
+
+int main(void)
+{
+    plan(41);
+    test_lock_fifo();
+    test_other_rows();
+    test_conditional();
+    test_naive();
+    test_lock_timeout();
+    test_pool();
+    return 0;
+}
