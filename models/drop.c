@@ -445,7 +445,7 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
     drun r = {0};
     r.c = c;
     r.v = &c->var[vi];
-    r.e = rg_engine_new(seed, rep, NULL);
+    r.e = rg_engine_new(seed, rep, out->rng_type);
     r.trace = trace;
     r.out = out;
     r.ncl = (size_t)c->w.buyers;

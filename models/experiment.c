@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "registry.h"
+#include "rstream.h"
 
 void rg_experiment_close(rg_experiment *x)
 {
@@ -43,6 +44,13 @@ static int finish_open(rg_experiment *x, const char *path, char *const *sets, si
         rg_scn_int(s, "scenario", "max_events", "100000000", 1000, INT64_C(100000000000),
                    &x->max_events, e) < 0)
         return -1;
+    const char *rng;
+    if (rg_scn_str(s, "scenario", "rng", "taus2", &rng, e) < 0)
+        return -1;
+    x->rng_type = rg_rng_type_find(rng);
+    if (x->rng_type == NULL)
+        return rg_scn_err(s, "scenario", "rng", e,
+                          "'%s' is not a GSL generator (e.g. taus2, mt19937, ranlxd2)", rng);
     /* The name becomes a file name and a plot title: keep it tame. */
     if (strchr(x->name, '/') || strchr(x->name, '\\'))
         return rg_scn_err(s, "scenario", "name", e, "must not contain '/'");

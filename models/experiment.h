@@ -6,7 +6,8 @@
  *
  * [scenario] keys: name (default: the file name without .ini; no '/'),
  * description, model (required), seed (default 1), replications (default
- * 1000, at most 10^8), max_events (per replication, default 10^8).
+ * 1000, at most 10^8), max_events (per replication, default 10^8), rng
+ * (the GSL generator of the random streams, default taus2; see rstream.h).
  */
 #ifndef RG_EXPERIMENT_H
 #define RG_EXPERIMENT_H
@@ -23,6 +24,7 @@ typedef struct rg_experiment {
     void *cfg;
     const char *name, *description, *model; /* owned by scn */
     int64_t seed, reps, max_events;
+    const gsl_rng_type *rng_type;           /* [scenario] rng */
 } rg_experiment;
 
 /* Opens the scenario file at path with overrides sets[0..nsets-1]

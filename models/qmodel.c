@@ -285,7 +285,7 @@ static void qrun(const void *p, size_t v, uint64_t seed, uint64_t rep, rg_repout
 {
     const qcfg *c = p;
     const qvariant *qv = &c->var[v];
-    rg_engine *e = rg_engine_new(seed, rep, NULL);
+    rg_engine *e = rg_engine_new(seed, rep, out->rng_type);
     rg_queue_sim *q = rg_queue_sim_new(e, qv->servers, qv->arrival, qv->service, c->warmup,
                                        c->customers);
     q->trace = trace;

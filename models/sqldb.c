@@ -22,7 +22,6 @@ struct stmt {
     uint64_t tag;
     rg_time lock_asked;
     rg_time lock_wait;
-    rg_evh timer;
     stmt *next;               /* in a FIFO */
 };
 
@@ -35,6 +34,11 @@ typedef struct row {
     int64_t owner;            /* connection holding the lock, -1 if free */
     rg_time locked_at;
     fifo waiters;
+    /* Lock timeouts: every waiter waits the same lock_timeout and the queue
+     * is FIFO, so deadlines expire from the head; one timer per row walks
+     * them instead of one event per waiter (which almost always gets the
+     * lock and would leave a cancelled event behind). */
+    rg_evh lock_timer;
 } row;
 
 typedef struct conn {
@@ -95,20 +99,6 @@ static stmt *fifo_pop(fifo *f)
             f->tail = NULL;
     }
     return s;
-}
-
-static void fifo_remove(fifo *f, stmt *s)
-{
-    stmt **pp = &f->head, *prev = NULL;
-    while (*pp && *pp != s) {
-        prev = *pp;
-        pp = &(*pp)->next;
-    }
-    if (*pp) {
-        *pp = s->next;
-        if (f->tail == s)
-            f->tail = prev;
-    }
 }
 
 static stmt *stmt_new(rg_sqldb *db)
@@ -333,27 +323,39 @@ static void release_locks(rg_sqldb *db, int64_t cid)
             db->stats.max_lock_hold = now - r->locked_at;
         r->owner = -1;
         stmt *next = fifo_pop(&r->waiters);
-        if (next) {
-            rg_cancel(db->e, next->timer);
+        if (next)
             grant(db, next);
-        }
     }
     c->nlocked = 0;
 }
 
+static void on_lock_timeout(rg_engine *e, void *ctx, uint64_t arg);
+
+static void arm_lock_timer(rg_sqldb *db, size_t rowi)
+{
+    row *r = &db->rows[rowi];
+    if (db->p.lock_timeout > 0 && r->waiters.head && !rg_pending(db->e, r->lock_timer))
+        r->lock_timer = rg_at(db->e, r->waiters.head->lock_asked + db->p.lock_timeout,
+                              RG_PRIO_DEFAULT, on_lock_timeout, db, rowi);
+}
+
+/* Fails every waiter at the head of row `arg`'s queue whose lock_timeout
+ * has run out (only that statement fails: MySQL semantics). */
 static void on_lock_timeout(rg_engine *e, void *ctx, uint64_t arg)
 {
-    stmt *s = ctx;
-    rg_sqldb *db = s->db;
-    (void)arg;
-    fifo_remove(&db->rows[s->row].waiters, s);
-    db->stats.lock_timeouts++;
-    rg_sqlres res = {RG_SQL_LOCK_TIMEOUT, -1, rg_now(e) - s->lock_asked};
-    rg_sql_cb cb = s->cb;
-    void *cctx = s->ctx;
-    uint64_t tag = s->tag;
-    stmt_done(db, s);
-    cb(e, cctx, tag, &res);
+    rg_sqldb *db = ctx;
+    row *r = &db->rows[arg];
+    while (r->waiters.head && r->waiters.head->lock_asked + db->p.lock_timeout <= rg_now(e)) {
+        stmt *s = fifo_pop(&r->waiters);
+        db->stats.lock_timeouts++;
+        rg_sqlres res = {RG_SQL_LOCK_TIMEOUT, -1, rg_now(e) - s->lock_asked};
+        rg_sql_cb cb = s->cb;
+        void *cctx = s->ctx;
+        uint64_t tag = s->tag;
+        stmt_done(db, s);
+        cb(e, cctx, tag, &res);
+    }
+    arm_lock_timer(db, (size_t)arg);
 }
 
 void rg_sqldb_exec(rg_sqldb *db, int64_t c, rg_sqlop op, size_t rowi, int64_t arg,
@@ -388,6 +390,5 @@ void rg_sqldb_exec(rg_sqldb *db, int64_t c, rg_sqlop op, size_t rowi, int64_t ar
         return;
     }
     fifo_push(&r->waiters, s);
-    if (db->p.lock_timeout > 0)
-        s->timer = rg_after(db->e, db->p.lock_timeout, RG_PRIO_DEFAULT, on_lock_timeout, s, 0);
+    arm_lock_timer(db, rowi);
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sort.h"
+
 /* Parses "name(key=value)" into its parts; returns 0 on shape match. */
 static int split_call(const char *s, char *name, size_t nn, char *key, size_t kn, char *val,
                       size_t vn)
@@ -135,34 +137,35 @@ int rg_workload_load(rg_scn *s, const rg_places *p, rg_workload *w, rg_err *e)
     return 0;
 }
 
-static int cmp_buyer(const void *a, const void *b)
-{
-    rg_time x = ((const rg_buyer *)a)->t, y = ((const rg_buyer *)b)->t;
-    return (x > y) - (x < y);
-}
+RG_DEFINE_SORT(sort_times, rg_time)
 
 rg_buyer *rg_workload_buyers(const rg_workload *w, size_t nregions, gsl_rng *r)
 {
     size_t n = (size_t)w->buyers;
     rg_buyer *b = rg_xcalloc(n, sizeof *b);
+    rg_time *times = rg_xmalloc(n * sizeof *times);
     double t = 0;
     for (size_t i = 0; i < n; i++) {
         switch (w->arrival) {
-        case RG_ARR_BURST: b[i].t = (rg_time)llround(gsl_rng_uniform(r) * (double)w->span); break;
+        case RG_ARR_BURST: times[i] = (rg_time)llround(gsl_rng_uniform(r) * (double)w->span); break;
         case RG_ARR_RAMP:
             /* density 2t/D^2 on [0, D]: inverse CDF D * sqrt(u) */
-            b[i].t = (rg_time)llround(sqrt(gsl_rng_uniform(r)) * (double)w->span);
+            times[i] = (rg_time)llround(sqrt(gsl_rng_uniform(r)) * (double)w->span);
             break;
-        case RG_ARR_SPACED: b[i].t = (rg_time)i * w->span; break;
+        case RG_ARR_SPACED: times[i] = (rg_time)i * w->span; break;
         case RG_ARR_POISSON:
             t += -log1p(-gsl_rng_uniform(r)) / w->rate * 1e9;
-            b[i].t = (rg_time)llround(t);
+            times[i] = (rg_time)llround(t);
             break;
         }
     }
-    /* A stable order: qsort is not stable, but ties keep their draw order
-     * because regions and SKUs are drawn after sorting. */
-    qsort(b, n, sizeof *b, cmp_buyer);
+    /* Buyers are numbered in time order; regions and SKUs are drawn after
+     * sorting, so equal times need no stable sort. */
+    if (n > 1)
+        sort_times(times, 0, n);
+    for (size_t i = 0; i < n; i++)
+        b[i].t = times[i];
+    free(times);
     for (size_t i = 0; i < n; i++) {
         double u = gsl_rng_uniform(r), acc = 0;
         int reg = (int)nregions - 1;

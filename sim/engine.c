@@ -57,6 +57,11 @@ struct rg_engine {
 rg_engine *rg_engine_new(uint64_t seed, uint64_t rep, const gsl_rng_type *rng_type)
 {
     rg_engine *e = rg_xcalloc(1, sizeof *e);
+    /* Room for a typical replication's pending events up front: growing
+     * from nothing costs a string of reallocations per replication. */
+    e->cap = e->slotcap = 256;
+    e->heap = rg_xmalloc(e->cap * sizeof *e->heap);
+    e->slots = rg_xmalloc(e->slotcap * sizeof *e->slots);
     e->free_head = NO_SLOT;
     e->seed = seed;
     e->rep = rep;

@@ -372,6 +372,7 @@ static int cmd_run(args *a)
     rg_runopts o = {0};
     o.seed = (uint64_t)l.seed;
     o.max_events = (uint64_t)l.max_events;
+    o.rng_type = l.rng_type;
     o.check_determinism = a->check_det;
     o.reps = (uint64_t)l.reps;
     o.threads = a->threads;
@@ -491,6 +492,7 @@ static int cmd_trace(args *a)
     out.row = row;
     out.want_timeline = false;
     out.max_events = (uint64_t)l.max_events;
+    out.rng_type = l.rng_type;
     printf("# %s: variant %s, replication %" PRIu64 ", seed %" PRId64 "\n", l.name,
            l.ops->variant_name(l.cfg, v), a->rep, l.seed);
     l.ops->run(l.cfg, v, (uint64_t)l.seed, a->rep, &out, stdout);

@@ -3,6 +3,8 @@
  */
 #include "rstream.h"
 
+#include <string.h>
+
 #include "util.h"
 
 uint64_t rg_splitmix64(uint64_t x)
@@ -26,6 +28,14 @@ uint64_t rg_fnv1a64(const char *s)
 uint64_t rg_stream_seed(uint64_t seed, uint64_t rep, const char *name)
 {
     return rg_splitmix64(seed ^ rg_splitmix64(rep ^ rg_splitmix64(rg_fnv1a64(name))));
+}
+
+const gsl_rng_type *rg_rng_type_find(const char *name)
+{
+    for (const gsl_rng_type **t = gsl_rng_types_setup(); *t != NULL; t++)
+        if (strcmp((*t)->name, name) == 0)
+            return *t;
+    return NULL;
 }
 
 gsl_rng *rg_stream_new(const gsl_rng_type *type, uint64_t seed, uint64_t rep, const char *name)

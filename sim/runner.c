@@ -216,6 +216,7 @@ static void check_again(run *ru, uint64_t t, size_t v, uint64_t rep, const rg_re
     rg_repout again = {0};
     again.row = row;
     again.max_events = ru->o->max_events;
+    again.rng_type = ru->o->rng_type;
     ru->ops->run(ru->cfg, v, ru->o->seed, rep, &again, NULL);
     for (size_t m = 0; m < r->nmet; m++) {
         if (memcmp(&row[m], &first->row[m], sizeof row[m]) == 0)
@@ -258,6 +259,7 @@ static void *work(void *arg)
         out.keep_latencies = ru->o->keep_latencies;
         out.want_timeline = rep == 0;
         out.max_events = ru->o->max_events;
+        out.rng_type = ru->o->rng_type;
         ru->ops->run(ru->cfg, v, ru->o->seed, rep, &out, NULL);
         RG_ASSERT(out.done || out.error[0]);
         if (out.error[0] == '\0' && ru->o->check_determinism)

@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <gsl/gsl_rng.h>
+
 #include "scenario.h"
 #include "util.h"
 
@@ -84,6 +86,9 @@ typedef struct rg_repout {
      * model whose engine stops on the budget writes a message to `error`:
      * the run then fails instead of reporting a truncated replication. */
     uint64_t max_events;
+    /* The GSL generator type of the replication's streams ([scenario] rng),
+     * set by the runner; NULL: the engine's default, MT19937. */
+    const gsl_rng_type *rng_type;
     char error[256];
 } rg_repout;
 
@@ -147,6 +152,7 @@ typedef struct rg_runopts {
     bool progress;           /* allow a progress bar when stderr is a tty */
     const char *label;       /* shown in the progress bar */
     uint64_t max_events;     /* per replication (0: no limit) */
+    const gsl_rng_type *rng_type; /* streams' generator (NULL: MT19937) */
     bool check_determinism;  /* run every task twice and compare rows */
 } rg_runopts;
 

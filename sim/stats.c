@@ -10,6 +10,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "sort.h"
 #include "util.h"
 
 void rg_acc_init(rg_acc *a)
@@ -41,49 +42,9 @@ double rg_ci95(double sd, uint64_t n)
     return gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) * sd / sqrt((double)n);
 }
 
-/* Quicksort (median of three, insertion sort for short runs, recursion on
- * the smaller side so the stack stays O(log n)).  qsort's call through a
- * comparison pointer showed up in profiles: every replication sorts its
- * latencies.  The input must not contain NaN. */
-static void sort_range(double *x, size_t lo, size_t hi) /* [lo, hi) */
-{
-    while (hi - lo > 16) {
-        size_t mid = lo + (hi - lo) / 2;
-        double a = x[lo], b = x[mid], c = x[hi - 1];
-        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
-        size_t i = lo, j = hi - 1;
-        for (;;) {
-            while (x[i] < pivot)
-                i++;
-            while (pivot < x[j])
-                j--;
-            if (i >= j)
-                break;
-            double t = x[i];
-            x[i] = x[j];
-            x[j] = t;
-            i++;
-            j--;
-        }
-        /* [lo, j] <= pivot <= [j + 1, hi) */
-        if (j + 1 - lo < hi - (j + 1)) {
-            sort_range(x, lo, j + 1);
-            lo = j + 1;
-        } else {
-            sort_range(x, j + 1, hi);
-            hi = j + 1;
-        }
-    }
-    for (size_t i = lo + 1; i < hi; i++) {
-        double v = x[i];
-        size_t k = i;
-        while (k > lo && x[k - 1] > v) {
-            x[k] = x[k - 1];
-            k--;
-        }
-        x[k] = v;
-    }
-}
+/* qsort's call through a comparison pointer showed up in profiles: every
+ * replication sorts its latencies. */
+RG_DEFINE_SORT(sort_range, double)
 
 void rg_sort_doubles(double *x, size_t n)
 {
