@@ -8,6 +8,8 @@
 static const rg_model_ops *const all[] = {
     &rg_model_queue,
     &rg_model_drop,
+    &rg_model_batch,
+    &rg_model_occ,
     NULL,
 };
 

@@ -16,5 +16,7 @@ const rg_model_ops *const *rg_model_all(void);
 /* Models. */
 extern const rg_model_ops rg_model_queue;
 extern const rg_model_ops rg_model_drop;
+extern const rg_model_ops rg_model_batch;
+extern const rg_model_ops rg_model_occ;
 
 #endif
