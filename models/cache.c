@@ -17,21 +17,21 @@
 #include <stdlib.h>
 
 typedef struct rec rec;
-struct rec {                  /* an operation or a replication message */
+struct rec { /* an operation or a replication message */
     struct rg_cache *c;
     size_t region, key;
-    rg_cache_cb cb;           /* operations only */
+    rg_cache_cb cb; /* operations only */
     void *ctx;
     uint64_t tag;
-    int64_t value;            /* messages: the value (state mode) */
-    rg_time stamp;            /* messages: when it was written */
-    size_t writer;            /* messages: the region that wrote it */
-    rec *next;                /* spare list */
+    int64_t value; /* messages: the value (state mode) */
+    rg_time stamp; /* messages: when it was written */
+    size_t writer; /* messages: the region that wrote it */
+    rec *next;     /* spare list */
 };
 
 typedef struct replica {
     int64_t *v;
-    rg_time *stamp;           /* when v[key] was written (-1: initial) */
+    rg_time *stamp; /* when v[key] was written (-1: initial) */
     size_t *writer;
     rg_time busy_until;
 } replica;
@@ -112,7 +112,10 @@ int64_t rg_cache_value(const rg_cache *c, size_t region, size_t key)
     return c->rep[region].v[key];
 }
 
-uint64_t rg_cache_replicated(const rg_cache *c) { return c->replicated; }
+uint64_t rg_cache_replicated(const rg_cache *c)
+{
+    return c->replicated;
+}
 
 static void on_replicate(rg_engine *e, void *ctx, uint64_t arg)
 {
@@ -156,8 +159,7 @@ static void on_op_done(rg_engine *e, void *ctx, uint64_t arg)
             m->value = *v;
             m->stamp = rg_now(e);
             m->writer = o->region;
-            rg_after(e, rg_dist_sample_time(c->p.lag, c->net), RG_PRIO_DEFAULT, on_replicate, m,
-                     0);
+            rg_after(e, rg_dist_sample_time(c->p.lag, c->net), RG_PRIO_DEFAULT, on_replicate, m, 0);
         }
     }
     rg_cache_cb cb = o->cb;

@@ -24,8 +24,8 @@
 typedef enum { RG_CACHE_DELTA, RG_CACHE_STATE } rg_cache_mode;
 
 typedef struct rg_cache_params {
-    const rg_dist *op;   /* service time of one operation at a replica */
-    const rg_dist *lag;  /* replication delay of one message */
+    const rg_dist *op;  /* service time of one operation at a replica */
+    const rg_dist *lag; /* replication delay of one message */
     rg_cache_mode mode;
 } rg_cache_params;
 

@@ -18,8 +18,8 @@
 #include "registry.h"
 #include "stats.h"
 
-static const char *const kind_names[] = {"object", "sql_naive", "sql_locked", "sql_conditional",
-                                         "cache", NULL};
+static const char *const kind_names[] = {"object",          "sql_naive", "sql_locked",
+                                         "sql_conditional", "cache",     NULL};
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -91,16 +91,16 @@ static int load_variant(rg_scn *s, dcfg *c, const char *sec, dvariant *v, rg_err
                     RG_QTY_DURATION, &v->handler, e) < 0 ||
             mp_dist(s, sec, "object", "flush", "uniform(5ms, 13ms)", RG_QTY_DURATION, &v->flush,
                     e) < 0 ||
-            mp_int(s, sec, "object", "max_queue", "1000", 0, INT64_C(100000000),
-                   &v->op.max_queue, e) < 0 ||
+            mp_int(s, sec, "object", "max_queue", "1000", 0, INT64_C(100000000), &v->op.max_queue,
+                   e) < 0 ||
             mp_dur(s, sec, "object", "max_queue_age", "30s", &v->op.max_queue_age, e) < 0 ||
             mp_dur(s, sec, "object", "hibernate_after", "10s", &v->op.hibernate_after, e) < 0 ||
             mp_dist(s, sec, "object", "wake", "lognormal(median=5ms, p99=30ms)", RG_QTY_DURATION,
                     &v->wake, e) < 0 ||
             mp_enum(s, sec, "object", "start", "hibernated", starts, &st, e) < 0 ||
             mp_enum(s, sec, "object", "shard", "sku", shards, &sh, e) < 0 ||
-            region_param(s, c->pl, sec, "object", "region", "near_first", true, &v->obj_region,
-                         e) < 0)
+            region_param(s, c->pl, sec, "object", "region", "near_first", true, &v->obj_region, e) <
+                0)
             return -1;
         v->op.handler = v->handler;
         v->op.flush = v->flush;
@@ -129,8 +129,7 @@ static int load_variant(rg_scn *s, dcfg *c, const char *sec, dvariant *v, rg_err
             return -1;
         v->sp.stmt = v->stmt;
         v->app_at_db = w == 1;
-        if (v->kind == K_SQL_NAIVE &&
-            mp_dur(s, sec, "sqldb", "pause", "100ms", &v->pause, e) < 0)
+        if (v->kind == K_SQL_NAIVE && mp_dur(s, sec, "sqldb", "pause", "100ms", &v->pause, e) < 0)
             return -1;
         break;
     }
@@ -174,10 +173,10 @@ static int load_clients(rg_scn *s, dclients *cl, rg_err *e)
                    rg_scn_int(s, "clients", "bot_want", "10", 1, 1000000, &cl->bot_want, e) < 0 ||
                    rg_scn_int(s, "clients", "bot_ips", "4", 0, 1000000000, &cl->bot_ips, e) < 0 ||
                    /* Turnstile-style challenge: assumptions */
-                   rg_scn_real(s, "clients", "challenge_pass_human", "0.98", 0, 1,
-                               &cl->pass_human, e) < 0 ||
-                   rg_scn_real(s, "clients", "challenge_pass_bot", "0.05", 0, 1, &cl->pass_bot,
-                               e) < 0
+                   rg_scn_real(s, "clients", "challenge_pass_human", "0.98", 0, 1, &cl->pass_human,
+                               e) < 0 ||
+                   rg_scn_real(s, "clients", "challenge_pass_bot", "0.05", 0, 1, &cl->pass_bot, e) <
+                       0
                ? -1
                : 0;
 }
@@ -244,19 +243,45 @@ static int load_protection(rg_scn *s, dprotect *p, rg_err *e)
 #define RG_MF_PROTECTION (1u << 16)
 
 enum {
-    M_ALLOCATED, M_REJECTED, M_ERRORS, M_BLOCKED, M_TIMEOUTS, M_OVERLOADED, M_OVERSELL,
-    M_OVERSOLD, M_LOST, M_UNACK, M_P50, M_P95, M_P99, M_MAX, M_LAST, M_STOCK, M_STOCK_TOTAL, M_REQUESTS,
-    M_UNITS_HUMANS, M_UNITS_BOTS, M_HUMANS_EMPTY, M_BLK_CHALLENGE, M_BLK_RATE, M_BLK_GUARD,
-    M_GUARD_TRIPPED, M_GUARD_TIME, M_RESETS, M_COST_REAL, M_COST_VIRTUAL, M_COST_UNIT, M_EVENTS,
-    M_SIM_END, M_COUNT
+    M_ALLOCATED,
+    M_REJECTED,
+    M_ERRORS,
+    M_BLOCKED,
+    M_TIMEOUTS,
+    M_OVERLOADED,
+    M_OVERSELL,
+    M_OVERSOLD,
+    M_LOST,
+    M_UNACK,
+    M_P50,
+    M_P95,
+    M_P99,
+    M_MAX,
+    M_LAST,
+    M_STOCK,
+    M_STOCK_TOTAL,
+    M_REQUESTS,
+    M_UNITS_HUMANS,
+    M_UNITS_BOTS,
+    M_HUMANS_EMPTY,
+    M_BLK_CHALLENGE,
+    M_BLK_RATE,
+    M_BLK_GUARD,
+    M_GUARD_TRIPPED,
+    M_GUARD_TIME,
+    M_RESETS,
+    M_COST_REAL,
+    M_COST_VIRTUAL,
+    M_COST_UNIT,
+    M_EVENTS,
+    M_SIM_END,
+    M_COUNT
 };
 
 #define PROT (RG_MF_SHOW | RG_MF_PROTECTION)
 static const rg_metric dmetrics[M_COUNT] = {
-    [M_ALLOCATED] = {"allocated", RG_MF_INT, "units", "requests told they got a unit",
-                     RG_MF_SHOW},
-    [M_REJECTED] = {"rejected", RG_MF_INT, "requests", "requests told sold out (409)",
-                    RG_MF_SHOW},
+    [M_ALLOCATED] = {"allocated", RG_MF_INT, "units", "requests told they got a unit", RG_MF_SHOW},
+    [M_REJECTED] = {"rejected", RG_MF_INT, "requests", "requests told sold out (409)", RG_MF_SHOW},
     [M_ERRORS] = {"errors", RG_MF_INT, "requests", "timeouts, overload and database errors",
                   RG_MF_SHOW},
     [M_BLOCKED] = {"blocked", RG_MF_INT, "requests",
@@ -264,13 +289,12 @@ static const rg_metric dmetrics[M_COUNT] = {
     [M_TIMEOUTS] = {"timeouts", RG_MF_INT, "requests", "requests the client gave up on", 0},
     [M_OVERLOADED] = {"overloaded", RG_MF_INT, "requests",
                       "requests rejected as overloaded by the object", 0},
-    [M_OVERSELL] = {"oversell", RG_MF_INT, "units",
-                    "sum over SKUs of max(0, allocated - stock)", RG_MF_SHOW | RG_MF_MAX},
+    [M_OVERSELL] = {"oversell", RG_MF_INT, "units", "sum over SKUs of max(0, allocated - stock)",
+                    RG_MF_SHOW | RG_MF_MAX},
     [M_OVERSOLD] = {"oversold", RG_MF_INT, "1", "1 if any SKU oversold in this replication",
                     RG_MF_SHOW | RG_MF_PROB},
     [M_LOST] = {"lost_updates", RG_MF_INT, "units",
-                "allocations the store does not hold: max(0, allocated - decremented)",
-                RG_MF_SHOW},
+                "allocations the store does not hold: max(0, allocated - decremented)", RG_MF_SHOW},
     [M_UNACK] = {"unacknowledged", RG_MF_INT, "units",
                  "units the store decremented but no client was told of", 0},
     [M_P50] = {"lat_p50", RG_MF_REAL, "s", "median request latency", RG_MF_SHOW | RG_MF_MS},
@@ -285,23 +309,19 @@ static const rg_metric dmetrics[M_COUNT] = {
     [M_REQUESTS] = {"requests", RG_MF_INT, "requests", "requests sent by all clients", 0},
     [M_UNITS_HUMANS] = {"units_humans", RG_MF_INT, "units", "units won by human buyers", PROT},
     [M_UNITS_BOTS] = {"units_bots", RG_MF_INT, "units", "units won by bots", PROT},
-    [M_HUMANS_EMPTY] = {"humans_turned_away", RG_MF_INT, "buyers",
-                        "human buyers who got nothing", PROT},
+    [M_HUMANS_EMPTY] = {"humans_turned_away", RG_MF_INT, "buyers", "human buyers who got nothing",
+                        PROT},
     [M_BLK_CHALLENGE] = {"blocked_challenge", RG_MF_INT, "requests",
                          "403: no session, challenge failed", PROT},
-    [M_BLK_RATE] = {"blocked_rate", RG_MF_INT, "requests", "429: session or IP rate limit",
-                    PROT},
-    [M_BLK_GUARD] = {"blocked_guardrail", RG_MF_INT, "requests", "403: guardrail tripped",
-                     PROT},
+    [M_BLK_RATE] = {"blocked_rate", RG_MF_INT, "requests", "429: session or IP rate limit", PROT},
+    [M_BLK_GUARD] = {"blocked_guardrail", RG_MF_INT, "requests", "403: guardrail tripped", PROT},
     [M_GUARD_TRIPPED] = {"guardrail_tripped", RG_MF_INT, "1",
                          "1 if the guardrail tripped in this replication", PROT | RG_MF_PROB},
     [M_GUARD_TIME] = {"guardrail_trip_time", RG_MF_REAL, "s",
-                      "when the guardrail first tripped (NaN if it did not)",
-                      PROT | RG_MF_MS},
+                      "when the guardrail first tripped (NaN if it did not)", PROT | RG_MF_MS},
     [M_RESETS] = {"resets", RG_MF_INT, "resets", "operator resets that were accepted",
                   RG_MF_PROTECTION},
-    [M_COST_REAL] = {"cost_real", RG_MF_REAL, "USD", "real cost of every billable operation",
-                     PROT},
+    [M_COST_REAL] = {"cost_real", RG_MF_REAL, "USD", "real cost of every billable operation", PROT},
     [M_COST_VIRTUAL] = {"cost_virtual", RG_MF_REAL, "USD",
                         "virtual cost: real cost x billing_scale", RG_MF_PROTECTION},
     [M_COST_UNIT] = {"cost_per_unit", RG_MF_REAL, "USD",
@@ -351,15 +371,15 @@ static int dload(rg_scn *s, void **out, rg_err *e)
         goto fail;
     }
     /* Shared sections are optional. */
-    static const char *const shared[] = {"object", "sqldb", "cache", "edge", "clients",
-                                         "protection", "cost"};
+    static const char *const shared[] = {"object",  "sqldb",      "cache", "edge",
+                                         "clients", "protection", "cost"};
     for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++)
         rg_scn_declare(s, shared[i]);
     /* Show the protection metrics only when something can produce them. */
     c->show_protection = c->cl.bots > 0;
     for (size_t i = 0; i < c->nvar; i++)
-        c->show_protection = c->show_protection || c->var[i].challenge ||
-                             c->var[i].rate_limit || c->var[i].guardrail;
+        c->show_protection = c->show_protection || c->var[i].challenge || c->var[i].rate_limit ||
+                             c->var[i].guardrail;
     c->met = rg_xcalloc(ndmetrics, sizeof *c->met);
     memcpy(c->met, dmetrics, ndmetrics * sizeof *c->met);
     for (size_t m = 0; m < ndmetrics; m++)
@@ -372,8 +392,14 @@ fail:
     return -1;
 }
 
-static size_t dnvar(const void *p) { return ((const dcfg *)p)->nvar; }
-static const char *dvarname(const void *p, size_t v) { return ((const dcfg *)p)->var[v].name; }
+static size_t dnvar(const void *p)
+{
+    return ((const dcfg *)p)->nvar;
+}
+static const char *dvarname(const void *p, size_t v)
+{
+    return ((const dcfg *)p)->var[v].name;
+}
 
 /* ---- one replication ---------------------------------------------------- */
 
@@ -464,8 +490,7 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
         cl->bot = c->cl.bots > 0 && gsl_rng_uniform(r.clients) < c->cl.bots;
         cl->has_session = !r.v->challenge;
         /* humans: an address each; bots: a NAT pool (or rotation) */
-        cl->ip = cl->bot && c->cl.bot_ips > 0 ? (UINT64_C(1) << 32) + i % (size_t)c->cl.bot_ips
-                                              : i;
+        cl->ip = cl->bot && c->cl.bot_ips > 0 ? (UINT64_C(1) << 32) + i % (size_t)c->cl.bot_ips : i;
     }
     r.alloc_sku = rg_xcalloc((size_t)c->w.skus, sizeof *r.alloc_sku);
     r.zero_traced = rg_xcalloc((size_t)c->w.skus, sizeof *r.zero_traced);
@@ -551,8 +576,7 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
     row[M_EVENTS].i = (int64_t)rg_engine_events(r.e);
     row[M_SIM_END].d = rg_time_sec(rg_now(r.e));
     out->done = out->error[0] == '\0';
-    RG_ENGINE_ASSERT(r.e, r.allocated + r.rejected + row[M_ERRORS].i + blocked ==
-                              (int64_t)r.nreq);
+    RG_ENGINE_ASSERT(r.e, r.allocated + r.rejected + row[M_ERRORS].i + blocked == (int64_t)r.nreq);
 
     if (trace) {
         fprintf(trace,

@@ -34,22 +34,26 @@
 
 /* Outcome of one buyer's request, as the client saw it. */
 typedef enum {
-    RG_OUT_PENDING, RG_OUT_ALLOCATED, RG_OUT_SOLD_OUT, RG_OUT_TIMEOUT, RG_OUT_OVERLOADED,
+    RG_OUT_PENDING,
+    RG_OUT_ALLOCATED,
+    RG_OUT_SOLD_OUT,
+    RG_OUT_TIMEOUT,
+    RG_OUT_OVERLOADED,
     RG_OUT_DB_ERROR,
-    RG_OUT_CHALLENGE, /* 403: no session (the challenge was failed) */
+    RG_OUT_CHALLENGE,    /* 403: no session (the challenge was failed) */
     RG_OUT_RATE_LIMITED, /* 429: a session or IP token bucket was empty */
-    RG_OUT_GUARDRAIL  /* 403: the budget guardrail is tripped */
+    RG_OUT_GUARDRAIL     /* 403: the budget guardrail is tripped */
 } rg_outcome;
 
 /* One request's record, for tests and trace.  Requests are listed in the
  * order they were sent; a client that tries again sends another request. */
 typedef struct rg_drop_req {
-    rg_time sent, answered;   /* answered: when the client learnt the outcome */
+    rg_time sent, answered; /* answered: when the client learnt the outcome */
     int region, sku;
-    size_t client;            /* index of the buyer (time order) */
+    size_t client; /* index of the buyer (time order) */
     bool bot;
     rg_outcome outcome;
-    rg_time lock_wait;        /* SQL: total row-lock wait of its statements */
+    rg_time lock_wait; /* SQL: total row-lock wait of its statements */
 } rg_drop_req;
 
 /* Runs variant v of replication rep like the model's run, and also returns

@@ -41,8 +41,8 @@ void dflow_trace_zero(drun *r, int sku, const char *where)
     if (r->trace == NULL || r->zero_traced[sku])
         return;
     r->zero_traced[sku] = true;
-    fprintf(r->trace, "%10.3f ms  sku-%03d: stock hits 0 (%s)\n", rg_time_ms(rg_now(r->e)),
-            sku + 1, where);
+    fprintf(r->trace, "%10.3f ms  sku-%03d: stock hits 0 (%s)\n", rg_time_ms(rg_now(r->e)), sku + 1,
+            where);
 }
 
 static void send_request(drun *r, dclient *cl);
@@ -148,8 +148,8 @@ static void answer_from_pop(drun *r, dreq *q, rg_time delay, rg_outcome o)
 {
     if (rg_places_lost(r->c->pl, r->net))
         return; /* the client will time out */
-    rg_after(r->e, delay + rg_places_client(r->c->pl, r->net), RG_PRIO_DEFAULT, on_client_reply,
-             q, (uint64_t)o);
+    rg_after(r->e, delay + rg_places_client(r->c->pl, r->net), RG_PRIO_DEFAULT, on_client_reply, q,
+             (uint64_t)o);
 }
 
 /* The backend's answer is back at the PoP: the seed's "emit metrics,
@@ -231,7 +231,9 @@ static void on_obj_reply(rg_engine *e, void *ctx, uint64_t tag, int code, bool o
     dreq *q = ctx;
     drun *r = q->run;
     reply(r, q, r->obj_region[object_of(r, q)],
-          overloaded ? RG_OUT_OVERLOADED : code ? RG_OUT_ALLOCATED : RG_OUT_SOLD_OUT);
+          overloaded ? RG_OUT_OVERLOADED
+          : code     ? RG_OUT_ALLOCATED
+                     : RG_OUT_SOLD_OUT);
 }
 
 static void on_at_object(rg_engine *e, void *ctx, uint64_t arg)
@@ -302,8 +304,8 @@ static void on_sql_result(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres
     dreq *q = ctx;
     drun *r = q->run;
     q->res = *res;
-    rg_after(r->e, rg_places_hop(r->c->pl, r->v->db_region, q->app_region, r->net),
-             RG_PRIO_DEFAULT, on_sql_back, q, 0);
+    rg_after(r->e, rg_places_hop(r->c->pl, r->v->db_region, q->app_region, r->net), RG_PRIO_DEFAULT,
+             on_sql_back, q, 0);
 }
 
 /* A statement reaches the database; arg packs (op, autocommit, value). */

@@ -34,7 +34,7 @@ typedef struct dvariant {
     rg_dist *handler, *flush, *wake;
     rg_obj_params op;
     bool shard_session;
-    int obj_region;          /* -1: near the first request */
+    int obj_region; /* -1: near the first request */
     /* sql */
     rg_dist *stmt;
     rg_sqldb_params sp;
@@ -51,13 +51,13 @@ typedef struct dvariant {
 /* Who the buyers are ([clients]) and the protection parameters shared by
  * the variants that switch a mechanism on ([protection]). */
 typedef struct dclients {
-    double bots;             /* fraction of buyers that are bots */
-    int64_t human_attempts;  /* requests a human makes at most */
-    rg_time human_retry;     /* a human's wait before trying again */
-    rg_dist *bot_interval;   /* a bot's wait between requests */
+    double bots;            /* fraction of buyers that are bots */
+    int64_t human_attempts; /* requests a human makes at most */
+    rg_time human_retry;    /* a human's wait before trying again */
+    rg_dist *bot_interval;  /* a bot's wait between requests */
     int64_t bot_attempts;
-    int64_t bot_want;        /* units a bot tries to collect */
-    int64_t bot_ips;         /* 0: a new IP per request; N: a NAT pool of N */
+    int64_t bot_want;            /* units a bot tries to collect */
+    int64_t bot_ips;             /* 0: a new IP per request; N: a NAT pool of N */
     double pass_human, pass_bot; /* challenge pass probability per try */
 } dclients;
 
@@ -66,7 +66,7 @@ typedef struct dprotect {
     double ip_rate, ip_burst;
     rg_guard_params guard;
     rg_dist *propagation;
-    rg_time *resets;         /* operator resets, in time order */
+    rg_time *resets; /* operator resets, in time order */
     size_t nresets;
 } dprotect;
 
@@ -78,8 +78,8 @@ typedef struct dcfg {
     rg_prices prices;
     dvariant *var;
     size_t nvar;
-    bool show_protection;    /* any protection or bots: show their metrics */
-    rg_metric *met;          /* the metric table with this scenario's flags */
+    bool show_protection; /* any protection or bots: show their metrics */
+    rg_metric *met;       /* the metric table with this scenario's flags */
 } dcfg;
 
 typedef struct drun drun;
@@ -91,8 +91,14 @@ typedef struct objstate {
 } objstate;
 
 typedef enum {
-    P_SELECT, P_NAIVE_UPDATE, P_LOCK, P_TXN_UPDATE, P_COMMIT, P_ROLLBACK_SOLD_OUT,
-    P_ROLLBACK_ERROR, P_COND
+    P_SELECT,
+    P_NAIVE_UPDATE,
+    P_LOCK,
+    P_TXN_UPDATE,
+    P_COMMIT,
+    P_ROLLBACK_SOLD_OUT,
+    P_ROLLBACK_ERROR,
+    P_COND
 } phase;
 
 typedef struct dclient {
@@ -100,7 +106,7 @@ typedef struct dclient {
     const rg_buyer *b;
     bool bot;
     bool has_session;
-    uint64_t ip;             /* fixed IP, unless bots rotate */
+    uint64_t ip; /* fixed IP, unless bots rotate */
     int64_t units;
     int64_t attempts;
     bool done;
@@ -108,13 +114,13 @@ typedef struct dclient {
 
 typedef struct dreq {
     drun *run;
-    size_t id;               /* creation order = send order */
+    size_t id; /* creation order = send order */
     dclient *cl;
     rg_time sent;
-    rg_outcome outcome;      /* what the client was told */
+    rg_outcome outcome; /* what the client was told */
     rg_time answered;
     uint64_t ip;
-    int app_region;          /* where the SQL protocol runs */
+    int app_region; /* where the SQL protocol runs */
     int64_t conn;
     phase ph;
     rg_sqlres res;
@@ -135,8 +141,8 @@ struct drun {
     size_t ncl;
     dreq **blocks;
     size_t nreq, nblocks;
-    size_t next_arrival;     /* clients start in time order, one event */
-    size_t next_deadline;    /* oldest request whose timeout may be due */
+    size_t next_arrival;  /* clients start in time order, one event */
+    size_t next_deadline; /* oldest request whose timeout may be due */
     rg_evh deadline_timer;
     rg_object **obj;
     objstate *ost;
@@ -147,8 +153,8 @@ struct drun {
     rg_limiter *lim_session, *lim_ip;
     rg_guard guard;
     rg_ledger ledger;
-    int64_t allocated, rejected;       /* as clients were told */
-    int64_t decided;                   /* allocations the edge has seen */
+    int64_t allocated, rejected; /* as clients were told */
+    int64_t decided;             /* allocations the edge has seen */
     int64_t blocked_challenge, blocked_rate, blocked_guard;
     int64_t *alloc_sku;
     bool *zero_traced;

@@ -24,7 +24,7 @@ typedef struct rg_experiment {
     void *cfg;
     const char *name, *description, *model; /* owned by scn */
     int64_t seed, reps, max_events;
-    const gsl_rng_type *rng_type;           /* [scenario] rng */
+    const gsl_rng_type *rng_type; /* [scenario] rng */
 } rg_experiment;
 
 /* Opens the scenario file at path with overrides sets[0..nsets-1]

@@ -16,7 +16,10 @@ void rg_guard_init(rg_guard *g, const rg_guard_params *p, size_t nregions)
     g->reset_limit = rg_limiter_new(p->reset_rate, 1);
 }
 
-void rg_guard_free(rg_guard *g) { rg_limiter_free(g->reset_limit); }
+void rg_guard_free(rg_guard *g)
+{
+    rg_limiter_free(g->reset_limit);
+}
 
 bool rg_guard_blocks(const rg_guard *g, int region, rg_time now)
 {
@@ -28,9 +31,8 @@ bool rg_guard_evaluate(rg_guard *g, int64_t units, const rg_ledger *l, int regio
 {
     if (g->tripped)
         return false;
-    bool over = g->p.kind == RG_BUDGET_UNITS
-                    ? (double)(units - g->units_base) >= g->p.budget
-                    : rg_ledger_virtual(l) - g->cost_base > g->p.budget;
+    bool over = g->p.kind == RG_BUDGET_UNITS ? (double)(units - g->units_base) >= g->p.budget
+                                             : rg_ledger_virtual(l) - g->cost_base > g->p.budget;
     if (!over)
         return false;
     g->tripped = true;

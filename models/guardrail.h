@@ -39,9 +39,9 @@ typedef struct rg_guard {
     rg_guard_params p;
     size_t nregions;
     bool tripped;
-    rg_time trip_time;          /* first trip of the replication, -1 if none */
+    rg_time trip_time; /* first trip of the replication, -1 if none */
     rg_time visible[RG_MAX_REGIONS];
-    int64_t units_base;         /* allocations before the last reset */
+    int64_t units_base; /* allocations before the last reset */
     double cost_base;
     uint64_t trips, resets, resets_refused;
     rg_limiter *reset_limit;

@@ -25,13 +25,16 @@ static const struct {
     [RG_OP_KV_WRITE] = {"kv_write", "0.000005", "Workers KV: $5.00 per million writes"},
 };
 
-const char *rg_op_name(rg_opkind k) { return price_keys[k].key; }
+const char *rg_op_name(rg_opkind k)
+{
+    return price_keys[k].key;
+}
 
 int rg_prices_load(rg_scn *s, rg_prices *p, rg_err *e)
 {
     for (int k = 0; k < RG_OP_COUNT; k++)
-        if (rg_scn_real(s, "cost", price_keys[k].key, price_keys[k].def, 0, 1e6, &p->price[k],
-                        e) < 0)
+        if (rg_scn_real(s, "cost", price_keys[k].key, price_keys[k].def, 0, 1e6, &p->price[k], e) <
+            0)
             return -1;
     /* The seeds' BILLING_SCALE: virtual cost = real cost x scale. */
     return rg_scn_real(s, "cost", "billing_scale", "1e-9", 0, 1e12, &p->billing_scale, e);

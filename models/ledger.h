@@ -13,8 +13,15 @@
 #include "scenario.h"
 
 typedef enum {
-    RG_OP_EDGE_REQUEST, RG_OP_OBJECT_REQUEST, RG_OP_OBJECT_WRITE, RG_OP_SQL_READ,
-    RG_OP_SQL_WRITE, RG_OP_CACHE_OP, RG_OP_KV_READ, RG_OP_KV_WRITE, RG_OP_COUNT
+    RG_OP_EDGE_REQUEST,
+    RG_OP_OBJECT_REQUEST,
+    RG_OP_OBJECT_WRITE,
+    RG_OP_SQL_READ,
+    RG_OP_SQL_WRITE,
+    RG_OP_CACHE_OP,
+    RG_OP_KV_READ,
+    RG_OP_KV_WRITE,
+    RG_OP_COUNT
 } rg_opkind;
 
 typedef struct rg_prices {
@@ -34,6 +41,9 @@ const char *rg_op_name(rg_opkind k);
 
 void rg_ledger_init(rg_ledger *l, const rg_prices *p);
 void rg_ledger_add(rg_ledger *l, rg_opkind k);
-static inline double rg_ledger_virtual(const rg_ledger *l) { return l->real * l->p->billing_scale; }
+static inline double rg_ledger_virtual(const rg_ledger *l)
+{
+    return l->real * l->p->billing_scale;
+}
 
 #endif

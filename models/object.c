@@ -13,7 +13,7 @@ typedef struct oreq {
     rg_obj_reply cb;
     void *ctx;
     rg_time arrived;
-    uint64_t gate;   /* write sequence that must be durable before reply */
+    uint64_t gate; /* write sequence that must be durable before reply */
     int code;
 } oreq;
 
@@ -31,12 +31,12 @@ struct rg_object {
     void *state;
     gsl_rng *service;
     ostate st;
-    ring in;          /* waiting requests */
-    ring gated;       /* replies waiting for the output gate */
-    oreq cur;         /* the request in the handler */
+    ring in;    /* waiting requests */
+    ring gated; /* replies waiting for the output gate */
+    oreq cur;   /* the request in the handler */
     uint64_t write_seq, durable_seq, flushing_to;
     bool flushing;
-    rg_evh hib_timer;         /* at most one pending; see maybe_idle */
+    rg_evh hib_timer; /* at most one pending; see maybe_idle */
     rg_time idle_since;
     rg_object_stats stats;
 };
@@ -56,7 +56,10 @@ static void ring_push(ring *r, const oreq *x)
     r->v[(r->head + r->len++) % r->cap] = *x;
 }
 
-static oreq *ring_front(ring *r) { return &r->v[r->head]; }
+static oreq *ring_front(ring *r)
+{
+    return &r->v[r->head];
+}
 
 static void ring_pop(ring *r)
 {
@@ -86,7 +89,10 @@ void rg_object_free(rg_object *o)
     free(o);
 }
 
-const rg_object_stats *rg_object_stats_get(const rg_object *o) { return &o->stats; }
+const rg_object_stats *rg_object_stats_get(const rg_object *o)
+{
+    return &o->stats;
+}
 
 static void start_next(rg_object *o);
 
@@ -115,8 +121,8 @@ static void maybe_idle(rg_object *o)
         return;
     o->idle_since = rg_now(o->e);
     if (!rg_pending(o->e, o->hib_timer))
-        o->hib_timer = rg_at(o->e, o->idle_since + o->p.hibernate_after, RG_PRIO_DEFAULT,
-                             on_hibernate, o, 0);
+        o->hib_timer =
+            rg_at(o->e, o->idle_since + o->p.hibernate_after, RG_PRIO_DEFAULT, on_hibernate, o, 0);
 }
 
 static void release_gated(rg_object *o)
@@ -227,8 +233,7 @@ void rg_object_call(rg_object *o, uint64_t arg, rg_obj_reply cb, void *ctx, uint
     if (o->st == O_HIBERNATED) {
         o->st = O_WAKING;
         o->stats.wakes++;
-        rg_after(o->e, rg_dist_sample_time(o->p.wake, o->service), RG_PRIO_DEFAULT, on_woken, o,
-                 0);
+        rg_after(o->e, rg_dist_sample_time(o->p.wake, o->service), RG_PRIO_DEFAULT, on_woken, o, 0);
         return;
     }
     start_next(o);

@@ -33,13 +33,13 @@
 #include "stats.h"
 
 typedef struct rg_obj_params {
-    const rg_dist *handler;   /* CPU time per request */
-    const rg_dist *flush;     /* storage flush (output gate) duration */
-    int64_t max_queue;        /* 0: unbounded */
-    rg_time max_queue_age;    /* 0: unbounded */
-    rg_time hibernate_after;  /* 0: never hibernates */
-    const rg_dist *wake;      /* wake-up cost after hibernation */
-    bool start_hibernated;    /* the first request pays a wake-up */
+    const rg_dist *handler;  /* CPU time per request */
+    const rg_dist *flush;    /* storage flush (output gate) duration */
+    int64_t max_queue;       /* 0: unbounded */
+    rg_time max_queue_age;   /* 0: unbounded */
+    rg_time hibernate_after; /* 0: never hibernates */
+    const rg_dist *wake;     /* wake-up cost after hibernation */
+    bool start_hibernated;   /* the first request pays a wake-up */
 } rg_obj_params;
 
 /* The application inside the object: reads/changes `state` for a request
@@ -54,7 +54,7 @@ typedef void (*rg_obj_reply)(rg_engine *e, void *ctx, uint64_t tag, int code, bo
 typedef struct rg_object_stats {
     uint64_t handled, overloaded, wakes, flushes;
     uint64_t max_waiting;
-    rg_acc wait;              /* seconds from arrival to handler start */
+    rg_acc wait; /* seconds from arrival to handler start */
 } rg_object_stats;
 
 typedef struct rg_object rg_object;

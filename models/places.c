@@ -65,8 +65,7 @@ static int parse_regions(rg_scn *s, rg_places *p, const char *list, rg_err *e)
         for (char *c = name; *c; c++)
             if (!(isalnum((unsigned char)*c) || *c == '-' || *c == '_')) {
                 rg_scn_err(s, "network", "regions", e,
-                           "region name '%s' may contain only letters, digits, '-' and '_'",
-                           name);
+                           "region name '%s' may contain only letters, digits, '-' and '_'", name);
                 free(name);
                 return -1;
             }
@@ -91,13 +90,12 @@ rg_places *rg_places_load(rg_scn *s, rg_err *e)
         goto fail;
     /* Client to nearest PoP, one way: open in FACTS.md; an assumption of a
      * few ms with a tail, typical of metro last-mile paths. */
-    if (rg_scn_dist(s, "network", "client_edge", "lognormal(median=6ms, p99=30ms)",
-                    RG_QTY_DURATION, &p->client_edge, e) < 0 ||
+    if (rg_scn_dist(s, "network", "client_edge", "lognormal(median=6ms, p99=30ms)", RG_QTY_DURATION,
+                    &p->client_edge, e) < 0 ||
         /* Same-colo worker -> object/store: "sub-ms to a few ms" (FACTS.md). */
         rg_scn_dist(s, "network", "local", "lognormal(median=500us, p99=3ms)", RG_QTY_DURATION,
                     &p->local, e) < 0 ||
-        rg_scn_dist(s, "network", "jitter", "exp(mean=1ms)", RG_QTY_DURATION, &p->jitter, e) <
-            0 ||
+        rg_scn_dist(s, "network", "jitter", "exp(mean=1ms)", RG_QTY_DURATION, &p->jitter, e) < 0 ||
         rg_scn_real(s, "network", "loss", "0", 0, 1, &p->loss, e) < 0)
         goto fail;
     for (size_t a = 0; a < p->n; a++)
@@ -105,8 +103,8 @@ rg_places *rg_places_load(rg_scn *s, rg_err *e)
             char k1[96], k2[96];
             snprintf(k1, sizeof k1, "rtt.%s.%s", p->name[a], p->name[b]);
             snprintf(k2, sizeof k2, "rtt.%s.%s", p->name[b], p->name[a]);
-            const char *key = rg_scn_has(s, "network", k2) && !rg_scn_has(s, "network", k1) ? k2
-                                                                                              : k1;
+            const char *key =
+                rg_scn_has(s, "network", k2) && !rg_scn_has(s, "network", k1) ? k2 : k1;
             int d = default_rtt(p->name[a], p->name[b]);
             char def[32];
             snprintf(def, sizeof def, "%dms", d);

@@ -61,7 +61,8 @@ static int load_variant(rg_scn *s, const char *sec, const char *name, qvariant *
     /* Defaults come from [queue]; a variant section overrides them.  A key
      * absent from [queue] is required in every variant. */
     if (rg_scn_str(s, "queue", "servers", "1", &srv, e) < 0 ||
-        (rg_scn_has(s, "queue", "arrival") && rg_scn_str(s, "queue", "arrival", NULL, &arr, e) < 0) ||
+        (rg_scn_has(s, "queue", "arrival") &&
+         rg_scn_str(s, "queue", "arrival", NULL, &arr, e) < 0) ||
         (rg_scn_has(s, "queue", "service") && rg_scn_str(s, "queue", "service", NULL, &svc, e) < 0))
         return -1;
     v->name = rg_xstrdup(name);
@@ -79,8 +80,8 @@ static int load_variant(rg_scn *s, const char *sec, const char *name, qvariant *
 static int qload(rg_scn *s, void **out, rg_err *e)
 {
     qcfg *c = rg_xcalloc(1, sizeof *c);
-    if (rg_scn_int(s, "queue", "customers", "10000", 1, INT64_C(1000000000), &c->customers,
-                   e) < 0 ||
+    if (rg_scn_int(s, "queue", "customers", "10000", 1, INT64_C(1000000000), &c->customers, e) <
+            0 ||
         rg_scn_int(s, "queue", "warmup", "1000", 0, INT64_C(1000000000), &c->warmup, e) < 0)
         goto fail;
     for (size_t i = 0; i < rg_scn_nsections(s); i++) {
@@ -111,8 +112,14 @@ fail:
     return -1;
 }
 
-static size_t qnvar(const void *p) { return ((const qcfg *)p)->nvar; }
-static const char *qvarname(const void *p, size_t v) { return ((const qcfg *)p)->var[v].name; }
+static size_t qnvar(const void *p)
+{
+    return ((const qcfg *)p)->nvar;
+}
+static const char *qvarname(const void *p, size_t v)
+{
+    return ((const qcfg *)p)->var[v].name;
+}
 
 static const rg_metric qmetrics[] = {
     {"wait_mean", RG_MF_REAL, "s", "mean time in queue of the measured customers",
@@ -142,7 +149,7 @@ struct rg_queue_sim {
     gsl_rng *ra, *rs;
     int64_t servers, busy;
     int64_t warmup, customers;
-    int64_t arrived;            /* customers generated so far */
+    int64_t arrived; /* customers generated so far */
     /* FIFO of (arrival time, customer index): a ring buffer */
     rg_time *q_t;
     int64_t *q_id;
@@ -280,14 +287,13 @@ void rg_queue_sim_result(const rg_queue_sim *q, rg_queue_result *r)
     r->utilization = span > 0 ? q->area_busy / (span * (double)q->servers) : NAN;
 }
 
-static void qrun(const void *p, size_t v, uint64_t seed, uint64_t rep, rg_repout *out,
-                 FILE *trace)
+static void qrun(const void *p, size_t v, uint64_t seed, uint64_t rep, rg_repout *out, FILE *trace)
 {
     const qcfg *c = p;
     const qvariant *qv = &c->var[v];
     rg_engine *e = rg_engine_new(seed, rep, out->rng_type);
-    rg_queue_sim *q = rg_queue_sim_new(e, qv->servers, qv->arrival, qv->service, c->warmup,
-                                       c->customers);
+    rg_queue_sim *q =
+        rg_queue_sim_new(e, qv->servers, qv->arrival, qv->service, c->warmup, c->customers);
     q->trace = trace;
     if (rg_engine_run(e, RG_TIME_MAX, out->max_events) == RG_RUN_BUDGET)
         snprintf(out->error, sizeof out->error,
@@ -365,11 +371,12 @@ static void qextra(const void *p, const rg_results *r, FILE *f)
         rg_summarize(x, r->reps_done, &s);
         const char *formula;
         double th = rg_queue_theory_wq(qv->servers, qv->arrival, qv->service, &formula);
-        double rho = rg_dist_mean(qv->service) /
-                     ((double)qv->servers * rg_dist_mean(qv->arrival));
+        double rho = rg_dist_mean(qv->service) / ((double)qv->servers * rg_dist_mean(qv->arrival));
         fprintf(f, "%-16s %-16s %8.3f %14.6g %14.3g %14.6g  %s\n", qv->name, formula, rho, s.mean,
                 s.ci95, isnan(th) ? NAN : th * 1e-9,
-                isnan(th) ? "n/a" : fabs(s.mean - th * 1e-9) <= s.ci95 ? "yes" : "NO");
+                isnan(th)                            ? "n/a"
+                : fabs(s.mean - th * 1e-9) <= s.ci95 ? "yes"
+                                                     : "NO");
     }
     free(x);
 }

@@ -14,9 +14,9 @@
 typedef struct rg_queue_sim rg_queue_sim;
 
 typedef struct rg_queue_result {
-    int64_t served;       /* measured customers */
-    double wait_mean;     /* s */
-    double sojourn_mean;  /* s */
+    int64_t served;      /* measured customers */
+    double wait_mean;    /* s */
+    double sojourn_mean; /* s */
     double queue_len_mean;
     double utilization;
 } rg_queue_result;

@@ -86,4 +86,7 @@ bool rg_limiter_take(rg_limiter *l, uint64_t key, rg_time now)
     return false;
 }
 
-uint64_t rg_limiter_refused(const rg_limiter *l) { return l->refused; }
+uint64_t rg_limiter_refused(const rg_limiter *l)
+{
+    return l->refused;
+}

@@ -6,14 +6,13 @@
 #include <string.h>
 
 static const rg_model_ops *const all[] = {
-    &rg_model_queue,
-    &rg_model_drop,
-    &rg_model_batch,
-    &rg_model_occ,
-    NULL,
+    &rg_model_queue, &rg_model_drop, &rg_model_batch, &rg_model_occ, NULL,
 };
 
-const rg_model_ops *const *rg_model_all(void) { return all; }
+const rg_model_ops *const *rg_model_all(void)
+{
+    return all;
+}
 
 const rg_model_ops *rg_model_find(const char *name)
 {

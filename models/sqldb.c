@@ -22,7 +22,7 @@ struct stmt {
     uint64_t tag;
     rg_time lock_asked;
     rg_time lock_wait;
-    stmt *next;               /* in a FIFO */
+    stmt *next; /* in a FIFO */
 };
 
 typedef struct fifo {
@@ -31,7 +31,7 @@ typedef struct fifo {
 
 typedef struct row {
     int64_t value;
-    int64_t owner;            /* connection holding the lock, -1 if free */
+    int64_t owner; /* connection holding the lock, -1 if free */
     rg_time locked_at;
     fifo waiters;
     /* Lock timeouts: every waiter waits the same lock_timeout and the queue
@@ -43,11 +43,11 @@ typedef struct row {
 
 typedef struct conn {
     bool open;
-    size_t *locked;           /* rows locked by this connection */
+    size_t *locked; /* rows locked by this connection */
     size_t nlocked, caplocked;
 } conn;
 
-typedef struct pwait {        /* a caller waiting for a connection */
+typedef struct pwait { /* a caller waiting for a connection */
     struct rg_sqldb *db;
     rg_sql_cb cb;
     void *ctx;
@@ -67,14 +67,14 @@ struct rg_sqldb {
     int64_t open;
     int64_t *free_ids;
     size_t nfree, capfree;
-    pwait **pq;               /* pool waiters, FIFO */
+    pwait **pq; /* pool waiters, FIFO */
     size_t pq_head, pq_len, pq_cap;
-    fifo ready;               /* statements waiting for a worker */
-    stmt *spare;              /* finished statements, reused (no malloc per
-                                 statement on the hot path) */
-    stmt **all;               /* every statement ever allocated: freed at the
-                                 end, wherever it is (a run that stops at its
-                                 horizon leaves some executing) */
+    fifo ready;  /* statements waiting for a worker */
+    stmt *spare; /* finished statements, reused (no malloc per
+                    statement on the hot path) */
+    stmt **all;  /* every statement ever allocated: freed at the
+                    end, wherever it is (a run that stops at its
+                    horizon leaves some executing) */
     size_t nall, capall;
     int64_t busy;
     rg_sqldb_stats stats;
@@ -156,8 +156,14 @@ void rg_sqldb_free(rg_sqldb *db)
     free(db);
 }
 
-int64_t rg_sqldb_row(const rg_sqldb *db, size_t r) { return db->rows[r].value; }
-const rg_sqldb_stats *rg_sqldb_stats_get(const rg_sqldb *db) { return &db->stats; }
+int64_t rg_sqldb_row(const rg_sqldb *db, size_t r)
+{
+    return db->rows[r].value;
+}
+const rg_sqldb_stats *rg_sqldb_stats_get(const rg_sqldb *db)
+{
+    return &db->stats;
+}
 
 /* ---- connections ------------------------------------------------------ */
 
@@ -288,8 +294,8 @@ static void dispatch(rg_sqldb *db)
     while (db->busy < db->p.workers && db->ready.head) {
         stmt *s = fifo_pop(&db->ready);
         db->busy++;
-        rg_after(db->e, rg_dist_sample_time(db->p.stmt, db->service), RG_PRIO_DEFAULT,
-                 on_exec_done, s, 0);
+        rg_after(db->e, rg_dist_sample_time(db->p.stmt, db->service), RG_PRIO_DEFAULT, on_exec_done,
+                 s, 0);
     }
 }
 
@@ -358,8 +364,8 @@ static void on_lock_timeout(rg_engine *e, void *ctx, uint64_t arg)
     arm_lock_timer(db, (size_t)arg);
 }
 
-void rg_sqldb_exec(rg_sqldb *db, int64_t c, rg_sqlop op, size_t rowi, int64_t arg,
-                   bool autocommit, rg_sql_cb cb, void *ctx, uint64_t tag)
+void rg_sqldb_exec(rg_sqldb *db, int64_t c, rg_sqlop op, size_t rowi, int64_t arg, bool autocommit,
+                   rg_sql_cb cb, void *ctx, uint64_t tag)
 {
     RG_ENGINE_ASSERT(db->e, c >= 0 && (size_t)c < db->nconns && db->conns[c].open);
     RG_ENGINE_ASSERT(db->e, rowi < db->nrows);
@@ -374,8 +380,8 @@ void rg_sqldb_exec(rg_sqldb *db, int64_t c, rg_sqlop op, size_t rowi, int64_t ar
     s->ctx = ctx;
     s->tag = tag;
     s->lock_asked = rg_now(db->e);
-    bool locking = op == RG_SQL_SELECT_FOR_UPDATE || op == RG_SQL_UPDATE_SET ||
-                   op == RG_SQL_UPDATE_DECR;
+    bool locking =
+        op == RG_SQL_SELECT_FOR_UPDATE || op == RG_SQL_UPDATE_SET || op == RG_SQL_UPDATE_DECR;
     if (!locking) {
         to_worker(db, s);
         return;

@@ -30,11 +30,11 @@
 #include "stats.h"
 
 typedef struct rg_sqldb_params {
-    const rg_dist *stmt;      /* service time of one statement */
-    int64_t workers;          /* statements executing at once (D1: 1) */
-    int64_t pool;             /* open connections allowed (0: unbounded) */
-    rg_time pool_timeout;     /* 0: wait forever */
-    rg_time lock_timeout;     /* 0: wait forever */
+    const rg_dist *stmt;  /* service time of one statement */
+    int64_t workers;      /* statements executing at once (D1: 1) */
+    int64_t pool;         /* open connections allowed (0: unbounded) */
+    rg_time pool_timeout; /* 0: wait forever */
+    rg_time lock_timeout; /* 0: wait forever */
 } rg_sqldb_params;
 
 typedef enum {
@@ -52,14 +52,14 @@ typedef enum { RG_SQL_OK, RG_SQL_LOCK_TIMEOUT, RG_SQL_POOL_TIMEOUT } rg_sqlstatu
 typedef struct rg_sqlres {
     rg_sqlstatus status;
     int64_t value;
-    rg_time lock_wait;        /* time spent waiting for the row lock */
+    rg_time lock_wait; /* time spent waiting for the row lock */
 } rg_sqlres;
 
 typedef void (*rg_sql_cb)(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres *res);
 
 typedef struct rg_sqldb_stats {
     uint64_t statements, lock_timeouts, pool_timeouts;
-    rg_acc lock_wait;         /* seconds, locking statements */
+    rg_acc lock_wait; /* seconds, locking statements */
     rg_time max_lock_hold;
 } rg_sqldb_stats;
 

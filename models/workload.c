@@ -58,10 +58,9 @@ static int parse_arrival(rg_scn *s, const char *text, rg_workload *w, rg_err *e)
                               kinds[i].name, kinds[i].key, key);
         w->arrival = kinds[i].k;
         if (w->arrival == RG_ARR_POISSON) {
-            if (rg_qty_parse(val, strlen(val), RG_QTY_NUMBER, &w->rate, &sub) < 0 ||
-                !(w->rate > 0))
-                return rg_scn_err(s, "workload", "arrival",
-                                  e, "poisson rate must be a number > 0 (buyers per second), got '%s'",
+            if (rg_qty_parse(val, strlen(val), RG_QTY_NUMBER, &w->rate, &sub) < 0 || !(w->rate > 0))
+                return rg_scn_err(s, "workload", "arrival", e,
+                                  "poisson rate must be a number > 0 (buyers per second), got '%s'",
                                   val);
             return 0;
         }

@@ -27,13 +27,13 @@ typedef enum { RG_ARR_BURST, RG_ARR_POISSON, RG_ARR_RAMP, RG_ARR_SPACED } rg_arr
 typedef struct rg_workload {
     int64_t buyers;
     int64_t skus;
-    int64_t stock;          /* per SKU */
+    int64_t stock; /* per SKU */
     rg_arrkind arrival;
-    rg_time span;           /* window, ramp duration or spacing */
-    double rate;            /* poisson: buyers per second */
+    rg_time span; /* window, ramp duration or spacing */
+    double rate;  /* poisson: buyers per second */
     double mix[RG_MAX_REGIONS];
-    rg_time timeout;        /* client gives up after this */
-    rg_time horizon;        /* a replication never simulates past this */
+    rg_time timeout; /* client gives up after this */
+    rg_time horizon; /* a replication never simulates past this */
 } rg_workload;
 
 typedef struct rg_buyer {

@@ -16,18 +16,28 @@
 #include <gsl/gsl_sf_gamma.h>
 
 typedef enum {
-    D_CONST, D_UNIFORM, D_EXP, D_NORMAL, D_TNORMAL, D_ABSNORMAL,
-    D_LOGNORMAL, D_GAMMA, D_PARETO, D_WEIBULL, D_SHIFT, D_MIX
+    D_CONST,
+    D_UNIFORM,
+    D_EXP,
+    D_NORMAL,
+    D_TNORMAL,
+    D_ABSNORMAL,
+    D_LOGNORMAL,
+    D_GAMMA,
+    D_PARETO,
+    D_WEIBULL,
+    D_SHIFT,
+    D_MIX
 } dkind;
 
 struct rg_dist {
     dkind k;
     rg_qty qty;
-    double a, b;     /* parameters, see sample() */
-    size_t n;        /* children (mix, shift) */
+    double a, b; /* parameters, see sample() */
+    size_t n;    /* children (mix, shift) */
     rg_dist **child;
-    double *cum;     /* mix: cumulative normalised weights */
-    double *w;       /* mix: normalised weights */
+    double *cum; /* mix: cumulative normalised weights */
+    double *w;   /* mix: normalised weights */
 };
 
 /* ---- parsing ---------------------------------------------------------- */
@@ -98,8 +108,7 @@ typedef struct pvals {
 
 /* Parses "(p1, name=p2, ...)" for a leaf distribution with parameters
  * `spec`.  Positional arguments fill in order; names may come in any order. */
-static int leaf_args(parser *ps, const char *dname, const pspec *spec, size_t nspec,
-                     pvals *out)
+static int leaf_args(parser *ps, const char *dname, const pspec *spec, size_t nspec, pvals *out)
 {
     memset(out, 0, sizeof *out);
     size_t pos = 0;
@@ -258,8 +267,10 @@ static rg_dist *parse_dist(parser *ps)
         rg_err sub;
         rg_err_clear(&sub);
         if (rg_qty_parse(s, (size_t)(end - s), ps->qty, &v, &sub) < 0) {
-            perr(ps, "%s (or a distribution such as exp(mean=2ms), uniform(0, 50ms), "
-                     "lognormal(median=12ms, p99=50ms))", sub.msg);
+            perr(ps,
+                 "%s (or a distribution such as exp(mean=2ms), uniform(0, 50ms), "
+                 "lognormal(median=12ms, p99=50ms))",
+                 sub.msg);
             return NULL;
         }
         ps->p = end;
@@ -324,14 +335,17 @@ static rg_dist *parse_dist(parser *ps)
     static const pspec p_unif[] = {{"min", false}, {"max", false}};
     static const pspec p_exp[] = {{"mean", false}};
     static const pspec p_norm[] = {{"mean", false}, {"sd", false}};
-    static const pspec p_logn[] = {{"median", false}, {"p99", false}, {"mu", true}, {"sigma", true}};
+    static const pspec p_logn[] = {
+        {"median", false}, {"p99", false}, {"mu", true}, {"sigma", true}};
     static const pspec p_gamma[] = {{"shape", true}, {"scale", false}};
     static const pspec p_scale_shape[] = {{"scale", false}, {"shape", true}};
 
-#define ARGS(spec) \
-    if (leaf_args(ps, name, spec, sizeof spec / sizeof spec[0], &v) < 0) return NULL
-#define NEED(spec, i) \
-    if (need(ps, name, spec, &v, i) < 0) return NULL
+#define ARGS(spec)                                                                                 \
+    if (leaf_args(ps, name, spec, sizeof spec / sizeof spec[0], &v) < 0)                           \
+    return NULL
+#define NEED(spec, i)                                                                              \
+    if (need(ps, name, spec, &v, i) < 0)                                                           \
+    return NULL
 
     if (strcmp(name, "const") == 0) {
         ARGS(p_const);
@@ -425,8 +439,10 @@ static rg_dist *parse_dist(parser *ps)
         d->a = v.v[0];
         d->b = v.v[1];
     } else {
-        perr(ps, "unknown distribution '%s' (known: const, uniform, exp, normal, tnormal, "
-                 "absnormal, lognormal, gamma, pareto, weibull, shift, mix)", name);
+        perr(ps,
+             "unknown distribution '%s' (known: const, uniform, exp, normal, tnormal, "
+             "absnormal, lognormal, gamma, pareto, weibull, shift, mix)",
+             name);
         return NULL;
     }
 #undef ARGS
@@ -520,7 +536,10 @@ rg_time rg_dist_sample_time(const rg_dist *d, gsl_rng *r)
 
 /* ---- moments ---------------------------------------------------------- */
 
-static double gauss_pdf(double x) { return exp(-0.5 * x * x) / sqrt(2 * M_PI); }
+static double gauss_pdf(double x)
+{
+    return exp(-0.5 * x * x) / sqrt(2 * M_PI);
+}
 
 double rg_dist_mean(const rg_dist *d)
 {
@@ -539,7 +558,8 @@ double rg_dist_mean(const rg_dist *d)
         if (d->b == 0)
             return fabs(d->a);
         double m = d->a, s = d->b;
-        return s * sqrt(2 / M_PI) * exp(-m * m / (2 * s * s)) + m * (1 - 2 * gsl_cdf_ugaussian_P(-m / s));
+        return s * sqrt(2 / M_PI) * exp(-m * m / (2 * s * s)) +
+               m * (1 - 2 * gsl_cdf_ugaussian_P(-m / s));
     }
     case D_LOGNORMAL: return exp(d->a + 0.5 * d->b * d->b);
     case D_GAMMA: return d->a * d->b;
@@ -603,7 +623,11 @@ double rg_dist_min(const rg_dist *d)
     switch (d->k) {
     case D_CONST: return d->a;
     case D_UNIFORM: return d->a;
-    case D_EXP: case D_TNORMAL: case D_ABSNORMAL: case D_LOGNORMAL: case D_GAMMA:
+    case D_EXP:
+    case D_TNORMAL:
+    case D_ABSNORMAL:
+    case D_LOGNORMAL:
+    case D_GAMMA:
     case D_WEIBULL: return 0;
     case D_NORMAL: return d->b == 0 ? d->a : -INFINITY;
     case D_PARETO: return d->a;
@@ -623,13 +647,21 @@ bool rg_dist_is_const(const rg_dist *d)
     switch (d->k) {
     case D_CONST: return true;
     case D_UNIFORM: return d->a == d->b;
-    case D_NORMAL: case D_TNORMAL: case D_ABSNORMAL: return d->b == 0;
+    case D_NORMAL:
+    case D_TNORMAL:
+    case D_ABSNORMAL: return d->b == 0;
     case D_LOGNORMAL: return d->b == 0;
     case D_SHIFT: return rg_dist_is_const(d->child[0]);
     default: return false;
     }
 }
 
-bool rg_dist_is_exp(const rg_dist *d) { return d->k == D_EXP; }
+bool rg_dist_is_exp(const rg_dist *d)
+{
+    return d->k == D_EXP;
+}
 
-rg_qty rg_dist_kind(const rg_dist *d) { return d->qty; }
+rg_qty rg_dist_kind(const rg_dist *d)
+{
+    return d->qty;
+}

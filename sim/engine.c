@@ -23,8 +23,8 @@ typedef struct slot {
     rg_evfn fn;
     void *ctx;
     uint64_t arg;
-    uint32_t gen;      /* bumped when the slot is freed */
-    uint32_t next;     /* free-list link */
+    uint32_t gen;  /* bumped when the slot is freed */
+    uint32_t next; /* free-list link */
 } slot;
 
 typedef struct named_stream {
@@ -38,11 +38,11 @@ struct rg_engine {
     size_t n, cap;
     slot *slots;
     size_t nslots, slotcap;
-    uint32_t free_head;   /* UINT32_MAX: empty */
+    uint32_t free_head; /* UINT32_MAX: empty */
     uint64_t seq;
     uint64_t events;
     uint64_t live;
-    uint64_t stale;       /* cancelled entries still in the heap */
+    uint64_t stale; /* cancelled entries still in the heap */
     bool stop;
     uint64_t seed, rep;
     const gsl_rng_type *rng_type;
@@ -88,9 +88,15 @@ void rg_engine_free(rg_engine *e)
  * branch, which matters in the sift loops. */
 __extension__ typedef unsigned __int128 u128;
 
-static inline u128 order_of(const hent *a) { return ((u128)(uint64_t)a->t << 64) | a->key; }
+static inline u128 order_of(const hent *a)
+{
+    return ((u128)(uint64_t)a->t << 64) | a->key;
+}
 
-static inline bool before(const hent *a, const hent *b) { return order_of(a) < order_of(b); }
+static inline bool before(const hent *a, const hent *b)
+{
+    return order_of(a) < order_of(b);
+}
 
 static void sift_up(hent *h, size_t i)
 {
@@ -258,12 +264,30 @@ rg_runstop rg_engine_run(rg_engine *e, rg_time until, uint64_t max_events)
     return RG_RUN_EMPTY;
 }
 
-void rg_engine_stop(rg_engine *e) { e->stop = true; }
-rg_time rg_now(const rg_engine *e) { return e->now; }
-uint64_t rg_engine_events(const rg_engine *e) { return e->events; }
-uint64_t rg_engine_pending(const rg_engine *e) { return e->live; }
-uint64_t rg_engine_seed(const rg_engine *e) { return e->seed; }
-uint64_t rg_engine_rep(const rg_engine *e) { return e->rep; }
+void rg_engine_stop(rg_engine *e)
+{
+    e->stop = true;
+}
+rg_time rg_now(const rg_engine *e)
+{
+    return e->now;
+}
+uint64_t rg_engine_events(const rg_engine *e)
+{
+    return e->events;
+}
+uint64_t rg_engine_pending(const rg_engine *e)
+{
+    return e->live;
+}
+uint64_t rg_engine_seed(const rg_engine *e)
+{
+    return e->seed;
+}
+uint64_t rg_engine_rep(const rg_engine *e)
+{
+    return e->rep;
+}
 
 gsl_rng *rg_engine_stream(rg_engine *e, const char *name)
 {

@@ -89,7 +89,7 @@ uint64_t rg_engine_rep(const rg_engine *e);
 gsl_rng *rg_engine_stream(rg_engine *e, const char *name);
 
 /* Assertion that prints simulated time, seed and replication. */
-#define RG_ENGINE_ASSERT(e, cond) \
+#define RG_ENGINE_ASSERT(e, cond)                                                                  \
     RG_ASSERT_SIM(cond, rg_now(e), rg_engine_seed(e), rg_engine_rep(e))
 
 #endif

@@ -15,8 +15,8 @@
 #include "scenario.h"
 #include "stats.h"
 
-static const char *const stat_names[] = {"mean", "sd", "min", "max", "p05", "p50", "p95", "p99",
-                                         NULL};
+static const char *const stat_names[] = {"mean", "sd",  "min", "max", "p05",
+                                         "p50",  "p95", "p99", NULL};
 
 static double stat_of(const rg_summary *s, int k)
 {
@@ -93,8 +93,7 @@ static void tol_text(const spec *sp, char *buf, size_t n)
     }
 }
 
-int rg_expect_check(const char *path, const rg_results *r, const rg_meta *m, FILE *out,
-                    rg_err *e)
+int rg_expect_check(const char *path, const rg_results *r, const rg_meta *m, FILE *out, rg_err *e)
 {
     rg_scn *s = rg_scn_load(path, e);
     if (s == NULL)
@@ -120,8 +119,7 @@ int rg_expect_check(const char *path, const rg_results *r, const rg_meta *m, FIL
         failed++;
     }
     if (reps > 0 && (uint64_t)reps != r->reps_done) {
-        fprintf(out, "MOVED  %" PRIu64 " replications, expected %" PRId64 "\n", r->reps_done,
-                reps);
+        fprintf(out, "MOVED  %" PRIu64 " replications, expected %" PRId64 "\n", r->reps_done, reps);
         failed++;
     }
     fprintf(out, "%-6s %-18s %-24s %14s %12s %14s\n", "", "variant", "metric.stat", "expected",
@@ -186,8 +184,8 @@ int rg_expect_check(const char *path, const rg_results *r, const rg_meta *m, FIL
             bool ok = sp.kind == T_EXACT ? actual == sp.value : fabs(actual - sp.value) <= bound;
             char tt[32];
             tol_text(&sp, tt, sizeof tt);
-            fprintf(out, "%-6s %-18s %-24s %14.6g %12s %14.6g\n", ok ? "ok" : "MOVED", sec + 8,
-                    key, sp.value, tt, actual);
+            fprintf(out, "%-6s %-18s %-24s %14.6g %12s %14.6g\n", ok ? "ok" : "MOVED", sec + 8, key,
+                    sp.value, tt, actual);
             if (ok)
                 held++;
             else

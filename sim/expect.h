@@ -25,8 +25,7 @@
 /* Checks r (with provenance m) against the file at path, printing one line
  * per expectation to out.  Returns the number of expectations that failed,
  * or -1 with e set when the file is unreadable or malformed. */
-int rg_expect_check(const char *path, const rg_results *r, const rg_meta *m, FILE *out,
-                    rg_err *e);
+int rg_expect_check(const char *path, const rg_results *r, const rg_meta *m, FILE *out, rg_err *e);
 
 /* Writes an expectations file for r: for every shown metric its mean,
  * exact when the replications agree exactly and within 3 x the 95 % CI

@@ -167,8 +167,16 @@ static int write_csv(const char *path, const rg_results *r, rg_err *e)
 }
 
 enum {
-    OPT_SET = 256, OPT_REPORT, OPT_CSV, OPT_KEEP, OPT_FORCE, OPT_VARIANT, OPT_REP, OPT_EXPECT,
-    OPT_WRITE_EXPECT, OPT_CHECK_DET
+    OPT_SET = 256,
+    OPT_REPORT,
+    OPT_CSV,
+    OPT_KEEP,
+    OPT_FORCE,
+    OPT_VARIANT,
+    OPT_REP,
+    OPT_EXPECT,
+    OPT_WRITE_EXPECT,
+    OPT_CHECK_DET
 };
 
 static const struct option long_opts[] = {
@@ -363,8 +371,9 @@ static int cmd_run(args *a)
         goto err;
     }
     if (bytes > NOTE_RESULT_BYTES)
-        fprintf(stderr, "revguard-sim: note: this run holds about %.0f MB of per-replication "
-                        "results in memory\n",
+        fprintf(stderr,
+                "revguard-sim: note: this run holds about %.0f MB of per-replication "
+                "results in memory\n",
                 (double)bytes / 1e6);
     if (a->write_expect && rg_results_check_path(a->write_expect, true, &e) < 0)
         goto err;
@@ -413,8 +422,8 @@ static int cmd_run(args *a)
             goto err;
     }
     if (r->interrupted) {
-        fprintf(stderr, "revguard-sim: interrupted: %" PRIu64 " of %" PRIu64
-                        " replications complete%s\n",
+        fprintf(stderr,
+                "revguard-sim: interrupted: %" PRIu64 " of %" PRIu64 " replications complete%s\n",
                 r->reps_done, r->reps, r->reps_done ? " and written" : "; nothing written");
         code = RG_EXIT_INTERRUPTED;
         goto done;

@@ -52,8 +52,8 @@ typedef struct rg_meta {
     char *scenario_name;
     char *description;
     char *model;
-    char *resolved;     /* resolved scenario text */
-    char *created;      /* ISO 8601 UTC; set by the writer when NULL */
+    char *resolved; /* resolved scenario text */
+    char *created;  /* ISO 8601 UTC; set by the writer when NULL */
     uint64_t seed;
     bool complete;
 } rg_meta;

@@ -189,12 +189,12 @@ typedef struct run {
     atomic_uint_fast64_t next;
     atomic_uint_fast64_t ndone;
     atomic_bool stop;
-    bool *task_done;         /* written by the worker that ran the task */
-    rg_tlpoint **tl;         /* rep 0 timelines per variant */
+    bool *task_done; /* written by the worker that ran the task */
+    rg_tlpoint **tl; /* rep 0 timelines per variant */
     size_t *ntl;
-    double **lat;            /* raw latencies per task if kept */
+    double **lat; /* raw latencies per task if kept */
     size_t *nlat;
-    pthread_mutex_t lock;    /* guards the two messages below */
+    pthread_mutex_t lock; /* guards the two messages below */
     char *error;
     uint64_t error_task;
     char *nondet;
@@ -204,7 +204,7 @@ typedef struct run {
 struct worker {
     run *run;
     pthread_t tid;
-    uint64_t *hist;          /* nvar * RG_HIST_NBINS */
+    uint64_t *hist; /* nvar * RG_HIST_NBINS */
 };
 
 /* --check-determinism: runs the task again into a scratch row and compares
@@ -305,9 +305,9 @@ static void draw_progress(const char *label, uint64_t done, uint64_t total, doub
     double f = total ? (double)done / (double)total : 1;
     int fill = (int)(f * width);
     double eta = done ? elapsed * (double)(total - done) / (double)done : 0;
-    fprintf(stderr, "\r%s [%.*s%*s] %3.0f%%  %llu/%llu  eta %.0fs ", label ? label : "run",
-            fill, "##############################", width - fill, "", 100 * f,
-            (unsigned long long)done, (unsigned long long)total, eta);
+    fprintf(stderr, "\r%s [%.*s%*s] %3.0f%%  %llu/%llu  eta %.0fs ", label ? label : "run", fill,
+            "##############################", width - fill, "", 100 * f, (unsigned long long)done,
+            (unsigned long long)total, eta);
     fflush(stderr);
 }
 

@@ -67,19 +67,19 @@ int rg_hist_bin(double seconds);
 /* ---- one task's output ----------------------------------------------- */
 
 typedef struct rg_tlpoint {
-    double t;       /* seconds since the start of the replication */
-    int64_t a, b;   /* counters: allocated so far, rejected so far */
+    double t;     /* seconds since the start of the replication */
+    int64_t a, b; /* counters: allocated so far, rejected so far */
 } rg_tlpoint;
 
 typedef struct rg_repout {
-    rg_mval *row;            /* one value per metric, filled by the model */
+    rg_mval *row; /* one value per metric, filled by the model */
     bool done;
     /* Filled through the helpers below. */
-    uint64_t *hist;          /* the worker's histogram for this variant */
+    uint64_t *hist; /* the worker's histogram for this variant */
     bool keep_latencies;
-    double *lat;             /* raw latencies (s), if keep_latencies */
+    double *lat; /* raw latencies (s), if keep_latencies */
     size_t nlat, latcap;
-    bool want_timeline;      /* true for replication 0 */
+    bool want_timeline; /* true for replication 0 */
     rg_tlpoint *tl;
     size_t ntl, tlcap;
     /* Event budget of the replication (0: none), set by the runner.  A
@@ -102,8 +102,8 @@ void rg_repout_timeline(rg_repout *o, double t, int64_t a, int64_t b);
 typedef struct rg_results rg_results;
 
 typedef struct rg_model_ops {
-    const char *name;        /* the scenario's [scenario] model = NAME */
-    const char *summary;     /* one line for --help */
+    const char *name;    /* the scenario's [scenario] model = NAME */
+    const char *summary; /* one line for --help */
     /* Reads the model's sections; *cfg is freed with free_cfg. */
     int (*load)(rg_scn *s, void **cfg, rg_err *e);
     void (*free_cfg)(void *cfg);
@@ -122,22 +122,22 @@ typedef struct rg_model_ops {
 
 struct rg_results {
     size_t nvar, nmet;
-    char **varnames;         /* nvar names */
-    rg_metric *met;          /* nmet metrics; strings owned */
-    uint64_t reps;           /* replications asked for */
-    uint64_t reps_done;      /* replications 0..reps_done-1 are complete */
+    char **varnames;    /* nvar names */
+    rg_metric *met;     /* nmet metrics; strings owned */
+    uint64_t reps;      /* replications asked for */
+    uint64_t reps_done; /* replications 0..reps_done-1 are complete */
     uint64_t seed;
     bool interrupted;
-    rg_mval *rows;           /* [(v * reps + r) * nmet + m] */
-    uint64_t *hist;          /* [v * RG_HIST_NBINS + b] */
-    double **lat;            /* per variant: raw latencies in rep order, or NULL */
+    rg_mval *rows;  /* [(v * reps + r) * nmet + m] */
+    uint64_t *hist; /* [v * RG_HIST_NBINS + b] */
+    double **lat;   /* per variant: raw latencies in rep order, or NULL */
     size_t *nlat;
-    rg_tlpoint **tl;         /* per variant: timeline of replication 0 */
+    rg_tlpoint **tl; /* per variant: timeline of replication 0 */
     size_t *ntl;
-    uint64_t events;         /* all events of all completed tasks */
-    double wall_seconds;     /* not part of the data: wall time of the run */
-    char *error;             /* a replication failed (event budget): why */
-    char *nondeterministic;  /* --check-determinism: the first difference */
+    uint64_t events;        /* all events of all completed tasks */
+    double wall_seconds;    /* not part of the data: wall time of the run */
+    char *error;            /* a replication failed (event budget): why */
+    char *nondeterministic; /* --check-determinism: the first difference */
 };
 
 /* At most this many replications per run: the per-replication table is
@@ -147,13 +147,13 @@ struct rg_results {
 typedef struct rg_runopts {
     uint64_t seed;
     uint64_t reps;
-    int threads;             /* 0: number of online cores */
+    int threads; /* 0: number of online cores */
     bool keep_latencies;
-    bool progress;           /* allow a progress bar when stderr is a tty */
-    const char *label;       /* shown in the progress bar */
-    uint64_t max_events;     /* per replication (0: no limit) */
+    bool progress;                /* allow a progress bar when stderr is a tty */
+    const char *label;            /* shown in the progress bar */
+    uint64_t max_events;          /* per replication (0: no limit) */
     const gsl_rng_type *rng_type; /* streams' generator (NULL: MT19937) */
-    bool check_determinism;  /* run every task twice and compare rows */
+    bool check_determinism;       /* run every task twice and compare rows */
 } rg_runopts;
 
 /* Runs every variant of replications 0..reps-1.  SIGINT/SIGTERM stop it

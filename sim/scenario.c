@@ -44,7 +44,7 @@ struct rg_scn {
     size_t nsec, capsec;
     asked *ask;
     size_t nask, capask;
-    char **old;               /* superseded recorded values (see record) */
+    char **old; /* superseded recorded values (see record) */
     size_t nold, capold;
     /* parse state */
     FILE *f;
@@ -172,8 +172,8 @@ static int handler(void *user, const char *sec, const char *key, const char *val
                        s->path, s->line, sec, key, old->line);
         else
             rg_err_set(s->e, RG_ERR_INPUT,
-                       "%s:%d: [%s] duplicate key '%s' (first given on line %d)", s->path,
-                       s->line, sec, key, old->line);
+                       "%s:%d: [%s] duplicate key '%s' (first given on line %d)", s->path, s->line,
+                       sec, key, old->line);
         return 0;
     }
     add_section(s, sec, s->line);
@@ -269,7 +269,10 @@ void rg_scn_free(rg_scn *s)
     free(s);
 }
 
-const char *rg_scn_path(const rg_scn *s) { return s->path; }
+const char *rg_scn_path(const rg_scn *s)
+{
+    return s->path;
+}
 
 int rg_scn_set(rg_scn *s, const char *assignment, rg_err *e)
 {
@@ -285,8 +288,8 @@ int rg_scn_set(rg_scn *s, const char *assignment, rg_err *e)
     /* A value the scenario file could not hold would not survive the
      * resolved text (results files store it): refuse it here. */
     for (const char *p = eq + 1; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f || (*p == ';' && p > eq + 1 &&
-                                                        isspace((unsigned char)p[-1])))
+        if ((unsigned char)*p < 0x20 || *p == 0x7f ||
+            (*p == ';' && p > eq + 1 && isspace((unsigned char)p[-1])))
             return rg_err_set(e, RG_ERR_INPUT,
                               "--set '%s': the value contains %s, which a scenario file "
                               "cannot hold",
@@ -395,8 +398,8 @@ static const char *lookup(rg_scn *s, const char *sec, const char *key, const cha
         return en->val;
     }
     if (def == NULL) {
-        rg_err_set(e, RG_ERR_INPUT, "%s: [%s] missing required key '%s' (%s)", s->path, sec,
-                   key, what);
+        rg_err_set(e, RG_ERR_INPUT, "%s: [%s] missing required key '%s' (%s)", s->path, sec, key,
+                   what);
         return NULL;
     }
     return record(s, sec, key, def, true);
@@ -452,11 +455,10 @@ int rg_scn_real(rg_scn *s, const char *sec, const char *key, const char *def, do
     return 0;
 }
 
-int rg_scn_bool(rg_scn *s, const char *sec, const char *key, const char *def, bool *out,
-                rg_err *e)
+int rg_scn_bool(rg_scn *s, const char *sec, const char *key, const char *def, bool *out, rg_err *e)
 {
-    static const char *const choices[] = {"false", "true", "no", "yes", "off", "on", "0", "1",
-                                          NULL};
+    static const char *const choices[] = {"false", "true", "no", "yes", "off",
+                                          "on",    "0",    "1",  NULL};
     int i;
     if (rg_scn_enum(s, sec, key, def, choices, &i, e) < 0)
         return -1;
@@ -480,10 +482,9 @@ int rg_scn_dur(rg_scn *s, const char *sec, const char *key, const char *def, rg_
 int rg_scn_dist(rg_scn *s, const char *sec, const char *key, const char *def, rg_qty kind,
                 rg_dist **out, rg_err *e)
 {
-    const char *v = lookup(s, sec, key, def,
-                           kind == RG_QTY_DURATION ? "a duration distribution"
-                                                   : "a number distribution",
-                           e);
+    const char *v =
+        lookup(s, sec, key, def,
+               kind == RG_QTY_DURATION ? "a duration distribution" : "a number distribution", e);
     if (v == NULL)
         return -1;
     rg_err sub;
@@ -542,8 +543,14 @@ const char *rg_scn_key(const rg_scn *s, const char *sec, size_t i)
     return NULL;
 }
 
-size_t rg_scn_nsections(const rg_scn *s) { return s->nsec; }
-const char *rg_scn_section(const rg_scn *s, size_t i) { return s->sec[i].name; }
+size_t rg_scn_nsections(const rg_scn *s)
+{
+    return s->nsec;
+}
+const char *rg_scn_section(const rg_scn *s, size_t i)
+{
+    return s->sec[i].name;
+}
 
 /* The known name closest to `name` among `cands` (NULL if none is close). */
 static const char *closest(const char *name, const char **cands, size_t n)
@@ -601,14 +608,14 @@ int rg_scn_finish(rg_scn *s, rg_err *e)
         char w[512];
         where(s, x->line, w, sizeof w);
         if (sug != NULL)
-            rg_err_set(e, RG_ERR_INPUT, "%s: [%s] unknown key '%s'; did you mean '%s'?", w,
-                       x->sec, x->key, sug);
+            rg_err_set(e, RG_ERR_INPUT, "%s: [%s] unknown key '%s'; did you mean '%s'?", w, x->sec,
+                       x->key, sug);
         else {
             rg_buf b = {0};
             for (size_t j = 0; j < n; j++)
                 rg_buf_printf(&b, "%s%s", j ? ", " : "", c[j]);
-            rg_err_set(e, RG_ERR_INPUT, "%s: [%s] unknown key '%s' (known keys: %s)", w,
-                       x->sec, x->key, n ? b.s : "none");
+            rg_err_set(e, RG_ERR_INPUT, "%s: [%s] unknown key '%s' (known keys: %s)", w, x->sec,
+                       x->key, n ? b.s : "none");
             rg_buf_free(&b);
         }
         free(c);

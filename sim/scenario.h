@@ -58,8 +58,7 @@ int rg_scn_int(rg_scn *s, const char *sec, const char *key, const char *def, int
                int64_t max, int64_t *out, rg_err *e);
 int rg_scn_real(rg_scn *s, const char *sec, const char *key, const char *def, double min,
                 double max, double *out, rg_err *e);
-int rg_scn_bool(rg_scn *s, const char *sec, const char *key, const char *def, bool *out,
-                rg_err *e);
+int rg_scn_bool(rg_scn *s, const char *sec, const char *key, const char *def, bool *out, rg_err *e);
 int rg_scn_dur(rg_scn *s, const char *sec, const char *key, const char *def, rg_time *out,
                rg_err *e);
 /* A distribution; on success *out is owned by the caller. */
@@ -72,8 +71,8 @@ int rg_scn_enum(rg_scn *s, const char *sec, const char *key, const char *def,
 /* True if the file (or --set) gives sec.key. */
 bool rg_scn_has(const rg_scn *s, const char *sec, const char *key);
 /* Formats an error about sec.key at its location ("FILE:LINE: [sec] key: ..."). */
-int rg_scn_err(const rg_scn *s, const char *sec, const char *key, rg_err *e, const char *fmt,
-               ...) __attribute__((format(printf, 5, 6)));
+int rg_scn_err(const rg_scn *s, const char *sec, const char *key, rg_err *e, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Sections in file order (including those created by --set). */
 size_t rg_scn_nsections(const rg_scn *s);

@@ -70,8 +70,8 @@ int rg_qty_parse(const char *s, size_t len, rg_qty kind, double *out, rg_err *e)
             return 0;
         }
     }
-    return rg_err_set(e, RG_ERR_INPUT,
-                      "'%s': unknown unit '%s' (expected ns, us, ms, s, min or h)", tmp, end);
+    return rg_err_set(e, RG_ERR_INPUT, "'%s': unknown unit '%s' (expected ns, us, ms, s, min or h)",
+                      tmp, end);
 bad:
     return rg_err_set(e, RG_ERR_INPUT, "'%s' is not %s", tmp,
                       kind == RG_QTY_DURATION ? "a duration (expected e.g. 12ms, 1.5s)"
@@ -166,7 +166,8 @@ char *rg_time_format(rg_time t, char *buf)
         if (a < un)
             continue;
         if (a % un == 0) {
-            snprintf(buf, RG_TIME_STRLEN, "%s%llu%s", sign, (unsigned long long)(a / un), u[i].name);
+            snprintf(buf, RG_TIME_STRLEN, "%s%llu%s", sign, (unsigned long long)(a / un),
+                     u[i].name);
             return buf;
         }
         /* Not whole: print with enough decimals to be exact (<= 9 digits);

@@ -50,7 +50,13 @@ char *rg_time_format(rg_time t, char *buf);
 char *rg_time_format_d(double ns, char *buf);
 
 /* t in seconds and milliseconds, for output. */
-static inline double rg_time_sec(rg_time t) { return (double)t * 1e-9; }
-static inline double rg_time_ms(rg_time t) { return (double)t * 1e-6; }
+static inline double rg_time_sec(rg_time t)
+{
+    return (double)t * 1e-9;
+}
+static inline double rg_time_ms(rg_time t)
+{
+    return (double)t * 1e-6;
+}
 
 #endif

@@ -33,7 +33,10 @@ void rg_acc_add(rg_acc *a, double x)
         a->max = x;
 }
 
-double rg_acc_var(const rg_acc *a) { return a->n < 2 ? 0.0 : a->m2 / (double)(a->n - 1); }
+double rg_acc_var(const rg_acc *a)
+{
+    return a->n < 2 ? 0.0 : a->m2 / (double)(a->n - 1);
+}
 
 double rg_ci95(double sd, uint64_t n)
 {

@@ -159,14 +159,13 @@ size_t rg_edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
-void rg_assert_fail(const char *expr, const char *file, int line, int64_t now_ns,
-                    uint64_t seed, uint64_t rep)
+void rg_assert_fail(const char *expr, const char *file, int line, int64_t now_ns, uint64_t seed,
+                    uint64_t rep)
 {
     if (now_ns >= 0)
         fprintf(stderr,
-                "revguard-sim: %s:%d: assertion failed: %s (sim time %" PRId64
-                " ns, seed %" PRIu64 ", replication %" PRIu64
-                "; replay with `revguard-sim trace --rep %" PRIu64 "`)\n",
+                "revguard-sim: %s:%d: assertion failed: %s (sim time %" PRId64 " ns, seed %" PRIu64
+                ", replication %" PRIu64 "; replay with `revguard-sim trace --rep %" PRIu64 "`)\n",
                 file, line, expr, now_ns, seed, rep, rep);
     else
         fprintf(stderr, "revguard-sim: %s:%d: assertion failed: %s\n", file, line, expr);

@@ -20,9 +20,9 @@
 /* Exit codes of the program (DESIGN.md). */
 enum {
     RG_EXIT_OK = 0,
-    RG_EXIT_RUNTIME = 1,  /* I/O, gnuplot, out of disk */
-    RG_EXIT_USAGE = 2,    /* command line or scenario error */
-    RG_EXIT_CHECK = 3,    /* a regression check failed */
+    RG_EXIT_RUNTIME = 1, /* I/O, gnuplot, out of disk */
+    RG_EXIT_USAGE = 2,   /* command line or scenario error */
+    RG_EXIT_CHECK = 3,   /* a regression check failed */
     RG_EXIT_INTERRUPTED = 130
 };
 
@@ -70,19 +70,19 @@ size_t rg_edit_distance(const char *a, const char *b);
 
 /* Always-on assertion (never compiled out).  Prints the expression, file and
  * line, then aborts. */
-#define RG_ASSERT(cond)                                                         \
-    do {                                                                        \
-        if (!(cond))                                                            \
-            rg_assert_fail(#cond, __FILE__, __LINE__, -1, 0, 0);                \
+#define RG_ASSERT(cond)                                                                            \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            rg_assert_fail(#cond, __FILE__, __LINE__, -1, 0, 0);                                   \
     } while (0)
 /* Same, also printing simulated time (ns) and the run's seed and replication,
  * so the failing replication can be replayed with `trace`. */
-#define RG_ASSERT_SIM(cond, now_ns, seed, rep)                                  \
-    do {                                                                        \
-        if (!(cond))                                                            \
-            rg_assert_fail(#cond, __FILE__, __LINE__, (now_ns), (seed), (rep)); \
+#define RG_ASSERT_SIM(cond, now_ns, seed, rep)                                                     \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            rg_assert_fail(#cond, __FILE__, __LINE__, (now_ns), (seed), (rep));                    \
     } while (0)
-void rg_assert_fail(const char *expr, const char *file, int line, int64_t now_ns,
-                    uint64_t seed, uint64_t rep) __attribute__((noreturn));
+void rg_assert_fail(const char *expr, const char *file, int line, int64_t now_ns, uint64_t seed,
+                    uint64_t rep) __attribute__((noreturn));
 
 #endif

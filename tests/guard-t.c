@@ -172,9 +172,8 @@ static void test_drop_guardrail_and_ledger(void)
               "guardrail: trip time = when the 10th allocation reached the PoP");
     /* Ledger with the guardrail: 30 edge requests, 30 flag reads, 10 object
      * requests and writes, 1 flag write. */
-    is_double(30 * 1 + 30 * 1000 + 10 * 10 + 10 * 100 + 1 * 10000,
-              metric(row, met, n, "cost_real"), 1e-9,
-              "ledger: flag reads and the flag write are priced too");
+    is_double(30 * 1 + 30 * 1000 + 10 * 10 + 10 * 100 + 1 * 10000, metric(row, met, n, "cost_real"),
+              1e-9, "ledger: flag reads and the flag write are priced too");
     free(reqs);
     free(row);
     rg_experiment_close(&xp);

@@ -145,4 +145,7 @@ void bail(const char *fmt, ...)
     exit(255);
 }
 
-unsigned long tap_failures(void) { return failed; }
+unsigned long tap_failures(void)
+{
+    return failed;
+}
