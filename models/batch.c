@@ -38,9 +38,7 @@ typedef struct bvariant {
     rg_dist *spread; /* the seed's random wait before an update */
     rg_bo_policy pol;
     rg_kv_cfg kv;
-    /* object */
-    rg_dist *handler, *flush, *wake;
-    rg_obj_params op;
+    rg_object_cfg obj;
 } bvariant;
 
 typedef struct bcfg {
@@ -62,9 +60,7 @@ static void variant_free(bvariant *v)
     rg_edge_free(&v->edge);
     rg_dist_free(v->spread);
     rg_kv_cfg_free(&v->kv);
-    rg_dist_free(v->handler);
-    rg_dist_free(v->flush);
-    rg_dist_free(v->wake);
+    rg_object_cfg_free(&v->obj);
 }
 
 static void bcfg_free(void *p)
@@ -95,9 +91,12 @@ static void seed_loop(rg_bo_policy *p)
     p->legacy_retries = 2;
 }
 
-static int load_variant(rg_scn *s, const char *sec, bvariant *v, rg_err *e)
+/* An mp_variant_fn (no context). */
+static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err *e)
 {
+    bvariant *v = var;
     int st;
+    (void)ctx;
     v->name = rg_xstrdup(sec + strlen("variant."));
     if (mp_enum(s, sec, "batch", "store", "kv", store_names, &st, e) < 0 ||
         mp_int(s, sec, "batch", "parallel", "5", 1, MAX_FILES, &v->parallel, e) < 0 ||
@@ -117,28 +116,9 @@ static int load_variant(rg_scn *s, const char *sec, bvariant *v, rg_err *e)
             return -1;
         return 0;
     }
-    static const char *const starts[] = {"hibernated", "warm", NULL};
-    /* As drop.c (FACTS.md): handler well under 1 ms, output-gate flush 5-13
-     * ms, hibernation after 10 s, wake-up a few ms (assumption).  A batch's
-     * object is new: init-batch creates it, which costs a constructor run
-     * like a wake-up (assumption), hence "hibernated". */
-    if (mp_dist(s, sec, "object", "handler", "lognormal(median=200us, p99=1ms)", RG_QTY_DURATION,
-                &v->handler, e) < 0 ||
-        mp_dist(s, sec, "object", "flush", "uniform(5ms, 13ms)", RG_QTY_DURATION, &v->flush, e) <
-            0 ||
-        mp_int(s, sec, "object", "max_queue", "1000", 0, INT64_C(100000000), &v->op.max_queue, e) <
-            0 ||
-        mp_dur(s, sec, "object", "max_queue_age", "30s", &v->op.max_queue_age, e) < 0 ||
-        mp_dur(s, sec, "object", "hibernate_after", "10s", &v->op.hibernate_after, e) < 0 ||
-        mp_dist(s, sec, "object", "wake", "lognormal(median=5ms, p99=30ms)", RG_QTY_DURATION,
-                &v->wake, e) < 0 ||
-        mp_enum(s, sec, "object", "start", "hibernated", starts, &st, e) < 0)
-        return -1;
-    v->op.handler = v->handler;
-    v->op.flush = v->flush;
-    v->op.wake = v->wake;
-    v->op.start_hibernated = st == 0;
-    return 0;
+    /* A batch's object is new: init-batch creates it, which costs a
+     * constructor run like a wake-up (assumption), hence "hibernated". */
+    return rg_object_load(s, sec, "object", "hibernated", &v->obj, e);
 }
 
 static int bload(rg_scn *s, void **out, rg_err *e)
@@ -165,27 +145,13 @@ static int bload(rg_scn *s, void **out, rg_err *e)
         rg_scn_err(s, "batch", "horizon", e, "must be > 0");
         goto fail;
     }
-    for (size_t i = 0; i < rg_scn_nsections(s); i++) {
-        const char *sec = rg_scn_section(s, i);
-        if (strncmp(sec, "variant.", 8) != 0)
-            continue;
-        if (sec[8] == '\0') {
-            rg_err_set(e, RG_ERR_INPUT, "%s: section [variant.] needs a name", rg_scn_path(s));
-            goto fail;
-        }
-        rg_scn_declare(s, sec);
-        c->var = rg_xrealloc(c->var, (c->nvar + 1) * sizeof *c->var);
-        memset(&c->var[c->nvar], 0, sizeof *c->var);
-        if (load_variant(s, sec, &c->var[c->nvar++], e) < 0)
-            goto fail;
-    }
-    if (c->nvar == 0) {
-        rg_err_set(e, RG_ERR_INPUT,
-                   "%s: no [variant.NAME] section: a batch experiment compares at least one "
-                   "store (store = kv or object)",
-                   rg_scn_path(s));
+    void *var = NULL;
+    int rc = mp_variants(s, sizeof *c->var, load_variant, NULL,
+                         "a batch experiment compares at least one store (store = kv or object)",
+                         &var, &c->nvar, e);
+    c->var = var;
+    if (rc < 0)
         goto fail;
-    }
     rg_scn_declare(s, "batch");
     rg_scn_declare(s, "backoff");
     rg_scn_declare(s, "kv");
@@ -784,7 +750,7 @@ void rg_batch_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep
             }
         }
     } else {
-        r.obj = rg_object_new(r.e, &r.v->op, obj_handler, &r.ost);
+        r.obj = rg_object_new(r.e, &r.v->obj.p, obj_handler, &r.ost);
     }
     send_req(&r, &r.q[0]);
     if (rg_engine_run(r.e, c->horizon, out->max_events) == RG_RUN_BUDGET)

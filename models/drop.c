@@ -27,9 +27,7 @@ static void variant_free(dvariant *v)
 {
     free(v->name);
     rg_edge_free(&v->edge);
-    rg_dist_free(v->handler);
-    rg_dist_free(v->flush);
-    rg_dist_free(v->wake);
+    rg_object_cfg_free(&v->obj);
     rg_dist_free(v->stmt);
     rg_dist_free(v->cop);
     rg_dist_free(v->lag);
@@ -69,8 +67,11 @@ static int region_param(rg_scn *s, const rg_places *pl, const char *var, const c
     return 0;
 }
 
-static int load_variant(rg_scn *s, dcfg *c, const char *sec, dvariant *v, rg_err *e)
+/* An mp_variant_fn: ctx is the dcfg (its places must be loaded). */
+static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err *e)
 {
+    const dcfg *c = ctx;
+    dvariant *v = var;
     int k;
     v->name = rg_xstrdup(sec + strlen("variant."));
     if (rg_scn_enum(s, sec, "kind", NULL, kind_names, &k, e) < 0)
@@ -81,31 +82,12 @@ static int load_variant(rg_scn *s, dcfg *c, const char *sec, dvariant *v, rg_err
     switch (v->kind) {
     case K_OBJECT: {
         static const char *const shards[] = {"sku", "session", NULL};
-        static const char *const starts[] = {"hibernated", "warm", NULL};
-        int sh, st;
-        /* Defaults (FACTS.md): handler well under the ~1 ms/request implied
-         * by the 1,000 req/s soft limit; output-gate flush 5-13 ms
-         * (third-party measurement); hibernate after 10 s idle; wake-up
-         * (constructor + state load) an assumption of a few ms. */
-        if (mp_dist(s, sec, "object", "handler", "lognormal(median=200us, p99=1ms)",
-                    RG_QTY_DURATION, &v->handler, e) < 0 ||
-            mp_dist(s, sec, "object", "flush", "uniform(5ms, 13ms)", RG_QTY_DURATION, &v->flush,
-                    e) < 0 ||
-            mp_int(s, sec, "object", "max_queue", "1000", 0, INT64_C(100000000), &v->op.max_queue,
-                   e) < 0 ||
-            mp_dur(s, sec, "object", "max_queue_age", "30s", &v->op.max_queue_age, e) < 0 ||
-            mp_dur(s, sec, "object", "hibernate_after", "10s", &v->op.hibernate_after, e) < 0 ||
-            mp_dist(s, sec, "object", "wake", "lognormal(median=5ms, p99=30ms)", RG_QTY_DURATION,
-                    &v->wake, e) < 0 ||
-            mp_enum(s, sec, "object", "start", "hibernated", starts, &st, e) < 0 ||
+        int sh;
+        if (rg_object_load(s, sec, "object", "hibernated", &v->obj, e) < 0 ||
             mp_enum(s, sec, "object", "shard", "sku", shards, &sh, e) < 0 ||
             region_param(s, c->pl, sec, "object", "region", "near_first", true, &v->obj_region, e) <
                 0)
             return -1;
-        v->op.handler = v->handler;
-        v->op.flush = v->flush;
-        v->op.wake = v->wake;
-        v->op.start_hibernated = st == 0;
         v->shard_session = sh == 1;
         break;
     }
@@ -161,6 +143,17 @@ static int load_variant(rg_scn *s, dcfg *c, const char *sec, dvariant *v, rg_err
  * sends one request, as in the seeds' demo. */
 static int load_clients(rg_scn *s, dclients *cl, rg_err *e)
 {
+    /* How a human retries after an error: a fixed wait, or the commit
+     * backpressure policy of backoff.h ([backoff]: exponential waits with
+     * jitter inside a retry window; overload answers never retried at
+     * once; a guardrail 403 never retried). */
+    static const char *const retry_kinds[] = {"fixed", "backoff", NULL};
+    int rk;
+    if (rg_scn_enum(s, "clients", "human_retry", "fixed", retry_kinds, &rk, e) < 0)
+        return -1;
+    cl->human_backoff = rk == 1;
+    if (cl->human_backoff && rg_bo_load(s, "backoff", "backoff", NULL, &cl->retry, e) < 0)
+        return -1;
     return rg_scn_real(s, "clients", "bots", "0", 0, 1, &cl->bots, e) < 0 ||
                    rg_scn_int(s, "clients", "human_attempts", "1", 1, 1000, &cl->human_attempts,
                               e) < 0 ||
@@ -349,30 +342,17 @@ static int dload(rg_scn *s, void **out, rg_err *e)
         load_clients(s, &c->cl, e) < 0 || load_protection(s, &c->pr, e) < 0 ||
         rg_prices_load(s, &c->prices, e) < 0)
         goto fail;
-    for (size_t i = 0; i < rg_scn_nsections(s); i++) {
-        const char *sec = rg_scn_section(s, i);
-        if (strncmp(sec, "variant.", 8) != 0)
-            continue;
-        if (sec[8] == '\0') {
-            rg_err_set(e, RG_ERR_INPUT, "%s: section [variant.] needs a name", rg_scn_path(s));
-            goto fail;
-        }
-        rg_scn_declare(s, sec);
-        c->var = rg_xrealloc(c->var, (c->nvar + 1) * sizeof *c->var);
-        memset(&c->var[c->nvar], 0, sizeof *c->var);
-        if (load_variant(s, c, sec, &c->var[c->nvar++], e) < 0)
-            goto fail;
-    }
-    if (c->nvar == 0) {
-        rg_err_set(e, RG_ERR_INPUT,
-                   "%s: no [variant.NAME] section: a drop compares at least one architecture "
-                   "(kind = object, sql_naive, sql_locked, sql_conditional or cache)",
-                   rg_scn_path(s));
+    void *var = NULL;
+    int rc = mp_variants(s, sizeof *c->var, load_variant, c,
+                         "a drop compares at least one architecture "
+                         "(kind = object, sql_naive, sql_locked, sql_conditional or cache)",
+                         &var, &c->nvar, e);
+    c->var = var;
+    if (rc < 0)
         goto fail;
-    }
     /* Shared sections are optional. */
     static const char *const shared[] = {"object",  "sqldb",      "cache", "edge",
-                                         "clients", "protection", "cost"};
+                                         "clients", "protection", "cost",  "backoff"};
     for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++)
         rg_scn_declare(s, shared[i]);
     /* Show the protection metrics only when something can produce them. */
@@ -421,7 +401,7 @@ static void build_stores(drun *r)
             r->ost[k].stock = w->stock;
             r->ost[k].run = r;
             r->ost[k].sku = v->shard_session ? r->buyers[k].sku : (int)k;
-            r->obj[k] = rg_object_new(r->e, &v->op, dflow_obj_handler, &r->ost[k]);
+            r->obj[k] = rg_object_new(r->e, &v->obj.p, dflow_obj_handler, &r->ost[k]);
         }
         /* An object lives where it was first asked for (FACTS.md) unless
          * the scenario pins it. */
@@ -480,7 +460,7 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
     /* Who is a bot, and challenge results, come from their own stream, so
      * adding bots leaves every other draw of the replication unchanged; it
      * is only created when used (seeding a generator is not free). */
-    if (c->cl.bots > 0 || r.v->challenge)
+    if (c->cl.bots > 0 || r.v->challenge || c->cl.human_backoff)
         r.clients = rg_engine_stream(r.e, "clients");
     r.cls = rg_xcalloc(r.ncl, sizeof *r.cls);
     for (size_t i = 0; i < r.ncl; i++) {

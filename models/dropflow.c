@@ -73,7 +73,35 @@ static void next_move(drun *r, dclient *cl, rg_outcome o)
         cl->done = true;
         return;
     }
-    rg_time wait = cl->bot ? rg_dist_sample_time(p->bot_interval, r->clients) : p->human_retry;
+    rg_time wait;
+    if (cl->bot) {
+        wait = rg_dist_sample_time(p->bot_interval, r->clients);
+    } else if (!p->human_backoff) {
+        wait = p->human_retry;
+    } else {
+        /* The backpressure policy: a guardrail 403 is permanent (never
+         * retried); an overload or rate-limit answer waits at least
+         * overload_wait; the rest back off exponentially, and a retry that
+         * could not start inside the window is not made: the buyer gets
+         * the error (loudly). */
+        const rg_bo_policy *bp = &p->retry;
+        if (o == RG_OUT_GUARDRAIL) {
+            cl->done = true;
+            return;
+        }
+        wait = rg_bo_delay(bp, cl->attempts, cl->prev_wait ? cl->prev_wait : bp->base,
+                           gsl_rng_uniform(r->clients));
+        if ((o == RG_OUT_OVERLOADED || o == RG_OUT_RATE_LIMITED) && wait < bp->overload_wait)
+            wait = bp->overload_wait;
+        cl->prev_wait = wait;
+        bool out_of_budget = bp->mode == RG_BO_WINDOW
+                                 ? rg_now(r->e) + wait - cl->first_sent > bp->window
+                                 : cl->attempts > bp->legacy_retries;
+        if (out_of_budget) {
+            cl->done = true;
+            return;
+        }
+    }
     rg_after(r->e, wait, RG_PRIO_DEFAULT, on_retry, r, cl->id);
 }
 
@@ -495,7 +523,8 @@ static dreq *new_request(drun *r, dclient *cl)
 static void send_request(drun *r, dclient *cl)
 {
     const dvariant *v = r->v;
-    cl->attempts++;
+    if (cl->attempts++ == 0)
+        cl->first_sent = rg_now(r->e);
     dreq *q = new_request(r, cl);
     arm_deadline(r);
     if (rg_places_lost(r->c->pl, r->net))

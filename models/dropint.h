@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "backoff.h"
 #include "cache.h"
 #include "drop.h"
 #include "edge.h"
@@ -31,8 +32,7 @@ typedef struct dvariant {
     dkind kind;
     rg_edge edge;
     /* object */
-    rg_dist *handler, *flush, *wake;
-    rg_obj_params op;
+    rg_object_cfg obj;
     bool shard_session;
     int obj_region; /* -1: near the first request */
     /* sql */
@@ -53,7 +53,9 @@ typedef struct dvariant {
 typedef struct dclients {
     double bots;            /* fraction of buyers that are bots */
     int64_t human_attempts; /* requests a human makes at most */
-    rg_time human_retry;    /* a human's wait before trying again */
+    rg_time human_retry;    /* a human's wait before trying again (fixed) */
+    bool human_backoff;     /* humans retry through the backpressure policy */
+    rg_bo_policy retry;     /* ... this one ([backoff]) */
     rg_dist *bot_interval;  /* a bot's wait between requests */
     int64_t bot_attempts;
     int64_t bot_want;            /* units a bot tries to collect */
@@ -109,6 +111,8 @@ typedef struct dclient {
     uint64_t ip; /* fixed IP, unless bots rotate */
     int64_t units;
     int64_t attempts;
+    rg_time first_sent; /* start of the retry window */
+    rg_time prev_wait;  /* decorrelated jitter's memory */
     bool done;
 } dclient;
 

@@ -5,6 +5,8 @@
  */
 #include "mparam.h"
 
+#include <string.h>
+
 /* The text of shared.key after validation (the file's or the default). */
 static const char *shared_text(rg_scn *s, const char *shared, const char *key, const char *def,
                                rg_err *e)
@@ -67,4 +69,30 @@ int mp_str(rg_scn *s, const char *var, const char *shared, const char *key, cons
 {
     const char *t = shared_text(s, shared, key, def, e);
     return t ? rg_scn_str(s, var, key, t, out, e) : -1;
+}
+
+int mp_variants(rg_scn *s, size_t size, mp_variant_fn load, void *ctx, const char *none, void **var,
+                size_t *n, rg_err *e)
+{
+    static const char prefix[] = "variant.";
+    const size_t plen = sizeof prefix - 1;
+    for (size_t i = 0; i < rg_scn_nsections(s); i++) {
+        const char *sec = rg_scn_section(s, i);
+        if (strncmp(sec, prefix, plen) != 0)
+            continue;
+        if (sec[plen] == '\0')
+            return rg_err_set(e, RG_ERR_INPUT, "%s: section [variant.] needs a name",
+                              rg_scn_path(s));
+        rg_scn_declare(s, sec);
+        *var = rg_xrealloc(*var, (*n + 1) * size);
+        char *v = (char *)*var + *n * size;
+        memset(v, 0, size);
+        ++*n;
+        if (load(s, sec, v, ctx, e) < 0)
+            return -1;
+    }
+    if (*n == 0 && none != NULL)
+        return rg_err_set(e, RG_ERR_INPUT, "%s: no [variant.NAME] section: %s", rg_scn_path(s),
+                          none);
+    return 0;
 }

@@ -1,5 +1,6 @@
 /*
- * object.c: the single-threaded object (see object.h for the mechanism).
+ * object.c: the single-threaded object (see object.h for the mechanism)
+ * and the reading of its parameters from a scenario.
  * States: idle, busy (a handler is running), waking, hibernated.  The input
  * queue and the gated replies are FIFO rings.
  */
@@ -7,6 +8,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "mparam.h"
 
 typedef struct oreq {
     uint64_t arg, tag;
@@ -65,6 +68,41 @@ static void ring_pop(ring *r)
 {
     r->head = (r->head + 1) % r->cap;
     r->len--;
+}
+
+int rg_object_load(rg_scn *s, const char *var, const char *shared, const char *start,
+                   rg_object_cfg *c, rg_err *e)
+{
+    static const char *const starts[] = {"hibernated", "warm", NULL};
+    int st;
+    /* Defaults (FACTS.md): handler well under the ~1 ms/request implied
+     * by the 1,000 req/s soft limit; output-gate flush 5-13 ms
+     * (third-party measurement); hibernate after 10 s idle; wake-up
+     * (constructor + state load) an assumption of a few ms. */
+    if (mp_dist(s, var, shared, "handler", "lognormal(median=200us, p99=1ms)", RG_QTY_DURATION,
+                &c->handler, e) < 0 ||
+        mp_dist(s, var, shared, "flush", "uniform(5ms, 13ms)", RG_QTY_DURATION, &c->flush, e) < 0 ||
+        mp_int(s, var, shared, "max_queue", "1000", 0, INT64_C(100000000), &c->p.max_queue, e) <
+            0 ||
+        mp_dur(s, var, shared, "max_queue_age", "30s", &c->p.max_queue_age, e) < 0 ||
+        mp_dur(s, var, shared, "hibernate_after", "10s", &c->p.hibernate_after, e) < 0 ||
+        mp_dist(s, var, shared, "wake", "lognormal(median=5ms, p99=30ms)", RG_QTY_DURATION,
+                &c->wake, e) < 0 ||
+        mp_enum(s, var, shared, "start", start, starts, &st, e) < 0)
+        return -1;
+    c->p.handler = c->handler;
+    c->p.flush = c->flush;
+    c->p.wake = c->wake;
+    c->p.start_hibernated = st == 0;
+    return 0;
+}
+
+void rg_object_cfg_free(rg_object_cfg *c)
+{
+    rg_dist_free(c->handler);
+    rg_dist_free(c->flush);
+    rg_dist_free(c->wake);
+    c->handler = c->flush = c->wake = NULL;
 }
 
 rg_object *rg_object_new(rg_engine *e, const rg_obj_params *p, rg_obj_handler h, void *state)

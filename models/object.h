@@ -30,6 +30,7 @@
 
 #include "dist.h"
 #include "engine.h"
+#include "scenario.h"
 #include "stats.h"
 
 typedef struct rg_obj_params {
@@ -41,6 +42,21 @@ typedef struct rg_obj_params {
     const rg_dist *wake;     /* wake-up cost after hibernation */
     bool start_hibernated;   /* the first request pays a wake-up */
 } rg_obj_params;
+
+/* Parameters read by rg_object_load: p borrows the distributions, which
+ * the cfg owns (freed by rg_object_cfg_free). */
+typedef struct rg_object_cfg {
+    rg_obj_params p;
+    rg_dist *handler, *flush, *wake;
+} rg_object_cfg;
+
+/* Reads [shared] with [var] overrides (var may equal shared).  Keys:
+ * handler, flush, max_queue, max_queue_age, hibernate_after, wake, start
+ * (hibernated|warm; `start` is its default, which depends on the model).
+ * Returns 0, or -1 with e filled; c is to be freed in either case. */
+int rg_object_load(rg_scn *s, const char *var, const char *shared, const char *start,
+                   rg_object_cfg *c, rg_err *e);
+void rg_object_cfg_free(rg_object_cfg *c);
 
 /* The application inside the object: reads/changes `state` for a request
  * with argument `arg`, returns a result code for the reply and sets *wrote

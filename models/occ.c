@@ -35,8 +35,7 @@ typedef struct ovariant {
     rg_bo_policy pol;
     rg_faults_cfg faults;
     rg_kv_cfg kv;
-    rg_dist *handler, *flush, *wake;
-    rg_obj_params op;
+    rg_object_cfg obj;
 } ovariant;
 
 typedef struct ocfg {
@@ -54,9 +53,7 @@ static void variant_free(ovariant *v)
     rg_dist_free(v->service);
     rg_faults_cfg_free(&v->faults);
     rg_kv_cfg_free(&v->kv);
-    rg_dist_free(v->handler);
-    rg_dist_free(v->flush);
-    rg_dist_free(v->wake);
+    rg_object_cfg_free(&v->obj);
 }
 
 static void ocfg_free(void *p)
@@ -70,36 +67,12 @@ static void ocfg_free(void *p)
     free(c);
 }
 
-static int load_object(rg_scn *s, const char *sec, ovariant *v, rg_err *e)
+/* An mp_variant_fn (no context). */
+static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err *e)
 {
-    static const char *const starts[] = {"hibernated", "warm", NULL};
+    ovariant *v = var;
     int st;
-    /* As drop.c (FACTS.md): handler well under the ~1 ms per request of
-     * the 1,000 req/s soft limit; output-gate flush 5-13 ms; hibernation
-     * after 10 s; wake-up an assumption of a few ms.  The object already
-     * exists when the clients start (assumption): warm. */
-    if (mp_dist(s, sec, "object", "handler", "lognormal(median=200us, p99=1ms)", RG_QTY_DURATION,
-                &v->handler, e) < 0 ||
-        mp_dist(s, sec, "object", "flush", "uniform(5ms, 13ms)", RG_QTY_DURATION, &v->flush, e) <
-            0 ||
-        mp_int(s, sec, "object", "max_queue", "1000", 0, INT64_C(100000000), &v->op.max_queue, e) <
-            0 ||
-        mp_dur(s, sec, "object", "max_queue_age", "30s", &v->op.max_queue_age, e) < 0 ||
-        mp_dur(s, sec, "object", "hibernate_after", "10s", &v->op.hibernate_after, e) < 0 ||
-        mp_dist(s, sec, "object", "wake", "lognormal(median=5ms, p99=30ms)", RG_QTY_DURATION,
-                &v->wake, e) < 0 ||
-        mp_enum(s, sec, "object", "start", "warm", starts, &st, e) < 0)
-        return -1;
-    v->op.handler = v->handler;
-    v->op.flush = v->flush;
-    v->op.wake = v->wake;
-    v->op.start_hibernated = st == 0;
-    return 0;
-}
-
-static int load_variant(rg_scn *s, const char *sec, ovariant *v, rg_err *e)
-{
-    int st;
+    (void)ctx;
     v->name = rg_xstrdup(sec + strlen("variant."));
     /* Defaults: the AWS backoff study (FACTS.md): 50 clients, one write
      * each, all starting at once, |Normal(10 ms, 2 ms)| per message, an
@@ -121,7 +94,10 @@ static int load_variant(rg_scn *s, const char *sec, ovariant *v, rg_err *e)
             return -1;
         break;
     case S_OBJECT:
-        if (load_object(s, sec, v, e) < 0 || rg_faults_load(s, sec, "faults", &v->faults, e) < 0)
+        /* The object already exists when the clients start (assumption):
+         * warm. */
+        if (rg_object_load(s, sec, "object", "warm", &v->obj, e) < 0 ||
+            rg_faults_load(s, sec, "faults", &v->faults, e) < 0)
             return -1;
         break;
     case S_KV:
@@ -138,27 +114,13 @@ static int load_variant(rg_scn *s, const char *sec, ovariant *v, rg_err *e)
 static int oload(rg_scn *s, void **out, rg_err *e)
 {
     ocfg *c = rg_xcalloc(1, sizeof *c);
-    for (size_t i = 0; i < rg_scn_nsections(s); i++) {
-        const char *sec = rg_scn_section(s, i);
-        if (strncmp(sec, "variant.", 8) != 0)
-            continue;
-        if (sec[8] == '\0') {
-            rg_err_set(e, RG_ERR_INPUT, "%s: section [variant.] needs a name", rg_scn_path(s));
-            goto fail;
-        }
-        rg_scn_declare(s, sec);
-        c->var = rg_xrealloc(c->var, (c->nvar + 1) * sizeof *c->var);
-        memset(&c->var[c->nvar], 0, sizeof *c->var);
-        if (load_variant(s, sec, &c->var[c->nvar++], e) < 0)
-            goto fail;
-    }
-    if (c->nvar == 0) {
-        rg_err_set(e, RG_ERR_INPUT,
-                   "%s: no [variant.NAME] section: an occ experiment compares at least one "
-                   "retry policy or store",
-                   rg_scn_path(s));
+    void *var = NULL;
+    int rc = mp_variants(s, sizeof *c->var, load_variant, NULL,
+                         "an occ experiment compares at least one retry policy or store", &var,
+                         &c->nvar, e);
+    c->var = var;
+    if (rc < 0)
         goto fail;
-    }
     /* Shared sections are optional, and unused by some stores. */
     rg_scn_declare(s, "occ");
     rg_scn_declare(s, "backoff");
@@ -563,7 +525,7 @@ void rg_occ_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep, 
     case S_OBJECT:
         rg_faults_init(&r.faults, &r.v->faults, r.e);
         r.ost.run = &r;
-        r.obj = rg_object_new(r.e, &r.v->op, obj_handler, &r.ost);
+        r.obj = rg_object_new(r.e, &r.v->obj.p, obj_handler, &r.ost);
         break;
     case S_KV: r.kv = rg_kv_new(r.e, &r.v->kv.p, 1, 1); break;
     }

@@ -25,6 +25,7 @@
 #include <gsl/gsl_sf_gamma.h>
 
 #include "engine.h"
+#include "mparam.h"
 #include "qmodel.h"
 #include "registry.h"
 #include "stats.h"
@@ -55,9 +56,13 @@ static void qcfg_free(void *p)
     free(c);
 }
 
-static int load_variant(rg_scn *s, const char *sec, const char *name, qvariant *v, rg_err *e)
+/* An mp_variant_fn (no context); sec NULL loads the one variant, called
+ * "queue", of a scenario without variant sections. */
+static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err *e)
 {
+    qvariant *v = var;
     const char *srv, *arr = NULL, *svc = NULL;
+    (void)ctx;
     /* Defaults come from [queue]; a variant section overrides them.  A key
      * absent from [queue] is required in every variant. */
     if (rg_scn_str(s, "queue", "servers", "1", &srv, e) < 0 ||
@@ -65,7 +70,7 @@ static int load_variant(rg_scn *s, const char *sec, const char *name, qvariant *
          rg_scn_str(s, "queue", "arrival", NULL, &arr, e) < 0) ||
         (rg_scn_has(s, "queue", "service") && rg_scn_str(s, "queue", "service", NULL, &svc, e) < 0))
         return -1;
-    v->name = rg_xstrdup(name);
+    v->name = rg_xstrdup(sec ? sec + strlen("variant.") : "queue");
     if (sec == NULL)
         sec = "queue";
     if (rg_scn_int(s, sec, "servers", srv, 1, 10000, &v->servers, e) < 0 ||
@@ -84,25 +89,15 @@ static int qload(rg_scn *s, void **out, rg_err *e)
             0 ||
         rg_scn_int(s, "queue", "warmup", "1000", 0, INT64_C(1000000000), &c->warmup, e) < 0)
         goto fail;
-    for (size_t i = 0; i < rg_scn_nsections(s); i++) {
-        const char *sec = rg_scn_section(s, i);
-        if (strncmp(sec, "variant.", 8) != 0)
-            continue;
-        if (sec[8] == '\0') {
-            rg_err_set(e, RG_ERR_INPUT, "%s: section [variant.] needs a name", rg_scn_path(s));
-            goto fail;
-        }
-        c->var = rg_xrealloc(c->var, (c->nvar + 1) * sizeof *c->var);
-        memset(&c->var[c->nvar], 0, sizeof *c->var);
-        c->nvar++;
-        rg_scn_declare(s, sec);
-        if (load_variant(s, sec, sec + 8, &c->var[c->nvar - 1], e) < 0)
-            goto fail;
-    }
+    void *var = NULL;
+    int rc = mp_variants(s, sizeof *c->var, load_variant, NULL, NULL, &var, &c->nvar, e);
+    c->var = var;
+    if (rc < 0)
+        goto fail;
     if (c->nvar == 0) {
         c->var = rg_xcalloc(1, sizeof *c->var);
         c->nvar = 1;
-        if (load_variant(s, NULL, "queue", &c->var[0], e) < 0)
+        if (load_variant(s, NULL, &c->var[0], NULL, e) < 0)
             goto fail;
     }
     *out = c;

@@ -221,12 +221,51 @@ static void test_bot_share(void)
     rg_experiment_close(&xp);
 }
 
+/* A human whose every message is lost retries through the backpressure
+ * policy: waits expo(n) = base * 2^n without jitter (200, 400, 800 ms ...)
+ * after each 1 s timeout, until the next try could not start inside the
+ * 5 s window. */
+static const char *lost =
+    "[scenario]\nmodel = drop\n"
+    "[network]\nregions = us-east\nloss = 1\n"
+    "[workload]\nbuyers = 1\nstock = 1\narrival = spaced(interval=1s)\ntimeout = 1s\n"
+    "[clients]\nhuman_attempts = 10\nhuman_retry = backoff\n"
+    "[backoff]\njitter = none\nbase = 100ms\nmultiplier = 2\nwindow = 5s\n"
+    "[variant.object]\nkind = object\n";
+
+static void test_human_backoff(void)
+{
+    rg_experiment xp;
+    void *cfg = load_drop(lost, &xp);
+    size_t n;
+    rg_model_drop.metrics(cfg, &n);
+    rg_mval *row = calloc(n, sizeof *row);
+    rg_repout out = {0};
+    out.row = row;
+    rg_drop_req *reqs;
+    size_t nreqs;
+    rg_drop_run_detail(cfg, 0, 1, 0, &out, NULL, &reqs, &nreqs);
+    /* sent at 0; timeout 1 s + 200 ms -> 1.2 s; + 1 s + 400 ms -> 2.6 s;
+     * + 1 s + 800 ms -> 4.4 s; the next would start at 4.4 + 1 + 1.6 = 7 s,
+     * beyond the 5 s window: not made. */
+    is_int(4, (long long)nreqs, "backoff retries: 4 requests inside the 5 s window");
+    rg_time want[4] = {0, 1200 * RG_MS, 2600 * RG_MS, 4400 * RG_MS};
+    bool same = nreqs == 4;
+    for (size_t i = 0; same && i < 4; i++)
+        same = reqs[i].sent == want[i] && reqs[i].outcome == RG_OUT_TIMEOUT;
+    ok(same, "backoff retries: sent at 0, 1.2, 2.6, 4.4 s, each timed out");
+    free(reqs);
+    free(row);
+    rg_experiment_close(&xp);
+}
+
 int main(void)
 {
-    plan(3 + 16 + 9 + 3);
+    plan(3 + 16 + 9 + 3 + 2);
     test_bucket();
     test_guardrail();
     test_drop_guardrail_and_ledger();
     test_bot_share();
+    test_human_backoff();
     return 0;
 }
