@@ -27,7 +27,8 @@ int rg_report_make_from(const rg_results *r, const rg_meta *m, const char *h5pat
                         const char *outdir, rg_err *e);
 
 /* The gnuplot program that will be used: REVGUARD_GNUPLOT if set and not
- * empty, else the one configure found, else gnuplot on PATH; "" if none. */
+ * empty, else the one configure found, else gnuplot on PATH; "" if none.
+ * Same as rg_gnuplot_program (gnuplot.h). */
 const char *rg_report_gnuplot(void);
 
 /* Escapes s for use inside a double-quoted gnuplot string, into a new string:
@@ -35,7 +36,8 @@ const char *rg_report_gnuplot(void);
  * which gnuplot performs even inside double quotes) and '@' (macros) become
  * octal escapes, control characters become spaces and invalid UTF-8 '?'.
  * Enhanced-text markup (^ _ @ & { } ~) is left as is: every generated script
- * turns enhanced text off, so it is shown literally. */
+ * turns enhanced text off, so it is shown literally.  Same as
+ * rg_gnuplot_escape (gnuplot.h). */
 char *rg_report_escape(const char *s);
 
 #endif

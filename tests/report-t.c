@@ -493,6 +493,49 @@ static void test_queue(const char *tmp)
     rg_results_free(r);
 }
 
+/* A drop with bots and protections: the page of units won by humans vs
+ * bots and the cost per variant, with the means in its data file equal to
+ * rg_summarize's. */
+static void test_protection(const char *tmp)
+{
+    static const rg_metric pmet[] = {
+        {"units_humans", RG_MF_INT, "units", "units won by human buyers", RG_MF_SHOW},
+        {"units_bots", RG_MF_INT, "units", "units won by bots", RG_MF_SHOW},
+        {"cost_real", RG_MF_REAL, "USD", "real cost", RG_MF_SHOW},
+    };
+    static const char *const names[] = {"none", "rate_limits"};
+    rg_results *r = rg_results_new(2, names, 3, pmet, 30);
+    r->reps_done = 30;
+    for (size_t v = 0; v < 2; v++)
+        for (uint64_t i = 0; i < 30; i++) {
+            r->rows[(v * 30 + i) * 3 + 0].i = 70 + (int64_t)(10 * v) + (int64_t)(i % 5);
+            r->rows[(v * 30 + i) * 3 + 1].i = 30 - (int64_t)(10 * v) - (int64_t)(i % 5);
+            r->rows[(v * 30 + i) * 3 + 2].d = 0.0002 * (double)(v + 1) + 1e-6 * (double)i;
+        }
+    rg_meta m = make_meta("guardrail", "bots", "drop", 6001);
+    char *dir = path2(tmp, "protection");
+    rg_err e;
+    rg_err_clear(&e);
+    if (!ok(rg_report_make_from(r, &m, "g.h5", dir, &e) == 0, "protection report written"))
+        diag("%s", e.msg);
+    check_png(dir, "plot-protection.png", 1200, 750);
+    /* By hand: humans 70 + mean(i % 5) = 72 for variant 0, 82 for 1. */
+    size_t n = 0;
+    char *d = slurp(dir, "protection.dat", &n);
+    double v0 = NAN, h0 = NAN, b0 = NAN, v1 = NAN, h1 = NAN, b1 = NAN, x;
+    const char *line = d ? strstr(d, "\n0 ") : NULL;
+    if (line)
+        sscanf(line + 1, "%lf %lf %lf %lf %lf %lf %lf", &v0, &h0, &x, &b0, &x, &x, &x);
+    line = line ? strstr(line + 1, "\n1 ") : NULL;
+    if (line)
+        sscanf(line + 1, "%lf %lf %lf %lf %lf %lf %lf", &v1, &h1, &x, &b1, &x, &x, &x);
+    ok(h0 == 72 && b0 == 28 && h1 == 82 && b1 == 18,
+       "protection.dat: mean units of humans and bots per variant (%g %g %g %g)", h0, b0, h1, b1);
+    free(d);
+    free(dir);
+    rg_results_free(r);
+}
+
 /* An interrupted run: 20 of 50 replications; variant b oversells hundreds
  * of units, so the oversell page has a panel per variant. */
 static void test_incomplete(const char *tmp)
@@ -670,12 +713,13 @@ int main(void)
     const char *g = rg_report_gnuplot();
     if (g[0] == '\0' || access(g, X_OK) != 0)
         skip_all("gnuplot not available (Debian package gnuplot-nox)");
-    plan(6 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 9 + 3 * FLASH_NMET) + 10 + 6 + 10 + 7 + 7);
+    plan(6 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 9 + 3 * FLASH_NMET) + 10 + 6 + 10 + 7 + 7 + 4);
     char *tmp = make_tmpdir();
     diag("gnuplot: %s; output under %s", g, tmp);
     test_escape();
     test_flash(tmp);
     test_queue(tmp);
+    test_protection(tmp);
     test_incomplete(tmp);
     test_injection(tmp);
     test_gnuplot_errors(tmp);
