@@ -488,6 +488,7 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
 
     /* ---- the checker ---- */
     int64_t timeouts = 0, overloaded = 0, dberr = 0, oversell = 0, lost = 0, unack = 0;
+    int64_t blk_challenge = 0, blk_rate = 0, blk_guard = 0;
     int64_t units_h = 0, units_b = 0, humans_empty = 0;
     double *lat = rg_xmalloc((r.nreq ? r.nreq : 1) * sizeof *lat);
     rg_time last = 0;
@@ -501,6 +502,9 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
         timeouts += q->outcome == RG_OUT_TIMEOUT;
         overloaded += q->outcome == RG_OUT_OVERLOADED;
         dberr += q->outcome == RG_OUT_DB_ERROR;
+        blk_challenge += q->outcome == RG_OUT_CHALLENGE;
+        blk_rate += q->outcome == RG_OUT_RATE_LIMITED;
+        blk_guard += q->outcome == RG_OUT_GUARDRAIL;
         lat[i] = rg_time_sec(q->answered - q->sent);
         rg_repout_latency(out, lat[i]);
         if (q->answered > last)
@@ -521,7 +525,7 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
         unack += d > a ? d - a : 0;
     }
     rg_sort_doubles(lat, r.nreq);
-    int64_t blocked = r.blocked_challenge + r.blocked_rate + r.blocked_guard;
+    int64_t blocked = blk_challenge + blk_rate + blk_guard;
     rg_mval *row = out->row;
     row[M_ALLOCATED].i = r.allocated;
     row[M_REJECTED].i = r.rejected;
@@ -544,9 +548,9 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
     row[M_UNITS_HUMANS].i = units_h;
     row[M_UNITS_BOTS].i = units_b;
     row[M_HUMANS_EMPTY].i = humans_empty;
-    row[M_BLK_CHALLENGE].i = r.blocked_challenge;
-    row[M_BLK_RATE].i = r.blocked_rate;
-    row[M_BLK_GUARD].i = r.blocked_guard;
+    row[M_BLK_CHALLENGE].i = blk_challenge;
+    row[M_BLK_RATE].i = blk_rate;
+    row[M_BLK_GUARD].i = blk_guard;
     row[M_GUARD_TRIPPED].i = r.guard.trip_time >= 0;
     row[M_GUARD_TIME].d = r.guard.trip_time >= 0 ? rg_time_sec(r.guard.trip_time) : NAN;
     row[M_RESETS].i = (int64_t)r.guard.resets;

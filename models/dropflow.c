@@ -94,8 +94,11 @@ static void next_move(drun *r, dclient *cl, rg_outcome o)
         if ((o == RG_OUT_OVERLOADED || o == RG_OUT_RATE_LIMITED) && wait < bp->overload_wait)
             wait = bp->overload_wait;
         cl->prev_wait = wait;
+        /* the same rules as rg_bo_op_result: the next attempt must start
+         * strictly inside the window, within the attempt limit */
         bool out_of_budget = bp->mode == RG_BO_WINDOW
-                                 ? rg_now(r->e) + wait - cl->first_sent > bp->window
+                                 ? rg_now(r->e) + wait - cl->first_sent >= bp->window ||
+                                       (bp->max_attempts > 0 && cl->attempts >= bp->max_attempts)
                                  : cl->attempts > bp->legacy_retries;
         if (out_of_budget) {
             cl->done = true;
@@ -419,7 +422,10 @@ static void on_at_cache(rg_engine *e, void *ctx, uint64_t arg)
 /* ---- the edge ------------------------------------------------------------ */
 
 /* The protections a variant switched on, in the seed's order.  Returns the
- * outcome that blocks the request, or RG_OUT_PENDING to let it through. */
+ * outcome that blocks the request, or RG_OUT_PENDING to let it through.
+ * Blocks are counted by the checker from what clients were told, like every
+ * other outcome: a 403 or 429 that is lost or arrives after the client gave
+ * up is a timeout for the client, not a block. */
 static rg_outcome protect(drun *r, dreq *q)
 {
     const dvariant *v = r->v;
@@ -430,26 +436,20 @@ static rg_outcome protect(drun *r, dreq *q)
         if (!cl->has_session) {
             double p = cl->bot ? r->c->cl.pass_bot : r->c->cl.pass_human;
             cl->has_session = gsl_rng_uniform(r->clients) < p;
-            if (!cl->has_session) {
-                r->blocked_challenge++;
+            if (!cl->has_session)
                 return RG_OUT_CHALLENGE;
-            }
         }
     }
     if (v->rate_limit) {
         /* Without a challenge every client still has a session id. */
         if (!rg_limiter_take(r->lim_session, cl->id, now) ||
-            !rg_limiter_take(r->lim_ip, q->ip, now)) {
-            r->blocked_rate++;
+            !rg_limiter_take(r->lim_ip, q->ip, now))
             return RG_OUT_RATE_LIMITED;
-        }
     }
     if (v->guardrail) {
         rg_ledger_add(&r->ledger, RG_OP_KV_READ); /* the guardrail flag */
-        if (rg_guard_blocks(&r->guard, cl->b->region, now)) {
-            r->blocked_guard++;
+        if (rg_guard_blocks(&r->guard, cl->b->region, now))
             return RG_OUT_GUARDRAIL;
-        }
     }
     return RG_OUT_PENDING;
 }

@@ -159,7 +159,6 @@ struct drun {
     rg_ledger ledger;
     int64_t allocated, rejected; /* as clients were told */
     int64_t decided;             /* allocations the edge has seen */
-    int64_t blocked_challenge, blocked_rate, blocked_guard;
     int64_t *alloc_sku;
     bool *zero_traced;
     FILE *trace;

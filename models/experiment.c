@@ -27,12 +27,12 @@ static char *basename_noext(const char *path)
     return s;
 }
 
-static int finish_open(rg_experiment *x, const char *path, char *const *sets, size_t nsets,
-                       rg_err *e)
+static int finish_open(rg_experiment *x, const char *path, char *const *sets,
+                       const char *const *origins, size_t nsets, rg_err *e)
 {
     rg_scn *s = x->scn;
     for (size_t i = 0; i < nsets; i++)
-        if (rg_scn_set(s, sets[i], e) < 0)
+        if (rg_scn_set_from(s, sets[i], origins ? origins[i] : "--set", e) < 0)
             return -1;
     char *defname = basename_noext(path);
     int rc = rg_scn_str(s, "scenario", "name", defname[0] ? defname : "scenario", &x->name, e);
@@ -45,12 +45,14 @@ static int finish_open(rg_experiment *x, const char *path, char *const *sets, si
                    &x->max_events, e) < 0)
         return -1;
     const char *rng;
-    if (rg_scn_str(s, "scenario", "rng", "taus2", &rng, e) < 0)
+    if (rg_scn_str(s, "scenario", "rng", "xoshiro256", &rng, e) < 0)
         return -1;
     x->rng_type = rg_rng_type_find(rng);
     if (x->rng_type == NULL)
         return rg_scn_err(s, "scenario", "rng", e,
-                          "'%s' is not a GSL generator (e.g. taus2, mt19937, ranlxd2)", rng);
+                          "'%s' is not a generator (xoshiro256, or a GSL name such as taus2, "
+                          "mt19937, ranlxd2)",
+                          rng);
     /* The name becomes a file name and a plot title: keep it tame. */
     if (strchr(x->name, '/') || strchr(x->name, '\\'))
         return rg_scn_err(s, "scenario", "name", e, "must not contain '/'");
@@ -71,14 +73,14 @@ static int finish_open(rg_experiment *x, const char *path, char *const *sets, si
     return rg_scn_finish(s, e);
 }
 
-int rg_experiment_open(const char *path, char *const *sets, size_t nsets, rg_experiment *x,
-                       rg_err *e)
+int rg_experiment_open(const char *path, char *const *sets, const char *const *origins,
+                       size_t nsets, rg_experiment *x, rg_err *e)
 {
     memset(x, 0, sizeof *x);
     x->scn = rg_scn_load(path, e);
     if (x->scn == NULL)
         return -1;
-    return finish_open(x, path, sets, nsets, e);
+    return finish_open(x, path, sets, origins, nsets, e);
 }
 
 int rg_experiment_open_mem(const char *name, const void *data, size_t len, rg_experiment *x,
@@ -88,5 +90,5 @@ int rg_experiment_open_mem(const char *name, const void *data, size_t len, rg_ex
     x->scn = rg_scn_load_mem(name, data, len, e);
     if (x->scn == NULL)
         return -1;
-    return finish_open(x, name, NULL, 0, e);
+    return finish_open(x, name, NULL, NULL, 0, e);
 }

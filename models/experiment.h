@@ -7,7 +7,7 @@
  * [scenario] keys: name (default: the file name without .ini; no '/'),
  * description, model (required), seed (default 1), replications (default
  * 1000, at most 10^8), max_events (per replication, default 10^8), rng
- * (the GSL generator of the random streams, default taus2; see rstream.h).
+ * (the generator of the random streams, default xoshiro256; see rstream.h).
  */
 #ifndef RG_EXPERIMENT_H
 #define RG_EXPERIMENT_H
@@ -28,10 +28,12 @@ typedef struct rg_experiment {
 } rg_experiment;
 
 /* Opens the scenario file at path with overrides sets[0..nsets-1]
- * ("section.key=value").  On error returns -1 with e set; x must still be
- * released with rg_experiment_close. */
-int rg_experiment_open(const char *path, char *const *sets, size_t nsets, rg_experiment *x,
-                       rg_err *e);
+ * ("section.key=value"), each from the command-line option origins[i]
+ * (literals such as "--set", "--reps"; origins may be NULL: "--set").  On
+ * error returns -1 with e set; x must still be released with
+ * rg_experiment_close. */
+int rg_experiment_open(const char *path, char *const *sets, const char *const *origins,
+                       size_t nsets, rg_experiment *x, rg_err *e);
 /* Same from len bytes of scenario text called `name`. */
 int rg_experiment_open_mem(const char *name, const void *data, size_t len, rg_experiment *x,
                            rg_err *e);

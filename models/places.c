@@ -100,16 +100,18 @@ rg_places *rg_places_load(rg_scn *s, rg_err *e)
         goto fail;
     for (size_t a = 0; a < p->n; a++)
         for (size_t b = a + 1; b < p->n; b++) {
-            char k1[96], k2[96];
-            snprintf(k1, sizeof k1, "rtt.%s.%s", p->name[a], p->name[b]);
-            snprintf(k2, sizeof k2, "rtt.%s.%s", p->name[b], p->name[a]);
+            char *k1 = rg_xasprintf("rtt.%s.%s", p->name[a], p->name[b]);
+            char *k2 = rg_xasprintf("rtt.%s.%s", p->name[b], p->name[a]);
             const char *key =
                 rg_scn_has(s, "network", k2) && !rg_scn_has(s, "network", k1) ? k2 : k1;
             int d = default_rtt(p->name[a], p->name[b]);
             char def[32];
             snprintf(def, sizeof def, "%dms", d);
             rg_time t;
-            if (rg_scn_dur(s, "network", key, d >= 0 ? def : NULL, &t, e) < 0)
+            int rc = rg_scn_dur(s, "network", key, d >= 0 ? def : NULL, &t, e);
+            free(k1);
+            free(k2);
+            if (rc < 0)
                 goto fail;
             p->rtt[a][b] = p->rtt[b][a] = t;
         }

@@ -133,6 +133,11 @@ int rg_workload_load(rg_scn *s, const rg_places *p, rg_workload *w, rg_err *e)
         return rg_scn_err(s, "workload", "timeout", e, "must be > 0");
     if (w->horizon <= 0)
         return rg_scn_err(s, "workload", "horizon", e, "must be > 0");
+    /* The arrival times must stay far from int64 overflow (scenario.h). */
+    if (w->span > RG_SCN_MAX_DURATION || (w->arrival == RG_ARR_SPACED && w->span > 0 &&
+                                          w->buyers - 1 > RG_SCN_MAX_DURATION / w->span))
+        return rg_scn_err(s, "workload", "arrival", e,
+                          "the buyers would arrive over more than 10 years of simulated time");
     return 0;
 }
 
@@ -153,8 +158,9 @@ rg_buyer *rg_workload_buyers(const rg_workload *w, size_t nregions, gsl_rng *r)
             break;
         case RG_ARR_SPACED: times[i] = (rg_time)i * w->span; break;
         case RG_ARR_POISSON:
+            /* saturate far beyond any horizon instead of overflowing */
             t += -log1p(-gsl_rng_uniform(r)) / w->rate * 1e9;
-            times[i] = (rg_time)llround(t);
+            times[i] = t < 1e18 ? (rg_time)llround(t) : (rg_time)1000000000000000000LL;
             break;
         }
     }

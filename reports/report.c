@@ -189,22 +189,6 @@ int rpt_page_close(rpt_ctx *c, FILE *f)
 
 /* ---- summary.csv -------------------------------------------------------- */
 
-/* Writes a CSV field, quoted when it holds a separator, quote or line break. */
-static void csv_field(FILE *f, const char *s)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static int write_csv(rpt_ctx *c)
 {
     const rg_results *r = c->r;
@@ -216,12 +200,12 @@ static int write_csv(rpt_ctx *c)
         for (int k = 0; k < 2; k++) {
             char *h = rg_xasprintf("%s_%s", r->met[m].name, k ? "ci95" : "mean");
             fputc(',', f);
-            csv_field(f, h);
+            rg_csv_field(f, h);
             free(h);
         }
     fputc('\n', f);
     for (size_t v = 0; v < r->nvar; v++) {
-        csv_field(f, r->varnames[v]);
+        rg_csv_field(f, r->varnames[v]);
         for (size_t m = 0; m < r->nmet; m++)
             fprintf(f, ",%.17g,%.17g", rpt_summ(c, v, m)->mean, rpt_summ(c, v, m)->ci95);
         fputc('\n', f);

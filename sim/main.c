@@ -145,7 +145,8 @@ static int write_csv(const char *path, const rg_results *r, rg_err *e)
     fputc('\n', f);
     for (size_t v = 0; v < r->nvar; v++)
         for (uint64_t i = 0; i < r->reps_done; i++) {
-            fprintf(f, "%s,%" PRIu64, r->varnames[v], i);
+            rg_csv_field(f, r->varnames[v]);
+            fprintf(f, ",%" PRIu64, i);
             for (size_t m = 0; m < r->nmet; m++) {
                 const rg_mval *x = &r->rows[(v * r->reps + i) * r->nmet + m];
                 if (r->met[m].type == RG_MF_INT)
@@ -203,6 +204,7 @@ typedef struct args {
     const char *cmd, *file, *file2;
     const char *output, *report, *csv, *variant, *expect, *write_expect;
     char **sets;
+    const char **origins; /* the option each override came from */
     size_t nsets;
     int threads;
     bool quiet, keep, force, rep_given, check_det;
@@ -214,11 +216,14 @@ static void args_free(args *a)
     for (size_t i = 0; i < a->nsets; i++)
         free(a->sets[i]);
     free(a->sets);
+    free(a->origins);
 }
 
-static void add_set(args *a, char *s)
+static void add_set(args *a, char *s, const char *origin)
 {
     a->sets = rg_xrealloc(a->sets, (a->nsets + 1) * sizeof *a->sets);
+    a->origins = rg_xrealloc(a->origins, (a->nsets + 1) * sizeof *a->origins);
+    a->origins[a->nsets] = origin;
     a->sets[a->nsets++] = s;
 }
 
@@ -237,12 +242,12 @@ static int parse_args(int argc, char **argv, args *a)
         case 'n':
             if ((s = seed_set("--reps", "replications", optarg, &e)) == NULL)
                 return fail(&e);
-            add_set(a, s);
+            add_set(a, s, "--reps");
             break;
         case 's':
             if ((s = seed_set("--seed", "seed", optarg, &e)) == NULL)
                 return fail(&e);
-            add_set(a, s);
+            add_set(a, s, "--seed");
             break;
         case 'j': {
             char *end;
@@ -253,7 +258,7 @@ static int parse_args(int argc, char **argv, args *a)
             break;
         }
         case 'q': a->quiet = true; break;
-        case OPT_SET: add_set(a, rg_xstrdup(optarg)); break;
+        case OPT_SET: add_set(a, rg_xstrdup(optarg), "--set"); break;
         case OPT_REPORT: a->report = optarg; break;
         case OPT_CSV: a->csv = optarg; break;
         case OPT_KEEP: a->keep = true; break;
@@ -325,7 +330,7 @@ static int cmd_validate(args *a)
     rg_err e;
     rg_err_clear(&e);
     rg_experiment l;
-    if (rg_experiment_open(a->file, a->sets, a->nsets, &l, &e) < 0) {
+    if (rg_experiment_open(a->file, a->sets, a->origins, a->nsets, &l, &e) < 0) {
         rg_experiment_close(&l);
         return fail(&e);
     }
@@ -349,7 +354,7 @@ static int cmd_run(args *a)
     int code = 0;
     rg_meta meta = {0};
     rg_buf resolved = {0};
-    if (rg_experiment_open(a->file, a->sets, a->nsets, &l, &e) < 0)
+    if (rg_experiment_open(a->file, a->sets, a->origins, a->nsets, &l, &e) < 0)
         goto err;
     out = a->output ? rg_xstrdup(a->output) : rg_xasprintf("results/%s.h5", l.name);
     if (a->output == NULL && mkdir_p("results", &e) < 0)
@@ -470,7 +475,7 @@ static int cmd_trace(args *a)
     rg_err e;
     rg_err_clear(&e);
     rg_experiment l;
-    if (rg_experiment_open(a->file, a->sets, a->nsets, &l, &e) < 0) {
+    if (rg_experiment_open(a->file, a->sets, a->origins, a->nsets, &l, &e) < 0) {
         rg_experiment_close(&l);
         return fail(&e);
     }
@@ -518,7 +523,9 @@ static int cmd_trace(args *a)
     printf("\nvariant,rep");
     for (size_t m = 0; m < nmet; m++)
         printf(",%s", met[m].name);
-    printf("\n%s,%" PRIu64, l.ops->variant_name(l.cfg, v), a->rep);
+    printf("\n");
+    rg_csv_field(stdout, l.ops->variant_name(l.cfg, v));
+    printf(",%" PRIu64, a->rep);
     for (size_t m = 0; m < nmet; m++) {
         if (met[m].type == RG_MF_INT)
             printf(",%" PRId64, row[m].i);

@@ -390,8 +390,6 @@ rg_results *rg_run(const rg_model_ops *ops, const void *cfg, const rg_runopts *o
     r->error = ru.error;
     r->nondeterministic = ru.nondet;
     pthread_mutex_destroy(&ru.lock);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
 
     /* Complete replications form a prefix: tasks are taken in order. */
     uint64_t k = 0;
@@ -413,8 +411,38 @@ rg_results *rg_run(const rg_model_ops *ops, const void *cfg, const rg_runopts *o
         free(ws[i].hist);
     }
     free(ws);
-    /* Histograms hold tasks beyond the prefix too when interrupted; that
-     * only happens for an incomplete run, which is marked as such. */
+    /* When stopped early, tasks of replications beyond the complete prefix
+     * may have finished and added to the histograms.  Tasks are
+     * deterministic, so run those few again and take their counts out:
+     * the histograms then describe exactly the replications in the file. */
+    if (k < o->reps) {
+        uint64_t *scratch = rg_xcalloc(RG_HIST_NBINS, sizeof *scratch);
+        rg_mval *row = rg_xcalloc(nmet ? nmet : 1, sizeof *row);
+        for (uint64_t t = k * nvar; t < ru.ntasks; t++) {
+            if (!ru.task_done[t])
+                continue;
+            size_t v = (size_t)(t % nvar);
+            memset(scratch, 0, RG_HIST_NBINS * sizeof *scratch);
+            rg_repout again = {0};
+            again.row = row;
+            again.hist = scratch;
+            again.max_events = o->max_events;
+            again.rng_type = o->rng_type;
+            ops->run(cfg, v, o->seed, t / nvar, &again, NULL);
+            for (size_t b = 0; b < RG_HIST_NBINS; b++) {
+                RG_ASSERT(r->hist[v * RG_HIST_NBINS + b] >= scratch[b]);
+                r->hist[v * RG_HIST_NBINS + b] -= scratch[b];
+            }
+            free(again.tl);
+            free(again.lat);
+        }
+        free(scratch);
+        free(row);
+    }
+    /* Only now: a second Ctrl-C while the tasks above run again must not
+     * kill the process before the finished replications are written. */
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     for (size_t v = 0; v < nvar; v++) {
         r->tl[v] = ru.tl[v];
         r->ntl[v] = ru.ntl[v];

@@ -21,7 +21,8 @@
 
 typedef struct entry {
     char *sec, *key, *val;
-    int line; /* 0: from --set */
+    int line;           /* 0: from the command line */
+    const char *origin; /* line 0: the option it came from ("--set", "--reps") */
     bool used;
 } entry;
 
@@ -82,12 +83,12 @@ static entry *find_entry(const rg_scn *s, const char *sec, const char *key)
     return NULL;
 }
 
-static void where(const rg_scn *s, int line, char *buf, size_t n)
+static void where(const rg_scn *s, int line, const char *origin, char *buf, size_t n)
 {
     if (line > 0)
         snprintf(buf, n, "%s:%d", s->path, line);
     else
-        snprintf(buf, n, "--set");
+        snprintf(buf, n, "%s", origin ? origin : "--set");
 }
 
 /* ---- reading ---------------------------------------------------------- */
@@ -183,6 +184,7 @@ static int handler(void *user, const char *sec, const char *key, const char *val
     x->key = rg_xstrdup(key);
     x->val = rg_xstrdup(val);
     x->line = s->line;
+    x->origin = NULL;
     x->used = false;
     return 1;
 }
@@ -276,6 +278,11 @@ const char *rg_scn_path(const rg_scn *s)
 
 int rg_scn_set(rg_scn *s, const char *assignment, rg_err *e)
 {
+    return rg_scn_set_from(s, assignment, "--set", e);
+}
+
+int rg_scn_set_from(rg_scn *s, const char *assignment, const char *origin, rg_err *e)
+{
     const char *eq = strchr(assignment, '=');
     const char *dot = NULL;
     for (const char *p = assignment; eq != NULL && p < eq; p++)
@@ -283,7 +290,7 @@ int rg_scn_set(rg_scn *s, const char *assignment, rg_err *e)
             dot = p;
     if (eq == NULL || dot == NULL || dot == assignment || dot + 1 == eq)
         return rg_err_set(e, RG_ERR_INPUT,
-                          "--set '%s': expected section.key=value (e.g. workload.buyers=200)",
+                          "%s '%s': expected section.key=value (e.g. workload.buyers=200)", origin,
                           assignment);
     /* A value the scenario file could not hold would not survive the
      * resolved text (results files store it): refuse it here. */
@@ -291,9 +298,10 @@ int rg_scn_set(rg_scn *s, const char *assignment, rg_err *e)
         if ((unsigned char)*p < 0x20 || *p == 0x7f ||
             (*p == ';' && p > eq + 1 && isspace((unsigned char)p[-1])))
             return rg_err_set(e, RG_ERR_INPUT,
-                              "--set '%s': the value contains %s, which a scenario file "
+                              "%s '%s': the value contains %s, which a scenario file "
                               "cannot hold",
-                              assignment, *p == ';' ? "' ;' (a comment)" : "a control character");
+                              origin, assignment,
+                              *p == ';' ? "' ;' (a comment)" : "a control character");
     char *sec = rg_xasprintf("%.*s", (int)(dot - assignment), assignment);
     char *key = rg_xasprintf("%.*s", (int)(eq - dot - 1), dot + 1);
     /* trim spaces around key and value, as the INI reader does */
@@ -310,6 +318,7 @@ int rg_scn_set(rg_scn *s, const char *assignment, rg_err *e)
         free(x->val);
         x->val = v;
         x->line = 0;
+        x->origin = origin;
         free(sec);
         free(key);
         return 0;
@@ -321,6 +330,7 @@ int rg_scn_set(rg_scn *s, const char *assignment, rg_err *e)
     x->key = key;
     x->val = v;
     x->line = 0;
+    x->origin = origin;
     x->used = false;
     return 0;
 }
@@ -373,7 +383,7 @@ int rg_scn_err(const rg_scn *s, const char *sec, const char *key, rg_err *e, con
     char w[512], m[768];
     entry *x = find_entry(s, sec, key);
     if (x != NULL)
-        where(s, x->line, w, sizeof w);
+        where(s, x->line, x->origin, w, sizeof w);
     else
         snprintf(w, sizeof w, "%s", s->path);
     va_list ap;
@@ -476,6 +486,11 @@ int rg_scn_dur(rg_scn *s, const char *sec, const char *key, const char *def, rg_
     rg_err_clear(&sub);
     if (rg_time_parse(v, false, out, &sub) < 0)
         return rg_scn_err(s, sec, key, e, "%s", sub.msg);
+    if (*out > RG_SCN_MAX_DURATION)
+        return rg_scn_err(s, sec, key, e,
+                          "'%s' is longer than a scenario allows (at most 10 years of "
+                          "simulated time)",
+                          v);
     return 0;
 }
 
@@ -585,7 +600,7 @@ int rg_scn_finish(rg_scn *s, rg_err *e)
             if (rg_edit_distance(s->sec[i].name, s->ask[j].sec) <= 2)
                 sug = s->ask[j].sec;
         char w[512];
-        where(s, s->sec[i].line, w, sizeof w);
+        where(s, s->sec[i].line, NULL, w, sizeof w);
         if (sug != NULL)
             rg_err_set(e, RG_ERR_INPUT, "%s: unknown section [%s]; did you mean [%s]?", w,
                        s->sec[i].name, sug);
@@ -606,7 +621,7 @@ int rg_scn_finish(rg_scn *s, rg_err *e)
                 c[n++] = s->ask[j].key;
         const char *sug = closest(x->key, c, n);
         char w[512];
-        where(s, x->line, w, sizeof w);
+        where(s, x->line, x->origin, w, sizeof w);
         if (sug != NULL)
             rg_err_set(e, RG_ERR_INPUT, "%s: [%s] unknown key '%s'; did you mean '%s'?", w, x->sec,
                        x->key, sug);

@@ -30,6 +30,10 @@
 #include "util.h"
 
 #define RG_SCN_MAX_LINE 199
+/* Durations read by rg_scn_dur are at most 10 years: with samples of
+ * distributions clamped at 10^18 ns (rg_dist_sample_time), no sum of a
+ * time and a delay in a replication can overflow int64 nanoseconds. */
+#define RG_SCN_MAX_DURATION ((rg_time)10 * 365 * 24 * 3600 * RG_S)
 
 typedef struct rg_scn rg_scn;
 
@@ -45,6 +49,9 @@ void rg_scn_free(rg_scn *s);
 /* Applies an override "section.key=value" (the section may itself contain
  * dots: the key is what follows the last dot). */
 int rg_scn_set(rg_scn *s, const char *assignment, rg_err *e);
+/* Same, naming the option it came from in messages ("--reps", "--seed");
+ * origin must be a string that outlives the scenario (a literal). */
+int rg_scn_set_from(rg_scn *s, const char *assignment, const char *origin, rg_err *e);
 
 const char *rg_scn_path(const rg_scn *s);
 

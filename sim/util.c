@@ -133,6 +133,21 @@ void rg_buf_free(rg_buf *b)
     b->len = b->cap = 0;
 }
 
+void rg_csv_field(FILE *f, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
 size_t rg_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);

@@ -13,9 +13,10 @@
 #ifndef RG_UTIL_H
 #define RG_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdarg.h>
+#include <stdio.h>
 
 /* Exit codes of the program (DESIGN.md). */
 enum {
@@ -64,6 +65,10 @@ typedef struct rg_buf {
 } rg_buf;
 void rg_buf_printf(rg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rg_buf_free(rg_buf *b);
+
+/* Writes s as one CSV field, quoted (RFC 4180) when it holds a comma, a
+ * quote or a line break (names from scenarios can hold anything). */
+void rg_csv_field(FILE *f, const char *s);
 
 /* Levenshtein distance, for "did you mean" suggestions (short strings only). */
 size_t rg_edit_distance(const char *a, const char *b);

@@ -259,13 +259,60 @@ static void test_human_backoff(void)
     rg_experiment_close(&xp);
 }
 
+/* Blocks are outcomes the client hears: with lossy links and short
+ * timeouts some 403/429 answers never arrive, and those requests are
+ * timeouts.  Every request still has exactly one outcome. */
+static void test_lossy_invariant(void)
+{
+    /* the shared scenario of test_bot_share, made lossy with overrides */
+    rg_experiment xp = {0};
+    void *cfg = NULL;
+    rg_err e;
+    rg_err_clear(&e);
+    xp.scn = rg_scn_load_string("lossy.ini", bots, &e);
+    if (xp.scn == NULL || rg_scn_set(xp.scn, "network.loss=0.05", &e) < 0 ||
+        rg_scn_set(xp.scn, "workload.timeout=40ms", &e) < 0 ||
+        rg_scn_set(xp.scn, "variant.rate_limits.challenge=true", &e) < 0 ||
+        rg_scn_set(xp.scn, "variant.rate_limits.guardrail=true", &e) < 0 ||
+        rg_scn_set(xp.scn, "protection.budget_kind=units", &e) < 0 ||
+        rg_scn_set(xp.scn, "protection.budget=50", &e) < 0 ||
+        rg_model_drop.load(xp.scn, &cfg, &e) < 0)
+        bail("lossy scenario: %s", e.msg);
+    rg_runopts o = {0};
+    o.seed = 7;
+    o.reps = 100;
+    o.threads = 2;
+    rg_results *r = rg_run(&rg_model_drop, cfg, &o, &e);
+    if (r == NULL)
+        bail("run: %s", e.msg);
+    int ma = rg_results_metric(r, "allocated"), mr = rg_results_metric(r, "rejected");
+    int me = rg_results_metric(r, "errors"), mb = rg_results_metric(r, "blocked");
+    int mq = rg_results_metric(r, "requests"), mt = rg_results_metric(r, "timeouts");
+    int bad = 0, timeouts = 0, blocked = 0;
+    for (size_t v = 0; v < r->nvar; v++)
+        for (uint64_t i = 0; i < r->reps_done; i++) {
+            double sum =
+                rg_results_value(r, v, i, (size_t)ma) + rg_results_value(r, v, i, (size_t)mr) +
+                rg_results_value(r, v, i, (size_t)me) + rg_results_value(r, v, i, (size_t)mb);
+            bad += sum != rg_results_value(r, v, i, (size_t)mq);
+            timeouts += rg_results_value(r, v, i, (size_t)mt) > 0;
+            blocked += rg_results_value(r, v, i, (size_t)mb) > 0;
+        }
+    ok(timeouts > 0 && blocked > 0, "lossy links: timeouts and blocks both happen");
+    is_int(0, bad, "lossy links: allocated + rejected + errors + blocked = requests, every row");
+    rg_results_free(r);
+    rg_model_drop.free_cfg(cfg);
+    rg_scn_free(xp.scn);
+}
+
 int main(void)
 {
-    plan(3 + 16 + 9 + 3 + 2);
+    plan(3 + 16 + 9 + 3 + 2 + 2);
     test_bucket();
     test_guardrail();
     test_drop_guardrail_and_ledger();
     test_bot_share();
     test_human_backoff();
+    test_lossy_invariant();
     return 0;
 }

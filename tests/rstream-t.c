@@ -7,10 +7,13 @@
  * streams; seeds of neighbouring replications look unrelated.  No stream
  * seed is hard-coded from the program's output.
  */
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 #include "engine.h"
@@ -194,12 +197,60 @@ static void test_engine_streams(void)
     rg_engine_free(e);
 }
 
+/* How many of n streams ("arrivals" of replications 0..n-1) start with the
+ * same first two draws as another stream, for generator type t. */
+static size_t colliding_streams(const gsl_rng_type *t, size_t n)
+{
+    uint64_t *sig = malloc(n * sizeof *sig);
+    for (size_t i = 0; i < n; i++) {
+        gsl_rng *r = rg_stream_new(t, 125100, i, "arrivals");
+        uint64_t a = gsl_rng_get(r), b = gsl_rng_get(r);
+        sig[i] = a << 32 | b;
+        gsl_rng_free(r);
+    }
+    qsort(sig, n, sizeof *sig, cmp_u64);
+    size_t same = 0;
+    for (size_t i = 1; i < n; i++)
+        same += sig[i] == sig[i - 1];
+    free(sig);
+    return same;
+}
+
+/* The default generator takes 64-bit seeds: streams of a large run do not
+ * collide the way 32-bit-seeded GSL generators do. */
+static void test_xoshiro(void)
+{
+    ok(rg_rng_type_find("xoshiro256") == rg_rng_xoshiro256, "xoshiro256 is found by name");
+    ok(rg_rng_type_find("mt19937") == gsl_rng_mt19937 && rg_rng_type_find("nope") == NULL,
+       "GSL names are found too, unknown names are not");
+    size_t n = 300000;
+    size_t xo = colliding_streams(rg_rng_xoshiro256, n);
+    size_t mt = colliding_streams(gsl_rng_mt19937, n);
+    /* 32-bit seeds: about n^2 / 2^33 = 10 expected collisions for MT. */
+    diag("streams sharing their first draws among %zu: xoshiro256 %zu, mt19937 %zu", n, xo, mt);
+    is_int(0, (long long)xo, "xoshiro256: no two of 300,000 streams start alike");
+    ok(mt > 0, "mt19937 (32-bit seeds) does show collisions: the reason for the default");
+    /* The GSL samplers run on it: uniform mean and an exponential mean. */
+    gsl_rng *r = rg_stream_new(rg_rng_xoshiro256, 1, 0, "service");
+    double su = 0, se = 0;
+    for (int i = 0; i < 1000000; i++) {
+        su += gsl_rng_uniform(r);
+        se += gsl_ran_exponential(r, 2.0);
+    }
+    ok(fabs(su / 1e6 - 0.5) < 5 * sqrt(1.0 / 12 / 1e6), "xoshiro256: uniform mean 0.5 (%g)",
+       su / 1e6);
+    ok(fabs(se / 1e6 - 2.0) < 5 * 2.0 / 1e3, "xoshiro256: gsl_ran_exponential mean 2 (%g)",
+       se / 1e6);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
-    plan(6 + 3 + 10 + 2);
+    plan(6 + 3 + 10 + 2 + 6);
     test_vectors();
     test_derivation();
     test_streams();
     test_engine_streams();
+    test_xoshiro();
     return 0;
 }
