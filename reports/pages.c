@@ -455,6 +455,41 @@ int rpt_page_latency(rpt_ctx *c)
     return rpt_page_close(c, f);
 }
 
+/* Writes `name`: per variant, its index then the mean and 95 % CI half-width
+ * of metrics ms[0..2] (each times sc[k]; a missing metric, -1, as 0 0), for
+ * the side-by-side bar pages.  *max01 and *max2 get the largest mean + CI of
+ * the first two metrics and of the third, to size the axes. */
+static int write_three_means(rpt_ctx *c, const char *name, const char *columns, const int ms[3],
+                             const double sc[3], double *max01, double *max2)
+{
+    const rg_results *r = c->r;
+    FILE *d = rpt_out_open(c, name);
+    if (d == NULL)
+        return -1;
+    fprintf(d, "# variant_index %s\n# (means over replications; variants in scenario order)\n",
+            columns);
+    *max01 = *max2 = 0;
+    for (size_t v = 0; v < r->nvar; v++) {
+        fprintf(d, "%zu", v);
+        for (int k = 0; k < 3; k++) {
+            if (ms[k] < 0) {
+                fprintf(d, " 0 0");
+                continue;
+            }
+            const rg_summary *s = rpt_summ(c, v, (size_t)ms[k]);
+            rg_gnuplot_put_num(d, s->mean * sc[k]);
+            rg_gnuplot_put_num(d, ci_or_zero(s->ci95) * sc[k]);
+            double top = (s->mean + ci_or_zero(s->ci95)) * sc[k];
+            if (isfinite(top)) {
+                double *mx = k < 2 ? max01 : max2;
+                *mx = fmax(*mx, top);
+            }
+        }
+        fputc('\n', d);
+    }
+    return rpt_out_close(c, d, name);
+}
+
 /* ---- page: latency and oversell side by side ---------------------------- */
 
 int rpt_page_compare(rpt_ctx *c)
@@ -464,35 +499,11 @@ int rpt_page_compare(rpt_ctx *c)
     bool lat = p50 >= 0 && p99 >= 0;
     if ((!lat && c->oversell < 0) || c->n == 0 || r->nvar == 0)
         return 0;
-    FILE *d = rpt_out_open(c, "compare.dat");
-    if (d == NULL)
-        return -1;
-    fprintf(d, "# variant_index p50_ms p50_ci95 p99_ms p99_ci95 oversell oversell_ci95\n"
-               "# (means over replications; variants in scenario order)\n");
-    double lmax = 0, omax = 0;
-    for (size_t v = 0; v < r->nvar; v++) {
-        fprintf(d, "%zu", v);
-        int ms[3] = {p50, p99, c->oversell};
-        for (int k = 0; k < 3; k++) {
-            if (ms[k] < 0) {
-                fprintf(d, " 0 0");
-                continue;
-            }
-            const rg_summary *s = rpt_summ(c, v, (size_t)ms[k]);
-            double sc = k < 2 ? 1e3 : 1.0;
-            rg_gnuplot_put_num(d, s->mean * sc);
-            rg_gnuplot_put_num(d, ci_or_zero(s->ci95) * sc);
-            double top = (s->mean + ci_or_zero(s->ci95)) * sc;
-            if (isfinite(top)) {
-                if (k < 2)
-                    lmax = fmax(lmax, top);
-                else
-                    omax = fmax(omax, top);
-            }
-        }
-        fputc('\n', d);
-    }
-    if (rpt_out_close(c, d, "compare.dat") < 0)
+    int ms[3] = {p50, p99, c->oversell};
+    double sc[3] = {1e3, 1e3, 1.0}, lmax, omax;
+    if (write_three_means(c, "compare.dat",
+                          "p50_ms p50_ci95 p99_ms p99_ci95 oversell oversell_ci95", ms, sc, &lmax,
+                          &omax) < 0)
         return -1;
 
     FILE *f = rpt_page_open(c, "plot-compare", "latency and oversell per variant");
@@ -553,30 +564,11 @@ int rpt_page_protection(rpt_ctx *c)
     int mc = rg_results_metric(r, "cost_real");
     if (mh < 0 || mb < 0 || mc < 0 || !(r->met[mh].flags & RG_MF_SHOW) || c->n == 0 || r->nvar == 0)
         return 0;
-    FILE *d = rpt_out_open(c, "protection.dat");
-    if (d == NULL)
-        return -1;
-    fprintf(d, "# variant_index humans humans_ci95 bots bots_ci95 cost_usd cost_ci95\n"
-               "# (means over replications; variants in scenario order)\n");
-    double umax = 0, cmax = 0;
-    for (size_t v = 0; v < r->nvar; v++) {
-        fprintf(d, "%zu", v);
-        int ms[3] = {mh, mb, mc};
-        for (int k = 0; k < 3; k++) {
-            const rg_summary *s = rpt_summ(c, v, (size_t)ms[k]);
-            rg_gnuplot_put_num(d, s->mean);
-            rg_gnuplot_put_num(d, ci_or_zero(s->ci95));
-            double top = s->mean + ci_or_zero(s->ci95);
-            if (isfinite(top)) {
-                if (k < 2)
-                    umax = fmax(umax, top);
-                else
-                    cmax = fmax(cmax, top);
-            }
-        }
-        fputc('\n', d);
-    }
-    if (rpt_out_close(c, d, "protection.dat") < 0)
+    int ms[3] = {mh, mb, mc};
+    double sc[3] = {1, 1, 1}, umax, cmax;
+    if (write_three_means(c, "protection.dat",
+                          "humans humans_ci95 bots bots_ci95 cost_usd cost_ci95", ms, sc, &umax,
+                          &cmax) < 0)
         return -1;
     FILE *f = rpt_page_open(c, "plot-protection", "units won by humans and bots, and cost");
     if (f == NULL)

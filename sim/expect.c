@@ -206,13 +206,10 @@ bad:
 
 int rg_expect_write(const char *path, const rg_results *r, const rg_meta *m, rg_err *e)
 {
-    char *tmp = rg_xasprintf("%s.tmp-%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL) {
-        rg_err_set(e, RG_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-        free(tmp);
+    rg_atomic a;
+    if (rg_atomic_open(&a, path, e) < 0)
         return -1;
-    }
+    FILE *f = a.f;
     fprintf(f,
             "; Expectations for scenario %s (seed %" PRIu64 ", %" PRIu64 " replications),\n"
             "; written by revguard-sim %s with --write-expect.  Review changes to this file\n"
@@ -241,13 +238,5 @@ int rg_expect_write(const char *path, const rg_results *r, const rg_meta *m, rg_
         }
     }
     free(col);
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        rg_err_set(e, RG_ERR_IO, "%s: write failed: %s", path, strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    return 0;
+    return rg_atomic_commit(&a, e);
 }

@@ -132,13 +132,10 @@ static int mkdir_p(const char *dir, rg_err *e)
 
 static int write_csv(const char *path, const rg_results *r, rg_err *e)
 {
-    char *tmp = rg_xasprintf("%s.tmp-%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL) {
-        rg_err_set(e, RG_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-        free(tmp);
+    rg_atomic a;
+    if (rg_atomic_open(&a, path, e) < 0)
         return -1;
-    }
+    FILE *f = a.f;
     fprintf(f, "variant,rep");
     for (size_t m = 0; m < r->nmet; m++)
         fprintf(f, ",%s", r->met[m].name);
@@ -156,15 +153,7 @@ static int write_csv(const char *path, const rg_results *r, rg_err *e)
             }
             fputc('\n', f);
         }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        rg_err_set(e, RG_ERR_IO, "%s: write failed: %s", path, strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    return 0;
+    return rg_atomic_commit(&a, e);
 }
 
 enum {

@@ -4,10 +4,12 @@
  */
 #include "util.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void rg_err_clear(rg_err *e)
 {
@@ -131,6 +133,33 @@ void rg_buf_free(rg_buf *b)
     free(b->s);
     b->s = NULL;
     b->len = b->cap = 0;
+}
+
+int rg_atomic_open(rg_atomic *a, const char *path, rg_err *e)
+{
+    a->path = rg_xstrdup(path);
+    a->tmp = rg_xasprintf("%s.tmp-%ld", path, (long)getpid());
+    a->f = fopen(a->tmp, "w");
+    if (a->f != NULL)
+        return 0;
+    rg_err_set(e, RG_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+    free(a->path);
+    free(a->tmp);
+    return -1;
+}
+
+int rg_atomic_commit(rg_atomic *a, rg_err *e)
+{
+    int bad = ferror(a->f);
+    int rc = 0;
+    if (fclose(a->f) != 0 || bad || rename(a->tmp, a->path) != 0) {
+        rc = rg_err_set(e, RG_ERR_IO, "%s: write failed: %s", a->path,
+                        bad ? "error while writing" : strerror(errno));
+        unlink(a->tmp);
+    }
+    free(a->path);
+    free(a->tmp);
+    return rc;
 }
 
 void rg_csv_field(FILE *f, const char *s)

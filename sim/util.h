@@ -66,6 +66,17 @@ typedef struct rg_buf {
 void rg_buf_printf(rg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rg_buf_free(rg_buf *b);
 
+/* A text file written whole or not at all: rg_atomic_open creates
+ * "<path>.tmp-<pid>"; rg_atomic_commit closes it and renames it over path,
+ * or removes it and reports the error (with the path) if anything failed.
+ * Either way the rg_atomic is released. */
+typedef struct rg_atomic {
+    FILE *f;
+    char *path, *tmp;
+} rg_atomic;
+int rg_atomic_open(rg_atomic *a, const char *path, rg_err *e);
+int rg_atomic_commit(rg_atomic *a, rg_err *e);
+
 /* Writes s as one CSV field, quoted (RFC 4180) when it holds a comma, a
  * quote or a line break (names from scenarios can hold anything). */
 void rg_csv_field(FILE *f, const char *s);
