@@ -610,20 +610,15 @@ static void oextra(const void *p, const rg_results *r, FILE *f)
     size_t n = r->reps_done;
     if (n < 2)
         return;
-    double *x = rg_xmalloc(n * sizeof *x);
     double *work = rg_xcalloc(c->nvar, sizeof *work), *done = rg_xcalloc(c->nvar, sizeof *done);
     fprintf(f, "\nwork and completion per variant (mean ± 95%% CI over %zu replications):\n", n);
     fprintf(f, "%-16s %-7s %-7s %-13s %8s %22s %24s %8s\n", "variant", "store", "policy", "jitter",
             "clients", "attempts (work)", "completion (ms)", "silent");
     for (size_t v = 0; v < c->nvar; v++) {
         const ovariant *ov = &c->var[v];
-        rg_summary sw, sc, ss;
-        rg_results_column(r, v, M_ATTEMPTS, x);
-        rg_summarize(x, n, &sw);
-        rg_results_column(r, v, M_COMPLETION, x);
-        rg_summarize(x, n, &sc);
-        rg_results_column(r, v, M_SILENT, x);
-        rg_summarize(x, n, &ss);
+        rg_summary sw = *rg_results_summary(r, v, M_ATTEMPTS);
+        rg_summary sc = *rg_results_summary(r, v, M_COMPLETION);
+        rg_summary ss = *rg_results_summary(r, v, M_SILENT);
         work[v] = sw.mean;
         done[v] = sc.mean;
         char a[32], b[32];
@@ -663,7 +658,6 @@ static void oextra(const void *p, const rg_results *r, FILE *f)
                 : full_least ? "yes"
                              : "NO");
     }
-    free(x);
     free(work);
     free(done);
 }

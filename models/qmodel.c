@@ -358,12 +358,9 @@ static void qextra(const void *p, const rg_results *r, FILE *f)
     fprintf(f, "\nmean wait in queue vs. closed form (FACTS.md):\n");
     fprintf(f, "%-16s %-16s %8s %14s %14s %14s  %s\n", "variant", "formula", "rho", "sim Wq (s)",
             "95% CI +-", "theory Wq (s)", "theory in CI?");
-    double *x = rg_xmalloc(r->reps_done * sizeof *x);
     for (size_t v = 0; v < c->nvar; v++) {
         const qvariant *qv = &c->var[v];
-        rg_results_column(r, v, 0, x);
-        rg_summary s;
-        rg_summarize(x, r->reps_done, &s);
+        rg_summary s = *rg_results_summary(r, v, 0);
         const char *formula;
         double th = rg_queue_theory_wq(qv->servers, qv->arrival, qv->service, &formula);
         double rho = rg_dist_mean(qv->service) / ((double)qv->servers * rg_dist_mean(qv->arrival));
@@ -373,7 +370,6 @@ static void qextra(const void *p, const rg_results *r, FILE *f)
                 : fabs(s.mean - th * 1e-9) <= s.ci95 ? "yes"
                                                      : "NO");
     }
-    free(x);
 }
 
 const rg_model_ops rg_model_queue = {

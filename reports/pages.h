@@ -29,9 +29,8 @@ typedef struct rpt_ctx {
     const rg_results *r;
     const rg_meta *m;
     const char *dir;
-    uint64_t n;      /* completed replications */
-    rg_summary *sum; /* [v * nmet + k] */
-    size_t *show;    /* indices of the shown metrics */
+    uint64_t n;   /* completed replications */
+    size_t *show; /* indices of the shown metrics */
     size_t nshow;
     int oversell; /* metric index or -1 */
     char **pages; /* page base names, in page order */
@@ -42,7 +41,7 @@ typedef struct rpt_ctx {
 /* The summary of metric m of variant v over the completed replications. */
 static inline const rg_summary *rpt_summ(const rpt_ctx *c, size_t v, size_t m)
 {
-    return &c->sum[v * c->r->nmet + m];
+    return rg_results_summary(c->r, v, m);
 }
 
 /* ---- report.c ----------------------------------------------------------- */

@@ -411,14 +411,6 @@ int rg_report_make_from(const rg_results *r, const rg_meta *m, const char *h5pat
     c.e = e;
     c.n = r->reps_done;
     c.oversell = rg_results_metric(r, "oversell");
-    c.sum = rg_xcalloc(r->nvar * r->nmet, sizeof *c.sum);
-    double *x = rg_xcalloc(c.n, sizeof *x);
-    for (size_t v = 0; v < r->nvar; v++)
-        for (size_t k = 0; k < r->nmet; k++) {
-            rg_results_column(r, v, k, x);
-            rg_summarize(x, c.n, &c.sum[v * r->nmet + k]);
-        }
-    free(x);
     c.show = rg_xcalloc(r->nmet, sizeof *c.show);
     for (size_t k = 0; k < r->nmet; k++)
         if (r->met[k].flags & RG_MF_SHOW)
@@ -436,7 +428,6 @@ out:
         free(c.pages[i]);
     free(c.pages);
     free(c.show);
-    free(c.sum);
     return rc;
 }
 

@@ -99,7 +99,6 @@ int rg_expect_check(const char *path, const rg_results *r, const rg_meta *m, FIL
     if (s == NULL)
         return -1;
     int failed = 0, held = 0;
-    double *col = rg_xmalloc((r->reps_done ? r->reps_done : 1) * sizeof *col);
 
     fprintf(out, "check against %s (%" PRIu64 " replications, seed %" PRIu64 ")\n", path,
             r->reps_done, m->seed);
@@ -170,16 +169,14 @@ int rg_expect_check(const char *path, const rg_results *r, const rg_meta *m, FIL
                 failed++;
                 continue;
             }
-            rg_results_column(r, (size_t)v, (size_t)mi, col);
-            rg_summary sum;
-            rg_summarize(col, r->reps_done, &sum);
-            double actual = stat_of(&sum, st);
+            const rg_summary *sum = rg_results_summary(r, (size_t)v, (size_t)mi);
+            double actual = stat_of(sum, st);
             double bound = 0;
             switch (sp.kind) {
             case T_EXACT: bound = 0; break;
             case T_ABS: bound = sp.tol; break;
             case T_REL: bound = sp.tol * fabs(sp.value); break;
-            case T_CI: bound = sp.tol * (isnan(sum.ci95) ? 0 : sum.ci95); break;
+            case T_CI: bound = sp.tol * (isnan(sum->ci95) ? 0 : sum->ci95); break;
             }
             bool ok = sp.kind == T_EXACT ? actual == sp.value : fabs(actual - sp.value) <= bound;
             char tt[32];
@@ -195,11 +192,9 @@ int rg_expect_check(const char *path, const rg_results *r, const rg_meta *m, FIL
     if (rg_scn_finish(s, e) < 0)
         goto bad;
     fprintf(out, "%d held, %d moved\n", held, failed);
-    free(col);
     rg_scn_free(s);
     return failed;
 bad:
-    free(col);
     rg_scn_free(s);
     return -1;
 }
@@ -217,16 +212,13 @@ int rg_expect_write(const char *path, const rg_results *r, const rg_meta *m, rg_
             "[expect]\nscenario = %s\nseed = %" PRIu64 "\nreplications = %" PRIu64 "\n",
             m->scenario_name, m->seed, r->reps_done, m->tool_version ? m->tool_version : "?",
             m->scenario_name, m->seed, r->reps_done);
-    double *col = rg_xmalloc((r->reps_done ? r->reps_done : 1) * sizeof *col);
     for (size_t v = 0; v < r->nvar; v++) {
         fprintf(f, "\n[variant.%s]\n", r->varnames[v]);
         for (size_t mi = 0; mi < r->nmet; mi++) {
             const rg_metric *me = &r->met[mi];
             if (!(me->flags & RG_MF_SHOW))
                 continue;
-            rg_results_column(r, v, mi, col);
-            rg_summary s;
-            rg_summarize(col, r->reps_done, &s);
+            const rg_summary s = *rg_results_summary(r, v, mi);
             if (isnan(s.mean))
                 continue;
             if (s.min == s.max)
@@ -237,6 +229,5 @@ int rg_expect_write(const char *path, const rg_results *r, const rg_meta *m, rg_
                 fprintf(f, "%s.max = 0\n", me->name);
         }
     }
-    free(col);
     return rg_atomic_commit(&a, e);
 }

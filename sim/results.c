@@ -358,7 +358,6 @@ static int put_summary(wctx *w, hid_t g, const rg_results *r, size_t v)
 {
     size_t n = r->reps_done, nf = r->nmet + 1;
     rh5_cell *rows = rg_xcalloc(n * nf, sizeof *rows);
-    double *col = rg_xcalloc(n ? n : 1, sizeof *col);
     const char **units = rg_xcalloc(nf, sizeof *units), **descs = rg_xcalloc(nf, sizeof *descs);
     unsigned *flags = rg_xcalloc(nf, sizeof *flags);
     hid_t ds = H5I_INVALID_HID;
@@ -387,9 +386,7 @@ static int put_summary(wctx *w, hid_t g, const rg_results *r, size_t v)
         put_attr(w, ds, RH5_A_FLAGS, H5T_STD_U32LE, H5T_NATIVE_UINT, false, nf, flags) < 0)
         goto out;
     for (size_t m = 0; m < r->nmet; m++) {
-        rg_summary s;
-        rg_results_column(r, v, m, col);
-        rg_summarize(col, n, &s);
+        const rg_summary s = *rg_results_summary(r, v, m);
         const double val[NSTATS] = {s.mean, s.sd, s.ci95, s.min, s.max, s.p05, s.p50, s.p95, s.p99};
         for (size_t k = 0; k < NSTATS; k++) {
             char *an = rg_xasprintf("%s.%s", r->met[m].name, stat_names[k]);
@@ -403,7 +400,6 @@ static int put_summary(wctx *w, hid_t g, const rg_results *r, size_t v)
 out:
     rc = rh5_close_all(&w->c, &ds, 1, rc);
     free(rows);
-    free(col);
     free(units);
     free(descs);
     free(flags);

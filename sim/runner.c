@@ -123,6 +123,7 @@ void rg_results_free(rg_results *r)
     free(r->met);
     free(r->error);
     free(r->nondeterministic);
+    free(r->sum);
     free(r->rows);
     free(r->hist);
     free(r->lat);
@@ -142,6 +143,24 @@ void rg_results_column(const rg_results *r, size_t v, size_t m, double *x)
 {
     for (uint64_t i = 0; i < r->reps_done; i++)
         x[i] = rg_results_value(r, v, i, m);
+}
+
+const rg_summary *rg_results_summary(const rg_results *r, size_t v, size_t m)
+{
+    RG_ASSERT(v < r->nvar && m < r->nmet);
+    if (r->sum == NULL) {
+        /* a cache: logically const */
+        rg_results *w = (rg_results *)r;
+        w->sum = rg_xcalloc(r->nvar * (r->nmet ? r->nmet : 1), sizeof *w->sum);
+        double *x = rg_xmalloc((r->reps_done ? r->reps_done : 1) * sizeof *x);
+        for (size_t vv = 0; vv < r->nvar; vv++)
+            for (size_t mm = 0; mm < r->nmet; mm++) {
+                rg_results_column(r, vv, mm, x);
+                rg_summarize(x, r->reps_done, &w->sum[vv * r->nmet + mm]);
+            }
+        free(x);
+    }
+    return &r->sum[v * r->nmet + m];
 }
 
 int rg_results_metric(const rg_results *r, const char *name)
@@ -512,7 +531,6 @@ void rg_results_print(const rg_results *r, const char *title, FILE *f)
     for (size_t v = 0; v < r->nvar; v++)
         fprintf(f, "%*s", colw, r->varnames[v]);
     fputc('\n', f);
-    double *x = rg_xmalloc(n * sizeof *x);
     for (size_t m = 0; m < r->nmet; m++) {
         const rg_metric *me = &r->met[m];
         if (!(me->flags & RG_MF_SHOW))
@@ -523,11 +541,8 @@ void rg_results_print(const rg_results *r, const char *title, FILE *f)
                      (me->flags & RG_MF_MS) ? " (ms)" : "", (me->flags & RG_MF_PROB) ? " (P)" : "");
             fprintf(f, "%-26s", label);
             for (size_t v = 0; v < r->nvar; v++) {
-                rg_results_column(r, v, m, x);
-                rg_summary s;
-                rg_summarize(x, n, &s);
                 char c[64];
-                cell(c, sizeof c, me, &s, pass == 1);
+                cell(c, sizeof c, me, rg_results_summary(r, v, m), pass == 1);
                 /* "±" is two bytes but one column; keep one space between
                  * columns even when a cell is wider than planned */
                 int pad = colw - 1 + (strstr(c, "±") ? 1 : 0);
@@ -536,7 +551,6 @@ void rg_results_print(const rg_results *r, const char *title, FILE *f)
             fputc('\n', f);
         }
     }
-    free(x);
     fprintf(f, "\n%llu events in %.2f s of wall time (%.3g M events/s)\n",
             (unsigned long long)r->events, r->wall_seconds,
             r->wall_seconds > 0 ? (double)r->events / r->wall_seconds / 1e6 : 0.0);

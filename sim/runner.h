@@ -137,6 +137,7 @@ struct rg_results {
     uint64_t events;        /* all events of all completed tasks */
     double wall_seconds;    /* not part of the data: wall time of the run */
     char *error;            /* a replication failed (event budget): why */
+    struct rg_summary *sum; /* summaries, computed once (rg_results_summary) */
     char *nondeterministic; /* --check-determinism: the first difference */
 };
 
@@ -173,6 +174,11 @@ double rg_results_value(const rg_results *r, size_t v, uint64_t i, size_t m);
 /* Column of metric m for variant v over completed replications, into x
  * (reps_done doubles). */
 void rg_results_column(const rg_results *r, size_t v, size_t m, double *x);
+/* The summary over completed replications of metric m of variant v
+ * (stats.h), computed for all metrics on first use and kept: call it only
+ * once the rows are final.  The console table, the results file, the
+ * expectations and the report all read the same numbers. */
+const struct rg_summary *rg_results_summary(const rg_results *r, size_t v, size_t m);
 /* Index of the metric called name, or -1. */
 int rg_results_metric(const rg_results *r, const char *name);
 int rg_results_variant(const rg_results *r, const char *name);
