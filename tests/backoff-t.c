@@ -39,6 +39,7 @@
 #include "occ.h"
 #include "registry.h"
 #include "tap/basic.h"
+#include "tap/model.h"
 
 #define MS RG_MS
 
@@ -364,28 +365,16 @@ static void test_trace(void)
 
 /* ---- through the occ model -------------------------------------------------- */
 
-typedef struct occrun {
-    void *cfg;
-    rg_mval *row;
-    size_t nmet;
-} occrun;
+typedef tmodel occrun;
 
 static void occ_open(occrun *o, const char *text)
 {
-    rg_err e;
-    rg_err_clear(&e);
-    rg_scn *s = rg_scn_load_string("backoff-t.ini", text, &e);
-    if (s == NULL || rg_model_occ.load(s, &o->cfg, &e) < 0 || rg_scn_finish(s, &e) < 0)
-        bail("occ scenario: %s", e.msg);
-    rg_scn_free(s);
-    rg_model_occ.metrics(o->cfg, &o->nmet);
-    o->row = rg_xcalloc(o->nmet, sizeof *o->row);
+    tmodel_open(o, &rg_model_occ, "backoff-t.ini", text);
 }
 
 static void occ_close(occrun *o)
 {
-    rg_model_occ.free_cfg(o->cfg);
-    free(o->row);
+    tmodel_close(o);
 }
 
 static void occ_rep(occrun *o, size_t v, uint64_t seed, uint64_t rep, rg_occ_result *res)

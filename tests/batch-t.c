@@ -32,6 +32,7 @@
 #include "registry.h"
 #include "runner.h"
 #include "tap/basic.h"
+#include "tap/model.h"
 
 #define REPS 200
 
@@ -64,28 +65,16 @@ static const char *const fixed =
     "[variant.kv_serial]\nstore = kv\nparallel = 1\n"
     "[variant.object]\nstore = object\nparallel = 5\n";
 
-typedef struct model {
-    void *cfg;
-    size_t nmet;
-    rg_mval *row;
-} model;
+typedef tmodel model;
 
 static void open_model(model *m, const char *text)
 {
-    rg_err e;
-    rg_err_clear(&e);
-    rg_scn *s = rg_scn_load_string("batch-t.ini", text, &e);
-    if (s == NULL || rg_model_batch.load(s, &m->cfg, &e) < 0 || rg_scn_finish(s, &e) < 0)
-        bail("batch scenario: %s", e.msg);
-    rg_scn_free(s);
-    rg_model_batch.metrics(m->cfg, &m->nmet);
-    m->row = rg_xcalloc(m->nmet, sizeof *m->row);
+    tmodel_open(m, &rg_model_batch, "batch-t.ini", text);
 }
 
 static void close_model(model *m)
 {
-    rg_model_batch.free_cfg(m->cfg);
-    free(m->row);
+    tmodel_close(m);
 }
 
 static void rep(model *m, size_t v, uint64_t seed, uint64_t r, rg_batch_result *res)

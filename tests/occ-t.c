@@ -31,31 +31,20 @@
 #include "occ.h"
 #include "registry.h"
 #include "tap/basic.h"
+#include "tap/model.h"
 
 #define REPS 200
 
-typedef struct model {
-    void *cfg;
-    size_t nmet;
-    rg_mval *row;
-} model;
+typedef tmodel model;
 
 static void open_model(model *m, const char *text)
 {
-    rg_err e;
-    rg_err_clear(&e);
-    rg_scn *s = rg_scn_load_string("occ-t.ini", text, &e);
-    if (s == NULL || rg_model_occ.load(s, &m->cfg, &e) < 0 || rg_scn_finish(s, &e) < 0)
-        bail("occ scenario: %s", e.msg);
-    rg_scn_free(s);
-    rg_model_occ.metrics(m->cfg, &m->nmet);
-    m->row = rg_xcalloc(m->nmet, sizeof *m->row);
+    tmodel_open(m, &rg_model_occ, "occ-t.ini", text);
 }
 
 static void close_model(model *m)
 {
-    rg_model_occ.free_cfg(m->cfg);
-    free(m->row);
+    tmodel_close(m);
 }
 
 static void rep(model *m, size_t v, uint64_t seed, uint64_t r, FILE *trace, rg_occ_result *res)
