@@ -541,7 +541,11 @@ static int cmd_report(args *a)
         rg_meta m = {0};
         if (rg_results_read(a->file, &r, &m, &e) < 0)
             return fail(&e);
-        dir = rg_xasprintf("reports/out/%s", m.scenario_name);
+        /* The name comes from the file: never let it leave reports/out. */
+        const char *name = m.scenario_name ? m.scenario_name : "";
+        bool tame = name[0] != '\0' && name[0] != '.' && strchr(name, '/') == NULL &&
+                    strchr(name, '\\') == NULL;
+        dir = rg_xasprintf("reports/out/%s", tame ? name : "results");
         rg_results_free(r);
         rg_meta_free(&m);
     }
