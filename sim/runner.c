@@ -405,7 +405,6 @@ rg_results *rg_run(const rg_model_ops *ops, const void *cfg, const rg_runopts *o
         draw_progress(o->label, atomic_load(&ru.ndone), ru.ntasks, r->wall_seconds);
         fputc('\n', stderr);
     }
-    r->interrupted = g_interrupt != 0;
     r->error = ru.error;
     r->nondeterministic = ru.nondet;
     pthread_mutex_destroy(&ru.lock);
@@ -421,8 +420,9 @@ rg_results *rg_run(const rg_model_ops *ops, const void *cfg, const rg_runopts *o
         k++;
     }
     r->reps_done = k;
-    if (k < o->reps && r->error == NULL && r->nondeterministic == NULL)
-        r->interrupted = true;
+    /* Interrupted means incomplete: a signal that arrives after the last
+     * task has finished leaves a complete run. */
+    r->interrupted = k < o->reps && r->error == NULL && r->nondeterministic == NULL;
 
     for (int i = 0; i < nth; i++) {
         for (size_t b = 0; b < nvar * RG_HIST_NBINS; b++)

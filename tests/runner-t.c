@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "runner.h"
 #include "tap/basic.h"
@@ -53,6 +54,13 @@ static void run(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repou
     (void)trace;
     if (f->interrupt_at && rep == f->interrupt_at && v == 0)
         raise(SIGINT);
+    /* Replications after the interrupt take a millisecond each, so that
+     * the signal is seen (valgrind, for one, delivers it late) long before
+     * the last task could be taken. */
+    if (f->interrupt_at && rep > f->interrupt_at) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
     if (f->fail_at && rep == f->fail_at) {
         snprintf(out->error, sizeof out->error, "made to fail");
         return;
