@@ -35,10 +35,10 @@
 
 #include <gsl/gsl_randist.h>
 
-#include "engine.h"
-#include "qmodel.h"
-#include "rstream.h"
-#include "runner.h"
+#include "sim/engine/engine.h"
+#include "models/queue/qmodel.h"
+#include "sim/engine/rstream.h"
+#include "sim/run/runner.h"
 
 #define SEED 20261123
 #define MEAN_IA_NS (1e9 / 0.9)

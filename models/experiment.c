@@ -1,12 +1,12 @@
 /*
  * experiment.c: scenario to experiment (see experiment.h).
  */
-#include "experiment.h"
+#include "models/experiment.h"
 
 #include <string.h>
 
-#include "registry.h"
-#include "rstream.h"
+#include "models/registry.h"
+#include "sim/engine/rstream.h"
 
 void rg_experiment_close(rg_experiment *x)
 {

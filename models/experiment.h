@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runner.h"
-#include "scenario.h"
+#include "sim/run/runner.h"
+#include "sim/engine/scenario.h"
 
 typedef struct rg_experiment {
     rg_scn *scn;

@@ -1,7 +1,7 @@
 /*
  * registry.c: the table of models.  Adding a model is one line here.
  */
-#include "registry.h"
+#include "models/registry.h"
 
 #include <string.h>
 

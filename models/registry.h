@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "runner.h"
+#include "sim/run/runner.h"
 
 /* The model called name, or NULL. */
 const rg_model_ops *rg_model_find(const char *name);

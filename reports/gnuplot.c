@@ -14,7 +14,7 @@
  * once, O_APPEND, above fd 2, and shared by every run; its excerpt for a
  * failing script goes into the error message.
  */
-#include "gnuplot.h"
+#include "reports/gnuplot.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "util.h"
+#include "sim/engine/util.h"
 
 /* The most lines rg_gnuplot_put_wrapped and rg_gnuplot_label_lines make. */
 #define RG_GNUPLOT_MAX_LINES 4

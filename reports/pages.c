@@ -11,7 +11,7 @@
  * page without data writes nothing.  Variant, metric and scenario texts reach
  * a script only through the rg_gnuplot_* writers, escaped.
  */
-#include "pages.h"
+#include "reports/pages.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gnuplot.h"
+#include "reports/gnuplot.h"
 
 /* 95 % CI bars: plot style for using x:(mean-ci):(0):(2*ci).  Vectors, because
  * gnuplot 5.4 leaves a gap in the middle of error bars. */

@@ -22,8 +22,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "report.h"
-#include "stats.h"
+#include "reports/report.h"
+#include "sim/engine/stats.h"
 
 typedef struct rpt_ctx {
     const rg_results *r;

@@ -21,7 +21,7 @@
  * gnuplot runs with fork/execv in the output directory with -d (no init
  * files), so a page redraws the same from `gnuplot plot-x.gp`.
  */
-#include "report.h"
+#include "reports/report.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -32,9 +32,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "gnuplot.h"
-#include "pages.h"
-#include "stats.h"
+#include "reports/gnuplot.h"
+#include "reports/pages.h"
+#include "sim/engine/stats.h"
 
 /* Page geometry.  The PDF page has the PNG's aspect ratio and a fontscale
  * that makes text take the same share of a page in both (measured), so the

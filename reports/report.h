@@ -13,8 +13,8 @@
 #ifndef RG_REPORT_H
 #define RG_REPORT_H
 
-#include "results.h" /* rg_results, rg_meta */
-#include "util.h"
+#include "sim/run/results.h" /* rg_results, rg_meta */
+#include "sim/engine/util.h"
 
 /* Writes the report for the results file `h5path` into directory `outdir`
  * (created if missing).  Errors: RG_ERR_IO (gnuplot missing or failing,

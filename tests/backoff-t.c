@@ -34,12 +34,12 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "backoff.h"
-#include "engine.h"
-#include "occ.h"
-#include "registry.h"
-#include "tap/basic.h"
-#include "tap/model.h"
+#include "models/mech/backoff.h"
+#include "sim/engine/engine.h"
+#include "models/occ/occ.h"
+#include "models/registry.h"
+#include "tests/tap/basic.h"
+#include "tests/tap/model.h"
 
 #define MS RG_MS
 

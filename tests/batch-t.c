@@ -28,11 +28,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
-#include "registry.h"
-#include "runner.h"
-#include "tap/basic.h"
-#include "tap/model.h"
+#include "models/batch/batch.h"
+#include "models/registry.h"
+#include "sim/run/runner.h"
+#include "tests/tap/basic.h"
+#include "tests/tap/model.h"
 
 #define REPS 200
 

@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache.h"
-#include "engine.h"
-#include "tap/basic.h"
+#include "models/stores/cache.h"
+#include "sim/engine/engine.h"
+#include "tests/tap/basic.h"
 
 #define MAXOP 32
 #define MAXPROBE 16

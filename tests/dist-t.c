@@ -20,9 +20,9 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "dist.h"
-#include "stats.h"
-#include "tap/basic.h"
+#include "sim/engine/dist.h"
+#include "sim/engine/stats.h"
+#include "tests/tap/basic.h"
 
 #define NSAMP 200000
 #define NSE 5.0

@@ -26,11 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drop.h"
-#include "registry.h"
-#include "runner.h"
-#include "scenario.h"
-#include "tap/basic.h"
+#include "models/drop/drop.h"
+#include "models/registry.h"
+#include "sim/run/runner.h"
+#include "sim/engine/scenario.h"
+#include "tests/tap/basic.h"
 
 /* The constant network of the exact tests: one region unless a test adds
  * more.  jitter 0 makes a cross-region hop exactly RTT/2. */

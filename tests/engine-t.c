@@ -17,8 +17,8 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "engine.h"
-#include "tap/basic.h"
+#include "sim/engine/engine.h"
+#include "tests/tap/basic.h"
 
 /* ---- a fire log ---------------------------------------------------------- */
 

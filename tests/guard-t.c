@@ -20,17 +20,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drop.h"
-#include "engine.h"
-#include "experiment.h"
-#include "guardrail.h"
-#include "ledger.h"
-#include "ratelimit.h"
-#include "registry.h"
-#include "runner.h"
-#include "scenario.h"
-#include "stats.h"
-#include "tap/basic.h"
+#include "models/drop/drop.h"
+#include "sim/engine/engine.h"
+#include "models/experiment.h"
+#include "models/mech/guardrail.h"
+#include "models/mech/ledger.h"
+#include "models/mech/ratelimit.h"
+#include "models/registry.h"
+#include "sim/run/runner.h"
+#include "sim/engine/scenario.h"
+#include "sim/engine/stats.h"
+#include "tests/tap/basic.h"
 
 static void test_bucket(void)
 {

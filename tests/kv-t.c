@@ -23,9 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
-#include "kv.h"
-#include "tap/basic.h"
+#include "sim/engine/engine.h"
+#include "models/stores/kv.h"
+#include "tests/tap/basic.h"
 
 #define MS RG_MS
 

@@ -23,10 +23,10 @@
 
 #include <gsl/gsl_cdf.h>
 
-#include "engine.h"
-#include "object.h"
-#include "stats.h"
-#include "tap/basic.h"
+#include "sim/engine/engine.h"
+#include "models/stores/object.h"
+#include "sim/engine/stats.h"
+#include "tests/tap/basic.h"
 
 #define MAXREQ 64
 

@@ -28,10 +28,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "occ.h"
-#include "registry.h"
-#include "tap/basic.h"
-#include "tap/model.h"
+#include "models/occ/occ.h"
+#include "models/registry.h"
+#include "tests/tap/basic.h"
+#include "tests/tap/model.h"
 
 #define REPS 200
 

@@ -22,10 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
-#include "places.h"
-#include "tap/basic.h"
-#include "workload.h"
+#include "sim/engine/engine.h"
+#include "models/mech/places.h"
+#include "tests/tap/basic.h"
+#include "models/mech/workload.h"
 
 #define NSE 5.0
 

@@ -28,10 +28,10 @@
 
 #include <gsl/gsl_cdf.h>
 
-#include "engine.h"
-#include "qmodel.h"
-#include "stats.h"
-#include "tap/basic.h"
+#include "sim/engine/engine.h"
+#include "models/queue/qmodel.h"
+#include "sim/engine/stats.h"
+#include "tests/tap/basic.h"
 
 #define REPS 100
 #define WARMUP 2000

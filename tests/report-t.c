@@ -19,11 +19,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "report.h"
-#include "results.h"
-#include "runner.h"
-#include "stats.h"
-#include "tap/basic.h"
+#include "reports/report.h"
+#include "sim/run/results.h"
+#include "sim/run/runner.h"
+#include "sim/engine/stats.h"
+#include "tests/tap/basic.h"
 
 /* ---- test data -------------------------------------------------------- */
 

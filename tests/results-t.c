@@ -1,5 +1,5 @@
 /*
- * results-t.c: tests of the results file (sim/results.c).  A hand-built
+ * results-t.c: tests of the results file (sim/run/results.c).  A hand-built
  * rg_results with awkward variant names, both kinds of metric, a timeline
  * and raw latencies is written, read back and compared field by field;
  * equal data must give equal bytes (whole files with a fixed "created",
@@ -23,9 +23,9 @@
 
 #include <hdf5.h>
 
-#include "results.h"
-#include "stats.h"
-#include "tap/basic.h"
+#include "sim/run/results.h"
+#include "sim/engine/stats.h"
+#include "tests/tap/basic.h"
 
 #define NVAR 4
 #define NMET 5

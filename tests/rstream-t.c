@@ -16,9 +16,9 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "engine.h"
-#include "rstream.h"
-#include "tap/basic.h"
+#include "sim/engine/engine.h"
+#include "sim/engine/rstream.h"
+#include "tests/tap/basic.h"
 
 #define NOUT 1000
 

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "runner.h"
-#include "tap/basic.h"
+#include "sim/run/runner.h"
+#include "tests/tap/basic.h"
 
 static const rg_metric met[] = {
     {"rep", RG_MF_INT, "1", "the replication index", RG_MF_SHOW},

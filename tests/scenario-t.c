@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "scenario.h"
-#include "tap/basic.h"
+#include "sim/engine/scenario.h"
+#include "tests/tap/basic.h"
 
 #define NAME "t.ini"
 

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "simtime.h"
-#include "tap/basic.h"
+#include "sim/engine/simtime.h"
+#include "tests/tap/basic.h"
 
 /* Inputs that parse, with the nanoseconds they mean. */
 /* clang-format off */

@@ -22,9 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
-#include "sqldb.h"
-#include "tap/basic.h"
+#include "sim/engine/engine.h"
+#include "models/stores/sqldb.h"
+#include "tests/tap/basic.h"
 
 #define OP_CLOSE 100
 #define MAXSTEP 8

@@ -14,9 +14,9 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "stats.h"
-#include "util.h"
-#include "tap/basic.h"
+#include "sim/engine/stats.h"
+#include "sim/engine/util.h"
+#include "tests/tap/basic.h"
 
 /* Published two-sided 95 % Student t quantiles t_{0.975, df}. */
 #define T975_1 12.706205

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dist.h"
-#include "experiment.h"
-#include "simtime.h"
+#include "sim/engine/dist.h"
+#include "models/experiment.h"
+#include "sim/engine/simtime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 /*
  * basic.c: the TAP library (see basic.h).
  */
-#include "basic.h"
+#include "tests/tap/basic.h"
 
 #include <math.h>
 #include <stdarg.h>

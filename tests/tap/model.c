@@ -1,12 +1,12 @@
 /*
  * model.c: the model test fixture (see model.h).
  */
-#include "model.h"
+#include "tests/tap/model.h"
 
 #include <stdlib.h>
 
-#include "basic.h"
-#include "scenario.h"
+#include "tests/tap/basic.h"
+#include "sim/engine/scenario.h"
 
 void tmodel_open(tmodel *m, const rg_model_ops *ops, const char *name, const char *text)
 {

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "runner.h"
+#include "sim/run/runner.h"
 
 typedef struct tmodel {
     const rg_model_ops *ops;

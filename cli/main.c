@@ -1,0 +1,613 @@
+/*
+ * main.c: the revguard-sim command line.  Parses arguments, loads the
+ * scenario, picks the subcommand, and is the only place that maps errors to
+ * exit codes (util.h) and prints them.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "models/experiment.h"
+#include "sim/run/expect.h"
+#include "models/registry.h"
+#include "reports/report.h"
+#include "sim/run/results.h"
+#include "sim/run/runner.h"
+#include "sim/engine/scenario.h"
+
+/* Per-replication results are held in memory until written: refuse runs
+ * whose table alone would not fit, and say how big a large one will be. */
+#define MAX_RESULT_BYTES (UINT64_C(4) << 30)
+#define NOTE_RESULT_BYTES (UINT64_C(256) << 20)
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: revguard-sim COMMAND [OPTIONS]\n"
+            "\n"
+            "Deterministic discrete-event simulator of flash-sale architectures: replays a\n"
+            "scenario thousands of times and reports oversell and latency distributions.\n"
+            "\n"
+            "commands:\n"
+            "  run SCENARIO.ini [options]   run every variant for N replications\n"
+            "      -o, --output FILE.h5     results file (default results/<scenario>.h5)\n"
+            "      -n, --reps N             replications (overrides [scenario] replications)\n"
+            "      -s, --seed S             seed (overrides [scenario] seed)\n"
+            "      -j, --threads J          worker threads (default: online cores); never\n"
+            "                               changes the results\n"
+            "      --set SECTION.KEY=VALUE  override a scenario value (repeatable)\n"
+            "      --report DIR             also write the report into DIR\n"
+            "      --csv FILE               also write every replication's row as CSV\n"
+            "      --keep-latencies         store every request latency in the results\n"
+            "      --force                  overwrite an output file that is not ours\n"
+            "      --expect FILE            compare with expectations; exit 3 if any moved\n"
+            "      --write-expect FILE      write expectations from this run\n"
+            "      --check-determinism      run every replication twice; exit 3 at the\n"
+            "                               first difference\n"
+            "      -q, --quiet              no summary table\n"
+            "  check RESULTS.h5 EXPECTED    compare a results file with expectations\n"
+            "                               (exit 3 if any moved)\n"
+            "  report RESULTS.h5 [-o DIR]   plots (PNG, PDF) and summary.csv\n"
+            "                               (default DIR: reports/out/<scenario>)\n"
+            "  trace SCENARIO.ini --variant V [--rep N] [--seed S] [--set ...]\n"
+            "                               replay one replication and print its events\n"
+            "  validate SCENARIO.ini [--set ...]\n"
+            "                               check the scenario, print it fully resolved\n"
+            "  models                       list the models a scenario can use\n"
+            "  --help, --version\n"
+            "\n"
+            "exit codes: 0 ok; 1 runtime failure (I/O, gnuplot); 2 usage or scenario error;\n"
+            "3 a regression check failed; 130 interrupted (what finished is written).\n"
+            "\n"
+            "environment: REVGUARD_GNUPLOT names the gnuplot program (default: %s).\n"
+            "See revguard-sim(1).\n",
+            rg_report_gnuplot()[0] ? rg_report_gnuplot() : "gnuplot on PATH");
+}
+
+static void version(void)
+{
+    char libs[256];
+    rg_results_lib_versions(libs, sizeof libs);
+    printf("revguard-sim %s (%s)\n", PACKAGE_VERSION, libs);
+}
+
+static int fail(const rg_err *e)
+{
+    fprintf(stderr, "revguard-sim: %s\n", e->msg);
+    return rg_err_exit_code(e);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "revguard-sim: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'revguard-sim --help'.\n");
+    return RG_EXIT_USAGE;
+}
+
+static char *seed_set(const char *opt, const char *key, const char *arg, rg_err *e)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || errno == ERANGE || arg[0] == '-') {
+        rg_err_set(e, RG_ERR_INPUT, "%s '%s': expected a non-negative integer", opt, arg);
+        return NULL;
+    }
+    return rg_xasprintf("scenario.%s=%llu", key, v);
+}
+
+static int mkdir_p(const char *dir, rg_err *e)
+{
+    char *d = rg_xstrdup(dir);
+    for (char *p = d + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(d, 0777) < 0 && errno != EEXIST) {
+            rg_err_set(e, RG_ERR_IO, "cannot create directory %s: %s", d, strerror(errno));
+            free(d);
+            return -1;
+        }
+        *p = '/';
+    }
+    int rc = 0;
+    if (mkdir(d, 0777) < 0 && errno != EEXIST)
+        rc = rg_err_set(e, RG_ERR_IO, "cannot create directory %s: %s", d, strerror(errno));
+    free(d);
+    return rc;
+}
+
+static int write_csv(const char *path, const rg_results *r, rg_err *e)
+{
+    rg_atomic a;
+    if (rg_atomic_open(&a, path, e) < 0)
+        return -1;
+    FILE *f = a.f;
+    fprintf(f, "variant,rep");
+    for (size_t m = 0; m < r->nmet; m++)
+        fprintf(f, ",%s", r->met[m].name);
+    fputc('\n', f);
+    for (size_t v = 0; v < r->nvar; v++)
+        for (uint64_t i = 0; i < r->reps_done; i++) {
+            rg_csv_field(f, r->varnames[v]);
+            fprintf(f, ",%" PRIu64, i);
+            for (size_t m = 0; m < r->nmet; m++) {
+                const rg_mval *x = &r->rows[(v * r->reps + i) * r->nmet + m];
+                if (r->met[m].type == RG_MF_INT)
+                    fprintf(f, ",%" PRId64, x->i);
+                else
+                    fprintf(f, ",%.17g", x->d);
+            }
+            fputc('\n', f);
+        }
+    return rg_atomic_commit(&a, e);
+}
+
+enum {
+    OPT_SET = 256,
+    OPT_REPORT,
+    OPT_CSV,
+    OPT_KEEP,
+    OPT_FORCE,
+    OPT_VARIANT,
+    OPT_REP,
+    OPT_EXPECT,
+    OPT_WRITE_EXPECT,
+    OPT_CHECK_DET
+};
+
+static const struct option long_opts[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"reps", required_argument, NULL, 'n'},
+    {"seed", required_argument, NULL, 's'},
+    {"threads", required_argument, NULL, 'j'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"set", required_argument, NULL, OPT_SET},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"csv", required_argument, NULL, OPT_CSV},
+    {"keep-latencies", no_argument, NULL, OPT_KEEP},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"variant", required_argument, NULL, OPT_VARIANT},
+    {"rep", required_argument, NULL, OPT_REP},
+    {"expect", required_argument, NULL, OPT_EXPECT},
+    {"write-expect", required_argument, NULL, OPT_WRITE_EXPECT},
+    {"check-determinism", no_argument, NULL, OPT_CHECK_DET},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct args {
+    const char *cmd, *file, *file2;
+    const char *output, *report, *csv, *variant, *expect, *write_expect;
+    char **sets;
+    const char **origins; /* the option each override came from */
+    size_t nsets;
+    int threads;
+    bool quiet, keep, force, rep_given, check_det;
+    uint64_t rep;
+} args;
+
+static void args_free(args *a)
+{
+    for (size_t i = 0; i < a->nsets; i++)
+        free(a->sets[i]);
+    free(a->sets);
+    free(a->origins);
+}
+
+static void add_set(args *a, char *s, const char *origin)
+{
+    a->sets = rg_xrealloc(a->sets, (a->nsets + 1) * sizeof *a->sets);
+    a->origins = rg_xrealloc(a->origins, (a->nsets + 1) * sizeof *a->origins);
+    a->origins[a->nsets] = origin;
+    a->sets[a->nsets++] = s;
+}
+
+/* Parses options after the command.  Returns 0, or an exit code. */
+static int parse_args(int argc, char **argv, args *a)
+{
+    rg_err e;
+    rg_err_clear(&e);
+    optind = 2;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:n:s:j:qh", long_opts, NULL)) != -1) {
+        char *s = NULL;
+        switch (c) {
+        case 'o': a->output = optarg; break;
+        case 'n':
+            if ((s = seed_set("--reps", "replications", optarg, &e)) == NULL)
+                return fail(&e);
+            add_set(a, s, "--reps");
+            break;
+        case 's':
+            if ((s = seed_set("--seed", "seed", optarg, &e)) == NULL)
+                return fail(&e);
+            add_set(a, s, "--seed");
+            break;
+        case 'j': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || v < 1 || v > 1024)
+                return usage_error("--threads '%s': expected an integer in [1, 1024]", optarg);
+            a->threads = (int)v;
+            break;
+        }
+        case 'q': a->quiet = true; break;
+        case OPT_SET: add_set(a, rg_xstrdup(optarg), "--set"); break;
+        case OPT_REPORT: a->report = optarg; break;
+        case OPT_CSV: a->csv = optarg; break;
+        case OPT_KEEP: a->keep = true; break;
+        case OPT_FORCE: a->force = true; break;
+        case OPT_VARIANT: a->variant = optarg; break;
+        case OPT_EXPECT: a->expect = optarg; break;
+        case OPT_WRITE_EXPECT: a->write_expect = optarg; break;
+        case OPT_CHECK_DET: a->check_det = true; break;
+        case OPT_REP: {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || errno || optarg[0] == '-')
+                return usage_error("--rep '%s': expected a non-negative integer", optarg);
+            a->rep = v;
+            a->rep_given = true;
+            break;
+        }
+        case 'h': usage(stdout); return -1;
+        case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
+        default: return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        a->file = argv[optind++];
+    if (optind < argc && strcmp(a->cmd, "check") == 0)
+        a->file2 = argv[optind++];
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    return 0;
+}
+
+static size_t nmetrics(const rg_experiment *l)
+{
+    size_t n;
+    l->ops->metrics(l->cfg, &n);
+    return n;
+}
+
+static int cmd_check(args *a)
+{
+    rg_err e;
+    rg_err_clear(&e);
+    if (a->file2 == NULL)
+        return usage_error("check needs RESULTS.h5 and EXPECTED");
+    rg_results *r = NULL;
+    rg_meta m = {0};
+    int rc = 0;
+    if (rg_results_read(a->file, &r, &m, &e) < 0) {
+        rc = fail(&e);
+        goto out;
+    }
+    if (!m.complete)
+        printf("note: %s holds an interrupted run (%" PRIu64 " of %" PRIu64 " replications)\n",
+               a->file, r->reps_done, r->reps);
+    int moved = rg_expect_check(a->file2, r, &m, stdout, &e);
+    if (moved < 0)
+        rc = fail(&e);
+    else if (moved > 0)
+        rc = RG_EXIT_CHECK;
+out:
+    rg_results_free(r);
+    rg_meta_free(&m);
+    return rc;
+}
+
+static int cmd_validate(args *a)
+{
+    rg_err e;
+    rg_err_clear(&e);
+    rg_experiment l;
+    if (rg_experiment_open(a->file, a->sets, a->origins, a->nsets, &l, &e) < 0) {
+        rg_experiment_close(&l);
+        return fail(&e);
+    }
+    rg_buf b = {0};
+    rg_scn_resolved(l.scn, &b);
+    printf("; %s: valid (model %s, %zu variant%s)\n", a->file, l.model, l.ops->nvariants(l.cfg),
+           l.ops->nvariants(l.cfg) == 1 ? "" : "s");
+    fputs(b.s ? b.s : "", stdout);
+    rg_buf_free(&b);
+    rg_experiment_close(&l);
+    return 0;
+}
+
+static int cmd_run(args *a)
+{
+    rg_err e;
+    rg_err_clear(&e);
+    rg_experiment l;
+    rg_results *r = NULL;
+    char *out = NULL;
+    int code = 0;
+    rg_meta meta = {0};
+    rg_buf resolved = {0};
+    if (rg_experiment_open(a->file, a->sets, a->origins, a->nsets, &l, &e) < 0)
+        goto err;
+    out = a->output ? rg_xstrdup(a->output) : rg_xasprintf("results/%s.h5", l.name);
+    if (a->output == NULL && mkdir_p("results", &e) < 0)
+        goto err;
+    /* Fail before simulating if the output cannot be written. */
+    if (rg_results_check_path(out, a->force, &e) < 0)
+        goto err;
+    if (a->report && mkdir_p(a->report, &e) < 0)
+        goto err;
+
+    uint64_t bytes = (uint64_t)l.reps * l.ops->nvariants(l.cfg) *
+                     (uint64_t)(sizeof(rg_mval) * (nmetrics(&l) + 1));
+    if (bytes > MAX_RESULT_BYTES) {
+        rg_scn_err(l.scn, "scenario", "replications", &e,
+                   "%" PRId64 " replications of %zu variants would hold %.1f GB of results in "
+                   "memory (limit %.0f GB); run fewer replications per file",
+                   l.reps, l.ops->nvariants(l.cfg), (double)bytes / 1e9,
+                   (double)MAX_RESULT_BYTES / 1e9);
+        goto err;
+    }
+    if (bytes > NOTE_RESULT_BYTES)
+        fprintf(stderr,
+                "revguard-sim: note: this run holds about %.0f MB of per-replication "
+                "results in memory\n",
+                (double)bytes / 1e6);
+    if (a->write_expect && rg_results_check_path(a->write_expect, true, &e) < 0)
+        goto err;
+
+    rg_runopts o = {0};
+    o.seed = (uint64_t)l.seed;
+    o.max_events = (uint64_t)l.max_events;
+    o.rng_type = l.rng_type;
+    o.check_determinism = a->check_det;
+    o.reps = (uint64_t)l.reps;
+    o.threads = a->threads;
+    o.keep_latencies = a->keep;
+    o.progress = !a->quiet;
+    o.label = l.name;
+    r = rg_run(l.ops, l.cfg, &o, &e);
+    if (r == NULL)
+        goto err;
+    if (r->error) {
+        rg_err_set(&e, RG_ERR_INPUT, "%s: %s; nothing written", a->file, r->error);
+        goto err;
+    }
+    if (r->nondeterministic) {
+        rg_err_set(&e, RG_ERR_CHECK, "determinism check failed: %s; nothing written",
+                   r->nondeterministic);
+        goto err;
+    }
+    if (!a->quiet) {
+        rg_results_print(r, l.name, stdout);
+        if (l.ops->report_extra)
+            l.ops->report_extra(l.cfg, r, stdout);
+    }
+    rg_scn_resolved(l.scn, &resolved);
+    meta.tool_version = rg_xstrdup(PACKAGE_VERSION);
+    meta.scenario_name = rg_xstrdup(l.name);
+    meta.description = rg_xstrdup(l.description);
+    meta.model = rg_xstrdup(l.model);
+    meta.resolved = rg_xstrdup(resolved.s ? resolved.s : "");
+    meta.seed = (uint64_t)l.seed;
+    meta.complete = !r->interrupted;
+    if (r->reps_done > 0 || !r->interrupted) {
+        if (rg_results_write(out, r, &meta, &e) < 0)
+            goto err;
+        if (!a->quiet)
+            printf("\nresults: %s%s\n", out, r->interrupted ? " (incomplete)" : "");
+        if (a->csv && write_csv(a->csv, r, &e) < 0)
+            goto err;
+    }
+    if (r->interrupted) {
+        fprintf(stderr,
+                "revguard-sim: interrupted: %" PRIu64 " of %" PRIu64 " replications complete%s\n",
+                r->reps_done, r->reps, r->reps_done ? " and written" : "; nothing written");
+        code = RG_EXIT_INTERRUPTED;
+        goto done;
+    }
+    if (a->report) {
+        if (rg_report_make(out, a->report, &e) < 0)
+            goto err;
+        if (!a->quiet)
+            printf("report: %s\n", a->report);
+    }
+    if (a->check_det && !a->quiet)
+        printf("determinism: every replication ran twice with identical results\n");
+    if (a->write_expect) {
+        if (rg_expect_write(a->write_expect, r, &meta, &e) < 0)
+            goto err;
+        if (!a->quiet)
+            printf("expectations: %s\n", a->write_expect);
+    }
+    if (a->expect) {
+        printf("\n");
+        int moved = rg_expect_check(a->expect, r, &meta, stdout, &e);
+        if (moved < 0)
+            goto err;
+        if (moved > 0) {
+            rg_err_set(&e, RG_ERR_CHECK, "%d expectation%s of %s moved", moved,
+                       moved == 1 ? "" : "s", a->expect);
+            goto err;
+        }
+    }
+    goto done;
+err:
+    code = fail(&e);
+done:
+    rg_buf_free(&resolved);
+    rg_meta_free(&meta);
+    rg_results_free(r);
+    free(out);
+    rg_experiment_close(&l);
+    return code;
+}
+
+static int cmd_trace(args *a)
+{
+    rg_err e;
+    rg_err_clear(&e);
+    rg_experiment l;
+    if (rg_experiment_open(a->file, a->sets, a->origins, a->nsets, &l, &e) < 0) {
+        rg_experiment_close(&l);
+        return fail(&e);
+    }
+    size_t nv = l.ops->nvariants(l.cfg), v;
+    for (v = 0; v < nv; v++)
+        if (a->variant && strcmp(l.ops->variant_name(l.cfg, v), a->variant) == 0)
+            break;
+    if (v == nv) {
+        rg_buf b = {0};
+        for (size_t i = 0; i < nv; i++)
+            rg_buf_printf(&b, "%s%s", i ? ", " : "", l.ops->variant_name(l.cfg, i));
+        rg_err_set(&e, RG_ERR_INPUT, "%s: --variant %s: expected one of %s", a->file,
+                   a->variant ? a->variant : "(missing)", b.s);
+        rg_buf_free(&b);
+        rg_experiment_close(&l);
+        return fail(&e);
+    }
+    if (a->rep >= (uint64_t)l.reps) {
+        rg_err_set(&e, RG_ERR_INPUT, "--rep %" PRIu64 ": the scenario has replications 0..%" PRId64,
+                   a->rep, l.reps - 1);
+        rg_experiment_close(&l);
+        return fail(&e);
+    }
+    size_t nmet;
+    const rg_metric *met = l.ops->metrics(l.cfg, &nmet);
+    rg_mval *row = rg_xcalloc(nmet, sizeof *row);
+    rg_repout out = {0};
+    out.row = row;
+    out.want_timeline = false;
+    out.max_events = (uint64_t)l.max_events;
+    out.rng_type = l.rng_type;
+    printf("# %s: variant %s, replication %" PRIu64 ", seed %" PRId64 "\n", l.name,
+           l.ops->variant_name(l.cfg, v), a->rep, l.seed);
+    l.ops->run(l.cfg, v, (uint64_t)l.seed, a->rep, &out, stdout);
+    if (out.error[0]) {
+        rg_err_set(&e, RG_ERR_INPUT, "%s: replication %" PRIu64 " of variant %s: %s", a->file,
+                   a->rep, l.ops->variant_name(l.cfg, v), out.error);
+        free(row);
+        free(out.tl);
+        free(out.lat);
+        rg_experiment_close(&l);
+        return fail(&e);
+    }
+    /* The same row as `run --csv` writes for this replication. */
+    printf("\nvariant,rep");
+    for (size_t m = 0; m < nmet; m++)
+        printf(",%s", met[m].name);
+    printf("\n");
+    rg_csv_field(stdout, l.ops->variant_name(l.cfg, v));
+    printf(",%" PRIu64, a->rep);
+    for (size_t m = 0; m < nmet; m++) {
+        if (met[m].type == RG_MF_INT)
+            printf(",%" PRId64, row[m].i);
+        else
+            printf(",%.17g", row[m].d);
+    }
+    printf("\n");
+    free(row);
+    free(out.tl);
+    free(out.lat);
+    rg_experiment_close(&l);
+    return 0;
+}
+
+static int cmd_report(args *a)
+{
+    rg_err e;
+    rg_err_clear(&e);
+    char *dir = NULL;
+    if (a->output)
+        dir = rg_xstrdup(a->output);
+    else {
+        rg_results *r = NULL;
+        rg_meta m = {0};
+        if (rg_results_read(a->file, &r, &m, &e) < 0)
+            return fail(&e);
+        /* The name comes from the file: never let it leave reports/out. */
+        const char *name = m.scenario_name ? m.scenario_name : "";
+        bool tame = name[0] != '\0' && name[0] != '.' && strchr(name, '/') == NULL &&
+                    strchr(name, '\\') == NULL;
+        dir = rg_xasprintf("reports/out/%s", tame ? name : "results");
+        rg_results_free(r);
+        rg_meta_free(&m);
+    }
+    int rc = 0;
+    if (mkdir_p(dir, &e) < 0 || rg_report_make(a->file, dir, &e) < 0)
+        rc = fail(&e);
+    else
+        printf("report: %s\n", dir);
+    free(dir);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    /* Errors are statuses, never aborts inside GSL. */
+    gsl_set_error_handler_off();
+    if (argc < 2) {
+        usage(stderr);
+        return RG_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        version();
+        return 0;
+    }
+    if (strcmp(cmd, "models") == 0) {
+        for (const rg_model_ops *const *m = rg_model_all(); *m; m++)
+            printf("%-10s %s\n", (*m)->name, (*m)->summary);
+        return 0;
+    }
+    args a = {0};
+    a.cmd = cmd;
+    int rc;
+    if (strcmp(cmd, "run") && strcmp(cmd, "validate") && strcmp(cmd, "trace") &&
+        strcmp(cmd, "report") && strcmp(cmd, "check")) {
+        rc = usage_error("unknown command '%s'", cmd);
+        goto out;
+    }
+    rc = parse_args(argc, argv, &a);
+    if (rc != 0) {
+        rc = rc < 0 ? 0 : rc;
+        goto out;
+    }
+    if (a.file == NULL) {
+        rc = usage_error("%s needs a file argument", cmd);
+        goto out;
+    }
+    if (strcmp(cmd, "run") == 0)
+        rc = cmd_run(&a);
+    else if (strcmp(cmd, "validate") == 0)
+        rc = cmd_validate(&a);
+    else if (strcmp(cmd, "trace") == 0)
+        rc = cmd_trace(&a);
+    else if (strcmp(cmd, "check") == 0)
+        rc = cmd_check(&a);
+    else
+        rc = cmd_report(&a);
+out:
+    args_free(&a);
+    return rc;
+}

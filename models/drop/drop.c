@@ -1,0 +1,634 @@
+/*
+ * drop.c: the flash-sale drop model: configuration, the metric table, the
+ * set-up of one replication and the checker that runs after it.  The life
+ * of a request is in dropflow.c; the types both share are in dropint.h.
+ *
+ * The checker works only from what clients were told and what the stores
+ * hold at the end: allocated and rejected count the answers, oversell is
+ * allocated beyond the stock per SKU, lost updates are allocations the
+ * store does not show, unacknowledged units are decrements no client heard
+ * of.  Nothing is computed from a formula of the parameters.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/drop/dropint.h"
+#include "models/mech/mparam.h"
+#include "models/registry.h"
+#include "sim/engine/stats.h"
+
+static const char *const kind_names[] = {"object",          "sql_naive", "sql_locked",
+                                         "sql_conditional", "cache",     NULL};
+
+/* ---- configuration ------------------------------------------------------ */
+
+static void variant_free(dvariant *v)
+{
+    free(v->name);
+    rg_edge_free(&v->edge);
+    rg_object_cfg_free(&v->obj);
+    rg_dist_free(v->stmt);
+    rg_dist_free(v->cop);
+    rg_dist_free(v->lag);
+}
+
+static void dcfg_free(void *p)
+{
+    dcfg *c = p;
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->nvar; i++)
+        variant_free(&c->var[i]);
+    free(c->var);
+    rg_places_free(c->pl);
+    rg_dist_free(c->cl.bot_interval);
+    rg_dist_free(c->pr.propagation);
+    free(c->pr.resets);
+    free(c->met);
+    free(c);
+}
+
+static int region_param(rg_scn *s, const rg_places *pl, const char *var, const char *shared,
+                        const char *key, const char *def, bool allow_near, int *out, rg_err *e)
+{
+    const char *name;
+    if (mp_str(s, var, shared, key, def, &name, e) < 0)
+        return -1;
+    if (allow_near && strcmp(name, "near_first") == 0) {
+        *out = -1;
+        return 0;
+    }
+    *out = rg_places_find(pl, name);
+    if (*out < 0)
+        return rg_scn_err(s, rg_scn_has(s, var, key) ? var : shared, key, e,
+                          "'%s' is not one of [network] regions%s", name,
+                          allow_near ? " (or near_first)" : "");
+    return 0;
+}
+
+/* An mp_variant_fn: ctx is the dcfg (its places must be loaded). */
+static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err *e)
+{
+    const dcfg *c = ctx;
+    dvariant *v = var;
+    int k;
+    v->name = rg_xstrdup(sec + strlen("variant."));
+    if (rg_scn_enum(s, sec, "kind", NULL, kind_names, &k, e) < 0)
+        return -1;
+    v->kind = (dkind)k;
+    if (rg_edge_load(s, sec, &v->edge, e) < 0)
+        return -1;
+    switch (v->kind) {
+    case K_OBJECT: {
+        static const char *const shards[] = {"sku", "session", NULL};
+        int sh;
+        if (rg_object_load(s, sec, "object", "hibernated", &v->obj, e) < 0 ||
+            mp_enum(s, sec, "object", "shard", "sku", shards, &sh, e) < 0 ||
+            region_param(s, c->pl, sec, "object", "region", "near_first", true, &v->obj_region, e) <
+                0)
+            return -1;
+        v->shard_session = sh == 1;
+        break;
+    }
+    case K_SQL_NAIVE:
+    case K_SQL_LOCKED:
+    case K_SQL_COND: {
+        static const char *const where[] = {"edge", "db", NULL};
+        int w;
+        /* D1: one query at a time per database, ~1 ms queries; MySQL's
+         * innodb_lock_wait_timeout is 50 s (FACTS.md).  The pool size is an
+         * assumption. */
+        if (mp_dist(s, sec, "sqldb", "stmt", "lognormal(median=1ms, p99=4ms)", RG_QTY_DURATION,
+                    &v->stmt, e) < 0 ||
+            mp_int(s, sec, "sqldb", "workers", "1", 1, 100000, &v->sp.workers, e) < 0 ||
+            mp_int(s, sec, "sqldb", "pool", "0", 0, 100000000, &v->sp.pool, e) < 0 ||
+            mp_dur(s, sec, "sqldb", "pool_timeout", "5s", &v->sp.pool_timeout, e) < 0 ||
+            mp_dur(s, sec, "sqldb", "lock_timeout", "50s", &v->sp.lock_timeout, e) < 0 ||
+            region_param(s, c->pl, sec, "sqldb", "region", c->pl->name[0], false, &v->db_region,
+                         e) < 0 ||
+            mp_enum(s, sec, "sqldb", "app_at", "edge", where, &w, e) < 0)
+            return -1;
+        v->sp.stmt = v->stmt;
+        v->app_at_db = w == 1;
+        if (v->kind == K_SQL_NAIVE && mp_dur(s, sec, "sqldb", "pause", "100ms", &v->pause, e) < 0)
+            return -1;
+        break;
+    }
+    case K_CACHE: {
+        static const char *const modes[] = {"delta", "state", NULL};
+        int m;
+        /* Redis-like op ~0.1 ms; async cross-region replication, "generally
+         * under 1 s" (ElastiCache Global Datastore, FACTS.md). */
+        if (mp_dist(s, sec, "cache", "op", "const(100us)", RG_QTY_DURATION, &v->cop, e) < 0 ||
+            mp_dist(s, sec, "cache", "lag", "lognormal(median=300ms, p99=1s)", RG_QTY_DURATION,
+                    &v->lag, e) < 0 ||
+            mp_enum(s, sec, "cache", "replication", "delta", modes, &m, e) < 0)
+            return -1;
+        v->cp.op = v->cop;
+        v->cp.lag = v->lag;
+        v->cp.mode = m == 0 ? RG_CACHE_DELTA : RG_CACHE_STATE;
+        break;
+    }
+    }
+    /* The seeds' protections, each off unless the variant switches it on. */
+    if (rg_scn_bool(s, sec, "challenge", "false", &v->challenge, e) < 0 ||
+        rg_scn_bool(s, sec, "rate_limit", "false", &v->rate_limit, e) < 0 ||
+        rg_scn_bool(s, sec, "guardrail", "false", &v->guardrail, e) < 0)
+        return -1;
+    return 0;
+}
+
+/* [clients]: who the buyers are.  Defaults make every buyer a human who
+ * sends one request, as in the seeds' demo. */
+static int load_clients(rg_scn *s, dclients *cl, rg_err *e)
+{
+    /* How a human retries after an error: a fixed wait, or the commit
+     * backpressure policy of backoff.h ([backoff]: exponential waits with
+     * jitter inside a retry window; overload answers never retried at
+     * once; a guardrail 403 never retried). */
+    static const char *const retry_kinds[] = {"fixed", "backoff", NULL};
+    int rk;
+    if (rg_scn_enum(s, "clients", "human_retry", "fixed", retry_kinds, &rk, e) < 0)
+        return -1;
+    cl->human_backoff = rk == 1;
+    if (cl->human_backoff && rg_bo_load(s, "backoff", "backoff", NULL, &cl->retry, e) < 0)
+        return -1;
+    return rg_scn_real(s, "clients", "bots", "0", 0, 1, &cl->bots, e) < 0 ||
+                   rg_scn_int(s, "clients", "human_attempts", "1", 1, 1000, &cl->human_attempts,
+                              e) < 0 ||
+                   rg_scn_dur(s, "clients", "human_retry_after", "1s", &cl->human_retry, e) < 0 ||
+                   /* scalper scripts: assumptions, made parameters */
+                   rg_scn_dist(s, "clients", "bot_interval", "exp(mean=50ms)", RG_QTY_DURATION,
+                               &cl->bot_interval, e) < 0 ||
+                   rg_scn_int(s, "clients", "bot_attempts", "200", 1, 1000000, &cl->bot_attempts,
+                              e) < 0 ||
+                   rg_scn_int(s, "clients", "bot_want", "10", 1, 1000000, &cl->bot_want, e) < 0 ||
+                   rg_scn_int(s, "clients", "bot_ips", "4", 0, 1000000000, &cl->bot_ips, e) < 0 ||
+                   /* Turnstile-style challenge: assumptions */
+                   rg_scn_real(s, "clients", "challenge_pass_human", "0.98", 0, 1, &cl->pass_human,
+                               e) < 0 ||
+                   rg_scn_real(s, "clients", "challenge_pass_bot", "0.05", 0, 1, &cl->pass_bot, e) <
+                       0
+               ? -1
+               : 0;
+}
+
+/* Parses "5s, 65s, ..." (non-decreasing times) into p->resets. */
+static int parse_resets(rg_scn *s, const char *text, dprotect *p, rg_err *e)
+{
+    const char *q = text;
+    while (*q) {
+        while (*q == ' ' || *q == ',')
+            q++;
+        if (!*q)
+            break;
+        const char *st = q;
+        while (*q && *q != ',')
+            q++;
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.*s", (int)(q - st), st);
+        rg_err sub;
+        rg_err_clear(&sub);
+        rg_time t;
+        if (rg_time_parse(buf, false, &t, &sub) < 0)
+            return rg_scn_err(s, "protection", "resets", e, "%s", sub.msg);
+        if (p->nresets > 0 && t < p->resets[p->nresets - 1])
+            return rg_scn_err(s, "protection", "resets", e, "times must not decrease");
+        p->resets = rg_xrealloc(p->resets, (p->nresets + 1) * sizeof *p->resets);
+        p->resets[p->nresets++] = t;
+    }
+    return 0;
+}
+
+/* [protection]: the seeds' limits, shared by the variants that use them. */
+static int load_protection(rg_scn *s, dprotect *p, rg_err *e)
+{
+    static const char *const kinds[] = {"units", "cost", NULL};
+    double per_min, ip_per_min, resets_per_min;
+    int k;
+    const char *resets;
+    /* 001_*: "200/min allocate throttle" per session; "1/min reset
+     * throttle" per IP.  Bucket sizes and the IP limit are assumptions. */
+    if (rg_scn_real(s, "protection", "session_per_min", "200", 1e-6, 1e9, &per_min, e) < 0 ||
+        rg_scn_real(s, "protection", "session_burst", "5", 1, 1e9, &p->session_burst, e) < 0 ||
+        rg_scn_real(s, "protection", "ip_per_min", "600", 1e-6, 1e9, &ip_per_min, e) < 0 ||
+        rg_scn_real(s, "protection", "ip_burst", "20", 1, 1e9, &p->ip_burst, e) < 0 ||
+        rg_scn_enum(s, "protection", "budget_kind", "cost", kinds, &k, e) < 0 ||
+        /* DEMO_COST_LIMIT = 0.0 in the seed: the first billable sale trips. */
+        rg_scn_real(s, "protection", "budget", "0", 0, 1e15, &p->guard.budget, e) < 0 ||
+        /* KV propagation: "up to 60 s or more" elsewhere (FACTS.md) */
+        rg_scn_dist(s, "protection", "flag_propagation", "uniform(0, 60s)", RG_QTY_DURATION,
+                    &p->propagation, e) < 0 ||
+        rg_scn_real(s, "protection", "resets_per_min", "1", 1e-6, 1e9, &resets_per_min, e) < 0 ||
+        rg_scn_str(s, "protection", "resets", "", &resets, e) < 0 ||
+        parse_resets(s, resets, p, e) < 0)
+        return -1;
+    p->session_rate = per_min / 60;
+    p->ip_rate = ip_per_min / 60;
+    p->guard.kind = k == 0 ? RG_BUDGET_UNITS : RG_BUDGET_COST;
+    p->guard.propagation = p->propagation;
+    p->guard.reset_rate = resets_per_min / 60;
+    return 0;
+}
+
+/* A drop-only flag: shown only in scenarios with bots or protections. */
+#define RG_MF_PROTECTION (1u << 16)
+
+enum {
+    M_ALLOCATED,
+    M_REJECTED,
+    M_ERRORS,
+    M_BLOCKED,
+    M_TIMEOUTS,
+    M_OVERLOADED,
+    M_OVERSELL,
+    M_OVERSOLD,
+    M_LOST,
+    M_UNACK,
+    M_P50,
+    M_P95,
+    M_P99,
+    M_MAX,
+    M_LAST,
+    M_STOCK,
+    M_STOCK_TOTAL,
+    M_REQUESTS,
+    M_UNITS_HUMANS,
+    M_UNITS_BOTS,
+    M_HUMANS_EMPTY,
+    M_BLK_CHALLENGE,
+    M_BLK_RATE,
+    M_BLK_GUARD,
+    M_GUARD_TRIPPED,
+    M_GUARD_TIME,
+    M_RESETS,
+    M_COST_REAL,
+    M_COST_VIRTUAL,
+    M_COST_UNIT,
+    M_EVENTS,
+    M_SIM_END,
+    M_COUNT
+};
+
+#define PROT (RG_MF_SHOW | RG_MF_PROTECTION)
+static const rg_metric dmetrics[M_COUNT] = {
+    [M_ALLOCATED] = {"allocated", RG_MF_INT, "units", "requests told they got a unit", RG_MF_SHOW},
+    [M_REJECTED] = {"rejected", RG_MF_INT, "requests", "requests told sold out (409)", RG_MF_SHOW},
+    [M_ERRORS] = {"errors", RG_MF_INT, "requests", "timeouts, overload and database errors",
+                  RG_MF_SHOW},
+    [M_BLOCKED] = {"blocked", RG_MF_INT, "requests",
+                   "requests refused by a protection (challenge, rate limit, guardrail)", PROT},
+    [M_TIMEOUTS] = {"timeouts", RG_MF_INT, "requests", "requests the client gave up on", 0},
+    [M_OVERLOADED] = {"overloaded", RG_MF_INT, "requests",
+                      "requests rejected as overloaded by the object", 0},
+    [M_OVERSELL] = {"oversell", RG_MF_INT, "units", "sum over SKUs of max(0, allocated - stock)",
+                    RG_MF_SHOW | RG_MF_MAX},
+    [M_OVERSOLD] = {"oversold", RG_MF_INT, "1", "1 if any SKU oversold in this replication",
+                    RG_MF_SHOW | RG_MF_PROB},
+    [M_LOST] = {"lost_updates", RG_MF_INT, "units",
+                "allocations the store does not hold: max(0, allocated - decremented)", RG_MF_SHOW},
+    [M_UNACK] = {"unacknowledged", RG_MF_INT, "units",
+                 "units the store decremented but no client was told of", 0},
+    [M_P50] = {"lat_p50", RG_MF_REAL, "s", "median request latency", RG_MF_SHOW | RG_MF_MS},
+    [M_P95] = {"lat_p95", RG_MF_REAL, "s", "95th percentile request latency", RG_MF_MS},
+    [M_P99] = {"lat_p99", RG_MF_REAL, "s", "99th percentile request latency",
+               RG_MF_SHOW | RG_MF_MS},
+    [M_MAX] = {"lat_max", RG_MF_REAL, "s", "slowest request", RG_MF_MS},
+    [M_LAST] = {"last_answer", RG_MF_REAL, "s", "when the last client learnt its outcome",
+                RG_MF_MS},
+    [M_STOCK] = {"stock", RG_MF_INT, "units", "stock per SKU at the start", 0},
+    [M_STOCK_TOTAL] = {"stock_total", RG_MF_INT, "units", "stock of all SKUs at the start", 0},
+    [M_REQUESTS] = {"requests", RG_MF_INT, "requests", "requests sent by all clients", 0},
+    [M_UNITS_HUMANS] = {"units_humans", RG_MF_INT, "units", "units won by human buyers", PROT},
+    [M_UNITS_BOTS] = {"units_bots", RG_MF_INT, "units", "units won by bots", PROT},
+    [M_HUMANS_EMPTY] = {"humans_turned_away", RG_MF_INT, "buyers", "human buyers who got nothing",
+                        PROT},
+    [M_BLK_CHALLENGE] = {"blocked_challenge", RG_MF_INT, "requests",
+                         "403: no session, challenge failed", PROT},
+    [M_BLK_RATE] = {"blocked_rate", RG_MF_INT, "requests", "429: session or IP rate limit", PROT},
+    [M_BLK_GUARD] = {"blocked_guardrail", RG_MF_INT, "requests", "403: guardrail tripped", PROT},
+    [M_GUARD_TRIPPED] = {"guardrail_tripped", RG_MF_INT, "1",
+                         "1 if the guardrail tripped in this replication", PROT | RG_MF_PROB},
+    [M_GUARD_TIME] = {"guardrail_trip_time", RG_MF_REAL, "s",
+                      "when the guardrail first tripped (NaN if it did not)", PROT | RG_MF_MS},
+    [M_RESETS] = {"resets", RG_MF_INT, "resets", "operator resets that were accepted",
+                  RG_MF_PROTECTION},
+    [M_COST_REAL] = {"cost_real", RG_MF_REAL, "USD", "real cost of every billable operation", PROT},
+    [M_COST_VIRTUAL] = {"cost_virtual", RG_MF_REAL, "USD",
+                        "virtual cost: real cost x billing_scale", RG_MF_PROTECTION},
+    [M_COST_UNIT] = {"cost_per_unit", RG_MF_REAL, "USD",
+                     "real cost per unit allocated (NaN if none)", PROT},
+    [M_EVENTS] = {"events", RG_MF_INT, "events", "events processed by the engine", 0},
+    [M_SIM_END] = {"sim_end", RG_MF_REAL, "s",
+                   "simulated time when the last event ran (idle timers such as an object's "
+                   "hibernation included; last_answer is when the drop was over)",
+                   0},
+};
+#undef PROT
+static const size_t ndmetrics = M_COUNT;
+
+static const rg_metric *dmet(const void *p, size_t *n)
+{
+    *n = M_COUNT;
+    return ((const dcfg *)p)->met;
+}
+
+static int dload(rg_scn *s, void **out, rg_err *e)
+{
+    dcfg *c = rg_xcalloc(1, sizeof *c);
+    c->pl = rg_places_load(s, e);
+    if (c->pl == NULL || rg_workload_load(s, c->pl, &c->w, e) < 0 ||
+        load_clients(s, &c->cl, e) < 0 || load_protection(s, &c->pr, e) < 0 ||
+        rg_prices_load(s, &c->prices, e) < 0)
+        goto fail;
+    void *var = NULL;
+    int rc = mp_variants(s, sizeof *c->var, load_variant, c,
+                         "a drop compares at least one architecture "
+                         "(kind = object, sql_naive, sql_locked, sql_conditional or cache)",
+                         &var, &c->nvar, e);
+    c->var = var;
+    if (rc < 0)
+        goto fail;
+    /* Shared sections are optional. */
+    static const char *const shared[] = {"object",  "sqldb",      "cache", "edge",
+                                         "clients", "protection", "cost",  "backoff"};
+    for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++)
+        rg_scn_declare(s, shared[i]);
+    /* Show the protection metrics only when something can produce them. */
+    c->show_protection = c->cl.bots > 0;
+    for (size_t i = 0; i < c->nvar; i++)
+        c->show_protection = c->show_protection || c->var[i].challenge || c->var[i].rate_limit ||
+                             c->var[i].guardrail;
+    c->met = rg_xcalloc(ndmetrics, sizeof *c->met);
+    memcpy(c->met, dmetrics, ndmetrics * sizeof *c->met);
+    for (size_t m = 0; m < ndmetrics; m++)
+        if ((c->met[m].flags & RG_MF_PROTECTION) && !c->show_protection)
+            c->met[m].flags &= ~(unsigned)(RG_MF_SHOW | RG_MF_MAX);
+    *out = c;
+    return 0;
+fail:
+    dcfg_free(c);
+    return -1;
+}
+
+static size_t dnvar(const void *p)
+{
+    return ((const dcfg *)p)->nvar;
+}
+static const char *dvarname(const void *p, size_t v)
+{
+    return ((const dcfg *)p)->var[v].name;
+}
+
+/* ---- one replication ---------------------------------------------------- */
+
+static void build_stores(drun *r)
+{
+    const dvariant *v = r->v;
+    const rg_workload *w = &r->c->w;
+    size_t nsku = (size_t)w->skus;
+    switch (v->kind) {
+    case K_OBJECT:
+        r->nobj = v->shard_session ? r->ncl : nsku;
+        r->obj = rg_xcalloc(r->nobj, sizeof *r->obj);
+        r->ost = rg_xcalloc(r->nobj, sizeof *r->ost);
+        r->obj_region = rg_xcalloc(r->nobj, sizeof *r->obj_region);
+        for (size_t k = 0; k < r->nobj; k++) {
+            r->obj_region[k] = -1;
+            /* Each shard holds the SKU's stock: correct per SKU, and the
+             * mis-sharding failure when one object per buyer. */
+            r->ost[k].stock = w->stock;
+            r->ost[k].run = r;
+            r->ost[k].sku = v->shard_session ? r->buyers[k].sku : (int)k;
+            r->obj[k] = rg_object_new(r->e, &v->obj.p, dflow_obj_handler, &r->ost[k]);
+        }
+        /* An object lives where it was first asked for (FACTS.md) unless
+         * the scenario pins it. */
+        for (size_t i = 0; i < r->ncl; i++) {
+            size_t k = v->shard_session ? i : (size_t)r->buyers[i].sku;
+            if (r->obj_region[k] < 0)
+                r->obj_region[k] = v->obj_region >= 0 ? v->obj_region : r->buyers[i].region;
+        }
+        for (size_t k = 0; k < r->nobj; k++)
+            if (r->obj_region[k] < 0)
+                r->obj_region[k] = v->obj_region >= 0 ? v->obj_region : 0;
+        break;
+    case K_SQL_NAIVE:
+    case K_SQL_LOCKED:
+    case K_SQL_COND: r->db = rg_sqldb_new(r->e, &v->sp, nsku, w->stock); break;
+    case K_CACHE: r->cache = rg_cache_new(r->e, &v->cp, r->c->pl->n, nsku, w->stock); break;
+    }
+}
+
+/* Units each SKU's store has given out, from what the store holds now. */
+static int64_t decremented(const drun *r, size_t sku)
+{
+    const rg_workload *w = &r->c->w;
+    switch (r->v->kind) {
+    case K_OBJECT: {
+        int64_t d = 0;
+        for (size_t k = 0; k < r->nobj; k++)
+            if (r->ost[k].sku == (int)sku)
+                d += w->stock - r->ost[k].stock;
+        return d;
+    }
+    case K_SQL_NAIVE:
+    case K_SQL_LOCKED:
+    case K_SQL_COND: return w->stock - rg_sqldb_row(r->db, sku);
+    case K_CACHE:
+        /* replicas have converged once the engine ran dry; region 0 is the
+         * primary the back office would read */
+        return w->stock - rg_cache_value(r->cache, 0, sku);
+    }
+    return 0;
+}
+
+void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep, rg_repout *out,
+                        FILE *trace, rg_drop_req **reqs_out, size_t *nreqs)
+{
+    const dcfg *c = cfg;
+    drun r = {0};
+    r.c = c;
+    r.v = &c->var[vi];
+    r.e = rg_engine_new(seed, rep, out->rng_type);
+    r.trace = trace;
+    r.out = out;
+    r.ncl = (size_t)c->w.buyers;
+    r.buyers = rg_workload_buyers(&c->w, c->pl->n, rg_engine_stream(r.e, "arrivals"));
+    r.net = rg_engine_stream(r.e, "network");
+    /* Who is a bot, and challenge results, come from their own stream, so
+     * adding bots leaves every other draw of the replication unchanged; it
+     * is only created when used (seeding a generator is not free). */
+    if (c->cl.bots > 0 || r.v->challenge || c->cl.human_backoff)
+        r.clients = rg_engine_stream(r.e, "clients");
+    r.cls = rg_xcalloc(r.ncl, sizeof *r.cls);
+    for (size_t i = 0; i < r.ncl; i++) {
+        dclient *cl = &r.cls[i];
+        cl->id = i;
+        cl->b = &r.buyers[i];
+        cl->bot = c->cl.bots > 0 && gsl_rng_uniform(r.clients) < c->cl.bots;
+        cl->has_session = !r.v->challenge;
+        /* humans: an address each; bots: a NAT pool (or rotation) */
+        cl->ip = cl->bot && c->cl.bot_ips > 0 ? (UINT64_C(1) << 32) + i % (size_t)c->cl.bot_ips : i;
+    }
+    r.alloc_sku = rg_xcalloc((size_t)c->w.skus, sizeof *r.alloc_sku);
+    r.zero_traced = rg_xcalloc((size_t)c->w.skus, sizeof *r.zero_traced);
+    rg_ledger_init(&r.ledger, &c->prices);
+    rg_guard_init(&r.guard, &c->pr.guard, c->pl->n);
+    r.lim_session = rg_limiter_new(c->pr.session_rate, c->pr.session_burst);
+    r.lim_ip = rg_limiter_new(c->pr.ip_rate, c->pr.ip_burst);
+    build_stores(&r);
+    dflow_start(&r);
+    if (rg_engine_run(r.e, c->w.horizon, out->max_events) == RG_RUN_BUDGET)
+        snprintf(out->error, sizeof out->error,
+                 "stopped after the event budget of %llu events ([scenario] max_events) at "
+                 "simulated %.3f s",
+                 (unsigned long long)out->max_events, rg_time_sec(rg_now(r.e)));
+
+    /* ---- the checker ---- */
+    int64_t timeouts = 0, overloaded = 0, dberr = 0, oversell = 0, lost = 0, unack = 0;
+    int64_t blk_challenge = 0, blk_rate = 0, blk_guard = 0;
+    int64_t units_h = 0, units_b = 0, humans_empty = 0;
+    double *lat = rg_xmalloc((r.nreq ? r.nreq : 1) * sizeof *lat);
+    rg_time last = 0;
+    for (size_t i = 0; i < r.nreq; i++) {
+        dreq *q = drun_req(&r, i);
+        if (q->outcome == RG_OUT_PENDING) {
+            /* still unanswered at the horizon: the client gave up */
+            q->outcome = RG_OUT_TIMEOUT;
+            q->answered = q->sent + c->w.timeout;
+        }
+        timeouts += q->outcome == RG_OUT_TIMEOUT;
+        overloaded += q->outcome == RG_OUT_OVERLOADED;
+        dberr += q->outcome == RG_OUT_DB_ERROR;
+        blk_challenge += q->outcome == RG_OUT_CHALLENGE;
+        blk_rate += q->outcome == RG_OUT_RATE_LIMITED;
+        blk_guard += q->outcome == RG_OUT_GUARDRAIL;
+        lat[i] = rg_time_sec(q->answered - q->sent);
+        rg_repout_latency(out, lat[i]);
+        if (q->answered > last)
+            last = q->answered;
+    }
+    for (size_t i = 0; i < r.ncl; i++) {
+        if (r.cls[i].bot)
+            units_b += r.cls[i].units;
+        else {
+            units_h += r.cls[i].units;
+            humans_empty += r.cls[i].units == 0;
+        }
+    }
+    for (size_t k = 0; k < (size_t)c->w.skus; k++) {
+        int64_t a = r.alloc_sku[k], d = decremented(&r, k);
+        oversell += a > c->w.stock ? a - c->w.stock : 0;
+        lost += a > d ? a - d : 0;
+        unack += d > a ? d - a : 0;
+    }
+    rg_sort_doubles(lat, r.nreq);
+    int64_t blocked = blk_challenge + blk_rate + blk_guard;
+    rg_mval *row = out->row;
+    row[M_ALLOCATED].i = r.allocated;
+    row[M_REJECTED].i = r.rejected;
+    row[M_ERRORS].i = timeouts + overloaded + dberr;
+    row[M_BLOCKED].i = blocked;
+    row[M_TIMEOUTS].i = timeouts;
+    row[M_OVERLOADED].i = overloaded;
+    row[M_OVERSELL].i = oversell;
+    row[M_OVERSOLD].i = oversell > 0;
+    row[M_LOST].i = lost;
+    row[M_UNACK].i = unack;
+    row[M_P50].d = rg_quantile_sorted(lat, r.nreq, 0.50);
+    row[M_P95].d = rg_quantile_sorted(lat, r.nreq, 0.95);
+    row[M_P99].d = rg_quantile_sorted(lat, r.nreq, 0.99);
+    row[M_MAX].d = r.nreq ? lat[r.nreq - 1] : NAN;
+    row[M_LAST].d = rg_time_sec(last);
+    row[M_STOCK].i = c->w.stock;
+    row[M_STOCK_TOTAL].i = c->w.stock * c->w.skus;
+    row[M_REQUESTS].i = (int64_t)r.nreq;
+    row[M_UNITS_HUMANS].i = units_h;
+    row[M_UNITS_BOTS].i = units_b;
+    row[M_HUMANS_EMPTY].i = humans_empty;
+    row[M_BLK_CHALLENGE].i = blk_challenge;
+    row[M_BLK_RATE].i = blk_rate;
+    row[M_BLK_GUARD].i = blk_guard;
+    row[M_GUARD_TRIPPED].i = r.guard.trip_time >= 0;
+    row[M_GUARD_TIME].d = r.guard.trip_time >= 0 ? rg_time_sec(r.guard.trip_time) : NAN;
+    row[M_RESETS].i = (int64_t)r.guard.resets;
+    row[M_COST_REAL].d = r.ledger.real;
+    row[M_COST_VIRTUAL].d = rg_ledger_virtual(&r.ledger);
+    row[M_COST_UNIT].d = r.allocated > 0 ? r.ledger.real / (double)r.allocated : NAN;
+    row[M_EVENTS].i = (int64_t)rg_engine_events(r.e);
+    row[M_SIM_END].d = rg_time_sec(rg_now(r.e));
+    out->done = out->error[0] == '\0';
+    RG_ENGINE_ASSERT(r.e, r.allocated + r.rejected + row[M_ERRORS].i + blocked == (int64_t)r.nreq);
+
+    if (trace) {
+        fprintf(trace,
+                "\n%s: %zu requests: allocated %lld, rejected %lld, errors %lld, blocked %lld, "
+                "oversell %lld, lost updates %lld; p50 %.1f ms, p99 %.1f ms; %llu events\n",
+                r.v->name, r.nreq, (long long)r.allocated, (long long)r.rejected,
+                (long long)row[M_ERRORS].i, (long long)blocked, (long long)oversell,
+                (long long)lost, row[M_P50].d * 1e3, row[M_P99].d * 1e3,
+                (unsigned long long)rg_engine_events(r.e));
+        fprintf(trace, "cost ledger:");
+        for (int k = 0; k < RG_OP_COUNT; k++)
+            if (r.ledger.count[k])
+                fprintf(trace, " %s %llu x $%g;", rg_op_name((rg_opkind)k),
+                        (unsigned long long)r.ledger.count[k], c->prices.price[k]);
+        fprintf(trace, " total $%.9g real, $%.9g virtual\n", r.ledger.real,
+                rg_ledger_virtual(&r.ledger));
+    }
+    if (reqs_out) {
+        rg_drop_req *d = rg_xcalloc(r.nreq ? r.nreq : 1, sizeof *d);
+        for (size_t i = 0; i < r.nreq; i++) {
+            const dreq *q = drun_req(&r, i);
+            d[i].sent = q->sent;
+            d[i].answered = q->answered;
+            d[i].region = q->cl->b->region;
+            d[i].sku = q->cl->b->sku;
+            d[i].client = q->cl->id;
+            d[i].bot = q->cl->bot;
+            d[i].outcome = q->outcome;
+            d[i].lock_wait = q->lock_wait;
+        }
+        *reqs_out = d;
+        *nreqs = r.nreq;
+    }
+    free(lat);
+    for (size_t k = 0; k < r.nobj; k++)
+        rg_object_free(r.obj[k]);
+    free(r.obj);
+    free(r.ost);
+    free(r.obj_region);
+    rg_sqldb_free(r.db);
+    rg_cache_free(r.cache);
+    rg_limiter_free(r.lim_session);
+    rg_limiter_free(r.lim_ip);
+    rg_guard_free(&r.guard);
+    for (size_t b = 0; b < r.nblocks; b++)
+        free(r.blocks[b]);
+    free(r.blocks);
+    free(r.alloc_sku);
+    free(r.zero_traced);
+    free(r.cls);
+    free(r.buyers);
+    rg_engine_free(r.e);
+}
+
+static void drun_task(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repout *out,
+                      FILE *trace)
+{
+    rg_drop_run_detail(cfg, v, seed, rep, out, trace, NULL, NULL);
+}
+
+const rg_model_ops rg_model_drop = {
+    .name = "drop",
+    .summary = "flash-sale drop: buyers race for stock through objects, SQL or caches",
+    .load = dload,
+    .free_cfg = dcfg_free,
+    .nvariants = dnvar,
+    .variant_name = dvarname,
+    .metrics = dmet,
+    .run = drun_task,
+    .report_extra = NULL,
+};

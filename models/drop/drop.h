@@ -1,0 +1,64 @@
+/*
+ * drop.h: the flash-sale drop experiment ([scenario] model = drop).
+ *
+ * Buyers (workload.h) race for a limited stock through one of several
+ * architectures, each a [variant.NAME] section with `kind =`:
+ *
+ *   object           one single-threaded object per SKU (object.h); with
+ *                    `shard = session` one object per buyer instead, each
+ *                    believing it owns the SKU's stock (the mis-sharding
+ *                    failure)
+ *   sql_naive        SELECT, app-side check, pause, UPDATE SET stock = read-1
+ *                    (the seeds' anti-pattern: lost updates)
+ *   sql_locked       BEGIN; SELECT ... FOR UPDATE; check; UPDATE; COMMIT,
+ *                    the row lock held across the round trips
+ *   sql_conditional  UPDATE stock = stock - 1 WHERE stock > 0
+ *   cache            regional replicas with asynchronous replication
+ *
+ * Buyers are humans (one request; another try after an error) or bots
+ * ([clients] bots = fraction: many requests, retry on failure, shared or
+ * rotating IPs).  A variant may switch on the seeds' protections: a
+ * challenge before a session (`challenge`), per-session and per-IP token
+ * buckets (`rate_limit`), and the budget guardrail (`guardrail`); every
+ * billable operation is priced into a cost ledger ([cost]).
+ *
+ * The checker runs after each replication on what clients were told and
+ * what the store holds: oversell is never computed from a formula.
+ */
+#ifndef RG_DROP_H
+#define RG_DROP_H
+
+#include <stdio.h>
+
+#include "sim/run/runner.h"
+
+/* Outcome of one buyer's request, as the client saw it. */
+typedef enum {
+    RG_OUT_PENDING,
+    RG_OUT_ALLOCATED,
+    RG_OUT_SOLD_OUT,
+    RG_OUT_TIMEOUT,
+    RG_OUT_OVERLOADED,
+    RG_OUT_DB_ERROR,
+    RG_OUT_CHALLENGE,    /* 403: no session (the challenge was failed) */
+    RG_OUT_RATE_LIMITED, /* 429: a session or IP token bucket was empty */
+    RG_OUT_GUARDRAIL     /* 403: the budget guardrail is tripped */
+} rg_outcome;
+
+/* One request's record, for tests and trace.  Requests are listed in the
+ * order they were sent; a client that tries again sends another request. */
+typedef struct rg_drop_req {
+    rg_time sent, answered; /* answered: when the client learnt the outcome */
+    int region, sku;
+    size_t client; /* index of the buyer (time order) */
+    bool bot;
+    rg_outcome outcome;
+    rg_time lock_wait; /* SQL: total row-lock wait of its statements */
+} rg_drop_req;
+
+/* Runs variant v of replication rep like the model's run, and also returns
+ * the per-request records (caller frees *reqs). */
+void rg_drop_run_detail(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repout *out,
+                        FILE *trace, rg_drop_req **reqs, size_t *nreqs);
+
+#endif

@@ -1,0 +1,181 @@
+/*
+ * dropint.h: the drop model's internal types, shared by drop.c
+ * (configuration, replication set-up, checker) and dropflow.c (the life of
+ * a request: edge, protection, the store protocols, the client's next
+ * move).  Not a public API: nothing outside the drop includes it.
+ *
+ * Ownership: a dcfg is read-only during runs; a drun and everything it
+ * points to belong to one replication on one thread.
+ */
+#ifndef RG_DROPINT_H
+#define RG_DROPINT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "models/mech/backoff.h"
+#include "models/stores/cache.h"
+#include "models/drop/drop.h"
+#include "models/mech/edge.h"
+#include "models/mech/guardrail.h"
+#include "models/mech/ledger.h"
+#include "models/stores/object.h"
+#include "models/mech/places.h"
+#include "models/mech/ratelimit.h"
+#include "models/stores/sqldb.h"
+#include "models/mech/workload.h"
+
+typedef enum { K_OBJECT, K_SQL_NAIVE, K_SQL_LOCKED, K_SQL_COND, K_CACHE } dkind;
+
+typedef struct dvariant {
+    char *name;
+    dkind kind;
+    rg_edge edge;
+    /* object */
+    rg_object_cfg obj;
+    bool shard_session;
+    int obj_region; /* -1: near the first request */
+    /* sql */
+    rg_dist *stmt;
+    rg_sqldb_params sp;
+    int db_region;
+    bool app_at_db;
+    rg_time pause;
+    /* cache */
+    rg_dist *cop, *lag;
+    rg_cache_params cp;
+    /* protection */
+    bool challenge, rate_limit, guardrail;
+} dvariant;
+
+/* Who the buyers are ([clients]) and the protection parameters shared by
+ * the variants that switch a mechanism on ([protection]). */
+typedef struct dclients {
+    double bots;            /* fraction of buyers that are bots */
+    int64_t human_attempts; /* requests a human makes at most */
+    rg_time human_retry;    /* a human's wait before trying again (fixed) */
+    bool human_backoff;     /* humans retry through the backpressure policy */
+    rg_bo_policy retry;     /* ... this one ([backoff]) */
+    rg_dist *bot_interval;  /* a bot's wait between requests */
+    int64_t bot_attempts;
+    int64_t bot_want;            /* units a bot tries to collect */
+    int64_t bot_ips;             /* 0: a new IP per request; N: a NAT pool of N */
+    double pass_human, pass_bot; /* challenge pass probability per try */
+} dclients;
+
+typedef struct dprotect {
+    double session_rate, session_burst; /* per second, tokens */
+    double ip_rate, ip_burst;
+    rg_guard_params guard;
+    rg_dist *propagation;
+    rg_time *resets; /* operator resets, in time order */
+    size_t nresets;
+} dprotect;
+
+typedef struct dcfg {
+    rg_places *pl;
+    rg_workload w;
+    dclients cl;
+    dprotect pr;
+    rg_prices prices;
+    dvariant *var;
+    size_t nvar;
+    bool show_protection; /* any protection or bots: show their metrics */
+    rg_metric *met;       /* the metric table with this scenario's flags */
+} dcfg;
+
+typedef struct drun drun;
+
+typedef struct objstate {
+    int64_t stock;
+    drun *run;
+    int sku;
+} objstate;
+
+typedef enum {
+    P_SELECT,
+    P_NAIVE_UPDATE,
+    P_LOCK,
+    P_TXN_UPDATE,
+    P_COMMIT,
+    P_ROLLBACK_SOLD_OUT,
+    P_ROLLBACK_ERROR,
+    P_COND
+} phase;
+
+typedef struct dclient {
+    size_t id;
+    const rg_buyer *b;
+    bool bot;
+    bool has_session;
+    uint64_t ip; /* fixed IP, unless bots rotate */
+    int64_t units;
+    int64_t attempts;
+    rg_time first_sent; /* start of the retry window */
+    rg_time prev_wait;  /* decorrelated jitter's memory */
+    bool done;
+} dclient;
+
+typedef struct dreq {
+    drun *run;
+    size_t id; /* creation order = send order */
+    dclient *cl;
+    rg_time sent;
+    rg_outcome outcome; /* what the client was told */
+    rg_time answered;
+    uint64_t ip;
+    int app_region; /* where the SQL protocol runs */
+    int64_t conn;
+    phase ph;
+    rg_sqlres res;
+    rg_time lock_wait;
+} dreq;
+
+/* Requests live in fixed blocks so pointers held by events stay valid as
+ * clients send more. */
+#define DREQ_BLOCK 256
+
+struct drun {
+    rg_engine *e;
+    const dcfg *c;
+    const dvariant *v;
+    gsl_rng *net, *clients;
+    rg_buyer *buyers;
+    dclient *cls;
+    size_t ncl;
+    dreq **blocks;
+    size_t nreq, nblocks;
+    size_t next_arrival;  /* clients start in time order, one event */
+    size_t next_deadline; /* oldest request whose timeout may be due */
+    rg_evh deadline_timer;
+    rg_object **obj;
+    objstate *ost;
+    int *obj_region;
+    size_t nobj;
+    rg_sqldb *db;
+    rg_cache *cache;
+    rg_limiter *lim_session, *lim_ip;
+    rg_guard guard;
+    rg_ledger ledger;
+    int64_t allocated, rejected; /* as clients were told */
+    int64_t decided;             /* allocations the edge has seen */
+    int64_t *alloc_sku;
+    bool *zero_traced;
+    FILE *trace;
+    rg_repout *out;
+};
+
+static inline dreq *drun_req(const drun *r, size_t i)
+{
+    return &r->blocks[i / DREQ_BLOCK][i % DREQ_BLOCK];
+}
+
+/* dropflow.c */
+/* Schedules the first arrival; everything else follows from events. */
+void dflow_start(drun *r);
+const char *dflow_outcome_name(rg_outcome o);
+void dflow_trace_zero(drun *r, int sku, const char *where);
+/* The object's application: allocate one unit. */
+int dflow_obj_handler(void *state, uint64_t arg, bool *wrote);
+
+#endif

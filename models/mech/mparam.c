@@ -1,0 +1,98 @@
+/*
+ * mparam.c: inherited variant parameters (see mparam.h).  Each getter
+ * validates the shared value with the same typed getter, so an error points
+ * at the line where the bad value is.
+ */
+#include "models/mech/mparam.h"
+
+#include <string.h>
+
+/* The text of shared.key after validation (the file's or the default). */
+static const char *shared_text(rg_scn *s, const char *shared, const char *key, const char *def,
+                               rg_err *e)
+{
+    const char *t;
+    if (rg_scn_str(s, shared, key, def, &t, e) < 0)
+        return NULL;
+    return t;
+}
+
+int mp_int(rg_scn *s, const char *var, const char *shared, const char *key, const char *def,
+           int64_t min, int64_t max, int64_t *out, rg_err *e)
+{
+    if (rg_scn_int(s, shared, key, def, min, max, out, e) < 0)
+        return -1;
+    const char *t = shared_text(s, shared, key, def, e);
+    return t ? rg_scn_int(s, var, key, t, min, max, out, e) : -1;
+}
+
+int mp_real(rg_scn *s, const char *var, const char *shared, const char *key, const char *def,
+            double min, double max, double *out, rg_err *e)
+{
+    if (rg_scn_real(s, shared, key, def, min, max, out, e) < 0)
+        return -1;
+    const char *t = shared_text(s, shared, key, def, e);
+    return t ? rg_scn_real(s, var, key, t, min, max, out, e) : -1;
+}
+
+int mp_dur(rg_scn *s, const char *var, const char *shared, const char *key, const char *def,
+           rg_time *out, rg_err *e)
+{
+    if (rg_scn_dur(s, shared, key, def, out, e) < 0)
+        return -1;
+    const char *t = shared_text(s, shared, key, def, e);
+    return t ? rg_scn_dur(s, var, key, t, out, e) : -1;
+}
+
+int mp_dist(rg_scn *s, const char *var, const char *shared, const char *key, const char *def,
+            rg_qty kind, rg_dist **out, rg_err *e)
+{
+    rg_dist *d;
+    if (rg_scn_dist(s, shared, key, def, kind, &d, e) < 0)
+        return -1;
+    rg_dist_free(d);
+    const char *t = shared_text(s, shared, key, def, e);
+    return t ? rg_scn_dist(s, var, key, t, kind, out, e) : -1;
+}
+
+int mp_enum(rg_scn *s, const char *var, const char *shared, const char *key, const char *def,
+            const char *const *choices, int *out, rg_err *e)
+{
+    if (rg_scn_enum(s, shared, key, def, choices, out, e) < 0)
+        return -1;
+    const char *t = shared_text(s, shared, key, def, e);
+    return t ? rg_scn_enum(s, var, key, t, choices, out, e) : -1;
+}
+
+int mp_str(rg_scn *s, const char *var, const char *shared, const char *key, const char *def,
+           const char **out, rg_err *e)
+{
+    const char *t = shared_text(s, shared, key, def, e);
+    return t ? rg_scn_str(s, var, key, t, out, e) : -1;
+}
+
+int mp_variants(rg_scn *s, size_t size, mp_variant_fn load, void *ctx, const char *none, void **var,
+                size_t *n, rg_err *e)
+{
+    static const char prefix[] = "variant.";
+    const size_t plen = sizeof prefix - 1;
+    for (size_t i = 0; i < rg_scn_nsections(s); i++) {
+        const char *sec = rg_scn_section(s, i);
+        if (strncmp(sec, prefix, plen) != 0)
+            continue;
+        if (sec[plen] == '\0')
+            return rg_err_set(e, RG_ERR_INPUT, "%s: section [variant.] needs a name",
+                              rg_scn_path(s));
+        rg_scn_declare(s, sec);
+        *var = rg_xrealloc(*var, (*n + 1) * size);
+        char *v = (char *)*var + *n * size;
+        memset(v, 0, size);
+        ++*n;
+        if (load(s, sec, v, ctx, e) < 0)
+            return -1;
+    }
+    if (*n == 0 && none != NULL)
+        return rg_err_set(e, RG_ERR_INPUT, "%s: no [variant.NAME] section: %s", rg_scn_path(s),
+                          none);
+    return 0;
+}

@@ -1,0 +1,191 @@
+/*
+ * workload.c: arrival processes and region mix.
+ */
+#include "models/mech/workload.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/engine/sort.h"
+
+/* Parses "name(key=value)" into its parts; returns 0 on shape match. */
+static int split_call(const char *s, char *name, size_t nn, char *key, size_t kn, char *val,
+                      size_t vn)
+{
+    const char *open = strchr(s, '('), *close = strrchr(s, ')');
+    const char *eq = open ? strchr(open, '=') : NULL;
+    if (!open || !close || !eq || close < eq || close[1] != '\0')
+        return -1;
+    snprintf(name, nn, "%.*s", (int)(open - s), s);
+    snprintf(key, kn, "%.*s", (int)(eq - open - 1), open + 1);
+    snprintf(val, vn, "%.*s", (int)(close - eq - 1), eq + 1);
+    /* trim */
+    for (char *p[] = {name, key, val}, **q = p; q < p + 3; q++) {
+        char *x = *q;
+        size_t l = strlen(x);
+        while (l && x[l - 1] == ' ')
+            x[--l] = '\0';
+        size_t i = 0;
+        while (x[i] == ' ')
+            i++;
+        memmove(x, x + i, strlen(x + i) + 1);
+    }
+    return 0;
+}
+
+static int parse_arrival(rg_scn *s, const char *text, rg_workload *w, rg_err *e)
+{
+    char name[32], key[32], val[64];
+    static const char *expect = "expected burst(window=100ms), poisson(rate=1000), "
+                                "ramp(duration=1s) or spaced(interval=10ms)";
+    if (split_call(text, name, sizeof name, key, sizeof key, val, sizeof val) < 0)
+        return rg_scn_err(s, "workload", "arrival", e, "%s, got '%s'", expect, text);
+    rg_err sub;
+    rg_err_clear(&sub);
+    struct {
+        const char *name, *key;
+        rg_arrkind k;
+    } kinds[] = {{"burst", "window", RG_ARR_BURST},
+                 {"ramp", "duration", RG_ARR_RAMP},
+                 {"spaced", "interval", RG_ARR_SPACED},
+                 {"poisson", "rate", RG_ARR_POISSON}};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcmp(name, kinds[i].name) != 0)
+            continue;
+        if (strcmp(key, kinds[i].key) != 0)
+            return rg_scn_err(s, "workload", "arrival", e, "%s takes '%s=', got '%s'",
+                              kinds[i].name, kinds[i].key, key);
+        w->arrival = kinds[i].k;
+        if (w->arrival == RG_ARR_POISSON) {
+            if (rg_qty_parse(val, strlen(val), RG_QTY_NUMBER, &w->rate, &sub) < 0 || !(w->rate > 0))
+                return rg_scn_err(s, "workload", "arrival", e,
+                                  "poisson rate must be a number > 0 (buyers per second), got '%s'",
+                                  val);
+            return 0;
+        }
+        if (rg_time_parse(val, false, &w->span, &sub) < 0)
+            return rg_scn_err(s, "workload", "arrival", e, "%s: %s", kinds[i].name, sub.msg);
+        return 0;
+    }
+    return rg_scn_err(s, "workload", "arrival", e, "%s, got '%s'", expect, text);
+}
+
+static int parse_mix(rg_scn *s, const rg_places *p, const char *text, rg_workload *w, rg_err *e)
+{
+    memset(w->mix, 0, sizeof w->mix);
+    double total = 0;
+    const char *q = text;
+    while (*q) {
+        while (*q == ' ' || *q == ',')
+            q++;
+        if (!*q)
+            break;
+        const char *st = q;
+        while (*q && *q != ',' && *q != ':' && *q != ' ')
+            q++;
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)(q - st), st);
+        int r = rg_places_find(p, name);
+        if (r < 0)
+            return rg_scn_err(s, "workload", "regions", e,
+                              "region '%s' is not in [network] regions", name);
+        double wt = 1;
+        while (*q == ' ')
+            q++;
+        if (*q == ':') {
+            q++;
+            const char *ws = q;
+            while (*q && *q != ',')
+                q++;
+            rg_err sub;
+            rg_err_clear(&sub);
+            if (rg_qty_parse(ws, (size_t)(q - ws), RG_QTY_NUMBER, &wt, &sub) < 0 || !(wt >= 0))
+                return rg_scn_err(s, "workload", "regions", e,
+                                  "weight of '%s' must be a number >= 0", name);
+        }
+        w->mix[r] += wt;
+        total += wt;
+    }
+    if (!(total > 0))
+        return rg_scn_err(s, "workload", "regions", e,
+                          "expected REGION:WEIGHT, ... with a positive total, got '%s'", text);
+    for (size_t i = 0; i < p->n; i++)
+        w->mix[i] /= total;
+    return 0;
+}
+
+int rg_workload_load(rg_scn *s, const rg_places *p, rg_workload *w, rg_err *e)
+{
+    memset(w, 0, sizeof *w);
+    const char *arr, *mix;
+    if (rg_scn_int(s, "workload", "buyers", "125", 1, 10000000, &w->buyers, e) < 0 ||
+        rg_scn_int(s, "workload", "skus", "1", 1, 100000, &w->skus, e) < 0 ||
+        rg_scn_int(s, "workload", "stock", "100", 0, INT64_C(1000000000), &w->stock, e) < 0 ||
+        rg_scn_str(s, "workload", "arrival", "burst(window=100ms)", &arr, e) < 0 ||
+        parse_arrival(s, arr, w, e) < 0 ||
+        rg_scn_str(s, "workload", "regions", p->name[0], &mix, e) < 0 ||
+        parse_mix(s, p, mix, w, e) < 0 ||
+        rg_scn_dur(s, "workload", "timeout", "10s", &w->timeout, e) < 0 ||
+        rg_scn_dur(s, "workload", "horizon", "1h", &w->horizon, e) < 0)
+        return -1;
+    if (w->timeout <= 0)
+        return rg_scn_err(s, "workload", "timeout", e, "must be > 0");
+    if (w->horizon <= 0)
+        return rg_scn_err(s, "workload", "horizon", e, "must be > 0");
+    /* The arrival times must stay far from int64 overflow (scenario.h). */
+    if (w->span > RG_SCN_MAX_DURATION || (w->arrival == RG_ARR_SPACED && w->span > 0 &&
+                                          w->buyers - 1 > RG_SCN_MAX_DURATION / w->span))
+        return rg_scn_err(s, "workload", "arrival", e,
+                          "the buyers would arrive over more than 10 years of simulated time");
+    return 0;
+}
+
+RG_DEFINE_SORT(sort_times, rg_time)
+
+rg_buyer *rg_workload_buyers(const rg_workload *w, size_t nregions, gsl_rng *r)
+{
+    size_t n = (size_t)w->buyers;
+    rg_buyer *b = rg_xcalloc(n, sizeof *b);
+    rg_time *times = rg_xmalloc(n * sizeof *times);
+    double t = 0;
+    for (size_t i = 0; i < n; i++) {
+        switch (w->arrival) {
+        case RG_ARR_BURST: times[i] = (rg_time)llround(gsl_rng_uniform(r) * (double)w->span); break;
+        case RG_ARR_RAMP:
+            /* density 2t/D^2 on [0, D]: inverse CDF D * sqrt(u) */
+            times[i] = (rg_time)llround(sqrt(gsl_rng_uniform(r)) * (double)w->span);
+            break;
+        case RG_ARR_SPACED: times[i] = (rg_time)i * w->span; break;
+        case RG_ARR_POISSON:
+            /* saturate far beyond any horizon instead of overflowing */
+            t += -log1p(-gsl_rng_uniform(r)) / w->rate * 1e9;
+            times[i] = t < 1e18 ? (rg_time)llround(t) : (rg_time)1000000000000000000LL;
+            break;
+        }
+    }
+    /* Buyers are numbered in time order; regions and SKUs are drawn after
+     * sorting, so equal times need no stable sort. */
+    if (n > 1)
+        sort_times(times, 0, n);
+    for (size_t i = 0; i < n; i++)
+        b[i].t = times[i];
+    free(times);
+    for (size_t i = 0; i < n; i++) {
+        double u = gsl_rng_uniform(r), acc = 0;
+        int reg = (int)nregions - 1;
+        for (size_t k = 0; k < nregions; k++) {
+            acc += w->mix[k];
+            if (u < acc) {
+                reg = (int)k;
+                break;
+            }
+        }
+        /* a region with weight 0 is never picked, even at u ~ 1 */
+        while (reg > 0 && w->mix[reg] == 0)
+            reg--;
+        b[i].region = reg;
+        b[i].sku = w->skus > 1 ? (int)gsl_rng_uniform_int(r, (unsigned long)w->skus) : 0;
+    }
+    return b;
+}

@@ -1,0 +1,47 @@
+/*
+ * cache.h: a regional cache with asynchronous replication (the "Cloud 1.0"
+ * era of 002_*): one replica per region holding a counter per key.
+ *
+ * Mechanism: a replica is a single-threaded server (operations run one at a
+ * time, `op` service time each, as in Redis).  decrement_if_positive checks
+ * and decrements the LOCAL counter atomically, then sends the change to
+ * every other replica, where it is applied after a `lag` delay drawn per
+ * message.  Replication mode:
+ *   delta  the change is "minus one" (replicas converge to initial - sold,
+ *          possibly negative: oversell is visible but nothing is lost)
+ *   state  the change is "set to v, written at t" (last writer wins by
+ *          write time: replicas converge on the latest write, and a sale
+ *          whose write is overwritten by a concurrent one is lost)
+ * Nothing coordinates replicas, so two regions can both sell the last unit
+ * within the lag window: oversell grows with sale rate x lag (FACTS.md).
+ */
+#ifndef RG_CACHE_H
+#define RG_CACHE_H
+
+#include "sim/engine/dist.h"
+#include "sim/engine/engine.h"
+
+typedef enum { RG_CACHE_DELTA, RG_CACHE_STATE } rg_cache_mode;
+
+typedef struct rg_cache_params {
+    const rg_dist *op;  /* service time of one operation at a replica */
+    const rg_dist *lag; /* replication delay of one message */
+    rg_cache_mode mode;
+} rg_cache_params;
+
+/* Result of decrement_if_positive: 1 (decremented) or 0 (was <= 0). */
+typedef void (*rg_cache_cb)(rg_engine *e, void *ctx, uint64_t tag, int result);
+
+typedef struct rg_cache rg_cache;
+
+rg_cache *rg_cache_new(rg_engine *e, const rg_cache_params *p, size_t nregions, size_t nkeys,
+                       int64_t initial);
+void rg_cache_free(rg_cache *c);
+/* Queues a check-and-decrement of key at the replica of `region`. */
+void rg_cache_decrement(rg_cache *c, size_t region, size_t key, rg_cache_cb cb, void *ctx,
+                        uint64_t tag);
+int64_t rg_cache_value(const rg_cache *c, size_t region, size_t key);
+/* Replication messages applied so far. */
+uint64_t rg_cache_replicated(const rg_cache *c);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * object.h: a single-threaded object (in the manner of a Cloudflare Durable
+ * Object): one instance per id, requests handled one at a time in arrival
+ * order, storage writes made durable by an asynchronous flush, and replies
+ * held by the output gate until the writes before them are durable.
+ *
+ * Mechanism (FACTS.md, "Single-threaded objects"):
+ *  - Input: a FIFO queue.  A request that finds `max_queue` requests
+ *    waiting, or that waited longer than `max_queue_age` when its turn
+ *    comes, is rejected as overloaded (never retried by the caller).
+ *  - Handler: the application code runs for a `handler` CPU time, then
+ *    reads and changes the object's state through the rg_obj_handler
+ *    callback, atomically: nothing else runs in between.
+ *  - Storage: a write marks the state dirty.  One flush at a time makes all
+ *    writes so far durable after a `flush` delay; writes made during a flush
+ *    wait for the next one (write coalescing).
+ *  - Output gate: a reply is released only when every write issued before
+ *    it is durable, whether or not its own handler wrote.
+ *  - Hibernation: after `hibernate_after` without work the object
+ *    hibernates; the next request first pays a `wake` delay (the
+ *    constructor re-runs), during which requests queue.
+ *
+ * The object knows nothing of inventory: the handler callback is the
+ * application.
+ */
+#ifndef RG_OBJECT_H
+#define RG_OBJECT_H
+
+#include <stdbool.h>
+
+#include "sim/engine/dist.h"
+#include "sim/engine/engine.h"
+#include "sim/engine/scenario.h"
+#include "sim/engine/stats.h"
+
+typedef struct rg_obj_params {
+    const rg_dist *handler;  /* CPU time per request */
+    const rg_dist *flush;    /* storage flush (output gate) duration */
+    int64_t max_queue;       /* 0: unbounded */
+    rg_time max_queue_age;   /* 0: unbounded */
+    rg_time hibernate_after; /* 0: never hibernates */
+    const rg_dist *wake;     /* wake-up cost after hibernation */
+    bool start_hibernated;   /* the first request pays a wake-up */
+} rg_obj_params;
+
+/* Parameters read by rg_object_load: p borrows the distributions, which
+ * the cfg owns (freed by rg_object_cfg_free). */
+typedef struct rg_object_cfg {
+    rg_obj_params p;
+    rg_dist *handler, *flush, *wake;
+} rg_object_cfg;
+
+/* Reads [shared] with [var] overrides (var may equal shared).  Keys:
+ * handler, flush, max_queue, max_queue_age, hibernate_after, wake, start
+ * (hibernated|warm; `start` is its default, which depends on the model).
+ * Returns 0, or -1 with e filled; c is to be freed in either case. */
+int rg_object_load(rg_scn *s, const char *var, const char *shared, const char *start,
+                   rg_object_cfg *c, rg_err *e);
+void rg_object_cfg_free(rg_object_cfg *c);
+
+/* The application inside the object: reads/changes `state` for a request
+ * with argument `arg`, returns a result code for the reply and sets *wrote
+ * when it wrote storage. */
+typedef int (*rg_obj_handler)(void *state, uint64_t arg, bool *wrote);
+
+/* Delivery of a reply as it leaves the object.  `overloaded` means the
+ * request was rejected without running (code is then 0). */
+typedef void (*rg_obj_reply)(rg_engine *e, void *ctx, uint64_t tag, int code, bool overloaded);
+
+typedef struct rg_object_stats {
+    uint64_t handled, overloaded, wakes, flushes;
+    uint64_t max_waiting;
+    rg_acc wait; /* seconds from arrival to handler start */
+} rg_object_stats;
+
+typedef struct rg_object rg_object;
+
+/* Creates an idle (or hibernated) object on e.  p's distributions and
+ * `state` are borrowed and must outlive the object. */
+rg_object *rg_object_new(rg_engine *e, const rg_obj_params *p, rg_obj_handler h, void *state);
+void rg_object_free(rg_object *o);
+/* Delivers a request now; `cb(e, ctx, tag, ...)` is called when the reply
+ * leaves the object. */
+void rg_object_call(rg_object *o, uint64_t arg, rg_obj_reply cb, void *ctx, uint64_t tag);
+const rg_object_stats *rg_object_stats_get(const rg_object *o);
+
+#endif

@@ -1,0 +1,400 @@
+/*
+ * sqldb.c: the regional SQL database (see sqldb.h).  Statements are small
+ * heap objects that move through three stages: lock wait (row FIFO), worker
+ * queue (FIFO), execution.  Connections are indices into a table that
+ * records the rows each one has locked.
+ */
+#include "models/stores/sqldb.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct stmt stmt;
+struct stmt {
+    rg_sqldb *db;
+    int64_t conn;
+    rg_sqlop op;
+    size_t row;
+    int64_t arg;
+    bool autocommit;
+    rg_sql_cb cb;
+    void *ctx;
+    uint64_t tag;
+    rg_time lock_asked;
+    rg_time lock_wait;
+    stmt *next; /* in a FIFO */
+};
+
+typedef struct fifo {
+    stmt *head, *tail;
+} fifo;
+
+typedef struct row {
+    int64_t value;
+    int64_t owner; /* connection holding the lock, -1 if free */
+    rg_time locked_at;
+    fifo waiters;
+    /* Lock timeouts: every waiter waits the same lock_timeout and the queue
+     * is FIFO, so deadlines expire from the head; one timer per row walks
+     * them instead of one event per waiter (which almost always gets the
+     * lock and would leave a cancelled event behind). */
+    rg_evh lock_timer;
+} row;
+
+typedef struct conn {
+    bool open;
+    size_t *locked; /* rows locked by this connection */
+    size_t nlocked, caplocked;
+} conn;
+
+typedef struct pwait { /* a caller waiting for a connection */
+    struct rg_sqldb *db;
+    rg_sql_cb cb;
+    void *ctx;
+    uint64_t tag;
+    rg_evh timer;
+    bool gone;
+} pwait;
+
+struct rg_sqldb {
+    rg_engine *e;
+    rg_sqldb_params p;
+    gsl_rng *service;
+    row *rows;
+    size_t nrows;
+    conn *conns;
+    size_t nconns, capconns;
+    int64_t open;
+    int64_t *free_ids;
+    size_t nfree, capfree;
+    pwait **pq; /* pool waiters, FIFO */
+    size_t pq_head, pq_len, pq_cap;
+    fifo ready;  /* statements waiting for a worker */
+    stmt *spare; /* finished statements, reused (no malloc per
+                    statement on the hot path) */
+    stmt **all;  /* every statement ever allocated: freed at the
+                    end, wherever it is (a run that stops at its
+                    horizon leaves some executing) */
+    size_t nall, capall;
+    int64_t busy;
+    rg_sqldb_stats stats;
+};
+
+static void fifo_push(fifo *f, stmt *s)
+{
+    s->next = NULL;
+    if (f->tail)
+        f->tail->next = s;
+    else
+        f->head = s;
+    f->tail = s;
+}
+
+static stmt *fifo_pop(fifo *f)
+{
+    stmt *s = f->head;
+    if (s) {
+        f->head = s->next;
+        if (!f->head)
+            f->tail = NULL;
+    }
+    return s;
+}
+
+static stmt *stmt_new(rg_sqldb *db)
+{
+    stmt *s = db->spare;
+    if (s != NULL) {
+        db->spare = s->next;
+    } else {
+        s = rg_xmalloc(sizeof *s);
+        rg_xgrow((void **)&db->all, &db->capall, db->nall + 1, sizeof *db->all);
+        db->all[db->nall++] = s;
+    }
+    memset(s, 0, sizeof *s);
+    return s;
+}
+
+static void stmt_done(rg_sqldb *db, stmt *s)
+{
+    s->next = db->spare;
+    db->spare = s;
+}
+
+rg_sqldb *rg_sqldb_new(rg_engine *e, const rg_sqldb_params *p, size_t nrows, int64_t initial)
+{
+    rg_sqldb *db = rg_xcalloc(1, sizeof *db);
+    db->e = e;
+    db->p = *p;
+    db->service = rg_engine_stream(e, "service");
+    db->rows = rg_xcalloc(nrows, sizeof *db->rows);
+    db->nrows = nrows;
+    for (size_t i = 0; i < nrows; i++) {
+        db->rows[i].value = initial;
+        db->rows[i].owner = -1;
+    }
+    rg_acc_init(&db->stats.lock_wait);
+    return db;
+}
+
+void rg_sqldb_free(rg_sqldb *db)
+{
+    if (db == NULL)
+        return;
+    /* Statements waiting, executing or spare at the end of a replication. */
+    for (size_t i = 0; i < db->nall; i++)
+        free(db->all[i]);
+    free(db->all);
+    for (size_t i = 0; i < db->pq_len; i++)
+        free(db->pq[(db->pq_head + i) % db->pq_cap]);
+    for (size_t i = 0; i < db->nconns; i++)
+        free(db->conns[i].locked);
+    free(db->pq);
+    free(db->conns);
+    free(db->free_ids);
+    free(db->rows);
+    free(db);
+}
+
+int64_t rg_sqldb_row(const rg_sqldb *db, size_t r)
+{
+    return db->rows[r].value;
+}
+const rg_sqldb_stats *rg_sqldb_stats_get(const rg_sqldb *db)
+{
+    return &db->stats;
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+static int64_t open_conn(rg_sqldb *db)
+{
+    int64_t id;
+    if (db->nfree > 0) {
+        id = db->free_ids[--db->nfree];
+    } else {
+        rg_xgrow((void **)&db->conns, &db->capconns, db->nconns + 1, sizeof *db->conns);
+        id = (int64_t)db->nconns++;
+        memset(&db->conns[id], 0, sizeof db->conns[id]);
+    }
+    db->conns[id].open = true;
+    db->conns[id].nlocked = 0;
+    db->open++;
+    return id;
+}
+
+static void on_pool_timeout(rg_engine *e, void *ctx, uint64_t arg)
+{
+    pwait *w = ctx;
+    (void)arg;
+    w->gone = true; /* freed when it reaches the front of the queue */
+    w->db->stats.pool_timeouts++;
+    rg_sqlres res = {RG_SQL_POOL_TIMEOUT, -1, 0};
+    w->cb(e, w->ctx, w->tag, &res);
+}
+
+void rg_sqldb_connect(rg_sqldb *db, rg_sql_cb cb, void *ctx, uint64_t tag)
+{
+    if (db->p.pool <= 0 || db->open < db->p.pool) {
+        rg_sqlres res = {RG_SQL_OK, open_conn(db), 0};
+        cb(db->e, ctx, tag, &res);
+        return;
+    }
+    pwait *w = rg_xcalloc(1, sizeof *w);
+    w->db = db;
+    w->cb = cb;
+    w->ctx = ctx;
+    w->tag = tag;
+    if (db->p.pool_timeout > 0)
+        w->timer = rg_after(db->e, db->p.pool_timeout, RG_PRIO_DEFAULT, on_pool_timeout, w, 0);
+    if (db->pq_len == db->pq_cap) {
+        size_t nc = db->pq_cap ? 2 * db->pq_cap : 16;
+        pwait **nq = rg_xmalloc(nc * sizeof *nq);
+        for (size_t i = 0; i < db->pq_len; i++)
+            nq[i] = db->pq[(db->pq_head + i) % db->pq_cap];
+        free(db->pq);
+        db->pq = nq;
+        db->pq_head = 0;
+        db->pq_cap = nc;
+    }
+    db->pq[(db->pq_head + db->pq_len++) % db->pq_cap] = w;
+}
+
+static void release_locks(rg_sqldb *db, int64_t c);
+
+void rg_sqldb_close(rg_sqldb *db, int64_t c)
+{
+    RG_ENGINE_ASSERT(db->e, c >= 0 && (size_t)c < db->nconns && db->conns[c].open);
+    release_locks(db, c);
+    db->conns[c].open = false;
+    db->open--;
+    rg_xgrow((void **)&db->free_ids, &db->capfree, db->nfree + 1, sizeof *db->free_ids);
+    db->free_ids[db->nfree++] = c;
+    /* Hand the freed slot to the first caller still waiting. */
+    while (db->pq_len > 0) {
+        pwait *w = db->pq[db->pq_head];
+        db->pq_head = (db->pq_head + 1) % db->pq_cap;
+        db->pq_len--;
+        if (w->gone) {
+            free(w);
+            continue;
+        }
+        rg_cancel(db->e, w->timer);
+        rg_sqlres res = {RG_SQL_OK, open_conn(db), 0};
+        rg_sql_cb cb = w->cb;
+        void *ctx = w->ctx;
+        uint64_t tag = w->tag;
+        free(w);
+        cb(db->e, ctx, tag, &res);
+        break;
+    }
+}
+
+/* ---- execution -------------------------------------------------------- */
+
+static void dispatch(rg_sqldb *db);
+
+static void on_exec_done(rg_engine *e, void *ctx, uint64_t arg)
+{
+    stmt *s = ctx;
+    rg_sqldb *db = s->db;
+    (void)arg;
+    row *r = &db->rows[s->row];
+    rg_sqlres res = {RG_SQL_OK, 0, s->lock_wait};
+    switch (s->op) {
+    case RG_SQL_SELECT:
+    case RG_SQL_SELECT_FOR_UPDATE: res.value = r->value; break;
+    case RG_SQL_UPDATE_SET:
+        r->value = s->arg;
+        res.value = 1;
+        break;
+    case RG_SQL_UPDATE_DECR:
+        if (r->value > 0) {
+            r->value--;
+            res.value = 1;
+        }
+        break;
+    case RG_SQL_COMMIT:
+    case RG_SQL_ROLLBACK: release_locks(db, s->conn); break;
+    }
+    db->stats.statements++;
+    if (s->autocommit && s->op != RG_SQL_SELECT)
+        release_locks(db, s->conn);
+    db->busy--;
+    rg_sql_cb cb = s->cb;
+    void *cctx = s->ctx;
+    uint64_t tag = s->tag;
+    stmt_done(db, s);
+    cb(e, cctx, tag, &res);
+    dispatch(db);
+}
+
+static void dispatch(rg_sqldb *db)
+{
+    while (db->busy < db->p.workers && db->ready.head) {
+        stmt *s = fifo_pop(&db->ready);
+        db->busy++;
+        rg_after(db->e, rg_dist_sample_time(db->p.stmt, db->service), RG_PRIO_DEFAULT, on_exec_done,
+                 s, 0);
+    }
+}
+
+static void to_worker(rg_sqldb *db, stmt *s)
+{
+    fifo_push(&db->ready, s);
+    dispatch(db);
+}
+
+static void grant(rg_sqldb *db, stmt *s)
+{
+    row *r = &db->rows[s->row];
+    r->owner = s->conn;
+    r->locked_at = rg_now(db->e);
+    conn *c = &db->conns[s->conn];
+    rg_xgrow((void **)&c->locked, &c->caplocked, c->nlocked + 1, sizeof *c->locked);
+    c->locked[c->nlocked++] = s->row;
+    s->lock_wait = rg_now(db->e) - s->lock_asked;
+    rg_acc_add(&db->stats.lock_wait, rg_time_sec(s->lock_wait));
+    to_worker(db, s);
+}
+
+static void release_locks(rg_sqldb *db, int64_t cid)
+{
+    conn *c = &db->conns[cid];
+    rg_time now = rg_now(db->e);
+    for (size_t i = 0; i < c->nlocked; i++) {
+        row *r = &db->rows[c->locked[i]];
+        RG_ENGINE_ASSERT(db->e, r->owner == cid);
+        if (now - r->locked_at > db->stats.max_lock_hold)
+            db->stats.max_lock_hold = now - r->locked_at;
+        r->owner = -1;
+        stmt *next = fifo_pop(&r->waiters);
+        if (next)
+            grant(db, next);
+    }
+    c->nlocked = 0;
+}
+
+static void on_lock_timeout(rg_engine *e, void *ctx, uint64_t arg);
+
+static void arm_lock_timer(rg_sqldb *db, size_t rowi)
+{
+    row *r = &db->rows[rowi];
+    if (db->p.lock_timeout > 0 && r->waiters.head && !rg_pending(db->e, r->lock_timer))
+        r->lock_timer = rg_at(db->e, r->waiters.head->lock_asked + db->p.lock_timeout,
+                              RG_PRIO_DEFAULT, on_lock_timeout, db, rowi);
+}
+
+/* Fails every waiter at the head of row `arg`'s queue whose lock_timeout
+ * has run out (only that statement fails: MySQL semantics). */
+static void on_lock_timeout(rg_engine *e, void *ctx, uint64_t arg)
+{
+    rg_sqldb *db = ctx;
+    row *r = &db->rows[arg];
+    while (r->waiters.head && r->waiters.head->lock_asked + db->p.lock_timeout <= rg_now(e)) {
+        stmt *s = fifo_pop(&r->waiters);
+        db->stats.lock_timeouts++;
+        rg_sqlres res = {RG_SQL_LOCK_TIMEOUT, -1, rg_now(e) - s->lock_asked};
+        rg_sql_cb cb = s->cb;
+        void *cctx = s->ctx;
+        uint64_t tag = s->tag;
+        stmt_done(db, s);
+        cb(e, cctx, tag, &res);
+    }
+    arm_lock_timer(db, (size_t)arg);
+}
+
+void rg_sqldb_exec(rg_sqldb *db, int64_t c, rg_sqlop op, size_t rowi, int64_t arg, bool autocommit,
+                   rg_sql_cb cb, void *ctx, uint64_t tag)
+{
+    RG_ENGINE_ASSERT(db->e, c >= 0 && (size_t)c < db->nconns && db->conns[c].open);
+    RG_ENGINE_ASSERT(db->e, rowi < db->nrows);
+    stmt *s = stmt_new(db);
+    s->db = db;
+    s->conn = c;
+    s->op = op;
+    s->row = rowi;
+    s->arg = arg;
+    s->autocommit = autocommit;
+    s->cb = cb;
+    s->ctx = ctx;
+    s->tag = tag;
+    s->lock_asked = rg_now(db->e);
+    bool locking =
+        op == RG_SQL_SELECT_FOR_UPDATE || op == RG_SQL_UPDATE_SET || op == RG_SQL_UPDATE_DECR;
+    if (!locking) {
+        to_worker(db, s);
+        return;
+    }
+    row *r = &db->rows[rowi];
+    if (r->owner == c) {
+        to_worker(db, s);
+        return;
+    }
+    if (r->owner < 0) {
+        grant(db, s);
+        return;
+    }
+    fifo_push(&r->waiters, s);
+    arm_lock_timer(db, rowi);
+}

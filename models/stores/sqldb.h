@@ -1,0 +1,82 @@
+/*
+ * sqldb.h: a regional SQL database: rows holding integers (stock counts), a
+ * connection pool, statement execution on a fixed number of workers, and
+ * exclusive row locks with FIFO wait queues and a lock timeout.
+ *
+ * Mechanism:
+ *  - connect: a connection is granted at once while fewer than `pool` are
+ *    open, otherwise the caller waits in FIFO order, up to `pool_timeout`.
+ *  - A locking statement (SELECT ... FOR UPDATE, UPDATE) first takes the
+ *    row's lock: granted if free or already held by the same connection,
+ *    otherwise it waits in the row's FIFO queue, up to `lock_timeout` (0:
+ *    forever); on timeout only the statement fails (MySQL semantics).
+ *  - Then the statement queues for one of `workers` executors and runs for
+ *    a `stmt` service time.  Its effect and result are computed when it
+ *    completes, against the row's value at that moment (Read Committed: a
+ *    blocked conditional UPDATE re-checks its WHERE on the current value).
+ *  - Autocommit statements release their lock when they complete; inside a
+ *    transaction locks are held until COMMIT or ROLLBACK.
+ *
+ * The caller (a protocol) adds the network round trip around each
+ * statement: the database only models the server side.
+ */
+#ifndef RG_SQLDB_H
+#define RG_SQLDB_H
+
+#include <stdbool.h>
+
+#include "sim/engine/dist.h"
+#include "sim/engine/engine.h"
+#include "sim/engine/stats.h"
+
+typedef struct rg_sqldb_params {
+    const rg_dist *stmt;  /* service time of one statement */
+    int64_t workers;      /* statements executing at once (D1: 1) */
+    int64_t pool;         /* open connections allowed (0: unbounded) */
+    rg_time pool_timeout; /* 0: wait forever */
+    rg_time lock_timeout; /* 0: wait forever */
+} rg_sqldb_params;
+
+typedef enum {
+    RG_SQL_SELECT,            /* value = row value; no lock */
+    RG_SQL_SELECT_FOR_UPDATE, /* value = row value; takes the lock */
+    RG_SQL_UPDATE_SET,        /* row = arg; value = rows affected (1) */
+    RG_SQL_UPDATE_DECR,       /* row = row - 1 WHERE row > 0; value = 0 or 1 */
+    RG_SQL_COMMIT,            /* releases the connection's locks */
+    RG_SQL_ROLLBACK           /* same (writes are applied in place: the
+                                 protocols only roll back before writing) */
+} rg_sqlop;
+
+typedef enum { RG_SQL_OK, RG_SQL_LOCK_TIMEOUT, RG_SQL_POOL_TIMEOUT } rg_sqlstatus;
+
+typedef struct rg_sqlres {
+    rg_sqlstatus status;
+    int64_t value;
+    rg_time lock_wait; /* time spent waiting for the row lock */
+} rg_sqlres;
+
+typedef void (*rg_sql_cb)(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres *res);
+
+typedef struct rg_sqldb_stats {
+    uint64_t statements, lock_timeouts, pool_timeouts;
+    rg_acc lock_wait; /* seconds, locking statements */
+    rg_time max_lock_hold;
+} rg_sqldb_stats;
+
+typedef struct rg_sqldb rg_sqldb;
+
+rg_sqldb *rg_sqldb_new(rg_engine *e, const rg_sqldb_params *p, size_t nrows, int64_t initial);
+void rg_sqldb_free(rg_sqldb *db);
+/* Asks for a connection; cb gets status OK with value = connection id, or
+ * RG_SQL_POOL_TIMEOUT. */
+void rg_sqldb_connect(rg_sqldb *db, rg_sql_cb cb, void *ctx, uint64_t tag);
+/* Runs one statement on connection conn.  `autocommit` statements release
+ * their lock at completion. */
+void rg_sqldb_exec(rg_sqldb *db, int64_t conn, rg_sqlop op, size_t row, int64_t arg,
+                   bool autocommit, rg_sql_cb cb, void *ctx, uint64_t tag);
+/* Returns the connection to the pool (releasing any locks it holds). */
+void rg_sqldb_close(rg_sqldb *db, int64_t conn);
+int64_t rg_sqldb_row(const rg_sqldb *db, size_t row);
+const rg_sqldb_stats *rg_sqldb_stats_get(const rg_sqldb *db);
+
+#endif

@@ -1,0 +1,667 @@
+/*
+ * dist.c: distribution parser (recursive descent over the grammar in dist.h)
+ * and GSL-based samplers.  A parsed distribution is a small tree: mixtures
+ * and shifts have children, everything else is a leaf with <= 2 parameters.
+ */
+#include "sim/engine/dist.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_sf_gamma.h>
+
+typedef enum {
+    D_CONST,
+    D_UNIFORM,
+    D_EXP,
+    D_NORMAL,
+    D_TNORMAL,
+    D_ABSNORMAL,
+    D_LOGNORMAL,
+    D_GAMMA,
+    D_PARETO,
+    D_WEIBULL,
+    D_SHIFT,
+    D_MIX
+} dkind;
+
+struct rg_dist {
+    dkind k;
+    rg_qty qty;
+    double a, b; /* parameters, see sample() */
+    size_t n;    /* children (mix, shift) */
+    rg_dist **child;
+    double *cum; /* mix: cumulative normalised weights */
+    double *w;   /* mix: normalised weights */
+};
+
+/* ---- parsing ---------------------------------------------------------- */
+
+typedef struct parser {
+    const char *text; /* whole input, for messages */
+    const char *p;
+    rg_qty qty;
+    rg_err *e;
+    int depth;
+} parser;
+
+static void skip_ws(parser *ps)
+{
+    while (isspace((unsigned char)*ps->p))
+        ps->p++;
+}
+
+static int perr(parser *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int perr(parser *ps, const char *fmt, ...)
+{
+    char m[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m, sizeof m, fmt, ap);
+    va_end(ap);
+    return rg_err_set(ps->e, RG_ERR_INPUT, "in distribution '%s': %s", ps->text, m);
+}
+
+static rg_dist *node(dkind k, rg_qty q)
+{
+    rg_dist *d = rg_xcalloc(1, sizeof *d);
+    d->k = k;
+    d->qty = q;
+    return d;
+}
+
+/* Reads a raw argument up to the next ',' or ')' at depth 0. */
+static int raw_arg(parser *ps, const char **start, size_t *len)
+{
+    skip_ws(ps);
+    *start = ps->p;
+    int depth = 0;
+    while (*ps->p && !(depth == 0 && (*ps->p == ',' || *ps->p == ')'))) {
+        if (*ps->p == '(')
+            depth++;
+        else if (*ps->p == ')')
+            depth--;
+        ps->p++;
+    }
+    if (*ps->p == '\0')
+        return perr(ps, "missing ')'");
+    *len = (size_t)(ps->p - *start);
+    while (*len > 0 && isspace((unsigned char)(*start)[*len - 1]))
+        (*len)--;
+    return 0;
+}
+
+typedef struct pspec {
+    const char *name;
+    bool number; /* plain number even in a duration distribution */
+} pspec;
+
+typedef struct pvals {
+    double v[4];
+    bool set[4];
+} pvals;
+
+/* Parses "(p1, name=p2, ...)" for a leaf distribution with parameters
+ * `spec`.  Positional arguments fill in order; names may come in any order. */
+static int leaf_args(parser *ps, const char *dname, const pspec *spec, size_t nspec, pvals *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t pos = 0;
+    bool named_seen = false;
+    skip_ws(ps);
+    if (*ps->p == ')') {
+        ps->p++;
+        return 0;
+    }
+    for (;;) {
+        const char *s;
+        size_t len;
+        if (raw_arg(ps, &s, &len) < 0)
+            return -1;
+        const char *eq = memchr(s, '=', len);
+        size_t idx;
+        const char *vs = s;
+        size_t vlen = len;
+        if (eq != NULL) {
+            size_t nlen = (size_t)(eq - s);
+            while (nlen > 0 && isspace((unsigned char)s[nlen - 1]))
+                nlen--;
+            for (idx = 0; idx < nspec; idx++)
+                if (strlen(spec[idx].name) == nlen && strncmp(spec[idx].name, s, nlen) == 0)
+                    break;
+            if (idx == nspec) {
+                rg_buf b = {0};
+                for (size_t k = 0; k < nspec; k++)
+                    rg_buf_printf(&b, "%s%s", k ? ", " : "", spec[k].name);
+                perr(ps, "%s has no parameter '%.*s' (expected %s)", dname, (int)nlen, s, b.s);
+                rg_buf_free(&b);
+                return -1;
+            }
+            vs = eq + 1;
+            vlen = len - (size_t)(vs - s);
+            named_seen = true;
+        } else {
+            if (named_seen)
+                return perr(ps, "%s: positional parameter after a named one", dname);
+            if (pos >= nspec)
+                return perr(ps, "%s takes at most %zu parameter%s", dname, nspec,
+                            nspec == 1 ? "" : "s");
+            idx = pos++;
+        }
+        if (out->set[idx])
+            return perr(ps, "%s: parameter '%s' given twice", dname, spec[idx].name);
+        rg_err sub;
+        rg_err_clear(&sub);
+        rg_qty q = spec[idx].number ? RG_QTY_NUMBER : ps->qty;
+        if (rg_qty_parse(vs, vlen, q, &out->v[idx], &sub) < 0)
+            return perr(ps, "%s parameter '%s': %s", dname, spec[idx].name, sub.msg);
+        out->set[idx] = true;
+        skip_ws(ps);
+        if (*ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        RG_ASSERT(*ps->p == ')');
+        ps->p++;
+        return 0;
+    }
+}
+
+static int need(parser *ps, const char *dname, const pspec *spec, const pvals *v, size_t i)
+{
+    if (!v->set[i])
+        return perr(ps, "%s needs parameter '%s'", dname, spec[i].name);
+    return 0;
+}
+
+static rg_dist *parse_dist(parser *ps);
+
+static int positive(parser *ps, const char *dname, const char *pname, double v)
+{
+    if (!(v > 0))
+        return perr(ps, "%s parameter '%s' must be > 0", dname, pname);
+    return 0;
+}
+
+static rg_dist *parse_mix(parser *ps)
+{
+    rg_dist *d = node(D_MIX, ps->qty);
+    double total = 0;
+    skip_ws(ps);
+    for (;;) {
+        skip_ws(ps);
+        const char *c = strchr(ps->p, ':');
+        if (c == NULL)
+            goto fail_fmt;
+        rg_err sub;
+        rg_err_clear(&sub);
+        double w;
+        if (rg_qty_parse(ps->p, (size_t)(c - ps->p), RG_QTY_NUMBER, &w, &sub) < 0)
+            goto fail_fmt;
+        if (!(w > 0)) {
+            perr(ps, "mix weights must be > 0");
+            goto fail;
+        }
+        ps->p = c + 1;
+        rg_dist *ch = parse_dist(ps);
+        if (ch == NULL)
+            goto fail;
+        d->child = rg_xrealloc(d->child, (d->n + 1) * sizeof *d->child);
+        d->w = rg_xrealloc(d->w, (d->n + 1) * sizeof *d->w);
+        d->child[d->n] = ch;
+        d->w[d->n] = w;
+        d->n++;
+        total += w;
+        skip_ws(ps);
+        if (*ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        if (*ps->p == ')') {
+            ps->p++;
+            break;
+        }
+        perr(ps, "expected ',' or ')' after a mix component");
+        goto fail;
+    }
+    d->cum = rg_xcalloc(d->n, sizeof *d->cum);
+    double acc = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        d->w[i] /= total;
+        acc += d->w[i];
+        d->cum[i] = acc;
+    }
+    d->cum[d->n - 1] = 1.0;
+    return d;
+fail_fmt:
+    perr(ps, "mix components are written WEIGHT: DIST, e.g. mix(0.99: exp(2ms), 0.01: const(1s))");
+fail:
+    rg_dist_free(d);
+    return NULL;
+}
+
+static rg_dist *parse_dist(parser *ps)
+{
+    if (++ps->depth > 16) {
+        perr(ps, "nested too deeply");
+        return NULL;
+    }
+    skip_ws(ps);
+    const char *s = ps->p;
+    while (isalpha((unsigned char)*ps->p))
+        ps->p++;
+    size_t nlen = (size_t)(ps->p - s);
+    skip_ws(ps);
+    if (nlen == 0 || *ps->p != '(') {
+        /* A bare quantity is a constant. */
+        ps->p = s;
+        const char *end = s;
+        while (*end && *end != ',' && *end != ')')
+            end++;
+        double v;
+        rg_err sub;
+        rg_err_clear(&sub);
+        if (rg_qty_parse(s, (size_t)(end - s), ps->qty, &v, &sub) < 0) {
+            perr(ps,
+                 "%s (or a distribution such as exp(mean=2ms), uniform(0, 50ms), "
+                 "lognormal(median=12ms, p99=50ms))",
+                 sub.msg);
+            return NULL;
+        }
+        ps->p = end;
+        rg_dist *d = node(D_CONST, ps->qty);
+        d->a = v;
+        ps->depth--;
+        return d;
+    }
+    char name[24];
+    if (nlen >= sizeof name) {
+        perr(ps, "unknown distribution '%.*s'", (int)nlen, s);
+        return NULL;
+    }
+    memcpy(name, s, nlen);
+    name[nlen] = '\0';
+    ps->p++; /* '(' */
+
+    rg_dist *d = NULL;
+    pvals v;
+    if (strcmp(name, "mix") == 0) {
+        d = parse_mix(ps);
+        ps->depth--;
+        return d;
+    }
+    if (strcmp(name, "shift") == 0) {
+        const char *a;
+        size_t alen;
+        if (raw_arg(ps, &a, &alen) < 0)
+            return NULL;
+        double off;
+        rg_err sub;
+        rg_err_clear(&sub);
+        if (rg_qty_parse(a, alen, ps->qty, &off, &sub) < 0) {
+            perr(ps, "shift offset: %s", sub.msg);
+            return NULL;
+        }
+        if (*ps->p != ',') {
+            perr(ps, "shift is written shift(OFFSET, DIST)");
+            return NULL;
+        }
+        ps->p++;
+        rg_dist *ch = parse_dist(ps);
+        if (ch == NULL)
+            return NULL;
+        skip_ws(ps);
+        if (*ps->p != ')') {
+            rg_dist_free(ch);
+            perr(ps, "shift is written shift(OFFSET, DIST)");
+            return NULL;
+        }
+        ps->p++;
+        d = node(D_SHIFT, ps->qty);
+        d->a = off;
+        d->n = 1;
+        d->child = rg_xcalloc(1, sizeof *d->child);
+        d->child[0] = ch;
+        ps->depth--;
+        return d;
+    }
+
+    static const pspec p_const[] = {{"value", false}};
+    static const pspec p_unif[] = {{"min", false}, {"max", false}};
+    static const pspec p_exp[] = {{"mean", false}};
+    static const pspec p_norm[] = {{"mean", false}, {"sd", false}};
+    static const pspec p_logn[] = {
+        {"median", false}, {"p99", false}, {"mu", true}, {"sigma", true}};
+    static const pspec p_gamma[] = {{"shape", true}, {"scale", false}};
+    static const pspec p_scale_shape[] = {{"scale", false}, {"shape", true}};
+
+#define ARGS(spec)                                                                                 \
+    if (leaf_args(ps, name, spec, sizeof spec / sizeof spec[0], &v) < 0)                           \
+    return NULL
+#define NEED(spec, i)                                                                              \
+    if (need(ps, name, spec, &v, i) < 0)                                                           \
+    return NULL
+
+    if (strcmp(name, "const") == 0) {
+        ARGS(p_const);
+        NEED(p_const, 0);
+        d = node(D_CONST, ps->qty);
+        d->a = v.v[0];
+    } else if (strcmp(name, "uniform") == 0) {
+        ARGS(p_unif);
+        NEED(p_unif, 0);
+        NEED(p_unif, 1);
+        if (v.v[0] > v.v[1]) {
+            perr(ps, "uniform needs min <= max");
+            return NULL;
+        }
+        d = node(D_UNIFORM, ps->qty);
+        d->a = v.v[0];
+        d->b = v.v[1];
+    } else if (strcmp(name, "exp") == 0) {
+        ARGS(p_exp);
+        NEED(p_exp, 0);
+        if (positive(ps, name, "mean", v.v[0]) < 0)
+            return NULL;
+        d = node(D_EXP, ps->qty);
+        d->a = v.v[0];
+    } else if (strcmp(name, "normal") == 0 || strcmp(name, "tnormal") == 0 ||
+               strcmp(name, "absnormal") == 0) {
+        ARGS(p_norm);
+        NEED(p_norm, 0);
+        NEED(p_norm, 1);
+        if (v.v[1] < 0) {
+            perr(ps, "%s parameter 'sd' must be >= 0", name);
+            return NULL;
+        }
+        if (name[0] == 't' && v.v[0] < -3 * v.v[1]) {
+            perr(ps, "tnormal needs mean > -3 sd (otherwise almost every draw is rejected)");
+            return NULL;
+        }
+        d = node(name[0] == 'n' ? D_NORMAL : name[0] == 't' ? D_TNORMAL : D_ABSNORMAL, ps->qty);
+        d->a = v.v[0];
+        d->b = v.v[1];
+    } else if (strcmp(name, "lognormal") == 0) {
+        ARGS(p_logn);
+        /* a = zeta (log-space mean in base units), b = sigma */
+        double unit_ln = ps->qty == RG_QTY_DURATION ? log(1e9) : 0.0;
+        double zeta, sigma;
+        if (v.set[0] && v.set[1] && !v.set[2] && !v.set[3]) {
+            if (positive(ps, name, "median", v.v[0]) < 0)
+                return NULL;
+            if (!(v.v[1] > v.v[0])) {
+                perr(ps, "lognormal needs p99 > median");
+                return NULL;
+            }
+            zeta = log(v.v[0]);
+            sigma = (log(v.v[1]) - zeta) / gsl_cdf_ugaussian_Pinv(0.99);
+        } else if (v.set[0] && v.set[3] && !v.set[1] && !v.set[2]) {
+            if (positive(ps, name, "median", v.v[0]) < 0)
+                return NULL;
+            zeta = log(v.v[0]);
+            sigma = v.v[3];
+        } else if (v.set[2] && v.set[3] && !v.set[0] && !v.set[1]) {
+            zeta = v.v[2] + unit_ln;
+            sigma = v.v[3];
+        } else {
+            perr(ps, "lognormal is given as (median=M, p99=Q), (median=M, sigma=S) or "
+                     "(mu=U, sigma=S)");
+            return NULL;
+        }
+        if (!(sigma >= 0) || !isfinite(sigma) || !isfinite(zeta)) {
+            perr(ps, "lognormal sigma must be >= 0");
+            return NULL;
+        }
+        d = node(D_LOGNORMAL, ps->qty);
+        d->a = zeta;
+        d->b = sigma;
+    } else if (strcmp(name, "gamma") == 0) {
+        ARGS(p_gamma);
+        NEED(p_gamma, 0);
+        NEED(p_gamma, 1);
+        if (positive(ps, name, "shape", v.v[0]) < 0 || positive(ps, name, "scale", v.v[1]) < 0)
+            return NULL;
+        d = node(D_GAMMA, ps->qty);
+        d->a = v.v[0];
+        d->b = v.v[1];
+    } else if (strcmp(name, "pareto") == 0 || strcmp(name, "weibull") == 0) {
+        ARGS(p_scale_shape);
+        NEED(p_scale_shape, 0);
+        NEED(p_scale_shape, 1);
+        if (positive(ps, name, "scale", v.v[0]) < 0 || positive(ps, name, "shape", v.v[1]) < 0)
+            return NULL;
+        d = node(name[0] == 'p' ? D_PARETO : D_WEIBULL, ps->qty);
+        d->a = v.v[0];
+        d->b = v.v[1];
+    } else {
+        perr(ps,
+             "unknown distribution '%s' (known: const, uniform, exp, normal, tnormal, "
+             "absnormal, lognormal, gamma, pareto, weibull, shift, mix)",
+             name);
+        return NULL;
+    }
+#undef ARGS
+#undef NEED
+    ps->depth--;
+    return d;
+}
+
+rg_dist *rg_dist_parse(const char *text, rg_qty kind, rg_err *e)
+{
+    parser ps = {text, text, kind, e, 0};
+    rg_dist *d = parse_dist(&ps);
+    if (d == NULL)
+        return NULL;
+    skip_ws(&ps);
+    if (*ps.p != '\0') {
+        perr(&ps, "unexpected '%s' after the distribution", ps.p);
+        rg_dist_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+rg_dist *rg_dist_const(double v, rg_qty kind)
+{
+    rg_dist *d = node(D_CONST, kind);
+    d->a = v;
+    return d;
+}
+
+void rg_dist_free(rg_dist *d)
+{
+    if (d == NULL)
+        return;
+    for (size_t i = 0; i < d->n; i++)
+        rg_dist_free(d->child[i]);
+    free(d->child);
+    free(d->cum);
+    free(d->w);
+    free(d);
+}
+
+/* ---- sampling --------------------------------------------------------- */
+
+double rg_dist_sample(const rg_dist *d, gsl_rng *r)
+{
+    switch (d->k) {
+    case D_CONST: return d->a;
+    case D_UNIFORM: return d->a + (d->b - d->a) * gsl_rng_uniform(r);
+    case D_EXP: return gsl_ran_exponential(r, d->a);
+    case D_NORMAL: return d->a + gsl_ran_gaussian_ziggurat(r, d->b);
+    case D_TNORMAL: {
+        double x;
+        do
+            x = d->a + gsl_ran_gaussian_ziggurat(r, d->b);
+        while (x < 0);
+        return x;
+    }
+    case D_ABSNORMAL: return fabs(d->a + gsl_ran_gaussian_ziggurat(r, d->b));
+    case D_LOGNORMAL:
+        /* exp of a ziggurat normal: the same distribution as
+         * gsl_ran_lognormal, about twice as fast (no polar rejection). */
+        return exp(d->a + gsl_ran_gaussian_ziggurat(r, d->b));
+    case D_GAMMA: return gsl_ran_gamma(r, d->a, d->b);
+    case D_PARETO: return gsl_ran_pareto(r, d->b, d->a);
+    case D_WEIBULL: return gsl_ran_weibull(r, d->a, d->b);
+    case D_SHIFT: return d->a + rg_dist_sample(d->child[0], r);
+    case D_MIX: {
+        double u = gsl_rng_uniform(r);
+        size_t i = 0;
+        while (i + 1 < d->n && u >= d->cum[i])
+            i++;
+        return rg_dist_sample(d->child[i], r);
+    }
+    }
+    RG_ASSERT(!"unknown distribution kind");
+    return 0;
+}
+
+rg_time rg_dist_sample_time(const rg_dist *d, gsl_rng *r)
+{
+    double x = rg_dist_sample(d, r);
+    if (!(x > 0))
+        return 0;
+    if (x > 1e18)
+        return (rg_time)1000000000000000000LL;
+    /* x > 0: adding one half and truncating rounds half away from zero like
+     * llround, without the library call on this hot path. */
+    return (rg_time)(x + 0.5);
+}
+
+/* ---- moments ---------------------------------------------------------- */
+
+static double gauss_pdf(double x)
+{
+    return exp(-0.5 * x * x) / sqrt(2 * M_PI);
+}
+
+double rg_dist_mean(const rg_dist *d)
+{
+    switch (d->k) {
+    case D_CONST: return d->a;
+    case D_UNIFORM: return 0.5 * (d->a + d->b);
+    case D_EXP: return d->a;
+    case D_NORMAL: return d->a;
+    case D_TNORMAL: {
+        if (d->b == 0)
+            return d->a;
+        double al = -d->a / d->b;
+        return d->a + d->b * gauss_pdf(al) / gsl_cdf_ugaussian_Q(al);
+    }
+    case D_ABSNORMAL: {
+        if (d->b == 0)
+            return fabs(d->a);
+        double m = d->a, s = d->b;
+        return s * sqrt(2 / M_PI) * exp(-m * m / (2 * s * s)) +
+               m * (1 - 2 * gsl_cdf_ugaussian_P(-m / s));
+    }
+    case D_LOGNORMAL: return exp(d->a + 0.5 * d->b * d->b);
+    case D_GAMMA: return d->a * d->b;
+    case D_PARETO: return d->b > 1 ? d->b * d->a / (d->b - 1) : INFINITY;
+    case D_WEIBULL: return d->a * gsl_sf_gamma(1 + 1 / d->b);
+    case D_SHIFT: return d->a + rg_dist_mean(d->child[0]);
+    case D_MIX: {
+        double m = 0;
+        for (size_t i = 0; i < d->n; i++)
+            m += d->w[i] * rg_dist_mean(d->child[i]);
+        return m;
+    }
+    }
+    return NAN;
+}
+
+double rg_dist_var(const rg_dist *d)
+{
+    switch (d->k) {
+    case D_CONST: return 0;
+    case D_UNIFORM: return (d->b - d->a) * (d->b - d->a) / 12;
+    case D_EXP: return d->a * d->a;
+    case D_NORMAL: return d->b * d->b;
+    case D_TNORMAL: {
+        if (d->b == 0)
+            return 0;
+        double al = -d->a / d->b;
+        double lam = gauss_pdf(al) / gsl_cdf_ugaussian_Q(al);
+        return d->b * d->b * (1 + al * lam - lam * lam);
+    }
+    case D_ABSNORMAL: {
+        double m = rg_dist_mean(d);
+        return d->a * d->a + d->b * d->b - m * m;
+    }
+    case D_LOGNORMAL: {
+        double s2 = d->b * d->b;
+        return (exp(s2) - 1) * exp(2 * d->a + s2);
+    }
+    case D_GAMMA: return d->a * d->b * d->b;
+    case D_PARETO:
+        return d->b > 2 ? d->a * d->a * d->b / ((d->b - 1) * (d->b - 1) * (d->b - 2)) : INFINITY;
+    case D_WEIBULL: {
+        double g1 = gsl_sf_gamma(1 + 1 / d->b), g2 = gsl_sf_gamma(1 + 2 / d->b);
+        return d->a * d->a * (g2 - g1 * g1);
+    }
+    case D_SHIFT: return rg_dist_var(d->child[0]);
+    case D_MIX: {
+        double m = rg_dist_mean(d), s = 0;
+        for (size_t i = 0; i < d->n; i++) {
+            double mi = rg_dist_mean(d->child[i]);
+            s += d->w[i] * (rg_dist_var(d->child[i]) + mi * mi);
+        }
+        return s - m * m;
+    }
+    }
+    return NAN;
+}
+
+double rg_dist_min(const rg_dist *d)
+{
+    switch (d->k) {
+    case D_CONST: return d->a;
+    case D_UNIFORM: return d->a;
+    case D_EXP:
+    case D_TNORMAL:
+    case D_ABSNORMAL:
+    case D_LOGNORMAL:
+    case D_GAMMA:
+    case D_WEIBULL: return 0;
+    case D_NORMAL: return d->b == 0 ? d->a : -INFINITY;
+    case D_PARETO: return d->a;
+    case D_SHIFT: return d->a + rg_dist_min(d->child[0]);
+    case D_MIX: {
+        double m = INFINITY;
+        for (size_t i = 0; i < d->n; i++)
+            m = fmin(m, rg_dist_min(d->child[i]));
+        return m;
+    }
+    }
+    return NAN;
+}
+
+bool rg_dist_is_const(const rg_dist *d)
+{
+    switch (d->k) {
+    case D_CONST: return true;
+    case D_UNIFORM: return d->a == d->b;
+    case D_NORMAL:
+    case D_TNORMAL:
+    case D_ABSNORMAL: return d->b == 0;
+    case D_LOGNORMAL: return d->b == 0;
+    case D_SHIFT: return rg_dist_is_const(d->child[0]);
+    default: return false;
+    }
+}
+
+bool rg_dist_is_exp(const rg_dist *d)
+{
+    return d->k == D_EXP;
+}
+
+rg_qty rg_dist_kind(const rg_dist *d)
+{
+    return d->qty;
+}

@@ -1,0 +1,95 @@
+/*
+ * engine.h: the discrete-event engine of one replication.
+ *
+ * An engine owns a clock, an event queue and the replication's random
+ * streams.  It has no global state: each replication builds its own engine,
+ * so replications run on any thread and never see one another.
+ *
+ * Ordering.  Events fire in a total order: by time, then by priority (lower
+ * first), then by insertion sequence (first scheduled, first fired).  Nothing
+ * depends on memory addresses or the wall clock, so a run is reproducible bit
+ * for bit.  Scheduling in the past is a programmer error (assertion).
+ *
+ * Queue.  A 4-ary min-heap of 24-byte entries (time, priority|sequence, slot,
+ * generation); callbacks live in a side array of slots reused through a free
+ * list.  Cancellation is lazy: rg_cancel frees the slot and bumps its
+ * generation, and the heap entry, whose generation no longer matches, is
+ * skipped when it reaches the top.  Both push and pop are O(log4 n).
+ *
+ * Handles.  rg_at returns a handle; the all-zero handle is never a live event
+ * (generations start at 1), so `rg_evh h = {0}` is a safe "no event".
+ */
+#ifndef RG_ENGINE_H
+#define RG_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "sim/engine/simtime.h"
+
+typedef struct rg_engine rg_engine;
+
+/* An event callback: ctx and arg are what was given to rg_at. */
+typedef void (*rg_evfn)(rg_engine *e, void *ctx, uint64_t arg);
+
+typedef struct rg_evh {
+    uint32_t slot, gen;
+} rg_evh;
+
+/* Default priority; lower values fire first among events at the same time. */
+#define RG_PRIO_DEFAULT 0
+#define RG_PRIO_MIN (-32768)
+#define RG_PRIO_MAX 32767
+
+/* Why rg_engine_run returned. */
+typedef enum {
+    RG_RUN_EMPTY,   /* no events left */
+    RG_RUN_UNTIL,   /* next event is after `until` (the clock is set to until) */
+    RG_RUN_STOPPED, /* a callback called rg_engine_stop */
+    RG_RUN_BUDGET   /* the event budget was spent */
+} rg_runstop;
+
+/* Creates an engine at time 0.  seed and rep identify the replication: they
+ * seed its random streams and appear in assertion messages.  `rng_type` is
+ * the GSL generator for the streams (NULL: gsl_rng_mt19937). */
+rg_engine *rg_engine_new(uint64_t seed, uint64_t rep, const gsl_rng_type *rng_type);
+void rg_engine_free(rg_engine *e);
+
+/* Schedules fn(e, ctx, arg) at absolute time t (>= now) with a priority in
+ * [RG_PRIO_MIN, RG_PRIO_MAX]. */
+rg_evh rg_at(rg_engine *e, rg_time t, int prio, rg_evfn fn, void *ctx, uint64_t arg);
+/* Same, dt (>= 0) after now. */
+rg_evh rg_after(rg_engine *e, rg_time dt, int prio, rg_evfn fn, void *ctx, uint64_t arg);
+/* Cancels a pending event.  Returns true if it was pending; false if it has
+ * fired, was cancelled already, or h is the null handle. */
+bool rg_cancel(rg_engine *e, rg_evh h);
+/* True if h names a pending event. */
+bool rg_pending(const rg_engine *e, rg_evh h);
+
+/* Runs events in order while the next one is at or before `until`
+ * (RG_TIME_MAX for no limit) and fewer than `max_events` (0: no limit) have
+ * fired in this call. */
+rg_runstop rg_engine_run(rg_engine *e, rg_time until, uint64_t max_events);
+/* Makes rg_engine_run return after the current callback. */
+void rg_engine_stop(rg_engine *e);
+
+rg_time rg_now(const rg_engine *e);
+/* Events fired since creation. */
+uint64_t rg_engine_events(const rg_engine *e);
+/* Events pending (excluding cancelled ones). */
+uint64_t rg_engine_pending(const rg_engine *e);
+uint64_t rg_engine_seed(const rg_engine *e);
+uint64_t rg_engine_rep(const rg_engine *e);
+
+/* The replication's random stream of the given purpose ("arrivals",
+ * "network", "service", "faults", ...), created on first use from
+ * (seed, rep, name) as described in rstream.h.  Owned by the engine. */
+gsl_rng *rg_engine_stream(rg_engine *e, const char *name);
+
+/* Assertion that prints simulated time, seed and replication. */
+#define RG_ENGINE_ASSERT(e, cond)                                                                  \
+    RG_ASSERT_SIM(cond, rg_now(e), rg_engine_seed(e), rg_engine_rep(e))
+
+#endif

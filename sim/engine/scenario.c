@@ -1,0 +1,660 @@
+/*
+ * scenario.c: scenario loading through inih's stream interface, typed
+ * getters and the record of what was asked for.
+ *
+ * inih (Debian's build: 200-byte line buffer, handler without line numbers)
+ * pulls lines through our reader, so the reader counts lines, rejects lines
+ * that would not fit the buffer and rejects binary data; the handler then
+ * knows the line it is called for.
+ */
+#include "sim/engine/scenario.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+typedef struct entry {
+    char *sec, *key, *val;
+    int line;           /* 0: from the command line */
+    const char *origin; /* line 0: the option it came from ("--set", "--reps") */
+    bool used;
+} entry;
+
+typedef struct section {
+    char *name;
+    int line;
+    bool known;
+} section;
+
+typedef struct asked {
+    char *sec, *key, *val;
+    bool is_default;
+} asked;
+
+struct rg_scn {
+    char *path;
+    entry *ent;
+    size_t nent, capent;
+    section *sec;
+    size_t nsec, capsec;
+    asked *ask;
+    size_t nask, capask;
+    char **old; /* superseded recorded values (see record) */
+    size_t nold, capold;
+    /* parse state */
+    FILE *f;
+    int line;
+    int prev_indent_line;
+    rg_err *e;
+};
+
+static section *find_section(rg_scn *s, const char *name)
+{
+    for (size_t i = 0; i < s->nsec; i++)
+        if (strcmp(s->sec[i].name, name) == 0)
+            return &s->sec[i];
+    return NULL;
+}
+
+static section *add_section(rg_scn *s, const char *name, int line)
+{
+    section *x = find_section(s, name);
+    if (x != NULL)
+        return x;
+    rg_xgrow((void **)&s->sec, &s->capsec, s->nsec + 1, sizeof *s->sec);
+    x = &s->sec[s->nsec++];
+    x->name = rg_xstrdup(name);
+    x->line = line;
+    x->known = false;
+    return x;
+}
+
+static entry *find_entry(const rg_scn *s, const char *sec, const char *key)
+{
+    for (size_t i = 0; i < s->nent; i++)
+        if (strcmp(s->ent[i].sec, sec) == 0 && strcmp(s->ent[i].key, key) == 0)
+            return &s->ent[i];
+    return NULL;
+}
+
+static void where(const rg_scn *s, int line, const char *origin, char *buf, size_t n)
+{
+    if (line > 0)
+        snprintf(buf, n, "%s:%d", s->path, line);
+    else
+        snprintf(buf, n, "%s", origin ? origin : "--set");
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+/* inih's reader: one line into str (at most num - 1 bytes).  Lines longer
+ * than the buffer and bytes that cannot be text stop the parse with an
+ * error instead of being split or passed on. */
+static char *reader(char *str, int num, void *stream)
+{
+    rg_scn *s = stream;
+    if (s->e->kind != RG_ERR_NONE)
+        return NULL;
+    int c, len = 0;
+    c = getc(s->f);
+    if (c == EOF)
+        return NULL;
+    s->line++;
+    for (; c != EOF; c = getc(s->f)) {
+        if (c == '\n')
+            break;
+        if (c == '\0' || (c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
+            rg_err_set(s->e, RG_ERR_INPUT,
+                       "%s:%d: byte 0x%02x is not text: a scenario is a text INI file", s->path,
+                       s->line, c);
+            return NULL;
+        }
+        if (len >= num - 1 || len >= RG_SCN_MAX_LINE) {
+            rg_err_set(s->e, RG_ERR_INPUT,
+                       "%s:%d: line is longer than %d characters (the INI reader's limit); "
+                       "shorten it (e.g. move a long description into a comment)",
+                       s->path, s->line, RG_SCN_MAX_LINE);
+            return NULL;
+        }
+        str[len++] = (char)c;
+    }
+    str[len] = '\0';
+    /* inih treats an indented line after a key as a continuation of that
+     * key's value; remember where indentation starts so the handler can say
+     * so. */
+    s->prev_indent_line = (len > 0 && (str[0] == ' ' || str[0] == '\t')) ? s->line : 0;
+    /* Record section headers here: inih (as built by Debian) never calls the
+     * handler for a section without keys, and an empty [variant.x] is a
+     * meaningful "all defaults" variant. */
+    if (len > 0 && str[0] == '[') {
+        char *close = memchr(str, ']', (size_t)len);
+        if (close != NULL) {
+            *close = '\0';
+            add_section(s, str + 1, s->line);
+            *close = ']';
+        }
+    }
+    if (len < num - 1) {
+        str[len++] = '\n';
+        str[len] = '\0';
+    }
+    return str;
+}
+
+static int handler(void *user, const char *sec, const char *key, const char *val)
+{
+    rg_scn *s = user;
+    if (s->e->kind != RG_ERR_NONE)
+        return 0;
+    if (sec[0] == '\0') {
+        rg_err_set(s->e, RG_ERR_INPUT, "%s:%d: key '%s' comes before any [section]", s->path,
+                   s->line, key);
+        return 0;
+    }
+    entry *old = find_entry(s, sec, key);
+    if (old == NULL && s->prev_indent_line == s->line) {
+        rg_err_set(s->e, RG_ERR_INPUT,
+                   "%s:%d: [%s] key '%s' is indented; keys start at the beginning of the line "
+                   "(indented lines would continue the previous value, which is not supported)",
+                   s->path, s->line, sec, key);
+        return 0;
+    }
+    if (old != NULL) {
+        if (s->prev_indent_line == s->line)
+            rg_err_set(s->e, RG_ERR_INPUT,
+                       "%s:%d: [%s] indented line continues key '%s' of line %d; multi-line "
+                       "values are not supported: remove the indentation",
+                       s->path, s->line, sec, key, old->line);
+        else
+            rg_err_set(s->e, RG_ERR_INPUT,
+                       "%s:%d: [%s] duplicate key '%s' (first given on line %d)", s->path, s->line,
+                       sec, key, old->line);
+        return 0;
+    }
+    add_section(s, sec, s->line);
+    rg_xgrow((void **)&s->ent, &s->capent, s->nent + 1, sizeof *s->ent);
+    entry *x = &s->ent[s->nent++];
+    x->sec = rg_xstrdup(sec);
+    x->key = rg_xstrdup(key);
+    x->val = rg_xstrdup(val);
+    x->line = s->line;
+    x->origin = NULL;
+    x->used = false;
+    return 1;
+}
+
+static rg_scn *load_stream(const char *name, FILE *f, rg_err *e)
+{
+    rg_scn *s = rg_xcalloc(1, sizeof *s);
+    s->path = rg_xstrdup(name);
+    s->f = f;
+    s->e = e;
+    int rc = ini_parse_stream(reader, s, handler, s);
+    s->f = NULL;
+    if (e->kind == RG_ERR_NONE && ferror(f))
+        rg_err_set(e, RG_ERR_IO, "%s: read error: %s", name, strerror(errno));
+    if (e->kind == RG_ERR_NONE && rc > 0)
+        rg_err_set(e, RG_ERR_INPUT,
+                   "%s:%d: expected '[section]', 'key = value' or a comment starting with ';' "
+                   "or '#'",
+                   name, rc);
+    if (e->kind == RG_ERR_NONE && rc < 0)
+        rg_err_set(e, RG_ERR_IO, "%s: cannot parse (inih error %d)", name, rc);
+    s->e = NULL;
+    if (e->kind != RG_ERR_NONE) {
+        rg_scn_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+rg_scn *rg_scn_load(const char *path, rg_err *e)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        rg_err_set(e, RG_ERR_INPUT, "%s: cannot open scenario: %s", path, strerror(errno));
+        return NULL;
+    }
+    rg_scn *s = load_stream(path, f, e);
+    fclose(f);
+    return s;
+}
+
+rg_scn *rg_scn_load_mem(const char *name, const void *data, size_t len, rg_err *e)
+{
+    /* fmemopen refuses a zero-length buffer: an empty scenario reads as an
+     * empty stream. */
+    FILE *f = len ? fmemopen((void *)data, len, "r") : fopen("/dev/null", "r");
+    if (f == NULL) {
+        rg_err_set(e, RG_ERR_IO, "%s: cannot read scenario text: %s", name, strerror(errno));
+        return NULL;
+    }
+    rg_scn *s = load_stream(name, f, e);
+    fclose(f);
+    return s;
+}
+
+rg_scn *rg_scn_load_string(const char *name, const char *text, rg_err *e)
+{
+    return rg_scn_load_mem(name, text, strlen(text), e);
+}
+
+void rg_scn_free(rg_scn *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->nent; i++) {
+        free(s->ent[i].sec);
+        free(s->ent[i].key);
+        free(s->ent[i].val);
+    }
+    for (size_t i = 0; i < s->nsec; i++)
+        free(s->sec[i].name);
+    for (size_t i = 0; i < s->nask; i++) {
+        free(s->ask[i].sec);
+        free(s->ask[i].key);
+        free(s->ask[i].val);
+    }
+    for (size_t i = 0; i < s->nold; i++)
+        free(s->old[i]);
+    free(s->old);
+    free(s->ent);
+    free(s->sec);
+    free(s->ask);
+    free(s->path);
+    free(s);
+}
+
+const char *rg_scn_path(const rg_scn *s)
+{
+    return s->path;
+}
+
+int rg_scn_set(rg_scn *s, const char *assignment, rg_err *e)
+{
+    return rg_scn_set_from(s, assignment, "--set", e);
+}
+
+int rg_scn_set_from(rg_scn *s, const char *assignment, const char *origin, rg_err *e)
+{
+    const char *eq = strchr(assignment, '=');
+    const char *dot = NULL;
+    for (const char *p = assignment; eq != NULL && p < eq; p++)
+        if (*p == '.')
+            dot = p;
+    if (eq == NULL || dot == NULL || dot == assignment || dot + 1 == eq)
+        return rg_err_set(e, RG_ERR_INPUT,
+                          "%s '%s': expected section.key=value (e.g. workload.buyers=200)", origin,
+                          assignment);
+    /* A value the scenario file could not hold would not survive the
+     * resolved text (results files store it): refuse it here. */
+    for (const char *p = eq + 1; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f ||
+            (*p == ';' && p > eq + 1 && isspace((unsigned char)p[-1])))
+            return rg_err_set(e, RG_ERR_INPUT,
+                              "%s '%s': the value contains %s, which a scenario file "
+                              "cannot hold",
+                              origin, assignment,
+                              *p == ';' ? "' ;' (a comment)" : "a control character");
+    char *sec = rg_xasprintf("%.*s", (int)(dot - assignment), assignment);
+    char *key = rg_xasprintf("%.*s", (int)(eq - dot - 1), dot + 1);
+    /* trim spaces around key and value, as the INI reader does */
+    const char *val = eq + 1;
+    while (isspace((unsigned char)*val))
+        val++;
+    char *v = rg_xstrdup(val);
+    for (size_t n = strlen(v); n > 0 && isspace((unsigned char)v[n - 1]); n--)
+        v[n - 1] = '\0';
+    for (size_t n = strlen(key); n > 0 && isspace((unsigned char)key[n - 1]); n--)
+        key[n - 1] = '\0';
+    entry *x = find_entry(s, sec, key);
+    if (x != NULL) {
+        free(x->val);
+        x->val = v;
+        x->line = 0;
+        x->origin = origin;
+        free(sec);
+        free(key);
+        return 0;
+    }
+    add_section(s, sec, 0);
+    rg_xgrow((void **)&s->ent, &s->capent, s->nent + 1, sizeof *s->ent);
+    x = &s->ent[s->nent++];
+    x->sec = sec;
+    x->key = key;
+    x->val = v;
+    x->line = 0;
+    x->origin = origin;
+    x->used = false;
+    return 0;
+}
+
+/* ---- getters ---------------------------------------------------------- */
+
+bool rg_scn_has(const rg_scn *s, const char *sec, const char *key)
+{
+    return find_entry(s, sec, key) != NULL;
+}
+
+/* Records that sec.key was asked for with value val, and returns the
+ * scenario's own copy of val, which lives as long as the scenario (so a
+ * default passed in a temporary buffer is safe to keep).  Asking again with
+ * another value (a different default) updates the record; the old copy is
+ * kept until rg_scn_free because a caller may still hold it. */
+static const char *record(rg_scn *s, const char *sec, const char *key, const char *val,
+                          bool is_default)
+{
+    for (size_t i = 0; i < s->nask; i++) {
+        asked *a = &s->ask[i];
+        if (strcmp(a->sec, sec) != 0 || strcmp(a->key, key) != 0)
+            continue;
+        if (strcmp(a->val, val) != 0) {
+            rg_xgrow((void **)&s->old, &s->capold, s->nold + 1, sizeof *s->old);
+            s->old[s->nold++] = a->val;
+            a->val = rg_xstrdup(val);
+            a->is_default = is_default;
+        }
+        return a->val;
+    }
+    rg_xgrow((void **)&s->ask, &s->capask, s->nask + 1, sizeof *s->ask);
+    asked *a = &s->ask[s->nask++];
+    a->sec = rg_xstrdup(sec);
+    a->key = rg_xstrdup(key);
+    a->val = rg_xstrdup(val);
+    a->is_default = is_default;
+    return a->val;
+}
+
+void rg_scn_declare(rg_scn *s, const char *sec)
+{
+    section *x = find_section(s, sec);
+    if (x != NULL)
+        x->known = true;
+}
+
+int rg_scn_err(const rg_scn *s, const char *sec, const char *key, rg_err *e, const char *fmt, ...)
+{
+    char w[512], m[768];
+    entry *x = find_entry(s, sec, key);
+    if (x != NULL)
+        where(s, x->line, x->origin, w, sizeof w);
+    else
+        snprintf(w, sizeof w, "%s", s->path);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m, sizeof m, fmt, ap);
+    va_end(ap);
+    return rg_err_set(e, RG_ERR_INPUT, "%s: [%s] %s: %s", w, sec, key, m);
+}
+
+/* Looks sec.key up, records it, and returns the text to parse (the file's
+ * value or the default); NULL with an error if required and missing. */
+static const char *lookup(rg_scn *s, const char *sec, const char *key, const char *def,
+                          const char *what, rg_err *e)
+{
+    section *x = find_section(s, sec);
+    if (x != NULL)
+        x->known = true;
+    entry *en = find_entry(s, sec, key);
+    if (en != NULL) {
+        en->used = true;
+        record(s, sec, key, en->val, false);
+        return en->val;
+    }
+    if (def == NULL) {
+        rg_err_set(e, RG_ERR_INPUT, "%s: [%s] missing required key '%s' (%s)", s->path, sec, key,
+                   what);
+        return NULL;
+    }
+    return record(s, sec, key, def, true);
+}
+
+int rg_scn_str(rg_scn *s, const char *sec, const char *key, const char *def, const char **out,
+               rg_err *e)
+{
+    const char *v = lookup(s, sec, key, def, "a text", e);
+    if (v == NULL)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int rg_scn_int(rg_scn *s, const char *sec, const char *key, const char *def, int64_t min,
+               int64_t max, int64_t *out, rg_err *e)
+{
+    char what[128];
+    snprintf(what, sizeof what, "an integer in [%" PRId64 ", %" PRId64 "]", min, max);
+    const char *v = lookup(s, sec, key, def, what, e);
+    if (v == NULL)
+        return -1;
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    while (isspace((unsigned char)*end))
+        end++;
+    if (end == v || *end != '\0' || errno == ERANGE)
+        return rg_scn_err(s, sec, key, e, "expected %s, got '%s'", what, v);
+    if (x < min || x > max)
+        return rg_scn_err(s, sec, key, e, "%lld is out of range: expected %s", x, what);
+    *out = x;
+    return 0;
+}
+
+int rg_scn_real(rg_scn *s, const char *sec, const char *key, const char *def, double min,
+                double max, double *out, rg_err *e)
+{
+    char what[128];
+    snprintf(what, sizeof what, "a number in [%g, %g]", min, max);
+    const char *v = lookup(s, sec, key, def, what, e);
+    if (v == NULL)
+        return -1;
+    double x;
+    rg_err sub;
+    rg_err_clear(&sub);
+    if (rg_qty_parse(v, strlen(v), RG_QTY_NUMBER, &x, &sub) < 0)
+        return rg_scn_err(s, sec, key, e, "expected %s, got '%s'", what, v);
+    if (x < min || x > max)
+        return rg_scn_err(s, sec, key, e, "%g is out of range: expected %s", x, what);
+    *out = x;
+    return 0;
+}
+
+int rg_scn_bool(rg_scn *s, const char *sec, const char *key, const char *def, bool *out, rg_err *e)
+{
+    static const char *const choices[] = {"false", "true", "no", "yes", "off",
+                                          "on",    "0",    "1",  NULL};
+    int i;
+    if (rg_scn_enum(s, sec, key, def, choices, &i, e) < 0)
+        return -1;
+    *out = (i % 2) == 1;
+    return 0;
+}
+
+int rg_scn_dur(rg_scn *s, const char *sec, const char *key, const char *def, rg_time *out,
+               rg_err *e)
+{
+    const char *v = lookup(s, sec, key, def, "a duration such as 12ms", e);
+    if (v == NULL)
+        return -1;
+    rg_err sub;
+    rg_err_clear(&sub);
+    if (rg_time_parse(v, false, out, &sub) < 0)
+        return rg_scn_err(s, sec, key, e, "%s", sub.msg);
+    if (*out > RG_SCN_MAX_DURATION)
+        return rg_scn_err(s, sec, key, e,
+                          "'%s' is longer than a scenario allows (at most 10 years of "
+                          "simulated time)",
+                          v);
+    return 0;
+}
+
+int rg_scn_dist(rg_scn *s, const char *sec, const char *key, const char *def, rg_qty kind,
+                rg_dist **out, rg_err *e)
+{
+    const char *v =
+        lookup(s, sec, key, def,
+               kind == RG_QTY_DURATION ? "a duration distribution" : "a number distribution", e);
+    if (v == NULL)
+        return -1;
+    rg_err sub;
+    rg_err_clear(&sub);
+    rg_dist *d = rg_dist_parse(v, kind, &sub);
+    if (d == NULL)
+        return rg_scn_err(s, sec, key, e, "%s", sub.msg);
+    if (kind == RG_QTY_DURATION && rg_dist_min(d) < 0 && !rg_dist_is_const(d) &&
+        rg_dist_mean(d) < 0) {
+        rg_dist_free(d);
+        return rg_scn_err(s, sec, key, e, "a duration distribution must have a mean >= 0");
+    }
+    if (kind == RG_QTY_DURATION && rg_dist_is_const(d) && rg_dist_min(d) < 0) {
+        rg_dist_free(d);
+        return rg_scn_err(s, sec, key, e, "a duration must be >= 0");
+    }
+    *out = d;
+    return 0;
+}
+
+int rg_scn_enum(rg_scn *s, const char *sec, const char *key, const char *def,
+                const char *const *choices, int *out, rg_err *e)
+{
+    rg_buf b = {0};
+    for (size_t i = 0; choices[i] != NULL; i++)
+        rg_buf_printf(&b, "%s%s", i ? ", " : "one of ", choices[i]);
+    const char *v = lookup(s, sec, key, def, b.s, e);
+    if (v == NULL) {
+        rg_buf_free(&b);
+        return -1;
+    }
+    for (int i = 0; choices[i] != NULL; i++)
+        if (strcmp(v, choices[i]) == 0) {
+            *out = i;
+            rg_buf_free(&b);
+            return 0;
+        }
+    rg_scn_err(s, sec, key, e, "expected %s, got '%s'", b.s, v);
+    rg_buf_free(&b);
+    return -1;
+}
+
+size_t rg_scn_nkeys(const rg_scn *s, const char *sec)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->nent; i++)
+        n += strcmp(s->ent[i].sec, sec) == 0;
+    return n;
+}
+
+const char *rg_scn_key(const rg_scn *s, const char *sec, size_t i)
+{
+    for (size_t k = 0; k < s->nent; k++)
+        if (strcmp(s->ent[k].sec, sec) == 0 && i-- == 0)
+            return s->ent[k].key;
+    return NULL;
+}
+
+size_t rg_scn_nsections(const rg_scn *s)
+{
+    return s->nsec;
+}
+const char *rg_scn_section(const rg_scn *s, size_t i)
+{
+    return s->sec[i].name;
+}
+
+/* The known name closest to `name` among `cands` (NULL if none is close). */
+static const char *closest(const char *name, const char **cands, size_t n)
+{
+    const char *best = NULL;
+    size_t bd = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = rg_edit_distance(name, cands[i]);
+        if (d < bd) {
+            bd = d;
+            best = cands[i];
+        }
+    }
+    size_t len = strlen(name);
+    size_t limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
+    return bd <= limit ? best : NULL;
+}
+
+int rg_scn_finish(rg_scn *s, rg_err *e)
+{
+    for (size_t i = 0; i < s->nsec; i++) {
+        if (s->sec[i].known)
+            continue;
+        const char **c = rg_xcalloc(s->nsec, sizeof *c);
+        size_t n = 0;
+        for (size_t j = 0; j < s->nsec; j++)
+            if (s->sec[j].known)
+                c[n++] = s->sec[j].name;
+        /* also sections that were asked about but absent from the file */
+        const char *sug = closest(s->sec[i].name, c, n);
+        for (size_t j = 0; sug == NULL && j < s->nask; j++)
+            if (rg_edit_distance(s->sec[i].name, s->ask[j].sec) <= 2)
+                sug = s->ask[j].sec;
+        char w[512];
+        where(s, s->sec[i].line, NULL, w, sizeof w);
+        if (sug != NULL)
+            rg_err_set(e, RG_ERR_INPUT, "%s: unknown section [%s]; did you mean [%s]?", w,
+                       s->sec[i].name, sug);
+        else
+            rg_err_set(e, RG_ERR_INPUT, "%s: unknown section [%s] for this scenario's model", w,
+                       s->sec[i].name);
+        free(c);
+        return -1;
+    }
+    for (size_t i = 0; i < s->nent; i++) {
+        entry *x = &s->ent[i];
+        if (x->used)
+            continue;
+        const char **c = rg_xcalloc(s->nask + 1, sizeof *c);
+        size_t n = 0;
+        for (size_t j = 0; j < s->nask; j++)
+            if (strcmp(s->ask[j].sec, x->sec) == 0)
+                c[n++] = s->ask[j].key;
+        const char *sug = closest(x->key, c, n);
+        char w[512];
+        where(s, x->line, x->origin, w, sizeof w);
+        if (sug != NULL)
+            rg_err_set(e, RG_ERR_INPUT, "%s: [%s] unknown key '%s'; did you mean '%s'?", w, x->sec,
+                       x->key, sug);
+        else {
+            rg_buf b = {0};
+            for (size_t j = 0; j < n; j++)
+                rg_buf_printf(&b, "%s%s", j ? ", " : "", c[j]);
+            rg_err_set(e, RG_ERR_INPUT, "%s: [%s] unknown key '%s' (known keys: %s)", w, x->sec,
+                       x->key, n ? b.s : "none");
+            rg_buf_free(&b);
+        }
+        free(c);
+        return -1;
+    }
+    return 0;
+}
+
+void rg_scn_resolved(const rg_scn *s, rg_buf *b)
+{
+    /* Group by section in the order sections were first asked about. */
+    bool *done = rg_xcalloc(s->nask + 1, sizeof *done);
+    for (size_t i = 0; i < s->nask; i++) {
+        if (done[i])
+            continue;
+        const char *sec = s->ask[i].sec;
+        rg_buf_printf(b, "%s[%s]\n", b->len ? "\n" : "", sec);
+        for (size_t j = i; j < s->nask; j++) {
+            if (done[j] || strcmp(s->ask[j].sec, sec) != 0)
+                continue;
+            done[j] = true;
+            rg_buf_printf(b, "%s = %s%s\n", s->ask[j].key, s->ask[j].val,
+                          s->ask[j].is_default ? "    ; default" : "");
+        }
+    }
+    free(done);
+}

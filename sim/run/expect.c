@@ -1,0 +1,233 @@
+/*
+ * expect.c: regression expectations (see expect.h).  The file is read with
+ * the scenario reader, so its errors name file, line, section and key like
+ * a scenario's.
+ */
+#include "sim/run/expect.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/engine/scenario.h"
+#include "sim/engine/stats.h"
+
+static const char *const stat_names[] = {"mean", "sd",  "min", "max", "p05",
+                                         "p50",  "p95", "p99", NULL};
+
+static double stat_of(const rg_summary *s, int k)
+{
+    switch (k) {
+    case 0: return s->mean;
+    case 1: return s->sd;
+    case 2: return s->min;
+    case 3: return s->max;
+    case 4: return s->p05;
+    case 5: return s->p50;
+    case 6: return s->p95;
+    default: return s->p99;
+    }
+}
+
+typedef enum { T_EXACT, T_ABS, T_REL, T_CI } tolkind;
+
+typedef struct spec {
+    double value, tol;
+    tolkind kind;
+} spec;
+
+/* Parses "V", "V abs T", "V rel T%", "V rel T", "V ci", "V ci K". */
+static int parse_spec(const char *text, spec *sp)
+{
+    char *end;
+    errno = 0;
+    sp->value = strtod(text, &end);
+    if (end == text || errno == ERANGE || !isfinite(sp->value))
+        return -1;
+    while (*end == ' ')
+        end++;
+    sp->kind = T_EXACT;
+    sp->tol = 0;
+    if (*end == '\0')
+        return 0;
+    if (strncmp(end, "abs", 3) == 0)
+        sp->kind = T_ABS;
+    else if (strncmp(end, "rel", 3) == 0)
+        sp->kind = T_REL;
+    else if (strncmp(end, "ci", 2) == 0)
+        sp->kind = T_CI;
+    else
+        return -1;
+    end += sp->kind == T_CI ? 2 : 3;
+    while (*end == ' ')
+        end++;
+    if (*end == '\0') {
+        if (sp->kind != T_CI)
+            return -1;
+        sp->tol = 1;
+        return 0;
+    }
+    char *e2;
+    sp->tol = strtod(end, &e2);
+    if (e2 == end || !(sp->tol >= 0) || !isfinite(sp->tol))
+        return -1;
+    if (*e2 == '%' && sp->kind == T_REL) {
+        sp->tol /= 100;
+        e2++;
+    }
+    while (*e2 == ' ')
+        e2++;
+    return *e2 == '\0' ? 0 : -1;
+}
+
+static void tol_text(const spec *sp, char *buf, size_t n)
+{
+    switch (sp->kind) {
+    case T_EXACT: snprintf(buf, n, "exact"); break;
+    case T_ABS: snprintf(buf, n, "± %g", sp->tol); break;
+    case T_REL: snprintf(buf, n, "± %g%%", sp->tol * 100); break;
+    case T_CI: snprintf(buf, n, "%g x CI", sp->tol); break;
+    }
+}
+
+int rg_expect_check(const char *path, const rg_results *r, const rg_meta *m, FILE *out, rg_err *e)
+{
+    rg_scn *s = rg_scn_load(path, e);
+    if (s == NULL)
+        return -1;
+    int failed = 0, held = 0;
+
+    fprintf(out, "check against %s (%" PRIu64 " replications, seed %" PRIu64 ")\n", path,
+            r->reps_done, m->seed);
+    /* Provenance: an expectation is about one experiment. */
+    const char *name;
+    int64_t seed, reps;
+    if (rg_scn_str(s, "expect", "scenario", m->scenario_name, &name, e) < 0 ||
+        rg_scn_int(s, "expect", "seed", "-1", -1, INT64_MAX, &seed, e) < 0 ||
+        rg_scn_int(s, "expect", "replications", "0", 0, INT64_MAX, &reps, e) < 0)
+        goto bad;
+    if (strcmp(name, m->scenario_name) != 0) {
+        fprintf(out, "MOVED  scenario is '%s', expected '%s'\n", m->scenario_name, name);
+        failed++;
+    }
+    if (seed >= 0 && (uint64_t)seed != m->seed) {
+        fprintf(out, "MOVED  seed is %" PRIu64 ", expected %" PRId64 "\n", m->seed, seed);
+        failed++;
+    }
+    if (reps > 0 && (uint64_t)reps != r->reps_done) {
+        fprintf(out, "MOVED  %" PRIu64 " replications, expected %" PRId64 "\n", r->reps_done, reps);
+        failed++;
+    }
+    fprintf(out, "%-6s %-18s %-24s %14s %12s %14s\n", "", "variant", "metric.stat", "expected",
+            "tolerance", "actual");
+    for (size_t i = 0; i < rg_scn_nsections(s); i++) {
+        const char *sec = rg_scn_section(s, i);
+        if (strcmp(sec, "expect") == 0)
+            continue;
+        if (strncmp(sec, "variant.", 8) != 0)
+            continue; /* reported as unknown by rg_scn_finish */
+        rg_scn_declare(s, sec);
+        int v = rg_results_variant(r, sec + 8);
+        if (v < 0) {
+            fprintf(out, "MOVED  %-18s the results have no such variant\n", sec + 8);
+            failed++;
+            continue;
+        }
+        size_t nk = rg_scn_nkeys(s, sec);
+        for (size_t k = 0; k < nk; k++) {
+            const char *key = rg_scn_key(s, sec, k), *text;
+            if (rg_scn_str(s, sec, key, NULL, &text, e) < 0)
+                goto bad;
+            const char *dot = strrchr(key, '.');
+            int st = -1;
+            for (int j = 0; dot && stat_names[j]; j++)
+                if (strcmp(dot + 1, stat_names[j]) == 0)
+                    st = j;
+            if (st < 0) {
+                rg_scn_err(s, sec, key, e,
+                           "expected METRIC.STAT with STAT one of mean, sd, min, max, p05, p50, "
+                           "p95, p99");
+                goto bad;
+            }
+            char metric[128];
+            snprintf(metric, sizeof metric, "%.*s", (int)(dot - key), key);
+            spec sp;
+            if (parse_spec(text, &sp) < 0) {
+                rg_scn_err(s, sec, key, e,
+                           "expected 'VALUE', 'VALUE abs TOL', 'VALUE rel TOL%%' or 'VALUE ci "
+                           "[K]', got '%s'",
+                           text);
+                goto bad;
+            }
+            int mi = rg_results_metric(r, metric);
+            if (mi < 0) {
+                fprintf(out, "MOVED  %-18s %-24s the results have no metric '%s'\n", sec + 8, key,
+                        metric);
+                failed++;
+                continue;
+            }
+            const rg_summary *sum = rg_results_summary(r, (size_t)v, (size_t)mi);
+            double actual = stat_of(sum, st);
+            double bound = 0;
+            switch (sp.kind) {
+            case T_EXACT: bound = 0; break;
+            case T_ABS: bound = sp.tol; break;
+            case T_REL: bound = sp.tol * fabs(sp.value); break;
+            case T_CI: bound = sp.tol * (isnan(sum->ci95) ? 0 : sum->ci95); break;
+            }
+            bool ok = sp.kind == T_EXACT ? actual == sp.value : fabs(actual - sp.value) <= bound;
+            char tt[32];
+            tol_text(&sp, tt, sizeof tt);
+            fprintf(out, "%-6s %-18s %-24s %14.6g %12s %14.6g\n", ok ? "ok" : "MOVED", sec + 8, key,
+                    sp.value, tt, actual);
+            if (ok)
+                held++;
+            else
+                failed++;
+        }
+    }
+    if (rg_scn_finish(s, e) < 0)
+        goto bad;
+    fprintf(out, "%d held, %d moved\n", held, failed);
+    rg_scn_free(s);
+    return failed;
+bad:
+    rg_scn_free(s);
+    return -1;
+}
+
+int rg_expect_write(const char *path, const rg_results *r, const rg_meta *m, rg_err *e)
+{
+    rg_atomic a;
+    if (rg_atomic_open(&a, path, e) < 0)
+        return -1;
+    FILE *f = a.f;
+    fprintf(f,
+            "; Expectations for scenario %s (seed %" PRIu64 ", %" PRIu64 " replications),\n"
+            "; written by revguard-sim %s with --write-expect.  Review changes to this file\n"
+            "; like code: they are changes in what the models predict.\n\n"
+            "[expect]\nscenario = %s\nseed = %" PRIu64 "\nreplications = %" PRIu64 "\n",
+            m->scenario_name, m->seed, r->reps_done, m->tool_version ? m->tool_version : "?",
+            m->scenario_name, m->seed, r->reps_done);
+    for (size_t v = 0; v < r->nvar; v++) {
+        fprintf(f, "\n[variant.%s]\n", r->varnames[v]);
+        for (size_t mi = 0; mi < r->nmet; mi++) {
+            const rg_metric *me = &r->met[mi];
+            if (!(me->flags & RG_MF_SHOW))
+                continue;
+            const rg_summary s = *rg_results_summary(r, v, mi);
+            if (isnan(s.mean))
+                continue;
+            if (s.min == s.max)
+                fprintf(f, "%s.mean = %.17g\n", me->name, s.mean);
+            else
+                fprintf(f, "%s.mean = %.10g ci 3\n", me->name, s.mean);
+            if ((me->flags & RG_MF_MAX) && s.max == 0)
+                fprintf(f, "%s.max = 0\n", me->name);
+        }
+    }
+    return rg_atomic_commit(&a, e);
+}

@@ -1,0 +1,35 @@
+/*
+ * expect.h: regression expectations, so CI fails when a model's results
+ * drift.
+ *
+ * An expectations file is INI: an optional [expect] section stating the
+ * scenario, seed and replications it was made for (a run that differs is a
+ * failure: comparing different experiments proves nothing), then one
+ * [variant.NAME] section per variant with keys METRIC.STAT, where STAT is
+ * one of mean, sd, min, max, p05, p50, p95, p99 over the replications:
+ *
+ *   oversell.max = 0              exact
+ *   allocated.mean = 100 abs 0.5  |actual - 100| <= 0.5
+ *   lat_p50.mean = 0.035 rel 5%   |actual - 0.035| <= 5 % of 0.035
+ *   lat_p99.mean = 0.128 ci 3     within 3 x the run's own 95 % CI
+ *                                 half-width of that mean ("ci" = 1x)
+ */
+#ifndef RG_EXPECT_H
+#define RG_EXPECT_H
+
+#include <stdio.h>
+
+#include "sim/run/results.h"
+#include "sim/run/runner.h"
+
+/* Checks r (with provenance m) against the file at path, printing one line
+ * per expectation to out.  Returns the number of expectations that failed,
+ * or -1 with e set when the file is unreadable or malformed. */
+int rg_expect_check(const char *path, const rg_results *r, const rg_meta *m, FILE *out, rg_err *e);
+
+/* Writes an expectations file for r: for every shown metric its mean,
+ * exact when the replications agree exactly and within 3 x the 95 % CI
+ * otherwise, and max = 0 for metrics whose maximum matters and is 0. */
+int rg_expect_write(const char *path, const rg_results *r, const rg_meta *m, rg_err *e);
+
+#endif

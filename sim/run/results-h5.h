@@ -1,0 +1,152 @@
+/*
+ * results-h5.h: what the results writer (results.c) and reader
+ * (results-read.c) share: the format's constants, the names of its groups,
+ * datasets and attributes, the in-memory row types and the typed HDF5
+ * helpers.  Not a public API: only those two files include it, and nothing
+ * else in the program may (it pulls in hdf5.h, and STYLE keeps every hid_t
+ * inside the results module; the public API is results.h).
+ *
+ * The layout these names build is documented in results.h and, for readers
+ * of the files, doc/results-format.md.  A name is spelled once, here, so
+ * that writer and reader cannot drift apart.
+ *
+ * Conventions of every function below: a failure fills c->e (the caller's
+ * rg_err, first error wins) with a message that starts with c->prefix and
+ * returns -1 (or H5I_INVALID_HID); HDF5's automatic error printing must be
+ * off (rh5_quiet) before any of them runs.  Handles are closed in reverse
+ * order of opening by rh5_close_all.
+ */
+#ifndef RG_RESULTS_H5_H
+#define RG_RESULTS_H5_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hdf5.h>
+
+#include "sim/run/results.h"
+
+/* ---- format constants --------------------------------------------------- */
+
+#define RH5_FORMAT_VERSION 1         /* root attribute format_version */
+#define RH5_TOOL_NAME "revguard-sim" /* root attribute tool: what rg_results_is_ours looks for */
+
+/* ---- layout names ------------------------------------------------------- */
+
+/* Root attributes. */
+#define RH5_A_FORMAT_VERSION "format_version"
+#define RH5_A_TOOL "tool"
+#define RH5_A_TOOL_VERSION "tool_version"
+#define RH5_A_SCENARIO_NAME "scenario_name"
+#define RH5_A_SCENARIO_DESC "scenario_description"
+#define RH5_A_MODEL "model"
+#define RH5_A_SEED "seed"
+#define RH5_A_REPS "replications"
+#define RH5_A_REPS_DONE "replications_done"
+#define RH5_A_COMPLETE "complete"
+#define RH5_A_GSL_VERSION "gsl_version"
+#define RH5_A_HDF5_VERSION "hdf5_version"
+#define RH5_A_RESOLVED "resolved_scenario"
+#define RH5_A_CREATED "created"
+
+/* The group of variants and its attributes (true names, group names). */
+#define RH5_VARIANTS "variants"
+#define RH5_A_ORDER "order"
+#define RH5_A_GROUPS "groups"
+
+/* In each variant's group: its true name and its datasets. */
+#define RH5_A_NAME "name"
+#define RH5_SUMMARY "summary"
+#define RH5_HISTOGRAM "latency_histogram"
+#define RH5_TIMELINE "timeline"
+#define RH5_LATENCIES "latencies"
+
+/* Attributes of the datasets, one value per field (units also on the
+ * histogram, timeline and latencies). */
+#define RH5_A_UNITS "units"
+#define RH5_A_DESCRIPTIONS "descriptions"
+#define RH5_A_FLAGS "flags"
+
+/* Field 0 of the summary table; no metric may take this name. */
+#define RH5_F_REP "rep"
+
+/* ---- in-memory rows ----------------------------------------------------- */
+
+/* One value of a summary row in memory: rep, then one cell per metric. */
+typedef union rh5_cell {
+    uint64_t u;
+    int64_t i;
+    double d;
+} rh5_cell;
+
+/* One histogram row in memory. */
+typedef struct rh5_hrow {
+    double lo, hi;
+    uint64_t count;
+} rh5_hrow;
+
+/* ---- errors and handles (results.c) ------------------------------------- */
+
+/* What a function needs to report a failure: the prefix of every message
+ * (names the file) and the caller's error value.  Both borrowed. */
+typedef struct rh5_ctx {
+    const char *prefix;
+    rg_err *e;
+} rh5_ctx;
+
+/* Switches off HDF5's automatic error printing; every public function of
+ * the results module calls it on entry. */
+static inline void rh5_quiet(void)
+{
+    /* Cannot fail once the library is up; if it did, HDF5 would only print. */
+    (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+/* s, or "" for NULL. */
+static inline const char *rh5_nz(const char *s)
+{
+    return s ? s : "";
+}
+
+/* Fills c->e for the HDF5 call that just failed, on object `name` of loc
+ * (either may be absent: -1, NULL): "<prefix>: <what> '<name>' at <where>:
+ * <reason>", the reason being the system's (errno text) when HDF5 recorded
+ * one.  Must run before any other HDF5 call, which would reset the error
+ * stack.  Returns -1. */
+int rh5_fail(rh5_ctx *c, hid_t loc, const char *name, const char *what);
+
+/* Closes ids[n-1] down to ids[0] (reverse order of opening; negative ids
+ * are skipped), all of them even if one fails, and marks them closed; on a
+ * failure fills c->e unless an error is already there.  Returns -1 if
+ * anything failed before or now (rc < 0), else 0. */
+int rh5_close_all(rh5_ctx *c, hid_t *ids, size_t n, int rc);
+
+/* ---- types and property lists (results.c) ------------------------------- */
+
+/* The types shared by writer and reader.  File types are packed and
+ * little-endian; memory types match rh5_cell rows, rh5_hrow and
+ * rg_tlpoint.  Owned by whoever called rh5_types_make. */
+typedef struct rh5_types {
+    hid_t str;          /* variable-length UTF-8 string, file and memory */
+    hid_t sum_f, sum_m; /* summary row: rep + one field per metric */
+    hid_t hist_f, hist_m;
+    hid_t tl_f, tl_m;
+} rh5_types;
+
+/* Builds every type for the metrics met[0..nmet-1] (none: the summary
+ * types have the field rep only).  On failure the types built so far are
+ * left for the caller's rh5_types_close, which must always follow. */
+int rh5_types_make(rh5_ctx *c, const rg_metric *met, size_t nmet, rh5_types *t);
+
+/* Closes every type of t as rh5_close_all does (a result rc < 0 is kept)
+ * and marks them closed. */
+int rh5_types_close(rh5_ctx *c, rh5_types *t, int rc);
+
+/* A new file access property list: for writing (write true) in memory,
+ * format capped at HDF5 1.8 and SEMI closing; for reading, file locking
+ * that is skipped on file systems without it.  H5I_INVALID_HID with c->e
+ * filled on failure. */
+hid_t rh5_fapl(rh5_ctx *c, bool write);
+
+#endif

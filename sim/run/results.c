@@ -1,0 +1,792 @@
+/*
+ * results.c: the results file in HDF5, writing side (layout in results.h;
+ * the reference for readers is doc/results-format.md): rg_results_write,
+ * the pre-run check of the output path, and the helpers that the reader
+ * (results-read.c) shares through the private header results-h5.h: error
+ * reporting, closing handles, the types and the file access lists.  These
+ * two are the only files of the program that include hdf5.h (through
+ * results-h5.h); no other code sees an hid_t.
+ *
+ * Every HDF5 status is checked.  A failure becomes an rg_err that names the
+ * file, the object and the reason: HDF5 keeps the system's reason (errno
+ * text) deep in its error stack, so h5_reason() digs it out right after the
+ * failing call, before any cleanup call resets the stack.  HDF5's automatic
+ * error printing is switched off on entry to every public function.  Each
+ * function has one cleanup path that closes its handles in reverse order.
+ *
+ * Writing: HDF5 builds the file in memory (the core driver, no backing
+ * store); its image is then written to "<path>.tmp-<pid>" with write(2),
+ * synced and renamed over path.  HDF5 never writes to disk itself because
+ * HDF5 1.10 cannot recover from a failed write: once closing a dataset
+ * fails (disk full), the file can no longer be closed and the library
+ * crashes at exit.  Our own write(2) reports errno exactly instead.  Known
+ * cost: the image is copied once, so writing needs about twice the file's
+ * size in memory (less than the raw latencies it holds, with
+ * --keep-latencies).
+ *
+ * Determinism: object time stamps are off on every group and dataset, the
+ * format is capped at HDF5 1.8 (libver bounds EARLIEST..V18) so a newer
+ * library does not switch to newer structures, the file is little-endian on
+ * every host, and everything is written in a fixed order.  The root
+ * attribute "created" is the one thing that differs between equal runs.
+ * (The lower bound must stay EARLIEST: with a version-2 superblock, HDF5
+ * 1.10.8's H5Fget_file_image returns an image whose superblock checksum is
+ * wrong.)
+ */
+#include "sim/run/results.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gsl/gsl_version.h>
+
+#include "sim/run/results-h5.h"
+#include "sim/engine/stats.h"
+
+#define LAT_CHUNK 65536 /* doubles per chunk of latencies (512 KiB) */
+#define LAT_DEFLATE 4   /* zlib level: most of level 9's gain at a fraction of its cost */
+
+/* The summary statistics stored as "<metric>.<stat>" attributes of each
+ * summary dataset.  Written only: the reader does not need them. */
+static const char *const stat_names[] = {"mean", "sd",  "ci95", "min", "max",
+                                         "p05",  "p50", "p95",  "p99"};
+#define NSTATS (sizeof stat_names / sizeof stat_names[0])
+
+/* ---- errors (shared, results-h5.h) -------------------------------------- */
+
+typedef struct why {
+    char msg[200];
+    bool sys; /* msg is the system's reason (errno text) */
+} why;
+
+/* H5Ewalk2 callback, walking from the innermost entry outwards: keeps the
+ * first "error message = '...'" (the errno text HDF5 records for failed
+ * system calls), else the innermost description. */
+static herr_t why_walk(unsigned n, const H5E_error2_t *err, void *data)
+{
+    why *w = data;
+    static const char key[] = "error message = '";
+    const char *d = err->desc ? err->desc : "";
+    const char *p = strstr(d, key);
+    if (w->sys)
+        return 0;
+    if (p != NULL) {
+        p += sizeof key - 1;
+        snprintf(w->msg, sizeof w->msg, "%.*s", (int)strcspn(p, "'"), p);
+        w->sys = true;
+    } else if (n == 0) {
+        snprintf(w->msg, sizeof w->msg, "%s", d);
+    }
+    return 0;
+}
+
+/* The reason for the HDF5 call that just failed, into buf.  Must run before
+ * any other HDF5 call, which would reset the error stack. */
+static void h5_reason(char *buf, size_t n)
+{
+    why w = {{0}, false};
+    if (H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, why_walk, &w) < 0 || w.msg[0] == '\0')
+        snprintf(w.msg, sizeof w.msg, "HDF5 error");
+    snprintf(buf, n, "%s", w.msg);
+}
+
+/* Fills c->e: "<prefix>: <what> '<name>' at <where>: <reason>", without the
+ * parts that are NULL or empty.  Returns -1. */
+static int h5fail_at(rh5_ctx *c, const char *where, const char *name, const char *what,
+                     const char *reason)
+{
+    if (name != NULL)
+        return rg_err_set(c->e, RG_ERR_IO, "%s: %s '%s'%s%s: %s", c->prefix, what, name,
+                          where[0] ? " at " : "", where, reason);
+    return rg_err_set(c->e, RG_ERR_IO, "%s: %s%s%s: %s", c->prefix, what, where[0] ? " " : "",
+                      where, reason);
+}
+
+/* Fills c->e for the HDF5 call that just failed, on object `name` of loc
+ * (either may be absent: -1, NULL).  Returns -1. */
+int rh5_fail(rh5_ctx *c, hid_t loc, const char *name, const char *what)
+{
+    char reason[256], where[256] = "";
+    h5_reason(reason, sizeof reason);
+    if (loc >= 0 && H5Iget_name(loc, where, sizeof where) < 0)
+        where[0] = '\0';
+    return h5fail_at(c, where, name, what, reason);
+}
+
+/* Closes *id, whatever kind of handle it is, and marks it closed.  Returns
+ * the status of the close (0 when nothing was open). */
+static herr_t h5_close(hid_t *id)
+{
+    herr_t st;
+    if (*id < 0)
+        return 0;
+    switch (H5Iget_type(*id)) {
+    case H5I_FILE: st = H5Fclose(*id); break;
+    case H5I_GROUP: st = H5Gclose(*id); break;
+    case H5I_DATATYPE: st = H5Tclose(*id); break;
+    case H5I_DATASPACE: st = H5Sclose(*id); break;
+    case H5I_DATASET: st = H5Dclose(*id); break;
+    case H5I_ATTR: st = H5Aclose(*id); break;
+    case H5I_GENPROP_LST: st = H5Pclose(*id); break;
+    default: st = -1; break;
+    }
+    *id = H5I_INVALID_HID;
+    return st;
+}
+
+/* Closes ids[n-1] down to ids[0] (reverse order of opening), all of them
+ * even if one fails; on a failure fills c->e unless an error is already
+ * there.  Returns -1 if anything failed before or now (rc < 0), else 0. */
+int rh5_close_all(rh5_ctx *c, hid_t *ids, size_t n, int rc)
+{
+    for (size_t k = n; k-- > 0;) {
+        char where[256] = "", reason[256];
+        /* Named before closing: a closed handle has no name. */
+        if (ids[k] >= 0 && H5Iget_type(ids[k]) == H5I_FILE)
+            snprintf(where, sizeof where, "the file");
+        else if (ids[k] >= 0 && H5Iget_name(ids[k], where, sizeof where) < 0)
+            where[0] = '\0';
+        if (h5_close(&ids[k]) < 0 && rc == 0) {
+            h5_reason(reason, sizeof reason);
+            rc = h5fail_at(c, where, NULL, "cannot close", reason);
+        }
+    }
+    return rc;
+}
+
+/* ---- types and file access (shared, results-h5.h) ----------------------- */
+
+/* One field of a compound type, for compound(). */
+typedef struct field {
+    const char *name;
+    size_t off;
+    hid_t type;
+} field;
+
+/* A compound type of `size` bytes with the n fields f, or H5I_INVALID_HID
+ * with c->e filled. */
+static hid_t compound(rh5_ctx *c, size_t size, const field *f, size_t n)
+{
+    hid_t t = H5Tcreate(H5T_COMPOUND, size);
+    if (t < 0) {
+        rh5_fail(c, -1, NULL, "cannot create a compound type");
+        return H5I_INVALID_HID;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (H5Tinsert(t, f[i].name, f[i].off, f[i].type) < 0) {
+            rh5_fail(c, -1, f[i].name, "cannot add field");
+            (void)H5Tclose(t);
+            return H5I_INVALID_HID;
+        }
+    return t;
+}
+
+/* Closes the types of t, keeping rc if it is already an error. */
+int rh5_types_close(rh5_ctx *c, rh5_types *t, int rc)
+{
+    hid_t ids[] = {t->str, t->sum_f, t->sum_m, t->hist_f, t->hist_m, t->tl_f, t->tl_m};
+    rc = rh5_close_all(c, ids, sizeof ids / sizeof ids[0], rc);
+    t->str = t->sum_f = t->sum_m = t->hist_f = t->hist_m = t->tl_f = t->tl_m = H5I_INVALID_HID;
+    return rc;
+}
+
+/* Builds every type for the metrics met[0..nmet-1].  On failure the types
+ * built so far are closed by the caller's rh5_types_close. */
+int rh5_types_make(rh5_ctx *c, const rg_metric *met, size_t nmet, rh5_types *t)
+{
+    t->str = t->sum_f = t->sum_m = t->hist_f = t->hist_m = t->tl_f = t->tl_m = H5I_INVALID_HID;
+    t->str = H5Tcopy(H5T_C_S1);
+    if (t->str < 0 || H5Tset_size(t->str, H5T_VARIABLE) < 0 ||
+        H5Tset_cset(t->str, H5T_CSET_UTF8) < 0)
+        return rh5_fail(c, -1, NULL, "cannot create the string type");
+
+    field *ff = rg_xcalloc(nmet + 1, sizeof *ff), *fm = rg_xcalloc(nmet + 1, sizeof *fm);
+    ff[0] = (field){RH5_F_REP, 0, H5T_STD_U64LE};
+    fm[0] = (field){RH5_F_REP, 0, H5T_NATIVE_UINT64};
+    for (size_t m = 0; m < nmet; m++) {
+        bool isint = met[m].type == RG_MF_INT;
+        ff[m + 1] = (field){met[m].name, 8 * (m + 1), isint ? H5T_STD_I64LE : H5T_IEEE_F64LE};
+        fm[m + 1] = (field){met[m].name, sizeof(rh5_cell) * (m + 1),
+                            isint ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE};
+    }
+    t->sum_f = compound(c, 8 * (nmet + 1), ff, nmet + 1);
+    t->sum_m =
+        t->sum_f < 0 ? H5I_INVALID_HID : compound(c, sizeof(rh5_cell) * (nmet + 1), fm, nmet + 1);
+    free(ff);
+    free(fm);
+    if (t->sum_m < 0)
+        return -1;
+
+    const field hf[] = {
+        {"lo", 0, H5T_IEEE_F64LE}, {"hi", 8, H5T_IEEE_F64LE}, {"count", 16, H5T_STD_U64LE}};
+    const field hm[] = {{"lo", offsetof(rh5_hrow, lo), H5T_NATIVE_DOUBLE},
+                        {"hi", offsetof(rh5_hrow, hi), H5T_NATIVE_DOUBLE},
+                        {"count", offsetof(rh5_hrow, count), H5T_NATIVE_UINT64}};
+    const field tf[] = {
+        {"t", 0, H5T_IEEE_F64LE}, {"allocated", 8, H5T_STD_I64LE}, {"rejected", 16, H5T_STD_I64LE}};
+    const field tm[] = {{"t", offsetof(rg_tlpoint, t), H5T_NATIVE_DOUBLE},
+                        {"allocated", offsetof(rg_tlpoint, a), H5T_NATIVE_INT64},
+                        {"rejected", offsetof(rg_tlpoint, b), H5T_NATIVE_INT64}};
+    if ((t->hist_f = compound(c, 24, hf, 3)) < 0 ||
+        (t->hist_m = compound(c, sizeof(rh5_hrow), hm, 3)) < 0 ||
+        (t->tl_f = compound(c, 24, tf, 3)) < 0 ||
+        (t->tl_m = compound(c, sizeof(rg_tlpoint), tm, 3)) < 0)
+        return -1;
+    return 0;
+}
+
+/* File access for writing: in memory, format capped at 1.8, and SEMI
+ * closing, so that a handle left open by mistake fails the write instead of
+ * going unnoticed.  For reading: file locking that is skipped, not an
+ * error, on file systems without it. */
+hid_t rh5_fapl(rh5_ctx *c, bool write)
+{
+    hid_t p = H5Pcreate(H5P_FILE_ACCESS);
+    if (p < 0 || (write ? H5Pset_fapl_core(p, (size_t)4 << 20, 0) < 0 ||
+                              H5Pset_libver_bounds(p, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18) < 0 ||
+                              H5Pset_fclose_degree(p, H5F_CLOSE_SEMI) < 0
+                        : H5Pset_file_locking(p, 1, 1) < 0)) {
+        rh5_fail(c, -1, NULL, "cannot set up file access");
+        if (p >= 0)
+            (void)H5Pclose(p);
+        return H5I_INVALID_HID;
+    }
+    return p;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* The writer's handles that every helper needs. */
+typedef struct wctx {
+    rh5_ctx c;
+    rh5_types t;
+    hid_t gcpl, dcpl; /* creation property lists without time stamps */
+} wctx;
+
+/* Writes attribute `name` of loc: one value (scalar) or an array of n, of
+ * memory type mtype stored as ftype.  An empty array has a null dataspace. */
+static int put_attr(wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, bool scalar,
+                    size_t n, const void *buf)
+{
+    hid_t ids[2] = {H5I_INVALID_HID, H5I_INVALID_HID}; /* space, attribute */
+    hsize_t dim = n;
+    int rc = -1;
+    ids[0] = scalar   ? H5Screate(H5S_SCALAR)
+             : n == 0 ? H5Screate(H5S_NULL)
+                      : H5Screate_simple(1, &dim, NULL);
+    if (ids[0] < 0) {
+        rh5_fail(&w->c, loc, name, "cannot create the dataspace of attribute");
+        goto out;
+    }
+    if ((ids[1] = H5Acreate2(loc, name, ftype, ids[0], H5P_DEFAULT, H5P_DEFAULT)) < 0) {
+        rh5_fail(&w->c, loc, name, "cannot create attribute");
+        goto out;
+    }
+    if ((scalar || n > 0) && H5Awrite(ids[1], mtype, buf) < 0) {
+        rh5_fail(&w->c, loc, name, "cannot write attribute");
+        goto out;
+    }
+    rc = 0;
+out:
+    return rh5_close_all(&w->c, ids, 2, rc);
+}
+
+static int put_str(wctx *w, hid_t loc, const char *name, const char *s)
+{
+    const char *v = rh5_nz(s);
+    return put_attr(w, loc, name, w->t.str, w->t.str, true, 1, &v);
+}
+
+static int put_u64(wctx *w, hid_t loc, const char *name, uint64_t x)
+{
+    return put_attr(w, loc, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, true, 1, &x);
+}
+
+static int put_int(wctx *w, hid_t loc, const char *name, int x)
+{
+    return put_attr(w, loc, name, H5T_STD_I32LE, H5T_NATIVE_INT, true, 1, &x);
+}
+
+static int put_f64(wctx *w, hid_t loc, const char *name, double x)
+{
+    return put_attr(w, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, true, 1, &x);
+}
+
+static int put_strs(wctx *w, hid_t loc, const char *name, const char *const *s, size_t n)
+{
+    return put_attr(w, loc, name, w->t.str, w->t.str, false, n, s);
+}
+
+/* Creates the 1-D dataset `name` in loc holding n elements of ftype, read
+ * from buf as mtype, with creation properties dcpl.  Returns the open
+ * dataset (the caller adds attributes and closes it), or H5I_INVALID_HID. */
+static hid_t put_dset(wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, size_t n,
+                      const void *buf, hid_t dcpl)
+{
+    hsize_t dim = n;
+    hid_t sp = H5Screate_simple(1, &dim, NULL), ds = H5I_INVALID_HID;
+    if (sp < 0) {
+        rh5_fail(&w->c, loc, name, "cannot create the dataspace of dataset");
+        return H5I_INVALID_HID;
+    }
+    ds = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (ds < 0) {
+        rh5_fail(&w->c, loc, name, "cannot create dataset");
+    } else if (n > 0 && H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+        rh5_fail(&w->c, loc, name, "cannot write dataset");
+        (void)H5Dclose(ds);
+        ds = H5I_INVALID_HID;
+    }
+    if (H5Sclose(sp) < 0 && ds >= 0) {
+        rh5_fail(&w->c, loc, name, "cannot close the dataspace of dataset");
+        (void)H5Dclose(ds);
+        ds = H5I_INVALID_HID;
+    }
+    return ds;
+}
+
+/* Writes the summary table of variant v with its per-field attributes and
+ * the summary statistics of every metric. */
+static int put_summary(wctx *w, hid_t g, const rg_results *r, size_t v)
+{
+    size_t n = r->reps_done, nf = r->nmet + 1;
+    rh5_cell *rows = rg_xcalloc(n * nf, sizeof *rows);
+    const char **units = rg_xcalloc(nf, sizeof *units), **descs = rg_xcalloc(nf, sizeof *descs);
+    unsigned *flags = rg_xcalloc(nf, sizeof *flags);
+    hid_t ds = H5I_INVALID_HID;
+    int rc = -1;
+
+    for (size_t i = 0; i < n; i++) {
+        rows[i * nf].u = i;
+        for (size_t m = 0; m < r->nmet; m++) {
+            const rg_mval *x = &r->rows[(v * r->reps + i) * r->nmet + m];
+            if (r->met[m].type == RG_MF_INT)
+                rows[i * nf + m + 1].i = x->i;
+            else
+                rows[i * nf + m + 1].d = x->d;
+        }
+    }
+    units[0] = "1";
+    descs[0] = "replication index, from 0";
+    for (size_t m = 0; m < r->nmet; m++) {
+        units[m + 1] = rh5_nz(r->met[m].unit);
+        descs[m + 1] = rh5_nz(r->met[m].desc);
+        flags[m + 1] = r->met[m].flags;
+    }
+    ds = put_dset(w, g, RH5_SUMMARY, w->t.sum_f, w->t.sum_m, n, rows, w->dcpl);
+    if (ds < 0 || put_strs(w, ds, RH5_A_UNITS, units, nf) < 0 ||
+        put_strs(w, ds, RH5_A_DESCRIPTIONS, descs, nf) < 0 ||
+        put_attr(w, ds, RH5_A_FLAGS, H5T_STD_U32LE, H5T_NATIVE_UINT, false, nf, flags) < 0)
+        goto out;
+    for (size_t m = 0; m < r->nmet; m++) {
+        const rg_summary s = *rg_results_summary(r, v, m);
+        const double val[NSTATS] = {s.mean, s.sd, s.ci95, s.min, s.max, s.p05, s.p50, s.p95, s.p99};
+        for (size_t k = 0; k < NSTATS; k++) {
+            char *an = rg_xasprintf("%s.%s", r->met[m].name, stat_names[k]);
+            int st = put_f64(w, ds, an, val[k]);
+            free(an);
+            if (st < 0)
+                goto out;
+        }
+    }
+    rc = 0;
+out:
+    rc = rh5_close_all(&w->c, &ds, 1, rc);
+    free(rows);
+    free(units);
+    free(descs);
+    free(flags);
+    return rc;
+}
+
+/* Writes group `gname` of variant v: its true name, summary, histogram,
+ * timeline and, if kept, the raw latencies. */
+static int put_variant(wctx *w, hid_t vars, const char *gname, const rg_results *r, size_t v)
+{
+    static const char *const hunits[] = {"s", "s", "1"};
+    static const char *const tunits[] = {"s", "1", "1"};
+    hid_t ids[3] = {H5I_INVALID_HID, H5I_INVALID_HID, H5I_INVALID_HID}; /* group, dcpl, dset */
+    rh5_hrow *h = rg_xcalloc(RG_HIST_NBINS, sizeof *h);
+    int rc = -1;
+
+    if ((ids[0] = H5Gcreate2(vars, gname, H5P_DEFAULT, w->gcpl, H5P_DEFAULT)) < 0) {
+        rh5_fail(&w->c, vars, gname, "cannot create group");
+        goto out;
+    }
+    if (put_str(w, ids[0], RH5_A_NAME, r->varnames[v]) < 0 || put_summary(w, ids[0], r, v) < 0)
+        goto out;
+
+    for (int b = 0; b < RG_HIST_NBINS; b++)
+        h[b] = (rh5_hrow){rg_hist_edge(b), rg_hist_edge(b + 1),
+                          r->hist[(size_t)v * RG_HIST_NBINS + b]};
+    ids[2] =
+        put_dset(w, ids[0], RH5_HISTOGRAM, w->t.hist_f, w->t.hist_m, RG_HIST_NBINS, h, w->dcpl);
+    if (ids[2] < 0 || put_strs(w, ids[2], RH5_A_UNITS, hunits, 3) < 0 ||
+        rh5_close_all(&w->c, &ids[2], 1, 0) < 0)
+        goto out;
+
+    ids[2] = put_dset(w, ids[0], RH5_TIMELINE, w->t.tl_f, w->t.tl_m, r->ntl[v], r->tl[v], w->dcpl);
+    if (ids[2] < 0 || put_strs(w, ids[2], RH5_A_UNITS, tunits, 3) < 0 ||
+        rh5_close_all(&w->c, &ids[2], 1, 0) < 0)
+        goto out;
+
+    if (r->lat[v] != NULL) {
+        size_t n = r->nlat[v];
+        hsize_t chunk = n < LAT_CHUNK ? n : LAT_CHUNK;
+        /* Shuffle before deflate groups the doubles' bytes by significance,
+         * which usually compresses them much better; readers undo both
+         * transparently. */
+        if (n > 0 && ((ids[1] = H5Pcopy(w->dcpl)) < 0 || H5Pset_chunk(ids[1], 1, &chunk) < 0 ||
+                      H5Pset_shuffle(ids[1]) < 0 || H5Pset_deflate(ids[1], LAT_DEFLATE) < 0)) {
+            rh5_fail(&w->c, ids[0], RH5_LATENCIES, "cannot set up compression for");
+            goto out;
+        }
+        ids[2] = put_dset(w, ids[0], RH5_LATENCIES, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, r->lat[v],
+                          n > 0 ? ids[1] : w->dcpl);
+        if (ids[2] < 0 || put_str(w, ids[2], RH5_A_UNITS, "s") < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    free(h);
+    return rh5_close_all(&w->c, ids, 3, rc);
+}
+
+/* Group names for the variants: a variant's own name when it is a usable
+ * link name (non-empty, no '/', no leading '.'), else that name with '/'
+ * and a leading '.' replaced by '_', with "~k" appended if it clashes with
+ * another group.  The true names stay in "order" and each group's "name". */
+static char **group_names(const rg_results *r)
+{
+    char **g = rg_xcalloc(r->nvar ? r->nvar : 1, sizeof *g);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t v = 0; v < r->nvar; v++) {
+            const char *name = r->varnames[v];
+            bool clean = name[0] != '\0' && name[0] != '.' && strchr(name, '/') == NULL;
+            if (g[v] != NULL || clean != (pass == 0))
+                continue;
+            char *base = rg_xstrdup(name[0] ? name : "_");
+            for (char *p = base; *p; p++)
+                if (*p == '/' || (p == base && *p == '.'))
+                    *p = '_';
+            char *cand = rg_xstrdup(base);
+            for (unsigned k = 1;; k++) {
+                bool used = false;
+                for (size_t u = 0; u < r->nvar && !used; u++)
+                    used = g[u] != NULL && strcmp(g[u], cand) == 0;
+                if (!used)
+                    break;
+                free(cand);
+                cand = rg_xasprintf("%s~%u", base, k);
+            }
+            free(base);
+            g[v] = cand;
+        }
+    return g;
+}
+
+/* Rejects what the format cannot hold: metric names must be unique,
+ * non-empty, free of '.' and '/' (they name attributes "<metric>.<stat>")
+ * and not "rep"; variant names must be unique. */
+static int check_input(rh5_ctx *c, const rg_results *r)
+{
+    for (size_t m = 0; m < r->nmet; m++) {
+        const char *n = r->met[m].name;
+        if (n == NULL || n[0] == '\0' || strpbrk(n, "./") != NULL || strcmp(n, RH5_F_REP) == 0)
+            return rg_err_set(c->e, RG_ERR_INPUT, "%s: metric name '%s' cannot be stored",
+                              c->prefix, rh5_nz(n));
+        for (size_t k = 0; k < m; k++)
+            if (strcmp(r->met[k].name, n) == 0)
+                return rg_err_set(c->e, RG_ERR_INPUT, "%s: two metrics are called '%s'", c->prefix,
+                                  n);
+    }
+    for (size_t v = 0; v < r->nvar; v++)
+        for (size_t k = 0; k < v; k++)
+            if (strcmp(r->varnames[k], r->varnames[v]) == 0)
+                return rg_err_set(c->e, RG_ERR_INPUT, "%s: two variants are called '%s'", c->prefix,
+                                  r->varnames[v]);
+    return 0;
+}
+
+/* Writes the root attributes. */
+static int put_root(wctx *w, hid_t f, const rg_results *r, const rg_meta *meta)
+{
+    char created[32], hv[64];
+    unsigned maj, min, rel;
+    if (meta->created != NULL) {
+        snprintf(created, sizeof created, "%s", meta->created);
+    } else {
+        time_t now = time(NULL);
+        struct tm tm;
+        if (gmtime_r(&now, &tm) == NULL ||
+            strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+            snprintf(created, sizeof created, "unknown");
+    }
+    if (H5get_libversion(&maj, &min, &rel) < 0)
+        return rh5_fail(&w->c, -1, NULL, "cannot get the HDF5 library version");
+    snprintf(hv, sizeof hv, "%u.%u.%u", maj, min, rel);
+    /* A run marked complete must also hold every replication it asked for. */
+    bool complete = meta->complete && !r->interrupted && r->reps_done == r->reps;
+    if (put_int(w, f, RH5_A_FORMAT_VERSION, RH5_FORMAT_VERSION) < 0 ||
+        put_str(w, f, RH5_A_TOOL, RH5_TOOL_NAME) < 0 ||
+        put_str(w, f, RH5_A_TOOL_VERSION, meta->tool_version) < 0 ||
+        put_str(w, f, RH5_A_SCENARIO_NAME, meta->scenario_name) < 0 ||
+        put_str(w, f, RH5_A_SCENARIO_DESC, meta->description) < 0 ||
+        put_str(w, f, RH5_A_MODEL, meta->model) < 0 || put_u64(w, f, RH5_A_SEED, meta->seed) < 0 ||
+        put_u64(w, f, RH5_A_REPS, r->reps) < 0 ||
+        put_u64(w, f, RH5_A_REPS_DONE, r->reps_done) < 0 ||
+        put_int(w, f, RH5_A_COMPLETE, complete ? 1 : 0) < 0 ||
+        put_str(w, f, RH5_A_GSL_VERSION, gsl_version) < 0 ||
+        put_str(w, f, RH5_A_HDF5_VERSION, hv) < 0 ||
+        put_str(w, f, RH5_A_RESOLVED, meta->resolved) < 0 ||
+        put_str(w, f, RH5_A_CREATED, created) < 0)
+        return -1;
+    return 0;
+}
+
+/* Writes the whole file into the open file f. */
+static int put_file(wctx *w, hid_t f, const rg_results *r, const rg_meta *meta)
+{
+    char **g = group_names(r);
+    hid_t vars = H5I_INVALID_HID;
+    int rc = -1;
+    if (put_root(w, f, r, meta) < 0)
+        goto out;
+    if ((vars = H5Gcreate2(f, RH5_VARIANTS, H5P_DEFAULT, w->gcpl, H5P_DEFAULT)) < 0) {
+        rh5_fail(&w->c, f, RH5_VARIANTS, "cannot create group");
+        goto out;
+    }
+    if (put_strs(w, vars, RH5_A_ORDER, (const char *const *)r->varnames, r->nvar) < 0 ||
+        put_strs(w, vars, RH5_A_GROUPS, (const char *const *)g, r->nvar) < 0)
+        goto out;
+    for (size_t v = 0; v < r->nvar; v++)
+        if (put_variant(w, vars, g[v], r, v) < 0)
+            goto out;
+    rc = 0;
+out:
+    for (size_t v = 0; v < r->nvar; v++)
+        free(g[v]);
+    free(g);
+    return rh5_close_all(&w->c, &vars, 1, rc);
+}
+
+/* Writes the n bytes of buf to fd.  Returns 0, or -1 with errno set. */
+static int write_all(int fd, const unsigned char *buf, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = write(fd, buf, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            if (k == 0)
+                errno = EIO;
+            return -1;
+        }
+        buf += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* The directory part of path ("." if none), as a new string. */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        return rg_xstrdup(".");
+    if (slash == path)
+        return rg_xstrdup("/");
+    return rg_xasprintf("%.*s", (int)(slash - path), path);
+}
+
+/* Builds the file in memory and returns its image (*size bytes, new). */
+static unsigned char *build_image(wctx *w, const char *name, const rg_results *r,
+                                  const rg_meta *meta, size_t *size)
+{
+    hid_t ids[3] = {H5I_INVALID_HID, H5I_INVALID_HID, H5I_INVALID_HID}; /* fcpl, fapl, file */
+    unsigned char *image = NULL;
+    ssize_t n = -1;
+    int rc = -1;
+
+    /* The file creation list is also the root group's: no time stamps. */
+    if ((ids[0] = H5Pcreate(H5P_FILE_CREATE)) < 0 || H5Pset_obj_track_times(ids[0], 0) < 0) {
+        rh5_fail(&w->c, -1, NULL, "cannot set up file creation");
+        goto out;
+    }
+    if ((ids[1] = rh5_fapl(&w->c, true)) < 0)
+        goto out;
+    if ((ids[2] = H5Fcreate(name, H5F_ACC_TRUNC, ids[0], ids[1])) < 0) {
+        rh5_fail(&w->c, -1, NULL, "cannot create the file in memory");
+        goto out;
+    }
+    if (put_file(w, ids[2], r, meta) < 0)
+        goto out;
+    if (H5Fflush(ids[2], H5F_SCOPE_LOCAL) < 0 || (n = H5Fget_file_image(ids[2], NULL, 0)) < 0) {
+        rh5_fail(&w->c, -1, NULL, "cannot finish the file in memory");
+        goto out;
+    }
+    image = rg_xmalloc((size_t)n);
+    if (H5Fget_file_image(ids[2], image, (size_t)n) != n) {
+        rh5_fail(&w->c, -1, NULL, "cannot copy the file image");
+        goto out;
+    }
+    rc = 0;
+out:
+    rc = rh5_close_all(&w->c, ids, 3, rc);
+    if (rc < 0) {
+        free(image);
+        return NULL;
+    }
+    *size = (size_t)n;
+    return image;
+}
+
+int rg_results_write(const char *path, const rg_results *r, const rg_meta *meta, rg_err *e)
+{
+    rh5_quiet();
+    char *prefix = rg_xasprintf("cannot write results to %s", path);
+    char *tmp = rg_xasprintf("%s.tmp-%ld", path, (long)getpid());
+    wctx w = {{prefix, e}, {0}, H5I_INVALID_HID, H5I_INVALID_HID};
+    unsigned char *image = NULL;
+    size_t size = 0;
+    int fd = -1, rc = -1;
+    bool made = false; /* tmp exists and is ours to remove */
+    w.t.str = w.t.sum_f = w.t.sum_m = w.t.hist_f = w.t.hist_m = w.t.tl_f = w.t.tl_m = -1;
+
+    if (check_input(&w.c, r) < 0)
+        goto out;
+    /* Create the temporary file before the work, so that a missing
+     * directory or a permission problem shows at once, in errno's words. */
+    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
+        rg_err_set(e, RG_ERR_IO, "%s: cannot create %s: %s", prefix, tmp, strerror(errno));
+        goto out;
+    }
+    made = true;
+    if (rh5_types_make(&w.c, r->met, r->nmet, &w.t) < 0)
+        goto out;
+    if ((w.gcpl = H5Pcreate(H5P_GROUP_CREATE)) < 0 || H5Pset_obj_track_times(w.gcpl, 0) < 0 ||
+        (w.dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0 || H5Pset_obj_track_times(w.dcpl, 0) < 0) {
+        rh5_fail(&w.c, -1, NULL, "cannot set up object creation");
+        goto out;
+    }
+    if ((image = build_image(&w, tmp, r, meta, &size)) == NULL)
+        goto out;
+    if (write_all(fd, image, size) < 0 || fsync(fd) < 0) {
+        rg_err_set(e, RG_ERR_IO, "%s: cannot write %s: %s", prefix, tmp, strerror(errno));
+        goto out;
+    }
+    int st = close(fd);
+    fd = -1;
+    if (st < 0) {
+        rg_err_set(e, RG_ERR_IO, "%s: cannot write %s: %s", prefix, tmp, strerror(errno));
+        goto out;
+    }
+    if (rename(tmp, path) < 0) {
+        rg_err_set(e, RG_ERR_IO, "%s: cannot rename %s: %s", prefix, tmp, strerror(errno));
+        goto out;
+    }
+    made = false;
+    /* Make the rename itself durable; some file systems cannot sync a
+     * directory, and the file is complete either way. */
+    char *dir = dir_of(path);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    free(dir);
+    rc = 0;
+out : {
+    hid_t plists[2] = {w.gcpl, w.dcpl};
+    rc = rh5_close_all(&w.c, plists, 2, rc);
+    rc = rh5_types_close(&w.c, &w.t, rc);
+}
+    free(image);
+    if (fd >= 0)
+        close(fd);
+    if (made)
+        unlink(tmp);
+    free(tmp);
+    free(prefix);
+    return rc;
+}
+
+/* ---- checks and small things -------------------------------------------- */
+
+int rg_results_check_path(const char *path, bool force, rg_err *e)
+{
+    rh5_quiet();
+    char *dir = dir_of(path);
+    struct stat st;
+    int rc = -1;
+    if (stat(dir, &st) < 0) {
+        rg_err_set(e, RG_ERR_IO, "cannot write results to %s: %s", dir, strerror(errno));
+        goto out;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        rg_err_set(e, RG_ERR_IO, "cannot write results to %s: %s", dir, strerror(ENOTDIR));
+        goto out;
+    }
+    if (access(dir, W_OK | X_OK) < 0) {
+        rg_err_set(e, RG_ERR_IO, "cannot write results to %s: %s", dir, strerror(errno));
+        goto out;
+    }
+    if (stat(path, &st) < 0) {
+        int err = errno;
+        if (err == ENOENT)
+            rc = 0; /* a new file */
+        else
+            rg_err_set(e, RG_ERR_IO, "cannot write results to %s: %s", path, strerror(err));
+        goto out;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        rg_err_set(e, RG_ERR_INPUT, "%s is a directory; give a file name for the results", path);
+        goto out;
+    }
+    /* Never replace a device, pipe or socket, even with --force. */
+    if (!S_ISREG(st.st_mode)) {
+        rg_err_set(e, RG_ERR_INPUT, "%s exists and is not a regular file", path);
+        goto out;
+    }
+    if (!force && !rg_results_is_ours(path)) {
+        rg_err_set(e, RG_ERR_INPUT,
+                   "%s exists and is not a revguard-sim results file; use --force to overwrite",
+                   path);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(dir);
+    return rc;
+}
+
+void rg_meta_free(rg_meta *m)
+{
+    if (m == NULL)
+        return;
+    free(m->tool_version);
+    free(m->scenario_name);
+    free(m->description);
+    free(m->model);
+    free(m->resolved);
+    free(m->created);
+    m->tool_version = m->scenario_name = m->description = m->model = NULL;
+    m->resolved = m->created = NULL;
+}
+
+void rg_results_lib_versions(char *buf, size_t n)
+{
+    unsigned maj, min, rel;
+    rh5_quiet();
+    if (H5get_libversion(&maj, &min, &rel) < 0)
+        snprintf(buf, n, "GSL %s, HDF5 unknown", gsl_version);
+    else
+        snprintf(buf, n, "GSL %s, HDF5 %u.%u.%u", gsl_version, maj, min, rel);
+}

@@ -1,0 +1,81 @@
+/*
+ * results.h: the results file (HDF5).  This is the one module that speaks
+ * HDF5; no other code sees an hid_t.
+ *
+ * Layout (doc/results-format.md is the reference for readers):
+ *
+ *   /                      attributes: format_version (1), tool
+ *                          ("revguard-sim"), tool_version, scenario_name,
+ *                          scenario_description, model, seed, replications
+ *                          (asked), replications_done, complete (0/1),
+ *                          gsl_version, hdf5_version, resolved_scenario,
+ *                          created (wall-clock time: the one attribute that
+ *                          differs between equal runs)
+ *   /variants              attributes "order": variant names, in scenario
+ *                          order; "groups": their group names, same order
+ *   /variants/<group>      attribute "name": the variant's true name.  The
+ *                          group is the name itself, or, for a name with '/'
+ *                          or a leading '.', the name with those made '_'
+ *                          (and "~k" appended if that clashes)
+ *   .../summary            compound, one row per completed replication:
+ *                          rep (uint64) + one field per metric (int64 or
+ *                          double); attributes units, descriptions (strings)
+ *                          and flags (uint32), one per field, and per metric
+ *                          <metric>.mean, .sd, .ci95, .min, .max, .p05,
+ *                          .p50, .p95, .p99 over the completed replications
+ *   .../latency_histogram  compound {lo, hi, count}, RG_HIST_NBINS rows
+ *   .../timeline           compound {t, allocated, rejected} of replication
+ *                          0 (may be empty)
+ *   .../latencies          double, chunked + shuffle + deflate; only with
+ *                          --keep-latencies
+ *
+ * complete is 1 only when the run was not interrupted and every replication
+ * asked for is in the file.  Strings are variable-length UTF-8; numbers are
+ * little-endian; the format is capped at HDF5 1.8.
+ *
+ * The file is built in memory, written to "<path>.tmp-<pid>" in the same
+ * directory, synced and renamed over <path> only when complete, so a crash
+ * never leaves a file that looks finished.  Object time stamps are off, so
+ * equal runs give byte-identical datasets.
+ */
+#ifndef RG_RESULTS_H
+#define RG_RESULTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/run/runner.h"
+#include "sim/engine/util.h"
+
+typedef struct rg_meta {
+    char *tool_version;
+    char *scenario_name;
+    char *description;
+    char *model;
+    char *resolved; /* resolved scenario text */
+    char *created;  /* ISO 8601 UTC; set by the writer when NULL */
+    uint64_t seed;
+    bool complete;
+} rg_meta;
+
+void rg_meta_free(rg_meta *m); /* frees the strings, not m */
+
+/* Checks before a run that `path` can be created (its directory exists and
+ * is writable) and that an existing file there is a revguard-sim results
+ * file, unless force.  Fills e (RG_ERR_IO or RG_ERR_INPUT) otherwise. */
+int rg_results_check_path(const char *path, bool force, rg_err *e);
+
+/* Writes r (replications 0..reps_done-1) and meta to path atomically. */
+int rg_results_write(const char *path, const rg_results *r, const rg_meta *meta, rg_err *e);
+
+/* Reads a results file.  On success *out and *meta are filled (free with
+ * rg_results_free and rg_meta_free). */
+int rg_results_read(const char *path, rg_results **out, rg_meta *meta, rg_err *e);
+
+/* True if path is an HDF5 file written by revguard-sim. */
+bool rg_results_is_ours(const char *path);
+
+/* Library versions, for --version and provenance. */
+void rg_results_lib_versions(char *buf, size_t n);
+
+#endif
