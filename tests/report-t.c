@@ -50,32 +50,39 @@ static double gauss(void)
 }
 
 static const rg_metric flash_met[] = {
-    {"allocated", RG_MF_INT, "units", "units the store allocated to buyers", RG_MF_SHOW},
-    {"rejected", RG_MF_INT, "requests", "requests told sold out", RG_MF_SHOW},
-    {"errors", RG_MF_INT, "requests", "requests that failed", 0},
-    {"oversell", RG_MF_INT, "units", "units sold beyond the stock", RG_MF_SHOW | RG_MF_MAX},
-    {"oversold", RG_MF_INT, "1", "whether the replication oversold", RG_MF_SHOW | RG_MF_PROB},
-    {"lost_updates", RG_MF_INT, "writes", "writes overwritten by a concurrent write", RG_MF_SHOW},
-    {"lat_p50", RG_MF_REAL, "s", "median request latency", RG_MF_SHOW | RG_MF_MS},
-    {"lat_p95", RG_MF_REAL, "s", "95th percentile of request latency", RG_MF_MS},
-    {"lat_p99", RG_MF_REAL, "s", "99th percentile of request latency", RG_MF_SHOW | RG_MF_MS},
-    {"lat_max", RG_MF_REAL, "s", "slowest request", RG_MF_MS | RG_MF_MAX},
-    {"stock", RG_MF_INT, "units", "units on sale", 0},
-    {"events", RG_MF_INT, "events", "events processed by the engine", 0},
-    {"sim_end", RG_MF_REAL, "s", "simulated time at the end of the replication", 0},
+    {"allocated", RG_MF_INT, "units", "units the store allocated to buyers", RG_MF_SHOW,
+     RG_ROLE_NONE},
+    {"rejected", RG_MF_INT, "requests", "requests told sold out", RG_MF_SHOW, RG_ROLE_NONE},
+    {"errors", RG_MF_INT, "requests", "requests that failed", 0, RG_ROLE_NONE},
+    {"oversell", RG_MF_INT, "units", "units sold beyond the stock", RG_MF_SHOW | RG_MF_MAX,
+     RG_ROLE_OVERSELL},
+    {"oversold", RG_MF_INT, "1", "whether the replication oversold", RG_MF_SHOW | RG_MF_PROB,
+     RG_ROLE_NONE},
+    {"lost_updates", RG_MF_INT, "writes", "writes overwritten by a concurrent write", RG_MF_SHOW,
+     RG_ROLE_NONE},
+    {"lat_p50", RG_MF_REAL, "s", "median request latency", RG_MF_SHOW | RG_MF_MS, RG_ROLE_LAT_P50},
+    {"lat_p95", RG_MF_REAL, "s", "95th percentile of request latency", RG_MF_MS, RG_ROLE_LAT_P95},
+    {"lat_p99", RG_MF_REAL, "s", "99th percentile of request latency", RG_MF_SHOW | RG_MF_MS,
+     RG_ROLE_LAT_P99},
+    {"lat_max", RG_MF_REAL, "s", "slowest request", RG_MF_MS | RG_MF_MAX, RG_ROLE_NONE},
+    {"stock", RG_MF_INT, "units", "units on sale", 0, RG_ROLE_NONE},
+    {"events", RG_MF_INT, "events", "events processed by the engine", 0, RG_ROLE_EVENTS},
+    {"sim_end", RG_MF_REAL, "s", "simulated time at the end of the replication", 0,
+     RG_ROLE_SIM_END},
 };
 #define FLASH_NMET (sizeof flash_met / sizeof flash_met[0])
 
 static const rg_metric queue_met[] = {
     {"wait_mean", RG_MF_REAL, "s", "mean time in queue of the measured customers",
-     RG_MF_SHOW | RG_MF_MS},
-    {"sojourn_mean", RG_MF_REAL, "s", "mean time in system (wait + service)",
-     RG_MF_SHOW | RG_MF_MS},
+     RG_MF_SHOW | RG_MF_MS, RG_ROLE_NONE},
+    {"sojourn_mean", RG_MF_REAL, "s", "mean time in system (wait + service)", RG_MF_SHOW | RG_MF_MS,
+     RG_ROLE_NONE},
     {"queue_len_mean", RG_MF_REAL, "customers",
-     "time-average number waiting over the measurement period", RG_MF_SHOW},
-    {"utilization", RG_MF_REAL, "1", "busy server time / (servers x measured time)", RG_MF_SHOW},
-    {"served", RG_MF_INT, "customers", "customers measured", 0},
-    {"events", RG_MF_INT, "events", "events processed by the engine", 0},
+     "time-average number waiting over the measurement period", RG_MF_SHOW, RG_ROLE_NONE},
+    {"utilization", RG_MF_REAL, "1", "busy server time / (servers x measured time)", RG_MF_SHOW,
+     RG_ROLE_NONE},
+    {"served", RG_MF_INT, "customers", "customers measured", 0, RG_ROLE_NONE},
+    {"events", RG_MF_INT, "events", "events processed by the engine", 0, RG_ROLE_EVENTS},
 };
 #define QUEUE_NMET (sizeof queue_met / sizeof queue_met[0])
 
@@ -499,9 +506,10 @@ static void test_queue(const char *tmp)
 static void test_protection(const char *tmp)
 {
     static const rg_metric pmet[] = {
-        {"units_humans", RG_MF_INT, "units", "units won by human buyers", RG_MF_SHOW},
-        {"units_bots", RG_MF_INT, "units", "units won by bots", RG_MF_SHOW},
-        {"cost_real", RG_MF_REAL, "USD", "real cost", RG_MF_SHOW},
+        {"units_humans", RG_MF_INT, "units", "units won by human buyers", RG_MF_SHOW,
+         RG_ROLE_UNITS_HUMANS},
+        {"units_bots", RG_MF_INT, "units", "units won by bots", RG_MF_SHOW, RG_ROLE_UNITS_BOTS},
+        {"cost_real", RG_MF_REAL, "USD", "real cost", RG_MF_SHOW, RG_ROLE_COST},
     };
     static const char *const names[] = {"none", "rate_limits"};
     rg_results *r = rg_results_new(2, names, 3, pmet, 30);

@@ -39,11 +39,14 @@ static const char *const groupnames[NVAR] = {"object", "sql naive_odd~1", "sql n
                                              "_hidden"};
 
 static const rg_metric metrics[NMET] = {
-    {"allocated", RG_MF_INT, "units", "Units sold to buyers.", RG_MF_SHOW},
-    {"oversell", RG_MF_INT, "units", "Units sold beyond the stock.", RG_MF_SHOW | RG_MF_MAX},
-    {"p99_latency", RG_MF_REAL, "s", "99th percentile of request latency.", RG_MF_SHOW | RG_MF_MS},
-    {"lost", RG_MF_REAL, "1", "1 if a write was lost (\"last writer wins\").", RG_MF_PROB},
-    {"events", RG_MF_INT, "events", "Events processed: ±, ü, 日本.", 0},
+    {"allocated", RG_MF_INT, "units", "Units sold to buyers.", RG_MF_SHOW, RG_ROLE_NONE},
+    {"oversell", RG_MF_INT, "units", "Units sold beyond the stock.", RG_MF_SHOW | RG_MF_MAX,
+     RG_ROLE_NONE},
+    {"p99_latency", RG_MF_REAL, "s", "99th percentile of request latency.", RG_MF_SHOW | RG_MF_MS,
+     RG_ROLE_NONE},
+    {"lost", RG_MF_REAL, "1", "1 if a write was lost (\"last writer wins\").", RG_MF_PROB,
+     RG_ROLE_NONE},
+    {"events", RG_MF_INT, "events", "Events processed: ±, ü, 日本.", 0, RG_ROLE_EVENTS},
 };
 
 static const char *resolved_text = "[scenario]\nname = drop\nmodel = drop\n"
@@ -705,7 +708,7 @@ static void test_write_errors(const char *ours)
        "... removes its temporary file and leaves the old file untouched");
 
     /* What the format cannot hold is refused before anything is created. */
-    rg_metric bad[1] = {{"rep", RG_MF_INT, "1", "clashes with the index", 0}};
+    rg_metric bad[1] = {{"rep", RG_MF_INT, "1", "clashes with the index", 0, RG_ROLE_NONE}};
     const char *one[1] = {"v"};
     rg_results *rb = rg_results_new(1, one, 1, bad, 1);
     rb->reps_done = 1;

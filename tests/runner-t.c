@@ -19,8 +19,8 @@
 #include "tests/tap/basic.h"
 
 static const rg_metric met[] = {
-    {"rep", RG_MF_INT, "1", "the replication index", RG_MF_SHOW},
-    {"square", RG_MF_REAL, "1", "its square", RG_MF_SHOW},
+    {"rep", RG_MF_INT, "1", "the replication index", RG_MF_SHOW, RG_ROLE_NONE},
+    {"square", RG_MF_REAL, "1", "its square", RG_MF_SHOW, RG_ROLE_NONE},
 };
 
 typedef struct fake {

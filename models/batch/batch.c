@@ -222,8 +222,8 @@ static const rg_metric bmetrics[M_COUNT] = {
     [M_BATCH_TIME] = {"batch_time", RG_MF_REAL, "s",
                       "batch time: init-batch sent to finalize answered", RG_MF_SHOW | RG_MF_MS},
     [M_FILES] = {"files", RG_MF_INT, "files", "files in the batch", 0},
-    [M_EVENTS] = {"events", RG_MF_INT, "events", "events processed by the engine", 0},
-    [M_SIM_END] = {"sim_end", RG_MF_REAL, "s", "simulated time at the end of the replication", 0},
+    [M_EVENTS] = RG_METRIC_EVENTS,
+    [M_SIM_END] = RG_METRIC_SIM_END("simulated time at the end of the replication"),
 };
 
 static const rg_metric *bmet(const void *p, size_t *n)

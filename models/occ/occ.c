@@ -193,8 +193,8 @@ static const rg_metric ometrics[M_COUNT] = {
                       "writes still pending at the horizon (should be 0)", 0},
     [M_WAIT_P99] = {"write_p99", RG_MF_REAL, "s",
                     "99th percentile time from a write's first attempt to its outcome", RG_MF_MS},
-    [M_EVENTS] = {"events", RG_MF_INT, "events", "events processed by the engine", 0},
-    [M_SIM_END] = {"sim_end", RG_MF_REAL, "s", "simulated time at the end of the replication", 0},
+    [M_EVENTS] = RG_METRIC_EVENTS,
+    [M_SIM_END] = RG_METRIC_SIM_END("simulated time at the end of the replication"),
 };
 
 static const rg_metric *omet(const void *p, size_t *n)

@@ -118,15 +118,16 @@ static const char *qvarname(const void *p, size_t v)
 
 static const rg_metric qmetrics[] = {
     {"wait_mean", RG_MF_REAL, "s", "mean time in queue of the measured customers",
-     RG_MF_SHOW | RG_MF_MS},
-    {"sojourn_mean", RG_MF_REAL, "s", "mean time in system (wait + service)",
-     RG_MF_SHOW | RG_MF_MS},
+     RG_MF_SHOW | RG_MF_MS, RG_ROLE_NONE},
+    {"sojourn_mean", RG_MF_REAL, "s", "mean time in system (wait + service)", RG_MF_SHOW | RG_MF_MS,
+     RG_ROLE_NONE},
     {"queue_len_mean", RG_MF_REAL, "customers",
-     "time-average number waiting over the measurement period", RG_MF_SHOW},
-    {"utilization", RG_MF_REAL, "1", "busy server time / (servers x measured time)", RG_MF_SHOW},
-    {"served", RG_MF_INT, "customers", "customers measured", 0},
-    {"events", RG_MF_INT, "events", "events processed by the engine", 0},
-    {"sim_end", RG_MF_REAL, "s", "simulated time at the end of the replication", 0},
+     "time-average number waiting over the measurement period", RG_MF_SHOW, RG_ROLE_NONE},
+    {"utilization", RG_MF_REAL, "1", "busy server time / (servers x measured time)", RG_MF_SHOW,
+     RG_ROLE_NONE},
+    {"served", RG_MF_INT, "customers", "customers measured", 0, RG_ROLE_NONE},
+    RG_METRIC_EVENTS,
+    RG_METRIC_SIM_END("simulated time at the end of the replication"),
 };
 
 static const rg_metric *qmet(const void *p, size_t *n)

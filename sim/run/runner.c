@@ -171,6 +171,22 @@ int rg_results_metric(const rg_results *r, const char *name)
     return -1;
 }
 
+int rg_results_role(const rg_results *r, rg_mrole role)
+{
+    for (size_t m = 0; m < r->nmet; m++)
+        if (r->met[m].role == role)
+            return (int)m;
+    return -1;
+}
+
+void rg_results_adopt_roles(rg_results *r, const rg_metric *met, size_t nmet)
+{
+    for (size_t m = 0; m < r->nmet; m++)
+        for (size_t k = 0; k < nmet; k++)
+            if (strcmp(r->met[m].name, met[k].name) == 0)
+                r->met[m].role = met[k].role;
+}
+
 int rg_results_variant(const rg_results *r, const char *name)
 {
     for (size_t v = 0; v < r->nvar; v++)

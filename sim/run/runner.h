@@ -40,13 +40,46 @@ enum {
     RG_MF_MS = 1u << 3    /* a time in seconds, shown in milliseconds */
 };
 
+/* What a metric means to code that is not the model's own: the run layer
+ * (events, simulated end), report pages (oversell, latency quantiles, units
+ * by kind of buyer, cost, stock).  Declared by the model in its metric
+ * table, never guessed from a name.  Roles are not stored in results files:
+ * a reader gets them back from the model that wrote the file
+ * (rg_results_adopt_roles). */
+typedef enum {
+    RG_ROLE_NONE = 0,
+    RG_ROLE_EVENTS,   /* events the engine processed (filled by the skeleton) */
+    RG_ROLE_SIM_END,  /* simulated time of the last event (filled by the skeleton) */
+    RG_ROLE_OVERSELL, /* units sold beyond the stock */
+    RG_ROLE_STOCK,    /* the stock the timeline's counters run against */
+    RG_ROLE_LAT_P50,  /* per-replication latency quantiles */
+    RG_ROLE_LAT_P95,
+    RG_ROLE_LAT_P99,
+    RG_ROLE_UNITS_HUMANS, /* units won by each kind of buyer */
+    RG_ROLE_UNITS_BOTS,
+    RG_ROLE_COST, /* real cost of the replication */
+    RG_ROLE_COUNT
+} rg_mrole;
+
 typedef struct rg_metric {
     const char *name; /* column name: [a-z0-9_]+ */
     rg_mftype type;
     const char *unit; /* "1", "s", "requests", ... */
     const char *desc; /* one sentence */
     unsigned flags;
+    rg_mrole role; /* RG_ROLE_NONE for most */
 } rg_metric;
+
+/* The two metrics every model reports, filled by the replication skeleton
+ * (the model lists them in its table; desc says what its end means). */
+#define RG_METRIC_EVENTS                                                                           \
+    {                                                                                              \
+        "events", RG_MF_INT, "events", "events processed by the engine", 0, RG_ROLE_EVENTS         \
+    }
+#define RG_METRIC_SIM_END(desc)                                                                    \
+    {                                                                                              \
+        "sim_end", RG_MF_REAL, "s", desc, 0, RG_ROLE_SIM_END                                       \
+    }
 
 typedef union rg_mval {
     int64_t i;
@@ -181,6 +214,11 @@ void rg_results_column(const rg_results *r, size_t v, size_t m, double *x);
 const struct rg_summary *rg_results_summary(const rg_results *r, size_t v, size_t m);
 /* Index of the metric called name, or -1. */
 int rg_results_metric(const rg_results *r, const char *name);
+/* Index of the first metric with that role, or -1. */
+int rg_results_role(const rg_results *r, rg_mrole role);
+/* Gives each metric of r the role of the metric of the same name in
+ * met[0..nmet-1] (a model's declaration): for results read from a file. */
+void rg_results_adopt_roles(rg_results *r, const rg_metric *met, size_t nmet);
 int rg_results_variant(const rg_results *r, const char *name);
 
 /* Prints the console summary: one row per shown metric, one column per
