@@ -201,7 +201,7 @@ static void tr(const rg_bo_op *op, const char *fmt, ...)
     if (op->trace == NULL)
         return;
     va_list ap;
-    fprintf(op->trace, "%10.3f ms  %s: ", rg_time_ms(rg_now(op->e)), op->label);
+    rg_trace(op->e, op->trace, "%s: ", op->label);
     va_start(ap, fmt);
     vfprintf(op->trace, fmt, ap);
     va_end(ap);

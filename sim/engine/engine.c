@@ -300,3 +300,19 @@ gsl_rng *rg_engine_stream(rg_engine *e, const char *name)
     ns->r = rg_stream_new(e->rng_type, e->seed, e->rep, name);
     return ns->r;
 }
+
+void rg_vtrace(const rg_engine *e, FILE *f, const char *fmt, va_list ap)
+{
+    if (f == NULL)
+        return;
+    fprintf(f, "%10.3f ms  ", rg_time_ms(rg_now(e)));
+    vfprintf(f, fmt, ap);
+}
+
+void rg_trace(const rg_engine *e, FILE *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rg_vtrace(e, f, fmt, ap);
+    va_end(ap);
+}

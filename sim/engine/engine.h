@@ -22,8 +22,10 @@
 #ifndef RG_ENGINE_H
 #define RG_ENGINE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <gsl/gsl_rng.h>
 
@@ -89,6 +91,16 @@ uint64_t rg_engine_rep(const rg_engine *e);
 gsl_rng *rg_engine_stream(rg_engine *e, const char *name);
 
 /* Assertion that prints simulated time, seed and replication. */
+/* Trace lines.  Every line a model writes to a trace (`revguard-sim trace`)
+ * starts with the simulated time in the same form, "%10.3f ms  ", so the
+ * traces of every model line up and read alike.  rg_trace prints that
+ * prefix and then fmt; it adds no newline, so a caller may finish the line
+ * with more output.  Both are no-ops when f is NULL. */
+void rg_trace(const rg_engine *e, FILE *f, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void rg_vtrace(const rg_engine *e, FILE *f, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 #define RG_ENGINE_ASSERT(e, cond)                                                                  \
     RG_ASSERT_SIM(cond, rg_now(e), rg_engine_seed(e), rg_engine_rep(e))
 

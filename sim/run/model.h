@@ -1,0 +1,211 @@
+/*
+ * model.h: the interface between the run layer and the experiments.
+ *
+ * An experiment (a "model" in the scenario's [scenario] model = NAME) turns
+ * a scenario into a configuration (load), names its variants and the
+ * metrics it reports per replication, and runs one variant of one
+ * replication (run).  A run owns its engine and everything else it
+ * touches: the only shared data are the read-only configuration and the
+ * rg_repout of its own task, so the runner may execute tasks on any
+ * thread in any order.
+ *
+ * Every run has the same frame, the replication skeleton below, so the
+ * event budget, its error text and the metrics every model reports
+ * (events, simulated end) live in one place.  The run layer finds those
+ * metrics, and report pages find theirs, by the role the model declares
+ * in its metric table, never by name.
+ *
+ * Ownership: the run layer creates and frees every rg_repout
+ * (rg_repout_new / rg_repout_free); a model only writes into it.
+ */
+#ifndef RG_MODEL_H
+#define RG_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "sim/engine/engine.h"
+#include "sim/engine/scenario.h"
+#include "sim/engine/util.h"
+
+/* ---- per-replication metrics ----------------------------------------- */
+
+typedef enum { RG_MF_INT, RG_MF_REAL } rg_mftype;
+
+/* How the console summary shows a metric. */
+enum {
+    RG_MF_SHOW = 1u << 0, /* mean and 95 % CI */
+    RG_MF_MAX = 1u << 1,  /* also the maximum over replications */
+    RG_MF_PROB = 1u << 2, /* a 0/1 indicator: shown as a probability */
+    RG_MF_MS = 1u << 3    /* a time in seconds, shown in milliseconds */
+};
+
+/* What a metric means to code that is not the model's own: the run layer
+ * (events, simulated end), report pages (oversell, latency quantiles, units
+ * by kind of buyer, cost, stock).  Declared by the model in its metric
+ * table, never guessed from a name.  Roles are not stored in results files:
+ * a reader gets them back from the model that wrote the file
+ * (rg_results_adopt_roles). */
+typedef enum {
+    RG_ROLE_NONE = 0,
+    RG_ROLE_EVENTS,   /* events the engine processed (filled by the skeleton) */
+    RG_ROLE_SIM_END,  /* simulated time of the last event (filled by the skeleton) */
+    RG_ROLE_OVERSELL, /* units sold beyond the stock */
+    RG_ROLE_STOCK,    /* the stock the timeline's counters run against */
+    RG_ROLE_LAT_P50,  /* per-replication latency quantiles */
+    RG_ROLE_LAT_P95,
+    RG_ROLE_LAT_P99,
+    RG_ROLE_UNITS_HUMANS, /* units won by each kind of buyer */
+    RG_ROLE_UNITS_BOTS,
+    RG_ROLE_COST, /* real cost of the replication */
+    RG_ROLE_COUNT
+} rg_mrole;
+
+typedef struct rg_metric {
+    const char *name; /* column name: [a-z0-9_]+ */
+    rg_mftype type;
+    const char *unit; /* "1", "s", "requests", ... */
+    const char *desc; /* one sentence */
+    unsigned flags;
+    rg_mrole role; /* RG_ROLE_NONE for most */
+} rg_metric;
+
+/* The two metrics every model reports, filled by the replication skeleton
+ * (the model lists them in its table; desc says what its end means). */
+#define RG_METRIC_EVENTS                                                                           \
+    {                                                                                              \
+        "events", RG_MF_INT, "events", "events processed by the engine", 0, RG_ROLE_EVENTS         \
+    }
+#define RG_METRIC_SIM_END(desc)                                                                    \
+    {                                                                                              \
+        "sim_end", RG_MF_REAL, "s", desc, 0, RG_ROLE_SIM_END                                       \
+    }
+
+typedef union rg_mval {
+    int64_t i;
+    double d;
+} rg_mval;
+
+/* ---- latency histogram ------------------------------------------------ */
+
+/* Log-spaced bins over [1 us, 1000 s), 20 per decade, plus an underflow bin
+ * [0, 1 us) and an overflow bin [1000 s, inf).  Edge i is the lower edge of
+ * bin i; edge RG_HIST_NBINS is +inf. */
+#define RG_HIST_PER_DECADE 20
+#define RG_HIST_DECADES 9
+#define RG_HIST_NBINS (RG_HIST_PER_DECADE * RG_HIST_DECADES + 2)
+double rg_hist_edge(int i);
+int rg_hist_bin(double seconds);
+
+/* ---- one task's output ----------------------------------------------- */
+
+/* ---- one task's output ----------------------------------------------- */
+
+/* A point of the timeline of replication 0: two counters the model names
+ * (rg_model_ops.timeline), e.g. units allocated and requests rejected so
+ * far. */
+typedef struct rg_tlpoint {
+    double t;     /* seconds since the start of the replication */
+    int64_t a, b; /* the model's two counters */
+} rg_tlpoint;
+
+/* The output of one task.  Its fields belong to the run layer (repout.c,
+ * runner.c); a model uses the functions below and rg_repout_row. */
+typedef struct rg_repout {
+    rg_mval *row; /* one value per metric, filled by the model; owned */
+    size_t nmet;
+    int col_events, col_sim_end; /* columns of those roles, or -1 */
+    bool done;
+    uint64_t events; /* events of the engine, set by rg_rep_end */
+    uint64_t *hist;  /* the worker's histogram for this variant (borrowed) */
+    bool keep_latencies;
+    double *lat; /* raw latencies (s), if keep_latencies */
+    size_t nlat, latcap;
+    bool want_timeline; /* true for replication 0 */
+    rg_tlpoint *tl;
+    size_t ntl, tlcap;
+    /* Event budget of the replication (0: none).  A run whose engine stops
+     * on the budget fails (error) instead of reporting a truncated
+     * replication. */
+    uint64_t max_events;
+    /* The GSL generator type of the replication's streams ([scenario] rng);
+     * NULL: the engine's default, MT19937. */
+    const gsl_rng_type *rng_type;
+    char error[256];
+} rg_repout;
+
+/* A task output for metrics met[0..nmet-1] (borrowed: they must outlive
+ * it), with the replication's event budget and generator. */
+rg_repout *rg_repout_new(const rg_metric *met, size_t nmet, uint64_t max_events,
+                         const gsl_rng_type *rng_type);
+void rg_repout_free(rg_repout *o);
+/* Clears o for the next task: row, error, latencies, timeline.  hist (may
+ * be NULL) receives the task's latency histogram; a timeline is recorded
+ * only if want_timeline, raw latencies only if keep_latencies. */
+void rg_repout_reset(rg_repout *o, uint64_t *hist, bool keep_latencies, bool want_timeline);
+
+/* The row the model fills: one value per metric, in the table's order. */
+static inline rg_mval *rg_repout_row(rg_repout *o)
+{
+    return o->row;
+}
+/* Records one request latency in seconds (histogram, raw list if kept). */
+void rg_repout_latency(rg_repout *o, double seconds);
+/* Appends a timeline point if the timeline is wanted. */
+void rg_repout_timeline(rg_repout *o, double t, int64_t a, int64_t b);
+/* Hands the timeline or the raw latencies to the caller (who frees them)
+ * and forgets them. */
+rg_tlpoint *rg_repout_take_timeline(rg_repout *o, size_t *n);
+double *rg_repout_take_latencies(rg_repout *o, size_t *n);
+
+/* ---- the replication skeleton ------------------------------------------- */
+
+/*
+ *     rg_engine *e = rg_rep_begin(out, seed, rep);
+ *     ... build the replication, schedule its first events ...
+ *     rg_rep_run(out, e, horizon);
+ *     ... the checker fills rg_repout_row(out) ...
+ *     rg_rep_end(out, e);
+ */
+
+/* The replication's engine, with the streams of (seed, rep) and out's
+ * generator. */
+rg_engine *rg_rep_begin(const rg_repout *out, uint64_t seed, uint64_t rep);
+/* Runs e until simulated time `until` under the event budget.  Returns
+ * false when the budget stopped it: out then holds the error, and the run
+ * fails when it ends (the checker may still run, on a partial world). */
+bool rg_rep_run(rg_repout *out, rg_engine *e, rg_time until);
+/* Ends the replication: fills the metrics of roles RG_ROLE_EVENTS and
+ * RG_ROLE_SIM_END from e, marks out done unless it failed, frees e. */
+void rg_rep_end(rg_repout *out, rg_engine *e);
+
+/* ---- models ------------------------------------------------------------ */
+
+typedef struct rg_results rg_results;
+
+typedef struct rg_model_ops {
+    const char *name;    /* the scenario's [scenario] model = NAME */
+    const char *summary; /* one line for --help */
+    /* Reads the model's sections; *cfg is freed with free_cfg. */
+    int (*load)(rg_scn *s, void **cfg, rg_err *e);
+    void (*free_cfg)(void *cfg);
+    size_t (*nvariants)(const void *cfg);
+    const char *(*variant_name)(const void *cfg, size_t v);
+    /* The metric table; with cfg NULL, the model's declaration (names,
+     * units, roles) as it stands before a scenario adjusts what is shown. */
+    const rg_metric *(*metrics)(const void *cfg, size_t *n);
+    /* Names of the two counters of the timeline the model records
+     * (rg_repout_timeline), or NULL if it records none. */
+    const char *const *timeline;
+    /* Runs variant v of replication rep into out, following the skeleton.
+     * `trace`, when not NULL, receives a human-readable event log. */
+    void (*run)(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repout *out,
+                FILE *trace);
+    /* Optional: extra console lines after the summary table (e.g. theory). */
+    void (*report_extra)(const void *cfg, const rg_results *r, FILE *f);
+} rg_model_ops;
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * repout.c: one task's output and the replication skeleton (model.h), and
+ * the latency histogram's bins.
+ *
+ * A task output is made once per worker and reused for every task it runs
+ * (rg_repout_reset); what a task leaves behind (timeline, raw latencies)
+ * is handed to the runner with the take functions, so nothing is freed by
+ * hand anywhere else.
+ */
+#include "sim/run/model.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- histogram --------------------------------------------------------- */
+
+/* Bin edges, computed once (pthread_once: runners call this from every
+ * worker).  edges[i] is the lower edge of bin i. */
+static double edges[RG_HIST_NBINS + 1];
+static pthread_once_t edges_once = PTHREAD_ONCE_INIT;
+
+static void init_edges(void)
+{
+    edges[0] = 0.0;
+    for (int i = 1; i < RG_HIST_NBINS; i++)
+        edges[i] = pow(10.0, -6.0 + (double)(i - 1) / RG_HIST_PER_DECADE);
+    edges[RG_HIST_NBINS] = INFINITY;
+}
+
+double rg_hist_edge(int i)
+{
+    pthread_once(&edges_once, init_edges);
+    if (i <= 0)
+        return 0.0;
+    if (i >= RG_HIST_NBINS)
+        return INFINITY;
+    return edges[i];
+}
+
+int rg_hist_bin(double s)
+{
+    pthread_once(&edges_once, init_edges);
+    if (!(s >= edges[1]))
+        return 0;
+    double k = floor((log10(s) + 6.0) * RG_HIST_PER_DECADE + 1e-9);
+    int b = (int)k + 1;
+    if (b >= RG_HIST_NBINS - 1)
+        b = RG_HIST_NBINS - 1;
+    /* log10 may land one bin off at an edge: settle against the table */
+    while (b > 1 && s < edges[b])
+        b--;
+    while (b < RG_HIST_NBINS - 1 && s >= edges[b + 1])
+        b++;
+    return b;
+}
+
+/* ---- task output -------------------------------------------------------- */
+
+rg_repout *rg_repout_new(const rg_metric *met, size_t nmet, uint64_t max_events,
+                         const gsl_rng_type *rng_type)
+{
+    rg_repout *o = rg_xcalloc(1, sizeof *o);
+    o->nmet = nmet;
+    o->row = rg_xcalloc(nmet ? nmet : 1, sizeof *o->row);
+    o->col_events = o->col_sim_end = -1;
+    for (size_t m = 0; m < nmet; m++) {
+        if (met[m].role == RG_ROLE_EVENTS && o->col_events < 0)
+            o->col_events = (int)m;
+        if (met[m].role == RG_ROLE_SIM_END && o->col_sim_end < 0)
+            o->col_sim_end = (int)m;
+    }
+    o->max_events = max_events;
+    o->rng_type = rng_type;
+    return o;
+}
+
+void rg_repout_free(rg_repout *o)
+{
+    if (o == NULL)
+        return;
+    free(o->row);
+    free(o->lat);
+    free(o->tl);
+    free(o);
+}
+
+void rg_repout_reset(rg_repout *o, uint64_t *hist, bool keep_latencies, bool want_timeline)
+{
+    memset(o->row, 0, (o->nmet ? o->nmet : 1) * sizeof *o->row);
+    o->done = false;
+    o->events = 0;
+    o->error[0] = '\0';
+    o->hist = hist;
+    o->keep_latencies = keep_latencies;
+    o->want_timeline = want_timeline;
+    o->nlat = 0;
+    o->ntl = 0;
+}
+
+void rg_repout_latency(rg_repout *o, double seconds)
+{
+    if (o->hist != NULL)
+        o->hist[rg_hist_bin(seconds)]++;
+    if (o->keep_latencies) {
+        rg_xgrow((void **)&o->lat, &o->latcap, o->nlat + 1, sizeof *o->lat);
+        o->lat[o->nlat++] = seconds;
+    }
+}
+
+void rg_repout_timeline(rg_repout *o, double t, int64_t a, int64_t b)
+{
+    if (!o->want_timeline)
+        return;
+    rg_xgrow((void **)&o->tl, &o->tlcap, o->ntl + 1, sizeof *o->tl);
+    o->tl[o->ntl++] = (rg_tlpoint){t, a, b};
+}
+
+rg_tlpoint *rg_repout_take_timeline(rg_repout *o, size_t *n)
+{
+    rg_tlpoint *tl = o->tl;
+    *n = o->ntl;
+    o->tl = NULL;
+    o->ntl = o->tlcap = 0;
+    return tl;
+}
+
+double *rg_repout_take_latencies(rg_repout *o, size_t *n)
+{
+    double *lat = o->lat;
+    *n = o->nlat;
+    o->lat = NULL;
+    o->nlat = o->latcap = 0;
+    return lat;
+}
+
+/* ---- the replication skeleton ------------------------------------------- */
+
+rg_engine *rg_rep_begin(const rg_repout *out, uint64_t seed, uint64_t rep)
+{
+    return rg_engine_new(seed, rep, out->rng_type);
+}
+
+bool rg_rep_run(rg_repout *out, rg_engine *e, rg_time until)
+{
+    if (rg_engine_run(e, until, out->max_events) != RG_RUN_BUDGET)
+        return true;
+    snprintf(out->error, sizeof out->error,
+             "stopped after the event budget of %llu events ([scenario] max_events) at "
+             "simulated %.3f s",
+             (unsigned long long)out->max_events, rg_time_sec(rg_now(e)));
+    return false;
+}
+
+void rg_rep_end(rg_repout *out, rg_engine *e)
+{
+    out->events = rg_engine_events(e);
+    if (out->col_events >= 0)
+        out->row[out->col_events].i = (int64_t)out->events;
+    if (out->col_sim_end >= 0)
+        out->row[out->col_sim_end].d = rg_time_sec(rg_now(e));
+    out->done = out->error[0] == '\0';
+    rg_engine_free(e);
+}

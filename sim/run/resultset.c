@@ -1,0 +1,200 @@
+/*
+ * resultset.c: the result set of a run (resultset.h) and the console
+ * summary table.
+ */
+#include "sim/run/resultset.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/engine/stats.h"
+
+/* ---- results object ---------------------------------------------------- */
+
+rg_results *rg_results_new(size_t nvar, const char *const *varnames, size_t nmet,
+                           const rg_metric *met, uint64_t reps)
+{
+    rg_results *r = rg_xcalloc(1, sizeof *r);
+    r->nvar = nvar;
+    r->nmet = nmet;
+    r->reps = reps;
+    r->varnames = rg_xcalloc(nvar, sizeof *r->varnames);
+    for (size_t v = 0; v < nvar; v++)
+        r->varnames[v] = rg_xstrdup(varnames[v]);
+    r->met = rg_xcalloc(nmet, sizeof *r->met);
+    for (size_t m = 0; m < nmet; m++) {
+        r->met[m] = met[m];
+        r->met[m].name = rg_xstrdup(met[m].name);
+        r->met[m].unit = rg_xstrdup(met[m].unit ? met[m].unit : "");
+        r->met[m].desc = rg_xstrdup(met[m].desc ? met[m].desc : "");
+    }
+    r->rows = rg_xcalloc(nvar * (reps ? reps : 1) * (nmet ? nmet : 1), sizeof *r->rows);
+    r->hist = rg_xcalloc(nvar * RG_HIST_NBINS, sizeof *r->hist);
+    r->lat = rg_xcalloc(nvar, sizeof *r->lat);
+    r->nlat = rg_xcalloc(nvar, sizeof *r->nlat);
+    r->tl = rg_xcalloc(nvar, sizeof *r->tl);
+    r->ntl = rg_xcalloc(nvar, sizeof *r->ntl);
+    return r;
+}
+
+void rg_results_free(rg_results *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t v = 0; v < r->nvar; v++) {
+        free(r->varnames[v]);
+        free(r->lat[v]);
+        free(r->tl[v]);
+    }
+    for (size_t m = 0; m < r->nmet; m++) {
+        free((char *)r->met[m].name);
+        free((char *)r->met[m].unit);
+        free((char *)r->met[m].desc);
+    }
+    free(r->varnames);
+    free(r->met);
+    free(r->error);
+    free(r->nondeterministic);
+    free(r->sum);
+    free(r->rows);
+    free(r->hist);
+    free(r->lat);
+    free(r->nlat);
+    free(r->tl);
+    free(r->ntl);
+    free(r->tlnames[0]);
+    free(r->tlnames[1]);
+    free(r);
+}
+
+void rg_results_set_timeline_names(rg_results *r, const char *const *names)
+{
+    for (int i = 0; i < 2; i++) {
+        free(r->tlnames[i]);
+        r->tlnames[i] = names && names[i] ? rg_xstrdup(names[i]) : NULL;
+    }
+}
+
+double rg_results_value(const rg_results *r, size_t v, uint64_t i, size_t m)
+{
+    const rg_mval *x = &r->rows[(v * r->reps + i) * r->nmet + m];
+    return r->met[m].type == RG_MF_INT ? (double)x->i : x->d;
+}
+
+void rg_results_column(const rg_results *r, size_t v, size_t m, double *x)
+{
+    for (uint64_t i = 0; i < r->reps_done; i++)
+        x[i] = rg_results_value(r, v, i, m);
+}
+
+const rg_summary *rg_results_summary(const rg_results *r, size_t v, size_t m)
+{
+    RG_ASSERT(v < r->nvar && m < r->nmet);
+    if (r->sum == NULL) {
+        /* a cache: logically const */
+        rg_results *w = (rg_results *)r;
+        w->sum = rg_xcalloc(r->nvar * (r->nmet ? r->nmet : 1), sizeof *w->sum);
+        double *x = rg_xmalloc((r->reps_done ? r->reps_done : 1) * sizeof *x);
+        for (size_t vv = 0; vv < r->nvar; vv++)
+            for (size_t mm = 0; mm < r->nmet; mm++) {
+                rg_results_column(r, vv, mm, x);
+                rg_summarize(x, r->reps_done, &w->sum[vv * r->nmet + mm]);
+            }
+        free(x);
+    }
+    return &r->sum[v * r->nmet + m];
+}
+
+int rg_results_metric(const rg_results *r, const char *name)
+{
+    for (size_t m = 0; m < r->nmet; m++)
+        if (strcmp(r->met[m].name, name) == 0)
+            return (int)m;
+    return -1;
+}
+
+int rg_results_role(const rg_results *r, rg_mrole role)
+{
+    for (size_t m = 0; m < r->nmet; m++)
+        if (r->met[m].role == role)
+            return (int)m;
+    return -1;
+}
+
+void rg_results_adopt_roles(rg_results *r, const rg_metric *met, size_t nmet)
+{
+    for (size_t m = 0; m < r->nmet; m++)
+        for (size_t k = 0; k < nmet; k++)
+            if (strcmp(r->met[m].name, met[k].name) == 0)
+                r->met[m].role = met[k].role;
+}
+
+int rg_results_variant(const rg_results *r, const char *name)
+{
+    for (size_t v = 0; v < r->nvar; v++)
+        if (strcmp(r->varnames[v], name) == 0)
+            return (int)v;
+    return -1;
+}
+
+/* ---- console summary ------------------------------------------------- */
+
+static void cell(char *buf, size_t n, const rg_metric *m, const rg_summary *s, bool max)
+{
+    double k = (m->flags & RG_MF_MS) ? 1e3 : (m->flags & RG_MF_PROB) ? 100.0 : 1.0;
+    const char *suffix = (m->flags & RG_MF_PROB) ? "%" : "";
+    if (max) {
+        snprintf(buf, n, "%.6g", s->max * k);
+        return;
+    }
+    if (isnan(s->ci95))
+        snprintf(buf, n, "%.4g%s", s->mean * k, suffix);
+    else if (fabs(s->mean * k) >= 1000)
+        snprintf(buf, n, "%.0f ± %.0f%s", s->mean * k, s->ci95 * k, suffix);
+    else
+        snprintf(buf, n, "%.4g ± %.2g%s", s->mean * k, s->ci95 * k, suffix);
+}
+
+void rg_results_print(const rg_results *r, const char *title, FILE *f)
+{
+    size_t n = r->reps_done;
+    fprintf(f, "%s: %llu replication%s%s, seed %llu\n", title, (unsigned long long)n,
+            n == 1 ? "" : "s", r->interrupted ? " (INTERRUPTED: incomplete)" : "",
+            (unsigned long long)r->seed);
+    if (n == 0)
+        return;
+    int colw = 18;
+    for (size_t v = 0; v < r->nvar; v++) {
+        int l = (int)strlen(r->varnames[v]) + 2;
+        if (l > colw)
+            colw = l;
+    }
+    fprintf(f, "\n%-26s", "metric (mean ± 95% CI)");
+    for (size_t v = 0; v < r->nvar; v++)
+        fprintf(f, "%*s", colw, r->varnames[v]);
+    fputc('\n', f);
+    for (size_t m = 0; m < r->nmet; m++) {
+        const rg_metric *me = &r->met[m];
+        if (!(me->flags & RG_MF_SHOW))
+            continue;
+        for (int pass = 0; pass < ((me->flags & RG_MF_MAX) ? 2 : 1); pass++) {
+            char label[64];
+            snprintf(label, sizeof label, "%s%s%s%s", pass ? "max " : "", me->name,
+                     (me->flags & RG_MF_MS) ? " (ms)" : "", (me->flags & RG_MF_PROB) ? " (P)" : "");
+            fprintf(f, "%-26s", label);
+            for (size_t v = 0; v < r->nvar; v++) {
+                char c[64];
+                cell(c, sizeof c, me, rg_results_summary(r, v, m), pass == 1);
+                /* "±" is two bytes but one column; keep one space between
+                 * columns even when a cell is wider than planned */
+                int pad = colw - 1 + (strstr(c, "±") ? 1 : 0);
+                fprintf(f, " %*s", pad, c);
+            }
+            fputc('\n', f);
+        }
+    }
+    fprintf(f, "\n%llu events in %.2f s of wall time (%.3g M events/s)\n",
+            (unsigned long long)r->events, r->wall_seconds,
+            r->wall_seconds > 0 ? (double)r->events / r->wall_seconds / 1e6 : 0.0);
+}

@@ -1,0 +1,75 @@
+/*
+ * resultset.h: the results of a run: one row of metrics per (variant,
+ * replication), the latency histograms, raw latencies if kept, the
+ * timeline of replication 0, and summaries computed once.  Made by the
+ * runner (runner.h) or by the results file's reader (results.h); read by
+ * the console table, the results writer, expectations and reports.
+ *
+ * Every aggregate is computed in replication order, so the same run gives
+ * the same numbers whatever the thread count.
+ */
+#ifndef RG_RESULTSET_H
+#define RG_RESULTSET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim/run/model.h"
+
+/* At most this many replications per run: the per-replication table is
+ * held in memory, and readers refuse files claiming more. */
+#define RG_MAX_REPS INT64_C(100000000)
+
+struct rg_results {
+    size_t nvar, nmet;
+    char **varnames;    /* nvar names */
+    rg_metric *met;     /* nmet metrics; strings owned */
+    uint64_t reps;      /* replications asked for */
+    uint64_t reps_done; /* replications 0..reps_done-1 are complete */
+    uint64_t seed;
+    bool interrupted;
+    rg_mval *rows;  /* [(v * reps + r) * nmet + m] */
+    uint64_t *hist; /* [v * RG_HIST_NBINS + b] */
+    double **lat;   /* per variant: raw latencies in rep order, or NULL */
+    size_t *nlat;
+    rg_tlpoint **tl;  /* per variant: timeline of replication 0 */
+    char *tlnames[2]; /* the model's names of the timeline's counters, or NULL */
+    size_t *ntl;
+    uint64_t events;        /* all events of all completed tasks */
+    double wall_seconds;    /* not part of the data: wall time of the run */
+    char *error;            /* a replication failed (event budget): why */
+    struct rg_summary *sum; /* summaries, computed once (rg_results_summary) */
+    char *nondeterministic; /* --check-determinism: the first difference */
+};
+
+/* An empty results object (for readers), with names copied. */
+rg_results *rg_results_new(size_t nvar, const char *const *varnames, size_t nmet,
+                           const rg_metric *met, uint64_t reps);
+void rg_results_free(rg_results *r);
+/* Names the timeline's two counters (copied; names NULL: unnamed). */
+void rg_results_set_timeline_names(rg_results *r, const char *const *names);
+/* Value of metric m of variant v, replication i, as a double. */
+double rg_results_value(const rg_results *r, size_t v, uint64_t i, size_t m);
+/* Column of metric m for variant v over completed replications, into x
+ * (reps_done doubles). */
+void rg_results_column(const rg_results *r, size_t v, size_t m, double *x);
+/* The summary over completed replications of metric m of variant v
+ * (stats.h), computed for all metrics on first use and kept: call it only
+ * once the rows are final.  The console table, the results file, the
+ * expectations and the report all read the same numbers. */
+const struct rg_summary *rg_results_summary(const rg_results *r, size_t v, size_t m);
+/* Index of the metric called name, or -1. */
+int rg_results_metric(const rg_results *r, const char *name);
+/* Index of the first metric with that role, or -1. */
+int rg_results_role(const rg_results *r, rg_mrole role);
+/* Gives each metric of r the role of the metric of the same name in
+ * met[0..nmet-1] (a model's declaration): for results read from a file. */
+void rg_results_adopt_roles(rg_results *r, const rg_metric *met, size_t nmet);
+int rg_results_variant(const rg_results *r, const char *name);
+
+/* Prints the console summary: one row per shown metric, one column per
+ * variant, mean ± 95 % CI. */
+void rg_results_print(const rg_results *r, const char *title, FILE *f);
+
+#endif
