@@ -68,6 +68,13 @@
 #define RH5_A_DESCRIPTIONS "descriptions"
 #define RH5_A_FLAGS "flags"
 
+/* The timeline's counters are named by the model that records them
+ * (rg_model_ops.timeline, tlnames of rh5_types_make).  A model that records
+ * none still gets an empty timeline, whose fields have the names format 1
+ * has always given them. */
+#define RH5_TL_A "allocated"
+#define RH5_TL_B "rejected"
+
 /* Field 0 of the summary table; no metric may take this name. */
 #define RH5_F_REP "rep"
 
@@ -137,7 +144,8 @@ typedef struct rh5_types {
 /* Builds every type for the metrics met[0..nmet-1] (none: the summary
  * types have the field rep only).  On failure the types built so far are
  * left for the caller's rh5_types_close, which must always follow. */
-int rh5_types_make(rh5_ctx *c, const rg_metric *met, size_t nmet, rh5_types *t);
+int rh5_types_make(rh5_ctx *c, const rg_metric *met, size_t nmet, const char *const *tlnames,
+                   rh5_types *t);
 
 /* Closes every type of t as rh5_close_all does (a result rc < 0 is kept)
  * and marks them closed. */
@@ -148,5 +156,8 @@ int rh5_types_close(rh5_ctx *c, rh5_types *t, int rc);
  * that is skipped on file systems without it.  H5I_INVALID_HID with c->e
  * filled on failure. */
 hid_t rh5_fapl(rh5_ctx *c, bool write);
+
+/* The directory part of path ("." if none), as a new string. */
+char *rh5_dir_of(const char *path);
 
 #endif

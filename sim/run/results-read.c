@@ -2,9 +2,10 @@
  * results-read.c: the results file in HDF5, reading side: rg_results_read,
  * which loads a whole file back into an rg_results and its rg_meta, and
  * rg_results_is_ours, which tells a revguard-sim results file from anything
- * else.  The layout is in results.h; the names, row types and shared
- * helpers (errors, closing, types, file access) come from the private
- * header results-h5.h and are defined in results.c.
+ * else, and rg_results_check_path, which uses it before a run to refuse
+ * overwriting anything that is not ours.  The layout is in results.h; the names, row types and
+ * shared helpers (errors, closing, types, file access) come from the private header results-h5.h
+ * and are defined in results-h5.c.
  *
  * A results file is input: every attribute and dataset is checked for
  * presence, type class and size before it is read, and a file that is HDF5
@@ -28,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sim/run/results-h5.h"
 
@@ -223,6 +225,53 @@ static void metrics_free(rg_metric *met, size_t n)
         free((char *)met[m].desc);
     }
     free(met);
+}
+
+/* The names of the timeline's two counters: fields 1 and 2 of the
+ * compound type of dataset `name` of loc (field 0 is "t").  names[] are
+ * new strings (free both). */
+static int read_tlnames(rh5_ctx *c, hid_t loc, const char *name, char *names[2])
+{
+    hid_t ids[2] = {H5I_INVALID_HID, H5I_INVALID_HID}; /* dataset, type */
+    int rc = -1;
+    names[0] = names[1] = NULL;
+    htri_t ex = H5Lexists(loc, name, H5P_DEFAULT);
+    if (ex <= 0) {
+        if (ex < 0)
+            rh5_fail(c, loc, name, "cannot look up");
+        else
+            bad(c, "dataset '%s' is missing", name);
+        goto out;
+    }
+    if ((ids[0] = H5Dopen2(loc, name, H5P_DEFAULT)) < 0 || (ids[1] = H5Dget_type(ids[0])) < 0) {
+        rh5_fail(c, loc, name, "cannot open dataset");
+        goto out;
+    }
+    if (H5Tget_class(ids[1]) != H5T_COMPOUND || H5Tget_nmembers(ids[1]) != 3) {
+        bad(c, "%s is not a compound type of three fields", name);
+        goto out;
+    }
+    for (unsigned i = 1; i <= 2; i++) {
+        char *fname = H5Tget_member_name(ids[1], i);
+        if (fname == NULL) {
+            rh5_fail(c, loc, name, "cannot inspect the fields of");
+            goto out;
+        }
+        names[i - 1] = rg_xstrdup(fname);
+        (void)H5free_memory(fname);
+        if (strcmp(names[i - 1], "t") == 0 || strcmp(names[0], names[1] ? names[1] : "") == 0) {
+            bad(c, "%s: field %u '%s' clashes with another field", name, i, names[i - 1]);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    if (rc < 0) {
+        free(names[0]);
+        free(names[1]);
+        names[0] = names[1] = NULL;
+    }
+    return rh5_close_all(c, ids, 2, rc);
 }
 
 /* Reconstructs the metric list from the summary dataset `name` of loc: the
@@ -441,6 +490,7 @@ int rg_results_read(const char *path, rg_results **out, rg_meta *meta, rg_err *e
     hid_t ids[2] = {H5I_INVALID_HID, H5I_INVALID_HID}; /* file, /variants */
     char **order = NULL, **groups = NULL;
     rg_metric *met = NULL;
+    char *tlnames[2] = {NULL, NULL};
     size_t nvar = 0, nmet = 0;
     rg_results *r = NULL;
     int fmt = 0, complete = 0, rc = -1;
@@ -448,7 +498,7 @@ int rg_results_read(const char *path, rg_results **out, rg_meta *meta, rg_err *e
 
     *out = NULL;
     memset(meta, 0, sizeof *meta);
-    if (rh5_types_make(&c, NULL, 0, &t) < 0 || open_ours(&c, &t, path, &ids[0]) < 0)
+    if (rh5_types_make(&c, NULL, 0, NULL, &t) < 0 || open_ours(&c, &t, path, &ids[0]) < 0)
         goto out;
     if (get_attr(&c, ids[0], RH5_A_FORMAT_VERSION, H5T_NATIVE_INT, 1, &fmt) < 0)
         goto out;
@@ -499,8 +549,12 @@ int rg_results_read(const char *path, rg_results **out, rg_meta *meta, rg_err *e
             goto out;
         }
         char *sp = rg_xasprintf("%s/" RH5_SUMMARY, groups[0]);
+        char *tp = rg_xasprintf("%s/" RH5_TIMELINE, groups[0]);
         int st = read_metrics(&c, &t, ids[1], sp, &met, &nmet);
+        if (st == 0)
+            st = read_tlnames(&c, ids[1], tp, tlnames);
         free(sp);
+        free(tp);
         if (st < 0)
             goto out;
     }
@@ -508,13 +562,18 @@ int rg_results_read(const char *path, rg_results **out, rg_meta *meta, rg_err *e
     r->reps_done = done;
     r->seed = meta->seed;
     r->interrupted = !meta->complete;
-    if (rh5_types_close(&c, &t, 0) < 0 || rh5_types_make(&c, r->met, r->nmet, &t) < 0)
+    rg_results_set_timeline_names(r, (const char *const *)tlnames);
+    if (rh5_types_close(&c, &t, 0) < 0 ||
+        rh5_types_make(&c, r->met, r->nmet, (const char *const *)r->tlnames, &t) < 0)
         goto out;
     for (size_t v = 0; v < nvar; v++)
         if (get_variant(&c, &t, ids[1], groups[v], r, v) < 0)
             goto out;
-    /* As the runner counts them: the "events" metric over completed reps. */
-    int ev = rg_results_metric(r, "events");
+    /* As the runner counts them: the events of completed replications.
+     * Roles are not stored in the file; this one is the run layer's own. */
+    static const rg_metric std[] = {RG_METRIC_EVENTS};
+    rg_results_adopt_roles(r, std, 1);
+    int ev = rg_results_role(r, RG_ROLE_EVENTS);
     for (size_t v = 0; ev >= 0 && v < nvar; v++)
         for (uint64_t i = 0; i < done; i++)
             r->events += (uint64_t)rg_results_value(r, v, i, (size_t)ev);
@@ -525,6 +584,8 @@ out:
     strs_free(order, nvar);
     strs_free(groups, nvar);
     metrics_free(met, nmet);
+    free(tlnames[0]);
+    free(tlnames[1]);
     if (rc < 0) {
         rg_results_free(r);
         rg_meta_free(meta);
@@ -542,10 +603,57 @@ bool rg_results_is_ours(const char *path)
     rh5_ctx c = {path, &e};
     rh5_types t;
     hid_t f = H5I_INVALID_HID;
-    int rc = rh5_types_make(&c, NULL, 0, &t);
+    int rc = rh5_types_make(&c, NULL, 0, NULL, &t);
     if (rc == 0)
         rc = open_ours(&c, &t, path, &f);
     rc = rh5_close_all(&c, &f, 1, rc);
     rc = rh5_types_close(&c, &t, rc);
     return rc == 0;
+}
+
+int rg_results_check_path(const char *path, bool force, rg_err *e)
+{
+    rh5_quiet();
+    char *dir = rh5_dir_of(path);
+    struct stat st;
+    int rc = -1;
+    if (stat(dir, &st) < 0) {
+        rg_err_set(e, RG_ERR_IO, "cannot write results to %s: %s", dir, strerror(errno));
+        goto out;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        rg_err_set(e, RG_ERR_IO, "cannot write results to %s: %s", dir, strerror(ENOTDIR));
+        goto out;
+    }
+    if (access(dir, W_OK | X_OK) < 0) {
+        rg_err_set(e, RG_ERR_IO, "cannot write results to %s: %s", dir, strerror(errno));
+        goto out;
+    }
+    if (stat(path, &st) < 0) {
+        int err = errno;
+        if (err == ENOENT)
+            rc = 0; /* a new file */
+        else
+            rg_err_set(e, RG_ERR_IO, "cannot write results to %s: %s", path, strerror(err));
+        goto out;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        rg_err_set(e, RG_ERR_INPUT, "%s is a directory; give a file name for the results", path);
+        goto out;
+    }
+    /* Never replace a device, pipe or socket, even with --force. */
+    if (!S_ISREG(st.st_mode)) {
+        rg_err_set(e, RG_ERR_INPUT, "%s exists and is not a regular file", path);
+        goto out;
+    }
+    if (!force && !rg_results_is_ours(path)) {
+        rg_err_set(e, RG_ERR_INPUT,
+                   "%s exists and is not a revguard-sim results file; use --force to overwrite",
+                   path);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(dir);
+    return rc;
 }
