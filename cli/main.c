@@ -287,6 +287,26 @@ static size_t nmetrics(const rg_experiment *l)
     return n;
 }
 
+/* Writes the report of the results file at path into dir.  Roles are not
+ * stored in results files: they come back from the model that wrote it. */
+static int report_file(const char *path, const char *dir, rg_err *e)
+{
+    rg_results *r = NULL;
+    rg_meta m = {0};
+    if (rg_results_read(path, &r, &m, e) < 0)
+        return -1;
+    const rg_model_ops *ops = rg_model_find(m.model ? m.model : "");
+    if (ops != NULL) {
+        size_t n;
+        const rg_metric *met = ops->metrics(NULL, &n);
+        rg_results_adopt_roles(r, met, n);
+    }
+    int rc = rg_report_make_from(r, &m, path, dir, e);
+    rg_results_free(r);
+    rg_meta_free(&m);
+    return rc;
+}
+
 static int cmd_check(args *a)
 {
     rg_err e;
@@ -333,6 +353,93 @@ static int cmd_validate(args *a)
     return 0;
 }
 
+/* The run options that come from the scenario itself. */
+static rg_runopts runopts_of(const rg_experiment *l)
+{
+    rg_runopts o = {0};
+    o.seed = (uint64_t)l->seed;
+    o.reps = (uint64_t)l->reps;
+    o.max_events = (uint64_t)l->max_events;
+    o.rng_type = l->rng_type;
+    o.label = l->name;
+    return o;
+}
+
+/* Before simulating: every output can be written, and the results fit in
+ * memory. */
+static int check_outputs(const args *a, const rg_experiment *l, const char *out, rg_err *e)
+{
+    if (a->output == NULL && mkdir_p("results", e) < 0)
+        return -1;
+    if (rg_results_check_path(out, a->force, e) < 0)
+        return -1;
+    if (a->report && mkdir_p(a->report, e) < 0)
+        return -1;
+    uint64_t bytes = (uint64_t)l->reps * l->ops->nvariants(l->cfg) *
+                     (uint64_t)(sizeof(rg_mval) * (nmetrics(l) + 1));
+    if (bytes > MAX_RESULT_BYTES)
+        return rg_scn_err(l->scn, "scenario", "replications", e,
+                          "%" PRId64 " replications of %zu variants would hold %.1f GB of "
+                          "results in memory (limit %.0f GB); run fewer replications per file",
+                          l->reps, l->ops->nvariants(l->cfg), (double)bytes / 1e9,
+                          (double)MAX_RESULT_BYTES / 1e9);
+    if (bytes > NOTE_RESULT_BYTES)
+        fprintf(stderr,
+                "revguard-sim: note: this run holds about %.0f MB of per-replication "
+                "results in memory\n",
+                (double)bytes / 1e6);
+    if (a->write_expect && rg_results_check_path(a->write_expect, true, e) < 0)
+        return -1;
+    return 0;
+}
+
+/* After a complete run: the report and the expectations.  Returns -1 with
+ * e set, or 0. */
+static int after_run(const args *a, const rg_results *r, const rg_meta *meta, const char *out,
+                     rg_err *e)
+{
+    if (a->report) {
+        if (report_file(out, a->report, e) < 0)
+            return -1;
+        if (!a->quiet)
+            printf("report: %s\n", a->report);
+    }
+    if (a->check_det && !a->quiet)
+        printf("determinism: every replication ran twice with identical results\n");
+    if (a->write_expect) {
+        if (rg_expect_write(a->write_expect, r, meta, e) < 0)
+            return -1;
+        if (!a->quiet)
+            printf("expectations: %s\n", a->write_expect);
+    }
+    if (a->expect) {
+        printf("\n");
+        int moved = rg_expect_check(a->expect, r, meta, stdout, e);
+        if (moved < 0)
+            return -1;
+        if (moved > 0) {
+            rg_err_set(e, RG_ERR_CHECK, "%d expectation%s of %s moved", moved,
+                       moved == 1 ? "" : "s", a->expect);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void fill_meta(const rg_experiment *l, const rg_results *r, rg_meta *meta)
+{
+    rg_buf resolved = {0};
+    rg_scn_resolved(l->scn, &resolved);
+    meta->tool_version = rg_xstrdup(PACKAGE_VERSION);
+    meta->scenario_name = rg_xstrdup(l->name);
+    meta->description = rg_xstrdup(l->description);
+    meta->model = rg_xstrdup(l->model);
+    meta->resolved = rg_xstrdup(resolved.s ? resolved.s : "");
+    meta->seed = (uint64_t)l->seed;
+    meta->complete = !r->interrupted;
+    rg_buf_free(&resolved);
+}
+
 static int cmd_run(args *a)
 {
     rg_err e;
@@ -342,46 +449,18 @@ static int cmd_run(args *a)
     char *out = NULL;
     int code = 0;
     rg_meta meta = {0};
-    rg_buf resolved = {0};
     if (rg_experiment_open(a->file, a->sets, a->origins, a->nsets, &l, &e) < 0)
         goto err;
     out = a->output ? rg_xstrdup(a->output) : rg_xasprintf("results/%s.h5", l.name);
-    if (a->output == NULL && mkdir_p("results", &e) < 0)
-        goto err;
-    /* Fail before simulating if the output cannot be written. */
-    if (rg_results_check_path(out, a->force, &e) < 0)
-        goto err;
-    if (a->report && mkdir_p(a->report, &e) < 0)
+    /* Fail before simulating if an output cannot be written. */
+    if (check_outputs(a, &l, out, &e) < 0)
         goto err;
 
-    uint64_t bytes = (uint64_t)l.reps * l.ops->nvariants(l.cfg) *
-                     (uint64_t)(sizeof(rg_mval) * (nmetrics(&l) + 1));
-    if (bytes > MAX_RESULT_BYTES) {
-        rg_scn_err(l.scn, "scenario", "replications", &e,
-                   "%" PRId64 " replications of %zu variants would hold %.1f GB of results in "
-                   "memory (limit %.0f GB); run fewer replications per file",
-                   l.reps, l.ops->nvariants(l.cfg), (double)bytes / 1e9,
-                   (double)MAX_RESULT_BYTES / 1e9);
-        goto err;
-    }
-    if (bytes > NOTE_RESULT_BYTES)
-        fprintf(stderr,
-                "revguard-sim: note: this run holds about %.0f MB of per-replication "
-                "results in memory\n",
-                (double)bytes / 1e6);
-    if (a->write_expect && rg_results_check_path(a->write_expect, true, &e) < 0)
-        goto err;
-
-    rg_runopts o = {0};
-    o.seed = (uint64_t)l.seed;
-    o.max_events = (uint64_t)l.max_events;
-    o.rng_type = l.rng_type;
+    rg_runopts o = runopts_of(&l);
     o.check_determinism = a->check_det;
-    o.reps = (uint64_t)l.reps;
     o.threads = a->threads;
     o.keep_latencies = a->keep;
     o.progress = !a->quiet;
-    o.label = l.name;
     r = rg_run(l.ops, l.cfg, &o, &e);
     if (r == NULL)
         goto err;
@@ -399,14 +478,7 @@ static int cmd_run(args *a)
         if (l.ops->report_extra)
             l.ops->report_extra(l.cfg, r, stdout);
     }
-    rg_scn_resolved(l.scn, &resolved);
-    meta.tool_version = rg_xstrdup(PACKAGE_VERSION);
-    meta.scenario_name = rg_xstrdup(l.name);
-    meta.description = rg_xstrdup(l.description);
-    meta.model = rg_xstrdup(l.model);
-    meta.resolved = rg_xstrdup(resolved.s ? resolved.s : "");
-    meta.seed = (uint64_t)l.seed;
-    meta.complete = !r->interrupted;
+    fill_meta(&l, r, &meta);
     if (r->reps_done > 0 || !r->interrupted) {
         if (rg_results_write(out, r, &meta, &e) < 0)
             goto err;
@@ -422,36 +494,12 @@ static int cmd_run(args *a)
         code = RG_EXIT_INTERRUPTED;
         goto done;
     }
-    if (a->report) {
-        if (rg_report_make(out, a->report, &e) < 0)
-            goto err;
-        if (!a->quiet)
-            printf("report: %s\n", a->report);
-    }
-    if (a->check_det && !a->quiet)
-        printf("determinism: every replication ran twice with identical results\n");
-    if (a->write_expect) {
-        if (rg_expect_write(a->write_expect, r, &meta, &e) < 0)
-            goto err;
-        if (!a->quiet)
-            printf("expectations: %s\n", a->write_expect);
-    }
-    if (a->expect) {
-        printf("\n");
-        int moved = rg_expect_check(a->expect, r, &meta, stdout, &e);
-        if (moved < 0)
-            goto err;
-        if (moved > 0) {
-            rg_err_set(&e, RG_ERR_CHECK, "%d expectation%s of %s moved", moved,
-                       moved == 1 ? "" : "s", a->expect);
-            goto err;
-        }
-    }
+    if (after_run(a, r, &meta, out, &e) < 0)
+        goto err;
     goto done;
 err:
     code = fail(&e);
 done:
-    rg_buf_free(&resolved);
     rg_meta_free(&meta);
     rg_results_free(r);
     free(out);
@@ -490,25 +538,19 @@ static int cmd_trace(args *a)
     }
     size_t nmet;
     const rg_metric *met = l.ops->metrics(l.cfg, &nmet);
-    rg_mval *row = rg_xcalloc(nmet, sizeof *row);
-    rg_repout out = {0};
-    out.row = row;
-    out.want_timeline = false;
-    out.max_events = (uint64_t)l.max_events;
-    out.rng_type = l.rng_type;
+    rg_runopts o = runopts_of(&l);
     printf("# %s: variant %s, replication %" PRIu64 ", seed %" PRId64 "\n", l.name,
            l.ops->variant_name(l.cfg, v), a->rep, l.seed);
-    l.ops->run(l.cfg, v, (uint64_t)l.seed, a->rep, &out, stdout);
-    if (out.error[0]) {
+    rg_repout *out = rg_run_one(l.ops, l.cfg, &o, v, a->rep, stdout);
+    int rc = 0;
+    if (out->error[0]) {
         rg_err_set(&e, RG_ERR_INPUT, "%s: replication %" PRIu64 " of variant %s: %s", a->file,
-                   a->rep, l.ops->variant_name(l.cfg, v), out.error);
-        free(row);
-        free(out.tl);
-        free(out.lat);
-        rg_experiment_close(&l);
-        return fail(&e);
+                   a->rep, l.ops->variant_name(l.cfg, v), out->error);
+        rc = fail(&e);
+        goto out;
     }
     /* The same row as `run --csv` writes for this replication. */
+    const rg_mval *row = rg_repout_row(out);
     printf("\nvariant,rep");
     for (size_t m = 0; m < nmet; m++)
         printf(",%s", met[m].name);
@@ -522,11 +564,10 @@ static int cmd_trace(args *a)
             printf(",%.17g", row[m].d);
     }
     printf("\n");
-    free(row);
-    free(out.tl);
-    free(out.lat);
+out:
+    rg_repout_free(out);
     rg_experiment_close(&l);
-    return 0;
+    return rc;
 }
 
 static int cmd_report(args *a)
@@ -550,7 +591,7 @@ static int cmd_report(args *a)
         rg_meta_free(&m);
     }
     int rc = 0;
-    if (mkdir_p(dir, &e) < 0 || rg_report_make(a->file, dir, &e) < 0)
+    if (mkdir_p(dir, &e) < 0 || report_file(a->file, dir, &e) < 0)
         rc = fail(&e);
     else
         printf("report: %s\n", dir);

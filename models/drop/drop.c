@@ -336,7 +336,7 @@ static const size_t ndmetrics = M_COUNT;
 static const rg_metric *dmet(const void *p, size_t *n)
 {
     *n = M_COUNT;
-    return ((const dcfg *)p)->met;
+    return p ? ((const dcfg *)p)->met : dmetrics;
 }
 
 static int dload(rg_scn *s, void **out, rg_err *e)

@@ -287,26 +287,21 @@ static void qrun(const void *p, size_t v, uint64_t seed, uint64_t rep, rg_repout
 {
     const qcfg *c = p;
     const qvariant *qv = &c->var[v];
-    rg_engine *e = rg_engine_new(seed, rep, out->rng_type);
+    rg_engine *e = rg_rep_begin(out, seed, rep);
     rg_queue_sim *q =
         rg_queue_sim_new(e, qv->servers, qv->arrival, qv->service, c->warmup, c->customers);
     q->trace = trace;
-    if (rg_engine_run(e, RG_TIME_MAX, out->max_events) == RG_RUN_BUDGET)
-        snprintf(out->error, sizeof out->error,
-                 "stopped after the event budget of %llu events ([scenario] max_events)",
-                 (unsigned long long)out->max_events);
+    rg_rep_run(out, e, RG_TIME_MAX);
     rg_queue_result r;
     rg_queue_sim_result(q, &r);
-    out->row[0].d = r.wait_mean;
-    out->row[1].d = r.sojourn_mean;
-    out->row[2].d = r.queue_len_mean;
-    out->row[3].d = r.utilization;
-    out->row[4].i = r.served;
-    out->row[5].i = (int64_t)rg_engine_events(e);
-    out->row[6].d = rg_time_sec(rg_now(e));
-    out->done = out->error[0] == '\0';
+    rg_mval *row = rg_repout_row(out);
+    row[0].d = r.wait_mean;
+    row[1].d = r.sojourn_mean;
+    row[2].d = r.queue_len_mean;
+    row[3].d = r.utilization;
+    row[4].i = r.served;
     rg_queue_sim_free(q);
-    rg_engine_free(e);
+    rg_rep_end(out, e);
 }
 
 /* ---- theory ------------------------------------------------------------ */
