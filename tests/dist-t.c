@@ -11,7 +11,8 @@
  * the same hand values.  Duration distributions sample nanoseconds.  Then
  * quantiles of lognormal(median, p99), the clamping of rg_dist_sample_time,
  * the helpers, and one parse error per class, each returning NULL with a
- * message that names the problem.
+ * message that names the problem; messages that list names are pinned
+ * word for word.
  */
 #include <math.h>
 #include <stdio.h>
@@ -427,11 +428,42 @@ static void test_errors(void)
     }
 }
 
+/* Messages built from the table of distributions: pinned word for word, so
+ * a table entry added or moved shows up here. */
+static const struct {
+    const char *text, *msg;
+} messages[] = {
+    {"expo(1ms)",
+     "in distribution 'expo(1ms)': unknown distribution 'expo' (known: const, uniform, "
+     "exp, normal, tnormal, absnormal, lognormal, gamma, pareto, weibull, shift, mix)"},
+    {"averyveryverylongdistnam(1)",
+     "in distribution 'averyveryverylongdistnam(1)': unknown distribution "
+     "'averyveryverylongdistnam'"},
+    {"lognormal(median=1ms, p50=4ms)",
+     "in distribution 'lognormal(median=1ms, p50=4ms)': lognormal has no parameter 'p50' "
+     "(expected median, p99, mu, sigma)"},
+    {"gamma(-1, -1ms)", "in distribution 'gamma(-1, -1ms)': gamma parameter 'shape' must be > 0"},
+    {"weibull(1ms, 0)", "in distribution 'weibull(1ms, 0)': weibull parameter 'shape' must be > 0"},
+};
+
+static void test_messages(void)
+{
+    for (size_t i = 0; i < sizeof messages / sizeof messages[0]; i++) {
+        rg_err e;
+        rg_err_clear(&e);
+        rg_dist *d = rg_dist_parse(messages[i].text, RG_QTY_DURATION, &e);
+        ok(d == NULL, "'%s' rejected", messages[i].text);
+        is_string(messages[i].msg, e.msg, "message for '%s'", messages[i].text);
+        rg_dist_free(d);
+    }
+}
+
 int main(void)
 {
     build_cases();
     size_t nerr = sizeof errors / sizeof errors[0];
-    plan(5 * ncases + 2 + 7 + 12 + nerr);
+    size_t nmsg = sizeof messages / sizeof messages[0];
+    plan(5 * ncases + 2 + 7 + 12 + nerr + 2 * nmsg);
     samples = rg_xmalloc(NSAMP * sizeof *samples);
     for (size_t i = 0; i < ncases; i++)
         test_case(&cases[i], 1000 + i);
@@ -439,6 +471,7 @@ int main(void)
     test_sample_time();
     test_helpers();
     test_errors();
+    test_messages();
     free(samples);
     return 0;
 }

@@ -2,6 +2,9 @@
  * dist.c: distribution parser (recursive descent over the grammar in dist.h)
  * and GSL-based samplers.  A parsed distribution is a small tree: mixtures
  * and shifts have children, everything else is a leaf with <= 2 parameters.
+ * Each distribution name has one entry in a table (its parameters and the
+ * function that reads its arguments), so adding a distribution is adding an
+ * entry, and messages listing the known names cannot fall out of date.
  */
 #include "sim/engine/dist.h"
 
@@ -106,9 +109,43 @@ typedef struct pvals {
     bool set[4];
 } pvals;
 
-/* Parses "(p1, name=p2, ...)" for a leaf distribution with parameters
- * `spec`.  Positional arguments fill in order; names may come in any order. */
-static int leaf_args(parser *ps, const char *dname, const pspec *spec, size_t nspec, pvals *out)
+typedef struct dentry dentry;
+
+/* Parses the arguments of one distribution: ps->p is just past its '(' and
+ * is left just past the matching ')'.  Returns NULL with ps->e set. */
+typedef rg_dist *parse_fn(parser *ps, const dentry *de);
+
+/* One distribution name of the grammar.  Leaf distributions describe their
+ * parameters here, so argument errors can name them; shift and mix read
+ * their own arguments (they contain distributions). */
+struct dentry {
+    const char *name;
+    parse_fn *parse;
+    dkind k;
+    const pspec *spec; /* parameters in positional order */
+    size_t nspec;
+};
+
+/* Finds the parameter named by `nlen` bytes at `s`; if there is none, the
+ * message lists the names the distribution does take. */
+static int param_index(parser *ps, const dentry *de, const char *s, size_t nlen, size_t *idx)
+{
+    for (size_t i = 0; i < de->nspec; i++)
+        if (strlen(de->spec[i].name) == nlen && strncmp(de->spec[i].name, s, nlen) == 0) {
+            *idx = i;
+            return 0;
+        }
+    rg_buf b = {0};
+    for (size_t k = 0; k < de->nspec; k++)
+        rg_buf_printf(&b, "%s%s", k ? ", " : "", de->spec[k].name);
+    perr(ps, "%s has no parameter '%.*s' (expected %s)", de->name, (int)nlen, s, b.s);
+    rg_buf_free(&b);
+    return -1;
+}
+
+/* Parses "(p1, name=p2, ...)" for a leaf distribution.  Positional arguments
+ * fill in order; names may come in any order. */
+static int leaf_args(parser *ps, const dentry *de, pvals *out)
 {
     memset(out, 0, sizeof *out);
     size_t pos = 0;
@@ -119,67 +156,58 @@ static int leaf_args(parser *ps, const char *dname, const pspec *spec, size_t ns
         return 0;
     }
     for (;;) {
-        const char *s;
-        size_t len;
+        const char *s, *vs;
+        size_t len, vlen, idx;
         if (raw_arg(ps, &s, &len) < 0)
             return -1;
         const char *eq = memchr(s, '=', len);
-        size_t idx;
-        const char *vs = s;
-        size_t vlen = len;
         if (eq != NULL) {
             size_t nlen = (size_t)(eq - s);
             while (nlen > 0 && isspace((unsigned char)s[nlen - 1]))
                 nlen--;
-            for (idx = 0; idx < nspec; idx++)
-                if (strlen(spec[idx].name) == nlen && strncmp(spec[idx].name, s, nlen) == 0)
-                    break;
-            if (idx == nspec) {
-                rg_buf b = {0};
-                for (size_t k = 0; k < nspec; k++)
-                    rg_buf_printf(&b, "%s%s", k ? ", " : "", spec[k].name);
-                perr(ps, "%s has no parameter '%.*s' (expected %s)", dname, (int)nlen, s, b.s);
-                rg_buf_free(&b);
+            if (param_index(ps, de, s, nlen, &idx) < 0)
                 return -1;
-            }
             vs = eq + 1;
             vlen = len - (size_t)(vs - s);
             named_seen = true;
         } else {
             if (named_seen)
-                return perr(ps, "%s: positional parameter after a named one", dname);
-            if (pos >= nspec)
-                return perr(ps, "%s takes at most %zu parameter%s", dname, nspec,
-                            nspec == 1 ? "" : "s");
+                return perr(ps, "%s: positional parameter after a named one", de->name);
+            if (pos >= de->nspec)
+                return perr(ps, "%s takes at most %zu parameter%s", de->name, de->nspec,
+                            de->nspec == 1 ? "" : "s");
             idx = pos++;
+            vs = s;
+            vlen = len;
         }
+        const pspec *sp = &de->spec[idx];
         if (out->set[idx])
-            return perr(ps, "%s: parameter '%s' given twice", dname, spec[idx].name);
+            return perr(ps, "%s: parameter '%s' given twice", de->name, sp->name);
         rg_err sub;
         rg_err_clear(&sub);
-        rg_qty q = spec[idx].number ? RG_QTY_NUMBER : ps->qty;
-        if (rg_qty_parse(vs, vlen, q, &out->v[idx], &sub) < 0)
-            return perr(ps, "%s parameter '%s': %s", dname, spec[idx].name, sub.msg);
+        if (rg_qty_parse(vs, vlen, sp->number ? RG_QTY_NUMBER : ps->qty, &out->v[idx], &sub) < 0)
+            return perr(ps, "%s parameter '%s': %s", de->name, sp->name, sub.msg);
         out->set[idx] = true;
         skip_ws(ps);
-        if (*ps->p == ',') {
-            ps->p++;
-            continue;
-        }
-        RG_ASSERT(*ps->p == ')');
+        if (*ps->p != ',')
+            break;
         ps->p++;
-        return 0;
     }
-}
-
-static int need(parser *ps, const char *dname, const pspec *spec, const pvals *v, size_t i)
-{
-    if (!v->set[i])
-        return perr(ps, "%s needs parameter '%s'", dname, spec[i].name);
+    RG_ASSERT(*ps->p == ')');
+    ps->p++;
     return 0;
 }
 
-static rg_dist *parse_dist(parser *ps);
+/* leaf_args for distributions whose every parameter is required. */
+static int all_args(parser *ps, const dentry *de, pvals *v)
+{
+    if (leaf_args(ps, de, v) < 0)
+        return -1;
+    for (size_t i = 0; i < de->nspec; i++)
+        if (!v->set[i])
+            return perr(ps, "%s needs parameter '%s'", de->name, de->spec[i].name);
+    return 0;
+}
 
 static int positive(parser *ps, const char *dname, const char *pname, double v)
 {
@@ -188,21 +216,173 @@ static int positive(parser *ps, const char *dname, const char *pname, double v)
     return 0;
 }
 
-static rg_dist *parse_mix(parser *ps)
+static rg_dist *leaf(parser *ps, const dentry *de, double a, double b)
 {
-    rg_dist *d = node(D_MIX, ps->qty);
-    double total = 0;
+    rg_dist *d = node(de->k, ps->qty);
+    d->a = a;
+    d->b = b;
+    return d;
+}
+
+static rg_dist *parse_dist(parser *ps);
+
+static rg_dist *parse_const(parser *ps, const dentry *de)
+{
+    pvals v;
+    if (all_args(ps, de, &v) < 0)
+        return NULL;
+    return leaf(ps, de, v.v[0], 0);
+}
+
+static rg_dist *parse_uniform(parser *ps, const dentry *de)
+{
+    pvals v;
+    if (all_args(ps, de, &v) < 0)
+        return NULL;
+    if (v.v[0] > v.v[1]) {
+        perr(ps, "uniform needs min <= max");
+        return NULL;
+    }
+    return leaf(ps, de, v.v[0], v.v[1]);
+}
+
+/* exp, gamma, pareto, weibull: every parameter is a mean, scale or shape,
+ * so must be > 0; the first one that is not is reported. */
+static rg_dist *parse_positive(parser *ps, const dentry *de)
+{
+    pvals v;
+    if (all_args(ps, de, &v) < 0)
+        return NULL;
+    for (size_t i = 0; i < de->nspec; i++)
+        if (positive(ps, de->name, de->spec[i].name, v.v[i]) < 0)
+            return NULL;
+    return leaf(ps, de, v.v[0], v.v[1]);
+}
+
+/* normal, tnormal, absnormal: (mean, sd). */
+static rg_dist *parse_normal(parser *ps, const dentry *de)
+{
+    pvals v;
+    if (all_args(ps, de, &v) < 0)
+        return NULL;
+    if (v.v[1] < 0) {
+        perr(ps, "%s parameter 'sd' must be >= 0", de->name);
+        return NULL;
+    }
+    if (de->k == D_TNORMAL && v.v[0] < -3 * v.v[1]) {
+        perr(ps, "tnormal needs mean > -3 sd (otherwise almost every draw is rejected)");
+        return NULL;
+    }
+    return leaf(ps, de, v.v[0], v.v[1]);
+}
+
+/* lognormal in its three forms (see dist.h).  The node holds a = zeta, the
+ * log-space mean in base units, and b = sigma, as the sampler wants them. */
+static rg_dist *parse_lognormal(parser *ps, const dentry *de)
+{
+    pvals v;
+    if (leaf_args(ps, de, &v) < 0)
+        return NULL;
+    const bool *set = v.set; /* median, p99, mu, sigma */
+    /* mu is ln of a value in seconds; durations are sampled in ns. */
+    double unit_ln = ps->qty == RG_QTY_DURATION ? log(1e9) : 0.0;
+    double zeta, sigma;
+    if (set[0] && set[1] && !set[2] && !set[3]) {
+        if (positive(ps, de->name, "median", v.v[0]) < 0)
+            return NULL;
+        if (!(v.v[1] > v.v[0])) {
+            perr(ps, "lognormal needs p99 > median");
+            return NULL;
+        }
+        zeta = log(v.v[0]);
+        sigma = (log(v.v[1]) - zeta) / gsl_cdf_ugaussian_Pinv(0.99);
+    } else if (set[0] && set[3] && !set[1] && !set[2]) {
+        if (positive(ps, de->name, "median", v.v[0]) < 0)
+            return NULL;
+        zeta = log(v.v[0]);
+        sigma = v.v[3];
+    } else if (set[2] && set[3] && !set[0] && !set[1]) {
+        zeta = v.v[2] + unit_ln;
+        sigma = v.v[3];
+    } else {
+        perr(ps, "lognormal is given as (median=M, p99=Q), (median=M, sigma=S) or "
+                 "(mu=U, sigma=S)");
+        return NULL;
+    }
+    if (!(sigma >= 0) || !isfinite(sigma) || !isfinite(zeta)) {
+        perr(ps, "lognormal sigma must be >= 0");
+        return NULL;
+    }
+    return leaf(ps, de, zeta, sigma);
+}
+
+/* shift(OFFSET, DIST). */
+static rg_dist *parse_shift(parser *ps, const dentry *de)
+{
+    const char *a;
+    size_t alen;
+    if (raw_arg(ps, &a, &alen) < 0)
+        return NULL;
+    double off;
+    rg_err sub;
+    rg_err_clear(&sub);
+    if (rg_qty_parse(a, alen, ps->qty, &off, &sub) < 0) {
+        perr(ps, "shift offset: %s", sub.msg);
+        return NULL;
+    }
+    if (*ps->p != ',') {
+        perr(ps, "shift is written shift(OFFSET, DIST)");
+        return NULL;
+    }
+    ps->p++;
+    rg_dist *ch = parse_dist(ps);
+    if (ch == NULL)
+        return NULL;
     skip_ws(ps);
+    if (*ps->p != ')') {
+        rg_dist_free(ch);
+        perr(ps, "shift is written shift(OFFSET, DIST)");
+        return NULL;
+    }
+    ps->p++;
+    rg_dist *d = node(de->k, ps->qty);
+    d->a = off;
+    d->n = 1;
+    d->child = rg_xcalloc(1, sizeof *d->child);
+    d->child[0] = ch;
+    return d;
+}
+
+/* Normalises the weights of a parsed mix and builds their cumulative sums;
+ * the last is exactly 1 so that rounding can never leave u past the end. */
+static void mix_normalise(rg_dist *d, double total)
+{
+    d->cum = rg_xcalloc(d->n, sizeof *d->cum);
+    double acc = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        d->w[i] /= total;
+        acc += d->w[i];
+        d->cum[i] = acc;
+    }
+    d->cum[d->n - 1] = 1.0;
+}
+
+/* mix(W1: DIST1, W2: DIST2, ...). */
+static rg_dist *parse_mix(parser *ps, const dentry *de)
+{
+    rg_dist *d = node(de->k, ps->qty);
+    double total = 0;
     for (;;) {
         skip_ws(ps);
         const char *c = strchr(ps->p, ':');
-        if (c == NULL)
-            goto fail_fmt;
         rg_err sub;
         rg_err_clear(&sub);
         double w;
-        if (rg_qty_parse(ps->p, (size_t)(c - ps->p), RG_QTY_NUMBER, &w, &sub) < 0)
-            goto fail_fmt;
+        if (c == NULL || rg_qty_parse(ps->p, (size_t)(c - ps->p), RG_QTY_NUMBER, &w, &sub) < 0) {
+            perr(ps, "mix components are written WEIGHT: DIST, e.g. mix(0.99: exp(2ms), 0.01: "
+                     "const(1s))");
+            goto fail;
+        }
         if (!(w > 0)) {
             perr(ps, "mix weights must be > 0");
             goto fail;
@@ -218,33 +398,98 @@ static rg_dist *parse_mix(parser *ps)
         d->n++;
         total += w;
         skip_ws(ps);
-        if (*ps->p == ',') {
-            ps->p++;
-            continue;
-        }
-        if (*ps->p == ')') {
-            ps->p++;
+        if (*ps->p == ')')
             break;
+        if (*ps->p != ',') {
+            perr(ps, "expected ',' or ')' after a mix component");
+            goto fail;
         }
-        perr(ps, "expected ',' or ')' after a mix component");
-        goto fail;
+        ps->p++;
     }
-    d->cum = rg_xcalloc(d->n, sizeof *d->cum);
-    double acc = 0;
-    for (size_t i = 0; i < d->n; i++) {
-        d->w[i] /= total;
-        acc += d->w[i];
-        d->cum[i] = acc;
-    }
-    d->cum[d->n - 1] = 1.0;
+    ps->p++;
+    mix_normalise(d, total);
     return d;
-fail_fmt:
-    perr(ps, "mix components are written WEIGHT: DIST, e.g. mix(0.99: exp(2ms), 0.01: const(1s))");
 fail:
     rg_dist_free(d);
     return NULL;
 }
 
+static const pspec p_const[] = {{"value", false}};
+static const pspec p_unif[] = {{"min", false}, {"max", false}};
+static const pspec p_exp[] = {{"mean", false}};
+static const pspec p_norm[] = {{"mean", false}, {"sd", false}};
+static const pspec p_logn[] = {{"median", false}, {"p99", false}, {"mu", true}, {"sigma", true}};
+static const pspec p_gamma[] = {{"shape", true}, {"scale", false}};
+static const pspec p_scale_shape[] = {{"scale", false}, {"shape", true}};
+
+#define SPEC(p) p, sizeof p / sizeof p[0]
+
+/* The grammar's distributions, in the order messages list them. */
+static const dentry dists[] = {
+    {"const", parse_const, D_CONST, SPEC(p_const)},
+    {"uniform", parse_uniform, D_UNIFORM, SPEC(p_unif)},
+    {"exp", parse_positive, D_EXP, SPEC(p_exp)},
+    {"normal", parse_normal, D_NORMAL, SPEC(p_norm)},
+    {"tnormal", parse_normal, D_TNORMAL, SPEC(p_norm)},
+    {"absnormal", parse_normal, D_ABSNORMAL, SPEC(p_norm)},
+    {"lognormal", parse_lognormal, D_LOGNORMAL, SPEC(p_logn)},
+    {"gamma", parse_positive, D_GAMMA, SPEC(p_gamma)},
+    {"pareto", parse_positive, D_PARETO, SPEC(p_scale_shape)},
+    {"weibull", parse_positive, D_WEIBULL, SPEC(p_scale_shape)},
+    {"shift", parse_shift, D_SHIFT, NULL, 0},
+    {"mix", parse_mix, D_MIX, NULL, 0},
+};
+
+#undef SPEC
+
+static const dentry *find_dist(const char *s, size_t nlen)
+{
+    for (size_t i = 0; i < sizeof dists / sizeof dists[0]; i++)
+        if (strlen(dists[i].name) == nlen && strncmp(dists[i].name, s, nlen) == 0)
+            return &dists[i];
+    return NULL;
+}
+
+static rg_dist *unknown_dist(parser *ps, const char *s, size_t nlen)
+{
+    /* A word this long is no misspelt name: it is quoted without the list
+     * (as messages always did). */
+    if (nlen >= 24) {
+        perr(ps, "unknown distribution '%.*s'", (int)nlen, s);
+        return NULL;
+    }
+    rg_buf b = {0};
+    for (size_t i = 0; i < sizeof dists / sizeof dists[0]; i++)
+        rg_buf_printf(&b, "%s%s", i ? ", " : "", dists[i].name);
+    perr(ps, "unknown distribution '%.*s' (known: %s)", (int)nlen, s, b.s);
+    rg_buf_free(&b);
+    return NULL;
+}
+
+/* A bare quantity ("5ms") is a constant. */
+static rg_dist *parse_bare(parser *ps)
+{
+    const char *end = ps->p;
+    while (*end && *end != ',' && *end != ')')
+        end++;
+    double v;
+    rg_err sub;
+    rg_err_clear(&sub);
+    if (rg_qty_parse(ps->p, (size_t)(end - ps->p), ps->qty, &v, &sub) < 0) {
+        perr(ps,
+             "%s (or a distribution such as exp(mean=2ms), uniform(0, 50ms), "
+             "lognormal(median=12ms, p99=50ms))",
+             sub.msg);
+        return NULL;
+    }
+    ps->p = end;
+    rg_dist *d = node(D_CONST, ps->qty);
+    d->a = v;
+    return d;
+}
+
+/* dist := QTY | NAME(ARGS): finds NAME in the table and lets its entry read
+ * the arguments. */
 static rg_dist *parse_dist(parser *ps)
 {
     if (++ps->depth > 16) {
@@ -257,196 +502,17 @@ static rg_dist *parse_dist(parser *ps)
         ps->p++;
     size_t nlen = (size_t)(ps->p - s);
     skip_ws(ps);
+    rg_dist *d;
     if (nlen == 0 || *ps->p != '(') {
-        /* A bare quantity is a constant. */
         ps->p = s;
-        const char *end = s;
-        while (*end && *end != ',' && *end != ')')
-            end++;
-        double v;
-        rg_err sub;
-        rg_err_clear(&sub);
-        if (rg_qty_parse(s, (size_t)(end - s), ps->qty, &v, &sub) < 0) {
-            perr(ps,
-                 "%s (or a distribution such as exp(mean=2ms), uniform(0, 50ms), "
-                 "lognormal(median=12ms, p99=50ms))",
-                 sub.msg);
-            return NULL;
-        }
-        ps->p = end;
-        rg_dist *d = node(D_CONST, ps->qty);
-        d->a = v;
-        ps->depth--;
-        return d;
-    }
-    char name[24];
-    if (nlen >= sizeof name) {
-        perr(ps, "unknown distribution '%.*s'", (int)nlen, s);
-        return NULL;
-    }
-    memcpy(name, s, nlen);
-    name[nlen] = '\0';
-    ps->p++; /* '(' */
-
-    rg_dist *d = NULL;
-    pvals v;
-    if (strcmp(name, "mix") == 0) {
-        d = parse_mix(ps);
-        ps->depth--;
-        return d;
-    }
-    if (strcmp(name, "shift") == 0) {
-        const char *a;
-        size_t alen;
-        if (raw_arg(ps, &a, &alen) < 0)
-            return NULL;
-        double off;
-        rg_err sub;
-        rg_err_clear(&sub);
-        if (rg_qty_parse(a, alen, ps->qty, &off, &sub) < 0) {
-            perr(ps, "shift offset: %s", sub.msg);
-            return NULL;
-        }
-        if (*ps->p != ',') {
-            perr(ps, "shift is written shift(OFFSET, DIST)");
-            return NULL;
-        }
-        ps->p++;
-        rg_dist *ch = parse_dist(ps);
-        if (ch == NULL)
-            return NULL;
-        skip_ws(ps);
-        if (*ps->p != ')') {
-            rg_dist_free(ch);
-            perr(ps, "shift is written shift(OFFSET, DIST)");
-            return NULL;
-        }
-        ps->p++;
-        d = node(D_SHIFT, ps->qty);
-        d->a = off;
-        d->n = 1;
-        d->child = rg_xcalloc(1, sizeof *d->child);
-        d->child[0] = ch;
-        ps->depth--;
-        return d;
-    }
-
-    static const pspec p_const[] = {{"value", false}};
-    static const pspec p_unif[] = {{"min", false}, {"max", false}};
-    static const pspec p_exp[] = {{"mean", false}};
-    static const pspec p_norm[] = {{"mean", false}, {"sd", false}};
-    static const pspec p_logn[] = {
-        {"median", false}, {"p99", false}, {"mu", true}, {"sigma", true}};
-    static const pspec p_gamma[] = {{"shape", true}, {"scale", false}};
-    static const pspec p_scale_shape[] = {{"scale", false}, {"shape", true}};
-
-#define ARGS(spec)                                                                                 \
-    if (leaf_args(ps, name, spec, sizeof spec / sizeof spec[0], &v) < 0)                           \
-    return NULL
-#define NEED(spec, i)                                                                              \
-    if (need(ps, name, spec, &v, i) < 0)                                                           \
-    return NULL
-
-    if (strcmp(name, "const") == 0) {
-        ARGS(p_const);
-        NEED(p_const, 0);
-        d = node(D_CONST, ps->qty);
-        d->a = v.v[0];
-    } else if (strcmp(name, "uniform") == 0) {
-        ARGS(p_unif);
-        NEED(p_unif, 0);
-        NEED(p_unif, 1);
-        if (v.v[0] > v.v[1]) {
-            perr(ps, "uniform needs min <= max");
-            return NULL;
-        }
-        d = node(D_UNIFORM, ps->qty);
-        d->a = v.v[0];
-        d->b = v.v[1];
-    } else if (strcmp(name, "exp") == 0) {
-        ARGS(p_exp);
-        NEED(p_exp, 0);
-        if (positive(ps, name, "mean", v.v[0]) < 0)
-            return NULL;
-        d = node(D_EXP, ps->qty);
-        d->a = v.v[0];
-    } else if (strcmp(name, "normal") == 0 || strcmp(name, "tnormal") == 0 ||
-               strcmp(name, "absnormal") == 0) {
-        ARGS(p_norm);
-        NEED(p_norm, 0);
-        NEED(p_norm, 1);
-        if (v.v[1] < 0) {
-            perr(ps, "%s parameter 'sd' must be >= 0", name);
-            return NULL;
-        }
-        if (name[0] == 't' && v.v[0] < -3 * v.v[1]) {
-            perr(ps, "tnormal needs mean > -3 sd (otherwise almost every draw is rejected)");
-            return NULL;
-        }
-        d = node(name[0] == 'n' ? D_NORMAL : name[0] == 't' ? D_TNORMAL : D_ABSNORMAL, ps->qty);
-        d->a = v.v[0];
-        d->b = v.v[1];
-    } else if (strcmp(name, "lognormal") == 0) {
-        ARGS(p_logn);
-        /* a = zeta (log-space mean in base units), b = sigma */
-        double unit_ln = ps->qty == RG_QTY_DURATION ? log(1e9) : 0.0;
-        double zeta, sigma;
-        if (v.set[0] && v.set[1] && !v.set[2] && !v.set[3]) {
-            if (positive(ps, name, "median", v.v[0]) < 0)
-                return NULL;
-            if (!(v.v[1] > v.v[0])) {
-                perr(ps, "lognormal needs p99 > median");
-                return NULL;
-            }
-            zeta = log(v.v[0]);
-            sigma = (log(v.v[1]) - zeta) / gsl_cdf_ugaussian_Pinv(0.99);
-        } else if (v.set[0] && v.set[3] && !v.set[1] && !v.set[2]) {
-            if (positive(ps, name, "median", v.v[0]) < 0)
-                return NULL;
-            zeta = log(v.v[0]);
-            sigma = v.v[3];
-        } else if (v.set[2] && v.set[3] && !v.set[0] && !v.set[1]) {
-            zeta = v.v[2] + unit_ln;
-            sigma = v.v[3];
-        } else {
-            perr(ps, "lognormal is given as (median=M, p99=Q), (median=M, sigma=S) or "
-                     "(mu=U, sigma=S)");
-            return NULL;
-        }
-        if (!(sigma >= 0) || !isfinite(sigma) || !isfinite(zeta)) {
-            perr(ps, "lognormal sigma must be >= 0");
-            return NULL;
-        }
-        d = node(D_LOGNORMAL, ps->qty);
-        d->a = zeta;
-        d->b = sigma;
-    } else if (strcmp(name, "gamma") == 0) {
-        ARGS(p_gamma);
-        NEED(p_gamma, 0);
-        NEED(p_gamma, 1);
-        if (positive(ps, name, "shape", v.v[0]) < 0 || positive(ps, name, "scale", v.v[1]) < 0)
-            return NULL;
-        d = node(D_GAMMA, ps->qty);
-        d->a = v.v[0];
-        d->b = v.v[1];
-    } else if (strcmp(name, "pareto") == 0 || strcmp(name, "weibull") == 0) {
-        ARGS(p_scale_shape);
-        NEED(p_scale_shape, 0);
-        NEED(p_scale_shape, 1);
-        if (positive(ps, name, "scale", v.v[0]) < 0 || positive(ps, name, "shape", v.v[1]) < 0)
-            return NULL;
-        d = node(name[0] == 'p' ? D_PARETO : D_WEIBULL, ps->qty);
-        d->a = v.v[0];
-        d->b = v.v[1];
+        d = parse_bare(ps);
     } else {
-        perr(ps,
-             "unknown distribution '%s' (known: const, uniform, exp, normal, tnormal, "
-             "absnormal, lognormal, gamma, pareto, weibull, shift, mix)",
-             name);
-        return NULL;
+        const dentry *de = find_dist(s, nlen);
+        if (de == NULL)
+            return unknown_dist(ps, s, nlen);
+        ps->p++; /* '(' */
+        d = de->parse(ps, de);
     }
-#undef ARGS
-#undef NEED
     ps->depth--;
     return d;
 }

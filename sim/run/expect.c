@@ -93,107 +93,166 @@ static void tol_text(const spec *sp, char *buf, size_t n)
     }
 }
 
-int rg_expect_check(const char *path, const rg_results *r, const rg_meta *m, FILE *out, rg_err *e)
-{
-    rg_scn *s = rg_scn_load(path, e);
-    if (s == NULL)
-        return -1;
-    int failed = 0, held = 0;
+/* What the checks found so far. */
+typedef struct tally {
+    int held, failed;
+} tally;
 
-    fprintf(out, "check against %s (%" PRIu64 " replications, seed %" PRIu64 ")\n", path,
-            r->reps_done, m->seed);
-    /* Provenance: an expectation is about one experiment. */
+/* Reads the provenance in [expect] and reports each way this run differs
+ * from the experiment the file was written for.  An expectation is about
+ * one experiment: comparing a different one proves nothing. */
+static int check_provenance(rg_scn *s, const rg_results *r, const rg_meta *m, FILE *out, tally *t,
+                            rg_err *e)
+{
     const char *name;
     int64_t seed, reps;
     if (rg_scn_str(s, "expect", "scenario", m->scenario_name, &name, e) < 0 ||
         rg_scn_int(s, "expect", "seed", "-1", -1, INT64_MAX, &seed, e) < 0 ||
         rg_scn_int(s, "expect", "replications", "0", 0, INT64_MAX, &reps, e) < 0)
-        goto bad;
+        return -1;
     if (strcmp(name, m->scenario_name) != 0) {
         fprintf(out, "MOVED  scenario is '%s', expected '%s'\n", m->scenario_name, name);
-        failed++;
+        t->failed++;
     }
     if (seed >= 0 && (uint64_t)seed != m->seed) {
         fprintf(out, "MOVED  seed is %" PRIu64 ", expected %" PRId64 "\n", m->seed, seed);
-        failed++;
+        t->failed++;
     }
     if (reps > 0 && (uint64_t)reps != r->reps_done) {
         fprintf(out, "MOVED  %" PRIu64 " replications, expected %" PRId64 "\n", r->reps_done, reps);
-        failed++;
+        t->failed++;
     }
+    return 0;
+}
+
+/* One line of a [variant.NAME] section: METRIC.STAT = SPEC. */
+typedef struct expectation {
+    const char *key;
+    char metric[128];
+    int stat; /* index into stat_names */
+    spec sp;
+} expectation;
+
+/* Parses the line of `key` in `sec`; a malformed line is an input error
+ * naming file, line and key. */
+static int parse_expectation(rg_scn *s, const char *sec, const char *key, expectation *x, rg_err *e)
+{
+    const char *text;
+    if (rg_scn_str(s, sec, key, NULL, &text, e) < 0)
+        return -1;
+    x->key = key;
+    const char *dot = strrchr(key, '.');
+    x->stat = -1;
+    for (int j = 0; dot && stat_names[j]; j++)
+        if (strcmp(dot + 1, stat_names[j]) == 0)
+            x->stat = j;
+    if (x->stat < 0) {
+        rg_buf b = {0};
+        for (int j = 0; stat_names[j]; j++)
+            rg_buf_printf(&b, "%s%s", j ? ", " : "", stat_names[j]);
+        rg_scn_err(s, sec, key, e, "expected METRIC.STAT with STAT one of %s", b.s);
+        rg_buf_free(&b);
+        return -1;
+    }
+    snprintf(x->metric, sizeof x->metric, "%.*s", (int)(dot - key), key);
+    if (parse_spec(text, &x->sp) < 0) {
+        rg_scn_err(s, sec, key, e,
+                   "expected 'VALUE', 'VALUE abs TOL', 'VALUE rel TOL%%' or 'VALUE ci [K]', "
+                   "got '%s'",
+                   text);
+        return -1;
+    }
+    return 0;
+}
+
+/* True if `actual` lies within the tolerance of sp; "ci" scales the run's
+ * own 95 % CI half-width (none, as with one replication, allows nothing). */
+static bool within(const spec *sp, const rg_summary *sum, double actual)
+{
+    double bound = 0;
+    switch (sp->kind) {
+    case T_EXACT: return actual == sp->value;
+    case T_ABS: bound = sp->tol; break;
+    case T_REL: bound = sp->tol * fabs(sp->value); break;
+    case T_CI: bound = sp->tol * (isnan(sum->ci95) ? 0 : sum->ci95); break;
+    }
+    return fabs(actual - sp->value) <= bound;
+}
+
+/* Checks one expectation against variant v (named vname) and prints its
+ * line of the table. */
+static void check_one(const expectation *x, const rg_results *r, size_t v, const char *vname,
+                      FILE *out, tally *t)
+{
+    int mi = rg_results_metric(r, x->metric);
+    if (mi < 0) {
+        fprintf(out, "MOVED  %-18s %-24s the results have no metric '%s'\n", vname, x->key,
+                x->metric);
+        t->failed++;
+        return;
+    }
+    const rg_summary *sum = rg_results_summary(r, v, (size_t)mi);
+    double actual = stat_of(sum, x->stat);
+    bool ok = within(&x->sp, sum, actual);
+    char tt[32];
+    tol_text(&x->sp, tt, sizeof tt);
+    fprintf(out, "%-6s %-18s %-24s %14.6g %12s %14.6g\n", ok ? "ok" : "MOVED", vname, x->key,
+            x->sp.value, tt, actual);
+    if (ok)
+        t->held++;
+    else
+        t->failed++;
+}
+
+/* Checks every line of one [variant.NAME] section.  A variant the results
+ * lack is one failure; its lines are then not read (rg_scn_finish reports
+ * them as unknown keys). */
+static int check_variant(rg_scn *s, const char *sec, const rg_results *r, FILE *out, tally *t,
+                         rg_err *e)
+{
+    rg_scn_declare(s, sec);
+    const char *vname = sec + strlen("variant.");
+    int v = rg_results_variant(r, vname);
+    if (v < 0) {
+        fprintf(out, "MOVED  %-18s the results have no such variant\n", vname);
+        t->failed++;
+        return 0;
+    }
+    size_t nk = rg_scn_nkeys(s, sec);
+    for (size_t k = 0; k < nk; k++) {
+        expectation x;
+        if (parse_expectation(s, sec, rg_scn_key(s, sec, k), &x, e) < 0)
+            return -1;
+        check_one(&x, r, (size_t)v, vname, out, t);
+    }
+    return 0;
+}
+
+int rg_expect_check(const char *path, const rg_results *r, const rg_meta *m, FILE *out, rg_err *e)
+{
+    rg_scn *s = rg_scn_load(path, e);
+    if (s == NULL)
+        return -1;
+    tally t = {0, 0};
+    fprintf(out, "check against %s (%" PRIu64 " replications, seed %" PRIu64 ")\n", path,
+            r->reps_done, m->seed);
+    if (check_provenance(s, r, m, out, &t, e) < 0)
+        goto bad;
     fprintf(out, "%-6s %-18s %-24s %14s %12s %14s\n", "", "variant", "metric.stat", "expected",
             "tolerance", "actual");
     for (size_t i = 0; i < rg_scn_nsections(s); i++) {
         const char *sec = rg_scn_section(s, i);
-        if (strcmp(sec, "expect") == 0)
-            continue;
+        /* Other sections are reported as unknown by rg_scn_finish. */
         if (strncmp(sec, "variant.", 8) != 0)
-            continue; /* reported as unknown by rg_scn_finish */
-        rg_scn_declare(s, sec);
-        int v = rg_results_variant(r, sec + 8);
-        if (v < 0) {
-            fprintf(out, "MOVED  %-18s the results have no such variant\n", sec + 8);
-            failed++;
             continue;
-        }
-        size_t nk = rg_scn_nkeys(s, sec);
-        for (size_t k = 0; k < nk; k++) {
-            const char *key = rg_scn_key(s, sec, k), *text;
-            if (rg_scn_str(s, sec, key, NULL, &text, e) < 0)
-                goto bad;
-            const char *dot = strrchr(key, '.');
-            int st = -1;
-            for (int j = 0; dot && stat_names[j]; j++)
-                if (strcmp(dot + 1, stat_names[j]) == 0)
-                    st = j;
-            if (st < 0) {
-                rg_scn_err(s, sec, key, e,
-                           "expected METRIC.STAT with STAT one of mean, sd, min, max, p05, p50, "
-                           "p95, p99");
-                goto bad;
-            }
-            char metric[128];
-            snprintf(metric, sizeof metric, "%.*s", (int)(dot - key), key);
-            spec sp;
-            if (parse_spec(text, &sp) < 0) {
-                rg_scn_err(s, sec, key, e,
-                           "expected 'VALUE', 'VALUE abs TOL', 'VALUE rel TOL%%' or 'VALUE ci "
-                           "[K]', got '%s'",
-                           text);
-                goto bad;
-            }
-            int mi = rg_results_metric(r, metric);
-            if (mi < 0) {
-                fprintf(out, "MOVED  %-18s %-24s the results have no metric '%s'\n", sec + 8, key,
-                        metric);
-                failed++;
-                continue;
-            }
-            const rg_summary *sum = rg_results_summary(r, (size_t)v, (size_t)mi);
-            double actual = stat_of(sum, st);
-            double bound = 0;
-            switch (sp.kind) {
-            case T_EXACT: bound = 0; break;
-            case T_ABS: bound = sp.tol; break;
-            case T_REL: bound = sp.tol * fabs(sp.value); break;
-            case T_CI: bound = sp.tol * (isnan(sum->ci95) ? 0 : sum->ci95); break;
-            }
-            bool ok = sp.kind == T_EXACT ? actual == sp.value : fabs(actual - sp.value) <= bound;
-            char tt[32];
-            tol_text(&sp, tt, sizeof tt);
-            fprintf(out, "%-6s %-18s %-24s %14.6g %12s %14.6g\n", ok ? "ok" : "MOVED", sec + 8, key,
-                    sp.value, tt, actual);
-            if (ok)
-                held++;
-            else
-                failed++;
-        }
+        if (check_variant(s, sec, r, out, &t, e) < 0)
+            goto bad;
     }
     if (rg_scn_finish(s, e) < 0)
         goto bad;
-    fprintf(out, "%d held, %d moved\n", held, failed);
+    fprintf(out, "%d held, %d moved\n", t.held, t.failed);
     rg_scn_free(s);
-    return failed;
+    return t.failed;
 bad:
     rg_scn_free(s);
     return -1;
