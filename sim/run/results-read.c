@@ -482,6 +482,38 @@ out:
     return rh5_close_all(c, &fapl, 1, rc);
 }
 
+/* The root attributes of file f: the format version (checked), meta, the
+ * replications asked for and done (bounded). */
+static int get_root(rh5_ctx *c, const rh5_types *t, hid_t f, rg_meta *meta, uint64_t *reps,
+                    uint64_t *done)
+{
+    int fmt = 0, complete = 0;
+    if (get_attr(c, f, RH5_A_FORMAT_VERSION, H5T_NATIVE_INT, 1, &fmt) < 0)
+        return -1;
+    if (fmt != RH5_FORMAT_VERSION) {
+        rg_err_set(c->e, RG_ERR_INPUT,
+                   "%s: results format version %d; this revguard-sim reads version %d", c->prefix,
+                   fmt, RH5_FORMAT_VERSION);
+        return -1;
+    }
+    if (get_str(c, t, f, RH5_A_TOOL_VERSION, &meta->tool_version) < 0 ||
+        get_str(c, t, f, RH5_A_SCENARIO_NAME, &meta->scenario_name) < 0 ||
+        get_str(c, t, f, RH5_A_SCENARIO_DESC, &meta->description) < 0 ||
+        get_str(c, t, f, RH5_A_MODEL, &meta->model) < 0 ||
+        get_str(c, t, f, RH5_A_RESOLVED, &meta->resolved) < 0 ||
+        get_str(c, t, f, RH5_A_CREATED, &meta->created) < 0 ||
+        get_attr(c, f, RH5_A_SEED, H5T_NATIVE_UINT64, 1, &meta->seed) < 0 ||
+        get_attr(c, f, RH5_A_REPS, H5T_NATIVE_UINT64, 1, reps) < 0 ||
+        get_attr(c, f, RH5_A_REPS_DONE, H5T_NATIVE_UINT64, 1, done) < 0 ||
+        get_attr(c, f, RH5_A_COMPLETE, H5T_NATIVE_INT, 1, &complete) < 0)
+        return -1;
+    meta->complete = complete != 0;
+    if (*reps > READ_MAX_REPS || *done > *reps)
+        return bad(c, "replications %llu, replications_done %llu", (unsigned long long)*reps,
+                   (unsigned long long)*done);
+    return 0;
+}
+
 int rg_results_read(const char *path, rg_results **out, rg_meta *meta, rg_err *e)
 {
     rh5_quiet();
@@ -493,40 +525,16 @@ int rg_results_read(const char *path, rg_results **out, rg_meta *meta, rg_err *e
     char *tlnames[2] = {NULL, NULL};
     size_t nvar = 0, nmet = 0;
     rg_results *r = NULL;
-    int fmt = 0, complete = 0, rc = -1;
+    int rc = -1;
     uint64_t reps = 0, done = 0;
 
     *out = NULL;
     memset(meta, 0, sizeof *meta);
     if (rh5_types_make(&c, NULL, 0, NULL, &t) < 0 || open_ours(&c, &t, path, &ids[0]) < 0)
         goto out;
-    if (get_attr(&c, ids[0], RH5_A_FORMAT_VERSION, H5T_NATIVE_INT, 1, &fmt) < 0)
-        goto out;
-    if (fmt != RH5_FORMAT_VERSION) {
-        rg_err_set(e, RG_ERR_INPUT,
-                   "%s: results format version %d; this revguard-sim reads version %d", path, fmt,
-                   RH5_FORMAT_VERSION);
-        goto out;
-    }
     hid_t f = ids[0];
-    if (get_str(&c, &t, f, RH5_A_TOOL_VERSION, &meta->tool_version) < 0 ||
-        get_str(&c, &t, f, RH5_A_SCENARIO_NAME, &meta->scenario_name) < 0 ||
-        get_str(&c, &t, f, RH5_A_SCENARIO_DESC, &meta->description) < 0 ||
-        get_str(&c, &t, f, RH5_A_MODEL, &meta->model) < 0 ||
-        get_str(&c, &t, f, RH5_A_RESOLVED, &meta->resolved) < 0 ||
-        get_str(&c, &t, f, RH5_A_CREATED, &meta->created) < 0 ||
-        get_attr(&c, f, RH5_A_SEED, H5T_NATIVE_UINT64, 1, &meta->seed) < 0 ||
-        get_attr(&c, f, RH5_A_REPS, H5T_NATIVE_UINT64, 1, &reps) < 0 ||
-        get_attr(&c, f, RH5_A_REPS_DONE, H5T_NATIVE_UINT64, 1, &done) < 0 ||
-        get_attr(&c, f, RH5_A_COMPLETE, H5T_NATIVE_INT, 1, &complete) < 0)
+    if (get_root(&c, &t, f, meta, &reps, &done) < 0)
         goto out;
-    meta->complete = complete != 0;
-    if (reps > READ_MAX_REPS || done > reps) {
-        bad(&c, "replications %llu, replications_done %llu", (unsigned long long)reps,
-            (unsigned long long)done);
-        goto out;
-    }
-
     if ((ids[1] = H5Gopen2(f, RH5_VARIANTS, H5P_DEFAULT)) < 0) {
         rh5_fail(&c, f, RH5_VARIANTS, "cannot open group");
         goto out;
