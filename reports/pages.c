@@ -1,6 +1,6 @@
 /*
  * pages.c: the plot pages of the report (report.c writes the summary page
- * and everything the pages share; pages.h is the contract between them).
+ * and calls these after it; what every page shares is in rptout.c).
  * In page order: the allocation timeline of replication 0, the oversell
  * histogram, the latency CDF, latency and oversell side by side, then one
  * or more pages of per-metric panels (mean bars, distributions).
@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "reports/gnuplot.h"
+#include "reports/rptout.h"
 
 /* 95 % CI bars: plot style for using x:(mean-ci):(0):(2*ci).  Vectors, because
  * gnuplot 5.4 leaves a gap in the middle of error bars. */

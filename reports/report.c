@@ -10,9 +10,9 @@
  * oversell histogram, the latency CDF, latency and oversell side by side,
  * mean ± 95 % CI bars of every shown metric (models without an "oversell"
  * metric), and the distribution of every shown metric over replications.
- * This file owns what every page shares (pages.h): the context, the output
- * files, the page head with its terminal and palette, metric titles and
- * units.
+ * This file owns the report as a whole: the context of one report, the
+ * directory, summary.csv, report.gp and running gnuplot; what every page
+ * shares (output files, page head, metric titles) is in rptout.c.
  *
  * Safety: strings from the results (scenario, variant and metric texts) go
  * only into scripts, always escaped (the rg_gnuplot_* writers of gnuplot.h:
@@ -34,52 +34,10 @@
 
 #include "reports/gnuplot.h"
 #include "reports/pages.h"
+#include "reports/rptout.h"
 #include "sim/engine/stats.h"
 
-/* Page geometry.  The PDF page has the PNG's aspect ratio and a fontscale
- * that makes text take the same share of a page in both (measured), so the
- * layout computed for the PNG fits both.  In the PNG a character of 11 pt
- * sans is about 8 px wide, one of 9 pt monospace about 7 px. */
-#define PNG_TERM "pngcairo size 1200,750 font \"sans,11\" noenhanced"
-#define PDF_TERM "pdfcairo size 11in,6.875in font \"sans,11\" fontscale 0.66 noenhanced"
-#define PAGE_H_PX 750.0
-#define LINE_PITCH 1.7 /* line spacing / font size */
-
-/* Colour-blind-safe palette (Okabe and Ito), one per variant, cycled. */
-static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
-                                      "#E69F00", "#56B4E9", "#000000", "#999999"};
-#define NPALETTE (sizeof palette / sizeof palette[0])
-
-/* ---- metrics and numbers ------------------------------------------------ */
-
-double rpt_met_scale(const rg_metric *m)
-{
-    return (m->flags & RG_MF_MS) ? 1e3 : (m->flags & RG_MF_PROB) ? 100.0 : 1.0;
-}
-
-/* The unit a metric is shown in ("" for plain counts). */
-static const char *met_unit(const rg_metric *m)
-{
-    if (m->flags & RG_MF_MS)
-        return "ms";
-    if (m->flags & RG_MF_PROB)
-        return "%";
-    if (m->unit == NULL || strcmp(m->unit, "1") == 0)
-        return "";
-    return m->unit;
-}
-
-/* A readable title for a metric: its description (or name), capitalised,
- * with the unit in parentheses.  Free with free(). */
-char *rpt_met_title(const rg_metric *m)
-{
-    const char *u = met_unit(m);
-    char *t = rg_xasprintf("%s%s%s%s", m->desc && m->desc[0] ? m->desc : m->name, u[0] ? " (" : "",
-                           u, u[0] ? ")" : "");
-    if (t[0] >= 'a' && t[0] <= 'z')
-        t[0] = (char)(t[0] - 'a' + 'A');
-    return t;
-}
+/* ---- numbers ------------------------------------------------------------ */
 
 /* "12.3 ± 0.45": mean and CI half-width of summary s in the metric's display
  * unit (which the row label names). */
@@ -123,70 +81,6 @@ static int make_dir(const char *dir, rg_err *e)
     return rc;
 }
 
-FILE *rpt_out_open(rpt_ctx *c, const char *name)
-{
-    char *p = rg_xasprintf("%s/%s", c->dir, name);
-    FILE *f = fopen(p, "w");
-    if (f == NULL)
-        rg_err_set(c->e, RG_ERR_IO, "%s: cannot create: %s", p, strerror(errno));
-    free(p);
-    return f;
-}
-
-int rpt_out_close(rpt_ctx *c, FILE *f, const char *name)
-{
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        return rg_err_set(c->e, RG_ERR_IO, "%s/%s: write failed: %s", c->dir, name,
-                          strerror(errno));
-    return 0;
-}
-
-/* Opens page script <base>.gp, registers the page, and writes the common
- * head: the PNG terminal unless report.gp (which sets rg_pdf) loads it, and
- * the line styles.  `what` is our own text, never user input. */
-FILE *rpt_page_open(rpt_ctx *c, const char *base, const char *what)
-{
-    char *name = rg_xasprintf("%s.gp", base);
-    FILE *f = rpt_out_open(c, name);
-    free(name);
-    if (f == NULL)
-        return NULL;
-    c->pages = rg_xrealloc(c->pages, (c->npages + 1) * sizeof *c->pages);
-    c->pages[c->npages++] = rg_xstrdup(base);
-    fprintf(f,
-            "# %s.gp: %s.\n"
-            "# Written by revguard-sim report.  To restyle, edit this file and run\n"
-            "# 'gnuplot %s.gp' in this directory (redraws %s.png), then\n"
-            "# 'gnuplot report.gp' (redraws report.pdf).\n"
-            "if (!exists(\"rg_pdf\")) {\n"
-            "    set terminal " PNG_TERM "\n"
-            "    set output \"%s.png\"\n"
-            "}\n"
-            "set termoption noenhanced\n"
-            "set encoding utf8\n",
-            base, what, base, base, base);
-    for (size_t i = 0; i < NPALETTE; i++)
-        fprintf(f, "set linetype %zu lc rgb \"%s\" lw 2 pt 7 ps 1\n", i + 1, palette[i]);
-    fprintf(f,
-            "set linetype cycle %zu\n"
-            "set border lc rgb \"#444444\"\n"
-            "set grid lc rgb \"#dddddd\" lw 1 dt 1\n"
-            "set key noenhanced\n"
-            "# Number format of the value labels on bars.\n"
-            "num(x) = abs(x) >= 1000 ? sprintf(\"%%.0f\", x) : sprintf(\"%%.3g\", x)\n",
-            NPALETTE);
-    return f;
-}
-
-int rpt_page_close(rpt_ctx *c, FILE *f)
-{
-    char *name = rg_xasprintf("%s.gp", c->pages[c->npages - 1]);
-    int rc = rpt_out_close(c, f, name);
-    free(name);
-    return rc;
-}
-
 /* ---- summary.csv -------------------------------------------------------- */
 
 static int write_csv(rpt_ctx *c)
@@ -218,7 +112,7 @@ static int write_csv(rpt_ctx *c)
 /* Screen height of a line of text at pt points. */
 static double line_h(double pt)
 {
-    return pt * LINE_PITCH / PAGE_H_PX;
+    return pt * RPT_LINE_PITCH / RPT_PAGE_H_PX;
 }
 
 static int page_summary(rpt_ctx *c)
@@ -276,7 +170,7 @@ static int page_summary(rpt_ctx *c)
     int hl = 1;
     for (size_t v = 0; v < nv; v++) {
         char opts[64];
-        snprintf(opts, sizeof opts, "center textcolor rgb \"%s\"", palette[v % NPALETTE]);
+        snprintf(opts, sizeof opts, "center textcolor rgb \"%s\"", rpt_color(v));
         int n = rg_gnuplot_label_lines(f, r->varnames[v], (size_t)(colw * 150 * 0.9), 2,
                                        xt + colw * ((double)v + 0.5), y, line_h(11), opts);
         hl = n > hl ? n : hl;
@@ -359,7 +253,7 @@ static int write_pdf_script(rpt_ctx *c)
         return -1;
     fprintf(f, "# report.gp: every page, in order, into report.pdf.\n"
                "# Written by revguard-sim report; run 'gnuplot report.gp' in this directory.\n"
-               "set terminal " PDF_TERM "\n"
+               "set terminal " RPT_PDF_TERM "\n"
                "set output \"report.pdf\"\n"
                "rg_pdf = 1\n");
     for (size_t i = 0; i < c->npages; i++)
