@@ -324,15 +324,3 @@ out:
     free(c.show);
     return rc;
 }
-
-int rg_report_make(const char *h5path, const char *outdir, rg_err *e)
-{
-    rg_results *r = NULL;
-    rg_meta m = {0};
-    if (rg_results_read(h5path, &r, &m, e) < 0)
-        return -1;
-    int rc = rg_report_make_from(r, &m, h5path, outdir, e);
-    rg_results_free(r);
-    rg_meta_free(&m);
-    return rc;
-}
