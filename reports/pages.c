@@ -82,11 +82,9 @@ int rpt_page_timeline(rpt_ctx *c)
     }
     if (have == 0)
         return 0;
-    /* The line at the stock: "stock_total" if the model reports it, else
-     * "stock"; its legend uses the metric's own description. */
-    int ks = rg_results_metric(r, "stock_total");
-    if (ks < 0)
-        ks = rg_results_metric(r, "stock");
+    /* The line at the stock, if a metric has that role (replication 0 of
+     * the first variant); its legend uses the metric's own description. */
+    int ks = rg_results_role(r, RG_ROLE_STOCK);
     double stock = ks >= 0 && c->n > 0 ? rg_results_value(r, 0, 0, (size_t)ks) : NAN;
 
     FILE *d = rpt_out_open(c, "timeline.dat");
@@ -496,7 +494,7 @@ static int write_three_means(rpt_ctx *c, const char *name, const char *columns, 
 int rpt_page_compare(rpt_ctx *c)
 {
     const rg_results *r = c->r;
-    int p50 = rg_results_metric(r, "lat_p50"), p99 = rg_results_metric(r, "lat_p99");
+    int p50 = rg_results_role(r, RG_ROLE_LAT_P50), p99 = rg_results_role(r, RG_ROLE_LAT_P99);
     bool lat = p50 >= 0 && p99 >= 0;
     if ((!lat && c->oversell < 0) || c->n == 0 || r->nvar == 0)
         return 0;
@@ -561,8 +559,8 @@ int rpt_page_compare(rpt_ctx *c)
 int rpt_page_protection(rpt_ctx *c)
 {
     const rg_results *r = c->r;
-    int mh = rg_results_metric(r, "units_humans"), mb = rg_results_metric(r, "units_bots");
-    int mc = rg_results_metric(r, "cost_real");
+    int mh = rg_results_role(r, RG_ROLE_UNITS_HUMANS), mb = rg_results_role(r, RG_ROLE_UNITS_BOTS);
+    int mc = rg_results_role(r, RG_ROLE_COST);
     if (mh < 0 || mb < 0 || mc < 0 || !(r->met[mh].flags & RG_MF_SHOW) || c->n == 0 || r->nvar == 0)
         return 0;
     int ms[3] = {mh, mb, mc};

@@ -8,8 +8,9 @@
  * Pages, each only when its data exist: the summary (text, here), then the
  * plot pages of pages.c: the allocation timeline of replication 0, the
  * oversell histogram, the latency CDF, latency and oversell side by side,
- * mean ± 95 % CI bars of every shown metric (models without an "oversell"
- * metric), and the distribution of every shown metric over replications.
+ * mean ± 95 % CI bars of every shown metric (models without an oversell
+ * role), and the distribution of every shown metric over replications.
+ * Pages find the metrics they plot by role (runner.h), never by name.
  * This file owns the report as a whole: the context of one report, the
  * directory, summary.csv, report.gp and running gnuplot; what every page
  * shares (output files, page head, metric titles) is in rptout.c.
@@ -304,7 +305,7 @@ int rg_report_make_from(const rg_results *r, const rg_meta *m, const char *h5pat
     c.dir = outdir;
     c.e = e;
     c.n = r->reps_done;
-    c.oversell = rg_results_metric(r, "oversell");
+    c.oversell = rg_results_role(r, RG_ROLE_OVERSELL);
     c.show = rg_xcalloc(r->nmet, sizeof *c.show);
     for (size_t k = 0; k < r->nmet; k++)
         if (r->met[k].flags & RG_MF_SHOW)

@@ -17,9 +17,12 @@
 #include "sim/engine/util.h"
 
 /* Writes the report of results r with metadata m into directory `outdir`
- * (created if missing).  For a results file, the caller reads it
- * (rg_results_read): only the program knows the model that wrote it.
- * `h5path`, the results file, is never opened nor shown.  Errors: RG_ERR_IO
+ * (created if missing).  Pages find their metrics by role (runner.h);
+ * results read from a file carry none, and only the program knows the
+ * model that gives them back, so for a results file the caller reads it
+ * (rg_results_read) and adopts the model's roles (rg_results_adopt_roles).
+ * A page whose role no metric has is left out.  `h5path`, the results
+ * file, is never opened nor shown.  Errors: RG_ERR_IO
  * (gnuplot missing or failing, unwritable directory). */
 int rg_report_make_from(const rg_results *r, const rg_meta *m, const char *h5path,
                         const char *outdir, rg_err *e);

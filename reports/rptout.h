@@ -44,7 +44,7 @@ typedef struct rpt_ctx {
     uint64_t n;   /* completed replications */
     size_t *show; /* indices of the shown metrics */
     size_t nshow;
-    int oversell; /* metric index or -1 */
+    int oversell; /* index of the metric in the oversell role, or -1 */
     char **pages; /* page base names, in page order */
     size_t npages;
     rg_err *e;

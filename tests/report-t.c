@@ -65,7 +65,7 @@ static const rg_metric flash_met[] = {
     {"lat_p99", RG_MF_REAL, "s", "99th percentile of request latency", RG_MF_SHOW | RG_MF_MS,
      RG_ROLE_LAT_P99},
     {"lat_max", RG_MF_REAL, "s", "slowest request", RG_MF_MS | RG_MF_MAX, RG_ROLE_NONE},
-    {"stock", RG_MF_INT, "units", "units on sale", 0, RG_ROLE_NONE},
+    {"stock", RG_MF_INT, "units", "units on sale", 0, RG_ROLE_STOCK},
     {"events", RG_MF_INT, "events", "events processed by the engine", 0, RG_ROLE_EVENTS},
     {"sim_end", RG_MF_REAL, "s", "simulated time at the end of the replication", 0,
      RG_ROLE_SIM_END},
