@@ -407,32 +407,35 @@ static double hist_quantile(const uint64_t *h, uint64_t n, double q)
     return NAN;
 }
 
-int rpt_page_latency(rpt_ctx *c)
+/* The request count of each variant's histogram into tot[v]; returns how
+ * many variants have requests (a curve each). */
+static size_t latency_totals(const rg_results *r, uint64_t *tot)
+{
+    size_t have = 0;
+    for (size_t v = 0; v < r->nvar; v++) {
+        const uint64_t *h = &r->hist[v * RG_HIST_NBINS];
+        for (int b = 0; b < RG_HIST_NBINS; b++)
+            tot[v] += h[b];
+        have += tot[v] > 0;
+    }
+    return have;
+}
+
+/* Writes latency.dat: the CDF of each variant with requests, from the
+ * lower edge of its first non-empty bin to the bin that reaches 1, then
+ * each one's p50 and p99 points. */
+static int latency_write(rpt_ctx *c, const uint64_t *tot)
 {
     const rg_results *r = c->r;
-    size_t have = 0;
-    for (size_t v = 0; v < r->nvar; v++)
-        for (int b = 0; b < RG_HIST_NBINS; b++)
-            if (r->hist[v * RG_HIST_NBINS + (size_t)b]) {
-                have++;
-                break;
-            }
-    if (have == 0)
-        return 0;
-    uint64_t *tot = rg_xcalloc(r->nvar, sizeof *tot);
     FILE *d = rpt_out_open(c, "latency.dat");
-    if (d == NULL) {
-        free(tot);
+    if (d == NULL)
         return -1;
-    }
     fprintf(d, "# Latency CDF over all replications: one block per variant with data\n"
                "# (latency_ms fraction_at_most), then one block per such variant with the\n"
                "# p50 and p99 points.\n");
     size_t blk = 0;
     for (size_t v = 0; v < r->nvar; v++) {
         const uint64_t *h = &r->hist[v * RG_HIST_NBINS];
-        for (int b = 0; b < RG_HIST_NBINS; b++)
-            tot[v] += h[b];
         if (tot[v] == 0)
             continue;
         if (blk++)
@@ -456,16 +459,18 @@ int rpt_page_latency(rpt_ctx *c)
         fprintf(d, "\n\n%.10g 0.5\n%.10g 0.99\n", hist_quantile(h, tot[v], 0.5),
                 hist_quantile(h, tot[v], 0.99));
     }
-    if (rpt_out_close(c, d, "latency.dat") < 0) {
-        free(tot);
-        return -1;
-    }
+    return rpt_out_close(c, d, "latency.dat");
+}
 
+/* Writes the page script: log axis, guides at p50 and p99, and per variant
+ * with requests its curve (block k of latency.dat) and its quantile points
+ * (block have + k). */
+static int latency_script(rpt_ctx *c, const uint64_t *tot, size_t have)
+{
+    const rg_results *r = c->r;
     FILE *f = rpt_page_open(c, "plot-latency", "request latency CDF per variant");
-    if (f == NULL) {
-        free(tot);
+    if (f == NULL)
         return -1;
-    }
     fprintf(f,
             "set title \"Request latency over all %" PRIu64
             " replications: share of requests answered within x\" font \",15\"\n"
@@ -487,7 +492,7 @@ int rpt_page_latency(rpt_ctx *c)
             "offset 0,-0.8 textcolor rgb \"#555555\"\n"
             "plot \\\n",
             c->n);
-    blk = 0;
+    size_t blk = 0;
     for (size_t v = 0; v < r->nvar; v++) {
         if (tot[v] == 0)
             continue;
@@ -507,8 +512,21 @@ int rpt_page_latency(rpt_ctx *c)
         blk++;
     }
     fprintf(f, "\n");
-    free(tot);
     return rpt_page_close(c, f);
+}
+
+/* The latency CDF of each variant from its histogram (all replications). */
+int rpt_page_latency(rpt_ctx *c)
+{
+    if (c->r->nvar == 0)
+        return 0;
+    uint64_t *tot = rg_xcalloc(c->r->nvar, sizeof *tot);
+    size_t have = latency_totals(c->r, tot);
+    int rc = 0;
+    if (have > 0 && (latency_write(c, tot) < 0 || latency_script(c, tot, have) < 0))
+        rc = -1;
+    free(tot);
+    return rc;
 }
 
 /* Writes `name`: per variant, its index then the mean and 95 % CI half-width
