@@ -1,6 +1,6 @@
 /*
  * pages.c: the plot pages of the report (report.c writes the summary page
- * and everything the pages share; pages.h is the contract between them).
+ * and calls these after it; what every page shares is in rptout.c).
  * In page order: the allocation timeline of replication 0, the oversell
  * histogram, the latency CDF, latency and oversell side by side, then one
  * or more pages of per-metric panels (mean bars, distributions).
@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "reports/gnuplot.h"
+#include "reports/rptout.h"
 
 /* 95 % CI bars: plot style for using x:(mean-ci):(0):(2*ci).  Vectors, because
  * gnuplot 5.4 leaves a gap in the middle of error bars. */
@@ -81,11 +82,9 @@ int rpt_page_timeline(rpt_ctx *c)
     }
     if (have == 0)
         return 0;
-    /* The line at the stock: "stock_total" if the model reports it, else
-     * "stock"; its legend uses the metric's own description. */
-    int ks = rg_results_metric(r, "stock_total");
-    if (ks < 0)
-        ks = rg_results_metric(r, "stock");
+    /* The line at the stock, if a metric has that role (replication 0 of
+     * the first variant); its legend uses the metric's own description. */
+    int ks = rg_results_role(r, RG_ROLE_STOCK);
     double stock = ks >= 0 && c->n > 0 ? rg_results_value(r, 0, 0, (size_t)ks) : NAN;
 
     FILE *d = rpt_out_open(c, "timeline.dat");
@@ -186,66 +185,90 @@ static double bins_x(const bins *h, size_t b)
     return h->lo + ((double)b + 0.5) * h->bw - 0.5;
 }
 
-/* The oversell histogram.  When all values lie within 60 units, one chart
- * with the variants' bars side by side per value; otherwise one panel per
- * variant with its own range, as a shared axis would squeeze every bar. */
-int rpt_page_oversell(rpt_ctx *c)
+/* The oversell histograms of every variant.  When all values lie within 60
+ * units, one chart on the shared range [lo, hi] with the variants' bars side
+ * by side per value; otherwise one panel per variant with its own range, as
+ * a shared axis would squeeze every bar. */
+typedef struct ohist {
+    size_t m, nv;  /* the oversell metric; variants */
+    bool shared;   /* one chart on [lo, hi], else a panel per variant */
+    double lo, hi; /* range of the values, rounded down, of all variants */
+    uint64_t cmax; /* highest count of any bin */
+    bins *h;       /* per variant */
+} ohist;
+
+/* Bins the values of metric m of every variant into o; false, with
+ * nothing allocated, if no value is finite. */
+static bool ohist_fill(ohist *o, const rpt_ctx *c, size_t m)
 {
-    const rg_results *r = c->r;
-    if (c->oversell < 0 || c->n == 0 || r->nvar == 0)
-        return 0;
-    size_t m = (size_t)c->oversell, nv = r->nvar;
-    double lo = INFINITY, hi = -INFINITY;
-    for (size_t v = 0; v < nv; v++) {
-        lo = fmin(lo, floor(rpt_summ(c, v, m)->min));
-        hi = fmax(hi, floor(rpt_summ(c, v, m)->max));
+    o->m = m;
+    o->nv = c->r->nvar;
+    o->lo = INFINITY;
+    o->hi = -INFINITY;
+    for (size_t v = 0; v < o->nv; v++) {
+        o->lo = fmin(o->lo, floor(rpt_summ(c, v, m)->min));
+        o->hi = fmax(o->hi, floor(rpt_summ(c, v, m)->max));
     }
-    if (!isfinite(lo) || !isfinite(hi))
-        return 0;
-    bool shared = hi - lo < 60;
-    bins *h = rg_xcalloc(nv, sizeof *h);
-    uint64_t cmax = 1;
-    for (size_t v = 0; v < nv; v++) {
+    if (!isfinite(o->lo) || !isfinite(o->hi))
+        return false;
+    o->shared = o->hi - o->lo < 60;
+    o->h = rg_xcalloc(o->nv, sizeof *o->h);
+    o->cmax = 1;
+    for (size_t v = 0; v < o->nv; v++) {
         const rg_summary *s = rpt_summ(c, v, m);
-        if (shared)
-            bins_fill(&h[v], c, v, m, lo, hi, 60);
+        if (o->shared)
+            bins_fill(&o->h[v], c, v, m, o->lo, o->hi, 60);
         else
-            bins_fill(&h[v], c, v, m, floor(s->min), floor(s->max), 40);
-        cmax = h[v].cmax > cmax ? h[v].cmax : cmax;
+            bins_fill(&o->h[v], c, v, m, floor(s->min), floor(s->max), 40);
+        o->cmax = o->h[v].cmax > o->cmax ? o->h[v].cmax : o->cmax;
     }
-    int rc = -1;
-    FILE *f = NULL, *d = rpt_out_open(c, "oversell.dat");
+    return true;
+}
+
+static void ohist_free(ohist *o)
+{
+    for (size_t v = 0; v < o->nv; v++)
+        free(o->h[v].cnt);
+    free(o->h);
+}
+
+/* Writes oversell.dat: one table with a count column per variant (shared),
+ * else one block per variant. */
+static int ohist_write(rpt_ctx *c, const ohist *o)
+{
+    FILE *d = rpt_out_open(c, "oversell.dat");
     if (d == NULL)
-        goto out;
-    if (shared) {
+        return -1;
+    if (o->shared) {
         fprintf(d, "# Replications by units oversold: value, then one count per variant\n"
                    "# (in scenario order).\n");
-        for (size_t b = 0; b < h[0].nb; b++) {
-            fprintf(d, "%.10g", bins_x(&h[0], b));
-            for (size_t v = 0; v < nv; v++)
-                fprintf(d, " %" PRIu64, h[v].cnt[b]);
+        for (size_t b = 0; b < o->h[0].nb; b++) {
+            fprintf(d, "%.10g", bins_x(&o->h[0], b));
+            for (size_t v = 0; v < o->nv; v++)
+                fprintf(d, " %" PRIu64, o->h[v].cnt[b]);
             fputc('\n', d);
         }
     } else {
         fprintf(d, "# Replications by units oversold, one block per variant (scenario order):\n"
                    "# bin centre, count.\n");
-        for (size_t v = 0; v < nv; v++) {
+        for (size_t v = 0; v < o->nv; v++) {
             fprintf(d, "%s", v ? "\n\n" : "");
-            for (size_t b = 0; b < h[v].nb; b++)
-                fprintf(d, "%.10g %" PRIu64 "\n", bins_x(&h[v], b), h[v].cnt[b]);
+            for (size_t b = 0; b < o->h[v].nb; b++)
+                fprintf(d, "%.10g %" PRIu64 "\n", bins_x(&o->h[v], b), o->h[v].cnt[b]);
         }
     }
-    if (rpt_out_close(c, d, "oversell.dat") < 0)
-        goto out;
+    return rpt_out_close(c, d, "oversell.dat");
+}
 
-    f = rpt_page_open(c, "plot-oversell", "units oversold per replication, per variant");
-    if (f == NULL)
-        goto out;
+/* The page's title and axes: of the one shared chart, or the layout of the
+ * panels. */
+static void ohist_head(FILE *f, const rpt_ctx *c, const ohist *o)
+{
     fprintf(f, "set style fill solid 0.85 border lc rgb \"#333333\"\n"
                "set grid noxtics ytics\n"
                "set ylabel \"replications\"\n");
-    if (shared) {
-        double w = 0.8 / (double)nv;
+    if (o->shared) {
+        double w = 0.8 / (double)o->nv;
         fprintf(f,
                 "set title \"Units oversold per replication (%" PRIu64
                 " replications per variant)\" font \",15\"\n"
@@ -255,9 +278,10 @@ int rpt_page_oversell(rpt_ctx *c)
                 "set xrange [%.10g:%.10g]\n"
                 "set yrange [0:%.10g]\n%s"
                 "plot \\\n",
-                c->n, w, lo - 0.5, hi + 0.5, ceil((double)cmax * 1.25),
-                hi - lo <= 30 ? "set xtics 1\n" : "");
+                c->n, w, o->lo - 0.5, o->hi + 0.5, ceil((double)o->cmax * 1.25),
+                o->hi - o->lo <= 30 ? "set xtics 1\n" : "");
     } else {
+        size_t nv = o->nv;
         int rows = nv <= 4 ? (int)nv : (int)((nv + 1) / 2), cols = nv <= 4 ? 1 : 2;
         fprintf(f,
                 "set multiplot layout %d,%d title \"Units oversold per replication (%" PRIu64
@@ -265,54 +289,86 @@ int rpt_page_oversell(rpt_ctx *c)
                 "unset key\n",
                 rows, cols, c->n);
     }
+}
+
+/* What variant v oversold, for its legend entry or panel title: how often
+ * and how much on average.  New string. */
+static char *ohist_caption(const rpt_ctx *c, const ohist *o, size_t v)
+{
+    double pos = 0;
+    for (uint64_t i = 0; i < c->n; i++)
+        pos += rg_results_value(c->r, v, i, o->m) > 0;
+    char mean[32];
+    return rg_xasprintf("%s: oversold in %.3g %% of replications, mean %s units", c->r->varnames[v],
+                        100.0 * pos / (double)c->n,
+                        fmt_num(mean, sizeof mean, rpt_summ(c, v, o->m)->mean));
+}
+
+/* The panel of variant v on its own range, titled `title`: at least 5 bins
+ * wide, so a lone bar does not fill the panel, and no negative axis for
+ * counts that cannot be negative. */
+static void ohist_panel(FILE *f, const ohist *o, size_t v, const char *title)
+{
+    const bins *h = &o->h[v];
+    double pad = h->nb < 5 ? (double)(5 - h->nb) * h->bw / 2 : 0;
+    double x0 = h->lo - 0.5 - pad, x1 = bins_x(h, h->nb - 1) + 0.5 * h->bw + pad;
+    if (h->lo >= 0 && x0 < -0.5) {
+        x1 += -0.5 - x0;
+        x0 = -0.5;
+    }
+    fprintf(f, "set title ");
+    rg_gnuplot_put_str(f, title);
+    fprintf(f, " font \",12\" noenhanced\n");
+    if (h->bw > 1)
+        fprintf(f,
+                "set xlabel \"units oversold (bars: bins of %.0f units)\"\n"
+                "set xtics autofreq\n",
+                h->bw);
+    else
+        fprintf(f, "set xlabel \"units oversold\"\nset xtics %s\n",
+                x1 - x0 <= 30 ? "1" : "autofreq");
+    fprintf(f,
+            "set boxwidth %.10g absolute\n"
+            "set xrange [%.10g:%.10g]\n"
+            "set yrange [0:%.10g]\n"
+            "plot \"oversell.dat\" index %zu using 1:2 with boxes lt %zu notitle\n",
+            0.85 * h->bw, x0, x1, ceil((double)h->cmax * 1.15), v, v + 1);
+}
+
+/* Writes the page script: the head, then per variant its bars in the
+ * shared chart (offset so they stand side by side) or its panel. */
+static int ohist_script(rpt_ctx *c, const ohist *o)
+{
+    FILE *f = rpt_page_open(c, "plot-oversell", "units oversold per replication, per variant");
+    if (f == NULL)
+        return -1;
+    ohist_head(f, c, o);
+    size_t nv = o->nv;
     for (size_t v = 0; v < nv; v++) {
-        double pos = 0;
-        for (uint64_t i = 0; i < c->n; i++)
-            pos += rg_results_value(r, v, i, m) > 0;
-        char mean[32];
-        char *t = rg_xasprintf("%s: oversold in %.3g %% of replications, mean %s units",
-                               r->varnames[v], 100.0 * pos / (double)c->n,
-                               fmt_num(mean, sizeof mean, rpt_summ(c, v, m)->mean));
-        if (shared) {
+        char *t = ohist_caption(c, o, v);
+        if (o->shared) {
             double off = ((double)v - 0.5 * (double)(nv - 1)) * 0.8 / (double)nv;
             fprintf(f, "%s    \"oversell.dat\" using ($1+%.10g):%zu with boxes lt %zu title ",
                     v ? ", \\\n" : "", off, v + 2, v + 1);
             rg_gnuplot_put_str(f, t);
-        } else {
-            /* At least 5 bins wide, so a lone bar does not fill the panel,
-             * and no negative axis for counts that cannot be negative. */
-            double pad = h[v].nb < 5 ? (double)(5 - h[v].nb) * h[v].bw / 2 : 0;
-            double x0 = h[v].lo - 0.5 - pad, x1 = bins_x(&h[v], h[v].nb - 1) + 0.5 * h[v].bw + pad;
-            if (h[v].lo >= 0 && x0 < -0.5) {
-                x1 += -0.5 - x0;
-                x0 = -0.5;
-            }
-            fprintf(f, "set title ");
-            rg_gnuplot_put_str(f, t);
-            fprintf(f, " font \",12\" noenhanced\n");
-            if (h[v].bw > 1)
-                fprintf(f,
-                        "set xlabel \"units oversold (bars: bins of %.0f units)\"\n"
-                        "set xtics autofreq\n",
-                        h[v].bw);
-            else
-                fprintf(f, "set xlabel \"units oversold\"\nset xtics %s\n",
-                        x1 - x0 <= 30 ? "1" : "autofreq");
-            fprintf(f,
-                    "set boxwidth %.10g absolute\n"
-                    "set xrange [%.10g:%.10g]\n"
-                    "set yrange [0:%.10g]\n"
-                    "plot \"oversell.dat\" index %zu using 1:2 with boxes lt %zu notitle\n",
-                    0.85 * h[v].bw, x0, x1, ceil((double)h[v].cmax * 1.15), v, v + 1);
-        }
+        } else
+            ohist_panel(f, o, v, t);
         free(t);
     }
-    fprintf(f, shared ? "\n" : "unset multiplot\n");
-    rc = rpt_page_close(c, f);
-out:
-    for (size_t v = 0; v < nv; v++)
-        free(h[v].cnt);
-    free(h);
+    fprintf(f, o->shared ? "\n" : "unset multiplot\n");
+    return rpt_page_close(c, f);
+}
+
+/* The oversell histogram (ohist): units oversold per replication. */
+int rpt_page_oversell(rpt_ctx *c)
+{
+    if (c->oversell < 0 || c->n == 0 || c->r->nvar == 0)
+        return 0;
+    ohist o;
+    if (!ohist_fill(&o, c, (size_t)c->oversell))
+        return 0;
+    int rc = ohist_write(c, &o) < 0 || ohist_script(c, &o) < 0 ? -1 : 0;
+    ohist_free(&o);
     return rc;
 }
 
@@ -351,32 +407,35 @@ static double hist_quantile(const uint64_t *h, uint64_t n, double q)
     return NAN;
 }
 
-int rpt_page_latency(rpt_ctx *c)
+/* The request count of each variant's histogram into tot[v]; returns how
+ * many variants have requests (a curve each). */
+static size_t latency_totals(const rg_results *r, uint64_t *tot)
+{
+    size_t have = 0;
+    for (size_t v = 0; v < r->nvar; v++) {
+        const uint64_t *h = &r->hist[v * RG_HIST_NBINS];
+        for (int b = 0; b < RG_HIST_NBINS; b++)
+            tot[v] += h[b];
+        have += tot[v] > 0;
+    }
+    return have;
+}
+
+/* Writes latency.dat: the CDF of each variant with requests, from the
+ * lower edge of its first non-empty bin to the bin that reaches 1, then
+ * each one's p50 and p99 points. */
+static int latency_write(rpt_ctx *c, const uint64_t *tot)
 {
     const rg_results *r = c->r;
-    size_t have = 0;
-    for (size_t v = 0; v < r->nvar; v++)
-        for (int b = 0; b < RG_HIST_NBINS; b++)
-            if (r->hist[v * RG_HIST_NBINS + (size_t)b]) {
-                have++;
-                break;
-            }
-    if (have == 0)
-        return 0;
-    uint64_t *tot = rg_xcalloc(r->nvar, sizeof *tot);
     FILE *d = rpt_out_open(c, "latency.dat");
-    if (d == NULL) {
-        free(tot);
+    if (d == NULL)
         return -1;
-    }
     fprintf(d, "# Latency CDF over all replications: one block per variant with data\n"
                "# (latency_ms fraction_at_most), then one block per such variant with the\n"
                "# p50 and p99 points.\n");
     size_t blk = 0;
     for (size_t v = 0; v < r->nvar; v++) {
         const uint64_t *h = &r->hist[v * RG_HIST_NBINS];
-        for (int b = 0; b < RG_HIST_NBINS; b++)
-            tot[v] += h[b];
         if (tot[v] == 0)
             continue;
         if (blk++)
@@ -400,16 +459,18 @@ int rpt_page_latency(rpt_ctx *c)
         fprintf(d, "\n\n%.10g 0.5\n%.10g 0.99\n", hist_quantile(h, tot[v], 0.5),
                 hist_quantile(h, tot[v], 0.99));
     }
-    if (rpt_out_close(c, d, "latency.dat") < 0) {
-        free(tot);
-        return -1;
-    }
+    return rpt_out_close(c, d, "latency.dat");
+}
 
+/* Writes the page script: log axis, guides at p50 and p99, and per variant
+ * with requests its curve (block k of latency.dat) and its quantile points
+ * (block have + k). */
+static int latency_script(rpt_ctx *c, const uint64_t *tot, size_t have)
+{
+    const rg_results *r = c->r;
     FILE *f = rpt_page_open(c, "plot-latency", "request latency CDF per variant");
-    if (f == NULL) {
-        free(tot);
+    if (f == NULL)
         return -1;
-    }
     fprintf(f,
             "set title \"Request latency over all %" PRIu64
             " replications: share of requests answered within x\" font \",15\"\n"
@@ -431,7 +492,7 @@ int rpt_page_latency(rpt_ctx *c)
             "offset 0,-0.8 textcolor rgb \"#555555\"\n"
             "plot \\\n",
             c->n);
-    blk = 0;
+    size_t blk = 0;
     for (size_t v = 0; v < r->nvar; v++) {
         if (tot[v] == 0)
             continue;
@@ -451,8 +512,21 @@ int rpt_page_latency(rpt_ctx *c)
         blk++;
     }
     fprintf(f, "\n");
-    free(tot);
     return rpt_page_close(c, f);
+}
+
+/* The latency CDF of each variant from its histogram (all replications). */
+int rpt_page_latency(rpt_ctx *c)
+{
+    if (c->r->nvar == 0)
+        return 0;
+    uint64_t *tot = rg_xcalloc(c->r->nvar, sizeof *tot);
+    size_t have = latency_totals(c->r, tot);
+    int rc = 0;
+    if (have > 0 && (latency_write(c, tot) < 0 || latency_script(c, tot, have) < 0))
+        rc = -1;
+    free(tot);
+    return rc;
 }
 
 /* Writes `name`: per variant, its index then the mean and 95 % CI half-width
@@ -495,7 +569,7 @@ static int write_three_means(rpt_ctx *c, const char *name, const char *columns, 
 int rpt_page_compare(rpt_ctx *c)
 {
     const rg_results *r = c->r;
-    int p50 = rg_results_metric(r, "lat_p50"), p99 = rg_results_metric(r, "lat_p99");
+    int p50 = rg_results_role(r, RG_ROLE_LAT_P50), p99 = rg_results_role(r, RG_ROLE_LAT_P99);
     bool lat = p50 >= 0 && p99 >= 0;
     if ((!lat && c->oversell < 0) || c->n == 0 || r->nvar == 0)
         return 0;
@@ -560,8 +634,8 @@ int rpt_page_compare(rpt_ctx *c)
 int rpt_page_protection(rpt_ctx *c)
 {
     const rg_results *r = c->r;
-    int mh = rg_results_metric(r, "units_humans"), mb = rg_results_metric(r, "units_bots");
-    int mc = rg_results_metric(r, "cost_real");
+    int mh = rg_results_role(r, RG_ROLE_UNITS_HUMANS), mb = rg_results_role(r, RG_ROLE_UNITS_BOTS);
+    int mc = rg_results_role(r, RG_ROLE_COST);
     if (mh < 0 || mb < 0 || mc < 0 || !(r->met[mh].flags & RG_MF_SHOW) || c->n == 0 || r->nvar == 0)
         return 0;
     int ms[3] = {mh, mb, mc};

@@ -8,11 +8,12 @@
  * Pages, each only when its data exist: the summary (text, here), then the
  * plot pages of pages.c: the allocation timeline of replication 0, the
  * oversell histogram, the latency CDF, latency and oversell side by side,
- * mean ± 95 % CI bars of every shown metric (models without an "oversell"
- * metric), and the distribution of every shown metric over replications.
- * This file owns what every page shares (pages.h): the context, the output
- * files, the page head with its terminal and palette, metric titles and
- * units.
+ * mean ± 95 % CI bars of every shown metric (models without an oversell
+ * role), and the distribution of every shown metric over replications.
+ * Pages find the metrics they plot by role (runner.h), never by name.
+ * This file owns the report as a whole: the context of one report, the
+ * directory, summary.csv, report.gp and running gnuplot; what every page
+ * shares (output files, page head, metric titles) is in rptout.c.
  *
  * Safety: strings from the results (scenario, variant and metric texts) go
  * only into scripts, always escaped (the rg_gnuplot_* writers of gnuplot.h:
@@ -34,52 +35,10 @@
 
 #include "reports/gnuplot.h"
 #include "reports/pages.h"
+#include "reports/rptout.h"
 #include "sim/engine/stats.h"
 
-/* Page geometry.  The PDF page has the PNG's aspect ratio and a fontscale
- * that makes text take the same share of a page in both (measured), so the
- * layout computed for the PNG fits both.  In the PNG a character of 11 pt
- * sans is about 8 px wide, one of 9 pt monospace about 7 px. */
-#define PNG_TERM "pngcairo size 1200,750 font \"sans,11\" noenhanced"
-#define PDF_TERM "pdfcairo size 11in,6.875in font \"sans,11\" fontscale 0.66 noenhanced"
-#define PAGE_H_PX 750.0
-#define LINE_PITCH 1.7 /* line spacing / font size */
-
-/* Colour-blind-safe palette (Okabe and Ito), one per variant, cycled. */
-static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
-                                      "#E69F00", "#56B4E9", "#000000", "#999999"};
-#define NPALETTE (sizeof palette / sizeof palette[0])
-
-/* ---- metrics and numbers ------------------------------------------------ */
-
-double rpt_met_scale(const rg_metric *m)
-{
-    return (m->flags & RG_MF_MS) ? 1e3 : (m->flags & RG_MF_PROB) ? 100.0 : 1.0;
-}
-
-/* The unit a metric is shown in ("" for plain counts). */
-static const char *met_unit(const rg_metric *m)
-{
-    if (m->flags & RG_MF_MS)
-        return "ms";
-    if (m->flags & RG_MF_PROB)
-        return "%";
-    if (m->unit == NULL || strcmp(m->unit, "1") == 0)
-        return "";
-    return m->unit;
-}
-
-/* A readable title for a metric: its description (or name), capitalised,
- * with the unit in parentheses.  Free with free(). */
-char *rpt_met_title(const rg_metric *m)
-{
-    const char *u = met_unit(m);
-    char *t = rg_xasprintf("%s%s%s%s", m->desc && m->desc[0] ? m->desc : m->name, u[0] ? " (" : "",
-                           u, u[0] ? ")" : "");
-    if (t[0] >= 'a' && t[0] <= 'z')
-        t[0] = (char)(t[0] - 'a' + 'A');
-    return t;
-}
+/* ---- numbers ------------------------------------------------------------ */
 
 /* "12.3 ± 0.45": mean and CI half-width of summary s in the metric's display
  * unit (which the row label names). */
@@ -123,70 +82,6 @@ static int make_dir(const char *dir, rg_err *e)
     return rc;
 }
 
-FILE *rpt_out_open(rpt_ctx *c, const char *name)
-{
-    char *p = rg_xasprintf("%s/%s", c->dir, name);
-    FILE *f = fopen(p, "w");
-    if (f == NULL)
-        rg_err_set(c->e, RG_ERR_IO, "%s: cannot create: %s", p, strerror(errno));
-    free(p);
-    return f;
-}
-
-int rpt_out_close(rpt_ctx *c, FILE *f, const char *name)
-{
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        return rg_err_set(c->e, RG_ERR_IO, "%s/%s: write failed: %s", c->dir, name,
-                          strerror(errno));
-    return 0;
-}
-
-/* Opens page script <base>.gp, registers the page, and writes the common
- * head: the PNG terminal unless report.gp (which sets rg_pdf) loads it, and
- * the line styles.  `what` is our own text, never user input. */
-FILE *rpt_page_open(rpt_ctx *c, const char *base, const char *what)
-{
-    char *name = rg_xasprintf("%s.gp", base);
-    FILE *f = rpt_out_open(c, name);
-    free(name);
-    if (f == NULL)
-        return NULL;
-    c->pages = rg_xrealloc(c->pages, (c->npages + 1) * sizeof *c->pages);
-    c->pages[c->npages++] = rg_xstrdup(base);
-    fprintf(f,
-            "# %s.gp: %s.\n"
-            "# Written by revguard-sim report.  To restyle, edit this file and run\n"
-            "# 'gnuplot %s.gp' in this directory (redraws %s.png), then\n"
-            "# 'gnuplot report.gp' (redraws report.pdf).\n"
-            "if (!exists(\"rg_pdf\")) {\n"
-            "    set terminal " PNG_TERM "\n"
-            "    set output \"%s.png\"\n"
-            "}\n"
-            "set termoption noenhanced\n"
-            "set encoding utf8\n",
-            base, what, base, base, base);
-    for (size_t i = 0; i < NPALETTE; i++)
-        fprintf(f, "set linetype %zu lc rgb \"%s\" lw 2 pt 7 ps 1\n", i + 1, palette[i]);
-    fprintf(f,
-            "set linetype cycle %zu\n"
-            "set border lc rgb \"#444444\"\n"
-            "set grid lc rgb \"#dddddd\" lw 1 dt 1\n"
-            "set key noenhanced\n"
-            "# Number format of the value labels on bars.\n"
-            "num(x) = abs(x) >= 1000 ? sprintf(\"%%.0f\", x) : sprintf(\"%%.3g\", x)\n",
-            NPALETTE);
-    return f;
-}
-
-int rpt_page_close(rpt_ctx *c, FILE *f)
-{
-    char *name = rg_xasprintf("%s.gp", c->pages[c->npages - 1]);
-    int rc = rpt_out_close(c, f, name);
-    free(name);
-    return rc;
-}
-
 /* ---- summary.csv -------------------------------------------------------- */
 
 static int write_csv(rpt_ctx *c)
@@ -215,136 +110,178 @@ static int write_csv(rpt_ctx *c)
 
 /* ---- page: summary ------------------------------------------------------ */
 
+/* The summary page is text placed top down in screen coordinates: each part
+ * takes the height y where it starts and returns the one below it. */
+
+/* Left edge of every part. */
+#define SUM_X0 0.04
+
 /* Screen height of a line of text at pt points. */
 static double line_h(double pt)
 {
-    return pt * LINE_PITCH / PAGE_H_PX;
+    return pt * RPT_LINE_PITCH / RPT_PAGE_H_PX;
 }
 
-static int page_summary(rpt_ctx *c)
+/* The headline: scenario name, description, the run (model, seed,
+ * replications, variants, version) and, for an interrupted run, a
+ * warning. */
+static double summary_headline(FILE *f, const rpt_ctx *c, double y)
 {
-    const rg_results *r = c->r;
     const rg_meta *m = c->m;
-    FILE *f = rpt_page_open(c, "plot-summary", "summary page (scenario, key numbers, parameters)");
-    if (f == NULL)
-        return -1;
-    fprintf(f, "unset border\nunset tics\nunset key\nunset grid\nset margins 0,0,0,0\n"
-               "set xrange [0:1]\nset yrange [0:1]\n");
-    const double x0 = 0.04;
-    double y = 0.935;
     char *t = rg_gnuplot_cut(m->scenario_name ? m->scenario_name : "(unnamed scenario)", 64);
-    rg_gnuplot_label(f, t, x0, y, "left font \",22\"");
+    rg_gnuplot_label(f, t, SUM_X0, y, "left font \",22\"");
     free(t);
     y -= line_h(22);
     if (m->description)
-        y -= line_h(12) * rg_gnuplot_label_lines(f, m->description, 130, 2, x0, y, line_h(12),
+        y -= line_h(12) * rg_gnuplot_label_lines(f, m->description, 130, 2, SUM_X0, y, line_h(12),
                                                  "left font \",12\"");
     y -= 0.2 * line_h(11);
     char *info = rg_xasprintf("Model: %s      Seed: %" PRIu64 "      Replications: %" PRIu64
                               "      Variants: %zu      Simulated with revguard-sim %s",
-                              m->model ? m->model : "?", m->seed, c->n, r->nvar,
+                              m->model ? m->model : "?", m->seed, c->n, c->r->nvar,
                               m->tool_version ? m->tool_version : "?");
-    rg_gnuplot_label(f, info, x0, y, "left textcolor rgb \"#444444\"");
+    rg_gnuplot_label(f, info, SUM_X0, y, "left textcolor rgb \"#444444\"");
     free(info);
     y -= line_h(11);
-    if (!m->complete || r->interrupted || c->n < r->reps) {
-        char *inc = rg_xasprintf(
-            "INCOMPLETE: interrupted run, %" PRIu64 " of %" PRIu64 " replications", c->n, r->reps);
-        rg_gnuplot_label(f, inc, x0, y - 0.2 * line_h(13),
+    if (!m->complete || c->r->interrupted || c->n < c->r->reps) {
+        char *inc =
+            rg_xasprintf("INCOMPLETE: interrupted run, %" PRIu64 " of %" PRIu64 " replications",
+                         c->n, c->r->reps);
+        rg_gnuplot_label(f, inc, SUM_X0, y - 0.2 * line_h(13),
                          "left font \",13\" textcolor rgb \"#CC0000\"");
         free(inc);
         y -= 1.4 * line_h(13);
     }
+    return y;
+}
 
-    /* The key numbers: one row per shown metric, one column per variant. */
-    y -= 0.8 * line_h(11);
-    char *head = rg_xasprintf(
-        "Key numbers per variant: mean ± 95 %% confidence interval over %" PRIu64 " replications",
-        c->n);
-    rg_gnuplot_label(f, head, x0, y, "left font \",13\"");
-    free(head);
-    size_t nv = r->nvar < 6 ? r->nvar : 6;
-    if (nv < r->nvar) {
-        char *more = rg_xasprintf("(%zu more variants in summary.csv)", r->nvar - nv);
-        rg_gnuplot_label(f, more, 0.98, y, "right");
-        free(more);
-    }
-    y -= 1.3 * line_h(13);
-    /* Variant names in their plot colour, wrapped to their column (a
-     * character of 11 pt is about 1/150 of the page). */
-    const double xt = 0.40, colw = nv ? (0.98 - xt) / (double)nv : 0;
-    int hl = 1;
-    for (size_t v = 0; v < nv; v++) {
-        char opts[64];
-        snprintf(opts, sizeof opts, "center textcolor rgb \"%s\"", palette[v % NPALETTE]);
-        int n = rg_gnuplot_label_lines(f, r->varnames[v], (size_t)(colw * 150 * 0.9), 2,
-                                       xt + colw * ((double)v + 0.5), y, line_h(11), opts);
-        hl = n > hl ? n : hl;
-    }
-    y -= (hl - 1) * line_h(11);
-    fprintf(f,
-            "set arrow from screen %.4f,%.4f to screen 0.98,%.4f nohead lc rgb \"#888888\" "
-            "lw 1\n",
-            x0, y - 0.55 * line_h(11), y - 0.55 * line_h(11));
-    y -= 1.15 * line_h(11);
+/* Columns of the key numbers: the first nv variants, each colw wide from
+ * xt on, right of the row labels. */
+typedef struct sum_cols {
+    size_t nv;
+    double xt, colw;
+} sum_cols;
+
+/* The rows of the key numbers: per shown metric its mean ± CI per variant,
+ * and for a metric whose maximum matters a second row with the maximum.
+ * Rows that do not fit end in a pointer to summary.csv. */
+static double summary_rows(FILE *f, const rpt_ctx *c, const sum_cols *cols, double y)
+{
     for (size_t k = 0; k < c->nshow; k++) {
-        const rg_metric *me = &r->met[c->show[k]];
+        const rg_metric *me = &c->r->met[c->show[k]];
         for (int pass = 0; pass < ((me->flags & RG_MF_MAX) ? 2 : 1); pass++) {
             if (y < 0.04) {
-                rg_gnuplot_label(f, "… (more in summary.csv)", x0, y, "left");
-                k = c->nshow;
-                break;
+                rg_gnuplot_label(f, "… (more in summary.csv)", SUM_X0, y, "left");
+                return y;
             }
             char *mt = rpt_met_title(me);
             char *row = pass ? rg_xasprintf("Maximum of: %s", mt) : rg_xstrdup(mt);
-            t = rg_gnuplot_cut(row, 50);
-            rg_gnuplot_label(f, t, x0, y, "left");
+            char *t = rg_gnuplot_cut(row, 50);
+            rg_gnuplot_label(f, t, SUM_X0, y, "left");
             free(t);
             free(row);
             free(mt);
-            for (size_t v = 0; v < nv; v++) {
+            for (size_t v = 0; v < cols->nv; v++) {
                 const rg_summary *s = rpt_summ(c, v, c->show[k]);
                 char cell[96];
                 if (pass)
                     snprintf(cell, sizeof cell, "%.6g", s->max * rpt_met_scale(me));
                 else
                     fmt_mean(cell, sizeof cell, me, s);
-                rg_gnuplot_label(f, cell, xt + colw * ((double)v + 0.5), y, "center");
+                rg_gnuplot_label(f, cell, cols->xt + cols->colw * ((double)v + 0.5), y, "center");
             }
             y -= line_h(11);
         }
     }
+    return y;
+}
 
-    /* The resolved scenario: as many lines as fit, in two columns. */
-    const char *res = m->resolved ? m->resolved : "";
-    y -= 0.6 * line_h(11);
-    if (res[0] && y > 0.12) {
-        rg_gnuplot_label(f, "Scenario parameters (resolved)", x0, y, "left font \",13\"");
-        y -= 1.2 * line_h(13);
-        const double lh = line_h(9), ybot = 0.03;
-        size_t per_col = (size_t)((y - ybot) / lh) + 1, col = 0, row = 0;
-        for (const char *p = res; *p && col < 2;) {
-            size_t len = strcspn(p, "\n");
-            char *line = rg_xmalloc(len + 1);
-            memcpy(line, p, len);
-            line[len] = '\0';
-            p += len + (p[len] == '\n');
-            bool blank = strspn(line, " \t\r") == len;
-            if (!blank) {
-                bool last = col == 1 && row + 1 == per_col && *p;
-                t = last ? rg_xstrdup("… (the rest is in the results file)")
-                         : rg_gnuplot_cut(line, 76);
-                rg_gnuplot_label(f, t, x0 + 0.48 * (double)col, y - lh * (double)row,
-                                 "left font \"Monospace,9\"");
-                free(t);
-                if (++row == per_col) {
-                    row = 0;
-                    col++;
-                }
-            }
-            free(line);
-        }
+/* The key numbers: one row per shown metric, one column per variant (at
+ * most six; the rest are in summary.csv), under a caption and the variant
+ * names. */
+static double summary_table(FILE *f, const rpt_ctx *c, double y)
+{
+    const rg_results *r = c->r;
+    y -= 0.8 * line_h(11);
+    char *head = rg_xasprintf(
+        "Key numbers per variant: mean ± 95 %% confidence interval over %" PRIu64 " replications",
+        c->n);
+    rg_gnuplot_label(f, head, SUM_X0, y, "left font \",13\"");
+    free(head);
+    sum_cols cols = {r->nvar < 6 ? r->nvar : 6, 0.40, 0};
+    if (cols.nv < r->nvar) {
+        char *more = rg_xasprintf("(%zu more variants in summary.csv)", r->nvar - cols.nv);
+        rg_gnuplot_label(f, more, 0.98, y, "right");
+        free(more);
     }
+    cols.colw = cols.nv ? (0.98 - cols.xt) / (double)cols.nv : 0;
+    y -= 1.3 * line_h(13);
+    /* Variant names in their plot colour, wrapped to their column (a
+     * character of 11 pt is about 1/150 of the page). */
+    int hl = 1;
+    for (size_t v = 0; v < cols.nv; v++) {
+        char opts[64];
+        snprintf(opts, sizeof opts, "center textcolor rgb \"%s\"", rpt_color(v));
+        int n =
+            rg_gnuplot_label_lines(f, r->varnames[v], (size_t)(cols.colw * 150 * 0.9), 2,
+                                   cols.xt + cols.colw * ((double)v + 0.5), y, line_h(11), opts);
+        hl = n > hl ? n : hl;
+    }
+    y -= (hl - 1) * line_h(11);
+    fprintf(f,
+            "set arrow from screen %.4f,%.4f to screen 0.98,%.4f nohead lc rgb \"#888888\" "
+            "lw 1\n",
+            SUM_X0, y - 0.55 * line_h(11), y - 0.55 * line_h(11));
+    y -= 1.15 * line_h(11);
+    return summary_rows(f, c, &cols, y);
+}
+
+/* The resolved scenario: as many lines as fit below y, in two columns;
+ * nothing if too little room is left. */
+static void summary_params(FILE *f, const rpt_ctx *c, double y)
+{
+    const char *res = c->m->resolved ? c->m->resolved : "";
+    y -= 0.6 * line_h(11);
+    if (!res[0] || y <= 0.12)
+        return;
+    rg_gnuplot_label(f, "Scenario parameters (resolved)", SUM_X0, y, "left font \",13\"");
+    y -= 1.2 * line_h(13);
+    const double lh = line_h(9), ybot = 0.03;
+    size_t per_col = (size_t)((y - ybot) / lh) + 1, col = 0, row = 0;
+    for (const char *p = res; *p && col < 2;) {
+        size_t len = strcspn(p, "\n");
+        char *line = rg_xmalloc(len + 1);
+        memcpy(line, p, len);
+        line[len] = '\0';
+        p += len + (p[len] == '\n');
+        bool blank = strspn(line, " \t\r") == len;
+        if (!blank) {
+            bool last = col == 1 && row + 1 == per_col && *p;
+            char *t =
+                last ? rg_xstrdup("… (the rest is in the results file)") : rg_gnuplot_cut(line, 76);
+            rg_gnuplot_label(f, t, SUM_X0 + 0.48 * (double)col, y - lh * (double)row,
+                             "left font \"Monospace,9\"");
+            free(t);
+            if (++row == per_col) {
+                row = 0;
+                col++;
+            }
+        }
+        free(line);
+    }
+}
+
+/* The summary page: what was run, the key numbers, the parameters. */
+static int page_summary(rpt_ctx *c)
+{
+    FILE *f = rpt_page_open(c, "plot-summary", "summary page (scenario, key numbers, parameters)");
+    if (f == NULL)
+        return -1;
+    fprintf(f, "unset border\nunset tics\nunset key\nunset grid\nset margins 0,0,0,0\n"
+               "set xrange [0:1]\nset yrange [0:1]\n");
+    double y = summary_headline(f, c, 0.935);
+    y = summary_table(f, c, y);
+    summary_params(f, c, y);
     fprintf(f, "# Nothing to plot: an invisible point makes gnuplot draw the labels.\n"
                "plot -1 notitle\n");
     return rpt_page_close(c, f);
@@ -359,7 +296,7 @@ static int write_pdf_script(rpt_ctx *c)
         return -1;
     fprintf(f, "# report.gp: every page, in order, into report.pdf.\n"
                "# Written by revguard-sim report; run 'gnuplot report.gp' in this directory.\n"
-               "set terminal " PDF_TERM "\n"
+               "set terminal " RPT_PDF_TERM "\n"
                "set output \"report.pdf\"\n"
                "rg_pdf = 1\n");
     for (size_t i = 0; i < c->npages; i++)
@@ -410,7 +347,7 @@ int rg_report_make_from(const rg_results *r, const rg_meta *m, const char *h5pat
     c.dir = outdir;
     c.e = e;
     c.n = r->reps_done;
-    c.oversell = rg_results_metric(r, "oversell");
+    c.oversell = rg_results_role(r, RG_ROLE_OVERSELL);
     c.show = rg_xcalloc(r->nmet, sizeof *c.show);
     for (size_t k = 0; k < r->nmet; k++)
         if (r->met[k].flags & RG_MF_SHOW)
@@ -428,17 +365,5 @@ out:
         free(c.pages[i]);
     free(c.pages);
     free(c.show);
-    return rc;
-}
-
-int rg_report_make(const char *h5path, const char *outdir, rg_err *e)
-{
-    rg_results *r = NULL;
-    rg_meta m = {0};
-    if (rg_results_read(h5path, &r, &m, e) < 0)
-        return -1;
-    int rc = rg_report_make_from(r, &m, h5path, outdir, e);
-    rg_results_free(r);
-    rg_meta_free(&m);
     return rc;
 }

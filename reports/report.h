@@ -1,5 +1,5 @@
 /*
- * report.h: stakeholder reports from a results file: PNG plots, one
+ * report.h: stakeholder reports from simulation results: PNG plots, one
  * multi-page PDF (summary page first), summary.csv, and the generated gnuplot
  * scripts and data next to them so a plot can be restyled by hand.
  *
@@ -16,13 +16,14 @@
 #include "sim/run/results.h" /* rg_results, rg_meta */
 #include "sim/engine/util.h"
 
-/* Writes the report for the results file `h5path` into directory `outdir`
- * (created if missing).  Errors: RG_ERR_IO (gnuplot missing or failing,
- * unwritable directory), RG_ERR_INPUT (not a results file). */
-int rg_report_make(const char *h5path, const char *outdir, rg_err *e);
-
-/* The same from results already in memory (what rg_report_make does after
- * reading `h5path`, which is only named in messages and never opened). */
+/* Writes the report of results r with metadata m into directory `outdir`
+ * (created if missing).  Pages find their metrics by role (runner.h);
+ * results read from a file carry none, and only the program knows the
+ * model that gives them back, so for a results file the caller reads it
+ * (rg_results_read) and adopts the model's roles (rg_results_adopt_roles).
+ * A page whose role no metric has is left out.  `h5path`, the results
+ * file, is never opened nor shown.  Errors: RG_ERR_IO
+ * (gnuplot missing or failing, unwritable directory). */
 int rg_report_make_from(const rg_results *r, const rg_meta *m, const char *h5path,
                         const char *outdir, rg_err *e);
 

@@ -1,0 +1,120 @@
+/*
+ * rptout.c: the output every page of the report shares.  It creates and
+ * closes the files of the report directory, opens a page script with the
+ * common head (terminal, palette, line styles) and registers the page for
+ * report.gp, and says how a metric is titled and scaled for display.
+ * report.c and pages.c build on it; it knows neither, so the pages need
+ * nothing from the report as a whole (rptout.h is the contract).
+ */
+#include "reports/rptout.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Colour-blind-safe palette (Okabe and Ito), one per variant, cycled. */
+static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                      "#E69F00", "#56B4E9", "#000000", "#999999"};
+#define NPALETTE (sizeof palette / sizeof palette[0])
+
+const char *rpt_color(size_t v)
+{
+    return palette[v % NPALETTE];
+}
+
+/* ---- metrics ------------------------------------------------------------ */
+
+double rpt_met_scale(const rg_metric *m)
+{
+    return (m->flags & RG_MF_MS) ? 1e3 : (m->flags & RG_MF_PROB) ? 100.0 : 1.0;
+}
+
+/* The unit a metric is shown in ("" for plain counts). */
+static const char *met_unit(const rg_metric *m)
+{
+    if (m->flags & RG_MF_MS)
+        return "ms";
+    if (m->flags & RG_MF_PROB)
+        return "%";
+    if (m->unit == NULL || strcmp(m->unit, "1") == 0)
+        return "";
+    return m->unit;
+}
+
+/* A readable title for a metric: its description (or name), capitalised,
+ * with the unit in parentheses.  Free with free(). */
+char *rpt_met_title(const rg_metric *m)
+{
+    const char *u = met_unit(m);
+    char *t = rg_xasprintf("%s%s%s%s", m->desc && m->desc[0] ? m->desc : m->name, u[0] ? " (" : "",
+                           u, u[0] ? ")" : "");
+    if (t[0] >= 'a' && t[0] <= 'z')
+        t[0] = (char)(t[0] - 'a' + 'A');
+    return t;
+}
+
+/* ---- files and page heads ----------------------------------------------- */
+
+FILE *rpt_out_open(rpt_ctx *c, const char *name)
+{
+    char *p = rg_xasprintf("%s/%s", c->dir, name);
+    FILE *f = fopen(p, "w");
+    if (f == NULL)
+        rg_err_set(c->e, RG_ERR_IO, "%s: cannot create: %s", p, strerror(errno));
+    free(p);
+    return f;
+}
+
+int rpt_out_close(rpt_ctx *c, FILE *f, const char *name)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return rg_err_set(c->e, RG_ERR_IO, "%s/%s: write failed: %s", c->dir, name,
+                          strerror(errno));
+    return 0;
+}
+
+/* Opens page script <base>.gp, registers the page, and writes the common
+ * head: the PNG terminal unless report.gp (which sets rg_pdf) loads it, and
+ * the line styles.  `what` is our own text, never user input. */
+FILE *rpt_page_open(rpt_ctx *c, const char *base, const char *what)
+{
+    char *name = rg_xasprintf("%s.gp", base);
+    FILE *f = rpt_out_open(c, name);
+    free(name);
+    if (f == NULL)
+        return NULL;
+    c->pages = rg_xrealloc(c->pages, (c->npages + 1) * sizeof *c->pages);
+    c->pages[c->npages++] = rg_xstrdup(base);
+    fprintf(f,
+            "# %s.gp: %s.\n"
+            "# Written by revguard-sim report.  To restyle, edit this file and run\n"
+            "# 'gnuplot %s.gp' in this directory (redraws %s.png), then\n"
+            "# 'gnuplot report.gp' (redraws report.pdf).\n"
+            "if (!exists(\"rg_pdf\")) {\n"
+            "    set terminal " RPT_PNG_TERM "\n"
+            "    set output \"%s.png\"\n"
+            "}\n"
+            "set termoption noenhanced\n"
+            "set encoding utf8\n",
+            base, what, base, base, base);
+    for (size_t i = 0; i < NPALETTE; i++)
+        fprintf(f, "set linetype %zu lc rgb \"%s\" lw 2 pt 7 ps 1\n", i + 1, palette[i]);
+    fprintf(f,
+            "set linetype cycle %zu\n"
+            "set border lc rgb \"#444444\"\n"
+            "set grid lc rgb \"#dddddd\" lw 1 dt 1\n"
+            "set key noenhanced\n"
+            "# Number format of the value labels on bars.\n"
+            "num(x) = abs(x) >= 1000 ? sprintf(\"%%.0f\", x) : sprintf(\"%%.3g\", x)\n",
+            NPALETTE);
+    return f;
+}
+
+int rpt_page_close(rpt_ctx *c, FILE *f)
+{
+    char *name = rg_xasprintf("%s.gp", c->pages[c->npages - 1]);
+    int rc = rpt_out_close(c, f, name);
+    free(name);
+    return rc;
+}

@@ -1,0 +1,84 @@
+/*
+ * rptout.h: what every page of the report shares, below both report.c (the
+ * report as a whole and its summary page) and pages.c (the plot pages): the
+ * context of one report, the output files, the page head with its terminal
+ * and palette, and how a metric is titled and scaled for display.  Not a
+ * public API: only the report writer includes it; the public API is
+ * report.h.
+ *
+ * Ownership: one rpt_ctx lives for one rg_report_make_from call; it borrows
+ * the results, the metadata, the directory name and the error value, and
+ * owns show and pages.  A page writer writes its data file(s) and its
+ * script <base>.gp into c->dir and registers <base> (rpt_page_open) so that
+ * report.gp loads it and gnuplot draws <base>.png; a page whose data are
+ * missing writes nothing and returns 0.  Every writer returns 0, or -1 with
+ * c->e set (RG_ERR_IO).
+ *
+ * Safety: strings from the results (scenario, variant and metric texts) go
+ * into scripts only through the rg_gnuplot_* writers (gnuplot.h), which
+ * escape them, and never into comments or data files.
+ */
+#ifndef RG_RPTOUT_H
+#define RG_RPTOUT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim/run/results.h"
+#include "sim/engine/stats.h"
+#include "sim/engine/util.h"
+
+/* Page geometry.  The PDF page has the PNG's aspect ratio and a fontscale
+ * that makes text take the same share of a page in both (measured), so the
+ * layout computed for the PNG fits both.  In the PNG a character of 11 pt
+ * sans is about 8 px wide, one of 9 pt monospace about 7 px. */
+#define RPT_PNG_TERM "pngcairo size 1200,750 font \"sans,11\" noenhanced"
+#define RPT_PDF_TERM "pdfcairo size 11in,6.875in font \"sans,11\" fontscale 0.66 noenhanced"
+#define RPT_PAGE_H_PX 750.0
+#define RPT_LINE_PITCH 1.7 /* line spacing / font size */
+
+typedef struct rpt_ctx {
+    const rg_results *r;
+    const rg_meta *m;
+    const char *dir;
+    uint64_t n;   /* completed replications */
+    size_t *show; /* indices of the shown metrics */
+    size_t nshow;
+    int oversell; /* index of the metric in the oversell role, or -1 */
+    char **pages; /* page base names, in page order */
+    size_t npages;
+    rg_err *e;
+} rpt_ctx;
+
+/* The summary of metric m of variant v over the completed replications. */
+static inline const rg_summary *rpt_summ(const rpt_ctx *c, size_t v, size_t m)
+{
+    return rg_results_summary(c->r, v, m);
+}
+
+/* The plot colour of variant v ("#rrggbb"): linetype v + 1 of every page. */
+const char *rpt_color(size_t v);
+
+/* The factor from a metric's unit to the one it is shown in (ms for times,
+ * % for probabilities). */
+double rpt_met_scale(const rg_metric *m);
+
+/* A readable title for a metric: its description (or name), capitalised,
+ * with the unit it is shown in in parentheses.  New string. */
+char *rpt_met_title(const rg_metric *m);
+
+/* Creates file `name` in c->dir for writing; NULL with c->e set on error. */
+FILE *rpt_out_open(rpt_ctx *c, const char *name);
+
+/* Closes f (file `name` of c->dir), reporting any write error. */
+int rpt_out_close(rpt_ctx *c, FILE *f, const char *name);
+
+/* Opens page script <base>.gp, registers the page, and writes the common
+ * head (PNG terminal unless report.gp loads it, palette, styles).  `what`
+ * describes the page in a comment: our own text, never user input. */
+FILE *rpt_page_open(rpt_ctx *c, const char *base, const char *what);
+
+/* Closes the script of the page registered last. */
+int rpt_page_close(rpt_ctx *c, FILE *f);
+
+#endif
