@@ -208,6 +208,19 @@ static const rg_metric *omet(const void *p, size_t *n)
 
 typedef struct orun orun;
 
+/* The arguments of a call to the object.  A client has at most one call
+ * in flight, so the call lives in its record and the object's uint64_t
+ * argument is only the client's index. */
+typedef struct objcall {
+    bool write;       /* false: read the version */
+    int64_t expected; /* write: commit only if the version is still this */
+} objcall;
+
+typedef struct objstate {
+    orun *run;
+    int64_t version;
+} objstate;
+
 typedef struct oclient {
     orun *run;
     size_t id;
@@ -216,12 +229,8 @@ typedef struct oclient {
     rg_bo_op *op;       /* the current write */
     int64_t read_ver;   /* version read by the current attempt */
     rg_time first_start;
+    objcall call; /* object: the arguments of the client's call in flight */
 } oclient;
-
-typedef struct objstate {
-    orun *run;
-    int64_t version;
-} objstate;
 
 struct orun {
     rg_engine *e;
@@ -378,14 +387,17 @@ static void on_row_read_arrives(rg_engine *e, void *ctx, uint64_t arg)
 
 /* -- object: read and conditional write are two calls -- */
 
-enum { OBJ_READ = 0, OBJ_WRITE = 1 };
+/* Reply tags: which call the reply answers. */
+enum { OBJ_READ, OBJ_WRITE };
 
+/* The application: arg is the calling client's index. */
 static int obj_handler(void *state, uint64_t arg, bool *wrote)
 {
     objstate *s = state;
-    if ((arg & 1) == OBJ_READ)
+    const objcall *call = &s->run->cl[arg].call;
+    if (!call->write)
         return (int)s->version;
-    rg_bo_res res = commit_at_store(s->run, &s->version, (int64_t)(arg >> 1));
+    rg_bo_res res = commit_at_store(s->run, &s->version, call->expected);
     *wrote = res == RG_BO_OK;
     return (int)res;
 }
@@ -407,8 +419,9 @@ static void on_obj_reply(rg_engine *e, void *ctx, uint64_t tag, int code, bool o
 static void on_obj_arrives(rg_engine *e, void *ctx, uint64_t arg)
 {
     (void)e;
+    (void)arg;
     oclient *c = ctx;
-    rg_object_call(c->run->obj, arg, on_obj_reply, c, arg & 1);
+    rg_object_call(c->run->obj, c->id, on_obj_reply, c, c->call.write ? OBJ_WRITE : OBJ_READ);
 }
 
 /* -- kv: read, then an unconditional put of value + 1 -- */
@@ -444,8 +457,9 @@ static void send_commit(orun *r, oclient *c, int64_t v)
                  on_row_commit_arrives, c, (uint64_t)v);
         break;
     case S_OBJECT:
+        c->call = (objcall){.write = true, .expected = v};
         rg_after(r->e, rg_dist_sample_time(r->v->network, r->net), RG_PRIO_DEFAULT, on_obj_arrives,
-                 c, OBJ_WRITE | ((uint64_t)v << 1));
+                 c, 0);
         break;
     case S_KV: rg_kv_put(r->kv, 0, 0, v + 1, on_kv_put, c, 0); break;
     }
@@ -464,8 +478,9 @@ static void attempt(rg_bo_op *op, void *ctx, int64_t n)
                  on_row_read_arrives, c, 0);
         break;
     case S_OBJECT:
+        c->call = (objcall){.write = false};
         rg_after(r->e, rg_dist_sample_time(r->v->network, r->net), RG_PRIO_DEFAULT, on_obj_arrives,
-                 c, OBJ_READ);
+                 c, 0);
         break;
     case S_KV: rg_kv_get(r->kv, 0, 0, on_kv_get, c, 0); break;
     }
