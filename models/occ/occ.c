@@ -20,6 +20,7 @@
 #include "models/stores/kv.h"
 #include "models/mech/mparam.h"
 #include "models/stores/object.h"
+#include "models/stores/row.h"
 #include "models/registry.h"
 #include "sim/engine/stats.h"
 
@@ -240,8 +241,7 @@ struct orun {
     oclient *cl;
     size_t n;
     /* row */
-    int64_t version;
-    rg_time busy_until;
+    rg_row *row;
     /* object */
     rg_object *obj;
     objstate ost;
@@ -296,17 +296,7 @@ static void on_write_done(rg_bo_op *op, void *ctx, rg_bo_out out)
         r->completion = rg_now(r->e);
 }
 
-/* -- row: a FIFO server applying statements atomically -- */
-
-/* Schedules fn(client, arg) when the server has executed one statement
- * that reached it now. */
-static void row_exec(orun *r, oclient *c, rg_evfn fn, uint64_t arg)
-{
-    rg_time now = rg_now(r->e);
-    rg_time start = r->busy_until > now ? r->busy_until : now;
-    r->busy_until = start + rg_dist_sample_time(r->v->service, r->svc);
-    rg_at(r->e, r->busy_until, RG_PRIO_DEFAULT, fn, c, arg);
-}
+/* -- row: a FIFO server applying statements atomically (row.h) -- */
 
 static void on_commit_answer(rg_engine *e, void *ctx, uint64_t arg)
 {
@@ -321,41 +311,24 @@ static void answer(orun *r, oclient *c, rg_bo_res res)
              (uint64_t)res);
 }
 
-/* The commit's fate at the store: injected fault first, then the version
- * check.  Returns the class and applies the write when it is OK. */
-static rg_bo_res commit_at_store(orun *r, int64_t *version, int64_t expected)
-{
-    rg_bo_res res = rg_faults_commit(&r->faults, rg_now(r->e));
-    if (res != RG_BO_OK) {
-        r->why = "injected by [faults]";
-        return res;
-    }
-    if (*version != expected) {
-        r->why = "the version moved on";
-        return RG_BO_TRANSIENT;
-    }
-    (*version)++;
-    return RG_BO_OK;
-}
-
-static void on_row_committed(rg_engine *e, void *ctx, uint64_t arg)
+static void on_row_committed(rg_engine *e, void *ctx, uint64_t tag, const rg_row_res *res)
 {
     (void)e;
+    (void)tag;
     oclient *c = ctx;
     orun *r = c->run;
-    rg_bo_res res = commit_at_store(r, &r->version, (int64_t)arg);
-    if (res == RG_BO_OK)
-        trace_line(r, c, "row commits version %lld", (long long)r->version);
+    if (res->res == RG_BO_OK)
+        trace_line(r, c, "row commits version %lld", (long long)res->version);
     else
-        trace_line(r, c, "row rejects the commit: %s (%s)", rg_bo_res_name(res), r->why);
-    answer(r, c, res);
+        trace_line(r, c, "row rejects the commit: %s (%s)", rg_bo_res_name(res->res), res->why);
+    answer(r, c, res->res);
 }
 
 static void on_row_commit_arrives(rg_engine *e, void *ctx, uint64_t arg)
 {
     (void)e;
     oclient *c = ctx;
-    row_exec(c->run, c, on_row_committed, arg);
+    rg_row_commit(c->run->row, (int64_t)arg, on_row_committed, c, 0);
 }
 
 static void send_commit(orun *r, oclient *c, int64_t v);
@@ -367,14 +340,14 @@ static void on_version_back(rg_engine *e, void *ctx, uint64_t arg)
     send_commit(c->run, c, (int64_t)arg);
 }
 
-static void on_row_read(rg_engine *e, void *ctx, uint64_t arg)
+static void on_row_read(rg_engine *e, void *ctx, uint64_t tag, const rg_row_res *res)
 {
     (void)e;
-    (void)arg;
+    (void)tag;
     oclient *c = ctx;
     orun *r = c->run;
     rg_after(r->e, rg_dist_sample_time(r->v->network, r->net), RG_PRIO_DEFAULT, on_version_back, c,
-             (uint64_t)r->version);
+             (uint64_t)res->version);
 }
 
 static void on_row_read_arrives(rg_engine *e, void *ctx, uint64_t arg)
@@ -382,7 +355,7 @@ static void on_row_read_arrives(rg_engine *e, void *ctx, uint64_t arg)
     (void)e;
     (void)arg;
     oclient *c = ctx;
-    row_exec(c->run, c, on_row_read, 0);
+    rg_row_read(c->run->row, on_row_read, c, 0);
 }
 
 /* -- object: read and conditional write are two calls -- */
@@ -397,7 +370,8 @@ static int obj_handler(void *state, uint64_t arg, bool *wrote)
     const objcall *call = &s->run->cl[arg].call;
     if (!call->write)
         return (int)s->version;
-    rg_bo_res res = commit_at_store(s->run, &s->version, call->expected);
+    orun *r = s->run;
+    rg_bo_res res = rg_row_apply(&r->faults, rg_now(r->e), &s->version, call->expected, &r->why);
     *wrote = res == RG_BO_OK;
     return (int)res;
 }
@@ -512,7 +486,7 @@ static int64_t durable(const orun *r)
 {
     int64_t v = 0;
     switch (r->v->store) {
-    case S_ROW: return r->version;
+    case S_ROW: return rg_row_version(r->row);
     case S_OBJECT: return r->ost.version;
     case S_KV: rg_kv_latest(r->kv, 0, &v, NULL); return v;
     }
@@ -536,7 +510,7 @@ void rg_occ_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep, 
     r.cl = rg_xcalloc(r.n, sizeof *r.cl);
     r.lat = rg_xcalloc(r.n * (size_t)r.v->writes, sizeof *r.lat);
     switch (r.v->store) {
-    case S_ROW: rg_faults_init(&r.faults, &r.v->faults, r.e); break;
+    case S_ROW: r.row = rg_row_new(r.e, r.v->service, &r.v->faults); break;
     case S_OBJECT:
         rg_faults_init(&r.faults, &r.v->faults, r.e);
         r.ost.run = &r;
@@ -604,6 +578,7 @@ void rg_occ_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep, 
     }
     for (size_t i = 0; i < r.n; i++)
         rg_bo_op_free(r.cl[i].op);
+    rg_row_free(r.row);
     rg_object_free(r.obj);
     rg_kv_free(r.kv);
     free(r.cl);
