@@ -1,6 +1,8 @@
 /*
  * occ.c: optimistic commits under contention: configuration, the client's
- * read-modify-commit protocol on each store, and the checker (see occ.h).
+ * read-modify-commit protocol, and the checker (see occ.h).  The stores
+ * are the kinds of occkind.h, one file each; this file reaches them only
+ * through the table `kinds`.
  *
  * A client's life: at its start time it begins write 1; each write is an
  * rg_bo_op whose attempt is "read, then conditional commit"; when the op
@@ -16,26 +18,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/mech/faults.h"
-#include "models/stores/kv.h"
 #include "models/mech/mparam.h"
-#include "models/stores/object.h"
+#include "models/occ/occkind.h"
 #include "models/registry.h"
 #include "sim/engine/stats.h"
 
-typedef enum { S_ROW, S_OBJECT, S_KV } ostore;
-static const char *const store_names[] = {"row", "object", "kv", NULL};
+/* The stores a variant can name (store = NAME), one line each. */
+static const rg_occ_kind *const kinds[] = {
+    &rg_occ_kind_row,
+    &rg_occ_kind_object,
+    &rg_occ_kind_kv,
+};
+#define NKINDS (sizeof kinds / sizeof kinds[0])
 
 typedef struct ovariant {
     char *name;
     int64_t clients, writes;
-    rg_dist *arrival, *network, *service; /* arrival: a client's start */
-    ostore store;
+    rg_dist *arrival, *network; /* arrival: a client's start */
+    const rg_occ_kind *kind;
+    void *kcfg; /* the kind's configuration, owned */
     rg_time horizon;
     rg_bo_policy pol;
-    rg_faults_cfg faults;
-    rg_kv_cfg kv;
-    rg_object_cfg obj;
 } ovariant;
 
 typedef struct ocfg {
@@ -50,10 +53,8 @@ static void variant_free(ovariant *v)
     free(v->name);
     rg_dist_free(v->arrival);
     rg_dist_free(v->network);
-    rg_dist_free(v->service);
-    rg_faults_cfg_free(&v->faults);
-    rg_kv_cfg_free(&v->kv);
-    rg_object_cfg_free(&v->obj);
+    if (v->kind != NULL)
+        v->kind->cfg_free(v->kcfg);
 }
 
 static void ocfg_free(void *p)
@@ -71,8 +72,12 @@ static void ocfg_free(void *p)
 static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err *e)
 {
     ovariant *v = var;
+    const char *names[NKINDS + 1];
     int st;
     (void)ctx;
+    for (size_t i = 0; i < NKINDS; i++)
+        names[i] = kinds[i]->name;
+    names[NKINDS] = NULL;
     v->name = rg_xstrdup(sec + strlen("variant."));
     /* Defaults: the AWS backoff study (FACTS.md): 50 clients, one write
      * each, all starting at once, |Normal(10 ms, 2 ms)| per message, an
@@ -82,29 +87,13 @@ static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err
         mp_dist(s, sec, "occ", "arrival", "const(0s)", RG_QTY_DURATION, &v->arrival, e) < 0 ||
         mp_dist(s, sec, "occ", "network", "absnormal(10ms, 2ms)", RG_QTY_DURATION, &v->network, e) <
             0 ||
-        mp_enum(s, sec, "occ", "store", "row", store_names, &st, e) < 0 ||
+        mp_enum(s, sec, "occ", "store", "row", names, &st, e) < 0 ||
         mp_dur(s, sec, "occ", "horizon", "24h", &v->horizon, e) < 0 ||
         rg_bo_load(s, sec, "backoff", NULL, &v->pol, e) < 0)
         return -1;
-    v->store = (ostore)st;
-    switch (v->store) {
-    case S_ROW:
-        if (mp_dist(s, sec, "occ", "service", "const(0s)", RG_QTY_DURATION, &v->service, e) < 0 ||
-            rg_faults_load(s, sec, "faults", &v->faults, e) < 0)
-            return -1;
-        break;
-    case S_OBJECT:
-        /* The object already exists when the clients start (assumption):
-         * warm. */
-        if (rg_object_load(s, sec, "object", "warm", &v->obj, e) < 0 ||
-            rg_faults_load(s, sec, "faults", &v->faults, e) < 0)
-            return -1;
-        break;
-    case S_KV:
-        if (rg_kv_load(s, sec, "kv", &v->kv, e) < 0)
-            return -1;
-        break;
-    }
+    v->kind = kinds[st];
+    if (v->kind->load(s, sec, &v->kcfg, e) < 0)
+        return -1;
     if (v->horizon <= 0)
         return rg_scn_err(s, rg_scn_has(s, sec, "horizon") ? sec : "occ", "horizon", e,
                           "must be > 0");
@@ -208,38 +197,24 @@ static const rg_metric *omet(const void *p, size_t *n)
 
 typedef struct orun orun;
 
-typedef struct oclient {
+struct rg_occ_client {
     orun *run;
     size_t id;
     int64_t next_write; /* writes begun so far */
     int64_t ended;      /* writes that have an outcome */
     rg_bo_op *op;       /* the current write */
-    int64_t read_ver;   /* version read by the current attempt */
-    rg_time first_start;
-} oclient;
+};
 
-typedef struct objstate {
-    orun *run;
-    int64_t version;
-} objstate;
+typedef rg_occ_client oclient;
 
 struct orun {
     rg_engine *e;
     const ovariant *v;
     FILE *trace;
-    gsl_rng *net, *jit, *arr, *svc;
+    gsl_rng *net, *jit, *arr;
     oclient *cl;
     size_t n;
-    /* row */
-    int64_t version;
-    rg_time busy_until;
-    /* object */
-    rg_object *obj;
-    objstate ost;
-    /* kv */
-    rg_kv *kv;
-    rg_faults faults;
-    const char *why; /* the last rejection's reason, for trace */
+    void *store; /* built by the variant's kind */
     rg_bo_tally tally;
     int64_t reads, unfinished;
     size_t finished;
@@ -249,10 +224,27 @@ struct orun {
     rg_repout *out;
 };
 
-static void trace_line(orun *r, const oclient *c, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void trace_line(orun *r, const oclient *c, const char *fmt, ...)
+/* -- what the kinds see of a client (occkind.h) -- */
+
+size_t rg_occ_client_id(const rg_occ_client *c)
 {
+    return c->id;
+}
+
+void *rg_occ_store(const rg_occ_client *c)
+{
+    return c->run->store;
+}
+
+void rg_occ_send(rg_occ_client *c, rg_evfn fn, uint64_t arg)
+{
+    orun *r = c->run;
+    rg_after(r->e, rg_dist_sample_time(r->v->network, r->net), RG_PRIO_DEFAULT, fn, c, arg);
+}
+
+void rg_occ_trace(const rg_occ_client *c, const char *fmt, ...)
+{
+    orun *r = c->run;
     if (r->trace == NULL)
         return;
     va_list ap;
@@ -263,6 +255,47 @@ static void trace_line(orun *r, const oclient *c, const char *fmt, ...)
     va_end(ap);
     fputc('\n', r->trace);
 }
+
+/* The version read is back at the client: send the conditional commit. */
+void rg_occ_read_back(rg_occ_client *c, int64_t v)
+{
+    rg_occ_trace(c, "read version %lld; commit version %lld if unchanged", (long long)v,
+                 (long long)(v + 1));
+    c->run->v->kind->commit(c->run->store, c, v);
+}
+
+void rg_occ_commit_back(rg_occ_client *c, rg_bo_res res)
+{
+    rg_bo_op_result(c->op, res);
+}
+
+static void on_read_back(rg_engine *e, void *ctx, uint64_t arg)
+{
+    (void)e;
+    rg_occ_read_back(ctx, (int64_t)arg);
+}
+
+void rg_occ_reply_read(rg_occ_client *c, int64_t version)
+{
+    orun *r = c->run;
+    rg_after(r->e, rg_dist_sample_time(r->v->network, r->net), RG_PRIO_DEFAULT, on_read_back, c,
+             (uint64_t)version);
+}
+
+static void on_commit_back(rg_engine *e, void *ctx, uint64_t arg)
+{
+    (void)e;
+    rg_occ_commit_back(ctx, (rg_bo_res)arg);
+}
+
+void rg_occ_reply_commit(rg_occ_client *c, rg_bo_res res)
+{
+    orun *r = c->run;
+    rg_after(r->e, rg_dist_sample_time(r->v->network, r->net), RG_PRIO_DEFAULT, on_commit_back, c,
+             (uint64_t)res);
+}
+
+/* -- the client -- */
 
 static void on_next_write(rg_engine *e, void *ctx, uint64_t arg);
 
@@ -287,170 +320,6 @@ static void on_write_done(rg_bo_op *op, void *ctx, rg_bo_out out)
         r->completion = rg_now(r->e);
 }
 
-/* -- row: a FIFO server applying statements atomically -- */
-
-/* Schedules fn(client, arg) when the server has executed one statement
- * that reached it now. */
-static void row_exec(orun *r, oclient *c, rg_evfn fn, uint64_t arg)
-{
-    rg_time now = rg_now(r->e);
-    rg_time start = r->busy_until > now ? r->busy_until : now;
-    r->busy_until = start + rg_dist_sample_time(r->v->service, r->svc);
-    rg_at(r->e, r->busy_until, RG_PRIO_DEFAULT, fn, c, arg);
-}
-
-static void on_commit_answer(rg_engine *e, void *ctx, uint64_t arg)
-{
-    (void)e;
-    oclient *c = ctx;
-    rg_bo_op_result(c->op, (rg_bo_res)arg);
-}
-
-static void answer(orun *r, oclient *c, rg_bo_res res)
-{
-    rg_after(r->e, rg_dist_sample_time(r->v->network, r->net), RG_PRIO_DEFAULT, on_commit_answer, c,
-             (uint64_t)res);
-}
-
-/* The commit's fate at the store: injected fault first, then the version
- * check.  Returns the class and applies the write when it is OK. */
-static rg_bo_res commit_at_store(orun *r, int64_t *version, int64_t expected)
-{
-    rg_bo_res res = rg_faults_commit(&r->faults, rg_now(r->e));
-    if (res != RG_BO_OK) {
-        r->why = "injected by [faults]";
-        return res;
-    }
-    if (*version != expected) {
-        r->why = "the version moved on";
-        return RG_BO_TRANSIENT;
-    }
-    (*version)++;
-    return RG_BO_OK;
-}
-
-static void on_row_committed(rg_engine *e, void *ctx, uint64_t arg)
-{
-    (void)e;
-    oclient *c = ctx;
-    orun *r = c->run;
-    rg_bo_res res = commit_at_store(r, &r->version, (int64_t)arg);
-    if (res == RG_BO_OK)
-        trace_line(r, c, "row commits version %lld", (long long)r->version);
-    else
-        trace_line(r, c, "row rejects the commit: %s (%s)", rg_bo_res_name(res), r->why);
-    answer(r, c, res);
-}
-
-static void on_row_commit_arrives(rg_engine *e, void *ctx, uint64_t arg)
-{
-    (void)e;
-    oclient *c = ctx;
-    row_exec(c->run, c, on_row_committed, arg);
-}
-
-static void send_commit(orun *r, oclient *c, int64_t v);
-
-static void on_version_back(rg_engine *e, void *ctx, uint64_t arg)
-{
-    (void)e;
-    oclient *c = ctx;
-    send_commit(c->run, c, (int64_t)arg);
-}
-
-static void on_row_read(rg_engine *e, void *ctx, uint64_t arg)
-{
-    (void)e;
-    (void)arg;
-    oclient *c = ctx;
-    orun *r = c->run;
-    rg_after(r->e, rg_dist_sample_time(r->v->network, r->net), RG_PRIO_DEFAULT, on_version_back, c,
-             (uint64_t)r->version);
-}
-
-static void on_row_read_arrives(rg_engine *e, void *ctx, uint64_t arg)
-{
-    (void)e;
-    (void)arg;
-    oclient *c = ctx;
-    row_exec(c->run, c, on_row_read, 0);
-}
-
-/* -- object: read and conditional write are two calls -- */
-
-enum { OBJ_READ = 0, OBJ_WRITE = 1 };
-
-static int obj_handler(void *state, uint64_t arg, bool *wrote)
-{
-    objstate *s = state;
-    if ((arg & 1) == OBJ_READ)
-        return (int)s->version;
-    rg_bo_res res = commit_at_store(s->run, &s->version, (int64_t)(arg >> 1));
-    *wrote = res == RG_BO_OK;
-    return (int)res;
-}
-
-static void on_obj_reply(rg_engine *e, void *ctx, uint64_t tag, int code, bool overloaded)
-{
-    (void)e;
-    oclient *c = ctx;
-    orun *r = c->run;
-    if (tag == OBJ_WRITE || overloaded) {
-        /* An overloaded read ends the attempt too: nothing was committed. */
-        answer(r, c, overloaded ? RG_BO_OVERLOADED : (rg_bo_res)code);
-        return;
-    }
-    rg_after(r->e, rg_dist_sample_time(r->v->network, r->net), RG_PRIO_DEFAULT, on_version_back, c,
-             (uint64_t)code);
-}
-
-static void on_obj_arrives(rg_engine *e, void *ctx, uint64_t arg)
-{
-    (void)e;
-    oclient *c = ctx;
-    rg_object_call(c->run->obj, arg, on_obj_reply, c, arg & 1);
-}
-
-/* -- kv: read, then an unconditional put of value + 1 -- */
-
-static void on_kv_put(rg_engine *e, void *ctx, uint64_t tag, const rg_kv_res *res)
-{
-    (void)e;
-    (void)tag;
-    oclient *c = ctx;
-    rg_bo_op_result(c->op, res->status == RG_KV_RATE_LIMITED ? RG_BO_OVERLOADED : RG_BO_OK);
-}
-
-static void on_kv_get(rg_engine *e, void *ctx, uint64_t tag, const rg_kv_res *res)
-{
-    (void)e;
-    (void)tag;
-    oclient *c = ctx;
-    int64_t v = res->status == RG_KV_OK ? res->value : 0;
-    send_commit(c->run, c, v);
-}
-
-/* -- the protocol -- */
-
-/* The version read is back at the client: send the conditional commit. */
-static void send_commit(orun *r, oclient *c, int64_t v)
-{
-    c->read_ver = v;
-    trace_line(r, c, "read version %lld; commit version %lld if unchanged", (long long)v,
-               (long long)(v + 1));
-    switch (r->v->store) {
-    case S_ROW:
-        rg_after(r->e, rg_dist_sample_time(r->v->network, r->net), RG_PRIO_DEFAULT,
-                 on_row_commit_arrives, c, (uint64_t)v);
-        break;
-    case S_OBJECT:
-        rg_after(r->e, rg_dist_sample_time(r->v->network, r->net), RG_PRIO_DEFAULT, on_obj_arrives,
-                 c, OBJ_WRITE | ((uint64_t)v << 1));
-        break;
-    case S_KV: rg_kv_put(r->kv, 0, 0, v + 1, on_kv_put, c, 0); break;
-    }
-}
-
 static void attempt(rg_bo_op *op, void *ctx, int64_t n)
 {
     (void)op;
@@ -458,17 +327,7 @@ static void attempt(rg_bo_op *op, void *ctx, int64_t n)
     oclient *c = ctx;
     orun *r = c->run;
     r->reads++;
-    switch (r->v->store) {
-    case S_ROW:
-        rg_after(r->e, rg_dist_sample_time(r->v->network, r->net), RG_PRIO_DEFAULT,
-                 on_row_read_arrives, c, 0);
-        break;
-    case S_OBJECT:
-        rg_after(r->e, rg_dist_sample_time(r->v->network, r->net), RG_PRIO_DEFAULT, on_obj_arrives,
-                 c, OBJ_READ);
-        break;
-    case S_KV: rg_kv_get(r->kv, 0, 0, on_kv_get, c, 0); break;
-    }
+    r->v->kind->read(r->store, c);
 }
 
 static void begin_write(oclient *c)
@@ -492,18 +351,6 @@ static void on_next_write(rg_engine *e, void *ctx, uint64_t arg)
     begin_write(ctx);
 }
 
-/* Durable writes: what the store holds now. */
-static int64_t durable(const orun *r)
-{
-    int64_t v = 0;
-    switch (r->v->store) {
-    case S_ROW: return r->version;
-    case S_OBJECT: return r->ost.version;
-    case S_KV: rg_kv_latest(r->kv, 0, &v, NULL); return v;
-    }
-    return 0;
-}
-
 void rg_occ_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep, rg_repout *out,
                        FILE *trace, rg_occ_result *res)
 {
@@ -516,19 +363,10 @@ void rg_occ_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep, 
     r.net = rg_engine_stream(r.e, "network");
     r.jit = rg_engine_stream(r.e, "jitter");
     r.arr = rg_engine_stream(r.e, "arrivals");
-    r.svc = rg_engine_stream(r.e, "service");
     r.n = (size_t)r.v->clients;
     r.cl = rg_xcalloc(r.n, sizeof *r.cl);
     r.lat = rg_xcalloc(r.n * (size_t)r.v->writes, sizeof *r.lat);
-    switch (r.v->store) {
-    case S_ROW: rg_faults_init(&r.faults, &r.v->faults, r.e); break;
-    case S_OBJECT:
-        rg_faults_init(&r.faults, &r.v->faults, r.e);
-        r.ost.run = &r;
-        r.obj = rg_object_new(r.e, &r.v->obj.p, obj_handler, &r.ost);
-        break;
-    case S_KV: r.kv = rg_kv_new(r.e, &r.v->kv.p, 1, 1); break;
-    }
+    r.store = r.v->kind->build(r.e, r.n, r.v->kcfg);
     /* Start times first, from their own stream: every variant of a
      * replication sees the same clients (common random numbers). */
     for (size_t i = 0; i < r.n; i++) {
@@ -546,7 +384,7 @@ void rg_occ_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep, 
     /* ---- the checker ---- */
     for (size_t i = 0; i < r.n; i++)
         r.unfinished += r.v->writes - r.cl[i].ended;
-    int64_t held = durable(&r);
+    int64_t held = r.v->kind->durable(r.store);
     const rg_bo_tally *t = &r.tally;
     int64_t asked = (int64_t)r.n * r.v->writes;
     RG_ENGINE_ASSERT(r.e, t->landed + t->rejected + t->loud + t->silent + r.unfinished == asked);
@@ -589,8 +427,7 @@ void rg_occ_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep, 
     }
     for (size_t i = 0; i < r.n; i++)
         rg_bo_op_free(r.cl[i].op);
-    rg_object_free(r.obj);
-    rg_kv_free(r.kv);
+    r.v->kind->free(r.store);
     free(r.cl);
     free(r.lat);
     rg_engine_free(r.e);
@@ -624,16 +461,16 @@ static void oextra(const void *p, const rg_results *r, FILE *f)
         char a[32], b[32];
         snprintf(a, sizeof a, "%.1f ± %.1f", sw.mean, sw.ci95);
         snprintf(b, sizeof b, "%.1f ± %.1f", sc.mean * 1e3, sc.ci95 * 1e3);
-        fprintf(f, "%-16s %-7s %-7s %-13s %8lld %23s %25s %8.3g\n", ov->name,
-                store_names[ov->store], rg_bo_mode_name(ov->pol.mode),
-                rg_bo_jitter_name(ov->pol.jitter), (long long)ov->clients, a, b, ss.mean);
+        fprintf(f, "%-16s %-7s %-7s %-13s %8lld %23s %25s %8.3g\n", ov->name, ov->kind->name,
+                rg_bo_mode_name(ov->pol.mode), rg_bo_jitter_name(ov->pol.jitter),
+                (long long)ov->clients, a, b, ss.mean);
     }
     /* The study's ordering, when the variants differ only by jitter kind. */
     int kind[4] = {-1, -1, -1, -1};
     bool comparable = true;
     for (size_t v = 0; v < c->nvar; v++) {
         const ovariant *ov = &c->var[v], *o0 = &c->var[0];
-        if (ov->store != o0->store || ov->clients != o0->clients || ov->writes != o0->writes ||
+        if (ov->kind != o0->kind || ov->clients != o0->clients || ov->writes != o0->writes ||
             kind[ov->pol.jitter] >= 0)
             comparable = false;
         else

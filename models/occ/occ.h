@@ -18,7 +18,7 @@
  *                conflicts longer than the legacy budget (faults.h)
  *
  * Stores ([variant.NAME] store = ...):
- *   row     a SQL row with a version column: a FIFO server taking
+ *   row     a SQL row with a version column (row.h): a FIFO server taking
  *           `service` per statement; the commit is UPDATE ... WHERE
  *           version = v, atomic at the server, and [faults] may reject it
  *   object  a single-threaded object (object.h): read and conditional
