@@ -45,6 +45,7 @@ static void dcfg_free(void *p)
     rg_dist_free(c->cl.bot_interval);
     rg_dist_free(c->pr.propagation);
     free(c->pr.resets);
+    rg_prices_free(c->prices);
     free(c->met);
     free(c);
 }
@@ -339,13 +340,22 @@ static const rg_metric *dmet(const void *p, size_t *n)
     return ((const dcfg *)p)->met;
 }
 
+/* [cost]: the prices of every operation the drop can bill. */
+static int load_prices(rg_scn *s, dcfg *c, rg_err *e)
+{
+    c->prices = rg_prices_new();
+    for (size_t i = 0; dflow_billable[i] != NULL; i++)
+        RG_ASSERT(rg_prices_declare(c->prices, dflow_billable[i]) == 0);
+    return rg_prices_load(s, c->prices, e);
+}
+
 static int dload(rg_scn *s, void **out, rg_err *e)
 {
     dcfg *c = rg_xcalloc(1, sizeof *c);
     c->pl = rg_places_load(s, e);
     if (c->pl == NULL || rg_workload_load(s, c->pl, &c->w, e) < 0 ||
         load_clients(s, &c->cl, e) < 0 || load_protection(s, &c->pr, e) < 0 ||
-        rg_prices_load(s, &c->prices, e) < 0)
+        load_prices(s, c, e) < 0)
         goto fail;
     void *var = NULL;
     int rc = mp_variants(s, sizeof *c->var, load_variant, c,
@@ -479,7 +489,7 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
     }
     r.alloc_sku = rg_xcalloc((size_t)c->w.skus, sizeof *r.alloc_sku);
     r.zero_traced = rg_xcalloc((size_t)c->w.skus, sizeof *r.zero_traced);
-    rg_ledger_init(&r.ledger, &c->prices);
+    r.ledger = rg_ledger_new(c->prices);
     rg_guard_init(&r.guard, &c->pr.guard, c->pl->n);
     r.lim_session = rg_limiter_new(c->pr.session_rate, c->pr.session_burst);
     r.lim_ip = rg_limiter_new(c->pr.ip_rate, c->pr.ip_burst);
@@ -559,9 +569,9 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
     row[M_GUARD_TRIPPED].i = r.guard.trip_time >= 0;
     row[M_GUARD_TIME].d = r.guard.trip_time >= 0 ? rg_time_sec(r.guard.trip_time) : NAN;
     row[M_RESETS].i = (int64_t)r.guard.resets;
-    row[M_COST_REAL].d = r.ledger.real;
-    row[M_COST_VIRTUAL].d = rg_ledger_virtual(&r.ledger);
-    row[M_COST_UNIT].d = r.allocated > 0 ? r.ledger.real / (double)r.allocated : NAN;
+    row[M_COST_REAL].d = rg_ledger_real(r.ledger);
+    row[M_COST_VIRTUAL].d = rg_ledger_virtual(r.ledger);
+    row[M_COST_UNIT].d = r.allocated > 0 ? rg_ledger_real(r.ledger) / (double)r.allocated : NAN;
     row[M_EVENTS].i = (int64_t)rg_engine_events(r.e);
     row[M_SIM_END].d = rg_time_sec(rg_now(r.e));
     out->done = out->error[0] == '\0';
@@ -576,12 +586,13 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
                 (long long)lost, row[M_P50].d * 1e3, row[M_P99].d * 1e3,
                 (unsigned long long)rg_engine_events(r.e));
         fprintf(trace, "cost ledger:");
-        for (int k = 0; k < RG_OP_COUNT; k++)
-            if (r.ledger.count[k])
-                fprintf(trace, " %s %llu x $%g;", rg_op_name((rg_opkind)k),
-                        (unsigned long long)r.ledger.count[k], c->prices.price[k]);
-        fprintf(trace, " total $%.9g real, $%.9g virtual\n", r.ledger.real,
-                rg_ledger_virtual(&r.ledger));
+        for (size_t k = 0; k < rg_prices_count(c->prices); k++)
+            if (rg_ledger_count(r.ledger, k))
+                fprintf(trace, " %s %llu x $%g;", rg_prices_op(c->prices, k)->key,
+                        (unsigned long long)rg_ledger_count(r.ledger, k),
+                        rg_prices_price(c->prices, k));
+        fprintf(trace, " total $%.9g real, $%.9g virtual\n", rg_ledger_real(r.ledger),
+                rg_ledger_virtual(r.ledger));
     }
     if (reqs_out) {
         rg_drop_req *d = rg_xcalloc(r.nreq ? r.nreq : 1, sizeof *d);
@@ -610,6 +621,7 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
     rg_limiter_free(r.lim_session);
     rg_limiter_free(r.lim_ip);
     rg_guard_free(&r.guard);
+    rg_ledger_free(r.ledger);
     for (size_t b = 0; b < r.nblocks; b++)
         free(r.blocks[b]);
     free(r.blocks);

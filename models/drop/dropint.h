@@ -77,7 +77,7 @@ typedef struct dcfg {
     rg_workload w;
     dclients cl;
     dprotect pr;
-    rg_prices prices;
+    rg_prices *prices; /* the billable operations of every kind */
     dvariant *var;
     size_t nvar;
     bool show_protection; /* any protection or bots: show their metrics */
@@ -156,7 +156,7 @@ struct drun {
     rg_cache *cache;
     rg_limiter *lim_session, *lim_ip;
     rg_guard guard;
-    rg_ledger ledger;
+    rg_ledger *ledger;
     int64_t allocated, rejected; /* as clients were told */
     int64_t decided;             /* allocations the edge has seen */
     int64_t *alloc_sku;
@@ -177,5 +177,7 @@ const char *dflow_outcome_name(rg_outcome o);
 void dflow_trace_zero(drun *r, int sku, const char *where);
 /* The object's application: allocate one unit. */
 int dflow_obj_handler(void *state, uint64_t arg, bool *wrote);
+/* Every operation the drop bills, in the order [cost] is read. */
+extern const rg_billable *const dflow_billable[];
 
 #endif
