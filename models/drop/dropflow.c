@@ -15,6 +15,7 @@
  * unacknowledged).  Every billable operation goes into the run's ledger
  * where it happens.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,24 @@ const rg_billable *const dflow_billable[] = {&op_edge_request, &op_object_reques
                                              &op_sql_read,     &op_sql_write,      &op_cache_op,
                                              &op_kv_read,      &op_kv_write,       NULL};
 
+/* The one place a trace line is formatted: simulated time, then the line. */
+void dvtrace(drun *r, const char *fmt, va_list ap)
+{
+    if (r->trace == NULL)
+        return;
+    fprintf(r->trace, "%10.3f ms  ", rg_time_ms(rg_now(r->e)));
+    vfprintf(r->trace, fmt, ap);
+    fputc('\n', r->trace);
+}
+
+void dtrace(drun *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    dvtrace(r, fmt, ap);
+    va_end(ap);
+}
+
 const char *dflow_outcome_name(rg_outcome o)
 {
     switch (o) {
@@ -67,8 +86,7 @@ void dflow_trace_zero(drun *r, int sku, const char *where)
     if (r->trace == NULL || r->zero_traced[sku])
         return;
     r->zero_traced[sku] = true;
-    fprintf(r->trace, "%10.3f ms  sku-%03d: stock hits 0 (%s)\n", rg_time_ms(rg_now(r->e)), sku + 1,
-            where);
+    dtrace(r, "sku-%03d: stock hits 0 (%s)", sku + 1, where);
 }
 
 static void send_request(drun *r, dclient *cl);
@@ -140,8 +158,7 @@ static void client_answer(drun *r, dreq *q, rg_outcome o)
     rg_time now = rg_now(r->e);
     if (q->outcome != RG_OUT_PENDING) {
         if (r->trace && o != RG_OUT_TIMEOUT)
-            fprintf(r->trace, "%10.3f ms  request %zu: late reply ignored (%s)\n", rg_time_ms(now),
-                    q->id, dflow_outcome_name(o));
+            dtrace(r, "request %zu: late reply ignored (%s)", q->id, dflow_outcome_name(o));
         return;
     }
     q->outcome = o;
@@ -154,13 +171,13 @@ static void client_answer(drun *r, dreq *q, rg_outcome o)
     }
     rg_repout_timeline(r->out, rg_time_sec(now), r->allocated, r->rejected);
     if (r->trace)
-        fprintf(r->trace,
-                "%10.3f ms  %s %zu (%s) sku-%03d: %s (%s) latency %.1f ms  "
-                "[allocated %lld, rejected %lld]\n",
-                rg_time_ms(now), q->cl->bot ? "bot" : "buyer", q->cl->id,
-                r->c->pl->name[q->cl->b->region], q->cl->b->sku + 1,
-                o == RG_OUT_ALLOCATED ? "+1 allocated" : dflow_outcome_name(o), r->v->name,
-                rg_time_ms(now - q->sent), (long long)r->allocated, (long long)r->rejected);
+        dtrace(r,
+               "%s %zu (%s) sku-%03d: %s (%s) latency %.1f ms  "
+               "[allocated %lld, rejected %lld]",
+               q->cl->bot ? "bot" : "buyer", q->cl->id, r->c->pl->name[q->cl->b->region],
+               q->cl->b->sku + 1, o == RG_OUT_ALLOCATED ? "+1 allocated" : dflow_outcome_name(o),
+               r->v->name, rg_time_ms(now - q->sent), (long long)r->allocated,
+               (long long)r->rejected);
     next_move(r, q->cl, o);
 }
 
@@ -222,11 +239,11 @@ static void on_result_at_pop(rg_engine *e, void *ctx, uint64_t arg)
                               r->net)) {
             rg_ledger_add(r->ledger, &op_kv_write); /* the flag */
             if (r->trace)
-                fprintf(r->trace,
-                        "%10.3f ms  GUARDRAIL TRIPPED at %s after %lld units, virtual cost "
-                        "%.3g: no further allocations\n",
-                        rg_time_ms(rg_now(e)), r->c->pl->name[q->cl->b->region],
-                        (long long)r->decided, rg_ledger_virtual(r->ledger));
+                dtrace(r,
+                       "GUARDRAIL TRIPPED at %s after %lld units, virtual cost "
+                       "%.3g: no further allocations",
+                       r->c->pl->name[q->cl->b->region], (long long)r->decided,
+                       rg_ledger_virtual(r->ledger));
         }
     }
     answer_from_pop(r, q, 0, o);
@@ -585,8 +602,8 @@ static void on_reset(rg_engine *e, void *ctx, uint64_t arg)
     drun *r = ctx;
     bool ok = rg_guard_reset(&r->guard, 0, r->decided, r->ledger, rg_now(e));
     if (r->trace)
-        fprintf(r->trace, "%10.3f ms  operator reset: %s\n", rg_time_ms(rg_now(e)),
-                ok ? "guardrail cleared" : "refused (429: one reset per limit window)");
+        dtrace(r, "operator reset: %s",
+               ok ? "guardrail cleared" : "refused (429: one reset per limit window)");
 }
 
 void dflow_start(drun *r)

@@ -10,6 +10,7 @@
 #ifndef RG_DROPINT_H
 #define RG_DROPINT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -171,6 +172,11 @@ static inline dreq *drun_req(const drun *r, size_t i)
 }
 
 /* dropflow.c */
+/* Traces one line (no newline in fmt) prefixed with the simulated time, if
+ * the replication is traced.  Every timed trace line of the drop goes
+ * through here. */
+void dtrace(drun *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dvtrace(drun *r, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Schedules the first arrival; everything else follows from events. */
 void dflow_start(drun *r);
 const char *dflow_outcome_name(rg_outcome o);
