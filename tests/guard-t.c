@@ -8,6 +8,8 @@
  *    blocks every later request where its flag is visible, and its flag
  *    reaches other regions only after the propagation delay;
  *  - a reset works once per limit window;
+ *  - a price list holds each declared operation once, in declaration order,
+ *    and a ledger counts and sums what was billed;
  *  - through the drop model: exactly k allocations with a k-unit guardrail
  *    and sequential buyers, every later one blocked; the cost ledger's total
  *    is the sum of the priced operations the mechanism performed (counted
@@ -55,37 +57,71 @@ static void test_guardrail(void)
     rg_err_clear(&e);
     rg_dist *prop = rg_dist_parse("const(5s)", RG_QTY_DURATION, &e);
     rg_guard_params p = {RG_BUDGET_UNITS, 3, prop, 1.0 / 60};
-    rg_prices prices = {{0}, 1};
-    rg_ledger l;
-    rg_ledger_init(&l, &prices);
+    rg_prices *prices = rg_prices_new();
+    rg_ledger *l = rg_ledger_new(prices);
     rg_guard g;
     rg_guard_init(&g, &p, 3);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    ok(!rg_guard_evaluate(&g, 1, &l, 0, RG_S, r) && !rg_guard_evaluate(&g, 2, &l, 0, RG_S, r),
+    ok(!rg_guard_evaluate(&g, 1, l, 0, RG_S, r) && !rg_guard_evaluate(&g, 2, l, 0, RG_S, r),
        "guardrail: 1 and 2 units of a 3-unit budget do not trip");
     ok(!rg_guard_blocks(&g, 0, RG_S), "guardrail: not tripped, nothing blocked");
-    ok(rg_guard_evaluate(&g, 3, &l, 0, 2 * RG_S, r), "guardrail: the 3rd unit trips it");
+    ok(rg_guard_evaluate(&g, 3, l, 0, 2 * RG_S, r), "guardrail: the 3rd unit trips it");
     ok(rg_guard_blocks(&g, 0, 2 * RG_S), "guardrail: blocks at once where it tripped");
     ok(!rg_guard_blocks(&g, 1, 2 * RG_S + 4 * RG_S),
        "guardrail: another region does not see the flag before the propagation delay");
     ok(rg_guard_blocks(&g, 1, 2 * RG_S + 5 * RG_S),
        "guardrail: another region sees it after the propagation delay");
-    ok(!rg_guard_evaluate(&g, 4, &l, 0, 3 * RG_S, r), "guardrail: trips once");
+    ok(!rg_guard_evaluate(&g, 4, l, 0, 3 * RG_S, r), "guardrail: trips once");
     is_int(2 * RG_S, g.trip_time, "guardrail: trip time recorded");
 
     /* Resets: one per minute per IP. */
-    ok(rg_guard_reset(&g, 7, 4, &l, 10 * RG_S), "reset: the first one works");
+    ok(rg_guard_reset(&g, 7, 4, l, 10 * RG_S), "reset: the first one works");
     ok(!rg_guard_blocks(&g, 0, 10 * RG_S), "reset: the flag is cleared");
-    ok(!rg_guard_evaluate(&g, 6, &l, 0, 11 * RG_S, r),
+    ok(!rg_guard_evaluate(&g, 6, l, 0, 11 * RG_S, r),
        "reset: the budget restarts (2 more units after the reset do not trip)");
-    ok(!rg_guard_reset(&g, 7, 6, &l, 40 * RG_S), "reset: a second one 30 s later is refused");
-    ok(rg_guard_reset(&g, 8, 6, &l, 40 * RG_S), "reset: another IP has its own limit");
-    ok(rg_guard_reset(&g, 7, 6, &l, 70 * RG_S), "reset: the same IP after a minute works");
+    ok(!rg_guard_reset(&g, 7, 6, l, 40 * RG_S), "reset: a second one 30 s later is refused");
+    ok(rg_guard_reset(&g, 8, 6, l, 40 * RG_S), "reset: another IP has its own limit");
+    ok(rg_guard_reset(&g, 7, 6, l, 70 * RG_S), "reset: the same IP after a minute works");
     is_int(3, (long long)g.resets, "reset: accepted resets counted");
     is_int(1, (long long)g.resets_refused, "reset: refused resets counted");
     rg_guard_free(&g);
+    rg_ledger_free(l);
+    rg_prices_free(prices);
     gsl_rng_free(r);
     rg_dist_free(prop);
+}
+
+/* A price list holds what its billers declared, each key once, and reads
+ * the prices in declaration order; a ledger sums them as billed. */
+static void test_prices(void)
+{
+    static const rg_billable a = {"op_a", "2", "test"}, b = {"op_b", "0.5", "test"},
+                             a2 = {"op_a", "3", "another declaration of op_a"};
+    rg_prices *p = rg_prices_new();
+    ok(rg_prices_declare(p, &b) == 0 && rg_prices_declare(p, &a) == 0 &&
+           rg_prices_declare(p, &b) == 0,
+       "prices: declaring the same operation twice is one entry");
+    is_int(-1, rg_prices_declare(p, &a2), "prices: another declaration of a key is refused");
+    rg_err e;
+    rg_err_clear(&e);
+    rg_scn *s = rg_scn_load_string("prices.ini", "[cost]\nop_a = 4\nbilling_scale = 10\n", &e);
+    ok(s != NULL && rg_prices_load(s, p, &e) == 0, "prices: [cost] loads");
+    ok(rg_prices_count(p) == 2 && rg_prices_op(p, 0) == &b && rg_prices_op(p, 1) == &a,
+       "prices: in declaration order");
+    is_double(0.5, rg_prices_price(p, 0), 0, "prices: the declared default");
+    is_double(4, rg_prices_price(p, 1), 0, "prices: the scenario's price");
+    rg_ledger *l = rg_ledger_new(p);
+    rg_ledger_add(l, &a);
+    rg_ledger_add(l, &b);
+    rg_ledger_add(l, &a);
+    ok(rg_ledger_count(l, 0) == 1 && rg_ledger_count(l, 1) == 2, "ledger: counts per operation");
+    is_double(8.5, rg_ledger_real(l), 0, "ledger: real cost");
+    is_double(85, rg_ledger_virtual(l), 1e-12, "ledger: virtual cost = real x billing_scale");
+    rg_ledger_free(l);
+    rg_prices_free(p);
+    rg_scn_free(s);
+    rg_prices_free(NULL);
+    rg_ledger_free(NULL);
 }
 
 /* Opens a drop scenario from text; bails out on error. */
@@ -307,9 +343,10 @@ static void test_lossy_invariant(void)
 
 int main(void)
 {
-    plan(3 + 16 + 9 + 3 + 2 + 2);
+    plan(3 + 16 + 9 + 9 + 3 + 2 + 2);
     test_bucket();
     test_guardrail();
+    test_prices();
     test_drop_guardrail_and_ledger();
     test_bot_share();
     test_human_backoff();

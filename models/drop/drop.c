@@ -45,6 +45,7 @@ static void dcfg_free(void *p)
     rg_dist_free(c->cl.bot_interval);
     rg_dist_free(c->pr.propagation);
     free(c->pr.resets);
+    rg_prices_free(c->prices);
     free(c->met);
     free(c);
 }
@@ -339,13 +340,22 @@ static const rg_metric *dmet(const void *p, size_t *n)
     return p ? ((const dcfg *)p)->met : dmetrics;
 }
 
+/* [cost]: the prices of every operation the drop can bill. */
+static int load_prices(rg_scn *s, dcfg *c, rg_err *e)
+{
+    c->prices = rg_prices_new();
+    for (size_t i = 0; dflow_billable[i] != NULL; i++)
+        RG_ASSERT(rg_prices_declare(c->prices, dflow_billable[i]) == 0);
+    return rg_prices_load(s, c->prices, e);
+}
+
 static int dload(rg_scn *s, void **out, rg_err *e)
 {
     dcfg *c = rg_xcalloc(1, sizeof *c);
     c->pl = rg_places_load(s, e);
     if (c->pl == NULL || rg_workload_load(s, c->pl, &c->w, e) < 0 ||
         load_clients(s, &c->cl, e) < 0 || load_protection(s, &c->pr, e) < 0 ||
-        rg_prices_load(s, &c->prices, e) < 0)
+        load_prices(s, c, e) < 0)
         goto fail;
     void *var = NULL;
     int rc = mp_variants(s, sizeof *c->var, load_variant, c,
@@ -449,6 +459,204 @@ static int64_t decremented(const drun *r, size_t sku)
     return 0;
 }
 
+/* The buyers of one replication and who they are: every draw here comes
+ * before the first event, in this order. */
+static void setup_clients(drun *r)
+{
+    const dcfg *c = r->c;
+    r->ncl = (size_t)c->w.buyers;
+    r->buyers = rg_workload_buyers(&c->w, c->pl->n, rg_engine_stream(r->e, "arrivals"));
+    r->net = rg_engine_stream(r->e, "network");
+    /* Who is a bot, and challenge results, come from their own stream, so
+     * adding bots leaves every other draw of the replication unchanged; it
+     * is only created when used (seeding a generator is not free). */
+    if (c->cl.bots > 0 || r->v->challenge || c->cl.human_backoff)
+        r->clients = rg_engine_stream(r->e, "clients");
+    r->cls = rg_xcalloc(r->ncl, sizeof *r->cls);
+    for (size_t i = 0; i < r->ncl; i++) {
+        dclient *cl = &r->cls[i];
+        cl->id = i;
+        cl->b = &r->buyers[i];
+        cl->bot = c->cl.bots > 0 && gsl_rng_uniform(r->clients) < c->cl.bots;
+        cl->has_session = !r->v->challenge;
+        /* humans: an address each; bots: a NAT pool (or rotation) */
+        cl->ip = cl->bot && c->cl.bot_ips > 0 ? (UINT64_C(1) << 32) + i % (size_t)c->cl.bot_ips : i;
+    }
+}
+
+/* The rest of the replication's state: checker counters, protections,
+ * the ledger and the store. */
+static void setup_run(drun *r)
+{
+    const dcfg *c = r->c;
+    r->alloc_sku = rg_xcalloc((size_t)c->w.skus, sizeof *r->alloc_sku);
+    r->zero_traced = rg_xcalloc((size_t)c->w.skus, sizeof *r->zero_traced);
+    r->ledger = rg_ledger_new(c->prices);
+    rg_guard_init(&r->guard, &c->pr.guard, c->pl->n);
+    r->lim_session = rg_limiter_new(c->pr.session_rate, c->pr.session_burst);
+    r->lim_ip = rg_limiter_new(c->pr.ip_rate, c->pr.ip_burst);
+    build_stores(r);
+}
+
+/* ---- the checker ---- */
+
+/* What the checker counts from the answers and from the stores. */
+typedef struct dtally {
+    int64_t timeouts, overloaded, dberr, blk_challenge, blk_rate, blk_guard;
+    int64_t units_h, units_b, humans_empty;
+    int64_t oversell, lost, unack;
+    double *lat; /* seconds per request, sorted */
+    rg_time last;
+} dtally;
+
+/* Outcomes and latencies as clients saw them; a request still unanswered
+ * at the horizon is one the client gave up on. */
+static void tally_requests(drun *r, dtally *t)
+{
+    t->lat = rg_xmalloc((r->nreq ? r->nreq : 1) * sizeof *t->lat);
+    for (size_t i = 0; i < r->nreq; i++) {
+        dreq *q = drun_req(r, i);
+        if (q->outcome == RG_OUT_PENDING) {
+            q->outcome = RG_OUT_TIMEOUT;
+            q->answered = q->sent + r->c->w.timeout;
+        }
+        t->timeouts += q->outcome == RG_OUT_TIMEOUT;
+        t->overloaded += q->outcome == RG_OUT_OVERLOADED;
+        t->dberr += q->outcome == RG_OUT_DB_ERROR;
+        t->blk_challenge += q->outcome == RG_OUT_CHALLENGE;
+        t->blk_rate += q->outcome == RG_OUT_RATE_LIMITED;
+        t->blk_guard += q->outcome == RG_OUT_GUARDRAIL;
+        t->lat[i] = rg_time_sec(q->answered - q->sent);
+        rg_repout_latency(r->out, t->lat[i]);
+        if (q->answered > t->last)
+            t->last = q->answered;
+    }
+    for (size_t i = 0; i < r->ncl; i++) {
+        if (r->cls[i].bot)
+            t->units_b += r->cls[i].units;
+        else {
+            t->units_h += r->cls[i].units;
+            t->humans_empty += r->cls[i].units == 0;
+        }
+    }
+}
+
+/* Per SKU, what clients were told against what the store gave out. */
+static void tally_stores(const drun *r, dtally *t)
+{
+    int64_t stock = r->c->w.stock;
+    for (size_t k = 0; k < (size_t)r->c->w.skus; k++) {
+        int64_t a = r->alloc_sku[k], d = decremented(r, k);
+        t->oversell += a > stock ? a - stock : 0;
+        t->lost += a > d ? a - d : 0;
+        t->unack += d > a ? d - a : 0;
+    }
+}
+
+/* Runs the checker and fills the replication's row (but the engine's
+ * own metrics). */
+static void check(drun *r, rg_mval *row)
+{
+    const rg_workload *w = &r->c->w;
+    dtally t = {0};
+    tally_requests(r, &t);
+    tally_stores(r, &t);
+    rg_sort_doubles(t.lat, r->nreq);
+    row[M_ALLOCATED].i = r->allocated;
+    row[M_REJECTED].i = r->rejected;
+    row[M_ERRORS].i = t.timeouts + t.overloaded + t.dberr;
+    row[M_BLOCKED].i = t.blk_challenge + t.blk_rate + t.blk_guard;
+    row[M_TIMEOUTS].i = t.timeouts;
+    row[M_OVERLOADED].i = t.overloaded;
+    row[M_OVERSELL].i = t.oversell;
+    row[M_OVERSOLD].i = t.oversell > 0;
+    row[M_LOST].i = t.lost;
+    row[M_UNACK].i = t.unack;
+    row[M_P50].d = rg_quantile_sorted(t.lat, r->nreq, 0.50);
+    row[M_P95].d = rg_quantile_sorted(t.lat, r->nreq, 0.95);
+    row[M_P99].d = rg_quantile_sorted(t.lat, r->nreq, 0.99);
+    row[M_MAX].d = r->nreq ? t.lat[r->nreq - 1] : NAN;
+    row[M_LAST].d = rg_time_sec(t.last);
+    row[M_STOCK].i = w->stock;
+    row[M_STOCK_TOTAL].i = w->stock * w->skus;
+    row[M_REQUESTS].i = (int64_t)r->nreq;
+    row[M_UNITS_HUMANS].i = t.units_h;
+    row[M_UNITS_BOTS].i = t.units_b;
+    row[M_HUMANS_EMPTY].i = t.humans_empty;
+    row[M_BLK_CHALLENGE].i = t.blk_challenge;
+    row[M_BLK_RATE].i = t.blk_rate;
+    row[M_BLK_GUARD].i = t.blk_guard;
+    row[M_GUARD_TRIPPED].i = r->guard.trip_time >= 0;
+    row[M_GUARD_TIME].d = r->guard.trip_time >= 0 ? rg_time_sec(r->guard.trip_time) : NAN;
+    row[M_RESETS].i = (int64_t)r->guard.resets;
+    row[M_COST_REAL].d = rg_ledger_real(r->ledger);
+    row[M_COST_VIRTUAL].d = rg_ledger_virtual(r->ledger);
+    row[M_COST_UNIT].d = r->allocated > 0 ? rg_ledger_real(r->ledger) / (double)r->allocated : NAN;
+    free(t.lat);
+}
+
+/* The trace's last lines: the replication's summary and its cost ledger. */
+static void trace_summary(const drun *r, const rg_mval *row)
+{
+    const rg_prices *p = r->c->prices;
+    fprintf(r->trace,
+            "\n%s: %zu requests: allocated %lld, rejected %lld, errors %lld, blocked %lld, "
+            "oversell %lld, lost updates %lld; p50 %.1f ms, p99 %.1f ms; %llu events\n",
+            r->v->name, r->nreq, (long long)r->allocated, (long long)r->rejected,
+            (long long)row[M_ERRORS].i, (long long)row[M_BLOCKED].i, (long long)row[M_OVERSELL].i,
+            (long long)row[M_LOST].i, row[M_P50].d * 1e3, row[M_P99].d * 1e3,
+            (unsigned long long)rg_engine_events(r->e));
+    fprintf(r->trace, "cost ledger:");
+    for (size_t k = 0; k < rg_prices_count(p); k++)
+        if (rg_ledger_count(r->ledger, k))
+            fprintf(r->trace, " %s %llu x $%g;", rg_prices_op(p, k)->key,
+                    (unsigned long long)rg_ledger_count(r->ledger, k), rg_prices_price(p, k));
+    fprintf(r->trace, " total $%.9g real, $%.9g virtual\n", rg_ledger_real(r->ledger),
+            rg_ledger_virtual(r->ledger));
+}
+
+/* The per-request records for rg_drop_run_detail's caller. */
+static rg_drop_req *copy_requests(const drun *r)
+{
+    rg_drop_req *d = rg_xcalloc(r->nreq ? r->nreq : 1, sizeof *d);
+    for (size_t i = 0; i < r->nreq; i++) {
+        const dreq *q = drun_req(r, i);
+        d[i].sent = q->sent;
+        d[i].answered = q->answered;
+        d[i].region = q->cl->b->region;
+        d[i].sku = q->cl->b->sku;
+        d[i].client = q->cl->id;
+        d[i].bot = q->cl->bot;
+        d[i].outcome = q->outcome;
+        d[i].lock_wait = q->lock_wait;
+    }
+    return d;
+}
+
+/* Frees everything the replication holds but its engine, stores first
+ * (they may hold events of the engine). */
+static void drun_free(drun *r)
+{
+    for (size_t k = 0; k < r->nobj; k++)
+        rg_object_free(r->obj[k]);
+    free(r->obj);
+    free(r->ost);
+    free(r->obj_region);
+    rg_sqldb_free(r->db);
+    rg_cache_free(r->cache);
+    rg_limiter_free(r->lim_session);
+    rg_limiter_free(r->lim_ip);
+    rg_guard_free(&r->guard);
+    rg_ledger_free(r->ledger);
+    for (size_t b = 0; b < r->nblocks; b++)
+        free(r->blocks[b]);
+    free(r->blocks);
+    free(r->alloc_sku);
+    free(r->zero_traced);
+    free(r->cls);
+    free(r->buyers);
+}
+
 void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep, rg_repout *out,
                         FILE *trace, rg_drop_req **reqs_out, size_t *nreqs)
 {
@@ -459,31 +667,8 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
     r.e = rg_engine_new(seed, rep, out->rng_type);
     r.trace = trace;
     r.out = out;
-    r.ncl = (size_t)c->w.buyers;
-    r.buyers = rg_workload_buyers(&c->w, c->pl->n, rg_engine_stream(r.e, "arrivals"));
-    r.net = rg_engine_stream(r.e, "network");
-    /* Who is a bot, and challenge results, come from their own stream, so
-     * adding bots leaves every other draw of the replication unchanged; it
-     * is only created when used (seeding a generator is not free). */
-    if (c->cl.bots > 0 || r.v->challenge || c->cl.human_backoff)
-        r.clients = rg_engine_stream(r.e, "clients");
-    r.cls = rg_xcalloc(r.ncl, sizeof *r.cls);
-    for (size_t i = 0; i < r.ncl; i++) {
-        dclient *cl = &r.cls[i];
-        cl->id = i;
-        cl->b = &r.buyers[i];
-        cl->bot = c->cl.bots > 0 && gsl_rng_uniform(r.clients) < c->cl.bots;
-        cl->has_session = !r.v->challenge;
-        /* humans: an address each; bots: a NAT pool (or rotation) */
-        cl->ip = cl->bot && c->cl.bot_ips > 0 ? (UINT64_C(1) << 32) + i % (size_t)c->cl.bot_ips : i;
-    }
-    r.alloc_sku = rg_xcalloc((size_t)c->w.skus, sizeof *r.alloc_sku);
-    r.zero_traced = rg_xcalloc((size_t)c->w.skus, sizeof *r.zero_traced);
-    rg_ledger_init(&r.ledger, &c->prices);
-    rg_guard_init(&r.guard, &c->pr.guard, c->pl->n);
-    r.lim_session = rg_limiter_new(c->pr.session_rate, c->pr.session_burst);
-    r.lim_ip = rg_limiter_new(c->pr.ip_rate, c->pr.ip_burst);
-    build_stores(&r);
+    setup_clients(&r);
+    setup_run(&r);
     dflow_start(&r);
     if (rg_engine_run(r.e, c->w.horizon, out->max_events) == RG_RUN_BUDGET)
         snprintf(out->error, sizeof out->error,
@@ -491,132 +676,20 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
                  "simulated %.3f s",
                  (unsigned long long)out->max_events, rg_time_sec(rg_now(r.e)));
 
-    /* ---- the checker ---- */
-    int64_t timeouts = 0, overloaded = 0, dberr = 0, oversell = 0, lost = 0, unack = 0;
-    int64_t blk_challenge = 0, blk_rate = 0, blk_guard = 0;
-    int64_t units_h = 0, units_b = 0, humans_empty = 0;
-    double *lat = rg_xmalloc((r.nreq ? r.nreq : 1) * sizeof *lat);
-    rg_time last = 0;
-    for (size_t i = 0; i < r.nreq; i++) {
-        dreq *q = drun_req(&r, i);
-        if (q->outcome == RG_OUT_PENDING) {
-            /* still unanswered at the horizon: the client gave up */
-            q->outcome = RG_OUT_TIMEOUT;
-            q->answered = q->sent + c->w.timeout;
-        }
-        timeouts += q->outcome == RG_OUT_TIMEOUT;
-        overloaded += q->outcome == RG_OUT_OVERLOADED;
-        dberr += q->outcome == RG_OUT_DB_ERROR;
-        blk_challenge += q->outcome == RG_OUT_CHALLENGE;
-        blk_rate += q->outcome == RG_OUT_RATE_LIMITED;
-        blk_guard += q->outcome == RG_OUT_GUARDRAIL;
-        lat[i] = rg_time_sec(q->answered - q->sent);
-        rg_repout_latency(out, lat[i]);
-        if (q->answered > last)
-            last = q->answered;
-    }
-    for (size_t i = 0; i < r.ncl; i++) {
-        if (r.cls[i].bot)
-            units_b += r.cls[i].units;
-        else {
-            units_h += r.cls[i].units;
-            humans_empty += r.cls[i].units == 0;
-        }
-    }
-    for (size_t k = 0; k < (size_t)c->w.skus; k++) {
-        int64_t a = r.alloc_sku[k], d = decremented(&r, k);
-        oversell += a > c->w.stock ? a - c->w.stock : 0;
-        lost += a > d ? a - d : 0;
-        unack += d > a ? d - a : 0;
-    }
-    rg_sort_doubles(lat, r.nreq);
-    int64_t blocked = blk_challenge + blk_rate + blk_guard;
     rg_mval *row = out->row;
-    row[M_ALLOCATED].i = r.allocated;
-    row[M_REJECTED].i = r.rejected;
-    row[M_ERRORS].i = timeouts + overloaded + dberr;
-    row[M_BLOCKED].i = blocked;
-    row[M_TIMEOUTS].i = timeouts;
-    row[M_OVERLOADED].i = overloaded;
-    row[M_OVERSELL].i = oversell;
-    row[M_OVERSOLD].i = oversell > 0;
-    row[M_LOST].i = lost;
-    row[M_UNACK].i = unack;
-    row[M_P50].d = rg_quantile_sorted(lat, r.nreq, 0.50);
-    row[M_P95].d = rg_quantile_sorted(lat, r.nreq, 0.95);
-    row[M_P99].d = rg_quantile_sorted(lat, r.nreq, 0.99);
-    row[M_MAX].d = r.nreq ? lat[r.nreq - 1] : NAN;
-    row[M_LAST].d = rg_time_sec(last);
-    row[M_STOCK].i = c->w.stock;
-    row[M_STOCK_TOTAL].i = c->w.stock * c->w.skus;
-    row[M_REQUESTS].i = (int64_t)r.nreq;
-    row[M_UNITS_HUMANS].i = units_h;
-    row[M_UNITS_BOTS].i = units_b;
-    row[M_HUMANS_EMPTY].i = humans_empty;
-    row[M_BLK_CHALLENGE].i = blk_challenge;
-    row[M_BLK_RATE].i = blk_rate;
-    row[M_BLK_GUARD].i = blk_guard;
-    row[M_GUARD_TRIPPED].i = r.guard.trip_time >= 0;
-    row[M_GUARD_TIME].d = r.guard.trip_time >= 0 ? rg_time_sec(r.guard.trip_time) : NAN;
-    row[M_RESETS].i = (int64_t)r.guard.resets;
-    row[M_COST_REAL].d = r.ledger.real;
-    row[M_COST_VIRTUAL].d = rg_ledger_virtual(&r.ledger);
-    row[M_COST_UNIT].d = r.allocated > 0 ? r.ledger.real / (double)r.allocated : NAN;
+    check(&r, row);
     row[M_EVENTS].i = (int64_t)rg_engine_events(r.e);
     row[M_SIM_END].d = rg_time_sec(rg_now(r.e));
     out->done = out->error[0] == '\0';
-    RG_ENGINE_ASSERT(r.e, r.allocated + r.rejected + row[M_ERRORS].i + blocked == (int64_t)r.nreq);
-
-    if (trace) {
-        fprintf(trace,
-                "\n%s: %zu requests: allocated %lld, rejected %lld, errors %lld, blocked %lld, "
-                "oversell %lld, lost updates %lld; p50 %.1f ms, p99 %.1f ms; %llu events\n",
-                r.v->name, r.nreq, (long long)r.allocated, (long long)r.rejected,
-                (long long)row[M_ERRORS].i, (long long)blocked, (long long)oversell,
-                (long long)lost, row[M_P50].d * 1e3, row[M_P99].d * 1e3,
-                (unsigned long long)rg_engine_events(r.e));
-        fprintf(trace, "cost ledger:");
-        for (int k = 0; k < RG_OP_COUNT; k++)
-            if (r.ledger.count[k])
-                fprintf(trace, " %s %llu x $%g;", rg_op_name((rg_opkind)k),
-                        (unsigned long long)r.ledger.count[k], c->prices.price[k]);
-        fprintf(trace, " total $%.9g real, $%.9g virtual\n", r.ledger.real,
-                rg_ledger_virtual(&r.ledger));
-    }
+    RG_ENGINE_ASSERT(r.e, r.allocated + r.rejected + row[M_ERRORS].i + row[M_BLOCKED].i ==
+                              (int64_t)r.nreq);
+    if (trace)
+        trace_summary(&r, row);
     if (reqs_out) {
-        rg_drop_req *d = rg_xcalloc(r.nreq ? r.nreq : 1, sizeof *d);
-        for (size_t i = 0; i < r.nreq; i++) {
-            const dreq *q = drun_req(&r, i);
-            d[i].sent = q->sent;
-            d[i].answered = q->answered;
-            d[i].region = q->cl->b->region;
-            d[i].sku = q->cl->b->sku;
-            d[i].client = q->cl->id;
-            d[i].bot = q->cl->bot;
-            d[i].outcome = q->outcome;
-            d[i].lock_wait = q->lock_wait;
-        }
-        *reqs_out = d;
+        *reqs_out = copy_requests(&r);
         *nreqs = r.nreq;
     }
-    free(lat);
-    for (size_t k = 0; k < r.nobj; k++)
-        rg_object_free(r.obj[k]);
-    free(r.obj);
-    free(r.ost);
-    free(r.obj_region);
-    rg_sqldb_free(r.db);
-    rg_cache_free(r.cache);
-    rg_limiter_free(r.lim_session);
-    rg_limiter_free(r.lim_ip);
-    rg_guard_free(&r.guard);
-    for (size_t b = 0; b < r.nblocks; b++)
-        free(r.blocks[b]);
-    free(r.blocks);
-    free(r.alloc_sku);
-    free(r.zero_traced);
-    free(r.cls);
-    free(r.buyers);
+    drun_free(&r);
     rg_engine_free(r.e);
 }
 

@@ -15,10 +15,55 @@
  * unacknowledged).  Every billable operation goes into the run's ledger
  * where it happens.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/drop/dropint.h"
+
+/* ---- billable operations -------------------------------------------------- */
+
+/* Default prices are assumptions taken from public list prices of the
+ * platforms the seeds name (Cloudflare Workers, Durable Objects, D1, KV; a
+ * managed Redis for the cache), per single operation, as of 2024-2025:
+ * check current pricing before quoting a number from a report. */
+static const rg_billable op_edge_request = {"edge_request", "0.0000003",
+                                            "Workers: $0.30 per million requests"};
+static const rg_billable op_object_request = {"object_request", "0.00000015",
+                                              "Durable Objects: $0.15 per million requests"};
+static const rg_billable op_object_write = {
+    "object_write", "0.000001", "Durable Objects SQLite: $1.00 per million rows written"};
+static const rg_billable op_sql_read = {"sql_read", "0.000000001",
+                                        "D1: $0.001 per million rows read"};
+static const rg_billable op_sql_write = {"sql_write", "0.000001",
+                                         "D1: $1.00 per million rows written"};
+static const rg_billable op_cache_op = {"cache_op", "0.0000002", "managed Redis: assumption"};
+static const rg_billable op_kv_read = {"kv_read", "0.0000005",
+                                       "Workers KV: $0.50 per million reads"};
+static const rg_billable op_kv_write = {"kv_write", "0.000005",
+                                        "Workers KV: $5.00 per million writes"};
+
+const rg_billable *const dflow_billable[] = {&op_edge_request, &op_object_request, &op_object_write,
+                                             &op_sql_read,     &op_sql_write,      &op_cache_op,
+                                             &op_kv_read,      &op_kv_write,       NULL};
+
+/* The one place a trace line is formatted: simulated time, then the line. */
+void dvtrace(drun *r, const char *fmt, va_list ap)
+{
+    if (r->trace == NULL)
+        return;
+    fprintf(r->trace, "%10.3f ms  ", rg_time_ms(rg_now(r->e)));
+    vfprintf(r->trace, fmt, ap);
+    fputc('\n', r->trace);
+}
+
+void dtrace(drun *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    dvtrace(r, fmt, ap);
+    va_end(ap);
+}
 
 const char *dflow_outcome_name(rg_outcome o)
 {
@@ -41,8 +86,7 @@ void dflow_trace_zero(drun *r, int sku, const char *where)
     if (r->trace == NULL || r->zero_traced[sku])
         return;
     r->zero_traced[sku] = true;
-    fprintf(r->trace, "%10.3f ms  sku-%03d: stock hits 0 (%s)\n", rg_time_ms(rg_now(r->e)), sku + 1,
-            where);
+    dtrace(r, "sku-%03d: stock hits 0 (%s)", sku + 1, where);
 }
 
 static void send_request(drun *r, dclient *cl);
@@ -114,8 +158,7 @@ static void client_answer(drun *r, dreq *q, rg_outcome o)
     rg_time now = rg_now(r->e);
     if (q->outcome != RG_OUT_PENDING) {
         if (r->trace && o != RG_OUT_TIMEOUT)
-            fprintf(r->trace, "%10.3f ms  request %zu: late reply ignored (%s)\n", rg_time_ms(now),
-                    q->id, dflow_outcome_name(o));
+            dtrace(r, "request %zu: late reply ignored (%s)", q->id, dflow_outcome_name(o));
         return;
     }
     q->outcome = o;
@@ -128,13 +171,13 @@ static void client_answer(drun *r, dreq *q, rg_outcome o)
     }
     rg_repout_timeline(r->out, rg_time_sec(now), r->allocated, r->rejected);
     if (r->trace)
-        fprintf(r->trace,
-                "%10.3f ms  %s %zu (%s) sku-%03d: %s (%s) latency %.1f ms  "
-                "[allocated %lld, rejected %lld]\n",
-                rg_time_ms(now), q->cl->bot ? "bot" : "buyer", q->cl->id,
-                r->c->pl->name[q->cl->b->region], q->cl->b->sku + 1,
-                o == RG_OUT_ALLOCATED ? "+1 allocated" : dflow_outcome_name(o), r->v->name,
-                rg_time_ms(now - q->sent), (long long)r->allocated, (long long)r->rejected);
+        dtrace(r,
+               "%s %zu (%s) sku-%03d: %s (%s) latency %.1f ms  "
+               "[allocated %lld, rejected %lld]",
+               q->cl->bot ? "bot" : "buyer", q->cl->id, r->c->pl->name[q->cl->b->region],
+               q->cl->b->sku + 1, o == RG_OUT_ALLOCATED ? "+1 allocated" : dflow_outcome_name(o),
+               r->v->name, rg_time_ms(now - q->sent), (long long)r->allocated,
+               (long long)r->rejected);
     next_move(r, q->cl, o);
 }
 
@@ -192,15 +235,15 @@ static void on_result_at_pop(rg_engine *e, void *ctx, uint64_t arg)
     rg_outcome o = (rg_outcome)arg;
     if (o == RG_OUT_ALLOCATED) {
         r->decided++;
-        if (rg_guard_evaluate(&r->guard, r->decided, &r->ledger, q->cl->b->region, rg_now(e),
+        if (rg_guard_evaluate(&r->guard, r->decided, r->ledger, q->cl->b->region, rg_now(e),
                               r->net)) {
-            rg_ledger_add(&r->ledger, RG_OP_KV_WRITE); /* the flag */
+            rg_ledger_add(r->ledger, &op_kv_write); /* the flag */
             if (r->trace)
-                fprintf(r->trace,
-                        "%10.3f ms  GUARDRAIL TRIPPED at %s after %lld units, virtual cost "
-                        "%.3g: no further allocations\n",
-                        rg_time_ms(rg_now(e)), r->c->pl->name[q->cl->b->region],
-                        (long long)r->decided, rg_ledger_virtual(&r->ledger));
+                dtrace(r,
+                       "GUARDRAIL TRIPPED at %s after %lld units, virtual cost "
+                       "%.3g: no further allocations",
+                       r->c->pl->name[q->cl->b->region], (long long)r->decided,
+                       rg_ledger_virtual(r->ledger));
         }
     }
     answer_from_pop(r, q, 0, o);
@@ -244,7 +287,7 @@ int dflow_obj_handler(void *state, uint64_t arg, bool *wrote)
         return 0;
     s->stock--;
     *wrote = true;
-    rg_ledger_add(&s->run->ledger, RG_OP_OBJECT_WRITE);
+    rg_ledger_add(s->run->ledger, &op_object_write);
     if (s->stock == 0)
         dflow_trace_zero(s->run, s->sku, "object");
     return 1;
@@ -271,7 +314,7 @@ static void on_at_object(rg_engine *e, void *ctx, uint64_t arg)
 {
     (void)e;
     dreq *q = ctx;
-    rg_ledger_add(&q->run->ledger, RG_OP_OBJECT_REQUEST);
+    rg_ledger_add(q->run->ledger, &op_object_request);
     rg_object_call(q->run->obj[arg], 0, on_obj_reply, q, 0);
 }
 
@@ -357,9 +400,9 @@ static void sql_send(drun *r, dreq *q, phase ph, rg_sqlop op, int64_t arg, bool 
     RG_ENGINE_ASSERT(r->e, arg >= 0 && arg < (INT64_C(1) << 47));
     q->ph = ph;
     if (op == RG_SQL_SELECT || op == RG_SQL_SELECT_FOR_UPDATE)
-        rg_ledger_add(&r->ledger, RG_OP_SQL_READ);
+        rg_ledger_add(r->ledger, &op_sql_read);
     else if (op == RG_SQL_UPDATE_SET || op == RG_SQL_UPDATE_DECR)
-        rg_ledger_add(&r->ledger, RG_OP_SQL_WRITE);
+        rg_ledger_add(r->ledger, &op_sql_write);
     rg_time d = rg_places_hop(r->c->pl, q->app_region, r->v->db_region, r->net);
     if (ph == P_NAIVE_UPDATE)
         d += r->v->pause;
@@ -414,7 +457,7 @@ static void on_at_cache(rg_engine *e, void *ctx, uint64_t arg)
     (void)e;
     (void)arg;
     dreq *q = ctx;
-    rg_ledger_add(&q->run->ledger, RG_OP_CACHE_OP);
+    rg_ledger_add(q->run->ledger, &op_cache_op);
     rg_cache_decrement(q->run->cache, (size_t)q->cl->b->region, (size_t)q->cl->b->sku,
                        on_cache_done, q, 0);
 }
@@ -432,7 +475,7 @@ static rg_outcome protect(drun *r, dreq *q)
     dclient *cl = q->cl;
     rg_time now = rg_now(r->e);
     if (v->challenge) {
-        rg_ledger_add(&r->ledger, RG_OP_KV_READ); /* the session lookup */
+        rg_ledger_add(r->ledger, &op_kv_read); /* the session lookup */
         if (!cl->has_session) {
             double p = cl->bot ? r->c->cl.pass_bot : r->c->cl.pass_human;
             cl->has_session = gsl_rng_uniform(r->clients) < p;
@@ -447,7 +490,7 @@ static rg_outcome protect(drun *r, dreq *q)
             return RG_OUT_RATE_LIMITED;
     }
     if (v->guardrail) {
-        rg_ledger_add(&r->ledger, RG_OP_KV_READ); /* the guardrail flag */
+        rg_ledger_add(r->ledger, &op_kv_read); /* the guardrail flag */
         if (rg_guard_blocks(&r->guard, cl->b->region, now))
             return RG_OUT_GUARDRAIL;
     }
@@ -493,7 +536,7 @@ static void on_at_pop(rg_engine *e, void *ctx, uint64_t arg)
     (void)arg;
     dreq *q = ctx;
     drun *r = q->run;
-    rg_ledger_add(&r->ledger, RG_OP_EDGE_REQUEST);
+    rg_ledger_add(r->ledger, &op_edge_request);
     rg_outcome blocked = protect(r, q);
     if (blocked != RG_OUT_PENDING)
         answer_from_pop(r, q, 0, blocked);
@@ -537,7 +580,7 @@ static void send_request(drun *r, dclient *cl)
         return;
     }
     /* Nothing to decide at the PoP: one event fewer per request. */
-    rg_ledger_add(&r->ledger, RG_OP_EDGE_REQUEST);
+    rg_ledger_add(r->ledger, &op_edge_request);
     route(r, q, d);
 }
 
@@ -557,10 +600,10 @@ static void on_reset(rg_engine *e, void *ctx, uint64_t arg)
 {
     (void)arg;
     drun *r = ctx;
-    bool ok = rg_guard_reset(&r->guard, 0, r->decided, &r->ledger, rg_now(e));
+    bool ok = rg_guard_reset(&r->guard, 0, r->decided, r->ledger, rg_now(e));
     if (r->trace)
-        fprintf(r->trace, "%10.3f ms  operator reset: %s\n", rg_time_ms(rg_now(e)),
-                ok ? "guardrail cleared" : "refused (429: one reset per limit window)");
+        dtrace(r, "operator reset: %s",
+               ok ? "guardrail cleared" : "refused (429: one reset per limit window)");
 }
 
 void dflow_start(drun *r)

@@ -10,6 +10,7 @@
 #ifndef RG_DROPINT_H
 #define RG_DROPINT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -77,7 +78,7 @@ typedef struct dcfg {
     rg_workload w;
     dclients cl;
     dprotect pr;
-    rg_prices prices;
+    rg_prices *prices; /* the billable operations of every kind */
     dvariant *var;
     size_t nvar;
     bool show_protection; /* any protection or bots: show their metrics */
@@ -156,7 +157,7 @@ struct drun {
     rg_cache *cache;
     rg_limiter *lim_session, *lim_ip;
     rg_guard guard;
-    rg_ledger ledger;
+    rg_ledger *ledger;
     int64_t allocated, rejected; /* as clients were told */
     int64_t decided;             /* allocations the edge has seen */
     int64_t *alloc_sku;
@@ -171,11 +172,18 @@ static inline dreq *drun_req(const drun *r, size_t i)
 }
 
 /* dropflow.c */
+/* Traces one line (no newline in fmt) prefixed with the simulated time, if
+ * the replication is traced.  Every timed trace line of the drop goes
+ * through here. */
+void dtrace(drun *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dvtrace(drun *r, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Schedules the first arrival; everything else follows from events. */
 void dflow_start(drun *r);
 const char *dflow_outcome_name(rg_outcome o);
 void dflow_trace_zero(drun *r, int sku, const char *where);
 /* The object's application: allocate one unit. */
 int dflow_obj_handler(void *state, uint64_t arg, bool *wrote);
+/* Every operation the drop bills, in the order [cost] is read. */
+extern const rg_billable *const dflow_billable[];
 
 #endif

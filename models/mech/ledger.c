@@ -1,53 +1,121 @@
 /*
- * ledger.c: prices and the running ledger.
+ * ledger.c: price lists and the running ledger (see ledger.h).
  *
- * Default prices are assumptions taken from public list prices of the
- * platforms the seeds name (Cloudflare Workers, Durable Objects, D1, KV;
- * a managed Redis for the cache), per single operation, as of 2024-2025:
- * check current pricing before quoting a number from a report.
+ * A price list is a handful of operations, so finding one is a scan of
+ * pointers: cheaper than any hashing at this size.
  */
 #include "models/mech/ledger.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-static const struct {
-    const char *key, *def, *what;
-} price_keys[RG_OP_COUNT] = {
-    [RG_OP_EDGE_REQUEST] = {"edge_request", "0.0000003", "Workers: $0.30 per million requests"},
-    [RG_OP_OBJECT_REQUEST] = {"object_request", "0.00000015",
-                              "Durable Objects: $0.15 per million requests"},
-    [RG_OP_OBJECT_WRITE] = {"object_write", "0.000001",
-                            "Durable Objects SQLite: $1.00 per million rows written"},
-    [RG_OP_SQL_READ] = {"sql_read", "0.000000001", "D1: $0.001 per million rows read"},
-    [RG_OP_SQL_WRITE] = {"sql_write", "0.000001", "D1: $1.00 per million rows written"},
-    [RG_OP_CACHE_OP] = {"cache_op", "0.0000002", "managed Redis: assumption"},
-    [RG_OP_KV_READ] = {"kv_read", "0.0000005", "Workers KV: $0.50 per million reads"},
-    [RG_OP_KV_WRITE] = {"kv_write", "0.000005", "Workers KV: $5.00 per million writes"},
+typedef struct priced {
+    const rg_billable *op;
+    double price;
+} priced;
+
+struct rg_prices {
+    priced *op; /* in declaration order */
+    size_t n, cap;
+    double billing_scale;
 };
 
-const char *rg_op_name(rg_opkind k)
+struct rg_ledger {
+    const rg_prices *p;
+    uint64_t *count; /* per operation of p */
+    double real;
+};
+
+rg_prices *rg_prices_new(void)
 {
-    return price_keys[k].key;
+    rg_prices *p = rg_xcalloc(1, sizeof *p);
+    p->billing_scale = 1;
+    return p;
+}
+
+void rg_prices_free(rg_prices *p)
+{
+    if (p == NULL)
+        return;
+    free(p->op);
+    free(p);
+}
+
+int rg_prices_declare(rg_prices *p, const rg_billable *op)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        if (p->op[i].op == op)
+            return 0;
+        if (strcmp(p->op[i].op->key, op->key) == 0)
+            return -1;
+    }
+    rg_xgrow((void **)&p->op, &p->cap, p->n + 1, sizeof *p->op);
+    p->op[p->n++] = (priced){op, 0};
+    return 0;
 }
 
 int rg_prices_load(rg_scn *s, rg_prices *p, rg_err *e)
 {
-    for (int k = 0; k < RG_OP_COUNT; k++)
-        if (rg_scn_real(s, "cost", price_keys[k].key, price_keys[k].def, 0, 1e6, &p->price[k], e) <
+    for (size_t i = 0; i < p->n; i++)
+        if (rg_scn_real(s, "cost", p->op[i].op->key, p->op[i].op->def, 0, 1e6, &p->op[i].price, e) <
             0)
             return -1;
     /* The seeds' BILLING_SCALE: virtual cost = real cost x scale. */
     return rg_scn_real(s, "cost", "billing_scale", "1e-9", 0, 1e12, &p->billing_scale, e);
 }
 
-void rg_ledger_init(rg_ledger *l, const rg_prices *p)
+size_t rg_prices_count(const rg_prices *p)
 {
-    memset(l, 0, sizeof *l);
-    l->p = p;
+    return p->n;
 }
 
-void rg_ledger_add(rg_ledger *l, rg_opkind k)
+const rg_billable *rg_prices_op(const rg_prices *p, size_t i)
 {
-    l->count[k]++;
-    l->real += l->p->price[k];
+    return p->op[i].op;
+}
+
+double rg_prices_price(const rg_prices *p, size_t i)
+{
+    return p->op[i].price;
+}
+
+rg_ledger *rg_ledger_new(const rg_prices *p)
+{
+    rg_ledger *l = rg_xcalloc(1, sizeof *l);
+    l->p = p;
+    l->count = rg_xcalloc(p->n ? p->n : 1, sizeof *l->count);
+    return l;
+}
+
+void rg_ledger_free(rg_ledger *l)
+{
+    if (l == NULL)
+        return;
+    free(l->count);
+    free(l);
+}
+
+void rg_ledger_add(rg_ledger *l, const rg_billable *op)
+{
+    size_t i = 0;
+    while (i < l->p->n && l->p->op[i].op != op)
+        i++;
+    RG_ASSERT(i < l->p->n); /* billed an operation the price list lacks */
+    l->count[i]++;
+    l->real += l->p->op[i].price;
+}
+
+uint64_t rg_ledger_count(const rg_ledger *l, size_t i)
+{
+    return l->count[i];
+}
+
+double rg_ledger_real(const rg_ledger *l)
+{
+    return l->real;
+}
+
+double rg_ledger_virtual(const rg_ledger *l)
+{
+    return l->real * l->p->billing_scale;
 }
