@@ -1,9 +1,13 @@
 /*
- * registry.c: the table of models.  Adding a model is one line here.
+ * registry.c: the table of experiments.  Adding one is its header's
+ * include and one line here.
  */
 #include "models/registry.h"
 
 #include <string.h>
+
+#include "models/occ/occ.h"
+#include "models/queue/qmodel.h"
 
 static const rg_model_ops *const all[] = {
     &rg_model_queue, &rg_model_drop, &rg_model_batch, &rg_model_occ, NULL,

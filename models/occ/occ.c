@@ -20,8 +20,8 @@
 
 #include "models/mech/mparam.h"
 #include "models/occ/occkind.h"
-#include "models/registry.h"
 #include "sim/engine/stats.h"
+#include "sim/run/resultset.h"
 
 /* The stores a variant can name (store = NAME), one line each. */
 static const rg_occ_kind *const kinds[] = {
@@ -248,8 +248,7 @@ void rg_occ_trace(const rg_occ_client *c, const char *fmt, ...)
     if (r->trace == NULL)
         return;
     va_list ap;
-    fprintf(r->trace, "%10.3f ms  client %zu write %lld: ", rg_time_ms(rg_now(r->e)), c->id + 1,
-            (long long)c->next_write);
+    rg_trace(r->e, r->trace, "client %zu write %lld: ", c->id + 1, (long long)c->next_write);
     va_start(ap, fmt);
     vfprintf(r->trace, fmt, ap);
     va_end(ap);
@@ -357,7 +356,7 @@ void rg_occ_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep, 
     const ocfg *cf = cfg;
     orun r = {0};
     r.v = &cf->var[vi];
-    r.e = rg_engine_new(seed, rep, out->rng_type);
+    r.e = rg_rep_begin(out, seed, rep);
     r.trace = trace;
     r.out = out;
     r.net = rg_engine_stream(r.e, "network");
@@ -375,11 +374,7 @@ void rg_occ_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep, 
         c->id = i;
         rg_at(r.e, rg_dist_sample_time(r.v->arrival, r.arr), RG_PRIO_DEFAULT, on_next_write, c, 0);
     }
-    if (rg_engine_run(r.e, r.v->horizon, out->max_events) == RG_RUN_BUDGET)
-        snprintf(out->error, sizeof out->error,
-                 "stopped after the event budget of %llu events ([scenario] max_events) at "
-                 "%.3f s",
-                 (unsigned long long)out->max_events, rg_time_sec(rg_now(r.e)));
+    rg_rep_run(out, r.e, r.v->horizon);
 
     /* ---- the checker ---- */
     for (size_t i = 0; i < r.n; i++)
@@ -391,7 +386,7 @@ void rg_occ_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep, 
     if (r.v->pol.mode == RG_BO_WINDOW)
         RG_ENGINE_ASSERT(r.e, t->silent == 0);
     rg_sort_doubles(r.lat, r.nlat);
-    rg_mval *row = out->row;
+    rg_mval *row = rg_repout_row(out);
     row[M_ATTEMPTS].i = t->attempts;
     row[M_COMPLETION].d = rg_time_sec(r.completion);
     row[M_LANDED].i = t->landed;
@@ -407,9 +402,6 @@ void rg_occ_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep, 
     row[M_WRITES].i = asked;
     row[M_UNFINISHED].i = r.unfinished;
     row[M_WAIT_P99].d = r.nlat ? rg_quantile_sorted(r.lat, r.nlat, 0.99) : NAN;
-    row[M_EVENTS].i = (int64_t)rg_engine_events(r.e);
-    row[M_SIM_END].d = rg_time_sec(rg_now(r.e));
-    out->done = out->error[0] == '\0';
     if (trace)
         fprintf(trace,
                 "\n%s: %lld writes: %lld landed, %lld rejected permanently, %lld failed loudly, "
@@ -430,7 +422,7 @@ void rg_occ_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep, 
     r.v->kind->free(r.store);
     free(r.cl);
     free(r.lat);
-    rg_engine_free(r.e);
+    rg_rep_end(out, r.e);
 }
 
 static void orun_task(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repout *out,

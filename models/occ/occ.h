@@ -45,7 +45,7 @@
 #include <stdio.h>
 
 #include "models/mech/backoff.h"
-#include "sim/run/runner.h"
+#include "sim/run/model.h"
 
 /* What one replication did, for tests. */
 typedef struct rg_occ_result {
@@ -60,5 +60,8 @@ typedef struct rg_occ_result {
  * *res (may be NULL). */
 void rg_occ_run_detail(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repout *out,
                        FILE *trace, rg_occ_result *res);
+
+/* The experiment, for the table of experiments (models/registry.c). */
+extern const rg_model_ops rg_model_occ;
 
 #endif

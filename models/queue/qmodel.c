@@ -27,8 +27,8 @@
 #include "sim/engine/engine.h"
 #include "models/mech/mparam.h"
 #include "models/queue/qmodel.h"
-#include "models/registry.h"
 #include "sim/engine/stats.h"
+#include "sim/run/resultset.h"
 
 typedef struct qvariant {
     char *name;

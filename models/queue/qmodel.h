@@ -10,6 +10,7 @@
 
 #include "sim/engine/dist.h"
 #include "sim/engine/engine.h"
+#include "sim/run/model.h"
 
 typedef struct rg_queue_sim rg_queue_sim;
 
@@ -35,5 +36,8 @@ double rg_erlang_c(int64_t c, double a);
  * applies, INFINITY when rho >= 1.  *formula names the one used. */
 double rg_queue_theory_wq(int64_t c, const rg_dist *arrival, const rg_dist *service,
                           const char **formula);
+
+/* The experiment, for the table of experiments (models/registry.c). */
+extern const rg_model_ops rg_model_queue;
 
 #endif
