@@ -307,6 +307,16 @@ static int report_file(const char *path, const char *dir, rg_err *e)
     return rc;
 }
 
+/* Opens the scenario of the command line with its --set overrides; on
+ * failure nothing is left open. */
+static int open_scenario(const args *a, rg_experiment *l, rg_err *e)
+{
+    if (rg_experiment_open(a->file, a->sets, a->origins, a->nsets, l, e) == 0)
+        return 0;
+    rg_experiment_close(l);
+    return -1;
+}
+
 static int cmd_check(args *a)
 {
     rg_err e;
@@ -339,10 +349,8 @@ static int cmd_validate(args *a)
     rg_err e;
     rg_err_clear(&e);
     rg_experiment l;
-    if (rg_experiment_open(a->file, a->sets, a->origins, a->nsets, &l, &e) < 0) {
-        rg_experiment_close(&l);
+    if (open_scenario(a, &l, &e) < 0)
         return fail(&e);
-    }
     rg_buf b = {0};
     rg_scn_resolved(l.scn, &b);
     printf("; %s: valid (model %s, %zu variant%s)\n", a->file, l.model, l.ops->nvariants(l.cfg),
@@ -512,10 +520,8 @@ static int cmd_trace(args *a)
     rg_err e;
     rg_err_clear(&e);
     rg_experiment l;
-    if (rg_experiment_open(a->file, a->sets, a->origins, a->nsets, &l, &e) < 0) {
-        rg_experiment_close(&l);
+    if (open_scenario(a, &l, &e) < 0)
         return fail(&e);
-    }
     size_t nv = l.ops->nvariants(l.cfg), v;
     for (v = 0; v < nv; v++)
         if (a->variant && strcmp(l.ops->variant_name(l.cfg, v), a->variant) == 0)

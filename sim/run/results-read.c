@@ -227,6 +227,19 @@ static void metrics_free(rg_metric *met, size_t n)
     free(met);
 }
 
+/* Opens dataset `name` of loc and its type into ids[0] and ids[1] (the
+ * caller closes both). */
+static int open_typed(rh5_ctx *c, hid_t loc, const char *name, hid_t ids[2])
+{
+    htri_t ex = H5Lexists(loc, name, H5P_DEFAULT);
+    if (ex <= 0)
+        return ex < 0 ? rh5_fail(c, loc, name, "cannot look up")
+                      : bad(c, "dataset '%s' is missing", name);
+    if ((ids[0] = H5Dopen2(loc, name, H5P_DEFAULT)) < 0 || (ids[1] = H5Dget_type(ids[0])) < 0)
+        return rh5_fail(c, loc, name, "cannot open dataset");
+    return 0;
+}
+
 /* The names of the timeline's two counters: fields 1 and 2 of the
  * compound type of dataset `name` of loc (field 0 is "t").  names[] are
  * new strings (free both). */
@@ -235,18 +248,8 @@ static int read_tlnames(rh5_ctx *c, hid_t loc, const char *name, char *names[2])
     hid_t ids[2] = {H5I_INVALID_HID, H5I_INVALID_HID}; /* dataset, type */
     int rc = -1;
     names[0] = names[1] = NULL;
-    htri_t ex = H5Lexists(loc, name, H5P_DEFAULT);
-    if (ex <= 0) {
-        if (ex < 0)
-            rh5_fail(c, loc, name, "cannot look up");
-        else
-            bad(c, "dataset '%s' is missing", name);
+    if (open_typed(c, loc, name, ids) < 0)
         goto out;
-    }
-    if ((ids[0] = H5Dopen2(loc, name, H5P_DEFAULT)) < 0 || (ids[1] = H5Dget_type(ids[0])) < 0) {
-        rh5_fail(c, loc, name, "cannot open dataset");
-        goto out;
-    }
     if (H5Tget_class(ids[1]) != H5T_COMPOUND || H5Tget_nmembers(ids[1]) != 3) {
         bad(c, "%s is not a compound type of three fields", name);
         goto out;
@@ -288,18 +291,8 @@ static int read_metrics(rh5_ctx *c, const rh5_types *t, hid_t loc, const char *n
     int rc = -1;
     *met = NULL;
     *nmet = 0;
-    htri_t ex = H5Lexists(loc, name, H5P_DEFAULT);
-    if (ex <= 0) {
-        if (ex < 0)
-            rh5_fail(c, loc, name, "cannot look up");
-        else
-            bad(c, "dataset '%s' is missing", name);
+    if (open_typed(c, loc, name, ids) < 0)
         goto out;
-    }
-    if ((ids[0] = H5Dopen2(loc, name, H5P_DEFAULT)) < 0 || (ids[1] = H5Dget_type(ids[0])) < 0) {
-        rh5_fail(c, loc, name, "cannot open dataset");
-        goto out;
-    }
     int nm = H5Tget_class(ids[1]) == H5T_COMPOUND ? H5Tget_nmembers(ids[1]) : -1;
     if (nm < 1) {
         bad(c, "%s is not a compound type with a field 'rep'", name);
