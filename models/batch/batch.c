@@ -243,6 +243,19 @@ typedef enum { A_OK, A_NOT_FOUND, A_ERROR } answer;
 
 typedef struct brun brun;
 
+/* The object's operations (the seed's handlers). */
+typedef enum { O_INIT, O_ADD, O_COMPLETE, O_GET, O_STATUS } objop;
+
+/* One call to the object: its arguments and, for O_GET, its result.  A
+ * request has at most one call in flight, so the call lives in the
+ * request's record and the object's uint64_t argument is only the
+ * request's index. */
+typedef struct objcall {
+    objop op;
+    int file;              /* O_ADD, O_COMPLETE: 0-based */
+    int tracked, complete; /* O_GET: files listed, and of those complete */
+} objcall;
+
 typedef struct breq {
     brun *run;
     qkind kind;
@@ -252,6 +265,7 @@ typedef struct breq {
     rg_bo_op *op;   /* kv start/complete: the update under the policy */
     bool not_found; /* complete-file: the state read did not list the file */
     int step;       /* finalize: 0 read, 1 write */
+    objcall call;   /* object: the call in flight */
 } breq;
 
 typedef struct bsnap {
@@ -263,6 +277,7 @@ typedef struct bsnap {
 typedef struct objstate {
     uint64_t added, complete;
     bool enqueued;
+    breq *q; /* the requests, whose records hold the calls */
 } objstate;
 
 struct brun {
@@ -590,13 +605,14 @@ static void on_kv_handler(rg_engine *e, void *ctx, uint64_t arg)
 
 /* -- object: the atomic handlers -- */
 
-enum { O_INIT, O_ADD, O_COMPLETE, O_GET, O_STATUS };
-
+/* The application: arg is the calling request's index.  Answers 1, or 0
+ * for a file not in the batch; O_GET's counts go in the call's record. */
 static int obj_handler(void *state, uint64_t arg, bool *wrote)
 {
     objstate *s = state;
-    uint64_t bit = UINT64_C(1) << (arg >> 8);
-    switch (arg & 0xff) {
+    objcall *call = &s->q[arg].call;
+    uint64_t bit = UINT64_C(1) << call->file;
+    switch (call->op) {
     case O_INIT: s->added = s->complete = 0; break;
     case O_ADD: s->added |= bit; break;
     case O_COMPLETE:
@@ -604,7 +620,10 @@ static int obj_handler(void *state, uint64_t arg, bool *wrote)
             return 0;
         s->complete |= bit;
         break;
-    case O_GET: return popcount64(s->added) | popcount64(s->added & s->complete) << 8;
+    case O_GET:
+        call->tracked = popcount64(s->added);
+        call->complete = popcount64(s->added & s->complete);
+        return 1;
     case O_STATUS: s->enqueued = true; break;
     }
     *wrote = true;
@@ -634,8 +653,8 @@ static void on_obj_reply(rg_engine *e, void *ctx, uint64_t tag, int code, bool o
         a = A_ERROR;
     } else if (q->kind == Q_FINALIZE && q->step == 0) {
         r->finalized = true;
-        r->fin_tracked = code & 0xff;
-        r->fin_complete = code >> 8;
+        r->fin_tracked = q->call.tracked;
+        r->fin_complete = q->call.complete;
         tr(r, "finalize: object state lists %d of %zu files, %d complete", r->fin_tracked, r->F,
            r->fin_complete);
         q->step = 1;
@@ -659,24 +678,25 @@ static void on_obj_reply(rg_engine *e, void *ctx, uint64_t tag, int code, bool o
 static void on_obj_call(rg_engine *e, void *ctx, uint64_t arg)
 {
     (void)e;
+    (void)arg;
     breq *q = ctx;
     brun *r = q->run;
-    if ((arg & 0xff) != O_GET)
+    if (q->call.op != O_GET)
         r->attempts++;
-    rg_object_call(r->obj, arg, on_obj_reply, q, 0);
+    rg_object_call(r->obj, (uint64_t)(q - r->q), on_obj_reply, q, 0);
 }
 
 /* Sends q's next call from the worker to the object, d from now. */
 static void obj_send(brun *r, breq *q, rg_time d)
 {
-    uint64_t op = q->kind == Q_INIT       ? O_INIT
-                  : q->kind == Q_START    ? O_ADD
-                  : q->kind == Q_COMPLETE ? O_COMPLETE
-                  : q->step == 0          ? O_GET
-                                          : O_STATUS;
-    uint64_t arg = op | (uint64_t)(q->file >= 0 ? q->file : 0) << 8;
+    objop op = q->kind == Q_INIT       ? O_INIT
+               : q->kind == Q_START    ? O_ADD
+               : q->kind == Q_COMPLETE ? O_COMPLETE
+               : q->step == 0          ? O_GET
+                                       : O_STATUS;
+    q->call = (objcall){.op = op, .file = q->file >= 0 ? q->file : 0};
     d += rg_places_hop(r->c->pl, 0, 0, r->net);
-    rg_after(r->e, d, RG_PRIO_DEFAULT, on_obj_call, q, arg);
+    rg_after(r->e, d, RG_PRIO_DEFAULT, on_obj_call, q, 0);
 }
 
 /* -- the edge worker -- */
@@ -750,6 +770,7 @@ void rg_batch_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep
             }
         }
     } else {
+        r.ost.q = r.q;
         r.obj = rg_object_new(r.e, &r.v->obj.p, obj_handler, &r.ost);
     }
     send_req(&r, &r.q[0]);
