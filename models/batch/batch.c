@@ -305,6 +305,100 @@ static void on_at_pop(rg_engine *e, void *ctx, uint64_t arg)
 
 /* ---- the run and the checker ---------------------------------------------- */
 
+/* Streams, the workload and the requests of replication r. */
+static void setup(brun *r)
+{
+    const bcfg *c = r->c;
+    r->net = rg_engine_stream(r->e, "network");
+    r->jit = rg_engine_stream(r->e, "jitter");
+    r->svc = rg_engine_stream(r->e, "service");
+    r->wl = rg_engine_stream(r->e, "workload");
+    r->F = (size_t)c->files;
+    r->nq = 2 * r->F + 2;
+    r->q = rg_xcalloc(r->nq, sizeof *r->q);
+    r->upload = rg_xcalloc(r->F, sizeof *r->upload);
+    /* The workload first, from its own stream: every variant of a
+     * replication uploads the same files at the same speeds through the
+     * same PoPs (common random numbers). */
+    for (size_t k = 0; k < r->F; k++)
+        r->upload[k] = rg_dist_sample_time(c->upload, r->wl);
+    for (size_t i = 0; i < r->nq; i++) {
+        breq *q = &r->q[i];
+        q->run = r;
+        q->kind = i == 0 ? Q_INIT : i <= r->F ? Q_START : i <= 2 * r->F ? Q_COMPLETE : Q_FINALIZE;
+        q->file = q->kind == Q_START      ? (int)(i - 1)
+                  : q->kind == Q_COMPLETE ? (int)(i - 1 - r->F)
+                                          : -1;
+        q->loc = c->locations > 1 ? gsl_rng_uniform_int(r->wl, (unsigned long)c->locations) : 0;
+    }
+}
+
+/* What the checker concludes from a replication. */
+typedef struct bverdict {
+    int64_t tracked, complete, lost;
+    int64_t stale, rate_limited;
+    bool success;
+} bverdict;
+
+/* The checker: what finalize found and what the client heard. */
+static bverdict check(const brun *r)
+{
+    bverdict k;
+    k.tracked = r->finalized ? r->fin_tracked : 0;
+    k.complete = r->finalized ? r->fin_complete : 0;
+    k.lost = (int64_t)r->F - k.tracked;
+    k.success = r->finished > 0 && k.tracked == (int64_t)r->F && k.complete == (int64_t)r->F &&
+                r->errors == 0;
+    RG_ENGINE_ASSERT(r->e, k.tracked + k.lost == (int64_t)r->F && k.complete <= k.tracked);
+    r->v->kind->counts(r->store, &k.stale, &k.rate_limited);
+    return k;
+}
+
+/* The replication's metrics, but for the run's own (events, end time). */
+static void fill_row(const brun *r, const bverdict *k, rg_mval *row)
+{
+    row[M_SUCCESS].i = k->success;
+    row[M_TRACKED].i = k->tracked;
+    row[M_LOST].i = k->lost;
+    row[M_INCOMPLETE].i = k->tracked - k->complete;
+    row[M_NOT_FOUND].i = r->not_found;
+    row[M_ERRORS].i = r->errors;
+    row[M_ATTEMPTS].i = r->attempts;
+    row[M_LANDED].i = r->tally.landed;
+    row[M_PERMANENT].i = r->tally.rejected;
+    row[M_LOUD].i = r->tally.loud;
+    row[M_SILENT].i = r->tally.silent;
+    row[M_STALE].i = k->stale;
+    row[M_RATE_LIMITED].i = k->rate_limited;
+    row[M_BATCH_TIME].d = r->finished > 0 ? rg_time_sec(r->finished) : NAN;
+    row[M_FILES].i = (int64_t)r->F;
+}
+
+/* The trace's last line and the tests' result (res may be NULL). */
+static void tell(const brun *r, const bverdict *k, FILE *trace, rg_batch_result *res)
+{
+    if (trace) {
+        fprintf(trace,
+                "\n%s: finalize found %lld of %zu files (%lld complete): %lld lost; "
+                "%lld 'file not found in batch'; %lld updates dropped silently; %s\n",
+                r->v->name, (long long)k->tracked, r->F, (long long)k->complete, (long long)k->lost,
+                (long long)r->not_found, (long long)r->tally.silent,
+                k->success ? "batch SUCCEEDED" : "batch FAILED");
+    }
+    if (res) {
+        res->files = (int64_t)r->F;
+        res->tracked = k->tracked;
+        res->complete = k->complete;
+        res->not_found = r->not_found;
+        res->errors = r->errors;
+        res->stale_reads = k->stale;
+        res->rate_limited = k->rate_limited;
+        res->t = r->tally;
+        res->success = k->success;
+        res->batch_time = r->finished;
+    }
+}
+
 void rg_batch_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep, rg_repout *out,
                          FILE *trace, rg_batch_result *res)
 {
@@ -315,28 +409,7 @@ void rg_batch_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep
     r.e = rg_engine_new(seed, rep, out->rng_type);
     r.trace = trace;
     r.out = out;
-    r.net = rg_engine_stream(r.e, "network");
-    r.jit = rg_engine_stream(r.e, "jitter");
-    r.svc = rg_engine_stream(r.e, "service");
-    r.wl = rg_engine_stream(r.e, "workload");
-    r.F = (size_t)c->files;
-    r.nq = 2 * r.F + 2;
-    r.q = rg_xcalloc(r.nq, sizeof *r.q);
-    r.upload = rg_xcalloc(r.F, sizeof *r.upload);
-    /* The workload first, from its own stream: every variant of a
-     * replication uploads the same files at the same speeds through the
-     * same PoPs (common random numbers). */
-    for (size_t k = 0; k < r.F; k++)
-        r.upload[k] = rg_dist_sample_time(c->upload, r.wl);
-    for (size_t i = 0; i < r.nq; i++) {
-        breq *q = &r.q[i];
-        q->run = &r;
-        q->kind = i == 0 ? Q_INIT : i <= r.F ? Q_START : i <= 2 * r.F ? Q_COMPLETE : Q_FINALIZE;
-        q->file = q->kind == Q_START      ? (int)(i - 1)
-                  : q->kind == Q_COMPLETE ? (int)(i - 1 - r.F)
-                                          : -1;
-        q->loc = c->locations > 1 ? gsl_rng_uniform_int(r.wl, (unsigned long)c->locations) : 0;
-    }
+    setup(&r);
     r.store = r.v->kind->build(&r);
     send_req(&r, &r.q[0]);
     if (rg_engine_run(r.e, c->horizon, out->max_events) == RG_RUN_BUDGET)
@@ -345,54 +418,13 @@ void rg_batch_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep
                  "%.3f s",
                  (unsigned long long)out->max_events, rg_time_sec(rg_now(r.e)));
 
-    /* ---- the checker: what finalize found and what the client heard ---- */
-    int64_t tracked = r.finalized ? r.fin_tracked : 0;
-    int64_t complete = r.finalized ? r.fin_complete : 0;
-    int64_t lost = (int64_t)r.F - tracked;
-    bool success =
-        r.finished > 0 && tracked == (int64_t)r.F && complete == (int64_t)r.F && r.errors == 0;
-    RG_ENGINE_ASSERT(r.e, tracked + lost == (int64_t)r.F && complete <= tracked);
-    int64_t stale, rate_limited;
-    r.v->kind->counts(r.store, &stale, &rate_limited);
+    bverdict k = check(&r);
     rg_mval *row = out->row;
-    row[M_SUCCESS].i = success;
-    row[M_TRACKED].i = tracked;
-    row[M_LOST].i = lost;
-    row[M_INCOMPLETE].i = tracked - complete;
-    row[M_NOT_FOUND].i = r.not_found;
-    row[M_ERRORS].i = r.errors;
-    row[M_ATTEMPTS].i = r.attempts;
-    row[M_LANDED].i = r.tally.landed;
-    row[M_PERMANENT].i = r.tally.rejected;
-    row[M_LOUD].i = r.tally.loud;
-    row[M_SILENT].i = r.tally.silent;
-    row[M_STALE].i = stale;
-    row[M_RATE_LIMITED].i = rate_limited;
-    row[M_BATCH_TIME].d = r.finished > 0 ? rg_time_sec(r.finished) : NAN;
-    row[M_FILES].i = (int64_t)r.F;
+    fill_row(&r, &k, row);
     row[M_EVENTS].i = (int64_t)rg_engine_events(r.e);
     row[M_SIM_END].d = rg_time_sec(rg_now(r.e));
     out->done = out->error[0] == '\0';
-    if (trace) {
-        fprintf(trace,
-                "\n%s: finalize found %lld of %zu files (%lld complete): %lld lost; "
-                "%lld 'file not found in batch'; %lld updates dropped silently; %s\n",
-                r.v->name, (long long)tracked, r.F, (long long)complete, (long long)lost,
-                (long long)r.not_found, (long long)r.tally.silent,
-                success ? "batch SUCCEEDED" : "batch FAILED");
-    }
-    if (res) {
-        res->files = (int64_t)r.F;
-        res->tracked = tracked;
-        res->complete = complete;
-        res->not_found = r.not_found;
-        res->errors = r.errors;
-        res->stale_reads = row[M_STALE].i;
-        res->rate_limited = row[M_RATE_LIMITED].i;
-        res->t = r.tally;
-        res->success = success;
-        res->batch_time = r.finished;
-    }
+    tell(&r, &k, trace, res);
     r.v->kind->free(r.store);
     free(r.q);
     free(r.upload);
