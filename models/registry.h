@@ -17,6 +17,5 @@ const rg_model_ops *const *rg_model_all(void);
 
 /* Experiments whose headers do not yet declare their ops. */
 extern const rg_model_ops rg_model_drop;
-extern const rg_model_ops rg_model_batch;
 
 #endif

@@ -17,7 +17,6 @@
 
 #include "models/batch/batchkind.h"
 #include "models/mech/mparam.h"
-#include "models/registry.h"
 #include "sim/engine/stats.h"
 
 /* The stores a variant can name (store = NAME), one line each. */
@@ -195,9 +194,8 @@ void rg_batch_trace(brun *r, const char *fmt, ...)
     if (r->trace == NULL)
         return;
     va_list ap;
-    fprintf(r->trace, "%10.3f ms  ", rg_time_ms(rg_now(r->e)));
     va_start(ap, fmt);
-    vfprintf(r->trace, fmt, ap);
+    rg_vtrace(r->e, r->trace, fmt, ap);
     va_end(ap);
     fputc('\n', r->trace);
 }
@@ -406,29 +404,21 @@ void rg_batch_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep
     brun r = {0};
     r.c = c;
     r.v = &c->var[vi];
-    r.e = rg_engine_new(seed, rep, out->rng_type);
+    r.e = rg_rep_begin(out, seed, rep);
     r.trace = trace;
     r.out = out;
     setup(&r);
     r.store = r.v->kind->build(&r);
     send_req(&r, &r.q[0]);
-    if (rg_engine_run(r.e, c->horizon, out->max_events) == RG_RUN_BUDGET)
-        snprintf(out->error, sizeof out->error,
-                 "stopped after the event budget of %llu events ([scenario] max_events) at "
-                 "%.3f s",
-                 (unsigned long long)out->max_events, rg_time_sec(rg_now(r.e)));
+    rg_rep_run(out, r.e, c->horizon);
 
     bverdict k = check(&r);
-    rg_mval *row = out->row;
-    fill_row(&r, &k, row);
-    row[M_EVENTS].i = (int64_t)rg_engine_events(r.e);
-    row[M_SIM_END].d = rg_time_sec(rg_now(r.e));
-    out->done = out->error[0] == '\0';
+    fill_row(&r, &k, rg_repout_row(out));
     tell(&r, &k, trace, res);
     r.v->kind->free(r.store);
     free(r.q);
     free(r.upload);
-    rg_engine_free(r.e);
+    rg_rep_end(out, r.e);
 }
 
 static void brun_task(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repout *out,

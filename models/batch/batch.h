@@ -65,4 +65,7 @@ typedef struct rg_batch_result {
 void rg_batch_run_detail(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repout *out,
                          FILE *trace, rg_batch_result *res);
 
+/* The experiment, for the table of experiments (models/registry.c). */
+extern const rg_model_ops rg_model_batch;
+
 #endif
