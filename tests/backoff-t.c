@@ -379,11 +379,8 @@ static void occ_close(occrun *o)
 
 static void occ_rep(occrun *o, size_t v, uint64_t seed, uint64_t rep, rg_occ_result *res)
 {
-    rg_repout out = {0};
-    out.row = o->row;
-    rg_occ_run_detail(o->cfg, v, seed, rep, &out, NULL, res);
-    free(out.lat);
-    free(out.tl);
+    rg_repout *out = tmodel_out(o);
+    rg_occ_run_detail(o->cfg, v, seed, rep, out, NULL, res);
 }
 
 static void test_appends(void)

@@ -79,13 +79,10 @@ static void close_model(model *m)
 
 static void rep(model *m, size_t v, uint64_t seed, uint64_t r, rg_batch_result *res)
 {
-    rg_repout out = {0};
-    out.row = m->row;
-    rg_batch_run_detail(m->cfg, v, seed, r, &out, NULL, res);
-    if (!out.done)
-        bail("replication %llu did not finish: %s", (unsigned long long)r, out.error);
-    free(out.lat);
-    free(out.tl);
+    rg_repout *out = tmodel_out(m);
+    rg_batch_run_detail(m->cfg, v, seed, r, out, NULL, res);
+    if (!out->done)
+        bail("replication %llu did not finish: %s", (unsigned long long)r, out->error);
 }
 
 /* Index of a metric by name. */

@@ -31,6 +31,7 @@
 #include "models/occ/occ.h"
 #include "models/registry.h"
 #include "tests/tap/basic.h"
+#include "sim/run/runner.h"
 #include "tests/tap/model.h"
 
 #define REPS 200
@@ -49,13 +50,10 @@ static void close_model(model *m)
 
 static void rep(model *m, size_t v, uint64_t seed, uint64_t r, FILE *trace, rg_occ_result *res)
 {
-    rg_repout out = {0};
-    out.row = m->row;
-    rg_occ_run_detail(m->cfg, v, seed, r, &out, trace, res);
-    if (!out.done)
-        bail("replication %llu did not finish: %s", (unsigned long long)r, out.error);
-    free(out.lat);
-    free(out.tl);
+    rg_repout *out = tmodel_out(m);
+    rg_occ_run_detail(m->cfg, v, seed, r, out, trace, res);
+    if (!out->done)
+        bail("replication %llu did not finish: %s", (unsigned long long)r, out->error);
 }
 
 /* The study's setup (occ-backoff.ini). */

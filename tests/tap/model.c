@@ -18,12 +18,19 @@ void tmodel_open(tmodel *m, const rg_model_ops *ops, const char *name, const cha
     if (s == NULL || ops->load(s, &m->cfg, &e) < 0 || rg_scn_finish(s, &e) < 0)
         bail("%s: %s", name, e.msg);
     rg_scn_free(s);
-    ops->metrics(m->cfg, &m->nmet);
-    m->row = rg_xcalloc(m->nmet, sizeof *m->row);
+    const rg_metric *met = ops->metrics(m->cfg, &m->nmet);
+    m->out = rg_repout_new(met, m->nmet, 0, NULL);
+    m->row = rg_repout_row(m->out);
+}
+
+rg_repout *tmodel_out(tmodel *m)
+{
+    rg_repout_reset(m->out, NULL, false, false);
+    return m->out;
 }
 
 void tmodel_close(tmodel *m)
 {
     m->ops->free_cfg(m->cfg);
-    free(m->row);
+    rg_repout_free(m->out);
 }
