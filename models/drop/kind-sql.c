@@ -303,6 +303,7 @@ static void sql_route(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
         rg_after(rg_drop_run_engine(r), d, RG_PRIO_DEFAULT, on_at_app, c, 0);
 }
 
+/* The three kinds differ only in name and protocol (their load). */
 #define SQL_KIND(NAME, LOAD, SUMMARY)                                                              \
     {                                                                                              \
         .name = NAME, .summary = SUMMARY, .section = "sqldb", .load = LOAD,                        \

@@ -13,8 +13,11 @@
 #include "models/drop/dropint.h"
 
 static const rg_drop_kind *const builtin[] = {
-    &rg_drop_kind_object,          &rg_drop_kind_sql_naive, &rg_drop_kind_sql_locked,
-    &rg_drop_kind_sql_conditional, &rg_drop_kind_cache,
+    &rg_drop_kind_object,          /* kind-object.c */
+    &rg_drop_kind_sql_naive,       /* kind-sql.c */
+    &rg_drop_kind_sql_locked,      /* kind-sql.c */
+    &rg_drop_kind_sql_conditional, /* kind-sql.c */
+    &rg_drop_kind_cache,           /* kind-cache.c */
 };
 #define NBUILTIN (sizeof builtin / sizeof builtin[0])
 
@@ -87,11 +90,9 @@ char *dkinds_list(void)
 {
     rg_buf b = {0};
     size_t n = rg_drop_kind_count();
-    for (size_t i = 0; i < n; i++)
-        rg_buf_printf(&b, "%s%s",
-                      i == 0      ? ""
-                      : i + 1 < n ? ", "
-                                  : " or ",
-                      rg_drop_kind_at(i)->name);
+    for (size_t i = 0; i < n; i++) {
+        const char *sep = i == 0 ? "" : i + 1 < n ? ", " : " or ";
+        rg_buf_printf(&b, "%s%s", sep, rg_drop_kind_at(i)->name);
+    }
     return b.s;
 }
