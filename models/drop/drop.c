@@ -1,7 +1,11 @@
 /*
  * drop.c: the flash-sale drop model: configuration, the metric table, the
  * set-up of one replication and the checker that runs after it.  The life
- * of a request is in dropflow.c; the types both share are in dropint.h.
+ * of a request is in dropflow.c; the architectures are kinds (kind.h), one
+ * file each (kind-object.c, kind-sql.c, kind-cache.c) and one line each in
+ * the table (kinds.c); the types the drop's files share are in dropint.h.
+ * This file reaches a kind only through its table entry: load and free its
+ * cfg, build and free its store, ask what the store gave out.
  *
  * The checker works only from what clients were told and what the stores
  * hold at the end: allocated and rejected count the answers, oversell is
@@ -18,19 +22,15 @@
 #include "models/registry.h"
 #include "sim/engine/stats.h"
 
-static const char *const kind_names[] = {"object",          "sql_naive", "sql_locked",
-                                         "sql_conditional", "cache",     NULL};
-
 /* ---- configuration ------------------------------------------------------ */
 
 static void variant_free(dvariant *v)
 {
     free(v->name);
     rg_edge_free(&v->edge);
-    rg_object_cfg_free(&v->obj);
-    rg_dist_free(v->stmt);
-    rg_dist_free(v->cop);
-    rg_dist_free(v->lag);
+    /* a variant whose kind did not load has none */
+    if (v->kind != NULL && v->kind->free_cfg != NULL)
+        v->kind->free_cfg(v->kcfg);
 }
 
 static void dcfg_free(void *p)
@@ -50,7 +50,7 @@ static void dcfg_free(void *p)
     free(c);
 }
 
-static int region_param(rg_scn *s, const rg_places *pl, const char *var, const char *shared,
+int rg_drop_load_region(rg_scn *s, const rg_places *pl, const char *var, const char *shared,
                         const char *key, const char *def, bool allow_near, int *out, rg_err *e)
 {
     const char *name;
@@ -68,70 +68,24 @@ static int region_param(rg_scn *s, const rg_places *pl, const char *var, const c
     return 0;
 }
 
-/* An mp_variant_fn: ctx is the dcfg (its places must be loaded). */
+/* An mp_variant_fn: ctx is the dcfg (its places must be loaded).  The keys
+ * are read in a fixed order: kind, the edge's, the kind's own, then the
+ * protections. */
 static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err *e)
 {
     const dcfg *c = ctx;
     dvariant *v = var;
+    const char **names = dkinds_names();
     int k;
     v->name = rg_xstrdup(sec + strlen("variant."));
-    if (rg_scn_enum(s, sec, "kind", NULL, kind_names, &k, e) < 0)
+    int rc = rg_scn_enum(s, sec, "kind", NULL, names, &k, e);
+    free(names);
+    if (rc < 0)
         return -1;
-    v->kind = (dkind)k;
-    if (rg_edge_load(s, sec, &v->edge, e) < 0)
+    v->kind = rg_drop_kind_at((size_t)k);
+    if (rg_edge_load(s, sec, &v->edge, e) < 0 ||
+        (v->kind->load != NULL && v->kind->load(s, sec, c->pl, &v->kcfg, e) < 0))
         return -1;
-    switch (v->kind) {
-    case K_OBJECT: {
-        static const char *const shards[] = {"sku", "session", NULL};
-        int sh;
-        if (rg_object_load(s, sec, "object", "hibernated", &v->obj, e) < 0 ||
-            mp_enum(s, sec, "object", "shard", "sku", shards, &sh, e) < 0 ||
-            region_param(s, c->pl, sec, "object", "region", "near_first", true, &v->obj_region, e) <
-                0)
-            return -1;
-        v->shard_session = sh == 1;
-        break;
-    }
-    case K_SQL_NAIVE:
-    case K_SQL_LOCKED:
-    case K_SQL_COND: {
-        static const char *const where[] = {"edge", "db", NULL};
-        int w;
-        /* D1: one query at a time per database, ~1 ms queries; MySQL's
-         * innodb_lock_wait_timeout is 50 s (FACTS.md).  The pool size is an
-         * assumption. */
-        if (mp_dist(s, sec, "sqldb", "stmt", "lognormal(median=1ms, p99=4ms)", RG_QTY_DURATION,
-                    &v->stmt, e) < 0 ||
-            mp_int(s, sec, "sqldb", "workers", "1", 1, 100000, &v->sp.workers, e) < 0 ||
-            mp_int(s, sec, "sqldb", "pool", "0", 0, 100000000, &v->sp.pool, e) < 0 ||
-            mp_dur(s, sec, "sqldb", "pool_timeout", "5s", &v->sp.pool_timeout, e) < 0 ||
-            mp_dur(s, sec, "sqldb", "lock_timeout", "50s", &v->sp.lock_timeout, e) < 0 ||
-            region_param(s, c->pl, sec, "sqldb", "region", c->pl->name[0], false, &v->db_region,
-                         e) < 0 ||
-            mp_enum(s, sec, "sqldb", "app_at", "edge", where, &w, e) < 0)
-            return -1;
-        v->sp.stmt = v->stmt;
-        v->app_at_db = w == 1;
-        if (v->kind == K_SQL_NAIVE && mp_dur(s, sec, "sqldb", "pause", "100ms", &v->pause, e) < 0)
-            return -1;
-        break;
-    }
-    case K_CACHE: {
-        static const char *const modes[] = {"delta", "state", NULL};
-        int m;
-        /* Redis-like op ~0.1 ms; async cross-region replication, "generally
-         * under 1 s" (ElastiCache Global Datastore, FACTS.md). */
-        if (mp_dist(s, sec, "cache", "op", "const(100us)", RG_QTY_DURATION, &v->cop, e) < 0 ||
-            mp_dist(s, sec, "cache", "lag", "lognormal(median=300ms, p99=1s)", RG_QTY_DURATION,
-                    &v->lag, e) < 0 ||
-            mp_enum(s, sec, "cache", "replication", "delta", modes, &m, e) < 0)
-            return -1;
-        v->cp.op = v->cop;
-        v->cp.lag = v->lag;
-        v->cp.mode = m == 0 ? RG_CACHE_DELTA : RG_CACHE_STATE;
-        break;
-    }
-    }
     /* The seeds' protections, each off unless the variant switches it on. */
     if (rg_scn_bool(s, sec, "challenge", "false", &v->challenge, e) < 0 ||
         rg_scn_bool(s, sec, "rate_limit", "false", &v->rate_limit, e) < 0 ||
@@ -340,12 +294,12 @@ static const rg_metric *dmet(const void *p, size_t *n)
     return p ? ((const dcfg *)p)->met : dmetrics;
 }
 
-/* [cost]: the prices of every operation the drop can bill. */
+/* [cost]: the prices of every operation the drop or any kind can bill,
+ * whatever kinds the variants use. */
 static int load_prices(rg_scn *s, dcfg *c, rg_err *e)
 {
     c->prices = rg_prices_new();
-    for (size_t i = 0; dflow_billable[i] != NULL; i++)
-        RG_ASSERT(rg_prices_declare(c->prices, dflow_billable[i]) == 0);
+    dkinds_declare(c->prices);
     return rg_prices_load(s, c->prices, e);
 }
 
@@ -358,18 +312,21 @@ static int dload(rg_scn *s, void **out, rg_err *e)
         load_prices(s, c, e) < 0)
         goto fail;
     void *var = NULL;
-    int rc = mp_variants(s, sizeof *c->var, load_variant, c,
-                         "a drop compares at least one architecture "
-                         "(kind = object, sql_naive, sql_locked, sql_conditional or cache)",
-                         &var, &c->nvar, e);
+    char *kinds = dkinds_list();
+    char *none = rg_xasprintf("a drop compares at least one architecture (kind = %s)", kinds);
+    int rc = mp_variants(s, sizeof *c->var, load_variant, c, none, &var, &c->nvar, e);
+    free(none);
+    free(kinds);
     c->var = var;
     if (rc < 0)
         goto fail;
-    /* Shared sections are optional. */
-    static const char *const shared[] = {"object",  "sqldb",      "cache", "edge",
-                                         "clients", "protection", "cost",  "backoff"};
+    /* Shared sections are optional: the drop's, and each kind's. */
+    static const char *const shared[] = {"edge", "clients", "protection", "cost", "backoff"};
     for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++)
         rg_scn_declare(s, shared[i]);
+    for (size_t i = 0; i < rg_drop_kind_count(); i++)
+        if (rg_drop_kind_at(i)->section != NULL)
+            rg_scn_declare(s, rg_drop_kind_at(i)->section);
     /* Show the protection metrics only when something can produce them. */
     c->show_protection = c->cl.bots > 0;
     for (size_t i = 0; i < c->nvar; i++)
@@ -397,67 +354,6 @@ static const char *dvarname(const void *p, size_t v)
 }
 
 /* ---- one replication ---------------------------------------------------- */
-
-static void build_stores(drun *r)
-{
-    const dvariant *v = r->v;
-    const rg_workload *w = &r->c->w;
-    size_t nsku = (size_t)w->skus;
-    switch (v->kind) {
-    case K_OBJECT:
-        r->nobj = v->shard_session ? r->ncl : nsku;
-        r->obj = rg_xcalloc(r->nobj, sizeof *r->obj);
-        r->ost = rg_xcalloc(r->nobj, sizeof *r->ost);
-        r->obj_region = rg_xcalloc(r->nobj, sizeof *r->obj_region);
-        for (size_t k = 0; k < r->nobj; k++) {
-            r->obj_region[k] = -1;
-            /* Each shard holds the SKU's stock: correct per SKU, and the
-             * mis-sharding failure when one object per buyer. */
-            r->ost[k].stock = w->stock;
-            r->ost[k].run = r;
-            r->ost[k].sku = v->shard_session ? r->buyers[k].sku : (int)k;
-            r->obj[k] = rg_object_new(r->e, &v->obj.p, dflow_obj_handler, &r->ost[k]);
-        }
-        /* An object lives where it was first asked for (FACTS.md) unless
-         * the scenario pins it. */
-        for (size_t i = 0; i < r->ncl; i++) {
-            size_t k = v->shard_session ? i : (size_t)r->buyers[i].sku;
-            if (r->obj_region[k] < 0)
-                r->obj_region[k] = v->obj_region >= 0 ? v->obj_region : r->buyers[i].region;
-        }
-        for (size_t k = 0; k < r->nobj; k++)
-            if (r->obj_region[k] < 0)
-                r->obj_region[k] = v->obj_region >= 0 ? v->obj_region : 0;
-        break;
-    case K_SQL_NAIVE:
-    case K_SQL_LOCKED:
-    case K_SQL_COND: r->db = rg_sqldb_new(r->e, &v->sp, nsku, w->stock); break;
-    case K_CACHE: r->cache = rg_cache_new(r->e, &v->cp, r->c->pl->n, nsku, w->stock); break;
-    }
-}
-
-/* Units each SKU's store has given out, from what the store holds now. */
-static int64_t decremented(const drun *r, size_t sku)
-{
-    const rg_workload *w = &r->c->w;
-    switch (r->v->kind) {
-    case K_OBJECT: {
-        int64_t d = 0;
-        for (size_t k = 0; k < r->nobj; k++)
-            if (r->ost[k].sku == (int)sku)
-                d += w->stock - r->ost[k].stock;
-        return d;
-    }
-    case K_SQL_NAIVE:
-    case K_SQL_LOCKED:
-    case K_SQL_COND: return w->stock - rg_sqldb_row(r->db, sku);
-    case K_CACHE:
-        /* replicas have converged once the engine ran dry; region 0 is the
-         * primary the back office would read */
-        return w->stock - rg_cache_value(r->cache, 0, sku);
-    }
-    return 0;
-}
 
 /* The buyers of one replication and who they are: every draw here comes
  * before the first event, in this order. */
@@ -495,7 +391,7 @@ static void setup_run(drun *r)
     rg_guard_init(&r->guard, &c->pr.guard, c->pl->n);
     r->lim_session = rg_limiter_new(c->pr.session_rate, c->pr.session_burst);
     r->lim_ip = rg_limiter_new(c->pr.ip_rate, c->pr.ip_burst);
-    build_stores(r);
+    r->store = r->v->kind->build(r->v->kcfg, r);
 }
 
 /* ---- the checker ---- */
@@ -546,7 +442,7 @@ static void tally_stores(const drun *r, dtally *t)
 {
     int64_t stock = r->c->w.stock;
     for (size_t k = 0; k < (size_t)r->c->w.skus; k++) {
-        int64_t a = r->alloc_sku[k], d = decremented(r, k);
+        int64_t a = r->alloc_sku[k], d = r->v->kind->decremented(r->store, k);
         t->oversell += a > stock ? a - stock : 0;
         t->lost += a > d ? a - d : 0;
         t->unack += d > a ? d - a : 0;
@@ -637,20 +533,19 @@ static rg_drop_req *copy_requests(const drun *r)
  * (they may hold events of the engine). */
 static void drun_free(drun *r)
 {
-    for (size_t k = 0; k < r->nobj; k++)
-        rg_object_free(r->obj[k]);
-    free(r->obj);
-    free(r->ost);
-    free(r->obj_region);
-    rg_sqldb_free(r->db);
-    rg_cache_free(r->cache);
+    if (r->v->kind->free_store != NULL)
+        r->v->kind->free_store(r->store);
     rg_limiter_free(r->lim_session);
     rg_limiter_free(r->lim_ip);
     rg_guard_free(&r->guard);
     rg_ledger_free(r->ledger);
-    for (size_t b = 0; b < r->nblocks; b++)
+    for (size_t b = 0; b < r->nblocks; b++) {
         free(r->blocks[b]);
+        if (r->kblocks != NULL)
+            free(r->kblocks[b]);
+    }
     free(r->blocks);
+    free(r->kblocks);
     free(r->alloc_sku);
     free(r->zero_traced);
     free(r->cls);

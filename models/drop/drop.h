@@ -15,6 +15,9 @@
  *   sql_conditional  UPDATE stock = stock - 1 WHERE stock > 0
  *   cache            regional replicas with asynchronous replication
  *
+ * Each is an entry of the table of kinds (kind.h), which a program can
+ * extend with kinds of its own.
+ *
  * Buyers are humans (one request; another try after an error) or bots
  * ([clients] bots = fraction: many requests, retry on failure, shared or
  * rotating IPs).  A variant may switch on the seeds' protections: a

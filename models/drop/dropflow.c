@@ -1,21 +1,26 @@
 /*
- * dropflow.c: the life of a request in the drop.
+ * dropflow.c: the life of a request in the drop, and the API a store kind
+ * calls (kind.h).
  *
  *   client --client_edge--> PoP: edge worker (cpu, cold start)
  *     protection, in the seed's order: session (challenge) -> 403,
  *     token buckets (session, IP) -> 429, guardrail flag (KV) -> 403
- *   PoP --hop--> backend: object | SQL protocol | cache replica
- *   backend --hop--> PoP: guardrail budget evaluated on an allocation
+ *   PoP -> the variant's kind (its route): the store decides, and answers
+ *     with rg_drop_reply (one hop back) or rg_drop_reply_after
+ *   back at the PoP: guardrail budget evaluated on an allocation
  *   PoP --client_edge--> client, who decides whether to try again
  *
- * Latencies come from the "network" stream, challenge results from
- * "clients", service times from "service" (inside the stores).  The client
- * gives up on a request at `timeout`; a reply arriving later is ignored
- * (the store may still have sold the unit: the checker counts it as
- * unacknowledged).  Every billable operation goes into the run's ledger
- * where it happens.
+ * Nothing here knows a store: the kind's route, store and per-call data are
+ * all this file passes on.  Latencies come from the "network" stream,
+ * challenge results from "clients", service times from "service" (inside
+ * the stores).  The client gives up on a request at `timeout`; a reply
+ * arriving later is ignored (the store may still have sold the unit: the
+ * checker counts it as unacknowledged).  Every billable operation goes into
+ * the run's ledger where it happens; the edge's and the protections' are
+ * declared here, the stores' by their kinds.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,29 +28,15 @@
 
 /* ---- billable operations -------------------------------------------------- */
 
-/* Default prices are assumptions taken from public list prices of the
- * platforms the seeds name (Cloudflare Workers, Durable Objects, D1, KV; a
- * managed Redis for the cache), per single operation, as of 2024-2025:
- * check current pricing before quoting a number from a report. */
-static const rg_billable op_edge_request = {"edge_request", "0.0000003",
-                                            "Workers: $0.30 per million requests"};
-static const rg_billable op_object_request = {"object_request", "0.00000015",
-                                              "Durable Objects: $0.15 per million requests"};
-static const rg_billable op_object_write = {
-    "object_write", "0.000001", "Durable Objects SQLite: $1.00 per million rows written"};
-static const rg_billable op_sql_read = {"sql_read", "0.000000001",
-                                        "D1: $0.001 per million rows read"};
-static const rg_billable op_sql_write = {"sql_write", "0.000001",
-                                         "D1: $1.00 per million rows written"};
-static const rg_billable op_cache_op = {"cache_op", "0.0000002", "managed Redis: assumption"};
-static const rg_billable op_kv_read = {"kv_read", "0.0000005",
-                                       "Workers KV: $0.50 per million reads"};
-static const rg_billable op_kv_write = {"kv_write", "0.000005",
-                                        "Workers KV: $5.00 per million writes"};
-
-const rg_billable *const dflow_billable[] = {&op_edge_request, &op_object_request, &op_object_write,
-                                             &op_sql_read,     &op_sql_write,      &op_cache_op,
-                                             &op_kv_read,      &op_kv_write,       NULL};
+/* What the edge and the protections bill; the stores' operations are
+ * declared by their kinds.  Default prices are assumptions taken from
+ * public list prices of Cloudflare Workers and KV per single operation, as
+ * of 2024-2025: check current pricing before quoting a number from a
+ * report. */
+const rg_billable dflow_edge_request = {"edge_request", "0.0000003",
+                                        "Workers: $0.30 per million requests"};
+const rg_billable dflow_kv_read = {"kv_read", "0.0000005", "Workers KV: $0.50 per million reads"};
+const rg_billable dflow_kv_write = {"kv_write", "0.000005", "Workers KV: $5.00 per million writes"};
 
 /* The one place a trace line is formatted: simulated time, then the line. */
 void dvtrace(drun *r, const char *fmt, va_list ap)
@@ -79,14 +70,6 @@ const char *dflow_outcome_name(rg_outcome o)
     case RG_OUT_PENDING: break;
     }
     return "pending";
-}
-
-void dflow_trace_zero(drun *r, int sku, const char *where)
-{
-    if (r->trace == NULL || r->zero_traced[sku])
-        return;
-    r->zero_traced[sku] = true;
-    dtrace(r, "sku-%03d: stock hits 0 (%s)", sku + 1, where);
 }
 
 static void send_request(drun *r, dclient *cl);
@@ -237,7 +220,7 @@ static void on_result_at_pop(rg_engine *e, void *ctx, uint64_t arg)
         r->decided++;
         if (rg_guard_evaluate(&r->guard, r->decided, r->ledger, q->cl->b->region, rg_now(e),
                               r->net)) {
-            rg_ledger_add(r->ledger, &op_kv_write); /* the flag */
+            rg_ledger_add(r->ledger, &dflow_kv_write); /* the flag */
             if (r->trace)
                 dtrace(r,
                        "GUARDRAIL TRIPPED at %s after %lld units, virtual cost "
@@ -249,9 +232,11 @@ static void on_result_at_pop(rg_engine *e, void *ctx, uint64_t arg)
     answer_from_pop(r, q, 0, o);
 }
 
-/* The outcome leaves the backend and reaches the PoP after `d`. */
-static void reply_after(drun *r, dreq *q, rg_time d, rg_outcome o)
+/* ---- replies ---------------------------------------------------------------- */
+
+void rg_drop_reply_after(dreq *q, rg_time d, rg_outcome o)
 {
+    drun *r = q->run;
     if (r->v->guardrail) {
         rg_after(r->e, d, RG_PRIO_DEFAULT, on_result_at_pop, q, (uint64_t)o);
         return;
@@ -261,205 +246,114 @@ static void reply_after(drun *r, dreq *q, rg_time d, rg_outcome o)
     answer_from_pop(r, q, d, o);
 }
 
-/* Sends the outcome from a store in region `from` back to the client's PoP. */
-static void reply(drun *r, dreq *q, int from, rg_outcome o)
+void rg_drop_reply(dreq *q, int from, rg_outcome o)
 {
-    reply_after(r, q, rg_places_hop(r->c->pl, from, q->cl->b->region, r->net), o);
-}
-
-/* The SQL application answers: it runs at the PoP itself (no hop back) or
- * in the database's region. */
-static void reply_from_app(drun *r, dreq *q, rg_outcome o)
-{
-    if (r->v->app_at_db)
-        reply(r, q, q->app_region, o);
-    else
-        reply_after(r, q, 0, o);
-}
-
-/* ---- object ------------------------------------------------------------ */
-
-int dflow_obj_handler(void *state, uint64_t arg, bool *wrote)
-{
-    objstate *s = state;
-    (void)arg;
-    if (s->stock <= 0)
-        return 0;
-    s->stock--;
-    *wrote = true;
-    rg_ledger_add(s->run->ledger, &op_object_write);
-    if (s->stock == 0)
-        dflow_trace_zero(s->run, s->sku, "object");
-    return 1;
-}
-
-static size_t object_of(const drun *r, const dreq *q)
-{
-    return r->v->shard_session ? q->cl->id : (size_t)q->cl->b->sku;
-}
-
-static void on_obj_reply(rg_engine *e, void *ctx, uint64_t tag, int code, bool overloaded)
-{
-    (void)e;
-    (void)tag;
-    dreq *q = ctx;
     drun *r = q->run;
-    reply(r, q, r->obj_region[object_of(r, q)],
-          overloaded ? RG_OUT_OVERLOADED
-          : code     ? RG_OUT_ALLOCATED
-                     : RG_OUT_SOLD_OUT);
+    rg_drop_reply_after(q, rg_places_hop(r->c->pl, from, q->cl->b->region, r->net), o);
 }
 
-static void on_at_object(rg_engine *e, void *ctx, uint64_t arg)
+/* ---- what a kind sees ------------------------------------------------------- */
+
+rg_engine *rg_drop_run_engine(const drun *r)
 {
-    (void)e;
-    dreq *q = ctx;
-    rg_ledger_add(q->run->ledger, &op_object_request);
-    rg_object_call(q->run->obj[arg], 0, on_obj_reply, q, 0);
+    return r->e;
 }
 
-/* ---- SQL ---------------------------------------------------------------- */
-
-static void sql_send(drun *r, dreq *q, phase ph, rg_sqlop op, int64_t arg, bool autocommit);
-
-static void close_and_reply(drun *r, dreq *q, rg_outcome o)
+const rg_places *rg_drop_run_places(const drun *r)
 {
-    rg_sqldb_close(r->db, q->conn);
-    reply_from_app(r, q, o);
+    return r->c->pl;
 }
 
-/* A statement's result is back at the application. */
-static void on_sql_back(rg_engine *e, void *ctx, uint64_t arg)
+gsl_rng *rg_drop_run_net(const drun *r)
 {
-    (void)e;
-    (void)arg;
-    dreq *q = ctx;
-    drun *r = q->run;
-    const rg_sqlres *res = &q->res;
-    if (rg_sqldb_row(r->db, (size_t)q->cl->b->sku) == 0)
-        dflow_trace_zero(r, q->cl->b->sku, r->v->name);
-    q->lock_wait += res->lock_wait;
-    switch (q->ph) {
-    case P_SELECT:
-        if (res->value <= 0)
-            close_and_reply(r, q, RG_OUT_SOLD_OUT);
-        else /* the seed's pause between the check and the write: see sql_send */
-            sql_send(r, q, P_NAIVE_UPDATE, RG_SQL_UPDATE_SET, res->value - 1, true);
-        break;
-    case P_NAIVE_UPDATE:
-        /* the write itself can fail (a lock wait timed out): not a sale */
-        close_and_reply(r, q, res->status == RG_SQL_OK ? RG_OUT_ALLOCATED : RG_OUT_DB_ERROR);
-        break;
-    case P_LOCK:
-        if (res->status != RG_SQL_OK)
-            sql_send(r, q, P_ROLLBACK_ERROR, RG_SQL_ROLLBACK, 0, false);
-        else if (res->value <= 0)
-            sql_send(r, q, P_ROLLBACK_SOLD_OUT, RG_SQL_ROLLBACK, 0, false);
-        else
-            sql_send(r, q, P_TXN_UPDATE, RG_SQL_UPDATE_SET, res->value - 1, false);
-        break;
-    case P_TXN_UPDATE: sql_send(r, q, P_COMMIT, RG_SQL_COMMIT, 0, false); break;
-    case P_COMMIT: close_and_reply(r, q, RG_OUT_ALLOCATED); break;
-    case P_ROLLBACK_SOLD_OUT: close_and_reply(r, q, RG_OUT_SOLD_OUT); break;
-    case P_ROLLBACK_ERROR: close_and_reply(r, q, RG_OUT_DB_ERROR); break;
-    case P_COND:
-        if (res->status != RG_SQL_OK)
-            close_and_reply(r, q, RG_OUT_DB_ERROR);
-        else
-            close_and_reply(r, q, res->value == 1 ? RG_OUT_ALLOCATED : RG_OUT_SOLD_OUT);
-        break;
-    }
+    return r->net;
 }
 
-static void on_sql_result(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres *res)
+int64_t rg_drop_run_stock(const drun *r)
 {
-    (void)e;
-    (void)tag;
-    dreq *q = ctx;
-    drun *r = q->run;
-    q->res = *res;
-    rg_after(r->e, rg_places_hop(r->c->pl, r->v->db_region, q->app_region, r->net), RG_PRIO_DEFAULT,
-             on_sql_back, q, 0);
+    return r->c->w.stock;
 }
 
-/* A statement reaches the database; arg packs (op, autocommit, value). */
-static void on_sql_arrive(rg_engine *e, void *ctx, uint64_t arg)
+size_t rg_drop_run_skus(const drun *r)
 {
-    (void)e;
-    dreq *q = ctx;
-    drun *r = q->run;
-    rg_sqlop op = (rg_sqlop)(arg & 0xff);
-    bool autocommit = (arg >> 8) & 1;
-    int64_t value = (int64_t)(arg >> 16);
-    rg_sqldb_exec(r->db, q->conn, op, (size_t)q->cl->b->sku, value, autocommit, on_sql_result, q,
-                  0);
+    return (size_t)r->c->w.skus;
 }
 
-static void sql_send(drun *r, dreq *q, phase ph, rg_sqlop op, int64_t arg, bool autocommit)
+size_t rg_drop_run_buyers(const drun *r)
 {
-    RG_ENGINE_ASSERT(r->e, arg >= 0 && arg < (INT64_C(1) << 47));
-    q->ph = ph;
-    if (op == RG_SQL_SELECT || op == RG_SQL_SELECT_FOR_UPDATE)
-        rg_ledger_add(r->ledger, &op_sql_read);
-    else if (op == RG_SQL_UPDATE_SET || op == RG_SQL_UPDATE_DECR)
-        rg_ledger_add(r->ledger, &op_sql_write);
-    rg_time d = rg_places_hop(r->c->pl, q->app_region, r->v->db_region, r->net);
-    if (ph == P_NAIVE_UPDATE)
-        d += r->v->pause;
-    uint64_t packed = (uint64_t)op | ((uint64_t)autocommit << 8) | ((uint64_t)arg << 16);
-    rg_after(r->e, d, RG_PRIO_DEFAULT, on_sql_arrive, q, packed);
+    return r->ncl;
 }
 
-static void on_connected(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres *res)
+const rg_buyer *rg_drop_run_buyer(const drun *r, size_t i)
 {
-    (void)e;
-    (void)tag;
-    dreq *q = ctx;
-    drun *r = q->run;
-    if (res->status != RG_SQL_OK) {
-        reply_from_app(r, q, RG_OUT_DB_ERROR);
+    RG_ENGINE_ASSERT(r->e, i < r->ncl);
+    return &r->buyers[i];
+}
+
+const char *rg_drop_run_variant(const drun *r)
+{
+    return r->v->name;
+}
+
+void rg_drop_bill(drun *r, const rg_billable *op)
+{
+    rg_ledger_add(r->ledger, op);
+}
+
+bool rg_drop_tracing(const drun *r)
+{
+    return r->trace != NULL;
+}
+
+void rg_drop_trace(drun *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    dvtrace(r, fmt, ap);
+    va_end(ap);
+}
+
+void rg_drop_stock_zero(drun *r, int sku, const char *where)
+{
+    if (r->trace == NULL || r->zero_traced[sku])
         return;
-    }
-    q->conn = res->value;
-    switch (r->v->kind) {
-    case K_SQL_NAIVE: sql_send(r, q, P_SELECT, RG_SQL_SELECT, 0, true); break;
-    case K_SQL_LOCKED: sql_send(r, q, P_LOCK, RG_SQL_SELECT_FOR_UPDATE, 0, false); break;
-    case K_SQL_COND: sql_send(r, q, P_COND, RG_SQL_UPDATE_DECR, 0, true); break;
-    default: RG_ENGINE_ASSERT(r->e, !"not a SQL variant");
-    }
+    r->zero_traced[sku] = true;
+    dtrace(r, "sku-%03d: stock hits 0 (%s)", sku + 1, where);
 }
 
-static void on_at_app(rg_engine *e, void *ctx, uint64_t arg)
+drun *rg_drop_call_run(const dreq *q)
 {
-    (void)e;
-    (void)arg;
-    dreq *q = ctx;
-    /* Pooled connections are already established: leasing one is local. */
-    rg_sqldb_connect(q->run->db, on_connected, q, 0);
+    return q->run;
 }
 
-/* ---- cache ------------------------------------------------------------- */
-
-static void on_cache_done(rg_engine *e, void *ctx, uint64_t tag, int result)
+void *rg_drop_call_store(const dreq *q)
 {
-    (void)e;
-    (void)tag;
-    dreq *q = ctx;
-    drun *r = q->run;
-    const rg_buyer *b = q->cl->b;
-    if (result && rg_cache_value(r->cache, (size_t)b->region, (size_t)b->sku) == 0)
-        dflow_trace_zero(r, b->sku, "cache replica");
-    reply(r, q, b->region, result ? RG_OUT_ALLOCATED : RG_OUT_SOLD_OUT);
+    return q->run->store;
 }
 
-static void on_at_cache(rg_engine *e, void *ctx, uint64_t arg)
+void *rg_drop_call_data(const dreq *q)
 {
-    (void)e;
-    (void)arg;
-    dreq *q = ctx;
-    rg_ledger_add(q->run->ledger, &op_cache_op);
-    rg_cache_decrement(q->run->cache, (size_t)q->cl->b->region, (size_t)q->cl->b->sku,
-                       on_cache_done, q, 0);
+    return q->kdata;
+}
+
+int rg_drop_call_region(const dreq *q)
+{
+    return q->cl->b->region;
+}
+
+int rg_drop_call_sku(const dreq *q)
+{
+    return q->cl->b->sku;
+}
+
+size_t rg_drop_call_client(const dreq *q)
+{
+    return q->cl->id;
+}
+
+void rg_drop_call_lock_wait(dreq *q, rg_time w)
+{
+    q->lock_wait += w;
 }
 
 /* ---- the edge ------------------------------------------------------------ */
@@ -475,7 +369,7 @@ static rg_outcome protect(drun *r, dreq *q)
     dclient *cl = q->cl;
     rg_time now = rg_now(r->e);
     if (v->challenge) {
-        rg_ledger_add(r->ledger, &op_kv_read); /* the session lookup */
+        rg_ledger_add(r->ledger, &dflow_kv_read); /* the session lookup */
         if (!cl->has_session) {
             double p = cl->bot ? r->c->cl.pass_bot : r->c->cl.pass_human;
             cl->has_session = gsl_rng_uniform(r->clients) < p;
@@ -490,42 +384,18 @@ static rg_outcome protect(drun *r, dreq *q)
             return RG_OUT_RATE_LIMITED;
     }
     if (v->guardrail) {
-        rg_ledger_add(r->ledger, &op_kv_read); /* the guardrail flag */
+        rg_ledger_add(r->ledger, &dflow_kv_read); /* the guardrail flag */
         if (rg_guard_blocks(&r->guard, cl->b->region, now))
             return RG_OUT_GUARDRAIL;
     }
     return RG_OUT_PENDING;
 }
 
-/* Sends a request on from its PoP to the backend; it is at the PoP, its
+/* Sends a request on from its PoP to the store; it is at the PoP, its
  * edge work done, `d` from now (0: now). */
 static void route(drun *r, dreq *q, rg_time d)
 {
-    const dvariant *v = r->v;
-    int pop = q->cl->b->region;
-    switch (v->kind) {
-    case K_OBJECT: {
-        size_t k = object_of(r, q);
-        d += rg_places_hop(r->c->pl, pop, r->obj_region[k], r->net);
-        rg_after(r->e, d, RG_PRIO_DEFAULT, on_at_object, q, k);
-        break;
-    }
-    case K_SQL_NAIVE:
-    case K_SQL_LOCKED:
-    case K_SQL_COND:
-        q->app_region = v->app_at_db ? v->db_region : pop;
-        if (v->app_at_db)
-            d += rg_places_hop(r->c->pl, pop, v->db_region, r->net);
-        if (d == 0)
-            on_at_app(r->e, q, 0); /* the application is this edge worker */
-        else
-            rg_after(r->e, d, RG_PRIO_DEFAULT, on_at_app, q, 0);
-        break;
-    case K_CACHE:
-        d += rg_places_hop(r->c->pl, pop, pop, r->net);
-        rg_after(r->e, d, RG_PRIO_DEFAULT, on_at_cache, q, 0);
-        break;
-    }
+    r->v->kind->route(r->store, r, q, d);
 }
 
 /* A request of a protected variant is at the PoP, its edge work done: the
@@ -536,7 +406,7 @@ static void on_at_pop(rg_engine *e, void *ctx, uint64_t arg)
     (void)arg;
     dreq *q = ctx;
     drun *r = q->run;
-    rg_ledger_add(r->ledger, &op_edge_request);
+    rg_ledger_add(r->ledger, &dflow_edge_request);
     rg_outcome blocked = protect(r, q);
     if (blocked != RG_OUT_PENDING)
         answer_from_pop(r, q, 0, blocked);
@@ -546,17 +416,28 @@ static void on_at_pop(rg_engine *e, void *ctx, uint64_t arg)
 
 static dreq *new_request(drun *r, dclient *cl)
 {
+    /* rounded up so that every call's data is aligned for any type */
+    size_t align = _Alignof(max_align_t);
+    size_t ksize = (r->v->kind->call_size + align - 1) / align * align;
     if (r->nreq == r->nblocks * DREQ_BLOCK) {
-        r->blocks = rg_xrealloc(r->blocks, (r->nblocks + 1) * sizeof *r->blocks);
         /* not zeroed: each request is cleared as it is handed out */
-        r->blocks[r->nblocks++] = rg_xmalloc(DREQ_BLOCK * sizeof **r->blocks);
+        r->blocks = rg_xrealloc(r->blocks, (r->nblocks + 1) * sizeof *r->blocks);
+        r->blocks[r->nblocks] = rg_xmalloc(DREQ_BLOCK * sizeof **r->blocks);
+        if (ksize > 0) {
+            r->kblocks = rg_xrealloc(r->kblocks, (r->nblocks + 1) * sizeof *r->kblocks);
+            r->kblocks[r->nblocks] = rg_xmalloc(DREQ_BLOCK * ksize);
+        }
+        r->nblocks++;
     }
     dreq *q = drun_req(r, r->nreq);
     memset(q, 0, sizeof *q);
+    if (ksize > 0) {
+        q->kdata = r->kblocks[r->nreq / DREQ_BLOCK] + r->nreq % DREQ_BLOCK * ksize;
+        memset(q->kdata, 0, ksize);
+    }
     q->run = r;
     q->id = r->nreq++;
     q->cl = cl;
-    q->conn = -1;
     q->sent = rg_now(r->e);
     /* Bots without a NAT pool rotate: a fresh address per request. */
     q->ip = cl->bot && r->c->cl.bot_ips == 0 ? (UINT64_C(1) << 40) + q->id : cl->ip;
@@ -580,7 +461,7 @@ static void send_request(drun *r, dclient *cl)
         return;
     }
     /* Nothing to decide at the PoP: one event fewer per request. */
-    rg_ledger_add(r->ledger, &op_edge_request);
+    rg_ledger_add(r->ledger, &dflow_edge_request);
     route(r, q, d);
 }
 

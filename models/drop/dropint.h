@@ -1,8 +1,14 @@
 /*
  * dropint.h: the drop model's internal types, shared by drop.c
- * (configuration, replication set-up, checker) and dropflow.c (the life of
- * a request: edge, protection, the store protocols, the client's next
- * move).  Not a public API: nothing outside the drop includes it.
+ * (configuration, replication set-up, checker), dropflow.c (the life of a
+ * request: clients, edge, protections, replies, and the API kinds call) and
+ * kinds.c (the table of kinds).  Not a public API: nothing outside these
+ * files includes it; a store kind sees only kind.h, where the run (drun)
+ * and the call (dreq) are opaque.
+ *
+ * The drop knows nothing of any store: a variant holds its kind (a table
+ * entry) and the kind's cfg, a replication holds the kind's store, and a
+ * request holds the kind's per-call data.
  *
  * Ownership: a dcfg is read-only during runs; a drun and everything it
  * points to belong to one replication on one thread.
@@ -14,37 +20,21 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "models/mech/backoff.h"
-#include "models/stores/cache.h"
 #include "models/drop/drop.h"
+#include "models/drop/kind.h"
+#include "models/mech/backoff.h"
 #include "models/mech/edge.h"
 #include "models/mech/guardrail.h"
 #include "models/mech/ledger.h"
-#include "models/stores/object.h"
 #include "models/mech/places.h"
 #include "models/mech/ratelimit.h"
-#include "models/stores/sqldb.h"
 #include "models/mech/workload.h"
-
-typedef enum { K_OBJECT, K_SQL_NAIVE, K_SQL_LOCKED, K_SQL_COND, K_CACHE } dkind;
 
 typedef struct dvariant {
     char *name;
-    dkind kind;
+    const rg_drop_kind *kind;
+    void *kcfg; /* the kind's, from its load */
     rg_edge edge;
-    /* object */
-    rg_object_cfg obj;
-    bool shard_session;
-    int obj_region; /* -1: near the first request */
-    /* sql */
-    rg_dist *stmt;
-    rg_sqldb_params sp;
-    int db_region;
-    bool app_at_db;
-    rg_time pause;
-    /* cache */
-    rg_dist *cop, *lag;
-    rg_cache_params cp;
     /* protection */
     bool challenge, rate_limit, guardrail;
 } dvariant;
@@ -85,24 +75,8 @@ typedef struct dcfg {
     rg_metric *met;       /* the metric table with this scenario's flags */
 } dcfg;
 
-typedef struct drun drun;
-
-typedef struct objstate {
-    int64_t stock;
-    drun *run;
-    int sku;
-} objstate;
-
-typedef enum {
-    P_SELECT,
-    P_NAIVE_UPDATE,
-    P_LOCK,
-    P_TXN_UPDATE,
-    P_COMMIT,
-    P_ROLLBACK_SOLD_OUT,
-    P_ROLLBACK_ERROR,
-    P_COND
-} phase;
+typedef struct rg_drop_run drun;
+typedef struct rg_drop_call dreq;
 
 typedef struct dclient {
     size_t id;
@@ -117,7 +91,7 @@ typedef struct dclient {
     bool done;
 } dclient;
 
-typedef struct dreq {
+struct rg_drop_call {
     drun *run;
     size_t id; /* creation order = send order */
     dclient *cl;
@@ -125,18 +99,15 @@ typedef struct dreq {
     rg_outcome outcome; /* what the client was told */
     rg_time answered;
     uint64_t ip;
-    int app_region; /* where the SQL protocol runs */
-    int64_t conn;
-    phase ph;
-    rg_sqlres res;
-    rg_time lock_wait;
-} dreq;
+    void *kdata;       /* the kind's call_size bytes, or NULL */
+    rg_time lock_wait; /* reported by the kind */
+};
 
 /* Requests live in fixed blocks so pointers held by events stay valid as
  * clients send more. */
 #define DREQ_BLOCK 256
 
-struct drun {
+struct rg_drop_run {
     rg_engine *e;
     const dcfg *c;
     const dvariant *v;
@@ -145,16 +116,12 @@ struct drun {
     dclient *cls;
     size_t ncl;
     dreq **blocks;
+    unsigned char **kblocks; /* the kind's call data, by the same blocks */
     size_t nreq, nblocks;
     size_t next_arrival;  /* clients start in time order, one event */
     size_t next_deadline; /* oldest request whose timeout may be due */
     rg_evh deadline_timer;
-    rg_object **obj;
-    objstate *ost;
-    int *obj_region;
-    size_t nobj;
-    rg_sqldb *db;
-    rg_cache *cache;
+    void *store; /* the kind's, from its build */
     rg_limiter *lim_session, *lim_ip;
     rg_guard guard;
     rg_ledger *ledger;
@@ -180,10 +147,17 @@ void dvtrace(drun *r, const char *fmt, va_list ap) __attribute__((format(printf,
 /* Schedules the first arrival; everything else follows from events. */
 void dflow_start(drun *r);
 const char *dflow_outcome_name(rg_outcome o);
-void dflow_trace_zero(drun *r, int sku, const char *where);
-/* The object's application: allocate one unit. */
-int dflow_obj_handler(void *state, uint64_t arg, bool *wrote);
-/* Every operation the drop bills, in the order [cost] is read. */
-extern const rg_billable *const dflow_billable[];
+/* The drop's own billable operations: the edge's and the protections'. */
+extern const rg_billable dflow_edge_request, dflow_kv_read, dflow_kv_write;
+
+/* kinds.c */
+/* Declares every billable operation, of the drop and of every kind, into
+ * p in the order [cost] is read. */
+void dkinds_declare(rg_prices *p);
+/* The kinds' names in table order, NULL-terminated (caller frees the
+ * array, not the names). */
+const char **dkinds_names(void);
+/* "object, ..., sql_conditional or cache" (caller frees). */
+char *dkinds_list(void);
 
 #endif

@@ -1,0 +1,129 @@
+/*
+ * kind-cache.c: the drop's `cache` kind: a replica per region (cache.h),
+ * each checking and decrementing its own counter and replicating the
+ * change asynchronously.  A request goes to the replica of its PoP's
+ * region, so two regions can both sell the last unit within the lag.
+ *
+ * The checker reads the primary (region 0) after the run: once the engine
+ * ran dry the replicas have converged.
+ */
+#include <stdlib.h>
+
+#include "models/drop/kind.h"
+#include "models/mech/mparam.h"
+#include "models/stores/cache.h"
+
+/* A managed Redis (assumption). */
+static const rg_billable op_cache = {"cache_op", "0.0000002", "managed Redis: assumption"};
+static const rg_billable *const billable[] = {&op_cache, NULL};
+
+typedef struct cachecfg {
+    rg_dist *op, *lag;
+    rg_cache_params cp;
+} cachecfg;
+
+typedef struct cachestore {
+    rg_drop_run *run;
+    rg_cache *cache;
+} cachestore;
+
+static int cache_load(rg_scn *s, const char *sec, const rg_places *pl, void **cfg, rg_err *e)
+{
+    static const char *const modes[] = {"delta", "state", NULL};
+    cachecfg *c = rg_xcalloc(1, sizeof *c);
+    int m;
+    (void)pl;
+    *cfg = c;
+    /* Redis-like op ~0.1 ms; async cross-region replication, "generally
+     * under 1 s" (ElastiCache Global Datastore, FACTS.md). */
+    if (mp_dist(s, sec, "cache", "op", "const(100us)", RG_QTY_DURATION, &c->op, e) < 0 ||
+        mp_dist(s, sec, "cache", "lag", "lognormal(median=300ms, p99=1s)", RG_QTY_DURATION, &c->lag,
+                e) < 0 ||
+        mp_enum(s, sec, "cache", "replication", "delta", modes, &m, e) < 0)
+        return -1;
+    c->cp.op = c->op;
+    c->cp.lag = c->lag;
+    c->cp.mode = m == 0 ? RG_CACHE_DELTA : RG_CACHE_STATE;
+    return 0;
+}
+
+static void cache_free_cfg(void *p)
+{
+    cachecfg *c = p;
+    if (c == NULL)
+        return;
+    rg_dist_free(c->op);
+    rg_dist_free(c->lag);
+    free(c);
+}
+
+static void *cache_build(const void *cfg, rg_drop_run *r)
+{
+    const cachecfg *c = cfg;
+    cachestore *st = rg_xcalloc(1, sizeof *st);
+    st->run = r;
+    st->cache = rg_cache_new(rg_drop_run_engine(r), &c->cp, rg_drop_run_places(r)->n,
+                             rg_drop_run_skus(r), rg_drop_run_stock(r));
+    return st;
+}
+
+static void cache_free_store(void *p)
+{
+    cachestore *st = p;
+    if (st == NULL)
+        return;
+    rg_cache_free(st->cache);
+    free(st);
+}
+
+static void on_cache_done(rg_engine *e, void *ctx, uint64_t tag, int result)
+{
+    (void)e;
+    (void)tag;
+    rg_drop_call *q = ctx;
+    const cachestore *st = rg_drop_call_store(q);
+    int region = rg_drop_call_region(q), sku = rg_drop_call_sku(q);
+    if (result && rg_cache_value(st->cache, (size_t)region, (size_t)sku) == 0)
+        rg_drop_stock_zero(st->run, sku, "cache replica");
+    rg_drop_reply(q, region, result ? RG_OUT_ALLOCATED : RG_OUT_SOLD_OUT);
+}
+
+static void on_at_cache(rg_engine *e, void *ctx, uint64_t arg)
+{
+    (void)e;
+    (void)arg;
+    rg_drop_call *q = ctx;
+    const cachestore *st = rg_drop_call_store(q);
+    rg_drop_bill(st->run, &op_cache);
+    rg_cache_decrement(st->cache, (size_t)rg_drop_call_region(q), (size_t)rg_drop_call_sku(q),
+                       on_cache_done, q, 0);
+}
+
+static void cache_route(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
+{
+    (void)store;
+    int pop = rg_drop_call_region(q);
+    d += rg_places_hop(rg_drop_run_places(r), pop, pop, rg_drop_run_net(r));
+    rg_after(rg_drop_run_engine(r), d, RG_PRIO_DEFAULT, on_at_cache, q, 0);
+}
+
+static int64_t cache_decremented(const void *store, size_t sku)
+{
+    const cachestore *st = store;
+    /* replicas have converged once the engine ran dry; region 0 is the
+     * primary the back office would read */
+    return rg_drop_run_stock(st->run) - rg_cache_value(st->cache, 0, sku);
+}
+
+const rg_drop_kind rg_drop_kind_cache = {
+    .name = "cache",
+    .summary = "a replica per region, asynchronous replication",
+    .section = "cache",
+    .load = cache_load,
+    .free_cfg = cache_free_cfg,
+    .build = cache_build,
+    .route = cache_route,
+    .decremented = cache_decremented,
+    .free_store = cache_free_store,
+    .billable = billable,
+};

@@ -1,0 +1,193 @@
+/*
+ * kind-object.c: the drop's `object` kind: one single-threaded object
+ * (object.h) per SKU holds the SKU's stock; its application decrements if
+ * positive, so it cannot oversell.  With `shard = session` there is one
+ * object per buyer instead, each believing it owns the SKU's stock: the
+ * mis-sharding failure.  An object lives in the region of its first
+ * request unless `region` pins it (FACTS.md).
+ *
+ * A store is the replication's objects, each with its shard of stock; the
+ * checker reads the shards of a SKU after the run.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/drop/kind.h"
+#include "models/mech/mparam.h"
+#include "models/stores/object.h"
+
+/* Durable Objects list prices, 2024-2025 (assumptions: check current
+ * pricing before quoting a number from a report). */
+static const rg_billable op_request = {"object_request", "0.00000015",
+                                       "Durable Objects: $0.15 per million requests"};
+static const rg_billable op_write = {"object_write", "0.000001",
+                                     "Durable Objects SQLite: $1.00 per million rows written"};
+static const rg_billable *const billable[] = {&op_request, &op_write, NULL};
+
+typedef struct objcfg {
+    rg_object_cfg obj;
+    bool shard_session;
+    int region; /* -1: near the first request */
+} objcfg;
+
+/* One object's state: what its application sees. */
+typedef struct shard {
+    int64_t stock;
+    rg_drop_run *run;
+    int sku;
+} shard;
+
+typedef struct objstore {
+    const objcfg *cfg;
+    rg_drop_run *run;
+    int64_t stock; /* initial, per shard */
+    size_t n;
+    rg_object **obj;
+    shard *sh;
+    int *region;
+} objstore;
+
+static int obj_load(rg_scn *s, const char *sec, const rg_places *pl, void **cfg, rg_err *e)
+{
+    static const char *const shards[] = {"sku", "session", NULL};
+    objcfg *c = rg_xcalloc(1, sizeof *c);
+    int sh;
+    *cfg = c;
+    if (rg_object_load(s, sec, "object", "hibernated", &c->obj, e) < 0 ||
+        mp_enum(s, sec, "object", "shard", "sku", shards, &sh, e) < 0 ||
+        rg_drop_load_region(s, pl, sec, "object", "region", "near_first", true, &c->region, e) < 0)
+        return -1;
+    c->shard_session = sh == 1;
+    return 0;
+}
+
+static void obj_free_cfg(void *p)
+{
+    objcfg *c = p;
+    if (c == NULL)
+        return;
+    rg_object_cfg_free(&c->obj);
+    free(c);
+}
+
+/* The object's application: allocate one unit if there is one. */
+static int obj_handler(void *state, uint64_t arg, bool *wrote)
+{
+    shard *s = state;
+    (void)arg;
+    if (s->stock <= 0)
+        return 0;
+    s->stock--;
+    *wrote = true;
+    rg_drop_bill(s->run, &op_write);
+    if (s->stock == 0)
+        rg_drop_stock_zero(s->run, s->sku, "object");
+    return 1;
+}
+
+static void *obj_build(const void *cfg, rg_drop_run *r)
+{
+    const objcfg *c = cfg;
+    objstore *st = rg_xcalloc(1, sizeof *st);
+    size_t nbuyers = rg_drop_run_buyers(r);
+    st->cfg = c;
+    st->run = r;
+    st->stock = rg_drop_run_stock(r);
+    st->n = c->shard_session ? nbuyers : rg_drop_run_skus(r);
+    st->obj = rg_xcalloc(st->n, sizeof *st->obj);
+    st->sh = rg_xcalloc(st->n, sizeof *st->sh);
+    st->region = rg_xcalloc(st->n, sizeof *st->region);
+    for (size_t k = 0; k < st->n; k++) {
+        st->region[k] = -1;
+        /* Each shard holds the SKU's stock: correct per SKU, and the
+         * mis-sharding failure when one object per buyer. */
+        st->sh[k].stock = st->stock;
+        st->sh[k].run = r;
+        st->sh[k].sku = c->shard_session ? rg_drop_run_buyer(r, k)->sku : (int)k;
+        st->obj[k] = rg_object_new(rg_drop_run_engine(r), &c->obj.p, obj_handler, &st->sh[k]);
+    }
+    /* An object lives where it was first asked for unless the scenario
+     * pins it. */
+    for (size_t i = 0; i < nbuyers; i++) {
+        const rg_buyer *b = rg_drop_run_buyer(r, i);
+        size_t k = c->shard_session ? i : (size_t)b->sku;
+        if (st->region[k] < 0)
+            st->region[k] = c->region >= 0 ? c->region : b->region;
+    }
+    for (size_t k = 0; k < st->n; k++)
+        if (st->region[k] < 0)
+            st->region[k] = c->region >= 0 ? c->region : 0;
+    return st;
+}
+
+static void obj_free_store(void *p)
+{
+    objstore *st = p;
+    if (st == NULL)
+        return;
+    for (size_t k = 0; k < st->n; k++)
+        rg_object_free(st->obj[k]);
+    free(st->obj);
+    free(st->sh);
+    free(st->region);
+    free(st);
+}
+
+/* The object that serves call q. */
+static size_t object_of(const objstore *st, const rg_drop_call *q)
+{
+    return st->cfg->shard_session ? rg_drop_call_client(q) : (size_t)rg_drop_call_sku(q);
+}
+
+static void on_obj_reply(rg_engine *e, void *ctx, uint64_t tag, int code, bool overloaded)
+{
+    (void)e;
+    (void)tag;
+    rg_drop_call *q = ctx;
+    const objstore *st = rg_drop_call_store(q);
+    rg_drop_reply(q, st->region[object_of(st, q)],
+                  overloaded ? RG_OUT_OVERLOADED
+                  : code     ? RG_OUT_ALLOCATED
+                             : RG_OUT_SOLD_OUT);
+}
+
+static void on_at_object(rg_engine *e, void *ctx, uint64_t arg)
+{
+    (void)e;
+    (void)arg;
+    rg_drop_call *q = ctx;
+    const objstore *st = rg_drop_call_store(q);
+    rg_drop_bill(st->run, &op_request);
+    rg_object_call(st->obj[object_of(st, q)], 0, on_obj_reply, q, 0);
+}
+
+static void obj_route(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
+{
+    const objstore *st = store;
+    int to = st->region[object_of(st, q)];
+    d += rg_places_hop(rg_drop_run_places(r), rg_drop_call_region(q), to, rg_drop_run_net(r));
+    rg_after(rg_drop_run_engine(r), d, RG_PRIO_DEFAULT, on_at_object, q, 0);
+}
+
+static int64_t obj_decremented(const void *store, size_t sku)
+{
+    const objstore *st = store;
+    int64_t d = 0;
+    for (size_t k = 0; k < st->n; k++)
+        if (st->sh[k].sku == (int)sku)
+            d += st->stock - st->sh[k].stock;
+    return d;
+}
+
+const rg_drop_kind rg_drop_kind_object = {
+    .name = "object",
+    .summary = "one single-threaded object per SKU (shard = session: one per buyer)",
+    .section = "object",
+    .load = obj_load,
+    .free_cfg = obj_free_cfg,
+    .build = obj_build,
+    .route = obj_route,
+    .decremented = obj_decremented,
+    .free_store = obj_free_store,
+    .billable = billable,
+};

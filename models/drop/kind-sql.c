@@ -1,0 +1,320 @@
+/*
+ * kind-sql.c: the drop's three SQL kinds, one database (sqldb.h) holding a
+ * stock row per SKU and one application that runs a protocol against it:
+ *
+ *   sql_naive        SELECT, app-side check, pause, UPDATE SET stock = read-1
+ *                    (the seeds' anti-pattern: lost updates)
+ *   sql_locked       BEGIN; SELECT ... FOR UPDATE; check; UPDATE; COMMIT,
+ *                    the row lock held across the round trips
+ *   sql_conditional  UPDATE stock = stock - 1 WHERE stock > 0
+ *
+ * The kinds share the configuration, the store and the state machine; each
+ * is one table entry naming its protocol (its first statement).  The
+ * application runs at the PoP (`app_at = edge`: a hop to the database per
+ * statement) or next to the database (`app_at = db`: one hop there, one
+ * back).  A call leases a pooled connection, runs its statements one at a
+ * time (each travels to the database and its result back), closes the
+ * connection and answers.
+ */
+#include <stdlib.h>
+
+#include "models/drop/kind.h"
+#include "models/mech/mparam.h"
+#include "models/stores/sqldb.h"
+
+/* D1 list prices, 2024-2025 (assumptions: check current pricing before
+ * quoting a number from a report). */
+static const rg_billable op_read = {"sql_read", "0.000000001", "D1: $0.001 per million rows read"};
+static const rg_billable op_write = {"sql_write", "0.000001", "D1: $1.00 per million rows written"};
+static const rg_billable *const billable[] = {&op_read, &op_write, NULL};
+
+/* Where a call is in its protocol: the statement it waits for. */
+typedef enum {
+    P_SELECT,
+    P_NAIVE_UPDATE,
+    P_LOCK,
+    P_TXN_UPDATE,
+    P_COMMIT,
+    P_ROLLBACK_SOLD_OUT,
+    P_ROLLBACK_ERROR,
+    P_COND
+} phase;
+
+/* A protocol is its first statement; the rest follows from the results. */
+typedef struct protocol {
+    phase first;
+    rg_sqlop op;
+    bool autocommit;
+    bool pause; /* reads `pause`: the wait between check and write */
+} protocol;
+
+static const protocol naive = {P_SELECT, RG_SQL_SELECT, true, true};
+static const protocol locked = {P_LOCK, RG_SQL_SELECT_FOR_UPDATE, false, false};
+static const protocol conditional = {P_COND, RG_SQL_UPDATE_DECR, true, false};
+
+typedef struct sqlcfg {
+    const protocol *proto;
+    rg_dist *stmt;
+    rg_sqldb_params sp;
+    int db_region;
+    bool app_at_db;
+    rg_time pause;
+} sqlcfg;
+
+typedef struct sqlstore {
+    const sqlcfg *cfg;
+    rg_drop_run *run;
+    rg_sqldb *db;
+} sqlstore;
+
+/* One call's state (the kind's call data). */
+typedef struct sqlcall {
+    sqlstore *st;
+    rg_drop_call *q;
+    int app_region; /* where the application runs */
+    int64_t conn;
+    phase ph;
+    /* the statement on its way to the database */
+    rg_sqlop op;
+    int64_t value;
+    bool autocommit;
+    rg_sqlres res; /* its result, on its way back */
+} sqlcall;
+
+static int sql_load(rg_scn *s, const char *sec, const rg_places *pl, const protocol *proto,
+                    void **cfg, rg_err *e)
+{
+    static const char *const where[] = {"edge", "db", NULL};
+    sqlcfg *c = rg_xcalloc(1, sizeof *c);
+    int w;
+    *cfg = c;
+    c->proto = proto;
+    /* D1: one query at a time per database, ~1 ms queries; MySQL's
+     * innodb_lock_wait_timeout is 50 s (FACTS.md).  The pool size is an
+     * assumption. */
+    if (mp_dist(s, sec, "sqldb", "stmt", "lognormal(median=1ms, p99=4ms)", RG_QTY_DURATION,
+                &c->stmt, e) < 0 ||
+        mp_int(s, sec, "sqldb", "workers", "1", 1, 100000, &c->sp.workers, e) < 0 ||
+        mp_int(s, sec, "sqldb", "pool", "0", 0, 100000000, &c->sp.pool, e) < 0 ||
+        mp_dur(s, sec, "sqldb", "pool_timeout", "5s", &c->sp.pool_timeout, e) < 0 ||
+        mp_dur(s, sec, "sqldb", "lock_timeout", "50s", &c->sp.lock_timeout, e) < 0 ||
+        rg_drop_load_region(s, pl, sec, "sqldb", "region", pl->name[0], false, &c->db_region, e) <
+            0 ||
+        mp_enum(s, sec, "sqldb", "app_at", "edge", where, &w, e) < 0)
+        return -1;
+    c->sp.stmt = c->stmt;
+    c->app_at_db = w == 1;
+    if (proto->pause && mp_dur(s, sec, "sqldb", "pause", "100ms", &c->pause, e) < 0)
+        return -1;
+    return 0;
+}
+
+static int load_naive(rg_scn *s, const char *sec, const rg_places *pl, void **cfg, rg_err *e)
+{
+    return sql_load(s, sec, pl, &naive, cfg, e);
+}
+
+static int load_locked(rg_scn *s, const char *sec, const rg_places *pl, void **cfg, rg_err *e)
+{
+    return sql_load(s, sec, pl, &locked, cfg, e);
+}
+
+static int load_conditional(rg_scn *s, const char *sec, const rg_places *pl, void **cfg, rg_err *e)
+{
+    return sql_load(s, sec, pl, &conditional, cfg, e);
+}
+
+static void sql_free_cfg(void *p)
+{
+    sqlcfg *c = p;
+    if (c == NULL)
+        return;
+    rg_dist_free(c->stmt);
+    free(c);
+}
+
+static void *sql_build(const void *cfg, rg_drop_run *r)
+{
+    const sqlcfg *c = cfg;
+    sqlstore *st = rg_xcalloc(1, sizeof *st);
+    st->cfg = c;
+    st->run = r;
+    st->db = rg_sqldb_new(rg_drop_run_engine(r), &c->sp, rg_drop_run_skus(r), rg_drop_run_stock(r));
+    return st;
+}
+
+static void sql_free_store(void *p)
+{
+    sqlstore *st = p;
+    if (st == NULL)
+        return;
+    rg_sqldb_free(st->db);
+    free(st);
+}
+
+static int64_t sql_decremented(const void *store, size_t sku)
+{
+    const sqlstore *st = store;
+    return rg_drop_run_stock(st->run) - rg_sqldb_row(st->db, sku);
+}
+
+/* A hop between two regions, drawn from the network stream. */
+static rg_time hop(const sqlstore *st, int from, int to)
+{
+    return rg_places_hop(rg_drop_run_places(st->run), from, to, rg_drop_run_net(st->run));
+}
+
+/* The application answers: it runs at the PoP itself (no hop back) or in
+ * the database's region. */
+static void reply_from_app(sqlcall *c, rg_outcome o)
+{
+    if (c->st->cfg->app_at_db)
+        rg_drop_reply(c->q, c->app_region, o);
+    else
+        rg_drop_reply_after(c->q, 0, o);
+}
+
+static void close_and_reply(sqlcall *c, rg_outcome o)
+{
+    rg_sqldb_close(c->st->db, c->conn);
+    reply_from_app(c, o);
+}
+
+static void on_sql_arrive(rg_engine *e, void *ctx, uint64_t arg);
+
+/* Sends the call's next statement (phase ph) from the application. */
+static void sql_send(sqlcall *c, phase ph, rg_sqlop op, int64_t value, bool autocommit)
+{
+    const sqlstore *st = c->st;
+    c->ph = ph;
+    c->op = op;
+    c->value = value;
+    c->autocommit = autocommit;
+    if (op == RG_SQL_SELECT || op == RG_SQL_SELECT_FOR_UPDATE)
+        rg_drop_bill(st->run, &op_read);
+    else if (op == RG_SQL_UPDATE_SET || op == RG_SQL_UPDATE_DECR)
+        rg_drop_bill(st->run, &op_write);
+    rg_time d = hop(st, c->app_region, st->cfg->db_region);
+    if (ph == P_NAIVE_UPDATE)
+        d += st->cfg->pause; /* the seed's pause between the check and the write */
+    rg_after(rg_drop_run_engine(st->run), d, RG_PRIO_DEFAULT, on_sql_arrive, c, 0);
+}
+
+/* A statement's result is back at the application: the protocol's next
+ * step. */
+static void on_sql_back(rg_engine *e, void *ctx, uint64_t arg)
+{
+    (void)e;
+    (void)arg;
+    sqlcall *c = ctx;
+    const rg_sqlres *res = &c->res;
+    int sku = rg_drop_call_sku(c->q);
+    if (rg_sqldb_row(c->st->db, (size_t)sku) == 0)
+        rg_drop_stock_zero(c->st->run, sku, rg_drop_run_variant(c->st->run));
+    rg_drop_call_lock_wait(c->q, res->lock_wait);
+    switch (c->ph) {
+    case P_SELECT:
+        if (res->value <= 0)
+            close_and_reply(c, RG_OUT_SOLD_OUT);
+        else
+            sql_send(c, P_NAIVE_UPDATE, RG_SQL_UPDATE_SET, res->value - 1, true);
+        break;
+    case P_NAIVE_UPDATE:
+        /* the write itself can fail (a lock wait timed out): not a sale */
+        close_and_reply(c, res->status == RG_SQL_OK ? RG_OUT_ALLOCATED : RG_OUT_DB_ERROR);
+        break;
+    case P_LOCK:
+        if (res->status != RG_SQL_OK)
+            sql_send(c, P_ROLLBACK_ERROR, RG_SQL_ROLLBACK, 0, false);
+        else if (res->value <= 0)
+            sql_send(c, P_ROLLBACK_SOLD_OUT, RG_SQL_ROLLBACK, 0, false);
+        else
+            sql_send(c, P_TXN_UPDATE, RG_SQL_UPDATE_SET, res->value - 1, false);
+        break;
+    case P_TXN_UPDATE: sql_send(c, P_COMMIT, RG_SQL_COMMIT, 0, false); break;
+    case P_COMMIT: close_and_reply(c, RG_OUT_ALLOCATED); break;
+    case P_ROLLBACK_SOLD_OUT: close_and_reply(c, RG_OUT_SOLD_OUT); break;
+    case P_ROLLBACK_ERROR: close_and_reply(c, RG_OUT_DB_ERROR); break;
+    case P_COND:
+        if (res->status != RG_SQL_OK)
+            close_and_reply(c, RG_OUT_DB_ERROR);
+        else
+            close_and_reply(c, res->value == 1 ? RG_OUT_ALLOCATED : RG_OUT_SOLD_OUT);
+        break;
+    }
+}
+
+static void on_sql_result(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres *res)
+{
+    (void)tag;
+    sqlcall *c = ctx;
+    c->res = *res;
+    rg_after(e, hop(c->st, c->st->cfg->db_region, c->app_region), RG_PRIO_DEFAULT, on_sql_back, c,
+             0);
+}
+
+/* A statement reaches the database. */
+static void on_sql_arrive(rg_engine *e, void *ctx, uint64_t arg)
+{
+    (void)e;
+    (void)arg;
+    sqlcall *c = ctx;
+    rg_sqldb_exec(c->st->db, c->conn, c->op, (size_t)rg_drop_call_sku(c->q), c->value,
+                  c->autocommit, on_sql_result, c, 0);
+}
+
+static void on_connected(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres *res)
+{
+    (void)e;
+    (void)tag;
+    sqlcall *c = ctx;
+    if (res->status != RG_SQL_OK) {
+        reply_from_app(c, RG_OUT_DB_ERROR);
+        return;
+    }
+    c->conn = res->value;
+    const protocol *p = c->st->cfg->proto;
+    sql_send(c, p->first, p->op, 0, p->autocommit);
+}
+
+static void on_at_app(rg_engine *e, void *ctx, uint64_t arg)
+{
+    (void)e;
+    (void)arg;
+    sqlcall *c = ctx;
+    /* Pooled connections are already established: leasing one is local. */
+    rg_sqldb_connect(c->st->db, on_connected, c, 0);
+}
+
+static void sql_route(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
+{
+    sqlstore *st = store;
+    sqlcall *c = rg_drop_call_data(q);
+    int pop = rg_drop_call_region(q);
+    c->st = st;
+    c->q = q;
+    c->conn = -1;
+    c->app_region = st->cfg->app_at_db ? st->cfg->db_region : pop;
+    if (st->cfg->app_at_db)
+        d += hop(st, pop, st->cfg->db_region);
+    if (d == 0)
+        on_at_app(rg_drop_run_engine(r), c, 0); /* the application is this edge worker */
+    else
+        rg_after(rg_drop_run_engine(r), d, RG_PRIO_DEFAULT, on_at_app, c, 0);
+}
+
+/* The three kinds differ only in name and protocol (their load). */
+#define SQL_KIND(NAME, LOAD, SUMMARY)                                                              \
+    {                                                                                              \
+        .name = NAME, .summary = SUMMARY, .section = "sqldb", .load = LOAD,                        \
+        .free_cfg = sql_free_cfg, .build = sql_build, .route = sql_route,                          \
+        .decremented = sql_decremented, .free_store = sql_free_store, .billable = billable,        \
+        .call_size = sizeof(sqlcall),                                                              \
+    }
+
+const rg_drop_kind rg_drop_kind_sql_naive = SQL_KIND(
+    "sql_naive", load_naive, "SELECT, check, pause, UPDATE SET stock = read-1 (lost updates)");
+const rg_drop_kind rg_drop_kind_sql_locked =
+    SQL_KIND("sql_locked", load_locked, "SELECT ... FOR UPDATE, UPDATE, COMMIT: the row lock held");
+const rg_drop_kind rg_drop_kind_sql_conditional =
+    SQL_KIND("sql_conditional", load_conditional, "UPDATE stock = stock - 1 WHERE stock > 0");
