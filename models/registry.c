@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "models/batch/batch.h"
+#include "models/drop/drop.h"
 #include "models/occ/occ.h"
 #include "models/queue/qmodel.h"
 

@@ -15,7 +15,4 @@ const rg_model_ops *rg_model_find(const char *name);
 /* NULL-terminated list of all models. */
 const rg_model_ops *const *rg_model_all(void);
 
-/* Experiments whose headers do not yet declare their ops. */
-extern const rg_model_ops rg_model_drop;
-
 #endif

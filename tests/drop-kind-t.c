@@ -181,18 +181,15 @@ static double dmetric(const tmodel *m, const char *name)
  * asked (caller frees). */
 static char *run1(tmodel *m, size_t v, uint64_t rep, bool trace)
 {
-    rg_repout out = {0};
-    out.row = m->row;
+    rg_repout *out = tmodel_out(m);
     char *text = NULL;
     size_t len = 0;
     FILE *f = trace ? open_memstream(&text, &len) : NULL;
-    rg_drop_run_detail(m->cfg, v, 7, rep, &out, f, NULL, NULL);
+    rg_drop_run_detail(m->cfg, v, 7, rep, out, f, NULL, NULL);
     if (f != NULL)
         fclose(f);
-    free(out.lat);
-    free(out.tl);
-    if (!out.done || out.error[0])
-        bail("replication did not complete: %s", out.error);
+    if (!out->done || out->error[0])
+        bail("replication did not complete: %s", out->error);
     return text;
 }
 

@@ -132,14 +132,13 @@ static void run1(const model *m, size_t v, uint64_t seed, uint64_t rep, result *
     memset(r, 0, sizeof *r);
     if (m->nmet > 64)
         bail("too many metrics");
-    rg_repout out = {0};
-    out.row = r->row;
+    rg_repout *out = rg_repout_new(m->met, m->nmet, 0, NULL);
     r->m = m;
-    rg_drop_run_detail(m->cfg, v, seed, rep, &out, trace, &r->req, &r->n);
-    free(out.lat);
-    free(out.tl);
-    if (!out.done || out.error[0])
-        bail("replication did not complete: %s", out.error);
+    rg_drop_run_detail(m->cfg, v, seed, rep, out, trace, &r->req, &r->n);
+    if (!out->done || out->error[0])
+        bail("replication did not complete: %s", out->error);
+    memcpy(r->row, rg_repout_row(out), m->nmet * sizeof *r->row);
+    rg_repout_free(out);
 }
 
 static int64_t ival(const result *r, const char *name)

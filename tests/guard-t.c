@@ -163,15 +163,14 @@ static void test_drop_guardrail_and_ledger(void)
     void *cfg = load_drop(sequential, &xp);
     size_t n;
     const rg_metric *met = rg_model_drop.metrics(cfg, &n);
-    rg_mval *row = calloc(n, sizeof *row);
+    rg_repout *out = rg_repout_new(met, n, 0, NULL);
+    rg_mval *row = rg_repout_row(out);
 
     /* Without protection: 30 requests, 30 allocations. */
-    rg_repout out = {0};
-    out.row = row;
     char *tr = NULL;
     size_t trlen = 0;
     FILE *trace = open_memstream(&tr, &trlen);
-    rg_drop_run_detail(cfg, 0, 1, 0, &out, trace, NULL, NULL);
+    rg_drop_run_detail(cfg, 0, 1, 0, out, trace, NULL, NULL);
     fclose(trace);
     is_int(30, (long long)metric(row, met, n, "allocated"), "plain: every buyer allocated");
     /* By hand: 30 edge requests x 1 + 30 object requests x 10 + 30 writes
@@ -185,12 +184,10 @@ static void test_drop_guardrail_and_ledger(void)
 
     /* With a 10-unit guardrail and an immediately visible flag: exactly 10
      * allocations, every later request blocked. */
-    memset(row, 0, n * sizeof *row);
-    rg_repout out2 = {0};
-    out2.row = row;
+    rg_repout_reset(out, NULL, false, false);
     rg_drop_req *reqs;
     size_t nreqs;
-    rg_drop_run_detail(cfg, 1, 1, 0, &out2, NULL, &reqs, &nreqs);
+    rg_drop_run_detail(cfg, 1, 1, 0, out, NULL, &reqs, &nreqs);
     is_int(10, (long long)metric(row, met, n, "allocated"),
            "guardrail of 10 units: exactly 10 allocations");
     is_int(20, (long long)metric(row, met, n, "blocked_guardrail"),
@@ -211,7 +208,7 @@ static void test_drop_guardrail_and_ledger(void)
     is_double(30 * 1 + 30 * 1000 + 10 * 10 + 10 * 100 + 1 * 10000, metric(row, met, n, "cost_real"),
               1e-9, "ledger: flag reads and the flag write are priced too");
     free(reqs);
-    free(row);
+    rg_repout_free(out);
     rg_experiment_close(&xp);
 }
 
@@ -274,13 +271,11 @@ static void test_human_backoff(void)
     rg_experiment xp;
     void *cfg = load_drop(lost, &xp);
     size_t n;
-    rg_model_drop.metrics(cfg, &n);
-    rg_mval *row = calloc(n, sizeof *row);
-    rg_repout out = {0};
-    out.row = row;
+    const rg_metric *met = rg_model_drop.metrics(cfg, &n);
+    rg_repout *out = rg_repout_new(met, n, 0, NULL);
     rg_drop_req *reqs;
     size_t nreqs;
-    rg_drop_run_detail(cfg, 0, 1, 0, &out, NULL, &reqs, &nreqs);
+    rg_drop_run_detail(cfg, 0, 1, 0, out, NULL, &reqs, &nreqs);
     /* sent at 0; timeout 1 s + 200 ms -> 1.2 s; + 1 s + 400 ms -> 2.6 s;
      * + 1 s + 800 ms -> 4.4 s; the next would start at 4.4 + 1 + 1.6 = 7 s,
      * beyond the 5 s window: not made. */
@@ -291,7 +286,7 @@ static void test_human_backoff(void)
         same = reqs[i].sent == want[i] && reqs[i].outcome == RG_OUT_TIMEOUT;
     ok(same, "backoff retries: sent at 0, 1.2, 2.6, 4.4 s, each timed out");
     free(reqs);
-    free(row);
+    rg_repout_free(out);
     rg_experiment_close(&xp);
 }
 

@@ -19,7 +19,6 @@
 
 #include "models/drop/dropint.h"
 #include "models/mech/mparam.h"
-#include "models/registry.h"
 #include "sim/engine/stats.h"
 
 /* ---- configuration ------------------------------------------------------ */
@@ -559,23 +558,16 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
     drun r = {0};
     r.c = c;
     r.v = &c->var[vi];
-    r.e = rg_engine_new(seed, rep, out->rng_type);
+    r.e = rg_rep_begin(out, seed, rep);
     r.trace = trace;
     r.out = out;
     setup_clients(&r);
     setup_run(&r);
     dflow_start(&r);
-    if (rg_engine_run(r.e, c->w.horizon, out->max_events) == RG_RUN_BUDGET)
-        snprintf(out->error, sizeof out->error,
-                 "stopped after the event budget of %llu events ([scenario] max_events) at "
-                 "simulated %.3f s",
-                 (unsigned long long)out->max_events, rg_time_sec(rg_now(r.e)));
+    rg_rep_run(out, r.e, c->w.horizon);
 
-    rg_mval *row = out->row;
+    rg_mval *row = rg_repout_row(out);
     check(&r, row);
-    row[M_EVENTS].i = (int64_t)rg_engine_events(r.e);
-    row[M_SIM_END].d = rg_time_sec(rg_now(r.e));
-    out->done = out->error[0] == '\0';
     RG_ENGINE_ASSERT(r.e, r.allocated + r.rejected + row[M_ERRORS].i + row[M_BLOCKED].i ==
                               (int64_t)r.nreq);
     if (trace)
@@ -585,7 +577,7 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
         *nreqs = r.nreq;
     }
     drun_free(&r);
-    rg_engine_free(r.e);
+    rg_rep_end(out, r.e);
 }
 
 static void drun_task(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repout *out,
@@ -593,6 +585,9 @@ static void drun_task(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg
 {
     rg_drop_run_detail(cfg, v, seed, rep, out, trace, NULL, NULL);
 }
+
+/* The timeline of replication 0 counts what clients were told. */
+static const char *const dtimeline[] = {"allocated", "rejected"};
 
 const rg_model_ops rg_model_drop = {
     .name = "drop",
@@ -602,6 +597,7 @@ const rg_model_ops rg_model_drop = {
     .nvariants = dnvar,
     .variant_name = dvarname,
     .metrics = dmet,
+    .timeline = dtimeline,
     .run = drun_task,
     .report_extra = NULL,
 };

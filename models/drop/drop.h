@@ -64,4 +64,7 @@ typedef struct rg_drop_req {
 void rg_drop_run_detail(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repout *out,
                         FILE *trace, rg_drop_req **reqs, size_t *nreqs);
 
+/* The experiment, for the table of experiments (models/registry.c). */
+extern const rg_model_ops rg_model_drop;
+
 #endif

@@ -38,13 +38,12 @@ const rg_billable dflow_edge_request = {"edge_request", "0.0000003",
 const rg_billable dflow_kv_read = {"kv_read", "0.0000005", "Workers KV: $0.50 per million reads"};
 const rg_billable dflow_kv_write = {"kv_write", "0.000005", "Workers KV: $5.00 per million writes"};
 
-/* The one place a trace line is formatted: simulated time, then the line. */
+/* A trace line of the drop: the engine's time prefix, the line, a newline. */
 void dvtrace(drun *r, const char *fmt, va_list ap)
 {
     if (r->trace == NULL)
         return;
-    fprintf(r->trace, "%10.3f ms  ", rg_time_ms(rg_now(r->e)));
-    vfprintf(r->trace, fmt, ap);
+    rg_vtrace(r->e, r->trace, fmt, ap);
     fputc('\n', r->trace);
 }
 
