@@ -549,9 +549,9 @@ static int cmd_trace(args *a)
            l.ops->variant_name(l.cfg, v), a->rep, l.seed);
     rg_repout *out = rg_run_one(l.ops, l.cfg, &o, v, a->rep, stdout);
     int rc = 0;
-    if (out->error[0]) {
+    if (rg_repout_error(out)) {
         rg_err_set(&e, RG_ERR_INPUT, "%s: replication %" PRIu64 " of variant %s: %s", a->file,
-                   a->rep, l.ops->variant_name(l.cfg, v), out->error);
+                   a->rep, l.ops->variant_name(l.cfg, v), rg_repout_error(out));
         rc = fail(&e);
         goto out;
     }

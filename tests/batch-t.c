@@ -81,8 +81,8 @@ static void rep(model *m, size_t v, uint64_t seed, uint64_t r, rg_batch_result *
 {
     rg_repout *out = tmodel_out(m);
     rg_batch_run_detail(m->cfg, v, seed, r, out, NULL, res);
-    if (!out->done)
-        bail("replication %llu did not finish: %s", (unsigned long long)r, out->error);
+    if (!rg_repout_done(out))
+        bail("replication %llu did not finish: %s", (unsigned long long)r, rg_repout_error(out));
 }
 
 /* Index of a metric by name. */

@@ -188,8 +188,8 @@ static char *run1(tmodel *m, size_t v, uint64_t rep, bool trace)
     rg_drop_run_detail(m->cfg, v, 7, rep, out, f, NULL, NULL);
     if (f != NULL)
         fclose(f);
-    if (!out->done || out->error[0])
-        bail("replication did not complete: %s", out->error);
+    if (!rg_repout_done(out))
+        bail("replication did not complete: %s", rg_repout_error(out));
     return text;
 }
 

@@ -135,8 +135,8 @@ static void run1(const model *m, size_t v, uint64_t seed, uint64_t rep, result *
     rg_repout *out = rg_repout_new(m->met, m->nmet, 0, NULL);
     r->m = m;
     rg_drop_run_detail(m->cfg, v, seed, rep, out, trace, &r->req, &r->n);
-    if (!out->done || out->error[0])
-        bail("replication did not complete: %s", out->error);
+    if (!rg_repout_done(out))
+        bail("replication did not complete: %s", rg_repout_error(out));
     memcpy(r->row, rg_repout_row(out), m->nmet * sizeof *r->row);
     rg_repout_free(out);
 }

@@ -52,8 +52,8 @@ static void rep(model *m, size_t v, uint64_t seed, uint64_t r, FILE *trace, rg_o
 {
     rg_repout *out = tmodel_out(m);
     rg_occ_run_detail(m->cfg, v, seed, r, out, trace, res);
-    if (!out->done)
-        bail("replication %llu did not finish: %s", (unsigned long long)r, out->error);
+    if (!rg_repout_done(out))
+        bail("replication %llu did not finish: %s", (unsigned long long)r, rg_repout_error(out));
 }
 
 /* The study's setup (occ-backoff.ini). */

@@ -50,7 +50,6 @@ static const rg_metric *metrics(const void *cfg, size_t *n)
 static void run(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repout *out, FILE *trace)
 {
     const fake *f = cfg;
-    (void)seed;
     (void)trace;
     if (f->interrupt_at && rep == f->interrupt_at && v == 0)
         raise(SIGINT);
@@ -62,14 +61,16 @@ static void run(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repou
         nanosleep(&ms, NULL);
     }
     if (f->fail_at && rep == f->fail_at) {
-        snprintf(out->error, sizeof out->error, "made to fail");
+        rg_repout_fail(out, "made to fail");
         return;
     }
     for (uint64_t i = 0; i <= rep; i++)
         rg_repout_latency(out, 1e-3);
-    out->row[0].i = (int64_t)rep;
-    out->row[1].d = (double)rep * (double)rep;
-    out->done = true;
+    rg_engine *e = rg_rep_begin(out, seed, rep);
+    rg_rep_run(out, e, 0);
+    rg_repout_row(out)[0].i = (int64_t)rep;
+    rg_repout_row(out)[1].d = (double)rep * (double)rep;
+    rg_rep_end(out, e);
 }
 
 static const rg_model_ops ops = {

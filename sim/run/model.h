@@ -112,30 +112,11 @@ typedef struct rg_tlpoint {
     int64_t a, b; /* the model's two counters */
 } rg_tlpoint;
 
-/* The output of one task.  Its fields belong to the run layer (repout.c,
- * runner.c); a model uses the functions below and rg_repout_row. */
-typedef struct rg_repout {
-    rg_mval *row; /* one value per metric, filled by the model; owned */
-    size_t nmet;
-    int col_events, col_sim_end; /* columns of those roles, or -1 */
-    bool done;
-    uint64_t events; /* events of the engine, set by rg_rep_end */
-    uint64_t *hist;  /* the worker's histogram for this variant (borrowed) */
-    bool keep_latencies;
-    double *lat; /* raw latencies (s), if keep_latencies */
-    size_t nlat, latcap;
-    bool want_timeline; /* true for replication 0 */
-    rg_tlpoint *tl;
-    size_t ntl, tlcap;
-    /* Event budget of the replication (0: none).  A run whose engine stops
-     * on the budget fails (error) instead of reporting a truncated
-     * replication. */
-    uint64_t max_events;
-    /* The GSL generator type of the replication's streams ([scenario] rng);
-     * NULL: the engine's default, MT19937. */
-    const gsl_rng_type *rng_type;
-    char error[256];
-} rg_repout;
+/* The output of one task: the row the model fills, the latencies and the
+ * timeline it records, whether it finished or why it failed.  Opaque: made
+ * by the run layer (rg_repout_new), written by the model through the
+ * functions below. */
+typedef struct rg_repout rg_repout;
 
 /* A task output for metrics met[0..nmet-1] (borrowed: they must outlive
  * it), with the replication's event budget and generator. */
@@ -148,10 +129,16 @@ void rg_repout_free(rg_repout *o);
 void rg_repout_reset(rg_repout *o, uint64_t *hist, bool keep_latencies, bool want_timeline);
 
 /* The row the model fills: one value per metric, in the table's order. */
-static inline rg_mval *rg_repout_row(rg_repout *o)
-{
-    return o->row;
-}
+rg_mval *rg_repout_row(rg_repout *o);
+/* Fails the task: the run stops and reports msg (e.g. a limit the model
+ * ran into).  The budget's failure is rg_rep_run's. */
+void rg_repout_fail(rg_repout *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Why the task failed, or NULL if it did not. */
+const char *rg_repout_error(const rg_repout *o);
+/* True once rg_rep_end has ended a task that did not fail. */
+bool rg_repout_done(const rg_repout *o);
+/* Events the task's engine processed (set by rg_rep_end). */
+uint64_t rg_repout_events(const rg_repout *o);
 /* Records one request latency in seconds (histogram, raw list if kept). */
 void rg_repout_latency(rg_repout *o, double seconds);
 /* Appends a timeline point if the timeline is wanted. */

@@ -10,6 +10,7 @@
 #include "sim/run/model.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,59 @@ int rg_hist_bin(double s)
 }
 
 /* ---- task output -------------------------------------------------------- */
+
+struct rg_repout {
+    rg_mval *row; /* one value per metric, filled by the model; owned */
+    size_t nmet;
+    int col_events, col_sim_end; /* columns of those roles, or -1 */
+    bool done;
+    uint64_t events; /* events of the engine, set by rg_rep_end */
+    uint64_t *hist;  /* the worker's histogram for this variant (borrowed) */
+    bool keep_latencies;
+    double *lat; /* raw latencies (s), if keep_latencies */
+    size_t nlat, latcap;
+    bool want_timeline; /* true for replication 0 */
+    rg_tlpoint *tl;
+    size_t ntl, tlcap;
+    /* Event budget of the replication (0: none).  A run whose engine stops
+     * on the budget fails (error) instead of reporting a truncated
+     * replication. */
+    uint64_t max_events;
+    /* The GSL generator type of the replication's streams ([scenario] rng);
+     * NULL: the engine's default, MT19937. */
+    const gsl_rng_type *rng_type;
+    char error[256];
+};
+
+rg_mval *rg_repout_row(rg_repout *o)
+{
+    return o->row;
+}
+
+void rg_repout_fail(rg_repout *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->error, sizeof o->error, fmt, ap);
+    va_end(ap);
+    if (o->error[0] == '\0')
+        snprintf(o->error, sizeof o->error, "failed");
+}
+
+const char *rg_repout_error(const rg_repout *o)
+{
+    return o->error[0] ? o->error : NULL;
+}
+
+bool rg_repout_done(const rg_repout *o)
+{
+    return o->done;
+}
+
+uint64_t rg_repout_events(const rg_repout *o)
+{
+    return o->events;
+}
 
 rg_repout *rg_repout_new(const rg_metric *met, size_t nmet, uint64_t max_events,
                          const gsl_rng_type *rng_type)

@@ -51,7 +51,7 @@ static void run_task(const task *k, rg_repout *out, size_t v, uint64_t rep, uint
 {
     rg_repout_reset(out, hist, keep_latencies, want_timeline);
     k->ops->run(k->cfg, v, k->o->seed, rep, out, trace);
-    RG_ASSERT(out->done || out->error[0]);
+    RG_ASSERT(rg_repout_done(out) || rg_repout_error(out));
 }
 
 static rg_repout *task_out(const task *k)
@@ -113,12 +113,12 @@ static void note_first(run *ru, char **slot, uint64_t *slot_task, uint64_t t, ch
 /* --check-determinism: runs the task again into a scratch output and
  * compares every value bit for bit (NaNs included). */
 static void check_again(run *ru, rg_repout *again, uint64_t t, size_t v, uint64_t rep,
-                        const rg_repout *first)
+                        rg_repout *first)
 {
     rg_results *r = ru->r;
     run_task(&ru->k, again, v, rep, NULL, false, false, NULL);
     for (size_t m = 0; m < r->nmet; m++) {
-        const rg_mval *a = &first->row[m], *b = &again->row[m];
+        const rg_mval *a = &rg_repout_row(first)[m], *b = &rg_repout_row(again)[m];
         if (memcmp(a, b, sizeof *a) == 0)
             continue;
         bool i = r->met[m].type == RG_MF_INT;
@@ -135,11 +135,11 @@ static void check_again(run *ru, rg_repout *again, uint64_t t, size_t v, uint64_
 static void keep_task(run *ru, uint64_t t, size_t v, uint64_t rep, rg_repout *out)
 {
     rg_results *r = ru->r;
-    memcpy(&r->rows[(v * r->reps + rep) * r->nmet], out->row, r->nmet * sizeof *out->row);
+    memcpy(&r->rows[(v * r->reps + rep) * r->nmet], rg_repout_row(out), r->nmet * sizeof(rg_mval));
     if (rep == 0)
         r->tl[v] = rg_repout_take_timeline(out, &r->ntl[v]);
     ru->lat[t] = rg_repout_take_latencies(out, &ru->nlat[t]);
-    ru->events[t] = out->events;
+    ru->events[t] = rg_repout_events(out);
     ru->task_done[t] = true;
     atomic_fetch_add(&ru->ndone, 1);
 }
@@ -161,12 +161,12 @@ static void *work(void *arg)
         size_t v = (size_t)(t % r->nvar);
         run_task(&ru->k, out, v, rep, &w->hist[v * RG_HIST_NBINS], ru->k.o->keep_latencies,
                  rep == 0, NULL);
-        if (out->error[0] == '\0' && again != NULL)
+        if (rg_repout_error(out) == NULL && again != NULL)
             check_again(ru, again, t, v, rep, out);
-        if (out->error[0] != '\0') {
+        if (rg_repout_error(out) != NULL) {
             note_first(ru, &ru->error, &ru->error_task, t,
                        rg_xasprintf("replication %llu of variant %s: %s", (unsigned long long)rep,
-                                    r->varnames[v], out->error));
+                                    r->varnames[v], rg_repout_error(out)));
             continue;
         }
         keep_task(ru, t, v, rep, out);
