@@ -1,5 +1,5 @@
 /*
- * backoff-t: commit backpressure (backoff.h), the properties of seed 004
+ * backoff-t: commit backpressure (backoff.h), the properties of story 004
  * as tests on the model, each with its expected values worked out by hand:
  *
  *   1. a burst of transient conflicts longer than the legacy budget (8 >
@@ -147,7 +147,7 @@ static void test_curve(void)
     rg_bo_policy p;
     rg_bo_default(&p);
     /* step(n): the nominal wait after the n-th failure, i.e. before attempt
-     * n + 1 (seed 004's indexing). */
+     * n + 1 (story 004's indexing). */
     ok(rg_bo_expo(&p, 1) < 5 * MS && rg_bo_expo(&p, 2) < 5 * MS && rg_bo_expo(&p, 3) < 5 * MS,
        "2: the first three waits are under 5 ms (near-immediate)");
     is_int(781250, rg_bo_expo(&p, 1), "2: step(1) = 0.78125 ms");
@@ -385,7 +385,7 @@ static void occ_rep(occrun *o, size_t v, uint64_t seed, uint64_t rep, rg_occ_res
 
 static void test_appends(void)
 {
-    /* Seed 004's test 6: eight forced conflicts, three appends. */
+    /* Story 004's test 6: eight forced conflicts, three appends. */
     occrun o;
     occ_open(&o, "[occ]\nclients = 1\nwrites = 3\nnetwork = const(1ms)\n"
                  "[faults]\nstorm_count = 8\n"

@@ -1,5 +1,5 @@
 /*
- * batch-t: the batch-upload model (batch.h), seed 003's story.
+ * batch-t: the batch-upload model (batch.h), story 003's story.
  *
  * Shape, over 200 replications of the shipped defaults (the scenario text is
  * inline, so the test does not move when the shipped file is retuned): the
@@ -20,8 +20,8 @@
  * overlaps and the batch succeeds; the object succeeds either way.
  *
  * Also: determinism of a replication, the strict rate limit (updates lost
- * through 429s and the seed's loop falling off its end), several PoPs, and
- * the console extra beside the seed's measurements.
+ * through 429s and the story's loop falling off its end), several PoPs, and
+ * the console extra beside the story's measurements.
  */
 #include <math.h>
 #include <stdio.h>
@@ -148,7 +148,7 @@ static void test_shape(void)
     ok(cons, "every replication: tracked + lost = files, complete <= tracked, success "
              "only with every file complete and no error");
     ok(limited > 0 && silent_rate > 0 && succ[V_KV_RATE] < succ[V_KV],
-       "1 write/s enforced: %lld 429s, %lld updates dropped by the seed's loop", (long long)limited,
+       "1 write/s enforced: %lld 429s, %lld updates dropped by the story's loop", (long long)limited,
        (long long)silent_rate);
 
     /* A replication replays exactly. */
@@ -225,8 +225,8 @@ static void test_extra(void)
     FILE *f = open_memstream(&buf, &len);
     rg_model_batch.report_extra(m.cfg, res, f);
     fclose(f);
-    ok(strstr(buf, "seed measured") && strstr(buf, "80-100 %") && strstr(buf, "100.0 %"),
-       "the console extra shows success rates beside the seed's measurements");
+    ok(strstr(buf, "story measured") && strstr(buf, "80-100 %") && strstr(buf, "100.0 %"),
+       "the console extra shows success rates beside the story's measurements");
     free(buf);
     rg_results_free(res);
     close_model(&m);

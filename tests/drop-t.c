@@ -367,7 +367,7 @@ static void test_naive(void)
     is_int(124, ival(&r, "lost_updates"), "naive burst: the row ends at 99, 124 decrements lost");
     done(&r, m);
 
-    /* Spaced 5 ms with the seeds' 100 ms pause: request k reads at 5k + 7
+    /* Spaced 5 ms with the stories' 100 ms pause: request k reads at 5k + 7
      * and writes at 5k + 110 (no worker or lock contention: the SELECT slots
      * [5k+6, 5k+7] and UPDATE slots [5k+109, 5k+110] never overlap).  The
      * last write before request k's read is request k-21's, so request k

@@ -1,5 +1,5 @@
 /*
- * guard-t.c: the seeds' protections as mechanisms (issue: guardrails, cost
+ * guard-t.c: the stories' protections as mechanisms (issue: guardrails, cost
  * ledger, rate limits and abusive clients).
  *
  *  - a token bucket admits exactly burst + rate x T over a window of

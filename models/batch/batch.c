@@ -79,7 +79,7 @@ static int bload(rg_scn *s, void **out, rg_err *e)
                    "the batch model does not lose messages (its client has no timeout): use 0");
         goto fail;
     }
-    /* The seed's test: 5 files of 1 KB.  Uploading 1 KB of parts to object
+    /* The story's test: 5 files of 1 KB.  Uploading 1 KB of parts to object
      * storage between start and complete: an assumption of tens of ms.
      * One location: a CLI on one machine reaches one PoP (assumption). */
     if (rg_scn_int(s, "batch", "files", "5", 1, MAX_FILES, &c->files, e) < 0 ||
@@ -427,7 +427,7 @@ static void brun_task(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg
     rg_batch_run_detail(cfg, v, seed, rep, out, trace, NULL);
 }
 
-/* ---- console extra: success rate beside the seed's measurement ----------- */
+/* ---- console extra: success rate beside the story's measurement ----------- */
 
 /* Wilson score interval for k successes in n trials, 95 %. */
 static void wilson(double k, double n, double *lo, double *hi)
@@ -446,9 +446,9 @@ static void bextra(const void *p, const rg_results *r, FILE *f)
     size_t n = r->reps_done;
     if (n == 0)
         return;
-    fprintf(f, "\nbatch success rate (Wilson 95%% interval) beside what seed 003 measured:\n");
+    fprintf(f, "\nbatch success rate (Wilson 95%% interval) beside what story 003 measured:\n");
     fprintf(f, "%-18s %-7s %8s %-8s %24s %12s %14s\n", "variant", "store", "parallel", "policy",
-            "success", "lost files", "seed measured");
+            "success", "lost files", "story measured");
     for (size_t v = 0; v < c->nvar; v++) {
         const bvariant *bv = &c->var[v];
         double k = 0, lost = 0;

@@ -1,6 +1,6 @@
 /*
  * batch.h: batch-upload state ([scenario] model = batch), the story of
- * seed 003.
+ * story 003.
  *
  * A client (the upload CLI) initialises a batch, then runs P uploads at a
  * time: phase 1 sends start-file for every file (each appends the file to
@@ -12,9 +12,9 @@
  *
  * Stores ([variant.NAME] store = ...):
  *   kv      the batch state is one key in the eventually consistent KV
- *           (kv.h), updated with the seed's fake optimistic locking: wait a
+ *           (kv.h), updated with the story's fake optimistic locking: wait a
  *           random 0-50 ms, read the state with its version, modify, put
- *           version + 1 unconditionally, inside the seed's retry loop (3
+ *           version + 1 unconditionally, inside the story's retry loop (3
  *           attempts, waits 2^attempt x 100 ms, then it falls off its end:
  *           the legacy policy of backoff.h).  The loop retries only errors
  *           (a 429, a batch not found), never a conflict: there is no way to
@@ -30,12 +30,12 @@
  * Scenario: [network] (places.h: client_edge, local), [batch] files,
  * upload, locations (PoPs the client's requests land on), horizon, and per
  * variant (inheriting [batch], [edge], [backoff], [kv], [object]): store,
- * parallel, spread (the seed's random wait before an update), the retry
- * loop (backoff.h; default: the seed's 3 attempts), the KV (kv.h) or the
+ * parallel, spread (the story's random wait before an update), the retry
+ * loop (backoff.h; default: the story's 3 attempts), the KV (kv.h) or the
  * object (object.h).
  *
  * Streams: "workload" (upload times, request locations), "network",
- * "jitter" (the seed's random wait and backoff draws), "service" (edge
+ * "jitter" (the story's random wait and backoff draws), "service" (edge
  * CPU, object), and the KV's own.
  */
 #ifndef RG_BATCH_H

@@ -1,18 +1,18 @@
 /*
  * batchkind-kv.c: the batch store "kv" (batch.h): the batch state is one
- * key in the eventually consistent KV (kv.h), updated with the seed's fake
+ * key in the eventually consistent KV (kv.h), updated with the story's fake
  * optimistic locking inside its retry loop.
  *
  * The state is a chain of immutable snapshots (version, files listed,
  * files complete, enqueued) kept by the store; the KV holds a snapshot's
- * index, as the seed stored a JSON blob, so a put overwrites the whole
+ * index, as the story's code stored a JSON blob, so a put overwrites the whole
  * state.  A start/complete-file update is an rg_bo_op: at the worker it
- * first waits the seed's random `spread`, then each attempt reads the
+ * first waits the story's random `spread`, then each attempt reads the
  * state, modifies it and puts version + 1 unconditionally.  The loop
  * retries only errors (a 429, a batch not found), never a conflict: there
  * is no way to see one.
  *
- * Keys: spread ([batch]), the retry loop ([backoff], default the seed's),
+ * Keys: spread ([batch]), the retry loop ([backoff], default the story's),
  * the [kv] catalogue (kv.h).
  */
 #include <stdlib.h>
@@ -23,7 +23,7 @@
 #include "sim/engine/util.h"
 
 typedef struct kvcfg {
-    rg_dist *spread; /* the seed's random wait before an update */
+    rg_dist *spread; /* the story's random wait before an update */
     rg_bo_policy pol;
     rg_kv_cfg kv;
 } kvcfg;
@@ -50,7 +50,7 @@ typedef struct kvstore {
 
 /* ---- configuration ---- */
 
-/* The seed's updateBatchState loop: maxRetries = 3 attempts, waits of
+/* The story's updateBatchState loop: maxRetries = 3 attempts, waits of
  * Math.pow(2, attempt) * 100 ms (200, then 400 ms), no jitter, and after
  * the third failure it falls off its end: the legacy policy with 2
  * retries.  The cap never matters (an assumption, to have one). */
@@ -71,7 +71,7 @@ static int kv_load(rg_scn *s, const char *sec, void **cfg, rg_err *e)
     *cfg = c;
     rg_bo_policy def;
     seed_loop(&def);
-    /* The seed: Math.random() * 50 ms before the loop ("random jitter to
+    /* The story: Math.random() * 50 ms before the loop ("random jitter to
      * spread requests"); named `spread` so as not to clash with the
      * backoff's `jitter` kind in a variant section. */
     if (mp_dist(s, sec, "batch", "spread", "uniform(0, 50ms)", RG_QTY_DURATION, &c->spread, e) <
@@ -92,7 +92,7 @@ static void kv_cfg_free(void *cfg)
     free(c);
 }
 
-/* ---- the seed's handlers ---- */
+/* ---- the story's handlers ---- */
 
 /* "[1 2 5]": a file set, 1-based as a user counts files. */
 static const char *files_str(uint64_t m, char *buf, size_t n)
@@ -206,7 +206,7 @@ static void on_upd_read(rg_engine *e, void *ctx, uint64_t tag, const rg_kv_res *
     rg_batch_trace(r, "%s: put v%lld files %s complete %s (unconditional)", l, (long long)n.version,
                    files_str(n.added, a, sizeof a), files_str(n.complete & n.added, b, sizeof b));
     r->attempts++;
-    /* The seed puts the (modified) state it read, whatever updateFn said. */
+    /* The story's code puts the (modified) state it read, whatever updateFn said. */
     rg_kv_put(st->kv, q->loc, 0, snap_push(st, n), on_upd_put, q, 0);
 }
 
@@ -327,7 +327,7 @@ static void kv_request(void *store, breq *q, rg_time d)
     brun *r = q->run;
     const kvcfg *c = r->v->kcfg;
     if (q->kind == Q_START || q->kind == Q_COMPLETE) {
-        /* the seed's "random jitter to spread requests", before the loop */
+        /* the story's "random jitter to spread requests", before the loop */
         rg_time j = rg_dist_sample_time(c->spread, r->jit);
         char l[48];
         rg_batch_trace(r, "%s: at the worker, waits %.1f ms (random spread)",
@@ -345,7 +345,7 @@ static void kv_counts(const void *store, int64_t *stale, int64_t *rate_limited)
     *rate_limited = (int64_t)ks->rate_limited;
 }
 
-/* Seed 003 measured the legacy loop: 20 % at --parallel 5, 80-100 %
+/* Story 003 measured the legacy loop: 20 % at --parallel 5, 80-100 %
  * serial. */
 static void kv_describe(const void *cfg, int64_t parallel, const char **policy, const char **seed)
 {

@@ -18,7 +18,7 @@
 #include "models/stores/object.h"
 #include "sim/engine/util.h"
 
-/* The object's operations (the seed's handlers). */
+/* The object's operations (the story's handlers). */
 typedef enum { O_INIT, O_ADD, O_COMPLETE, O_GET, O_STATUS } objop;
 
 /* One call to the object: its arguments and, for O_GET, its result. */
@@ -182,7 +182,7 @@ static void obj_counts(const void *store, int64_t *stale, int64_t *rate_limited)
     *stale = *rate_limited = 0;
 }
 
-/* Seed 003 measured objects: 100 %, whatever the parallelism. */
+/* Story 003 measured objects: 100 %, whatever the parallelism. */
 static void obj_describe(const void *cfg, int64_t parallel, const char **policy, const char **seed)
 {
     (void)cfg;

@@ -85,7 +85,7 @@ static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err
     if (rg_edge_load(s, sec, &v->edge, e) < 0 ||
         (v->kind->load != NULL && v->kind->load(s, sec, c->pl, &v->kcfg, e) < 0))
         return -1;
-    /* The seeds' protections, each off unless the variant switches it on. */
+    /* The stories' protections, each off unless the variant switches it on. */
     if (rg_scn_bool(s, sec, "challenge", "false", &v->challenge, e) < 0 ||
         rg_scn_bool(s, sec, "rate_limit", "false", &v->rate_limit, e) < 0 ||
         rg_scn_bool(s, sec, "guardrail", "false", &v->guardrail, e) < 0)
@@ -94,7 +94,7 @@ static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err
 }
 
 /* [clients]: who the buyers are.  Defaults make every buyer a human who
- * sends one request, as in the seeds' demo. */
+ * sends one request, as in the stories' demo. */
 static int load_clients(rg_scn *s, dclients *cl, rg_err *e)
 {
     /* How a human retries after an error: a fixed wait, or the commit
@@ -155,7 +155,7 @@ static int parse_resets(rg_scn *s, const char *text, dprotect *p, rg_err *e)
     return 0;
 }
 
-/* [protection]: the seeds' limits, shared by the variants that use them. */
+/* [protection]: the stories' limits, shared by the variants that use them. */
 static int load_protection(rg_scn *s, dprotect *p, rg_err *e)
 {
     static const char *const kinds[] = {"units", "cost", NULL};
@@ -169,7 +169,7 @@ static int load_protection(rg_scn *s, dprotect *p, rg_err *e)
         rg_scn_real(s, "protection", "ip_per_min", "600", 1e-6, 1e9, &ip_per_min, e) < 0 ||
         rg_scn_real(s, "protection", "ip_burst", "20", 1, 1e9, &p->ip_burst, e) < 0 ||
         rg_scn_enum(s, "protection", "budget_kind", "cost", kinds, &k, e) < 0 ||
-        /* DEMO_COST_LIMIT = 0.0 in the seed: the first billable sale trips. */
+        /* DEMO_COST_LIMIT = 0.0 in the story: the first billable sale trips. */
         rg_scn_real(s, "protection", "budget", "0", 0, 1e15, &p->guard.budget, e) < 0 ||
         /* KV propagation: "up to 60 s or more" elsewhere (FACTS.md) */
         rg_scn_dist(s, "protection", "flag_propagation", "uniform(0, 60s)", RG_QTY_DURATION,

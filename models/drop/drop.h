@@ -9,7 +9,7 @@
  *                    believing it owns the SKU's stock (the mis-sharding
  *                    failure)
  *   sql_naive        SELECT, app-side check, pause, UPDATE SET stock = read-1
- *                    (the seeds' anti-pattern: lost updates)
+ *                    (the stories' anti-pattern: lost updates)
  *   sql_locked       BEGIN; SELECT ... FOR UPDATE; check; UPDATE; COMMIT,
  *                    the row lock held across the round trips
  *   sql_conditional  UPDATE stock = stock - 1 WHERE stock > 0
@@ -20,7 +20,7 @@
  *
  * Buyers are humans (one request; another try after an error) or bots
  * ([clients] bots = fraction: many requests, retry on failure, shared or
- * rotating IPs).  A variant may switch on the seeds' protections: a
+ * rotating IPs).  A variant may switch on the stories' protections: a
  * challenge before a session (`challenge`), per-session and per-IP token
  * buckets (`rate_limit`), and the budget guardrail (`guardrail`); every
  * billable operation is priced into a cost ledger ([cost]).

@@ -3,7 +3,7 @@
  * calls (kind.h).
  *
  *   client --client_edge--> PoP: edge worker (cpu, cold start)
- *     protection, in the seed's order: session (challenge) -> 403,
+ *     protection, in the story's order: session (challenge) -> 403,
  *     token buckets (session, IP) -> 429, guardrail flag (KV) -> 403
  *   PoP -> the variant's kind (its route): the store decides, and answers
  *     with rg_drop_reply (one hop back) or rg_drop_reply_after
@@ -208,7 +208,7 @@ static void answer_from_pop(drun *r, dreq *q, rg_time delay, rg_outcome o)
              (uint64_t)o);
 }
 
-/* The backend's answer is back at the PoP: the seed's "emit metrics,
+/* The backend's answer is back at the PoP: the story's "emit metrics,
  * evaluate budget, trip when exceeded" happens here. */
 static void on_result_at_pop(rg_engine *e, void *ctx, uint64_t arg)
 {
@@ -357,7 +357,7 @@ void rg_drop_call_lock_wait(dreq *q, rg_time w)
 
 /* ---- the edge ------------------------------------------------------------ */
 
-/* The protections a variant switched on, in the seed's order.  Returns the
+/* The protections a variant switched on, in the story's order.  Returns the
  * outcome that blocks the request, or RG_OUT_PENDING to let it through.
  * Blocks are counted by the checker from what clients were told, like every
  * other outcome: a 403 or 429 that is lost or arrives after the client gave

@@ -3,7 +3,7 @@
  * stock row per SKU and one application that runs a protocol against it:
  *
  *   sql_naive        SELECT, app-side check, pause, UPDATE SET stock = read-1
- *                    (the seeds' anti-pattern: lost updates)
+ *                    (the stories' anti-pattern: lost updates)
  *   sql_locked       BEGIN; SELECT ... FOR UPDATE; check; UPDATE; COMMIT,
  *                    the row lock held across the round trips
  *   sql_conditional  UPDATE stock = stock - 1 WHERE stock > 0
@@ -196,7 +196,7 @@ static void sql_send(sqlcall *c, phase ph, rg_sqlop op, int64_t value, bool auto
         rg_drop_bill(st->run, &op_write);
     rg_time d = hop(st, c->app_region, st->cfg->db_region);
     if (ph == P_NAIVE_UPDATE)
-        d += st->cfg->pause; /* the seed's pause between the check and the write */
+        d += st->cfg->pause; /* the story's pause between the check and the write */
     rg_after(rg_drop_run_engine(st->run), d, RG_PRIO_DEFAULT, on_sql_arrive, c, 0);
 }
 

@@ -18,7 +18,7 @@
  *     decorrelated  min(cap, base + u * (3 prev - base))   prev: the previous
  *                   wait, base before the first; ignores n
  *
- * The committed-write default (rg_bo_default) follows seed 004: base =
+ * The committed-write default (rg_bo_default) follows story 004: base =
  * 25/64 ms, multiplier 2, so the nominal waits are 0.78, 1.56, 3.125 ms
  * (near-immediate: under 5 ms for the first three), 6.25, 12.5, then 25 ms
  * after the 6th failure (the wait before the 7th attempt), 50, 100 ms, ...
@@ -38,8 +38,8 @@
  *           terminal error is surfaced at once.  A zero window therefore
  *           fails the first rejection loudly, without retry.  A window
  *           policy never drops a write silently.
- *   legacy  the fixed budget of seed 004 (DEFAULT_RETRIES_FOR_EVENTS = 5)
- *           and of seed 003's KV loop: every rejection, whatever its class,
+ *   legacy  the fixed budget of story 004 (DEFAULT_RETRIES_FOR_EVENTS = 5)
+ *           and of story 003's KV loop: every rejection, whatever its class,
  *           is retried until `legacy_retries` retries are spent; then the
  *           write is DROPPED SILENTLY (the caller is not told).  Selectable
  *           so that the difference can be shown.
@@ -77,7 +77,7 @@ typedef struct rg_bo_policy {
 /* The committed-write default (see above): window policy, full jitter
  * (FACTS.md: least work in the AWS study; the jitter of the Durable Objects
  * docs and of gRPC), base 25/64 ms, multiplier 2, cap 2 s (the AWS study's
- * cap), window 60 s (seed 004's tests), no attempt limit, overload wait 2 s,
+ * cap), window 60 s (story 004's tests), no attempt limit, overload wait 2 s,
  * legacy budget 5 retries. */
 void rg_bo_default(rg_bo_policy *p);
 

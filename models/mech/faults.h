@@ -1,6 +1,6 @@
 /*
  * faults.h: rejections injected into a store's commits, set from the
- * scenario (the emulated server of seed 004 that "rejects commits on
+ * scenario (the emulated server of story 004 that "rejects commits on
  * demand").  A store asks rg_faults_commit for every commit that reaches it
  * and, when the answer is not RG_BO_OK, rejects the commit with that class
  * instead of applying it.

@@ -1,5 +1,5 @@
 /*
- * guardrail.h: the seeds' budget guardrail (000_*, 001_*).
+ * guardrail.h: the stories' budget guardrail (000_*, 001_*).
  *
  * Flow per allocation request, at the edge: guardrail tripped (as this PoP
  * sees it)? -> 403; otherwise allocate, record the cost, evaluate the
@@ -7,12 +7,12 @@
  * allocated (trips when the count reaches it) or virtual cost (trips when it
  * exceeds it).
  *
- * The trip flag lives in an eventually consistent KV (the seed: "set
+ * The trip flag lives in an eventually consistent KV (the story: "set
  * guardrail flag in KV"): the PoP that trips it sees it at once, every other
  * region after a `propagation` delay drawn per region, so requests
  * elsewhere keep being served meanwhile.  A reset (an operator's button)
  * clears the flag and restarts the budget; resets are rate-limited per IP
- * (the seed: 1 per minute per IP) and a refused reset changes nothing.
+ * (the story: 1 per minute per IP) and a refused reset changes nothing.
  */
 #ifndef RG_GUARDRAIL_H
 #define RG_GUARDRAIL_H

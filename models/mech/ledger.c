@@ -60,7 +60,7 @@ int rg_prices_load(rg_scn *s, rg_prices *p, rg_err *e)
         if (rg_scn_real(s, "cost", p->op[i].op->key, p->op[i].op->def, 0, 1e6, &p->op[i].price, e) <
             0)
             return -1;
-    /* The seeds' BILLING_SCALE: virtual cost = real cost x scale. */
+    /* The stories' BILLING_SCALE: virtual cost = real cost x scale. */
     return rg_scn_real(s, "cost", "billing_scale", "1e-9", 0, 1e12, &p->billing_scale, e);
 }
 

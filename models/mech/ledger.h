@@ -9,7 +9,7 @@
  * resolved scenario lists them in a fixed order.  A ledger counts each
  * operation of one replication and keeps the real cost, summed in the order
  * the operations happened, and the virtual cost (real x billing_scale, the
- * seeds' BILLING_SCALE = 1e-9) that a guardrail budget is written in.
+ * stories' BILLING_SCALE = 1e-9) that a guardrail budget is written in.
  *
  * Ownership: declarations are static and outlive everything; a price list
  * borrows them and is read-only once loaded; a ledger borrows its price list

@@ -4,7 +4,7 @@
  *
  * Arrival processes ([workload] arrival):
  *   burst(window=W)    every buyer at an independent uniform time in [0, W]
- *                      (W = 0: all at once); the seeds' "125 concurrent"
+ *                      (W = 0: all at once); the stories' "125 concurrent"
  *   poisson(rate=R)    a Poisson process of R buyers per second
  *   ramp(duration=D)   rate rising linearly from 0 over D (a hype build-up)
  *   spaced(interval=I) deterministic: buyer k at k * I

@@ -13,7 +13,7 @@
  *                clients, W = 1, network |Normal(10 ms, 2 ms)| each way, an
  *                instantaneous server; work (commit attempts) and
  *                completion time per jitter kind
- *   append storm (append-storm.ini) seed 004's "three appends survive a
+ *   append storm (append-storm.ini) story 004's "three appends survive a
  *                conflict storm": N = 1, W = 3 appends, a storm of injected
  *                conflicts longer than the legacy budget (faults.h)
  *
