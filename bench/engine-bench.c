@@ -36,7 +36,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "sim/engine/engine.h"
-#include "models/queue/qmodel.h"
+#include "models/queue/queue.h"
 #include "sim/engine/rstream.h"
 #include "sim/run/runner.h"
 

@@ -15,7 +15,7 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "models/experiment.h"
+#include "models/study.h"
 #include "sim/run/expect.h"
 #include "models/registry.h"
 #include "reports/report.h"
@@ -280,7 +280,7 @@ static int parse_args(int argc, char **argv, args *a)
     return 0;
 }
 
-static size_t nmetrics(const rg_experiment *l)
+static size_t nmetrics(const rg_study *l)
 {
     size_t n;
     l->ops->metrics(l->cfg, &n);
@@ -288,14 +288,14 @@ static size_t nmetrics(const rg_experiment *l)
 }
 
 /* Writes the report of the results file at path into dir.  Roles are not
- * stored in results files: they come back from the model that wrote it. */
+ * stored in results files: they come back from the experiment that wrote it. */
 static int report_file(const char *path, const char *dir, rg_err *e)
 {
     rg_results *r = NULL;
     rg_meta m = {0};
     if (rg_results_read(path, &r, &m, e) < 0)
         return -1;
-    const rg_model_ops *ops = rg_model_find(m.model ? m.model : "");
+    const rg_experiment *ops = rg_experiment_find(m.model ? m.model : "");
     if (ops != NULL) {
         size_t n;
         const rg_metric *met = ops->metrics(NULL, &n);
@@ -309,11 +309,11 @@ static int report_file(const char *path, const char *dir, rg_err *e)
 
 /* Opens the scenario of the command line with its --set overrides; on
  * failure nothing is left open. */
-static int open_scenario(const args *a, rg_experiment *l, rg_err *e)
+static int open_scenario(const args *a, rg_study *l, rg_err *e)
 {
-    if (rg_experiment_open(a->file, a->sets, a->origins, a->nsets, l, e) == 0)
+    if (rg_study_open(a->file, a->sets, a->origins, a->nsets, l, e) == 0)
         return 0;
-    rg_experiment_close(l);
+    rg_study_close(l);
     return -1;
 }
 
@@ -348,7 +348,7 @@ static int cmd_validate(args *a)
 {
     rg_err e;
     rg_err_clear(&e);
-    rg_experiment l;
+    rg_study l;
     if (open_scenario(a, &l, &e) < 0)
         return fail(&e);
     rg_buf b = {0};
@@ -357,12 +357,12 @@ static int cmd_validate(args *a)
            l.ops->nvariants(l.cfg) == 1 ? "" : "s");
     fputs(b.s ? b.s : "", stdout);
     rg_buf_free(&b);
-    rg_experiment_close(&l);
+    rg_study_close(&l);
     return 0;
 }
 
 /* The run options that come from the scenario itself. */
-static rg_runopts runopts_of(const rg_experiment *l)
+static rg_runopts runopts_of(const rg_study *l)
 {
     rg_runopts o = {0};
     o.seed = (uint64_t)l->seed;
@@ -375,7 +375,7 @@ static rg_runopts runopts_of(const rg_experiment *l)
 
 /* Before simulating: every output can be written, and the results fit in
  * memory. */
-static int check_outputs(const args *a, const rg_experiment *l, const char *out, rg_err *e)
+static int check_outputs(const args *a, const rg_study *l, const char *out, rg_err *e)
 {
     if (a->output == NULL && mkdir_p("results", e) < 0)
         return -1;
@@ -434,7 +434,7 @@ static int after_run(const args *a, const rg_results *r, const rg_meta *meta, co
     return 0;
 }
 
-static void fill_meta(const rg_experiment *l, const rg_results *r, rg_meta *meta)
+static void fill_meta(const rg_study *l, const rg_results *r, rg_meta *meta)
 {
     rg_buf resolved = {0};
     rg_scn_resolved(l->scn, &resolved);
@@ -452,12 +452,12 @@ static int cmd_run(args *a)
 {
     rg_err e;
     rg_err_clear(&e);
-    rg_experiment l;
+    rg_study l;
     rg_results *r = NULL;
     char *out = NULL;
     int code = 0;
     rg_meta meta = {0};
-    if (rg_experiment_open(a->file, a->sets, a->origins, a->nsets, &l, &e) < 0)
+    if (rg_study_open(a->file, a->sets, a->origins, a->nsets, &l, &e) < 0)
         goto err;
     out = a->output ? rg_xstrdup(a->output) : rg_xasprintf("results/%s.h5", l.name);
     /* Fail before simulating if an output cannot be written. */
@@ -511,7 +511,7 @@ done:
     rg_meta_free(&meta);
     rg_results_free(r);
     free(out);
-    rg_experiment_close(&l);
+    rg_study_close(&l);
     return code;
 }
 
@@ -519,7 +519,7 @@ static int cmd_trace(args *a)
 {
     rg_err e;
     rg_err_clear(&e);
-    rg_experiment l;
+    rg_study l;
     if (open_scenario(a, &l, &e) < 0)
         return fail(&e);
     size_t nv = l.ops->nvariants(l.cfg), v;
@@ -533,13 +533,13 @@ static int cmd_trace(args *a)
         rg_err_set(&e, RG_ERR_INPUT, "%s: --variant %s: expected one of %s", a->file,
                    a->variant ? a->variant : "(missing)", b.s);
         rg_buf_free(&b);
-        rg_experiment_close(&l);
+        rg_study_close(&l);
         return fail(&e);
     }
     if (a->rep >= (uint64_t)l.reps) {
         rg_err_set(&e, RG_ERR_INPUT, "--rep %" PRIu64 ": the scenario has replications 0..%" PRId64,
                    a->rep, l.reps - 1);
-        rg_experiment_close(&l);
+        rg_study_close(&l);
         return fail(&e);
     }
     size_t nmet;
@@ -572,7 +572,7 @@ static int cmd_trace(args *a)
     printf("\n");
 out:
     rg_repout_free(out);
-    rg_experiment_close(&l);
+    rg_study_close(&l);
     return rc;
 }
 
@@ -623,7 +623,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "models") == 0) {
-        for (const rg_model_ops *const *m = rg_model_all(); *m; m++)
+        for (const rg_experiment *const *m = rg_experiment_all(); *m; m++)
             printf("%-10s %s\n", (*m)->name, (*m)->summary);
         return 0;
     }

@@ -9,18 +9,18 @@
 #include "models/batch/batch.h"
 #include "models/drop/drop.h"
 #include "models/occ/occ.h"
-#include "models/queue/qmodel.h"
+#include "models/queue/queue.h"
 
-static const rg_model_ops *const all[] = {
-    &rg_model_queue, &rg_model_drop, &rg_model_batch, &rg_model_occ, NULL,
+static const rg_experiment *const all[] = {
+    &rg_experiment_queue, &rg_experiment_drop, &rg_experiment_batch, &rg_experiment_occ, NULL,
 };
 
-const rg_model_ops *const *rg_model_all(void)
+const rg_experiment *const *rg_experiment_all(void)
 {
     return all;
 }
 
-const rg_model_ops *rg_model_find(const char *name)
+const rg_experiment *rg_experiment_find(const char *name)
 {
     for (size_t i = 0; all[i] != NULL; i++)
         if (strcmp(all[i]->name, name) == 0)

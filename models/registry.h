@@ -1,18 +1,18 @@
 /*
- * registry.h: the table of experiments: the models a scenario can name
+ * registry.h: the table of experiments: the experiments a scenario can name
  * with [scenario] model = NAME.  Each experiment declares its own
- * rg_model_ops in its header; registry.c lists them.
+ * rg_experiment in its header; registry.c lists them.
  */
 #ifndef RG_REGISTRY_H
 #define RG_REGISTRY_H
 
 #include <stdio.h>
 
-#include "sim/run/model.h"
+#include "sim/run/experiment.h"
 
-/* The model called name, or NULL. */
-const rg_model_ops *rg_model_find(const char *name);
-/* NULL-terminated list of all models. */
-const rg_model_ops *const *rg_model_all(void);
+/* The experiment called name, or NULL. */
+const rg_experiment *rg_experiment_find(const char *name);
+/* NULL-terminated list of all experiments. */
+const rg_experiment *const *rg_experiment_all(void);
 
 #endif

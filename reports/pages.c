@@ -843,7 +843,7 @@ int rpt_page_metrics(rpt_ctx *c)
     size_t *sel = rg_xcalloc(c->nshow, sizeof *sel);
     size_t nsel = 0;
     int rc = 0;
-    /* Mean bars for models without the flash-sale comparison page. */
+    /* Mean bars for experiments without the flash-sale comparison page. */
     if (c->oversell < 0) {
         for (size_t k = 0; k < c->nshow; k++)
             if (has_values(c, c->show[k]))

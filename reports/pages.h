@@ -25,7 +25,7 @@ int rpt_page_compare(rpt_ctx *c);
 /* Units won by humans vs bots and cost per variant (drop with protections). */
 int rpt_page_protection(rpt_ctx *c);
 
-/* Mean bars (models without an oversell role) and distributions of the
+/* Mean bars (experiments without an oversell role) and distributions of the
  * shown metrics (means.dat, replications.dat). */
 int rpt_page_metrics(rpt_ctx *c);
 

@@ -8,7 +8,7 @@
  * Pages, each only when its data exist: the summary (text, here), then the
  * plot pages of pages.c: the allocation timeline of replication 0, the
  * oversell histogram, the latency CDF, latency and oversell side by side,
- * mean ± 95 % CI bars of every shown metric (models without an oversell
+ * mean ± 95 % CI bars of every shown metric (experiments without an oversell
  * role), and the distribution of every shown metric over replications.
  * Pages find the metrics they plot by role (runner.h), never by name.
  * This file owns the report as a whole: the context of one report, the

@@ -19,8 +19,8 @@
 /* Writes the report of results r with metadata m into directory `outdir`
  * (created if missing).  Pages find their metrics by role (runner.h);
  * results read from a file carry none, and only the program knows the
- * model that gives them back, so for a results file the caller reads it
- * (rg_results_read) and adopts the model's roles (rg_results_adopt_roles).
+ * experiment that gives them back, so for a results file the caller reads it
+ * (rg_results_read) and adopts the experiment's roles (rg_results_adopt_roles).
  * A page whose role no metric has is left out.  `h5path`, the results
  * file, is never opened nor shown.  Errors: RG_ERR_IO
  * (gnuplot missing or failing, unwritable directory). */

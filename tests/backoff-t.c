@@ -39,7 +39,7 @@
 #include "models/occ/occ.h"
 #include "models/registry.h"
 #include "tests/tap/basic.h"
-#include "tests/tap/model.h"
+#include "tests/tap/fixture.h"
 
 #define MS RG_MS
 
@@ -365,21 +365,21 @@ static void test_trace(void)
 
 /* ---- through the occ model -------------------------------------------------- */
 
-typedef tmodel occrun;
+typedef tfixture occrun;
 
 static void occ_open(occrun *o, const char *text)
 {
-    tmodel_open(o, &rg_model_occ, "backoff-t.ini", text);
+    tfixture_open(o, &rg_experiment_occ, "backoff-t.ini", text);
 }
 
 static void occ_close(occrun *o)
 {
-    tmodel_close(o);
+    tfixture_close(o);
 }
 
 static void occ_rep(occrun *o, size_t v, uint64_t seed, uint64_t rep, rg_occ_result *res)
 {
-    rg_repout *out = tmodel_out(o);
+    rg_repout *out = tfixture_out(o);
     rg_occ_run_detail(o->cfg, v, seed, rep, out, NULL, res);
 }
 

@@ -32,7 +32,7 @@
 #include "models/registry.h"
 #include "sim/run/runner.h"
 #include "tests/tap/basic.h"
-#include "tests/tap/model.h"
+#include "tests/tap/fixture.h"
 
 #define REPS 200
 
@@ -65,21 +65,21 @@ static const char *const fixed =
     "[variant.kv_serial]\nstore = kv\nparallel = 1\n"
     "[variant.object]\nstore = object\nparallel = 5\n";
 
-typedef tmodel model;
+typedef tfixture model;
 
 static void open_model(model *m, const char *text)
 {
-    tmodel_open(m, &rg_model_batch, "batch-t.ini", text);
+    tfixture_open(m, &rg_experiment_batch, "batch-t.ini", text);
 }
 
 static void close_model(model *m)
 {
-    tmodel_close(m);
+    tfixture_close(m);
 }
 
 static void rep(model *m, size_t v, uint64_t seed, uint64_t r, rg_batch_result *res)
 {
-    rg_repout *out = tmodel_out(m);
+    rg_repout *out = tfixture_out(m);
     rg_batch_run_detail(m->cfg, v, seed, r, out, NULL, res);
     if (!rg_repout_done(out))
         bail("replication %llu did not finish: %s", (unsigned long long)r, rg_repout_error(out));
@@ -89,7 +89,7 @@ static void rep(model *m, size_t v, uint64_t seed, uint64_t r, rg_batch_result *
 static size_t met(const model *m, const char *name)
 {
     size_t n;
-    const rg_metric *mt = rg_model_batch.metrics(m->cfg, &n);
+    const rg_metric *mt = rg_experiment_batch.metrics(m->cfg, &n);
     for (size_t i = 0; i < n; i++)
         if (strcmp(mt[i].name, name) == 0)
             return i;
@@ -148,8 +148,8 @@ static void test_shape(void)
     ok(cons, "every replication: tracked + lost = files, complete <= tracked, success "
              "only with every file complete and no error");
     ok(limited > 0 && silent_rate > 0 && succ[V_KV_RATE] < succ[V_KV],
-       "1 write/s enforced: %lld 429s, %lld updates dropped by the story's loop", (long long)limited,
-       (long long)silent_rate);
+       "1 write/s enforced: %lld 429s, %lld updates dropped by the story's loop",
+       (long long)limited, (long long)silent_rate);
 
     /* A replication replays exactly. */
     rg_batch_result a, b;
@@ -217,13 +217,13 @@ static void test_extra(void)
     o.threads = 1;
     rg_err e;
     rg_err_clear(&e);
-    rg_results *res = rg_run(&rg_model_batch, m.cfg, &o, &e);
+    rg_results *res = rg_run(&rg_experiment_batch, m.cfg, &o, &e);
     if (res == NULL)
         bail("rg_run: %s", e.msg);
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    rg_model_batch.report_extra(m.cfg, res, f);
+    rg_experiment_batch.report_extra(m.cfg, res, f);
     fclose(f);
     ok(strstr(buf, "story measured") && strstr(buf, "80-100 %") && strstr(buf, "100.0 %"),
        "the console extra shows success rates beside the story's measurements");

@@ -23,7 +23,7 @@
 #include "models/registry.h"
 #include "sim/engine/scenario.h"
 #include "tests/tap/basic.h"
-#include "tests/tap/model.h"
+#include "tests/tap/fixture.h"
 
 /* ---- the kind -------------------------------------------------------------- */
 
@@ -157,7 +157,7 @@ static const char *counter_text = NET "[counter]\nregion = us-west\n"
                                       "[variant.counter]\nkind = test_counter\n"
                                       "[variant.object]\nkind = object\n";
 
-static int64_t metric(const tmodel *m, const char *name)
+static int64_t metric(const tfixture *m, const char *name)
 {
     size_t n;
     const rg_metric *met = m->ops->metrics(m->cfg, &n);
@@ -167,7 +167,7 @@ static int64_t metric(const tmodel *m, const char *name)
     bail("no metric %s", name);
 }
 
-static double dmetric(const tmodel *m, const char *name)
+static double dmetric(const tfixture *m, const char *name)
 {
     size_t n;
     const rg_metric *met = m->ops->metrics(m->cfg, &n);
@@ -179,9 +179,9 @@ static double dmetric(const tmodel *m, const char *name)
 
 /* Runs replication rep of variant v into m->row; returns its trace if
  * asked (caller frees). */
-static char *run1(tmodel *m, size_t v, uint64_t rep, bool trace)
+static char *run1(tfixture *m, size_t v, uint64_t rep, bool trace)
 {
-    rg_repout *out = tmodel_out(m);
+    rg_repout *out = tfixture_out(m);
     char *text = NULL;
     size_t len = 0;
     FILE *f = trace ? open_memstream(&text, &len) : NULL;
@@ -195,8 +195,8 @@ static char *run1(tmodel *m, size_t v, uint64_t rep, bool trace)
 
 static void test_counter_kind(void)
 {
-    tmodel m;
-    tmodel_open(&m, &rg_model_drop, "drop-kind-t.ini", counter_text);
+    tfixture m;
+    tfixture_open(&m, &rg_experiment_drop, "drop-kind-t.ini", counter_text);
     const int reps = 20;
     bool sold = true, exact = true, rejected = true, no_errors = true, billed = true;
     int builds0 = builds, frees0 = frees;
@@ -232,7 +232,7 @@ static void test_counter_kind(void)
     run1(&m, 1, 0, false);
     is_int(100, metric(&m, "allocated"), "object next to test_counter: allocated = stock");
     int cfg_frees0 = cfg_frees;
-    tmodel_close(&m);
+    tfixture_close(&m);
     is_int(1, cfg_frees - cfg_frees0, "test_counter: its cfg freed with the scenario");
 }
 
@@ -244,10 +244,10 @@ static void load_error(const char *text, char *msg, size_t size)
     void *cfg = NULL;
     msg[0] = '\0';
     rg_scn *s = rg_scn_load_string("drop-kind-t.ini", text, &e);
-    if (s == NULL || rg_model_drop.load(s, &cfg, &e) < 0)
+    if (s == NULL || rg_experiment_drop.load(s, &cfg, &e) < 0)
         snprintf(msg, size, "%s", e.msg);
     else
-        rg_model_drop.free_cfg(cfg);
+        rg_experiment_drop.free_cfg(cfg);
     rg_scn_free(s);
 }
 

@@ -73,7 +73,7 @@ static model *try_load(const char *text, char *msg, size_t msgsize)
     if (m == NULL)
         bail("out of memory");
     m->s = rg_scn_load_string("drop-t.ini", text, &e);
-    if (m->s == NULL || rg_model_drop.load(m->s, &m->cfg, &e) < 0) {
+    if (m->s == NULL || rg_experiment_drop.load(m->s, &m->cfg, &e) < 0) {
         snprintf(msg, msgsize, "%s", e.msg);
         rg_scn_free(m->s);
         free(m);
@@ -83,7 +83,7 @@ static model *try_load(const char *text, char *msg, size_t msgsize)
      * rather than test the default */
     if (rg_scn_finish(m->s, &e) < 0)
         bail("stray key in a test scenario: %s", e.msg);
-    m->met = rg_model_drop.metrics(m->cfg, &m->nmet);
+    m->met = rg_experiment_drop.metrics(m->cfg, &m->nmet);
     return m;
 }
 
@@ -98,15 +98,15 @@ static model *load(const char *text)
 
 static void model_free(model *m)
 {
-    rg_model_drop.free_cfg(m->cfg);
+    rg_experiment_drop.free_cfg(m->cfg);
     rg_scn_free(m->s);
     free(m);
 }
 
 static size_t var(const model *m, const char *name)
 {
-    for (size_t v = 0; v < rg_model_drop.nvariants(m->cfg); v++)
-        if (strcmp(rg_model_drop.variant_name(m->cfg, v), name) == 0)
+    for (size_t v = 0; v < rg_experiment_drop.nvariants(m->cfg); v++)
+        if (strcmp(rg_experiment_drop.variant_name(m->cfg, v), name) == 0)
             return v;
     bail("no variant %s", name);
 }
@@ -210,7 +210,7 @@ static void test_invariants(void)
     o.label = "drop-t";
     rg_err e;
     rg_err_clear(&e);
-    rg_results *res = rg_run(&rg_model_drop, m->cfg, &o, &e);
+    rg_results *res = rg_run(&rg_experiment_drop, m->cfg, &o, &e);
     if (res == NULL)
         bail("rg_run: %s", e.msg);
     is_int(1000, (long long)res->reps_done, "1000 replications done");
@@ -252,9 +252,9 @@ static void test_invariants(void)
     /* the runner gives the same rows on 1 and 2 threads */
     o.reps = 40;
     o.threads = 1;
-    rg_results *r1 = rg_run(&rg_model_drop, m->cfg, &o, &e);
+    rg_results *r1 = rg_run(&rg_experiment_drop, m->cfg, &o, &e);
     o.threads = 2;
-    rg_results *r2 = rg_run(&rg_model_drop, m->cfg, &o, &e);
+    rg_results *r2 = rg_run(&rg_experiment_drop, m->cfg, &o, &e);
     if (r1 == NULL || r2 == NULL)
         bail("rg_run: %s", e.msg);
     ok(r1->nmet == r2->nmet && r1->nvar == r2->nvar &&
@@ -270,7 +270,7 @@ static void test_invariants(void)
 static void test_crn(void)
 {
     model *m = load(DROP125);
-    size_t nv = rg_model_drop.nvariants(m->cfg);
+    size_t nv = rg_experiment_drop.nvariants(m->cfg);
     result base[2], r;
     bool same = true;
     for (uint64_t rep = 0; rep < 2; rep++) {
@@ -303,7 +303,7 @@ static void test_crn(void)
 static void test_determinism(void)
 {
     model *m = load(DROP125);
-    size_t nv = rg_model_drop.nvariants(m->cfg);
+    size_t nv = rg_experiment_drop.nvariants(m->cfg);
     for (size_t v = 0; v < nv; v++) {
         result a, b;
         run1(m, v, 125100, 7, &a, NULL);
@@ -315,7 +315,7 @@ static void test_determinism(void)
             same = a.req[i].sent == b.req[i].sent && a.req[i].answered == b.req[i].answered &&
                    a.req[i].outcome == b.req[i].outcome && a.req[i].lock_wait == b.req[i].lock_wait;
         ok(same, "%s: the same (seed, rep) twice gives identical rows and requests",
-           rg_model_drop.variant_name(m->cfg, v));
+           rg_experiment_drop.variant_name(m->cfg, v));
         free(a.req);
         free(b.req);
     }

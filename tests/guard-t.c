@@ -24,7 +24,7 @@
 
 #include "models/drop/drop.h"
 #include "sim/engine/engine.h"
-#include "models/experiment.h"
+#include "models/study.h"
 #include "models/mech/guardrail.h"
 #include "models/mech/ledger.h"
 #include "models/mech/ratelimit.h"
@@ -125,11 +125,11 @@ static void test_prices(void)
 }
 
 /* Opens a drop scenario from text; bails out on error. */
-static void *load_drop(const char *text, rg_experiment *x)
+static void *load_drop(const char *text, rg_study *x)
 {
     rg_err e;
     rg_err_clear(&e);
-    if (rg_experiment_open_mem("guard-t.ini", text, strlen(text), x, &e) < 0)
+    if (rg_study_open_mem("guard-t.ini", text, strlen(text), x, &e) < 0)
         bail("scenario: %s", e.msg);
     return x->cfg;
 }
@@ -159,10 +159,10 @@ static const char *sequential =
 
 static void test_drop_guardrail_and_ledger(void)
 {
-    rg_experiment xp;
+    rg_study xp;
     void *cfg = load_drop(sequential, &xp);
     size_t n;
-    const rg_metric *met = rg_model_drop.metrics(cfg, &n);
+    const rg_metric *met = rg_experiment_drop.metrics(cfg, &n);
     rg_repout *out = rg_repout_new(met, n, 0, NULL);
     rg_mval *row = rg_repout_row(out);
 
@@ -209,7 +209,7 @@ static void test_drop_guardrail_and_ledger(void)
               1e-9, "ledger: flag reads and the flag write are priced too");
     free(reqs);
     rg_repout_free(out);
-    rg_experiment_close(&xp);
+    rg_study_close(&xp);
 }
 
 static const char *bots =
@@ -223,7 +223,7 @@ static const char *bots =
 
 static void test_bot_share(void)
 {
-    rg_experiment xp;
+    rg_study xp;
     void *cfg = load_drop(bots, &xp);
     rg_runopts o = {0};
     o.seed = 42;
@@ -231,7 +231,7 @@ static void test_bot_share(void)
     o.threads = 2;
     rg_err e;
     rg_err_clear(&e);
-    rg_results *r = rg_run(&rg_model_drop, cfg, &o, &e);
+    rg_results *r = rg_run(&rg_experiment_drop, cfg, &o, &e);
     if (r == NULL)
         bail("run: %s", e.msg);
     int m = rg_results_metric(r, "units_bots"), a = rg_results_metric(r, "allocated");
@@ -251,7 +251,7 @@ static void test_bot_share(void)
     is_double(100, alloc.mean, 0, "rate limits never cost a sale: still 100 allocated");
     free(x);
     rg_results_free(r);
-    rg_experiment_close(&xp);
+    rg_study_close(&xp);
 }
 
 /* A human whose every message is lost retries through the backpressure
@@ -268,10 +268,10 @@ static const char *lost =
 
 static void test_human_backoff(void)
 {
-    rg_experiment xp;
+    rg_study xp;
     void *cfg = load_drop(lost, &xp);
     size_t n;
-    const rg_metric *met = rg_model_drop.metrics(cfg, &n);
+    const rg_metric *met = rg_experiment_drop.metrics(cfg, &n);
     rg_repout *out = rg_repout_new(met, n, 0, NULL);
     rg_drop_req *reqs;
     size_t nreqs;
@@ -287,7 +287,7 @@ static void test_human_backoff(void)
     ok(same, "backoff retries: sent at 0, 1.2, 2.6, 4.4 s, each timed out");
     free(reqs);
     rg_repout_free(out);
-    rg_experiment_close(&xp);
+    rg_study_close(&xp);
 }
 
 /* Blocks are outcomes the client hears: with lossy links and short
@@ -296,7 +296,7 @@ static void test_human_backoff(void)
 static void test_lossy_invariant(void)
 {
     /* the shared scenario of test_bot_share, made lossy with overrides */
-    rg_experiment xp = {0};
+    rg_study xp = {0};
     void *cfg = NULL;
     rg_err e;
     rg_err_clear(&e);
@@ -307,13 +307,13 @@ static void test_lossy_invariant(void)
         rg_scn_set(xp.scn, "variant.rate_limits.guardrail=true", &e) < 0 ||
         rg_scn_set(xp.scn, "protection.budget_kind=units", &e) < 0 ||
         rg_scn_set(xp.scn, "protection.budget=50", &e) < 0 ||
-        rg_model_drop.load(xp.scn, &cfg, &e) < 0)
+        rg_experiment_drop.load(xp.scn, &cfg, &e) < 0)
         bail("lossy scenario: %s", e.msg);
     rg_runopts o = {0};
     o.seed = 7;
     o.reps = 100;
     o.threads = 2;
-    rg_results *r = rg_run(&rg_model_drop, cfg, &o, &e);
+    rg_results *r = rg_run(&rg_experiment_drop, cfg, &o, &e);
     if (r == NULL)
         bail("run: %s", e.msg);
     int ma = rg_results_metric(r, "allocated"), mr = rg_results_metric(r, "rejected");
@@ -332,7 +332,7 @@ static void test_lossy_invariant(void)
     ok(timeouts > 0 && blocked > 0, "lossy links: timeouts and blocks both happen");
     is_int(0, bad, "lossy links: allocated + rejected + errors + blocked = requests, every row");
     rg_results_free(r);
-    rg_model_drop.free_cfg(cfg);
+    rg_experiment_drop.free_cfg(cfg);
     rg_scn_free(xp.scn);
 }
 

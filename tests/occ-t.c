@@ -32,25 +32,25 @@
 #include "models/registry.h"
 #include "tests/tap/basic.h"
 #include "sim/run/runner.h"
-#include "tests/tap/model.h"
+#include "tests/tap/fixture.h"
 
 #define REPS 200
 
-typedef tmodel model;
+typedef tfixture model;
 
 static void open_model(model *m, const char *text)
 {
-    tmodel_open(m, &rg_model_occ, "occ-t.ini", text);
+    tfixture_open(m, &rg_experiment_occ, "occ-t.ini", text);
 }
 
 static void close_model(model *m)
 {
-    tmodel_close(m);
+    tfixture_close(m);
 }
 
 static void rep(model *m, size_t v, uint64_t seed, uint64_t r, FILE *trace, rg_occ_result *res)
 {
-    rg_repout *out = tmodel_out(m);
+    rg_repout *out = tfixture_out(m);
     rg_occ_run_detail(m->cfg, v, seed, r, out, trace, res);
     if (!rg_repout_done(out))
         bail("replication %llu did not finish: %s", (unsigned long long)r, rg_repout_error(out));
@@ -141,13 +141,13 @@ static void test_study(void)
     o.threads = 1;
     rg_err e;
     rg_err_clear(&e);
-    rg_results *res = rg_run(&rg_model_occ, m.cfg, &o, &e);
+    rg_results *res = rg_run(&rg_experiment_occ, m.cfg, &o, &e);
     if (res == NULL)
         bail("rg_run: %s", e.msg);
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    rg_model_occ.report_extra(m.cfg, res, f);
+    rg_experiment_occ.report_extra(m.cfg, res, f);
     fclose(f);
     ok(strstr(buf, "no jitter worst on work: yes; on completion: yes; full jitter least work: "
                    "yes") != NULL,

@@ -73,7 +73,7 @@ static void run(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repou
     rg_rep_end(out, e);
 }
 
-static const rg_model_ops ops = {
+static const rg_experiment ops = {
     .name = "fake",
     .nvariants = nvar,
     .variant_name = vname,

@@ -447,7 +447,7 @@ static void bextra(const void *p, const rg_results *r, FILE *f)
     if (n == 0)
         return;
     fprintf(f, "\nbatch success rate (Wilson 95%% interval) beside what story 003 measured:\n");
-    fprintf(f, "%-18s %-7s %8s %-8s %24s %12s %14s\n", "variant", "store", "parallel", "policy",
+    fprintf(f, "%-18s %-7s %8s %-8s %24s %12s %15s\n", "variant", "store", "parallel", "policy",
             "success", "lost files", "story measured");
     for (size_t v = 0; v < c->nvar; v++) {
         const bvariant *bv = &c->var[v];
@@ -458,16 +458,16 @@ static void bextra(const void *p, const rg_results *r, FILE *f)
         }
         double lo, hi;
         wilson(k, (double)n, &lo, &hi);
-        const char *policy, *seed;
-        bv->kind->describe(bv->kcfg, bv->parallel, &policy, &seed);
+        const char *policy, *story;
+        bv->kind->describe(bv->kcfg, bv->parallel, &policy, &story);
         char s[64];
         snprintf(s, sizeof s, "%.1f %% [%.1f, %.1f]", 100 * k / (double)n, 100 * lo, 100 * hi);
-        fprintf(f, "%-18s %-7s %8lld %-8s %24s %12.3f %14s\n", bv->name, bv->kind->name,
-                (long long)bv->parallel, policy, s, lost / (double)n, seed);
+        fprintf(f, "%-18s %-7s %8lld %-8s %24s %12.3f %15s\n", bv->name, bv->kind->name,
+                (long long)bv->parallel, policy, s, lost / (double)n, story);
     }
 }
 
-const rg_model_ops rg_model_batch = {
+const rg_experiment rg_experiment_batch = {
     .name = "batch",
     .summary = "batch upload state: eventually consistent KV vs. single-threaded object",
     .load = bload,

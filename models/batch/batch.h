@@ -66,6 +66,6 @@ void rg_batch_run_detail(const void *cfg, size_t v, uint64_t seed, uint64_t rep,
                          FILE *trace, rg_batch_result *res);
 
 /* The experiment, for the table of experiments (models/registry.c). */
-extern const rg_model_ops rg_model_batch;
+extern const rg_experiment rg_experiment_batch;
 
 #endif

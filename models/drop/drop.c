@@ -589,7 +589,7 @@ static void drun_task(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg
 /* The timeline of replication 0 counts what clients were told. */
 static const char *const dtimeline[] = {"allocated", "rejected"};
 
-const rg_model_ops rg_model_drop = {
+const rg_experiment rg_experiment_drop = {
     .name = "drop",
     .summary = "flash-sale drop: buyers race for stock through objects, SQL or caches",
     .load = dload,

@@ -65,6 +65,6 @@ void rg_drop_run_detail(const void *cfg, size_t v, uint64_t seed, uint64_t rep, 
                         FILE *trace, rg_drop_req **reqs, size_t *nreqs);
 
 /* The experiment, for the table of experiments (models/registry.c). */
-extern const rg_model_ops rg_model_drop;
+extern const rg_experiment rg_experiment_drop;
 
 #endif

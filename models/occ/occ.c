@@ -491,7 +491,7 @@ static void oextra(const void *p, const rg_results *r, FILE *f)
     free(done);
 }
 
-const rg_model_ops rg_model_occ = {
+const rg_experiment rg_experiment_occ = {
     .name = "occ",
     .summary = "optimistic commits under contention: backoff, jitter and retry windows",
     .load = oload,

@@ -45,7 +45,7 @@
 #include <stdio.h>
 
 #include "models/mech/backoff.h"
-#include "sim/run/model.h"
+#include "sim/run/experiment.h"
 
 /* What one replication did, for tests. */
 typedef struct rg_occ_result {
@@ -62,6 +62,6 @@ void rg_occ_run_detail(const void *cfg, size_t v, uint64_t seed, uint64_t rep, r
                        FILE *trace, rg_occ_result *res);
 
 /* The experiment, for the table of experiments (models/registry.c). */
-extern const rg_model_ops rg_model_occ;
+extern const rg_experiment rg_experiment_occ;
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * expect.h: regression expectations, so CI fails when a model's results
+ * expect.h: regression expectations, so CI fails when an experiment's results
  * drift.
  *
  * An expectations file is INI: an optional [expect] section stating the

@@ -1,5 +1,5 @@
 /*
- * repout.c: one task's output and the replication skeleton (model.h), and
+ * repout.c: one task's output and the replication skeleton (experiment.h), and
  * the latency histogram's bins.
  *
  * A task output is made once per worker and reused for every task it runs
@@ -7,7 +7,7 @@
  * is handed to the runner with the take functions, so nothing is freed by
  * hand anywhere else.
  */
-#include "sim/run/model.h"
+#include "sim/run/experiment.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -60,7 +60,7 @@ int rg_hist_bin(double s)
 /* ---- task output -------------------------------------------------------- */
 
 struct rg_repout {
-    rg_mval *row; /* one value per metric, filled by the model; owned */
+    rg_mval *row; /* one value per metric, filled by the experiment; owned */
     size_t nmet;
     int col_events, col_sim_end; /* columns of those roles, or -1 */
     bool done;

@@ -68,8 +68,8 @@
 #define RH5_A_DESCRIPTIONS "descriptions"
 #define RH5_A_FLAGS "flags"
 
-/* The timeline's counters are named by the model that records them
- * (rg_model_ops.timeline, tlnames of rh5_types_make).  A model that records
+/* The timeline's counters are named by the experiment that records them
+ * (rg_experiment.timeline, tlnames of rh5_types_make).  An experiment that records
  * none still gets an empty timeline, whose fields have the names format 1
  * has always given them. */
 #define RH5_TL_A "allocated"

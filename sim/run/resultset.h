@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sim/run/model.h"
+#include "sim/run/experiment.h"
 
 /* At most this many replications per run: the per-replication table is
  * held in memory, and readers refuse files claiming more. */
@@ -34,7 +34,7 @@ struct rg_results {
     double **lat;   /* per variant: raw latencies in rep order, or NULL */
     size_t *nlat;
     rg_tlpoint **tl;  /* per variant: timeline of replication 0 */
-    char *tlnames[2]; /* the model's names of the timeline's counters, or NULL */
+    char *tlnames[2]; /* the experiment's names of the timeline's counters, or NULL */
     size_t *ntl;
     uint64_t events;        /* all events of all completed tasks */
     double wall_seconds;    /* not part of the data: wall time of the run */
@@ -64,7 +64,7 @@ int rg_results_metric(const rg_results *r, const char *name);
 /* Index of the first metric with that role, or -1. */
 int rg_results_role(const rg_results *r, rg_mrole role);
 /* Gives each metric of r the role of the metric of the same name in
- * met[0..nmet-1] (a model's declaration): for results read from a file. */
+ * met[0..nmet-1] (an experiment's declaration): for results read from a file. */
 void rg_results_adopt_roles(rg_results *r, const rg_metric *met, size_t nmet);
 int rg_results_variant(const rg_results *r, const char *name);
 

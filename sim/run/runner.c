@@ -7,7 +7,7 @@
  * Every task, whether a worker's, a --check-determinism rerun, a rerun
  * that takes an unfinished replication's counts out of the histograms, or
  * rg_run_one's, goes through run_task: one place builds the task's output
- * and calls the model.
+ * and calls the experiment.
  */
 #include "sim/run/runner.h"
 
@@ -38,7 +38,7 @@ static void on_signal(int sig)
 /* ---- one task ------------------------------------------------------------ */
 
 typedef struct task {
-    const rg_model_ops *ops;
+    const rg_experiment *ops;
     const void *cfg;
     const rg_runopts *o;
     const rg_metric *met;
@@ -59,7 +59,7 @@ static rg_repout *task_out(const task *k)
     return rg_repout_new(k->met, k->nmet, k->o->max_events, k->o->rng_type);
 }
 
-rg_repout *rg_run_one(const rg_model_ops *ops, const void *cfg, const rg_runopts *o, size_t v,
+rg_repout *rg_run_one(const rg_experiment *ops, const void *cfg, const rg_runopts *o, size_t v,
                       uint64_t rep, FILE *trace)
 {
     task k = {ops, cfg, o, NULL, 0};
@@ -296,7 +296,7 @@ static void gather_latencies(run *ru, uint64_t k)
     }
 }
 
-rg_results *rg_run(const rg_model_ops *ops, const void *cfg, const rg_runopts *o, rg_err *e)
+rg_results *rg_run(const rg_experiment *ops, const void *cfg, const rg_runopts *o, rg_err *e)
 {
     run ru = {0};
     ru.k = (task){ops, cfg, o, NULL, 0};

@@ -1,6 +1,6 @@
 /*
  * runner.h: the replication runner, which executes (replication, variant)
- * tasks of a model (model.h) on J threads and gathers them into a result
+ * tasks of an experiment (experiment.h) on J threads and gathers them into a result
  * set (resultset.h).
  *
  * Tasks are numbered rep-major and results stored by (variant,
@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sim/run/model.h"
+#include "sim/run/experiment.h"
 #include "sim/run/resultset.h"
 
 typedef struct rg_runopts {
@@ -36,7 +36,7 @@ typedef struct rg_runopts {
  * or differs between two runs (r->nondeterministic, with
  * check_determinism) also stops the run.  Returns NULL only on invalid
  * options. */
-rg_results *rg_run(const rg_model_ops *ops, const void *cfg, const rg_runopts *o, rg_err *e);
+rg_results *rg_run(const rg_experiment *ops, const void *cfg, const rg_runopts *o, rg_err *e);
 
 /* Runs every variant of replications 0..reps-1.  SIGINT/SIGTERM stop it
  * after the tasks in flight; then r->interrupted is set and reps_done says
@@ -44,13 +44,13 @@ rg_results *rg_run(const rg_model_ops *ops, const void *cfg, const rg_runopts *o
  * or differs between two runs (r->nondeterministic, with
  * check_determinism) also stops the run.  Returns NULL only on invalid
  * options. */
-rg_results *rg_run(const rg_model_ops *ops, const void *cfg, const rg_runopts *o, rg_err *e);
+rg_results *rg_run(const rg_experiment *ops, const void *cfg, const rg_runopts *o, rg_err *e);
 
 /* Runs variant v of replication rep alone, as it runs inside rg_run (same
  * streams, budget and generator from o), writing its event log to trace
  * (may be NULL).  Returns its output: free with rg_repout_free.  Check
  * rg_repout's error before reading the row. */
-rg_repout *rg_run_one(const rg_model_ops *ops, const void *cfg, const rg_runopts *o, size_t v,
+rg_repout *rg_run_one(const rg_experiment *ops, const void *cfg, const rg_runopts *o, size_t v,
                       uint64_t rep, FILE *trace);
 
 /* Number of online cores (at least 1). */

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "sim/engine/dist.h"
-#include "models/experiment.h"
+#include "models/study.h"
 #include "sim/engine/simtime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -21,9 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     rg_err e;
     rg_err_clear(&e);
-    rg_experiment x;
-    rg_experiment_open_mem("fuzz.ini", data, size, &x, &e);
-    rg_experiment_close(&x);
+    rg_study x;
+    rg_study_open_mem("fuzz.ini", data, size, &x, &e);
+    rg_study_close(&x);
 
     /* The parsers of single values take NUL-terminated text. */
     char *s = malloc(size + 1);

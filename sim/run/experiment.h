@@ -1,7 +1,7 @@
 /*
- * model.h: the interface between the run layer and the experiments.
+ * experiment.h: the interface between the run layer and the experiments.
  *
- * An experiment (a "model" in the scenario's [scenario] model = NAME) turns
+ * An experiment (named by the scenario's [scenario] model = NAME) turns
  * a scenario into a configuration (load), names its variants and the
  * metrics it reports per replication, and runs one variant of one
  * replication (run).  A run owns its engine and everything else it
@@ -10,16 +10,16 @@
  * thread in any order.
  *
  * Every run has the same frame, the replication skeleton below, so the
- * event budget, its error text and the metrics every model reports
+ * event budget, its error text and the metrics every experiment reports
  * (events, simulated end) live in one place.  The run layer finds those
- * metrics, and report pages find theirs, by the role the model declares
+ * metrics, and report pages find theirs, by the role the experiment declares
  * in its metric table, never by name.
  *
  * Ownership: the run layer creates and frees every rg_repout
- * (rg_repout_new / rg_repout_free); a model only writes into it.
+ * (rg_repout_new / rg_repout_free); an experiment only writes into it.
  */
-#ifndef RG_MODEL_H
-#define RG_MODEL_H
+#ifndef RG_EXPERIMENT_H
+#define RG_EXPERIMENT_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -43,11 +43,11 @@ enum {
     RG_MF_MS = 1u << 3    /* a time in seconds, shown in milliseconds */
 };
 
-/* What a metric means to code that is not the model's own: the run layer
+/* What a metric means to code that is not the experiment's own: the run layer
  * (events, simulated end), report pages (oversell, latency quantiles, units
- * by kind of buyer, cost, stock).  Declared by the model in its metric
+ * by kind of buyer, cost, stock).  Declared by the experiment in its metric
  * table, never guessed from a name.  Roles are not stored in results files:
- * a reader gets them back from the model that wrote the file
+ * a reader gets them back from the experiment that wrote the file
  * (rg_results_adopt_roles). */
 typedef enum {
     RG_ROLE_NONE = 0,
@@ -73,8 +73,8 @@ typedef struct rg_metric {
     rg_mrole role; /* RG_ROLE_NONE for most */
 } rg_metric;
 
-/* The two metrics every model reports, filled by the replication skeleton
- * (the model lists them in its table; desc says what its end means). */
+/* The two metrics every experiment reports, filled by the replication skeleton
+ * (the experiment lists them in its table; desc says what its end means). */
 #define RG_METRIC_EVENTS                                                                           \
     {                                                                                              \
         "events", RG_MF_INT, "events", "events processed by the engine", 0, RG_ROLE_EVENTS         \
@@ -104,17 +104,17 @@ int rg_hist_bin(double seconds);
 
 /* ---- one task's output ----------------------------------------------- */
 
-/* A point of the timeline of replication 0: two counters the model names
- * (rg_model_ops.timeline), e.g. units allocated and requests rejected so
+/* A point of the timeline of replication 0: two counters the experiment names
+ * (rg_experiment.timeline), e.g. units allocated and requests rejected so
  * far. */
 typedef struct rg_tlpoint {
     double t;     /* seconds since the start of the replication */
-    int64_t a, b; /* the model's two counters */
+    int64_t a, b; /* the experiment's two counters */
 } rg_tlpoint;
 
-/* The output of one task: the row the model fills, the latencies and the
+/* The output of one task: the row the experiment fills, the latencies and the
  * timeline it records, whether it finished or why it failed.  Opaque: made
- * by the run layer (rg_repout_new), written by the model through the
+ * by the run layer (rg_repout_new), written by the experiment through the
  * functions below. */
 typedef struct rg_repout rg_repout;
 
@@ -128,9 +128,9 @@ void rg_repout_free(rg_repout *o);
  * only if want_timeline, raw latencies only if keep_latencies. */
 void rg_repout_reset(rg_repout *o, uint64_t *hist, bool keep_latencies, bool want_timeline);
 
-/* The row the model fills: one value per metric, in the table's order. */
+/* The row the experiment fills: one value per metric, in the table's order. */
 rg_mval *rg_repout_row(rg_repout *o);
-/* Fails the task: the run stops and reports msg (e.g. a limit the model
+/* Fails the task: the run stops and reports msg (e.g. a limit the experiment
  * ran into).  The budget's failure is rg_rep_run's. */
 void rg_repout_fail(rg_repout *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Why the task failed, or NULL if it did not. */
@@ -169,22 +169,22 @@ bool rg_rep_run(rg_repout *out, rg_engine *e, rg_time until);
  * RG_ROLE_SIM_END from e, marks out done unless it failed, frees e. */
 void rg_rep_end(rg_repout *out, rg_engine *e);
 
-/* ---- models ------------------------------------------------------------ */
+/* ---- experiments ------------------------------------------------------------ */
 
 typedef struct rg_results rg_results;
 
-typedef struct rg_model_ops {
+typedef struct rg_experiment {
     const char *name;    /* the scenario's [scenario] model = NAME */
     const char *summary; /* one line for --help */
-    /* Reads the model's sections; *cfg is freed with free_cfg. */
+    /* Reads the experiment's sections; *cfg is freed with free_cfg. */
     int (*load)(rg_scn *s, void **cfg, rg_err *e);
     void (*free_cfg)(void *cfg);
     size_t (*nvariants)(const void *cfg);
     const char *(*variant_name)(const void *cfg, size_t v);
-    /* The metric table; with cfg NULL, the model's declaration (names,
+    /* The metric table; with cfg NULL, the experiment's declaration (names,
      * units, roles) as it stands before a scenario adjusts what is shown. */
     const rg_metric *(*metrics)(const void *cfg, size_t *n);
-    /* Names of the two counters of the timeline the model records
+    /* Names of the two counters of the timeline the experiment records
      * (rg_repout_timeline), or NULL if it records none. */
     const char *const *timeline;
     /* Runs variant v of replication rep into out, following the skeleton.
@@ -193,6 +193,6 @@ typedef struct rg_model_ops {
                 FILE *trace);
     /* Optional: extra console lines after the summary table (e.g. theory). */
     void (*report_extra)(const void *cfg, const rg_results *r, FILE *f);
-} rg_model_ops;
+} rg_experiment;
 
 #endif

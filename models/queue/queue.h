@@ -1,16 +1,16 @@
 /*
- * qmodel.h: a G/G/c FIFO queue on the engine (the validation model) and the
+ * queue.h: a G/G/c FIFO queue on the engine (the validation model) and the
  * closed forms it is checked against.  The simulation object is public so
  * tests and the benchmark can drive it without a scenario file.
  */
-#ifndef RG_QMODEL_H
-#define RG_QMODEL_H
+#ifndef RG_QUEUE_H
+#define RG_QUEUE_H
 
 #include <stdint.h>
 
 #include "sim/engine/dist.h"
 #include "sim/engine/engine.h"
-#include "sim/run/model.h"
+#include "sim/run/experiment.h"
 
 typedef struct rg_queue_sim rg_queue_sim;
 
@@ -38,6 +38,6 @@ double rg_queue_theory_wq(int64_t c, const rg_dist *arrival, const rg_dist *serv
                           const char **formula);
 
 /* The experiment, for the table of experiments (models/registry.c). */
-extern const rg_model_ops rg_model_queue;
+extern const rg_experiment rg_experiment_queue;
 
 #endif

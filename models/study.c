@@ -1,14 +1,14 @@
 /*
- * experiment.c: scenario to experiment (see experiment.h).
+ * study.c: a scenario opened as an experiment (see study.h).
  */
-#include "models/experiment.h"
+#include "models/study.h"
 
 #include <string.h>
 
 #include "models/registry.h"
 #include "sim/engine/rstream.h"
 
-void rg_experiment_close(rg_experiment *x)
+void rg_study_close(rg_study *x)
 {
     if (x->cfg)
         x->ops->free_cfg(x->cfg);
@@ -27,8 +27,8 @@ static char *basename_noext(const char *path)
     return s;
 }
 
-static int finish_open(rg_experiment *x, const char *path, char *const *sets,
-                       const char *const *origins, size_t nsets, rg_err *e)
+static int finish_open(rg_study *x, const char *path, char *const *sets, const char *const *origins,
+                       size_t nsets, rg_err *e)
 {
     rg_scn *s = x->scn;
     for (size_t i = 0; i < nsets; i++)
@@ -58,10 +58,10 @@ static int finish_open(rg_experiment *x, const char *path, char *const *sets,
         return rg_scn_err(s, "scenario", "name", e, "must not contain '/'");
     if (x->name[0] == '\0' || x->name[0] == '.')
         return rg_scn_err(s, "scenario", "name", e, "must be non-empty and not start with '.'");
-    const rg_model_ops *ops = rg_model_find(x->model);
+    const rg_experiment *ops = rg_experiment_find(x->model);
     if (ops == NULL) {
         rg_buf b = {0};
-        for (const rg_model_ops *const *m = rg_model_all(); *m; m++)
+        for (const rg_experiment *const *m = rg_experiment_all(); *m; m++)
             rg_buf_printf(&b, "%s%s", b.len ? ", " : "", (*m)->name);
         rg_scn_err(s, "scenario", "model", e, "unknown model '%s' (known: %s)", x->model, b.s);
         rg_buf_free(&b);
@@ -73,8 +73,8 @@ static int finish_open(rg_experiment *x, const char *path, char *const *sets,
     return rg_scn_finish(s, e);
 }
 
-int rg_experiment_open(const char *path, char *const *sets, const char *const *origins,
-                       size_t nsets, rg_experiment *x, rg_err *e)
+int rg_study_open(const char *path, char *const *sets, const char *const *origins, size_t nsets,
+                  rg_study *x, rg_err *e)
 {
     memset(x, 0, sizeof *x);
     x->scn = rg_scn_load(path, e);
@@ -83,8 +83,7 @@ int rg_experiment_open(const char *path, char *const *sets, const char *const *o
     return finish_open(x, path, sets, origins, nsets, e);
 }
 
-int rg_experiment_open_mem(const char *name, const void *data, size_t len, rg_experiment *x,
-                           rg_err *e)
+int rg_study_open_mem(const char *name, const void *data, size_t len, rg_study *x, rg_err *e)
 {
     memset(x, 0, sizeof *x);
     x->scn = rg_scn_load_mem(name, data, len, e);

@@ -1,5 +1,5 @@
 /*
- * qmodel-t: the engine validated against queueing theory (qmodel.h,
+ * queue-t: the engine validated against queueing theory (queue.h,
  * FACTS.md "Queueing closed forms").  rg_queue_sim runs M/M/1 at rho 0.5 and
  * 0.8, M/D/1 at rho 0.8, M/M/2 at lambda 1.6 and M/M/3 at lambda 2.0 (mu = 1/s
  * throughout) as R independent replications with fixed seeds; the mean of the
@@ -29,7 +29,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "sim/engine/engine.h"
-#include "models/queue/qmodel.h"
+#include "models/queue/queue.h"
 #include "sim/engine/stats.h"
 #include "tests/tap/basic.h"
 

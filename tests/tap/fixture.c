@@ -1,14 +1,14 @@
 /*
- * model.c: the model test fixture (see model.h).
+ * fixture.c: the experiment test fixture (see fixture.h).
  */
-#include "tests/tap/model.h"
+#include "tests/tap/fixture.h"
 
 #include <stdlib.h>
 
 #include "tests/tap/basic.h"
 #include "sim/engine/scenario.h"
 
-void tmodel_open(tmodel *m, const rg_model_ops *ops, const char *name, const char *text)
+void tfixture_open(tfixture *m, const rg_experiment *ops, const char *name, const char *text)
 {
     rg_err e;
     rg_err_clear(&e);
@@ -23,13 +23,13 @@ void tmodel_open(tmodel *m, const rg_model_ops *ops, const char *name, const cha
     m->row = rg_repout_row(m->out);
 }
 
-rg_repout *tmodel_out(tmodel *m)
+rg_repout *tfixture_out(tfixture *m)
 {
     rg_repout_reset(m->out, NULL, false, false);
     return m->out;
 }
 
-void tmodel_close(tmodel *m)
+void tfixture_close(tfixture *m)
 {
     m->ops->free_cfg(m->cfg);
     rg_repout_free(m->out);

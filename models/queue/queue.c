@@ -1,5 +1,5 @@
 /*
- * qmodel.c: the engine's validation model, a G/G/c FIFO queue.
+ * queue.c: the engine's validation model, a G/G/c FIFO queue.
  *
  * Customers arrive with i.i.d. interarrival times, wait in one FIFO line and
  * are served by the first free of c identical servers.  With exponential
@@ -26,7 +26,7 @@
 
 #include "sim/engine/engine.h"
 #include "models/mech/mparam.h"
-#include "models/queue/qmodel.h"
+#include "models/queue/queue.h"
 #include "sim/engine/stats.h"
 #include "sim/run/resultset.h"
 
@@ -368,7 +368,7 @@ static void qextra(const void *p, const rg_results *r, FILE *f)
     }
 }
 
-const rg_model_ops rg_model_queue = {
+const rg_experiment rg_experiment_queue = {
     .name = "queue",
     .summary = "G/G/c FIFO queue: validates the engine against M/M/1, M/D/1, M/M/c",
     .load = qload,
