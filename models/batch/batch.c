@@ -49,6 +49,14 @@ static void bcfg_free(void *p)
     free(c);
 }
 
+/* The names of the table's kinds, NULL-terminated. */
+static void kind_names(const char *names[NKINDS + 1])
+{
+    for (size_t i = 0; i < NKINDS; i++)
+        names[i] = kinds[i]->name;
+    names[NKINDS] = NULL;
+}
+
 /* An mp_variant_fn (no context). */
 static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err *e)
 {
@@ -56,9 +64,7 @@ static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err
     const char *names[NKINDS + 1];
     int st;
     (void)ctx;
-    for (size_t i = 0; i < NKINDS; i++)
-        names[i] = kinds[i]->name;
-    names[NKINDS] = NULL;
+    kind_names(names);
     v->name = rg_xstrdup(sec + strlen("variant."));
     if (mp_enum(s, sec, "batch", "store", "kv", names, &st, e) < 0 ||
         mp_int(s, sec, "batch", "parallel", "5", 1, MAX_FILES, &v->parallel, e) < 0 ||
@@ -94,9 +100,10 @@ static int bload(rg_scn *s, void **out, rg_err *e)
     }
     /* "... (store = kv or object)": the stores of the table. */
     rg_buf none = {0};
+    const char *names[NKINDS + 1];
+    kind_names(names);
     rg_buf_printf(&none, "a batch experiment compares at least one store (store = ");
-    for (size_t i = 0; i < NKINDS; i++)
-        rg_buf_printf(&none, "%s%s", i == 0 ? "" : i + 1 < NKINDS ? ", " : " or ", kinds[i]->name);
+    rg_buf_or_list(&none, names, NKINDS);
     rg_buf_printf(&none, ")");
     void *var = NULL;
     int rc = mp_variants(s, sizeof *c->var, load_variant, NULL, none.s, &var, &c->nvar, e);

@@ -8,6 +8,7 @@
  * the end.  Registration writes a static array without a lock: it happens
  * before any scenario is opened, while the program is single-threaded.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "models/drop/dropint.h"
@@ -89,10 +90,8 @@ const char **dkinds_names(void)
 char *dkinds_list(void)
 {
     rg_buf b = {0};
-    size_t n = rg_drop_kind_count();
-    for (size_t i = 0; i < n; i++) {
-        const char *sep = i == 0 ? "" : i + 1 < n ? ", " : " or ";
-        rg_buf_printf(&b, "%s%s", sep, rg_drop_kind_at(i)->name);
-    }
+    const char **names = dkinds_names();
+    rg_buf_or_list(&b, names, rg_drop_kind_count());
+    free(names);
     return b.s;
 }

@@ -216,3 +216,9 @@ void rg_assert_fail(const char *expr, const char *file, int line, int64_t now_ns
     fflush(stderr);
     abort();
 }
+
+void rg_buf_or_list(rg_buf *b, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        rg_buf_printf(b, "%s%s", i == 0 ? "" : i + 1 < n ? ", " : " or ", names[i]);
+}

@@ -65,6 +65,8 @@ typedef struct rg_buf {
 } rg_buf;
 void rg_buf_printf(rg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rg_buf_free(rg_buf *b);
+/* Appends names[0..n-1] as a list in words: "a", "a or b", "a, b or c". */
+void rg_buf_or_list(rg_buf *b, const char *const *names, size_t n);
 
 /* A text file written whole or not at all: rg_atomic_open creates
  * "<path>.tmp-<pid>"; rg_atomic_commit closes it and renames it over path,
