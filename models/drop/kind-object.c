@@ -45,6 +45,10 @@ typedef struct objstore {
     rg_object **obj;
     shard *sh;
     int *region;
+    /* the run's, looked up once: every request uses them */
+    rg_engine *e;
+    const rg_places *pl;
+    gsl_rng *net;
 } objstore;
 
 static int obj_load(rg_scn *s, const char *sec, const rg_places *pl, void **cfg, rg_err *e)
@@ -92,6 +96,9 @@ static void *obj_build(const void *cfg, rg_drop_run *r)
     size_t nbuyers = rg_drop_run_buyers(r);
     st->cfg = c;
     st->run = r;
+    st->e = rg_drop_run_engine(r);
+    st->pl = rg_drop_run_places(r);
+    st->net = rg_drop_run_net(r);
     st->stock = rg_drop_run_stock(r);
     st->n = c->shard_session ? nbuyers : rg_drop_run_skus(r);
     st->obj = rg_xcalloc(st->n, sizeof *st->obj);
@@ -164,9 +171,10 @@ static void on_at_object(rg_engine *e, void *ctx, uint64_t arg)
 static void obj_route(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
 {
     const objstore *st = store;
+    (void)r;
     int to = st->region[object_of(st, q)];
-    d += rg_places_hop(rg_drop_run_places(r), rg_drop_call_region(q), to, rg_drop_run_net(r));
-    rg_after(rg_drop_run_engine(r), d, RG_PRIO_DEFAULT, on_at_object, q, 0);
+    d += rg_places_hop(st->pl, rg_drop_call_region(q), to, st->net);
+    rg_after(st->e, d, RG_PRIO_DEFAULT, on_at_object, q, 0);
 }
 
 static int64_t obj_decremented(const void *store, size_t sku)

@@ -65,12 +65,17 @@ typedef struct sqlstore {
     const sqlcfg *cfg;
     rg_drop_run *run;
     rg_sqldb *db;
+    /* the run's, looked up once: every statement uses them */
+    rg_engine *e;
+    const rg_places *pl;
+    gsl_rng *net;
 } sqlstore;
 
 /* One call's state (the kind's call data). */
 typedef struct sqlcall {
     sqlstore *st;
     rg_drop_call *q;
+    int sku;        /* the call's, looked up once */
     int app_region; /* where the application runs */
     int64_t conn;
     phase ph;
@@ -139,7 +144,10 @@ static void *sql_build(const void *cfg, rg_drop_run *r)
     sqlstore *st = rg_xcalloc(1, sizeof *st);
     st->cfg = c;
     st->run = r;
-    st->db = rg_sqldb_new(rg_drop_run_engine(r), &c->sp, rg_drop_run_skus(r), rg_drop_run_stock(r));
+    st->e = rg_drop_run_engine(r);
+    st->pl = rg_drop_run_places(r);
+    st->net = rg_drop_run_net(r);
+    st->db = rg_sqldb_new(st->e, &c->sp, rg_drop_run_skus(r), rg_drop_run_stock(r));
     return st;
 }
 
@@ -161,7 +169,7 @@ static int64_t sql_decremented(const void *store, size_t sku)
 /* A hop between two regions, drawn from the network stream. */
 static rg_time hop(const sqlstore *st, int from, int to)
 {
-    return rg_places_hop(rg_drop_run_places(st->run), from, to, rg_drop_run_net(st->run));
+    return rg_places_hop(st->pl, from, to, st->net);
 }
 
 /* The application answers: it runs at the PoP itself (no hop back) or in
@@ -197,7 +205,7 @@ static void sql_send(sqlcall *c, phase ph, rg_sqlop op, int64_t value, bool auto
     rg_time d = hop(st, c->app_region, st->cfg->db_region);
     if (ph == P_NAIVE_UPDATE)
         d += st->cfg->pause; /* the story's pause between the check and the write */
-    rg_after(rg_drop_run_engine(st->run), d, RG_PRIO_DEFAULT, on_sql_arrive, c, 0);
+    rg_after(st->e, d, RG_PRIO_DEFAULT, on_sql_arrive, c, 0);
 }
 
 /* A statement's result is back at the application: the protocol's next
@@ -208,7 +216,7 @@ static void on_sql_back(rg_engine *e, void *ctx, uint64_t arg)
     (void)arg;
     sqlcall *c = ctx;
     const rg_sqlres *res = &c->res;
-    int sku = rg_drop_call_sku(c->q);
+    int sku = c->sku;
     if (rg_sqldb_row(c->st->db, (size_t)sku) == 0)
         rg_drop_stock_zero(c->st->run, sku, rg_drop_run_variant(c->st->run));
     rg_drop_call_lock_wait(c->q, res->lock_wait);
@@ -259,8 +267,8 @@ static void on_sql_arrive(rg_engine *e, void *ctx, uint64_t arg)
     (void)e;
     (void)arg;
     sqlcall *c = ctx;
-    rg_sqldb_exec(c->st->db, c->conn, c->op, (size_t)rg_drop_call_sku(c->q), c->value,
-                  c->autocommit, on_sql_result, c, 0);
+    rg_sqldb_exec(c->st->db, c->conn, c->op, (size_t)c->sku, c->value, c->autocommit, on_sql_result,
+                  c, 0);
 }
 
 static void on_connected(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres *res)
@@ -289,18 +297,20 @@ static void on_at_app(rg_engine *e, void *ctx, uint64_t arg)
 static void sql_route(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
 {
     sqlstore *st = store;
+    (void)r;
     sqlcall *c = rg_drop_call_data(q);
     int pop = rg_drop_call_region(q);
     c->st = st;
     c->q = q;
+    c->sku = rg_drop_call_sku(q);
     c->conn = -1;
     c->app_region = st->cfg->app_at_db ? st->cfg->db_region : pop;
     if (st->cfg->app_at_db)
         d += hop(st, pop, st->cfg->db_region);
     if (d == 0)
-        on_at_app(rg_drop_run_engine(r), c, 0); /* the application is this edge worker */
+        on_at_app(st->e, c, 0); /* the application is this edge worker */
     else
-        rg_after(rg_drop_run_engine(r), d, RG_PRIO_DEFAULT, on_at_app, c, 0);
+        rg_after(st->e, d, RG_PRIO_DEFAULT, on_at_app, c, 0);
 }
 
 /* The three kinds differ only in name and protocol (their load). */

@@ -14,11 +14,23 @@ typedef struct priced {
     double price;
 } priced;
 
+/* Billing finds an operation's index by its declaration's address in an
+ * open-addressing table (index + 1; 0: empty), so a bill costs a hash and a
+ * compare, not a scan of the list: it runs several times per request. */
+#define SLOTS 64
+#define MAX_OPS (SLOTS / 2)
+
 struct rg_prices {
     priced *op; /* in declaration order */
     size_t n, cap;
     double billing_scale;
+    uint8_t slot[SLOTS];
 };
+
+static size_t slot_of(const rg_billable *op)
+{
+    return (size_t)(((uint64_t)(uintptr_t)op * UINT64_C(0x9E3779B97F4A7C15)) >> 58);
+}
 
 struct rg_ledger {
     const rg_prices *p;
@@ -49,8 +61,14 @@ int rg_prices_declare(rg_prices *p, const rg_billable *op)
         if (strcmp(p->op[i].op->key, op->key) == 0)
             return -1;
     }
+    if (p->n == MAX_OPS)
+        return -1;
     rg_xgrow((void **)&p->op, &p->cap, p->n + 1, sizeof *p->op);
     p->op[p->n++] = (priced){op, 0};
+    size_t h = slot_of(op);
+    while (p->slot[h] != 0)
+        h = (h + 1) % SLOTS;
+    p->slot[h] = (uint8_t)p->n;
     return 0;
 }
 
@@ -97,12 +115,14 @@ void rg_ledger_free(rg_ledger *l)
 
 void rg_ledger_add(rg_ledger *l, const rg_billable *op)
 {
-    size_t i = 0;
-    while (i < l->p->n && l->p->op[i].op != op)
-        i++;
-    RG_ASSERT(i < l->p->n); /* billed an operation the price list lacks */
+    const rg_prices *p = l->p;
+    size_t h = slot_of(op);
+    while (p->slot[h] != 0 && p->op[p->slot[h] - 1].op != op)
+        h = (h + 1) % SLOTS;
+    RG_ASSERT(p->slot[h] != 0); /* billed an operation the price list lacks */
+    size_t i = p->slot[h] - 1u;
     l->count[i]++;
-    l->real += l->p->op[i].price;
+    l->real += p->op[i].price;
 }
 
 uint64_t rg_ledger_count(const rg_ledger *l, size_t i)

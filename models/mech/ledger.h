@@ -37,7 +37,8 @@ typedef struct rg_ledger rg_ledger;
 rg_prices *rg_prices_new(void);
 void rg_prices_free(rg_prices *p);
 /* Adds op at the end of the list.  0 if added or already there (the same
- * declaration); -1 if another declaration has its key. */
+ * declaration); -1 if another declaration has its key, or the list holds
+ * 32 operations already. */
 int rg_prices_declare(rg_prices *p, const rg_billable *op);
 /* Reads [cost]: every declared key in list order (each has a default),
  * then billing_scale.  Returns 0, or -1 with e filled. */
