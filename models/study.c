@@ -83,6 +83,16 @@ int rg_study_open(const char *path, char *const *sets, const char *const *origin
     return finish_open(x, path, sets, origins, nsets, e);
 }
 
+int rg_study_open_text(const char *path, const char *text, char *const *sets,
+                       const char *const *origins, size_t nsets, rg_study *x, rg_err *e)
+{
+    memset(x, 0, sizeof *x);
+    x->scn = rg_scn_load_mem(path, text, strlen(text), e);
+    if (x->scn == NULL)
+        return -1;
+    return finish_open(x, path, sets, origins, nsets, e);
+}
+
 int rg_study_open_mem(const char *name, const void *data, size_t len, rg_study *x, rg_err *e)
 {
     memset(x, 0, sizeof *x);

@@ -35,6 +35,11 @@ typedef struct rg_study {
  * rg_study_close. */
 int rg_study_open(const char *path, char *const *sets, const char *const *origins, size_t nsets,
                   rg_study *x, rg_err *e);
+/* Same from the scenario text of the file at path (a sweep point's text,
+ * with its variables replaced: path names it in messages and gives the
+ * default name). */
+int rg_study_open_text(const char *path, const char *text, char *const *sets,
+                       const char *const *origins, size_t nsets, rg_study *x, rg_err *e);
 /* Same from len bytes of scenario text called `name`. */
 int rg_study_open_mem(const char *name, const void *data, size_t len, rg_study *x, rg_err *e);
 void rg_study_close(rg_study *x);

@@ -160,4 +160,44 @@ hid_t rh5_fapl(rh5_ctx *c, bool write);
 /* The directory part of path ("." if none), as a new string. */
 char *rh5_dir_of(const char *path);
 
+/* ---- writing (results.c) ------------------------------------------------- */
+
+/* The writer's handles that every helper needs. */
+typedef struct rh5_wctx {
+    rh5_ctx c;
+    rh5_types t;
+    hid_t gcpl, dcpl; /* creation property lists without time stamps */
+} rh5_wctx;
+
+/* Typed writers: an attribute of loc (a scalar, or an array of n; an empty
+ * array has a null dataspace), and a 1-D dataset of n elements of ftype
+ * read from buf as mtype, returned open (H5I_INVALID_HID on failure).
+ * Each returns -1 with the context's error filled on failure. */
+int rh5_put_attr(rh5_wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, bool scalar,
+                 size_t n, const void *buf);
+int rh5_put_str(rh5_wctx *w, hid_t loc, const char *name, const char *s);
+int rh5_put_u64(rh5_wctx *w, hid_t loc, const char *name, uint64_t x);
+int rh5_put_int(rh5_wctx *w, hid_t loc, const char *name, int x);
+int rh5_put_f64(rh5_wctx *w, hid_t loc, const char *name, double x);
+int rh5_put_strs(rh5_wctx *w, hid_t loc, const char *name, const char *const *s, size_t n);
+hid_t rh5_put_dset(rh5_wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, size_t n,
+                   const void *buf, hid_t dcpl);
+
+/* A run's root attributes (meta, and r's replication counts), and the
+ * group of its variants in loc, as a run file has them. */
+int rh5_put_root(rh5_wctx *w, hid_t f, const rg_results *r, const rg_meta *meta);
+int rh5_put_variants(rh5_wctx *w, hid_t loc, const rg_results *r);
+
+/* Fills the open in-memory file f from job. */
+typedef int (*rh5_fill_fn)(rh5_wctx *w, hid_t f, const void *job);
+typedef struct rh5_runjob {
+    const rg_results *r;
+    const rg_meta *meta;
+} rh5_runjob;
+
+/* Writes a results file at path atomically (temporary file, rename): the
+ * types are made for r's metrics and timeline, fill writes the content. */
+int rh5_write_file(const char *path, const rg_results *r, rh5_fill_fn fill, const void *job,
+                   rg_err *e);
+
 #endif

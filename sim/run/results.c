@@ -61,17 +61,10 @@ static const char *const stat_names[] = {"mean", "sd",  "ci95", "min", "max",
 
 /* ---- writing ------------------------------------------------------------ */
 
-/* The writer's handles that every helper needs. */
-typedef struct wctx {
-    rh5_ctx c;
-    rh5_types t;
-    hid_t gcpl, dcpl; /* creation property lists without time stamps */
-} wctx;
-
 /* Writes attribute `name` of loc: one value (scalar) or an array of n, of
  * memory type mtype stored as ftype.  An empty array has a null dataspace. */
-static int put_attr(wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, bool scalar,
-                    size_t n, const void *buf)
+int rh5_put_attr(rh5_wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, bool scalar,
+                 size_t n, const void *buf)
 {
     hid_t ids[2] = {H5I_INVALID_HID, H5I_INVALID_HID}; /* space, attribute */
     hsize_t dim = n;
@@ -96,37 +89,37 @@ out:
     return rh5_close_all(&w->c, ids, 2, rc);
 }
 
-static int put_str(wctx *w, hid_t loc, const char *name, const char *s)
+int rh5_put_str(rh5_wctx *w, hid_t loc, const char *name, const char *s)
 {
     const char *v = rh5_nz(s);
-    return put_attr(w, loc, name, w->t.str, w->t.str, true, 1, &v);
+    return rh5_put_attr(w, loc, name, w->t.str, w->t.str, true, 1, &v);
 }
 
-static int put_u64(wctx *w, hid_t loc, const char *name, uint64_t x)
+int rh5_put_u64(rh5_wctx *w, hid_t loc, const char *name, uint64_t x)
 {
-    return put_attr(w, loc, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, true, 1, &x);
+    return rh5_put_attr(w, loc, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, true, 1, &x);
 }
 
-static int put_int(wctx *w, hid_t loc, const char *name, int x)
+int rh5_put_int(rh5_wctx *w, hid_t loc, const char *name, int x)
 {
-    return put_attr(w, loc, name, H5T_STD_I32LE, H5T_NATIVE_INT, true, 1, &x);
+    return rh5_put_attr(w, loc, name, H5T_STD_I32LE, H5T_NATIVE_INT, true, 1, &x);
 }
 
-static int put_f64(wctx *w, hid_t loc, const char *name, double x)
+int rh5_put_f64(rh5_wctx *w, hid_t loc, const char *name, double x)
 {
-    return put_attr(w, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, true, 1, &x);
+    return rh5_put_attr(w, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, true, 1, &x);
 }
 
-static int put_strs(wctx *w, hid_t loc, const char *name, const char *const *s, size_t n)
+int rh5_put_strs(rh5_wctx *w, hid_t loc, const char *name, const char *const *s, size_t n)
 {
-    return put_attr(w, loc, name, w->t.str, w->t.str, false, n, s);
+    return rh5_put_attr(w, loc, name, w->t.str, w->t.str, false, n, s);
 }
 
 /* Creates the 1-D dataset `name` in loc holding n elements of ftype, read
  * from buf as mtype, with creation properties dcpl.  Returns the open
  * dataset (the caller adds attributes and closes it), or H5I_INVALID_HID. */
-static hid_t put_dset(wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, size_t n,
-                      const void *buf, hid_t dcpl)
+hid_t rh5_put_dset(rh5_wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, size_t n,
+                   const void *buf, hid_t dcpl)
 {
     hsize_t dim = n;
     hid_t sp = H5Screate_simple(1, &dim, NULL), ds = H5I_INVALID_HID;
@@ -152,7 +145,7 @@ static hid_t put_dset(wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t m
 
 /* Writes the summary table of variant v with its per-field attributes and
  * the summary statistics of every metric. */
-static int put_summary(wctx *w, hid_t g, const rg_results *r, size_t v)
+static int put_summary(rh5_wctx *w, hid_t g, const rg_results *r, size_t v)
 {
     size_t n = r->reps_done, nf = r->nmet + 1;
     rh5_cell *rows = rg_xcalloc(n * nf, sizeof *rows);
@@ -178,17 +171,17 @@ static int put_summary(wctx *w, hid_t g, const rg_results *r, size_t v)
         descs[m + 1] = rh5_nz(r->met[m].desc);
         flags[m + 1] = r->met[m].flags;
     }
-    ds = put_dset(w, g, RH5_SUMMARY, w->t.sum_f, w->t.sum_m, n, rows, w->dcpl);
-    if (ds < 0 || put_strs(w, ds, RH5_A_UNITS, units, nf) < 0 ||
-        put_strs(w, ds, RH5_A_DESCRIPTIONS, descs, nf) < 0 ||
-        put_attr(w, ds, RH5_A_FLAGS, H5T_STD_U32LE, H5T_NATIVE_UINT, false, nf, flags) < 0)
+    ds = rh5_put_dset(w, g, RH5_SUMMARY, w->t.sum_f, w->t.sum_m, n, rows, w->dcpl);
+    if (ds < 0 || rh5_put_strs(w, ds, RH5_A_UNITS, units, nf) < 0 ||
+        rh5_put_strs(w, ds, RH5_A_DESCRIPTIONS, descs, nf) < 0 ||
+        rh5_put_attr(w, ds, RH5_A_FLAGS, H5T_STD_U32LE, H5T_NATIVE_UINT, false, nf, flags) < 0)
         goto out;
     for (size_t m = 0; m < r->nmet; m++) {
         const rg_summary s = *rg_results_summary(r, v, m);
         const double val[NSTATS] = {s.mean, s.sd, s.ci95, s.min, s.max, s.p05, s.p50, s.p95, s.p99};
         for (size_t k = 0; k < NSTATS; k++) {
             char *an = rg_xasprintf("%s.%s", r->met[m].name, stat_names[k]);
-            int st = put_f64(w, ds, an, val[k]);
+            int st = rh5_put_f64(w, ds, an, val[k]);
             free(an);
             if (st < 0)
                 goto out;
@@ -206,7 +199,7 @@ out:
 
 /* Writes group `gname` of variant v: its true name, summary, histogram,
  * timeline and, if kept, the raw latencies. */
-static int put_variant(wctx *w, hid_t vars, const char *gname, const rg_results *r, size_t v)
+static int put_variant(rh5_wctx *w, hid_t vars, const char *gname, const rg_results *r, size_t v)
 {
     static const char *const hunits[] = {"s", "s", "1"};
     static const char *const tunits[] = {"s", "1", "1"};
@@ -218,20 +211,21 @@ static int put_variant(wctx *w, hid_t vars, const char *gname, const rg_results 
         rh5_fail(&w->c, vars, gname, "cannot create group");
         goto out;
     }
-    if (put_str(w, ids[0], RH5_A_NAME, r->varnames[v]) < 0 || put_summary(w, ids[0], r, v) < 0)
+    if (rh5_put_str(w, ids[0], RH5_A_NAME, r->varnames[v]) < 0 || put_summary(w, ids[0], r, v) < 0)
         goto out;
 
     for (int b = 0; b < RG_HIST_NBINS; b++)
         h[b] = (rh5_hrow){rg_hist_edge(b), rg_hist_edge(b + 1),
                           r->hist[(size_t)v * RG_HIST_NBINS + b]};
     ids[2] =
-        put_dset(w, ids[0], RH5_HISTOGRAM, w->t.hist_f, w->t.hist_m, RG_HIST_NBINS, h, w->dcpl);
-    if (ids[2] < 0 || put_strs(w, ids[2], RH5_A_UNITS, hunits, 3) < 0 ||
+        rh5_put_dset(w, ids[0], RH5_HISTOGRAM, w->t.hist_f, w->t.hist_m, RG_HIST_NBINS, h, w->dcpl);
+    if (ids[2] < 0 || rh5_put_strs(w, ids[2], RH5_A_UNITS, hunits, 3) < 0 ||
         rh5_close_all(&w->c, &ids[2], 1, 0) < 0)
         goto out;
 
-    ids[2] = put_dset(w, ids[0], RH5_TIMELINE, w->t.tl_f, w->t.tl_m, r->ntl[v], r->tl[v], w->dcpl);
-    if (ids[2] < 0 || put_strs(w, ids[2], RH5_A_UNITS, tunits, 3) < 0 ||
+    ids[2] =
+        rh5_put_dset(w, ids[0], RH5_TIMELINE, w->t.tl_f, w->t.tl_m, r->ntl[v], r->tl[v], w->dcpl);
+    if (ids[2] < 0 || rh5_put_strs(w, ids[2], RH5_A_UNITS, tunits, 3) < 0 ||
         rh5_close_all(&w->c, &ids[2], 1, 0) < 0)
         goto out;
 
@@ -246,9 +240,9 @@ static int put_variant(wctx *w, hid_t vars, const char *gname, const rg_results 
             rh5_fail(&w->c, ids[0], RH5_LATENCIES, "cannot set up compression for");
             goto out;
         }
-        ids[2] = put_dset(w, ids[0], RH5_LATENCIES, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, r->lat[v],
-                          n > 0 ? ids[1] : w->dcpl);
-        if (ids[2] < 0 || put_str(w, ids[2], RH5_A_UNITS, "s") < 0)
+        ids[2] = rh5_put_dset(w, ids[0], RH5_LATENCIES, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n,
+                              r->lat[v], n > 0 ? ids[1] : w->dcpl);
+        if (ids[2] < 0 || rh5_put_str(w, ids[2], RH5_A_UNITS, "s") < 0)
             goto out;
     }
     rc = 0;
@@ -314,7 +308,7 @@ static int check_input(rh5_ctx *c, const rg_results *r)
 }
 
 /* Writes the root attributes. */
-static int put_root(wctx *w, hid_t f, const rg_results *r, const rg_meta *meta)
+int rh5_put_root(rh5_wctx *w, hid_t f, const rg_results *r, const rg_meta *meta)
 {
     char created[32], hv[64];
     unsigned maj, min, rel;
@@ -332,37 +326,36 @@ static int put_root(wctx *w, hid_t f, const rg_results *r, const rg_meta *meta)
     snprintf(hv, sizeof hv, "%u.%u.%u", maj, min, rel);
     /* A run marked complete must also hold every replication it asked for. */
     bool complete = meta->complete && !r->interrupted && r->reps_done == r->reps;
-    if (put_int(w, f, RH5_A_FORMAT_VERSION, RH5_FORMAT_VERSION) < 0 ||
-        put_str(w, f, RH5_A_TOOL, RH5_TOOL_NAME) < 0 ||
-        put_str(w, f, RH5_A_TOOL_VERSION, meta->tool_version) < 0 ||
-        put_str(w, f, RH5_A_SCENARIO_NAME, meta->scenario_name) < 0 ||
-        put_str(w, f, RH5_A_SCENARIO_DESC, meta->description) < 0 ||
-        put_str(w, f, RH5_A_MODEL, meta->model) < 0 || put_u64(w, f, RH5_A_SEED, meta->seed) < 0 ||
-        put_u64(w, f, RH5_A_REPS, r->reps) < 0 ||
-        put_u64(w, f, RH5_A_REPS_DONE, r->reps_done) < 0 ||
-        put_int(w, f, RH5_A_COMPLETE, complete ? 1 : 0) < 0 ||
-        put_str(w, f, RH5_A_GSL_VERSION, gsl_version) < 0 ||
-        put_str(w, f, RH5_A_HDF5_VERSION, hv) < 0 ||
-        put_str(w, f, RH5_A_RESOLVED, meta->resolved) < 0 ||
-        put_str(w, f, RH5_A_CREATED, created) < 0)
+    if (rh5_put_int(w, f, RH5_A_FORMAT_VERSION, RH5_FORMAT_VERSION) < 0 ||
+        rh5_put_str(w, f, RH5_A_TOOL, RH5_TOOL_NAME) < 0 ||
+        rh5_put_str(w, f, RH5_A_TOOL_VERSION, meta->tool_version) < 0 ||
+        rh5_put_str(w, f, RH5_A_SCENARIO_NAME, meta->scenario_name) < 0 ||
+        rh5_put_str(w, f, RH5_A_SCENARIO_DESC, meta->description) < 0 ||
+        rh5_put_str(w, f, RH5_A_MODEL, meta->model) < 0 ||
+        rh5_put_u64(w, f, RH5_A_SEED, meta->seed) < 0 ||
+        rh5_put_u64(w, f, RH5_A_REPS, r->reps) < 0 ||
+        rh5_put_u64(w, f, RH5_A_REPS_DONE, r->reps_done) < 0 ||
+        rh5_put_int(w, f, RH5_A_COMPLETE, complete ? 1 : 0) < 0 ||
+        rh5_put_str(w, f, RH5_A_GSL_VERSION, gsl_version) < 0 ||
+        rh5_put_str(w, f, RH5_A_HDF5_VERSION, hv) < 0 ||
+        rh5_put_str(w, f, RH5_A_RESOLVED, meta->resolved) < 0 ||
+        rh5_put_str(w, f, RH5_A_CREATED, created) < 0)
         return -1;
     return 0;
 }
 
-/* Writes the whole file into the open file f. */
-static int put_file(wctx *w, hid_t f, const rg_results *r, const rg_meta *meta)
+/* Writes the group of variants of r into loc. */
+int rh5_put_variants(rh5_wctx *w, hid_t loc, const rg_results *r)
 {
     char **g = group_names(r);
     hid_t vars = H5I_INVALID_HID;
     int rc = -1;
-    if (put_root(w, f, r, meta) < 0)
-        goto out;
-    if ((vars = H5Gcreate2(f, RH5_VARIANTS, H5P_DEFAULT, w->gcpl, H5P_DEFAULT)) < 0) {
-        rh5_fail(&w->c, f, RH5_VARIANTS, "cannot create group");
+    if ((vars = H5Gcreate2(loc, RH5_VARIANTS, H5P_DEFAULT, w->gcpl, H5P_DEFAULT)) < 0) {
+        rh5_fail(&w->c, loc, RH5_VARIANTS, "cannot create group");
         goto out;
     }
-    if (put_strs(w, vars, RH5_A_ORDER, (const char *const *)r->varnames, r->nvar) < 0 ||
-        put_strs(w, vars, RH5_A_GROUPS, (const char *const *)g, r->nvar) < 0)
+    if (rh5_put_strs(w, vars, RH5_A_ORDER, (const char *const *)r->varnames, r->nvar) < 0 ||
+        rh5_put_strs(w, vars, RH5_A_GROUPS, (const char *const *)g, r->nvar) < 0)
         goto out;
     for (size_t v = 0; v < r->nvar; v++)
         if (put_variant(w, vars, g[v], r, v) < 0)
@@ -373,6 +366,15 @@ out:
         free(g[v]);
     free(g);
     return rh5_close_all(&w->c, &vars, 1, rc);
+}
+
+/* Writes a run's file into the open file f. */
+static int put_run(rh5_wctx *w, hid_t f, const void *job)
+{
+    const rh5_runjob *j = job;
+    if (rh5_put_root(w, f, j->r, j->meta) < 0)
+        return -1;
+    return rh5_put_variants(w, f, j->r);
 }
 
 /* Writes the n bytes of buf to fd.  Returns 0, or -1 with errno set. */
@@ -394,8 +396,8 @@ static int write_all(int fd, const unsigned char *buf, size_t n)
 }
 
 /* Builds the file in memory and returns its image (*size bytes, new). */
-static unsigned char *build_image(wctx *w, const char *name, const rg_results *r,
-                                  const rg_meta *meta, size_t *size)
+static unsigned char *build_image(rh5_wctx *w, const char *name, rh5_fill_fn fill, const void *job,
+                                  size_t *size)
 {
     hid_t ids[3] = {H5I_INVALID_HID, H5I_INVALID_HID, H5I_INVALID_HID}; /* fcpl, fapl, file */
     unsigned char *image = NULL;
@@ -413,7 +415,7 @@ static unsigned char *build_image(wctx *w, const char *name, const rg_results *r
         rh5_fail(&w->c, -1, NULL, "cannot create the file in memory");
         goto out;
     }
-    if (put_file(w, ids[2], r, meta) < 0)
+    if (fill(w, ids[2], job) < 0)
         goto out;
     if (H5Fflush(ids[2], H5F_SCOPE_LOCAL) < 0 || (n = H5Fget_file_image(ids[2], NULL, 0)) < 0) {
         rh5_fail(&w->c, -1, NULL, "cannot finish the file in memory");
@@ -437,10 +439,17 @@ out:
 
 int rg_results_write(const char *path, const rg_results *r, const rg_meta *meta, rg_err *e)
 {
+    rh5_runjob job = {r, meta};
+    return rh5_write_file(path, r, put_run, &job, e);
+}
+
+int rh5_write_file(const char *path, const rg_results *r, rh5_fill_fn fill, const void *job,
+                   rg_err *e)
+{
     rh5_quiet();
     char *prefix = rg_xasprintf("cannot write results to %s", path);
     char *tmp = rg_xasprintf("%s.tmp-%ld", path, (long)getpid());
-    wctx w = {{prefix, e}, {0}, H5I_INVALID_HID, H5I_INVALID_HID};
+    rh5_wctx w = {{prefix, e}, {0}, H5I_INVALID_HID, H5I_INVALID_HID};
     unsigned char *image = NULL;
     size_t size = 0;
     int fd = -1, rc = -1;
@@ -463,7 +472,7 @@ int rg_results_write(const char *path, const rg_results *r, const rg_meta *meta,
         rh5_fail(&w.c, -1, NULL, "cannot set up object creation");
         goto out;
     }
-    if ((image = build_image(&w, tmp, r, meta, &size)) == NULL)
+    if ((image = build_image(&w, tmp, fill, job, &size)) == NULL)
         goto out;
     if (write_all(fd, image, size) < 0 || fsync(fd) < 0) {
         rg_err_set(e, RG_ERR_IO, "%s: cannot write %s: %s", prefix, tmp, strerror(errno));
