@@ -49,6 +49,9 @@
 #define RH5_A_HDF5_VERSION "hdf5_version"
 #define RH5_A_RESOLVED "resolved_scenario"
 #define RH5_A_CREATED "created"
+/* Present (1) on a sweep's file: its root also holds the sweep's tables
+ * (sweep.h). */
+#define RH5_A_SWEEP "sweep"
 
 /* The group of variants and its attributes (true names, group names). */
 #define RH5_VARIANTS "variants"
@@ -199,5 +202,20 @@ typedef struct rh5_runjob {
  * types are made for r's metrics and timeline, fill writes the content. */
 int rh5_write_file(const char *path, const rg_results *r, rh5_fill_fn fill, const void *job,
                    rg_err *e);
+
+/* ---- reading (results-read.c) -------------------------------------------- */
+
+/* Opens c->prefix (the path) as one of our files and reads the root
+ * attributes: meta, the replications asked for and done, and whether the
+ * file holds a sweep.  *f is left open for the caller to close. */
+int rh5_open_root(rh5_ctx *c, hid_t *f, rg_meta *meta, uint64_t *reps, uint64_t *done, bool *sweep);
+/* Reads the group of variants in loc into a new result set (*out). */
+int rh5_read_variants(rh5_ctx *c, hid_t loc, uint64_t reps, uint64_t done, rg_results **out);
+/* Reads attribute `name` of loc: n values of mtype (checked for class and
+ * size), or a string (new). */
+int rh5_get_attr(rh5_ctx *c, hid_t loc, const char *name, hid_t mtype, size_t n, void *buf);
+int rh5_get_str(rh5_ctx *c, hid_t loc, const char *name, char **out);
+/* Fills c->e with "not a valid revguard-sim results file: ...".  Returns -1. */
+int rh5_bad(rh5_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -52,6 +52,16 @@ static int bad(rh5_ctx *c, const char *fmt, ...)
                       c->prefix, msg);
 }
 
+int rh5_bad(rh5_ctx *c, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return bad(c, "%s", msg);
+}
+
 /* ---- typed reads -------------------------------------------------------- */
 
 /* Reads attribute `name` of loc, which must hold exactly n values (a scalar
@@ -163,6 +173,20 @@ static int get_str(rh5_ctx *c, const rh5_types *t, hid_t loc, const char *name, 
     *out = s[0];
     free(s);
     return 0;
+}
+
+int rh5_get_attr(rh5_ctx *c, hid_t loc, const char *name, hid_t mtype, size_t n, void *buf)
+{
+    return get_attr(c, loc, name, mtype, n, buf);
+}
+
+int rh5_get_str(rh5_ctx *c, hid_t loc, const char *name, char **out)
+{
+    rh5_types t;
+    int rc = rh5_types_make(c, NULL, 0, NULL, &t);
+    if (rc == 0)
+        rc = get_str(c, &t, loc, name, out);
+    return rh5_types_close(c, &t, rc);
 }
 
 /* Reads the 1-D dataset `name` of loc (a null dataspace counts as empty) as
@@ -507,53 +531,44 @@ static int get_root(rh5_ctx *c, const rh5_types *t, hid_t f, rg_meta *meta, uint
     return 0;
 }
 
-int rg_results_read(const char *path, rg_results **out, rg_meta *meta, rg_err *e)
+int rh5_read_variants(rh5_ctx *c, hid_t loc, uint64_t reps, uint64_t done, rg_results **out)
 {
-    rh5_quiet();
-    rh5_ctx c = {path, e};
     rh5_types t;
-    hid_t ids[2] = {H5I_INVALID_HID, H5I_INVALID_HID}; /* file, /variants */
+    hid_t vars = H5I_INVALID_HID;
     char **order = NULL, **groups = NULL;
     rg_metric *met = NULL;
     char *tlnames[2] = {NULL, NULL};
     size_t nvar = 0, nmet = 0;
     rg_results *r = NULL;
     int rc = -1;
-    uint64_t reps = 0, done = 0;
-
     *out = NULL;
-    memset(meta, 0, sizeof *meta);
-    if (rh5_types_make(&c, NULL, 0, NULL, &t) < 0 || open_ours(&c, &t, path, &ids[0]) < 0)
+    if (rh5_types_make(c, NULL, 0, NULL, &t) < 0)
         goto out;
-    hid_t f = ids[0];
-    if (get_root(&c, &t, f, meta, &reps, &done) < 0)
-        goto out;
-    if ((ids[1] = H5Gopen2(f, RH5_VARIANTS, H5P_DEFAULT)) < 0) {
-        rh5_fail(&c, f, RH5_VARIANTS, "cannot open group");
+    if ((vars = H5Gopen2(loc, RH5_VARIANTS, H5P_DEFAULT)) < 0) {
+        rh5_fail(c, loc, RH5_VARIANTS, "cannot open group");
         goto out;
     }
-    hssize_t no = attr_len(&c, ids[1], RH5_A_ORDER), ng = attr_len(&c, ids[1], RH5_A_GROUPS);
+    hssize_t no = attr_len(c, vars, RH5_A_ORDER), ng = attr_len(c, vars, RH5_A_GROUPS);
     if (no < 0 || ng < 0)
         goto out;
     if (no != ng) {
-        bad(&c, "/variants: 'order' has %lld names but 'groups' %lld", (long long)no,
-            (long long)ng);
+        bad(c, "variants: 'order' has %lld names but 'groups' %lld", (long long)no, (long long)ng);
         goto out;
     }
     nvar = (size_t)no;
-    if ((order = get_strs(&c, &t, ids[1], RH5_A_ORDER, nvar)) == NULL ||
-        (groups = get_strs(&c, &t, ids[1], RH5_A_GROUPS, nvar)) == NULL)
+    if ((order = get_strs(c, &t, vars, RH5_A_ORDER, nvar)) == NULL ||
+        (groups = get_strs(c, &t, vars, RH5_A_GROUPS, nvar)) == NULL)
         goto out;
     if (nvar > 0) {
-        if (H5Lexists(ids[1], groups[0], H5P_DEFAULT) <= 0) {
-            bad(&c, "group /variants/%s is missing", groups[0]);
+        if (H5Lexists(vars, groups[0], H5P_DEFAULT) <= 0) {
+            bad(c, "group variants/%s is missing", groups[0]);
             goto out;
         }
         char *sp = rg_xasprintf("%s/" RH5_SUMMARY, groups[0]);
         char *tp = rg_xasprintf("%s/" RH5_TIMELINE, groups[0]);
-        int st = read_metrics(&c, &t, ids[1], sp, &met, &nmet);
+        int st = read_metrics(c, &t, vars, sp, &met, &nmet);
         if (st == 0)
-            st = read_tlnames(&c, ids[1], tp, tlnames);
+            st = read_tlnames(c, vars, tp, tlnames);
         free(sp);
         free(tp);
         if (st < 0)
@@ -561,14 +576,12 @@ int rg_results_read(const char *path, rg_results **out, rg_meta *meta, rg_err *e
     }
     r = rg_results_new(nvar, (const char *const *)order, nmet, met, reps);
     r->reps_done = done;
-    r->seed = meta->seed;
-    r->interrupted = !meta->complete;
     rg_results_set_timeline_names(r, (const char *const *)tlnames);
-    if (rh5_types_close(&c, &t, 0) < 0 ||
-        rh5_types_make(&c, r->met, r->nmet, (const char *const *)r->tlnames, &t) < 0)
+    if (rh5_types_close(c, &t, 0) < 0 ||
+        rh5_types_make(c, r->met, r->nmet, (const char *const *)r->tlnames, &t) < 0)
         goto out;
     for (size_t v = 0; v < nvar; v++)
-        if (get_variant(&c, &t, ids[1], groups[v], r, v) < 0)
+        if (get_variant(c, &t, vars, groups[v], r, v) < 0)
             goto out;
     /* As the runner counts them: the events of completed replications.
      * Roles are not stored in the file; this one is the run layer's own. */
@@ -580,18 +593,65 @@ int rg_results_read(const char *path, rg_results **out, rg_meta *meta, rg_err *e
             r->events += (uint64_t)rg_results_value(r, v, i, (size_t)ev);
     rc = 0;
 out:
-    rc = rh5_close_all(&c, ids, 2, rc);
-    rc = rh5_types_close(&c, &t, rc);
+    rc = rh5_close_all(c, &vars, 1, rc);
+    rc = rh5_types_close(c, &t, rc);
     strs_free(order, nvar);
     strs_free(groups, nvar);
     metrics_free(met, nmet);
     free(tlnames[0]);
     free(tlnames[1]);
-    if (rc < 0) {
+    if (rc < 0)
         rg_results_free(r);
-        rg_meta_free(meta);
-    } else {
+    else
         *out = r;
+    return rc;
+}
+
+int rh5_open_root(rh5_ctx *c, hid_t *f, rg_meta *meta, uint64_t *reps, uint64_t *done, bool *sweep)
+{
+    rh5_types t;
+    int rc = rh5_types_make(c, NULL, 0, NULL, &t);
+    if (rc == 0)
+        rc = open_ours(c, &t, c->prefix, f);
+    if (rc == 0)
+        rc = get_root(c, &t, *f, meta, reps, done);
+    if (rc == 0) {
+        htri_t ex = H5Aexists(*f, RH5_A_SWEEP);
+        if (ex < 0)
+            rc = rh5_fail(c, *f, RH5_A_SWEEP, "cannot look up attribute");
+        *sweep = ex > 0;
+    }
+    return rh5_types_close(c, &t, rc);
+}
+
+int rg_results_read(const char *path, rg_results **out, rg_meta *meta, rg_err *e)
+{
+    rh5_quiet();
+    rh5_ctx c = {path, e};
+    hid_t f = H5I_INVALID_HID;
+    uint64_t reps = 0, done = 0;
+    bool sweep = false;
+    int rc = -1;
+    *out = NULL;
+    memset(meta, 0, sizeof *meta);
+    if (rh5_open_root(&c, &f, meta, &reps, &done, &sweep) < 0)
+        goto out;
+    if (sweep) {
+        rg_err_set(e, RG_ERR_INPUT,
+                   "%s holds a sweep (the results of several points), not a single run", path);
+        goto out;
+    }
+    if (rh5_read_variants(&c, f, reps, done, out) < 0)
+        goto out;
+    (*out)->seed = meta->seed;
+    (*out)->interrupted = !meta->complete;
+    rc = 0;
+out:
+    rc = rh5_close_all(&c, &f, 1, rc);
+    if (rc < 0) {
+        rg_results_free(*out);
+        *out = NULL;
+        rg_meta_free(meta);
     }
     return rc;
 }
