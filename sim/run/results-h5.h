@@ -215,6 +215,10 @@ int rh5_read_variants(rh5_ctx *c, hid_t loc, uint64_t reps, uint64_t done, rg_re
  * size), or a string (new). */
 int rh5_get_attr(rh5_ctx *c, hid_t loc, const char *name, hid_t mtype, size_t n, void *buf);
 int rh5_get_str(rh5_ctx *c, hid_t loc, const char *name, char **out);
+/* An attribute of n strings (new array of new strings), or NULL; and the
+ * number of values an attribute holds, or -1. */
+char **rh5_get_strs(rh5_ctx *c, hid_t loc, const char *name, size_t n);
+hssize_t rh5_attr_len(rh5_ctx *c, hid_t loc, const char *name);
 /* Fills c->e with "not a valid revguard-sim results file: ...".  Returns -1. */
 int rh5_bad(rh5_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

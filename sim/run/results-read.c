@@ -180,6 +180,24 @@ int rh5_get_attr(rh5_ctx *c, hid_t loc, const char *name, hid_t mtype, size_t n,
     return get_attr(c, loc, name, mtype, n, buf);
 }
 
+char **rh5_get_strs(rh5_ctx *c, hid_t loc, const char *name, size_t n)
+{
+    rh5_types t;
+    char **v = NULL;
+    if (rh5_types_make(c, NULL, 0, NULL, &t) == 0)
+        v = get_strs(c, &t, loc, name, n);
+    if (rh5_types_close(c, &t, 0) < 0) {
+        strs_free(v, n);
+        return NULL;
+    }
+    return v;
+}
+
+hssize_t rh5_attr_len(rh5_ctx *c, hid_t loc, const char *name)
+{
+    return attr_len(c, loc, name);
+}
+
 int rh5_get_str(rh5_ctx *c, hid_t loc, const char *name, char **out)
 {
     rh5_types t;

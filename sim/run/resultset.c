@@ -68,6 +68,50 @@ void rg_results_free(rg_results *r)
     free(r);
 }
 
+int rg_results_append(rg_results *a, const rg_results *b, rg_err *e)
+{
+    bool same = a->nvar == b->nvar && a->nmet == b->nmet;
+    for (size_t v = 0; same && v < a->nvar; v++)
+        same = strcmp(a->varnames[v], b->varnames[v]) == 0;
+    for (size_t m = 0; same && m < a->nmet; m++)
+        same = strcmp(a->met[m].name, b->met[m].name) == 0 && a->met[m].type == b->met[m].type;
+    if (!same)
+        return rg_err_set(e, RG_ERR_INPUT,
+                          "the replications to add have other variants or metrics than the "
+                          "results they extend");
+    uint64_t n = a->reps_done + b->reps_done;
+    size_t cells = a->nvar * n * a->nmet;
+    rg_mval *rows = rg_xcalloc(cells > 0 ? cells : 1, sizeof *rows);
+    for (size_t v = 0; v < a->nvar; v++) {
+        size_t na = a->reps_done * a->nmet, nb = b->reps_done * a->nmet;
+        if (na)
+            memcpy(&rows[v * n * a->nmet], &a->rows[v * a->reps * a->nmet], na * sizeof *rows);
+        if (nb)
+            memcpy(&rows[v * n * a->nmet + na], &b->rows[v * b->reps * b->nmet], nb * sizeof *rows);
+        for (size_t k = 0; k < RG_HIST_NBINS; k++)
+            a->hist[v * RG_HIST_NBINS + k] += b->hist[v * RG_HIST_NBINS + k];
+        if (a->lat[v] != NULL && b->lat[v] != NULL) {
+            a->lat[v] = rg_xrealloc(a->lat[v], (a->nlat[v] + b->nlat[v] + 1) * sizeof *a->lat[v]);
+            if (b->nlat[v])
+                memcpy(a->lat[v] + a->nlat[v], b->lat[v], b->nlat[v] * sizeof *b->lat[v]);
+            a->nlat[v] += b->nlat[v];
+        } else {
+            free(a->lat[v]);
+            a->lat[v] = NULL;
+            a->nlat[v] = 0;
+        }
+    }
+    free(a->rows);
+    a->rows = rows;
+    a->reps = a->reps_done = n;
+    a->events += b->events;
+    a->interrupted = b->interrupted;
+    a->wall_seconds += b->wall_seconds;
+    free(a->sum);
+    a->sum = NULL;
+    return 0;
+}
+
 void rg_results_set_timeline_names(rg_results *r, const char *const *names)
 {
     for (int i = 0; i < 2; i++) {

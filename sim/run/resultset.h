@@ -47,6 +47,12 @@ struct rg_results {
 rg_results *rg_results_new(size_t nvar, const char *const *varnames, size_t nmet,
                            const rg_metric *met, uint64_t reps);
 void rg_results_free(rg_results *r);
+/* Appends the replications of b (which ran the ones after a's last) to a:
+ * rows, histograms, raw latencies (kept only if both kept them), events;
+ * a's timeline stays (it is replication 0's).  Afterwards a holds a's and
+ * b's replications done, as one run of them all would.  -1 with e set if
+ * their variants or metrics differ. */
+int rg_results_append(rg_results *a, const rg_results *b, rg_err *e);
 /* Names the timeline's two counters (copied; names NULL: unnamed). */
 void rg_results_set_timeline_names(rg_results *r, const char *const *names);
 /* Value of metric m of variant v, replication i, as a double. */

@@ -45,12 +45,14 @@ typedef struct task {
     size_t nmet;
 } task;
 
-/* Runs variant v of replication rep into out (reset first). */
+/* Runs variant v (of the run's selection) of replication rep (counted from
+ * the run's first) into out (reset first). */
 static void run_task(const task *k, rg_repout *out, size_t v, uint64_t rep, uint64_t *hist,
                      bool keep_latencies, bool want_timeline, FILE *trace)
 {
     rg_repout_reset(out, hist, keep_latencies, want_timeline);
-    k->ops->run(k->cfg, v, k->o->seed, rep, out, trace);
+    size_t real = k->o->only ? k->o->only[v] : v;
+    k->ops->run(k->cfg, real, k->o->seed, k->o->first_rep + rep, out, trace);
     RG_ASSERT(rg_repout_done(out) || rg_repout_error(out));
 }
 
@@ -62,7 +64,10 @@ static rg_repout *task_out(const task *k)
 rg_repout *rg_run_one(const rg_experiment *ops, const void *cfg, const rg_runopts *o, size_t v,
                       uint64_t rep, FILE *trace)
 {
-    task k = {ops, cfg, o, NULL, 0};
+    rg_runopts one = *o;
+    one.only = NULL;
+    one.first_rep = 0;
+    task k = {ops, cfg, &one, NULL, 0};
     k.met = ops->metrics(cfg, &k.nmet);
     rg_repout *out = task_out(&k);
     run_task(&k, out, v, rep, NULL, o->keep_latencies, false, trace);
@@ -125,8 +130,8 @@ static void check_again(run *ru, rg_repout *again, uint64_t t, size_t v, uint64_
         note_first(ru, &ru->nondet, &ru->nondet_task, t,
                    rg_xasprintf("replication %llu of variant %s: metric %s differs between "
                                 "two runs (%.17g, then %.17g)",
-                                (unsigned long long)rep, r->varnames[v], r->met[m].name,
-                                i ? (double)a->i : a->d, i ? (double)b->i : b->d));
+                                (unsigned long long)(ru->k.o->first_rep + rep), r->varnames[v],
+                                r->met[m].name, i ? (double)a->i : a->d, i ? (double)b->i : b->d));
         break;
     }
 }
@@ -136,7 +141,7 @@ static void keep_task(run *ru, uint64_t t, size_t v, uint64_t rep, rg_repout *ou
 {
     rg_results *r = ru->r;
     memcpy(&r->rows[(v * r->reps + rep) * r->nmet], rg_repout_row(out), r->nmet * sizeof(rg_mval));
-    if (rep == 0)
+    if (ru->k.o->first_rep + rep == 0)
         r->tl[v] = rg_repout_take_timeline(out, &r->ntl[v]);
     ru->lat[t] = rg_repout_take_latencies(out, &ru->nlat[t]);
     ru->events[t] = rg_repout_events(out);
@@ -160,13 +165,14 @@ static void *work(void *arg)
         uint64_t rep = t / r->nvar;
         size_t v = (size_t)(t % r->nvar);
         run_task(&ru->k, out, v, rep, &w->hist[v * RG_HIST_NBINS], ru->k.o->keep_latencies,
-                 rep == 0, NULL);
+                 ru->k.o->first_rep + rep == 0, NULL);
         if (rg_repout_error(out) == NULL && again != NULL)
             check_again(ru, again, t, v, rep, out);
         if (rg_repout_error(out) != NULL) {
             note_first(ru, &ru->error, &ru->error_task, t,
-                       rg_xasprintf("replication %llu of variant %s: %s", (unsigned long long)rep,
-                                    r->varnames[v], rg_repout_error(out)));
+                       rg_xasprintf("replication %llu of variant %s: %s",
+                                    (unsigned long long)(ru->k.o->first_rep + rep), r->varnames[v],
+                                    rg_repout_error(out)));
             continue;
         }
         keep_task(ru, t, v, rep, out);
@@ -301,14 +307,16 @@ rg_results *rg_run(const rg_experiment *ops, const void *cfg, const rg_runopts *
     run ru = {0};
     ru.k = (task){ops, cfg, o, NULL, 0};
     ru.k.met = ops->metrics(cfg, &ru.k.nmet);
-    size_t nvar = ops->nvariants(cfg);
+    size_t nvar = o->only ? o->nonly : ops->nvariants(cfg);
     if (nvar == 0) {
         rg_err_set(e, RG_ERR_INPUT, "the scenario defines no variant to run");
         return NULL;
     }
     const char **names = rg_xcalloc(nvar, sizeof *names);
-    for (size_t v = 0; v < nvar; v++)
-        names[v] = ops->variant_name(cfg, v);
+    for (size_t v = 0; v < nvar; v++) {
+        RG_ASSERT(!o->only || o->only[v] < ops->nvariants(cfg));
+        names[v] = ops->variant_name(cfg, o->only ? o->only[v] : v);
+    }
     rg_results *r = rg_results_new(nvar, names, ru.k.nmet, ru.k.met, o->reps);
     free(names);
     rg_results_set_timeline_names(r, ops->timeline);

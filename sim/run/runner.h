@@ -28,6 +28,13 @@ typedef struct rg_runopts {
     uint64_t max_events;          /* per replication (0: no limit) */
     const gsl_rng_type *rng_type; /* streams' generator (NULL: MT19937) */
     bool check_determinism;       /* run every task twice and compare rows */
+    /* Only these variants, in this order (indices into the experiment's
+     * variants); NULL: every variant. */
+    const size_t *only;
+    size_t nonly;
+    /* The run holds replications first_rep .. first_rep + reps - 1 (stored
+     * from row 0): a run that extends another. */
+    uint64_t first_rep;
 } rg_runopts;
 
 /* Runs every variant of replications 0..reps-1.  SIGINT/SIGTERM stop it
