@@ -15,6 +15,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "cli/cli.h"
 #include "models/study.h"
 #include "sim/run/expect.h"
 #include "models/registry.h"
@@ -79,14 +80,13 @@ static void version(void)
     printf("revguard-sim %s (%s)\n", PACKAGE_VERSION, libs);
 }
 
-static int fail(const rg_err *e)
+int cli_fail(const rg_err *e)
 {
     fprintf(stderr, "revguard-sim: %s\n", e->msg);
     return rg_err_exit_code(e);
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
+int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
     fprintf(stderr, "revguard-sim: ");
@@ -109,7 +109,7 @@ static char *seed_set(const char *opt, const char *key, const char *arg, rg_err 
     return rg_xasprintf("scenario.%s=%llu", key, v);
 }
 
-static int mkdir_p(const char *dir, rg_err *e)
+int cli_mkdir_p(const char *dir, rg_err *e)
 {
     char *d = rg_xstrdup(dir);
     for (char *p = d + 1; *p; p++) {
@@ -166,7 +166,18 @@ enum {
     OPT_REP,
     OPT_EXPECT,
     OPT_WRITE_EXPECT,
-    OPT_CHECK_DET
+    OPT_CHECK_DET,
+    OPT_VARY,
+    OPT_POINT,
+    OPT_INDEPENDENT,
+    OPT_METRIC,
+    OPT_FORMAT,
+    OPT_UNTIL,
+    OPT_TOL,
+    OPT_UNTIL_CI,
+    OPT_MIN_REPS,
+    OPT_MAX_REPS,
+    OPT_EXTEND
 };
 
 static const struct option long_opts[] = {
@@ -185,20 +196,20 @@ static const struct option long_opts[] = {
     {"expect", required_argument, NULL, OPT_EXPECT},
     {"write-expect", required_argument, NULL, OPT_WRITE_EXPECT},
     {"check-determinism", no_argument, NULL, OPT_CHECK_DET},
+    {"vary", required_argument, NULL, OPT_VARY},
+    {"point", required_argument, NULL, OPT_POINT},
+    {"independent-points", no_argument, NULL, OPT_INDEPENDENT},
+    {"metric", required_argument, NULL, OPT_METRIC},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"until", required_argument, NULL, OPT_UNTIL},
+    {"tol", required_argument, NULL, OPT_TOL},
+    {"until-ci", required_argument, NULL, OPT_UNTIL_CI},
+    {"min-reps", required_argument, NULL, OPT_MIN_REPS},
+    {"max-reps", required_argument, NULL, OPT_MAX_REPS},
+    {"extend", required_argument, NULL, OPT_EXTEND},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
-
-typedef struct args {
-    const char *cmd, *file, *file2;
-    const char *output, *report, *csv, *variant, *expect, *write_expect;
-    char **sets;
-    const char **origins; /* the option each override came from */
-    size_t nsets;
-    int threads;
-    bool quiet, keep, force, rep_given, check_det;
-    uint64_t rep;
-} args;
 
 static void args_free(args *a)
 {
@@ -206,6 +217,26 @@ static void args_free(args *a)
         free(a->sets[i]);
     free(a->sets);
     free(a->origins);
+    free(a->varies);
+    free(a->until_ci);
+}
+
+static void push(char ***list, size_t *n, char *s)
+{
+    *list = rg_xrealloc(*list, (*n + 1) * sizeof **list);
+    (*list)[(*n)++] = s;
+}
+
+/* A non-negative integer option value into *out; -1 if it is not one. */
+static int count_arg(const char *opt, const char *arg, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || errno || arg[0] == '-')
+        return cli_usage_error("%s '%s': expected a non-negative integer", opt, arg);
+    *out = v;
+    return 0;
 }
 
 static void add_set(args *a, char *s, const char *origin)
@@ -230,19 +261,19 @@ static int parse_args(int argc, char **argv, args *a)
         case 'o': a->output = optarg; break;
         case 'n':
             if ((s = seed_set("--reps", "replications", optarg, &e)) == NULL)
-                return fail(&e);
+                return cli_fail(&e);
             add_set(a, s, "--reps");
             break;
         case 's':
             if ((s = seed_set("--seed", "seed", optarg, &e)) == NULL)
-                return fail(&e);
+                return cli_fail(&e);
             add_set(a, s, "--seed");
             break;
         case 'j': {
             char *end;
             long v = strtol(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0' || v < 1 || v > 1024)
-                return usage_error("--threads '%s': expected an integer in [1, 1024]", optarg);
+                return cli_usage_error("--threads '%s': expected an integer in [1, 1024]", optarg);
             a->threads = (int)v;
             break;
         }
@@ -256,19 +287,39 @@ static int parse_args(int argc, char **argv, args *a)
         case OPT_EXPECT: a->expect = optarg; break;
         case OPT_WRITE_EXPECT: a->write_expect = optarg; break;
         case OPT_CHECK_DET: a->check_det = true; break;
-        case OPT_REP: {
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || errno || optarg[0] == '-')
-                return usage_error("--rep '%s': expected a non-negative integer", optarg);
-            a->rep = v;
+        case OPT_REP:
+            if (count_arg("--rep", optarg, &a->rep) < 0)
+                return RG_EXIT_USAGE;
             a->rep_given = true;
             break;
-        }
+        case OPT_POINT:
+            if (count_arg("--point", optarg, &a->point) < 0)
+                return RG_EXIT_USAGE;
+            a->point_given = true;
+            break;
+        case OPT_MIN_REPS:
+            if (count_arg("--min-reps", optarg, &a->min_reps) < 0)
+                return RG_EXIT_USAGE;
+            break;
+        case OPT_MAX_REPS:
+            if (count_arg("--max-reps", optarg, &a->max_reps) < 0)
+                return RG_EXIT_USAGE;
+            break;
+        case OPT_VARY: push(&a->varies, &a->nvaries, optarg); break;
+        case OPT_UNTIL_CI: push(&a->until_ci, &a->nuntil_ci, optarg); break;
+        case OPT_INDEPENDENT: a->independent = true; break;
+        case OPT_METRIC: a->metrics = optarg; break;
+        case OPT_UNTIL: a->until = optarg; break;
+        case OPT_TOL: a->tol = optarg; break;
+        case OPT_EXTEND: a->extend = optarg; break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
+                return cli_usage_error("--format '%s': expected json or text", optarg);
+            a->json = strcmp(optarg, "json") == 0;
+            break;
         case 'h': usage(stdout); return -1;
-        case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
-        default: return usage_error("unknown option '%s'", argv[optind - 1]);
+        case ':': return cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+        default: return cli_usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
@@ -276,11 +327,11 @@ static int parse_args(int argc, char **argv, args *a)
     if (optind < argc && strcmp(a->cmd, "check") == 0)
         a->file2 = argv[optind++];
     if (optind < argc)
-        return usage_error("unexpected argument '%s'", argv[optind]);
+        return cli_usage_error("unexpected argument '%s'", argv[optind]);
     return 0;
 }
 
-static size_t nmetrics(const rg_study *l)
+size_t cli_nmetrics(const rg_study *l)
 {
     size_t n;
     l->ops->metrics(l->cfg, &n);
@@ -289,7 +340,7 @@ static size_t nmetrics(const rg_study *l)
 
 /* Writes the report of the results file at path into dir.  Roles are not
  * stored in results files: they come back from the experiment that wrote it. */
-static int report_file(const char *path, const char *dir, rg_err *e)
+int cli_report_file(const char *path, const char *dir, rg_err *e)
 {
     rg_results *r = NULL;
     rg_meta m = {0};
@@ -307,27 +358,17 @@ static int report_file(const char *path, const char *dir, rg_err *e)
     return rc;
 }
 
-/* Opens the scenario of the command line with its --set overrides; on
- * failure nothing is left open. */
-static int open_scenario(const args *a, rg_study *l, rg_err *e)
-{
-    if (rg_study_open(a->file, a->sets, a->origins, a->nsets, l, e) == 0)
-        return 0;
-    rg_study_close(l);
-    return -1;
-}
-
 static int cmd_check(args *a)
 {
     rg_err e;
     rg_err_clear(&e);
     if (a->file2 == NULL)
-        return usage_error("check needs RESULTS.h5 and EXPECTED");
+        return cli_usage_error("check needs RESULTS.h5 and EXPECTED");
     rg_results *r = NULL;
     rg_meta m = {0};
     int rc = 0;
     if (rg_results_read(a->file, &r, &m, &e) < 0) {
-        rc = fail(&e);
+        rc = cli_fail(&e);
         goto out;
     }
     if (!m.complete)
@@ -335,7 +376,7 @@ static int cmd_check(args *a)
                a->file, r->reps_done, r->reps);
     int moved = rg_expect_check(a->file2, r, &m, stdout, &e);
     if (moved < 0)
-        rc = fail(&e);
+        rc = cli_fail(&e);
     else if (moved > 0)
         rc = RG_EXIT_CHECK;
 out:
@@ -349,8 +390,8 @@ static int cmd_validate(args *a)
     rg_err e;
     rg_err_clear(&e);
     rg_study l;
-    if (open_scenario(a, &l, &e) < 0)
-        return fail(&e);
+    if (cli_open_scenario(a, &l, &e) < 0)
+        return cli_fail(&e);
     rg_buf b = {0};
     rg_scn_resolved(l.scn, &b);
     printf("; %s: valid (model %s, %zu variant%s)\n", a->file, l.model, l.ops->nvariants(l.cfg),
@@ -362,7 +403,7 @@ static int cmd_validate(args *a)
 }
 
 /* The run options that come from the scenario itself. */
-static rg_runopts runopts_of(const rg_study *l)
+rg_runopts cli_runopts(const rg_study *l)
 {
     rg_runopts o = {0};
     o.seed = (uint64_t)l->seed;
@@ -377,14 +418,14 @@ static rg_runopts runopts_of(const rg_study *l)
  * memory. */
 static int check_outputs(const args *a, const rg_study *l, const char *out, rg_err *e)
 {
-    if (a->output == NULL && mkdir_p("results", e) < 0)
+    if (a->output == NULL && cli_mkdir_p("results", e) < 0)
         return -1;
     if (rg_results_check_path(out, a->force, e) < 0)
         return -1;
-    if (a->report && mkdir_p(a->report, e) < 0)
+    if (a->report && cli_mkdir_p(a->report, e) < 0)
         return -1;
     uint64_t bytes = (uint64_t)l->reps * l->ops->nvariants(l->cfg) *
-                     (uint64_t)(sizeof(rg_mval) * (nmetrics(l) + 1));
+                     (uint64_t)(sizeof(rg_mval) * (cli_nmetrics(l) + 1));
     if (bytes > MAX_RESULT_BYTES)
         return rg_scn_err(l->scn, "scenario", "replications", e,
                           "%" PRId64 " replications of %zu variants would hold %.1f GB of "
@@ -407,7 +448,7 @@ static int after_run(const args *a, const rg_results *r, const rg_meta *meta, co
                      rg_err *e)
 {
     if (a->report) {
-        if (report_file(out, a->report, e) < 0)
+        if (cli_report_file(out, a->report, e) < 0)
             return -1;
         if (!a->quiet)
             printf("report: %s\n", a->report);
@@ -434,7 +475,7 @@ static int after_run(const args *a, const rg_results *r, const rg_meta *meta, co
     return 0;
 }
 
-static void fill_meta(const rg_study *l, const rg_results *r, rg_meta *meta)
+void cli_fill_meta(const rg_study *l, const rg_results *r, rg_meta *meta)
 {
     rg_buf resolved = {0};
     rg_scn_resolved(l->scn, &resolved);
@@ -448,28 +489,104 @@ static void fill_meta(const rg_study *l, const rg_results *r, rg_meta *meta)
     rg_buf_free(&resolved);
 }
 
+/* The resolved text without its [scenario] replications line: two runs
+ * that differ only in how many replications they ask for. */
+static char *without_reps(const char *resolved)
+{
+    rg_buf b = {0};
+    for (const char *p = resolved; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p + 1) : strlen(p);
+        if (strncmp(p, "replications =", 14) != 0)
+            rg_buf_printf(&b, "%.*s", (int)n, p);
+        p += n;
+    }
+    return b.s ? b.s : rg_xstrdup("");
+}
+
+/* --extend FILE: FILE's replications, then the ones after them up to the
+ * scenario's count; none of the old ones runs again.  FILE must come from
+ * the same scenario text, seed and version. */
+static rg_results *extend_run(const args *a, const rg_study *l, rg_runopts o, rg_err *e)
+{
+    rg_results *old = NULL;
+    rg_meta om = {0};
+    if (rg_results_read(a->extend, &old, &om, e) < 0)
+        return NULL;
+    rg_buf res = {0};
+    rg_scn_resolved(l->scn, &res);
+    char *x = without_reps(res.s ? res.s : ""), *y = without_reps(om.resolved ? om.resolved : "");
+    int rc = 0;
+    if (strcmp(x, y) != 0 || om.seed != o.seed ||
+        strcmp(om.tool_version ? om.tool_version : "", PACKAGE_VERSION) != 0)
+        rc = rg_err_set(e, RG_ERR_INPUT,
+                        "--extend %s: the file comes from another scenario text, seed or "
+                        "version (%s, seed %" PRIu64 "): extend only a run of the same ones",
+                        a->extend, om.tool_version ? om.tool_version : "?", om.seed);
+    else if (o.reps <= old->reps_done)
+        rc = rg_err_set(e, RG_ERR_INPUT,
+                        "--extend %s: it holds %" PRIu64 " replications already; ask for more "
+                        "with -n",
+                        a->extend, old->reps_done);
+    else if (a->nuntil_ci > 0)
+        rc = rg_err_set(e, RG_ERR_INPUT, "--extend and --until-ci do not go together");
+    free(x);
+    free(y);
+    rg_buf_free(&res);
+    rg_meta_free(&om);
+    if (rc == 0) {
+        o.first_rep = old->reps_done;
+        o.reps -= old->reps_done;
+        rg_results *more = rg_run(l->ops, l->cfg, &o, e);
+        if (more == NULL || rg_results_append(old, more, e) < 0)
+            rc = -1;
+        else if (more->error)
+            old->error = rg_xstrdup(more->error);
+        rg_results_free(more);
+    }
+    if (rc < 0) {
+        rg_results_free(old);
+        return NULL;
+    }
+    old->seed = o.seed;
+    return old;
+}
+
 static int cmd_run(args *a)
 {
     rg_err e;
     rg_err_clear(&e);
-    rg_study l;
+    rg_study l = {0};
     rg_results *r = NULL;
     char *out = NULL;
+    size_t *only = NULL, nonly = 0;
     int code = 0;
     rg_meta meta = {0};
-    if (rg_study_open(a->file, a->sets, a->origins, a->nsets, &l, &e) < 0)
+    bool json = a->json;
+    if (json)
+        a->quiet = true; /* stdout holds the JSON document alone */
+    if (a->rep_given) {
+        rg_err_set(&e, RG_ERR_INPUT, "--rep is for trace: run runs every replication (use -n)");
         goto err;
-    out = a->output ? rg_xstrdup(a->output) : rg_xasprintf("results/%s.h5", l.name);
+    }
+    if (cli_open_scenario(a, &l, &e) < 0 || cli_variants(a, &l, &only, &nonly, &e) < 0)
+        goto err;
+    out = a->extend        ? rg_xstrdup(a->output ? a->output : a->extend)
+          : a->output      ? rg_xstrdup(a->output)
+          : a->point_given ? rg_xasprintf("results/%s-point%" PRIu64 ".h5", l.name, a->point)
+                           : rg_xasprintf("results/%s.h5", l.name);
     /* Fail before simulating if an output cannot be written. */
     if (check_outputs(a, &l, out, &e) < 0)
         goto err;
 
-    rg_runopts o = runopts_of(&l);
+    rg_runopts o = cli_runopts(&l);
     o.check_determinism = a->check_det;
     o.threads = a->threads;
     o.keep_latencies = a->keep;
     o.progress = !a->quiet;
-    r = rg_run(l.ops, l.cfg, &o, &e);
+    o.only = only;
+    o.nonly = nonly;
+    r = a->extend ? extend_run(a, &l, o, &e) : cli_run_study(a, &l, o, &e);
     if (r == NULL)
         goto err;
     if (r->error) {
@@ -481,12 +598,14 @@ static int cmd_run(args *a)
                    r->nondeterministic);
         goto err;
     }
-    if (!a->quiet) {
+    if (json) {
+        cli_json_run(stdout, &l, r);
+    } else if (!a->quiet) {
         rg_results_print(r, l.name, stdout);
         if (l.ops->report_extra)
             l.ops->report_extra(l.cfg, r, stdout);
     }
-    fill_meta(&l, r, &meta);
+    cli_fill_meta(&l, r, &meta);
     if (r->reps_done > 0 || !r->interrupted) {
         if (rg_results_write(out, r, &meta, &e) < 0)
             goto err;
@@ -506,11 +625,12 @@ static int cmd_run(args *a)
         goto err;
     goto done;
 err:
-    code = fail(&e);
+    code = cli_fail(&e);
 done:
     rg_meta_free(&meta);
     rg_results_free(r);
     free(out);
+    free(only);
     rg_study_close(&l);
     return code;
 }
@@ -520,8 +640,8 @@ static int cmd_trace(args *a)
     rg_err e;
     rg_err_clear(&e);
     rg_study l;
-    if (open_scenario(a, &l, &e) < 0)
-        return fail(&e);
+    if (cli_open_scenario(a, &l, &e) < 0)
+        return cli_fail(&e);
     size_t nv = l.ops->nvariants(l.cfg), v;
     for (v = 0; v < nv; v++)
         if (a->variant && strcmp(l.ops->variant_name(l.cfg, v), a->variant) == 0)
@@ -534,17 +654,17 @@ static int cmd_trace(args *a)
                    a->variant ? a->variant : "(missing)", b.s);
         rg_buf_free(&b);
         rg_study_close(&l);
-        return fail(&e);
+        return cli_fail(&e);
     }
     if (a->rep >= (uint64_t)l.reps) {
         rg_err_set(&e, RG_ERR_INPUT, "--rep %" PRIu64 ": the scenario has replications 0..%" PRId64,
                    a->rep, l.reps - 1);
         rg_study_close(&l);
-        return fail(&e);
+        return cli_fail(&e);
     }
     size_t nmet;
     const rg_metric *met = l.ops->metrics(l.cfg, &nmet);
-    rg_runopts o = runopts_of(&l);
+    rg_runopts o = cli_runopts(&l);
     printf("# %s: variant %s, replication %" PRIu64 ", seed %" PRId64 "\n", l.name,
            l.ops->variant_name(l.cfg, v), a->rep, l.seed);
     rg_repout *out = rg_run_one(l.ops, l.cfg, &o, v, a->rep, stdout);
@@ -552,7 +672,7 @@ static int cmd_trace(args *a)
     if (rg_repout_error(out)) {
         rg_err_set(&e, RG_ERR_INPUT, "%s: replication %" PRIu64 " of variant %s: %s", a->file,
                    a->rep, l.ops->variant_name(l.cfg, v), rg_repout_error(out));
-        rc = fail(&e);
+        rc = cli_fail(&e);
         goto out;
     }
     /* The same row as `run --csv` writes for this replication. */
@@ -587,7 +707,7 @@ static int cmd_report(args *a)
         rg_results *r = NULL;
         rg_meta m = {0};
         if (rg_results_read(a->file, &r, &m, &e) < 0)
-            return fail(&e);
+            return cli_fail(&e);
         /* The name comes from the file: never let it leave reports/out. */
         const char *name = m.scenario_name ? m.scenario_name : "";
         bool tame = name[0] != '\0' && name[0] != '.' && strchr(name, '/') == NULL &&
@@ -597,8 +717,8 @@ static int cmd_report(args *a)
         rg_meta_free(&m);
     }
     int rc = 0;
-    if (mkdir_p(dir, &e) < 0 || report_file(a->file, dir, &e) < 0)
-        rc = fail(&e);
+    if (cli_mkdir_p(dir, &e) < 0 || cli_report_file(a->file, dir, &e) < 0)
+        rc = cli_fail(&e);
     else
         printf("report: %s\n", dir);
     free(dir);
@@ -631,8 +751,9 @@ int main(int argc, char **argv)
     a.cmd = cmd;
     int rc;
     if (strcmp(cmd, "run") && strcmp(cmd, "validate") && strcmp(cmd, "trace") &&
-        strcmp(cmd, "report") && strcmp(cmd, "check")) {
-        rc = usage_error("unknown command '%s'", cmd);
+        strcmp(cmd, "report") && strcmp(cmd, "check") && strcmp(cmd, "sweep") &&
+        strcmp(cmd, "find")) {
+        rc = cli_usage_error("unknown command '%s'", cmd);
         goto out;
     }
     rc = parse_args(argc, argv, &a);
@@ -641,7 +762,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (a.file == NULL) {
-        rc = usage_error("%s needs a file argument", cmd);
+        rc = cli_usage_error("%s needs a file argument", cmd);
         goto out;
     }
     if (strcmp(cmd, "run") == 0)
@@ -652,6 +773,10 @@ int main(int argc, char **argv)
         rc = cmd_trace(&a);
     else if (strcmp(cmd, "check") == 0)
         rc = cmd_check(&a);
+    else if (strcmp(cmd, "sweep") == 0)
+        rc = cmd_sweep(&a);
+    else if (strcmp(cmd, "find") == 0)
+        rc = cmd_find(&a);
     else
         rc = cmd_report(&a);
 out:

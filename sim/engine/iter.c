@@ -24,9 +24,9 @@ static const struct {
     double scale;
     int kind;
 } units[] = {
-    {"", 1, K_PLAIN},           {"ns", 1e-9, K_DURATION}, {"us", 1e-6, K_DURATION},
-    {"ms", 1e-3, K_DURATION},   {"s", 1, K_DURATION},     {"min", 60, K_DURATION},
-    {"h", 3600, K_DURATION},    {"%", 0.01, K_PERCENT},
+    {"", 1, K_PLAIN},         {"ns", 1e-9, K_DURATION}, {"us", 1e-6, K_DURATION},
+    {"ms", 1e-3, K_DURATION}, {"s", 1, K_DURATION},     {"min", 60, K_DURATION},
+    {"h", 3600, K_DURATION},  {"%", 0.01, K_PERCENT},
 };
 #define NUNITS (sizeof units / sizeof units[0])
 
@@ -210,8 +210,7 @@ static int scan_text(rg_iter *it, size_t t, char ***refs, size_t *nrefs, rg_err 
             else if (s[j] == ')' && depth > 0)
                 depth--;
             else if (s[j] == '$' && s[j + 1] == '{')
-                return fail(e, "%s:%zu: an expression cannot hold another ${", it->names[t],
-                            line);
+                return fail(e, "%s:%zu: an expression cannot hold another ${", it->names[t], line);
             else if (s[j] == '}' && depth == 0)
                 break;
         }
@@ -338,7 +337,7 @@ static char *format_si(int kind, double x)
         return rg_xasprintf("%.6g", x);
     if (x == 0)
         return rg_xstrdup("0s");
-    static const size_t order[] = {6, 5, 4, 3, 2, 1}; /* h, min, s, ms, us, ns */
+    static const size_t order[] = {6, 4, 3, 2, 1}; /* h, s, ms, us, ns */
     size_t u = 1;
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
         if (fabs(x) >= units[order[i]].scale * (1 - 1e-12)) {
@@ -360,8 +359,9 @@ static int parse_range(var *v, size_t dots, bool allow_bracket, rg_err *e)
     int ua = rg_iter_quantity(lo, &a), ub = rg_iter_quantity(hi, &b);
     int rc = 0;
     if (ua < 0 || ub < 0) {
-        rc = fail(e, "%s: ${%s=%s}: a range's ends must be numbers, with a unit if any "
-                     "(10ms..1h, 1..5, 1%%..50%%)",
+        rc = fail(e,
+                  "%s: ${%s=%s}: a range's ends must be numbers, with a unit if any "
+                  "(10ms..1h, 1..5, 1%%..50%%)",
                   v->where, v->name, v->spec);
         goto out;
     }
@@ -379,8 +379,9 @@ static int parse_range(var *v, size_t dots, bool allow_bracket, rg_err *e)
     v->kind = ka;
     if (rest[colon] == '\0') {
         if (!allow_bracket) {
-            rc = fail(e, "%s: ${%s=%s}: give the number of points, as %s..%s:N (a range without "
-                         ":N is a bracket for `find`)",
+            rc = fail(e,
+                      "%s: ${%s=%s}: give the number of points, as %s..%s:N (a range without "
+                      ":N is a bracket for `find`)",
                       v->where, v->name, v->spec, lo, hi);
             goto out;
         }
@@ -398,8 +399,9 @@ static int parse_range(var *v, size_t dots, bool allow_bracket, rg_err *e)
     else if (*end != '\0')
         n = -1;
     if (end == ns || n < 1 || n > 100000) {
-        rc = fail(e, "%s: ${%s=%s}: after ':' expected a count of points from 1 to 100000, "
-                     "then 'log' or nothing",
+        rc = fail(e,
+                  "%s: ${%s=%s}: after ':' expected a count of points from 1 to 100000, "
+                  "then 'log' or nothing",
                   v->where, v->name, v->spec);
         goto out;
     }
@@ -479,8 +481,8 @@ int rg_iter_plan(rg_iter *it, bool allow_bracket, rg_err *e)
         }
         v->master = m;
         if (v->n != it->v[m].n)
-            return fail(e, "%s: ${%s} has %zu values but steps with ${%s}, which has %zu",
-                        v->where, v->name, v->n, it->v[m].name, it->v[m].n);
+            return fail(e, "%s: ${%s} has %zu values but steps with ${%s}, which has %zu", v->where,
+                        v->name, v->n, it->v[m].name, it->v[m].n);
     }
     size_t np = 1;
     for (size_t i = 0; i < it->nvar; i++)

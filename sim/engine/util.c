@@ -4,6 +4,8 @@
  */
 #include "sim/engine/util.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -221,4 +223,46 @@ void rg_buf_or_list(rg_buf *b, const char *const *names, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         rg_buf_printf(b, "%s%s", i == 0 ? "" : i + 1 < n ? ", " : " or ", names[i]);
+}
+
+char *rg_read_text(const char *path, const char *what, size_t max, size_t *len, rg_err *e)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        rg_err_set(e, RG_ERR_INPUT, "%s: cannot open %s: %s", path, what, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+        rg_err_set(e, RG_ERR_INPUT, "%s: cannot open %s: %s", path, what,
+                   S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular file");
+        fclose(f);
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t cap = 0, got = 0, n;
+    char chunk[65536];
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (got + n > max) {
+            rg_err_set(e, RG_ERR_INPUT, "%s: the %s is larger than %zu bytes", path, what, max);
+            fclose(f);
+            free(buf);
+            return NULL;
+        }
+        rg_xgrow((void **)&buf, &cap, got + n + 1, 1);
+        memcpy(buf + got, chunk, n);
+        got += n;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        rg_err_set(e, RG_ERR_IO, "%s: cannot read %s", path, what);
+        free(buf);
+        return NULL;
+    }
+    rg_xgrow((void **)&buf, &cap, got + 1, 1);
+    buf[got] = '\0';
+    if (len)
+        *len = got;
+    return buf;
 }

@@ -65,6 +65,11 @@ typedef struct rg_buf {
 } rg_buf;
 void rg_buf_printf(rg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rg_buf_free(rg_buf *b);
+/* Reads the regular file at path whole, as text (a new string; *len its
+ * length, may be NULL).  A missing or unreadable file, a directory or
+ * anything else that is not a regular file, or more than max bytes, is an
+ * input error (e) naming path and `what` the file was to be ("scenario"). */
+char *rg_read_text(const char *path, const char *what, size_t max, size_t *len, rg_err *e);
 /* Appends names[0..n-1] as a list in words: "a", "a or b", "a, b or c". */
 void rg_buf_or_list(rg_buf *b, const char *const *names, size_t n);
 

@@ -1,0 +1,80 @@
+/*
+ * cli.h: what the subcommands of the program share: the parsed command
+ * line, error reporting and exit codes, opening a scenario (or one point
+ * of a sweep), run options from a scenario, and the report of a results
+ * file.  The program is the only layer that prints errors and picks exit
+ * codes.
+ */
+#ifndef RG_CLI_H
+#define RG_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "models/study.h"
+#include "sim/engine/iter.h"
+#include "sim/run/results.h"
+#include "sim/run/runner.h"
+
+typedef struct args {
+    const char *cmd, *file, *file2;
+    const char *output, *report, *csv, *variant, *expect, *write_expect;
+    char **sets;
+    const char **origins; /* the option each override came from */
+    size_t nsets;
+    char **varies; /* --vary NAME=SPEC */
+    size_t nvaries;
+    int threads;
+    bool quiet, keep, force, rep_given, check_det;
+    uint64_t rep;
+    bool point_given, independent;
+    uint64_t point;
+    const char *metrics; /* --metric a,b */
+    bool json;           /* --format json */
+    const char *until, *tol;
+    const char *extend;
+    char **until_ci; /* --until-ci METRIC=HALFWIDTH */
+    size_t nuntil_ci;
+    uint64_t min_reps, max_reps;
+} args;
+
+/* Prints "revguard-sim: <message>" and returns e's exit code. */
+int cli_fail(const rg_err *e);
+/* Prints a usage error and returns the usage exit code. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_mkdir_p(const char *dir, rg_err *e);
+
+/* The scenario's iteration variables: its text and the --set values
+ * scanned, --vary applied, and planned (brackets allowed for find).  The
+ * scenario's text is kept in *text (new).  NULL with e set on error. */
+rg_iter *cli_iter(const args *a, bool allow_bracket, char **text, rg_err *e);
+/* Opens point k of it (from cli_iter) as a study; its values in vals[v]
+ * where not NULL (find), else point k's. */
+int cli_open_point(const args *a, const rg_iter *it, size_t k, const char *const *vals, rg_study *l,
+                   rg_err *e);
+/* Opens the scenario of the command line.  A scenario with iteration
+ * variables needs --point K (else an error that says to use sweep). */
+int cli_open_scenario(const args *a, rg_study *l, rg_err *e);
+
+size_t cli_nmetrics(const rg_study *l);
+rg_runopts cli_runopts(const rg_study *l);
+void cli_fill_meta(const rg_study *l, const rg_results *r, rg_meta *meta);
+/* Parses --variant A,B against the study's variants into *only (new) and
+ * *n; no --variant: *only NULL.  -1 with e set for a name it lacks. */
+int cli_variants(const args *a, const rg_study *l, size_t **only, size_t *n, rg_err *e);
+/* Writes the report of the results file at path into dir. */
+int cli_report_file(const char *path, const char *dir, rg_err *e);
+
+/* Runs the study with o: once, or with --until-ci in deterministic
+ * batches until every target is met (within --min-reps, --max-reps). */
+rg_results *cli_run_study(const args *a, const rg_study *l, rg_runopts o, rg_err *e);
+/* The summary of a run as one JSON document (--format json). */
+void cli_json_run(FILE *f, const rg_study *l, const rg_results *r);
+
+/* The subcommands of sweep.c. */
+int cmd_sweep(args *a);
+int cmd_find(args *a);
+
+#endif
