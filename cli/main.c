@@ -22,6 +22,7 @@
 #include "reports/report.h"
 #include "sim/run/results.h"
 #include "sim/run/runner.h"
+#include "sim/run/sweep.h"
 #include "sim/engine/scenario.h"
 
 /* Per-replication results are held in memory until written: refuse runs
@@ -358,12 +359,33 @@ int cli_report_file(const char *path, const char *dir, rg_err *e)
     return rc;
 }
 
+/* check on a sweep's file: every point against [point.K.variant.NAME]. */
+static int check_sweep(args *a)
+{
+    rg_err e;
+    rg_err_clear(&e);
+    rg_sweep *sw = NULL;
+    rg_meta m = {0};
+    if (rg_sweep_read(a->file, &sw, &m, &e) < 0)
+        return cli_fail(&e);
+    int rc = 0, moved = rg_expect_check_points(a->file2, sw->res, sw->npoints, &m, stdout, &e);
+    if (moved < 0)
+        rc = cli_fail(&e);
+    else if (moved > 0)
+        rc = RG_EXIT_CHECK;
+    rg_sweep_free(sw);
+    rg_meta_free(&m);
+    return rc;
+}
+
 static int cmd_check(args *a)
 {
     rg_err e;
     rg_err_clear(&e);
     if (a->file2 == NULL)
         return cli_usage_error("check needs RESULTS.h5 and EXPECTED");
+    if (rg_results_is_sweep(a->file))
+        return check_sweep(a);
     rg_results *r = NULL;
     rg_meta m = {0};
     int rc = 0;

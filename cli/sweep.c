@@ -18,6 +18,7 @@
 
 #include "cli/cli.h"
 #include "sim/engine/stats.h"
+#include "sim/run/expect.h"
 #include "sim/run/sweep.h"
 
 /* Scenario files are small; a larger one is a mistake. */
@@ -525,11 +526,11 @@ static void sweep_meta(const args *a, const char *text, const rg_sweep *sw, rg_m
  * output path is new in *out. */
 static int sweep_checks(const args *a, const rg_iter *it, const char *kind, char **out, rg_err *e)
 {
-    if (a->point_given || a->extend || a->rep_given || a->csv || a->write_expect || a->expect)
-        return rg_err_set(e, RG_ERR_INPUT,
-                          "%s: --point, --rep, --extend, --csv, --expect and --write-expect "
-                          "apply to run",
+    if (a->point_given || a->extend || a->rep_given || a->csv)
+        return rg_err_set(e, RG_ERR_INPUT, "%s: --point, --rep, --extend and --csv apply to run",
                           kind);
+    if (a->write_expect && rg_results_check_path(a->write_expect, true, e) < 0)
+        return -1;
     rg_study l;
     if (cli_open_point(a, it, 0, NULL, &l, e) < 0)
         return -1;
@@ -563,6 +564,10 @@ static int sweep_outputs(const args *a, const char *text, rg_sweep *sw, rg_meta 
     sweep_meta(a, text, sw, m);
     if (rc == 0)
         rc = rg_sweep_write(out, sw, m, e);
+    if (rc == 0 && a->write_expect &&
+        (rc = rg_expect_write_points(a->write_expect, sw->res, sw->npoints, m, e)) == 0 &&
+        !a->quiet && !a->json)
+        printf("expectations: %s\n", a->write_expect);
     if (rc == 0 && a->json) {
         fputs("{\"scenario\":", stdout);
         json_str(stdout, m->scenario_name);
@@ -580,6 +585,15 @@ static int sweep_outputs(const args *a, const char *text, rg_sweep *sw, rg_meta 
     } else if (rc == 0 && !a->quiet) {
         print_sweep(stdout, sw, sel, nsel, m->scenario_name);
         printf("\nresults: %s%s\n", out, m->complete ? "" : " (incomplete)");
+    }
+    if (rc == 0 && a->expect) {
+        int moved = rg_expect_check_points(a->expect, sw->res, sw->npoints, m,
+                                           a->json ? stderr : stdout, e);
+        if (moved < 0)
+            rc = -1;
+        else if (moved > 0)
+            rc = rg_err_set(e, RG_ERR_CHECK, "%d expectation%s of %s moved", moved,
+                            moved == 1 ? "" : "s", a->expect);
     }
     free(sel);
     return rc;
@@ -659,6 +673,7 @@ static void cond_free(cond *c)
     free(c->metric);
     free(c->stat);
     free(c->op);
+    memset(c, 0, sizeof *c);
 }
 
 static int parse_cond(const char *s, cond *c, rg_err *e)

@@ -27,16 +27,6 @@ run_sim run "$scn" -n 20 --threads 2 --seed 7 --csv S7.csv -o S7.h5 -q
 exit_is 0 "run with --seed 7"
 ok "another seed gives different rows" test -s S7.csv -a -n "$(cmp T1.csv S7.csv 2>&1)"
 
-# h5dump_data FILE: the file's contents without its name and the "created"
-# attribute, floats at full precision.
-h5dump_data() {
-    "$H5DUMP" -m '%.17g' "$1" | sed 1d | awk '
-        skip { n = gsub(/\{/, "{"); m = gsub(/\}/, "}"); depth += n - m
-               if (depth <= 0) skip = 0
-               next }
-        /ATTRIBUTE "created" \{/ { skip = 1; depth = 1; next }
-        { print }'
-}
 if [ -n "$H5DUMP" ] && [ -x "$H5DUMP" ]; then
     h5dump_data T1.h5 >T1.dump 2>T1.dump-err
     h5dump_data T2.h5 >T2.dump 2>T2.dump-err

@@ -1,7 +1,7 @@
 #!/bin/sh
 # expect.sh: regression runs.  Every shipped scenario with an expectations
 # file in tests/expect/ is run at that file's seed and replication count and
-# must match it (`run --expect`); then a deliberately changed model
+# must match it (`run --expect`, `sweep --expect` for a sweep); then a changed model
 # parameter must make the check fail with exit 3 and name the metric.
 # To update a baseline after an intended model change (review the diff):
 #   revguard-sim run scenarios/X.ini -n REPS --write-expect tests/expect/X.ini
@@ -18,7 +18,10 @@ for exp in "$@"; do
     name=$(basename "$exp" .ini)
     reps=$(sed -n 's/^replications = //p' "$exp")
     seed=$(sed -n 's/^seed = //p' "$exp")
-    if "$bin" run "$src/scenarios/$name.ini" -n "$reps" -s "$seed" -q -o "$tmp/$name.h5" \
+    # a sweep's expectations have one block per point
+    cmd=run
+    grep -q '^points = ' "$exp" && cmd=sweep
+    if "$bin" $cmd "$src/scenarios/$name.ini" -n "$reps" -s "$seed" -q -o "$tmp/$name.h5" \
         --expect "$exp" >"$tmp/out" 2>&1; then
         echo "ok $i - $name matches tests/expect/$name.ini ($(tail -1 "$tmp/out"))"
     else

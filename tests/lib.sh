@@ -163,3 +163,14 @@ exit_is() {
 need_program() {
     [ -x "$REVGUARD_SIM" ] || bail "$REVGUARD_SIM not built (run make first)"
 }
+
+# h5dump_data FILE: the file's contents without its name and the "created"
+# attribute, floats at full precision.
+h5dump_data() {
+    "$H5DUMP" -m '%.17g' "$1" | sed 1d | awk '
+        skip { n = gsub(/\{/, "{"); m = gsub(/\}/, "}"); depth += n - m
+               if (depth <= 0) skip = 0
+               next }
+        /ATTRIBUTE "created" \{/ { skip = 1; depth = 1; next }
+        { print }'
+}

@@ -458,10 +458,13 @@ static void bextra(const void *p, const rg_results *r, FILE *f)
             "success", "lost files", "story measured");
     for (size_t v = 0; v < c->nvar; v++) {
         const bvariant *bv = &c->var[v];
+        int rv = rg_results_variant(r, bv->name); /* --variant may have left it out */
+        if (rv < 0)
+            continue;
         double k = 0, lost = 0;
         for (uint64_t i = 0; i < n; i++) {
-            k += rg_results_value(r, v, i, M_SUCCESS);
-            lost += rg_results_value(r, v, i, M_LOST);
+            k += rg_results_value(r, (size_t)rv, i, M_SUCCESS);
+            lost += rg_results_value(r, (size_t)rv, i, M_LOST);
         }
         double lo, hi;
         wilson(k, (double)n, &lo, &hi);

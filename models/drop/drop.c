@@ -402,6 +402,7 @@ typedef struct dtally {
     int64_t oversell, lost, unack;
     double *lat; /* seconds per request, sorted */
     rg_time last;
+    size_t cut; /* requests the horizon cut short (their client had not given up) */
 } dtally;
 
 /* Outcomes and latencies as clients saw them; a request still unanswered
@@ -414,6 +415,7 @@ static void tally_requests(drun *r, dtally *t)
         if (q->outcome == RG_OUT_PENDING) {
             q->outcome = RG_OUT_TIMEOUT;
             q->answered = q->sent + r->c->w.timeout;
+            t->cut += q->answered > r->c->w.horizon;
         }
         t->timeouts += q->outcome == RG_OUT_TIMEOUT;
         t->overloaded += q->outcome == RG_OUT_OVERLOADED;
@@ -487,6 +489,13 @@ static void check(drun *r, rg_mval *row)
     row[M_COST_REAL].d = rg_ledger_real(r->ledger);
     row[M_COST_VIRTUAL].d = rg_ledger_virtual(r->ledger);
     row[M_COST_UNIT].d = r->allocated > 0 ? rg_ledger_real(r->ledger) / (double)r->allocated : NAN;
+    if (t.cut > 0) {
+        char h[RG_TIME_STRLEN];
+        rg_repout_fail(r->out,
+                       "%zu requests were still waiting for an answer at [workload] horizon %s, "
+                       "before their clients' timeout: lengthen the horizon",
+                       t.cut, rg_time_format(w->horizon, h));
+    }
     free(t.lat);
 }
 
@@ -551,6 +560,23 @@ static void drun_free(drun *r)
     free(r->buyers);
 }
 
+/* Never a silent cut: buyers who would arrive after the horizon fail the
+ * replication with a message that says so. */
+static void horizon_arrivals(drun *r)
+{
+    size_t late = 0;
+    for (size_t i = 0; i < r->ncl; i++)
+        late += r->buyers[i].t > r->c->w.horizon;
+    if (late > 0) {
+        char h[RG_TIME_STRLEN];
+        rg_repout_fail(r->out,
+                       "%zu of %zu buyers arrive after [workload] horizon %s (the last at "
+                       "%.1f s): lengthen the horizon or shorten the arrivals",
+                       late, r->ncl, rg_time_format(r->c->w.horizon, h),
+                       rg_time_sec(r->buyers[r->ncl - 1].t));
+    }
+}
+
 void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep, rg_repout *out,
                         FILE *trace, rg_drop_req **reqs_out, size_t *nreqs)
 {
@@ -563,6 +589,7 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
     r.out = out;
     setup_clients(&r);
     setup_run(&r);
+    horizon_arrivals(&r);
     dflow_start(&r);
     rg_rep_run(out, r.e, c->w.horizon);
 

@@ -445,9 +445,14 @@ static void oextra(const void *p, const rg_results *r, FILE *f)
             "clients", "attempts (work)", "completion (ms)", "silent");
     for (size_t v = 0; v < c->nvar; v++) {
         const ovariant *ov = &c->var[v];
-        rg_summary sw = *rg_results_summary(r, v, M_ATTEMPTS);
-        rg_summary sc = *rg_results_summary(r, v, M_COMPLETION);
-        rg_summary ss = *rg_results_summary(r, v, M_SILENT);
+        int rv = rg_results_variant(r, ov->name); /* --variant may have left it out */
+        if (rv < 0) {
+            work[v] = done[v] = NAN;
+            continue;
+        }
+        rg_summary sw = *rg_results_summary(r, (size_t)rv, M_ATTEMPTS);
+        rg_summary sc = *rg_results_summary(r, (size_t)rv, M_COMPLETION);
+        rg_summary ss = *rg_results_summary(r, (size_t)rv, M_SILENT);
         work[v] = sw.mean;
         done[v] = sc.mean;
         char a[32], b[32];
@@ -463,7 +468,7 @@ static void oextra(const void *p, const rg_results *r, FILE *f)
     for (size_t v = 0; v < c->nvar; v++) {
         const ovariant *ov = &c->var[v], *o0 = &c->var[0];
         if (ov->kind != o0->kind || ov->clients != o0->clients || ov->writes != o0->writes ||
-            kind[ov->pol.jitter] >= 0)
+            kind[ov->pol.jitter] >= 0 || isnan(work[v]))
             comparable = false;
         else
             kind[ov->pol.jitter] = (int)v;

@@ -356,7 +356,10 @@ static void qextra(const void *p, const rg_results *r, FILE *f)
             "95% CI +-", "theory Wq (s)", "theory in CI?");
     for (size_t v = 0; v < c->nvar; v++) {
         const qvariant *qv = &c->var[v];
-        rg_summary s = *rg_results_summary(r, v, 0);
+        int rv = rg_results_variant(r, qv->name); /* --variant may have left it out */
+        if (rv < 0)
+            continue;
+        rg_summary s = *rg_results_summary(r, (size_t)rv, 0);
         const char *formula;
         double th = rg_queue_theory_wq(qv->servers, qv->arrival, qv->service, &formula);
         double rho = rg_dist_mean(qv->service) / ((double)qv->servers * rg_dist_mean(qv->arrival));

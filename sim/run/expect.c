@@ -204,14 +204,13 @@ static void check_one(const expectation *x, const rg_results *r, size_t v, const
         t->failed++;
 }
 
-/* Checks every line of one [variant.NAME] section.  A variant the results
- * lack is one failure; its lines are then not read (rg_scn_finish reports
- * them as unknown keys). */
-static int check_variant(rg_scn *s, const char *sec, const rg_results *r, FILE *out, tally *t,
-                         rg_err *e)
+/* Checks every line of section sec, [variant.NAME] of results r (vname
+ * its NAME).  A variant the results lack is one failure; its lines are
+ * then not read (rg_scn_finish reports them as unknown keys). */
+static int check_variant(rg_scn *s, const char *sec, const char *vname, const rg_results *r,
+                         FILE *out, tally *t, rg_err *e)
 {
     rg_scn_declare(s, sec);
-    const char *vname = sec + strlen("variant.");
     int v = rg_results_variant(r, vname);
     if (v < 0) {
         fprintf(out, "MOVED  %-18s the results have no such variant\n", vname);
@@ -228,24 +227,67 @@ static int check_variant(rg_scn *s, const char *sec, const rg_results *r, FILE *
     return 0;
 }
 
-int rg_expect_check(const char *path, const rg_results *r, const rg_meta *m, FILE *out, rg_err *e)
+/* The results a section is about: [variant.NAME] is point 0's (a run's),
+ * [point.K.variant.NAME] point K's; *vname is NAME.  NULL for any other
+ * section, and *k = SIZE_MAX for a point the results lack. */
+static const rg_results *section_results(const char *sec, rg_results *const *res, size_t np,
+                                         const char **vname, size_t *k)
+{
+    *k = 0;
+    if (strncmp(sec, "variant.", 8) == 0) {
+        *vname = sec + 8;
+        return np == 1 ? res[0] : NULL;
+    }
+    if (strncmp(sec, "point.", 6) != 0)
+        return NULL;
+    char *end;
+    unsigned long long n = strtoull(sec + 6, &end, 10);
+    if (end == sec + 6 || strncmp(end, ".variant.", 9) != 0)
+        return NULL;
+    *vname = end + 9;
+    if (n >= np) {
+        *k = SIZE_MAX;
+        return NULL;
+    }
+    *k = (size_t)n;
+    return res[n];
+}
+
+int rg_expect_check_points(const char *path, rg_results *const *res, size_t np, const rg_meta *m,
+                           FILE *out, rg_err *e)
 {
     rg_scn *s = rg_scn_load(path, e);
     if (s == NULL)
         return -1;
     tally t = {0, 0};
+    int64_t points;
     fprintf(out, "check against %s (%" PRIu64 " replications, seed %" PRIu64 ")\n", path,
-            r->reps_done, m->seed);
-    if (check_provenance(s, r, m, out, &t, e) < 0)
+            res[0]->reps_done, m->seed);
+    if (check_provenance(s, res[0], m, out, &t, e) < 0 ||
+        rg_scn_int(s, "expect", "points", "1", 1, INT64_MAX, &points, e) < 0)
         goto bad;
+    if ((uint64_t)points != np) {
+        fprintf(out, "MOVED  %zu points, expected %" PRId64 "\n", np, points);
+        t.failed++;
+    }
     fprintf(out, "%-6s %-18s %-24s %14s %12s %14s\n", "", "variant", "metric.stat", "expected",
             "tolerance", "actual");
     for (size_t i = 0; i < rg_scn_nsections(s); i++) {
-        const char *sec = rg_scn_section(s, i);
-        /* Other sections are reported as unknown by rg_scn_finish. */
-        if (strncmp(sec, "variant.", 8) != 0)
+        const char *sec = rg_scn_section(s, i), *vname = NULL;
+        size_t k;
+        const rg_results *r = section_results(sec, res, np, &vname, &k);
+        if (r == NULL && k == SIZE_MAX) {
+            rg_scn_declare(s, sec);
+            fprintf(out, "MOVED  [%s]: the results have no such point\n", sec);
+            t.failed++;
             continue;
-        if (check_variant(s, sec, r, out, &t, e) < 0)
+        }
+        /* Other sections are reported as unknown by rg_scn_finish. */
+        if (r == NULL)
+            continue;
+        if (np > 1)
+            fprintf(out, "point %zu\n", k);
+        if (check_variant(s, sec, vname, r, out, &t, e) < 0)
             goto bad;
     }
     if (rg_scn_finish(s, e) < 0)
@@ -258,21 +300,17 @@ bad:
     return -1;
 }
 
-int rg_expect_write(const char *path, const rg_results *r, const rg_meta *m, rg_err *e)
+int rg_expect_check(const char *path, const rg_results *r, const rg_meta *m, FILE *out, rg_err *e)
 {
-    rg_atomic a;
-    if (rg_atomic_open(&a, path, e) < 0)
-        return -1;
-    FILE *f = a.f;
-    fprintf(f,
-            "; Expectations for scenario %s (seed %" PRIu64 ", %" PRIu64 " replications),\n"
-            "; written by revguard-sim %s with --write-expect.  Review changes to this file\n"
-            "; like code: they are changes in what the models predict.\n\n"
-            "[expect]\nscenario = %s\nseed = %" PRIu64 "\nreplications = %" PRIu64 "\n",
-            m->scenario_name, m->seed, r->reps_done, m->tool_version ? m->tool_version : "?",
-            m->scenario_name, m->seed, r->reps_done);
+    rg_results *one = (rg_results *)r; /* read only */
+    return rg_expect_check_points(path, &one, 1, m, out, e);
+}
+
+/* The expectation lines of results r under section prefix pre. */
+static void write_variants(FILE *f, const char *pre, const rg_results *r)
+{
     for (size_t v = 0; v < r->nvar; v++) {
-        fprintf(f, "\n[variant.%s]\n", r->varnames[v]);
+        fprintf(f, "\n[%svariant.%s]\n", pre, r->varnames[v]);
         for (size_t mi = 0; mi < r->nmet; mi++) {
             const rg_metric *me = &r->met[mi];
             if (!(me->flags & RG_MF_SHOW))
@@ -288,5 +326,36 @@ int rg_expect_write(const char *path, const rg_results *r, const rg_meta *m, rg_
                 fprintf(f, "%s.max = 0\n", me->name);
         }
     }
+}
+
+int rg_expect_write_points(const char *path, rg_results *const *res, size_t np, const rg_meta *m,
+                           rg_err *e)
+{
+    rg_atomic a;
+    if (rg_atomic_open(&a, path, e) < 0)
+        return -1;
+    FILE *f = a.f;
+    const rg_results *r = res[0];
+    fprintf(f,
+            "; Expectations for scenario %s (seed %" PRIu64 ", %" PRIu64 " replications%s),\n"
+            "; written by revguard-sim %s with --write-expect.  Review changes to this file\n"
+            "; like code: they are changes in what the models predict.\n\n"
+            "[expect]\nscenario = %s\nseed = %" PRIu64 "\nreplications = %" PRIu64 "\n",
+            m->scenario_name, m->seed, r->reps_done, np > 1 ? " a point" : "",
+            m->tool_version ? m->tool_version : "?", m->scenario_name, m->seed, r->reps_done);
+    if (np > 1)
+        fprintf(f, "points = %zu\n", np);
+    for (size_t k = 0; k < np; k++) {
+        char pre[48] = "";
+        if (np > 1)
+            snprintf(pre, sizeof pre, "point.%zu.", k);
+        write_variants(f, pre, res[k]);
+    }
     return rg_atomic_commit(&a, e);
+}
+
+int rg_expect_write(const char *path, const rg_results *r, const rg_meta *m, rg_err *e)
+{
+    rg_results *one = (rg_results *)r; /* read only */
+    return rg_expect_write_points(path, &one, 1, m, e);
 }

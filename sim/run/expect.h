@@ -32,4 +32,12 @@ int rg_expect_check(const char *path, const rg_results *r, const rg_meta *m, FIL
  * otherwise, and max = 0 for metrics whose maximum matters and is 0. */
 int rg_expect_write(const char *path, const rg_results *r, const rg_meta *m, rg_err *e);
 
+/* The same for a sweep's points res[0..np-1]: sections
+ * [point.K.variant.NAME], and "points = N" in [expect] (np 1: a run's
+ * file, as above). */
+int rg_expect_check_points(const char *path, rg_results *const *res, size_t np, const rg_meta *m,
+                           FILE *out, rg_err *e);
+int rg_expect_write_points(const char *path, rg_results *const *res, size_t np, const rg_meta *m,
+                           rg_err *e);
+
 #endif

@@ -674,6 +674,22 @@ out:
     return rc;
 }
 
+bool rg_results_is_sweep(const char *path)
+{
+    rh5_quiet();
+    rg_err e;
+    rg_err_clear(&e);
+    rh5_ctx c = {path, &e};
+    hid_t f = H5I_INVALID_HID;
+    rg_meta m = {0};
+    uint64_t reps, done;
+    bool sweep = false;
+    int rc = rh5_open_root(&c, &f, &m, &reps, &done, &sweep);
+    rc = rh5_close_all(&c, &f, 1, rc);
+    rg_meta_free(&m);
+    return rc == 0 && sweep;
+}
+
 bool rg_results_is_ours(const char *path)
 {
     rh5_quiet();

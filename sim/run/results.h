@@ -72,6 +72,8 @@ int rg_results_write(const char *path, const rg_results *r, const rg_meta *meta,
  * rg_results_free and rg_meta_free). */
 int rg_results_read(const char *path, rg_results **out, rg_meta *meta, rg_err *e);
 
+/* True if path is a results file of a sweep (sweep.h). */
+bool rg_results_is_sweep(const char *path);
 /* True if path is an HDF5 file written by revguard-sim. */
 bool rg_results_is_ours(const char *path);
 
