@@ -9,6 +9,7 @@
 #include "models/batch/batch.h"
 #include "models/drop/drop.h"
 #include "models/occ/occ.h"
+#include "models/pbs/pbs.h"
 #include "models/queue/queue.h"
 
 static const rg_experiment *const all[] = {
@@ -16,6 +17,7 @@ static const rg_experiment *const all[] = {
     &rg_experiment_drop,  /* models/drop/ */
     &rg_experiment_batch, /* models/batch/ */
     &rg_experiment_occ,   /* models/occ/ */
+    &rg_experiment_pbs,   /* models/pbs/ */
     NULL,
 };
 
