@@ -9,10 +9,16 @@
 #include "models/batch/batch.h"
 #include "models/drop/drop.h"
 #include "models/occ/occ.h"
+#include "models/pbs/pbs.h"
 #include "models/queue/queue.h"
 
 static const rg_experiment *const all[] = {
-    &rg_experiment_queue, &rg_experiment_drop, &rg_experiment_batch, &rg_experiment_occ, NULL,
+    &rg_experiment_queue, /* models/queue/ */
+    &rg_experiment_drop,  /* models/drop/ */
+    &rg_experiment_batch, /* models/batch/ */
+    &rg_experiment_occ,   /* models/occ/ */
+    &rg_experiment_pbs,   /* models/pbs/ */
+    NULL,
 };
 
 const rg_experiment *const *rg_experiment_all(void)

@@ -255,11 +255,12 @@ static void test_messages(void)
 {
     char msg[1024];
     load_error(NET "[variant.a]\nkind = nope\n", msg, sizeof msg);
-    ok(strstr(msg, "object, sql_naive, sql_locked, sql_conditional, cache, test_counter") != NULL,
+    ok(strstr(msg, "object, sql_naive, sql_locked, sql_conditional, cache, quorum, test_counter") !=
+           NULL,
        "an unknown kind: the error lists every kind, the registered one too");
     diag("%s", msg);
     load_error(NET, msg, sizeof msg);
-    ok(strstr(msg, "(kind = object, sql_naive, sql_locked, sql_conditional, cache or "
+    ok(strstr(msg, "(kind = object, sql_naive, sql_locked, sql_conditional, cache, quorum or "
                    "test_counter)") != NULL,
        "no variant: the message lists every kind");
     load_error(NET "[variant.a]\nkind = test_counter\nregion = mars\n", msg, sizeof msg);
@@ -288,7 +289,7 @@ static void test_register(void)
     k.route = NULL;
     is_int(-1, rg_drop_kind_register(&k), "register: a kind without route is refused");
     is_int(-1, rg_drop_kind_register(NULL), "register: NULL is refused");
-    is_int(5 + 1, (long long)rg_drop_kind_count(), "register: refused kinds left no trace");
+    is_int(6 + 1, (long long)rg_drop_kind_count(), "register: refused kinds left no trace");
 }
 
 /* Last: fills the table. */

@@ -14,6 +14,8 @@
  *                    the row lock held across the round trips
  *   sql_conditional  UPDATE stock = stock - 1 WHERE stock > 0
  *   cache            regional replicas with asynchronous replication
+ *   quorum           N replicas, read quorum R, then a write of stock - 1
+ *                    with write quorum W (lost updates, stale reads)
  *
  * Each is an entry of the table of kinds (kind.h), which a program can
  * extend with kinds of its own.

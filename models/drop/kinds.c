@@ -19,6 +19,7 @@ static const rg_drop_kind *const builtin[] = {
     &rg_drop_kind_sql_locked,      /* kind-sql.c */
     &rg_drop_kind_sql_conditional, /* kind-sql.c */
     &rg_drop_kind_cache,           /* kind-cache.c */
+    &rg_drop_kind_quorum,          /* kind-quorum.c */
 };
 #define NBUILTIN (sizeof builtin / sizeof builtin[0])
 
