@@ -73,6 +73,10 @@ rg_results *cli_run_study(const args *a, const rg_study *l, rg_runopts o, rg_err
 /* The summary of a run as one JSON document (--format json). */
 void cli_json_run(FILE *f, const rg_study *l, const rg_results *r);
 
+/* validate on a file with iteration variables and no --point: opens
+ * every point.  Returns an exit code, or -1 if the file is no sweep. */
+int cli_validate_sweep(const args *a);
+
 /* The subcommands of sweep.c. */
 int cmd_sweep(args *a);
 int cmd_find(args *a);

@@ -55,6 +55,15 @@ static void usage(FILE *f)
             "      --check-determinism      run every replication twice; exit 3 at the\n"
             "                               first difference\n"
             "      -q, --quiet              no summary table\n"
+            "  sweep SCENARIO.ini [options] every point of the ${NAME=SPEC} variables:\n"
+            "      --vary NAME=SPEC         replace a variable's values (repeatable)\n"
+            "      --metric A,B             the metrics the table shows\n"
+            "      --independent-points     no common random numbers across points\n"
+            "  find SCENARIO.ini --until 'VARIANT.METRIC.STAT OP VALUE' [--tol X]\n"
+            "                               bisect one ${NAME=lo..hi} for where it changes\n"
+            "  (run, sweep, find) --variant A,B only those variants; --format json;\n"
+            "      --until-ci METRIC=HALFWIDTH [--min-reps N] [--max-reps N];\n"
+            "      run --point K one point of a sweep; run --extend FILE more replications\n"
             "  check RESULTS.h5 EXPECTED    compare a results file with expectations\n"
             "                               (exit 3 if any moved)\n"
             "  report RESULTS.h5 [-o DIR]   plots (PNG, PDF) and summary.csv\n"
@@ -409,6 +418,9 @@ out:
 
 static int cmd_validate(args *a)
 {
+    int sweep = cli_validate_sweep(a);
+    if (sweep >= 0)
+        return sweep;
     rg_err e;
     rg_err_clear(&e);
     rg_study l;

@@ -976,3 +976,50 @@ done:
     free(json);
     return code;
 }
+
+/* ---- validate ------------------------------------------------------------- */
+
+int cli_validate_sweep(const args *a)
+{
+    rg_err e;
+    rg_err_clear(&e);
+    char *text = NULL;
+    rg_iter *it = cli_iter(a, true, &text, &e);
+    int rc = 0;
+    if (it == NULL) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    if (rg_iter_nvars(it) == 0 || a->point_given) {
+        rc = -1; /* not a sweep, or one point of it: a plain validate */
+        goto out;
+    }
+    size_t np = rg_iter_npoints(it);
+    rg_study l;
+    for (size_t k = 0; k < np; k++) {
+        if (cli_open_point(a, it, k, NULL, &l, &e) < 0) {
+            char *msg = rg_xstrdup(e.msg);
+            rg_err_set(&e, e.kind, "point %zu: %s", k, msg);
+            free(msg);
+            rc = cli_fail(&e);
+            goto out;
+        }
+        if (k == 0) {
+            char *vars = describe_vars(it);
+            rg_buf b = {0};
+            rg_scn_resolved(l.scn, &b);
+            printf("; %s: valid sweep of %zu points over %s (model %s, %zu variant%s); point 0 "
+                   "resolved:\n",
+                   a->file, np, vars, l.model, l.ops->nvariants(l.cfg),
+                   l.ops->nvariants(l.cfg) == 1 ? "" : "s");
+            fputs(b.s ? b.s : "", stdout);
+            rg_buf_free(&b);
+            free(vars);
+        }
+        rg_study_close(&l);
+    }
+out:
+    rg_iter_free(it);
+    free(text);
+    return rc;
+}
