@@ -423,9 +423,15 @@ static void test_mix(void)
     free(b);
     rg_places_free(p);
 
-    /* weights that are not normalised, in another order, with a zero */
+    /* weights that do not sum to 1 are an error, not a silent rescale */
+    ok(workload("[network]\nregions = us-east, us-west, eu-west\n[workload]\n"
+                "regions = eu-west:3, us-east:1\n",
+                &p, &w, &msg) < 0 &&
+           strstr(msg, "sum to 4, not 1"),
+       "weights 3 and 1 are refused: %s", msg);
+    /* weights in another order, with a zero */
     if (workload("[network]\nregions = us-east, us-west, eu-west\n[workload]\nbuyers = 100000\n"
-                 "regions = eu-west:3, us-east:1, us-west:0\n",
+                 "regions = eu-west:0.75, us-east:0.25, us-west:0\n",
                  &p, &w, &msg) < 0)
         bail("mix2: %s", msg);
     b = buyers(&w, p, 12, 0);
@@ -434,7 +440,7 @@ static void test_mix(void)
         cnt[b[i].region]++;
     is_int(0, (long long)cnt[1], "weight 0: us-west never picked");
     is_double(0.75, (double)cnt[2] / (double)n, NSE * sqrt(0.75 * 0.25 / (double)n),
-              "eu-west:3 against us-east:1 is 3/4");
+              "eu-west:0.75 against us-east:0.25 is 3/4");
     free(b);
     rg_places_free(p);
 
@@ -556,7 +562,7 @@ static void test_bad_workload(void)
 
 int main(void)
 {
-    plan(90);
+    plan(91);
     test_regions();
     test_rtt_defaults();
     test_hops();

@@ -4,6 +4,7 @@
 #include "models/mech/workload.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +76,7 @@ static int parse_mix(rg_scn *s, const rg_places *p, const char *text, rg_workloa
 {
     memset(w->mix, 0, sizeof w->mix);
     double total = 0;
+    bool weighted = false;
     const char *q = text;
     while (*q) {
         while (*q == ' ' || *q == ',')
@@ -94,6 +96,7 @@ static int parse_mix(rg_scn *s, const rg_places *p, const char *text, rg_workloa
         while (*q == ' ')
             q++;
         if (*q == ':') {
+            weighted = true;
             q++;
             const char *ws = q;
             while (*q && *q != ',')
@@ -110,6 +113,13 @@ static int parse_mix(rg_scn *s, const rg_places *p, const char *text, rg_workloa
     if (!(total > 0))
         return rg_scn_err(s, "workload", "regions", e,
                           "expected REGION:WEIGHT, ... with a positive total, got '%s'", text);
+    /* Shares must say what they mean: weights given are fractions of the
+     * buyers (regions without a weight count 1, so mix none with some). */
+    if (weighted && fabs(total - 1) > 1e-9)
+        return rg_scn_err(s, "workload", "regions", e,
+                          "the weights sum to %.6g, not 1: give each region its share of the "
+                          "buyers (us-east:0.7, eu-west:0.3), or no weights for equal shares",
+                          total);
     for (size_t i = 0; i < p->n; i++)
         w->mix[i] /= total;
     return 0;
