@@ -11,7 +11,8 @@
  * hold at the end: allocated and rejected count the answers, oversell is
  * allocated beyond the stock per SKU, lost updates are allocations the
  * store does not show, unacknowledged units are decrements no client heard
- * of.  Nothing is computed from a formula of the parameters.
+ * of, lost sales are units the stores still hold of a SKU whose buyers were
+ * told sold out.  Nothing is computed from a formula of the parameters.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -200,6 +201,7 @@ enum {
     M_OVERSOLD,
     M_LOST,
     M_UNACK,
+    M_LOST_SALES,
     M_P50,
     M_P95,
     M_P99,
@@ -244,6 +246,10 @@ static const rg_metric dmetrics[M_COUNT] = {
                 "allocations the store does not hold: max(0, allocated - decremented)", RG_MF_SHOW},
     [M_UNACK] = {"unacknowledged", RG_MF_INT, "units",
                  "units the store decremented but no client was told of", 0},
+    [M_LOST_SALES] = {"lost_sales", RG_MF_INT, "units",
+                      "units left in the stores while buyers were told sold out: sum over SKUs "
+                      "of min(max(0, stock - decremented), sold-out answers)",
+                      RG_MF_SHOW},
     [M_P50] = {"lat_p50", RG_MF_REAL, "s", "median request latency", RG_MF_SHOW | RG_MF_MS,
                RG_ROLE_LAT_P50},
     [M_P95] = {"lat_p95", RG_MF_REAL, "s", "95th percentile request latency", RG_MF_MS,
@@ -399,8 +405,9 @@ static void setup_run(drun *r)
 typedef struct dtally {
     int64_t timeouts, overloaded, dberr, blk_challenge, blk_rate, blk_guard;
     int64_t units_h, units_b, humans_empty;
-    int64_t oversell, lost, unack;
-    double *lat; /* seconds per request, sorted */
+    int64_t oversell, lost, unack, lost_sales;
+    int64_t *soldout_sku; /* sold-out answers per SKU */
+    double *lat;          /* seconds per request, sorted */
     rg_time last;
 } dtally;
 
@@ -409,6 +416,7 @@ typedef struct dtally {
 static void tally_requests(drun *r, dtally *t)
 {
     t->lat = rg_xmalloc((r->nreq ? r->nreq : 1) * sizeof *t->lat);
+    t->soldout_sku = rg_xcalloc((size_t)r->c->w.skus, sizeof *t->soldout_sku);
     for (size_t i = 0; i < r->nreq; i++) {
         dreq *q = drun_req(r, i);
         if (q->outcome == RG_OUT_PENDING) {
@@ -421,6 +429,7 @@ static void tally_requests(drun *r, dtally *t)
         t->blk_challenge += q->outcome == RG_OUT_CHALLENGE;
         t->blk_rate += q->outcome == RG_OUT_RATE_LIMITED;
         t->blk_guard += q->outcome == RG_OUT_GUARDRAIL;
+        t->soldout_sku[q->cl->b->sku] += q->outcome == RG_OUT_SOLD_OUT;
         t->lat[i] = rg_time_sec(q->answered - q->sent);
         rg_repout_latency(r->out, t->lat[i]);
         if (q->answered > t->last)
@@ -436,15 +445,19 @@ static void tally_requests(drun *r, dtally *t)
     }
 }
 
-/* Per SKU, what clients were told against what the store gave out. */
+/* Per SKU, what clients were told against what the store gave out.  A
+ * unit still in a store is a lost sale only while a buyer of its SKU was
+ * told sold out: one lost sale per such answer, at most the units left. */
 static void tally_stores(const drun *r, dtally *t)
 {
     int64_t stock = r->c->w.stock;
     for (size_t k = 0; k < (size_t)r->c->w.skus; k++) {
         int64_t a = r->alloc_sku[k], d = r->v->kind->decremented(r->store, k);
+        int64_t left = stock > d ? stock - d : 0;
         t->oversell += a > stock ? a - stock : 0;
         t->lost += a > d ? a - d : 0;
         t->unack += d > a ? d - a : 0;
+        t->lost_sales += left < t->soldout_sku[k] ? left : t->soldout_sku[k];
     }
 }
 
@@ -467,6 +480,7 @@ static void check(drun *r, rg_mval *row)
     row[M_OVERSOLD].i = t.oversell > 0;
     row[M_LOST].i = t.lost;
     row[M_UNACK].i = t.unack;
+    row[M_LOST_SALES].i = t.lost_sales;
     row[M_P50].d = rg_quantile_sorted(t.lat, r->nreq, 0.50);
     row[M_P95].d = rg_quantile_sorted(t.lat, r->nreq, 0.95);
     row[M_P99].d = rg_quantile_sorted(t.lat, r->nreq, 0.99);
@@ -488,6 +502,7 @@ static void check(drun *r, rg_mval *row)
     row[M_COST_VIRTUAL].d = rg_ledger_virtual(r->ledger);
     row[M_COST_UNIT].d = r->allocated > 0 ? rg_ledger_real(r->ledger) / (double)r->allocated : NAN;
     free(t.lat);
+    free(t.soldout_sku);
 }
 
 /* The trace's last lines: the replication's summary and its cost ledger. */
