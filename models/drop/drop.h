@@ -14,6 +14,9 @@
  *                    the row lock held across the round trips
  *   sql_conditional  UPDATE stock = stock - 1 WHERE stock > 0
  *   cache            regional replicas with asynchronous replication
+ *   sql_naive_relative
+ *                    SELECT, check, pause, UPDATE SET stock = stock - 1
+ *                    (no guard: the row goes below 0 by the racers)
  *
  * Each is an entry of the table of kinds (kind.h), which a program can
  * extend with kinds of its own.

@@ -82,7 +82,7 @@ typedef struct rg_drop_kind {
 
 /* The built-in kinds (one file each; the SQL protocols share one). */
 extern const rg_drop_kind rg_drop_kind_object, rg_drop_kind_sql_naive, rg_drop_kind_sql_locked,
-    rg_drop_kind_sql_conditional, rg_drop_kind_cache;
+    rg_drop_kind_sql_conditional, rg_drop_kind_cache, rg_drop_kind_sql_naive_relative;
 
 /* Kinds in table order: the built-in ones, then the registered ones. */
 size_t rg_drop_kind_count(void);

@@ -14,11 +14,12 @@
 #include "models/drop/dropint.h"
 
 static const rg_drop_kind *const builtin[] = {
-    &rg_drop_kind_object,          /* kind-object.c */
-    &rg_drop_kind_sql_naive,       /* kind-sql.c */
-    &rg_drop_kind_sql_locked,      /* kind-sql.c */
-    &rg_drop_kind_sql_conditional, /* kind-sql.c */
-    &rg_drop_kind_cache,           /* kind-cache.c */
+    &rg_drop_kind_object,             /* kind-object.c */
+    &rg_drop_kind_sql_naive,          /* kind-sql.c */
+    &rg_drop_kind_sql_locked,         /* kind-sql.c */
+    &rg_drop_kind_sql_conditional,    /* kind-sql.c */
+    &rg_drop_kind_cache,              /* kind-cache.c */
+    &rg_drop_kind_sql_naive_relative, /* kind-sql.c */
 };
 #define NBUILTIN (sizeof builtin / sizeof builtin[0])
 
