@@ -52,8 +52,9 @@ typedef struct harness {
     int code[MAXREQ];
     int reply_order[MAXREQ];
     size_t nreplies;
-    /* async objects: per tag, the outbound call its first step awaits (0:
-     * none) and whether that step writes; steps in the order they ran */
+    /* async objects: per tag, the outbound call its first step awaits
+     * (NOAWAIT: none) and whether that step writes; steps in the order
+     * they ran */
     rg_time await[MAXREQ];
     bool writes[MAXREQ];
     int step_tag[MAXREQ];
@@ -89,6 +90,7 @@ static int async_app(void *state, rg_obj_step *s)
     h->nsteps++;
     if (s->step == 0) {
         s->wrote = h->writes[tag];
+        s->awaits = h->await[tag] >= 0;
         s->await = h->await[tag];
     }
     return 100 + tag;
@@ -122,7 +124,8 @@ static void on_send_async(rg_engine *e, void *ctx, uint64_t arg)
 }
 
 /* Async request `tag` at time t: its first step writes if `writes`, then
- * awaits an outbound call of `await` (0: none). */
+ * awaits an outbound call of `await` (NOAWAIT: none). */
+#define NOAWAIT (-1)
 static void send_async_at(harness *h, rg_time t, int tag, bool writes, rg_time await)
 {
     h->writes[tag] = writes;
@@ -504,7 +507,7 @@ static void test_await(void)
     oparams op = {.handler = "const(1ms)", .async = true};
     world *w = world_new(&op);
     send_async_at(&w->h, 0, 1, false, 10 * RG_MS);
-    send_async_at(&w->h, 0, 2, false, 0);
+    send_async_at(&w->h, 0, 2, false, NOAWAIT);
     world_run(w);
     ok(w->h.reply_at[2] == 2 * RG_MS && w->h.reply_at[1] == 12 * RG_MS,
        "while A awaits 10 ms, B runs: B replies at 2 ms, A at 12 ms");
@@ -520,13 +523,23 @@ static void test_await(void)
      * at 2.5 ms while C runs, so A resumes at 3 (3..4) before D (4..5). */
     w = world_new(&op);
     send_async_at(&w->h, 0, 1, false, 1500 * RG_US);
-    send_async_at(&w->h, 0, 2, false, 0);
-    send_async_at(&w->h, 0, 3, false, 0);
-    send_async_at(&w->h, 0, 4, false, 0);
+    send_async_at(&w->h, 0, 2, false, NOAWAIT);
+    send_async_at(&w->h, 0, 3, false, NOAWAIT);
+    send_async_at(&w->h, 0, 4, false, NOAWAIT);
     world_run(w);
     ok(w->h.reply_at[2] == 2 * RG_MS && w->h.reply_at[3] == 3 * RG_MS &&
            w->h.reply_at[1] == 4 * RG_MS && w->h.reply_at[4] == 5 * RG_MS,
        "A resumes (reply 4 ms) before D, queued since 0 (reply 5 ms)");
+    world_free(w);
+
+    /* A call of 0 ms still yields: A's first step (0..1) awaits 0 ms, B,
+     * queued since 0, runs 1..2, and A's second step 2..3. */
+    w = world_new(&op);
+    send_async_at(&w->h, 0, 1, false, 0);
+    send_async_at(&w->h, 0, 2, false, NOAWAIT);
+    world_run(w);
+    ok(w->h.reply_at[2] == 2 * RG_MS && w->h.reply_at[1] == 3 * RG_MS && stats(w)->awaits == 1,
+       "a 0 ms call still yields: B runs 1..2, A resumes 2..3");
     world_free(w);
 
     /* The output gate holds across the await: A writes in its first step
@@ -535,7 +548,7 @@ static void test_await(void)
     op.flush = "const(10ms)";
     w = world_new(&op);
     send_async_at(&w->h, 0, 1, true, 3 * RG_MS);
-    send_async_at(&w->h, 0, 2, false, 0);
+    send_async_at(&w->h, 0, 2, false, NOAWAIT);
     world_run(w);
     ok(w->h.reply_at[1] == 11 * RG_MS && w->h.reply_at[2] == 11 * RG_MS &&
            w->h.reply_order[0] == 2 && w->h.reply_order[1] == 1,
@@ -550,7 +563,7 @@ static void test_await(void)
     op.hibernate_after = 5 * RG_MS;
     w = world_new(&op);
     send_async_at(&w->h, 0, 1, false, 20 * RG_MS);
-    send_async_at(&w->h, 40 * RG_MS, 2, false, 0);
+    send_async_at(&w->h, 40 * RG_MS, 2, false, NOAWAIT);
     world_run(w);
     ok(w->h.reply_at[1] == 22 * RG_MS && w->h.reply_at[2] == 48 * RG_MS && stats(w)->wakes == 1,
        "no hibernation while a call is out (reply 22 ms); idle afterwards: B wakes it (48 ms)");
@@ -578,6 +591,7 @@ static int race_app(void *state, rg_obj_step *s)
             s->wrote = true;
         }
         s->local = (uint64_t)r->stock;
+        s->awaits = true;
         s->await = 10 * RG_MS;
         return 0;
     }
@@ -745,7 +759,7 @@ static void test_md1(void)
 
 int main(void)
 {
-    plan(56 + 7 + 2);
+    plan(56 + 8 + 2);
     test_fifo();
     test_output_gate();
     test_coalescing();

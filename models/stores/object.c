@@ -277,14 +277,14 @@ static void on_call_back(rg_engine *e, void *ctx, uint64_t slot)
 static void step_done(rg_object *o)
 {
     oreq r = o->cur;
-    rg_obj_step s = {r.arg, r.step, r.local, 0, false};
+    rg_obj_step s = {r.arg, r.step, r.local, false, 0, false};
     int code = o->step_fn(o->state, &s);
     if (s.wrote) {
         o->write_seq++;
         if (!o->flushing)
             start_flush(o);
     }
-    if (s.await > 0) {
+    if (s.awaits) {
         r.step++;
         r.local = s.local;
         o->st = O_IDLE;

@@ -82,12 +82,13 @@ typedef struct rg_obj_step {
     uint64_t arg;   /* in: the request's argument */
     unsigned step;  /* in: 0 when the request is delivered, k after its k-th await */
     uint64_t local; /* in/out: the request's own memory across awaits (0 at step 0) */
-    rg_time await;  /* out: > 0 to await an outbound call that long, then run step + 1 */
+    bool awaits;    /* out: the request awaits an outbound call, then runs step + 1 */
+    rg_time await;  /* out: how long the call takes (>= 0; 0 still yields) */
     bool wrote;     /* out: the step wrote storage (made durable by a flush) */
 } rg_obj_step;
 
 /* The application of an async object: runs one step of a request against
- * `state`, atomically.  Unless it sets s->await, the step is the request's
+ * `state`, atomically.  Unless it sets s->awaits, the step is the request's
  * last and its return value is the reply's code. */
 typedef int (*rg_obj_step_fn)(void *state, rg_obj_step *s);
 
