@@ -231,8 +231,8 @@ enum {
 static const rg_metric dmetrics[M_COUNT] = {
     [M_ALLOCATED] = {"allocated", RG_MF_INT, "units", "requests told they got a unit", RG_MF_SHOW},
     [M_REJECTED] = {"rejected", RG_MF_INT, "requests", "requests told sold out (409)", RG_MF_SHOW},
-    [M_ERRORS] = {"errors", RG_MF_INT, "requests", "timeouts, overload and database errors",
-                  RG_MF_SHOW},
+    [M_ERRORS] = {"errors", RG_MF_INT, "requests",
+                  "timeouts, overload, database errors and declined payments", RG_MF_SHOW},
     [M_BLOCKED] = {"blocked", RG_MF_INT, "requests",
                    "requests refused by a protection (challenge, rate limit, guardrail)", PROT},
     [M_TIMEOUTS] = {"timeouts", RG_MF_INT, "requests", "requests the client gave up on", 0},
@@ -403,7 +403,7 @@ static void setup_run(drun *r)
 
 /* What the checker counts from the answers and from the stores. */
 typedef struct dtally {
-    int64_t timeouts, overloaded, dberr, blk_challenge, blk_rate, blk_guard;
+    int64_t timeouts, overloaded, dberr, declined, blk_challenge, blk_rate, blk_guard;
     int64_t units_h, units_b, humans_empty;
     int64_t oversell, lost, unack, lost_sales;
     int64_t *soldout_sku; /* sold-out answers per SKU */
@@ -426,6 +426,7 @@ static void tally_requests(drun *r, dtally *t)
         t->timeouts += q->outcome == RG_OUT_TIMEOUT;
         t->overloaded += q->outcome == RG_OUT_OVERLOADED;
         t->dberr += q->outcome == RG_OUT_DB_ERROR;
+        t->declined += q->outcome == RG_OUT_DECLINED;
         t->blk_challenge += q->outcome == RG_OUT_CHALLENGE;
         t->blk_rate += q->outcome == RG_OUT_RATE_LIMITED;
         t->blk_guard += q->outcome == RG_OUT_GUARDRAIL;
@@ -472,7 +473,7 @@ static void check(drun *r, rg_mval *row)
     rg_sort_doubles(t.lat, r->nreq);
     row[M_ALLOCATED].i = r->allocated;
     row[M_REJECTED].i = r->rejected;
-    row[M_ERRORS].i = t.timeouts + t.overloaded + t.dberr;
+    row[M_ERRORS].i = t.timeouts + t.overloaded + t.dberr + t.declined;
     row[M_BLOCKED].i = t.blk_challenge + t.blk_rate + t.blk_guard;
     row[M_TIMEOUTS].i = t.timeouts;
     row[M_OVERLOADED].i = t.overloaded;

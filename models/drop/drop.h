@@ -17,6 +17,10 @@
  *   sql_naive_relative
  *                    SELECT, check, pause, UPDATE SET stock = stock - 1
  *                    (no guard: the row goes below 0 by the racers)
+ *   object_fetch     an object per SKU whose handler awaits a payment call
+ *                    between its check and its write (the input gate is
+ *                    open meanwhile: oversell); reserve_first decrements
+ *                    before the call and gives the unit back if it fails
  *
  * Each is an entry of the table of kinds (kind.h), which a program can
  * extend with kinds of its own.
@@ -48,7 +52,8 @@ typedef enum {
     RG_OUT_DB_ERROR,
     RG_OUT_CHALLENGE,    /* 403: no session (the challenge was failed) */
     RG_OUT_RATE_LIMITED, /* 429: a session or IP token bucket was empty */
-    RG_OUT_GUARDRAIL     /* 403: the budget guardrail is tripped */
+    RG_OUT_GUARDRAIL,    /* 403: the budget guardrail is tripped */
+    RG_OUT_DECLINED      /* 402: the payment the store called out to failed */
 } rg_outcome;
 
 /* One request's record, for tests and trace.  Requests are listed in the
