@@ -21,6 +21,9 @@
  *                    between its check and its write (the input gate is
  *                    open meanwhile: oversell); reserve_first decrements
  *                    before the call and gives the unit back if it fails
+ *   sharded_object   a SKU's stock split over N objects behind a router
+ *                    (random, session, round_robin); a dry shard refuses
+ *                    (lost sales) or the router falls back to the next
  *
  * Each is an entry of the table of kinds (kind.h), which a program can
  * extend with kinds of its own.

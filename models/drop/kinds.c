@@ -21,6 +21,7 @@ static const rg_drop_kind *const builtin[] = {
     &rg_drop_kind_cache,              /* kind-cache.c */
     &rg_drop_kind_sql_naive_relative, /* kind-sql.c */
     &rg_drop_kind_object_fetch,       /* kind-object-fetch.c */
+    &rg_drop_kind_sharded_object,     /* kind-sharded-object.c */
 };
 #define NBUILTIN (sizeof builtin / sizeof builtin[0])
 
