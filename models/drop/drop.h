@@ -24,6 +24,9 @@
  *   sharded_object   a SKU's stock split over N objects behind a router
  *                    (random, session, round_robin); a dry shard refuses
  *                    (lost sales) or the router falls back to the next
+ *   atomic_primary   one primary in one region, an atomic conditional
+ *                    decrement per sale; read replicas serve an optional
+ *                    stock pre-check
  *
  * Each is an entry of the table of kinds (kind.h), which a program can
  * extend with kinds of its own.

@@ -83,7 +83,7 @@ typedef struct rg_drop_kind {
 /* The built-in kinds (one file each; the SQL protocols share one). */
 extern const rg_drop_kind rg_drop_kind_object, rg_drop_kind_sql_naive, rg_drop_kind_sql_locked,
     rg_drop_kind_sql_conditional, rg_drop_kind_cache, rg_drop_kind_sql_naive_relative,
-    rg_drop_kind_object_fetch, rg_drop_kind_sharded_object;
+    rg_drop_kind_object_fetch, rg_drop_kind_sharded_object, rg_drop_kind_atomic_primary;
 
 /* Operations of one product billed by several kinds, declared once (in the
  * file named) so that the [cost] keys do not depend on how many kinds use

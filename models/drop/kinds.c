@@ -22,6 +22,7 @@ static const rg_drop_kind *const builtin[] = {
     &rg_drop_kind_sql_naive_relative, /* kind-sql.c */
     &rg_drop_kind_object_fetch,       /* kind-object-fetch.c */
     &rg_drop_kind_sharded_object,     /* kind-sharded-object.c */
+    &rg_drop_kind_atomic_primary,     /* kind-atomic-primary.c */
 };
 #define NBUILTIN (sizeof builtin / sizeof builtin[0])
 
