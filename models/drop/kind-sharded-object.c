@@ -123,8 +123,8 @@ static int sh_handler(void *state, uint64_t arg, bool *wrote)
     if (left == 0)
         rg_drop_stock_zero(st->run, s->sku, "every shard");
     else
-        rg_drop_trace(st->run, "sku-%03d: shard %zu dry, %lld units left in other shards",
-                      s->sku + 1, s->index, (long long)left);
+        rg_drop_trace(st->run, "sku-%03d: shard %zu dry, %lld unit%s left in other shards",
+                      s->sku + 1, s->index, (long long)left, left == 1 ? "" : "s");
     return 1;
 }
 
