@@ -251,8 +251,7 @@ static const rg_billable *const billable[] = {&rg_drop_cache_op, NULL};
 
 const rg_drop_kind rg_drop_kind_atomic_primary = {
     .name = "atomic_primary",
-    .summary = "one primary in one region, atomic conditional decrement (replicas: pre-check "
-               "reads)",
+    .summary = "one primary, an atomic conditional decrement; replicas for a pre-check",
     .section = "atomic_primary",
     .load = ap_load,
     .free_cfg = ap_free_cfg,

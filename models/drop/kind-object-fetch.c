@@ -221,8 +221,7 @@ static const rg_billable *const billable[] = {&rg_drop_object_request, &rg_drop_
 
 const rg_drop_kind rg_drop_kind_object_fetch = {
     .name = "object_fetch",
-    .summary = "an object per SKU awaiting a payment call between check and write "
-               "(reserve_first: decrement first)",
+    .summary = "an object per SKU that awaits a payment between check and write",
     .section = "object_fetch",
     .load = fetch_load,
     .free_cfg = fetch_free_cfg,

@@ -264,8 +264,7 @@ static const rg_billable *const billable[] = {&rg_drop_object_request, &rg_drop_
 
 const rg_drop_kind rg_drop_kind_sharded_object = {
     .name = "sharded_object",
-    .summary = "a SKU's stock split over N objects behind a router (on_empty: lost_sale or "
-               "fallback)",
+    .summary = "a SKU's stock split over N objects behind a router",
     .section = "sharded_object",
     .load = sh_load,
     .free_cfg = sh_free_cfg,
