@@ -2,8 +2,9 @@
  * drop.c: the flash-sale drop model: configuration, the metric table, the
  * set-up of one replication and the checker that runs after it.  The life
  * of a request is in dropflow.c; the architectures are kinds (kind.h), one
- * file each (kind-object.c, kind-sql.c, kind-cache.c) and one line each in
- * the table (kinds.c); the types the drop's files share are in dropint.h.
+ * file each (kind-NAME.c; the SQL protocols share kind-sql.c) and one line
+ * each in the table (kinds.c); the types the drop's files share are in
+ * dropint.h.
  * This file reaches a kind only through its table entry: load and free its
  * cfg, build and free its store, ask what the store gave out.
  *
