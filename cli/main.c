@@ -16,6 +16,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "cli/cli.h"
+#include "models/drop/kind.h"
 #include "models/study.h"
 #include "sim/run/expect.h"
 #include "models/registry.h"
@@ -777,8 +778,14 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "models") == 0) {
-        for (const rg_experiment *const *m = rg_experiment_all(); *m; m++)
+        for (const rg_experiment *const *m = rg_experiment_all(); *m; m++) {
             printf("%-10s %s\n", (*m)->name, (*m)->summary);
+            /* the drop's architectures, one line per entry of its table */
+            if (*m == &rg_experiment_drop)
+                for (size_t i = 0; i < rg_drop_kind_count(); i++)
+                    printf("  kind = %-18s %s\n", rg_drop_kind_at(i)->name,
+                           rg_drop_kind_at(i)->summary);
+        }
         return 0;
     }
     args a = {0};

@@ -7,7 +7,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_program
-plan 109
+plan 110
 scn=$top_srcdir/scenarios
 
 # ---- help, version, usage errors ---------------------------------------------
@@ -28,6 +28,7 @@ contains "$err" "frobnicate" "unknown command: stderr names it"
 run_sim models
 exit_is 0 "models exits 0"
 contains "$out" "queue" "models lists the queue model"
+contains "$out" "kind = atomic_primary" "models lists the drop's kinds"
 run_sim run "$scn/mm1.ini" --bogus -o "$tmpdir/u.h5"
 exit_is 2 "unknown option: exit 2"
 run_sim run "$scn/mm1.ini" --threads 0 -o "$tmpdir/u.h5"

@@ -251,17 +251,32 @@ static void load_error(const char *text, char *msg, size_t size)
     rg_scn_free(s);
 }
 
+/* The kinds' names in table order, separated by ", " but the last two by
+ * `last` (", " or " or "). */
+static void kind_list(char *buf, size_t size, const char *last)
+{
+    size_t n = rg_drop_kind_count(), len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s",
+                                i == 0       ? ""
+                                : i + 1 == n ? last
+                                             : ", ",
+                                rg_drop_kind_at(i)->name);
+}
+
 static void test_messages(void)
 {
-    char msg[1024];
+    char msg[1024], want[1024];
     load_error(NET "[variant.a]\nkind = nope\n", msg, sizeof msg);
-    ok(strstr(msg, "object, sql_naive, sql_locked, sql_conditional, cache, quorum, test_counter") !=
-           NULL,
+    kind_list(want, sizeof want, ", ");
+    ok(strstr(want, "object, sql_naive, ") == want && strstr(want, ", test_counter") != NULL &&
+           strstr(msg, want) != NULL,
        "an unknown kind: the error lists every kind, the registered one too");
     diag("%s", msg);
     load_error(NET, msg, sizeof msg);
-    ok(strstr(msg, "(kind = object, sql_naive, sql_locked, sql_conditional, cache, quorum or "
-                   "test_counter)") != NULL,
+    kind_list(want, sizeof want, " or ");
+    ok(strstr(want, " or test_counter") != NULL && strstr(msg, want) != NULL,
        "no variant: the message lists every kind");
     load_error(NET "[variant.a]\nkind = test_counter\nregion = mars\n", msg, sizeof msg);
     ok(strstr(msg, "'mars' is not one of [network] regions") != NULL,
@@ -273,6 +288,7 @@ static char clone_names[RG_DROP_KIND_EXTRA][32];
 
 static void test_register(void)
 {
+    size_t builtin = rg_drop_kind_count();
     is_int(0, rg_drop_kind_register(&test_counter), "register: test_counter");
     ok(rg_drop_kind_find("test_counter") == &test_counter &&
            rg_drop_kind_at(rg_drop_kind_count() - 1) == &test_counter,
@@ -289,7 +305,8 @@ static void test_register(void)
     k.route = NULL;
     is_int(-1, rg_drop_kind_register(&k), "register: a kind without route is refused");
     is_int(-1, rg_drop_kind_register(NULL), "register: NULL is refused");
-    is_int(6 + 1, (long long)rg_drop_kind_count(), "register: refused kinds left no trace");
+    is_int((long long)builtin + 1, (long long)rg_drop_kind_count(),
+           "register: refused kinds left no trace");
 }
 
 /* Last: fills the table. */

@@ -16,8 +16,8 @@
  * oversells exactly as a hand-run replay of its replication lag says.
  *
  * Around them: invariants over 1,000 replications of drop125-like settings
- * (no oversell for object, sql_locked and sql_conditional; every request
- * ends allocated, rejected or in error), common random numbers across
+ * (no oversell and no lost sale for object, sql_locked and sql_conditional;
+ * every request ends allocated, rejected or in error), common random numbers across
  * variants, determinism of a replication run twice (and of the runner on 1
  * and 2 threads), the trace, and configuration errors.
  */
@@ -232,18 +232,22 @@ static void test_invariants(void)
     is_int(1000, (long long)res->reps_done, "1000 replications done");
     int ma = rg_results_metric(res, "allocated"), mr = rg_results_metric(res, "rejected"),
         me = rg_results_metric(res, "errors"), mo = rg_results_metric(res, "oversell"),
-        mq = rg_results_metric(res, "requests"), ms = rg_results_metric(res, "stock");
+        mq = rg_results_metric(res, "requests"), ms = rg_results_metric(res, "stock"),
+        ml = rg_results_metric(res, "lost_sales");
     static const char *const safe[] = {"object", "sql_locked", "sql_conditional"};
     for (size_t k = 0; k < 3; k++) {
         int v = rg_results_variant(res, safe[k]);
-        size_t bad_over = 0, bad_alloc = 0;
+        size_t bad_over = 0, bad_alloc = 0, bad_lost = 0;
         for (uint64_t i = 0; i < res->reps_done; i++) {
             bad_over += rg_results_value(res, (size_t)v, i, (size_t)mo) != 0;
+            bad_lost += rg_results_value(res, (size_t)v, i, (size_t)ml) != 0;
             bad_alloc += rg_results_value(res, (size_t)v, i, (size_t)ma) >
                          rg_results_value(res, (size_t)v, i, (size_t)ms);
         }
         is_int(0, (long long)bad_over, "%s: oversell 0 in every replication", safe[k]);
         is_int(0, (long long)bad_alloc, "%s: allocated <= stock in every replication", safe[k]);
+        /* one store per SKU that refuses only at 0: no unit left behind */
+        is_int(0, (long long)bad_lost, "%s: lost_sales 0 in every replication", safe[k]);
     }
     for (size_t v = 0; v < res->nvar; v++) {
         size_t bad = 0;
@@ -802,7 +806,7 @@ static void test_config_errors(void)
 
 int main(void)
 {
-    plan(76);
+    plan(76 + 3);
     test_invariants();
     test_crn();
     test_determinism();

@@ -15,6 +15,13 @@
  * meanwhile queue behind it).  Finally the object under Poisson arrivals with
  * a constant handler is an M/D/1 queue: the mean wait over independent
  * replications must match Pollaczek-Khinchine, Wq = rho / (2 mu (1 - rho)).
+ *
+ * Awaiting an outbound call (rg_object_new_async): while a request awaits,
+ * the input gate is open and the next request runs; the returned request
+ * resumes ahead of requests not yet started, for its own handler time; a
+ * write before the await gates the final reply; an object with a request
+ * out does not hibernate; and a check made before the await is stale
+ * after it (the check-then-write race, built by hand).
  */
 #include <math.h>
 #include <stdio.h>
@@ -45,6 +52,15 @@ typedef struct harness {
     int code[MAXREQ];
     int reply_order[MAXREQ];
     size_t nreplies;
+    /* async objects: per tag, the outbound call its first step awaits
+     * (NOAWAIT: none) and whether that step writes; steps in the order
+     * they ran */
+    rg_time await[MAXREQ];
+    bool writes[MAXREQ];
+    int step_tag[MAXREQ];
+    unsigned step_no[MAXREQ];
+    rg_time step_at[MAXREQ];
+    size_t nsteps;
 } harness;
 
 static int app(void *state, uint64_t arg, bool *wrote)
@@ -57,6 +73,26 @@ static int app(void *state, uint64_t arg, bool *wrote)
         h->handled_at[h->nhandled] = rg_now(h->e);
     }
     h->nhandled++;
+    return 100 + tag;
+}
+
+/* The async application: arg = tag; step 0 awaits h->await[tag] (if
+ * any) after writing if h->writes[tag]; step 1 ends the request. */
+static int async_app(void *state, rg_obj_step *s)
+{
+    harness *h = state;
+    int tag = (int)s->arg;
+    if (h->nsteps < MAXREQ) {
+        h->step_tag[h->nsteps] = tag;
+        h->step_no[h->nsteps] = s->step;
+        h->step_at[h->nsteps] = rg_now(h->e);
+    }
+    h->nsteps++;
+    if (s->step == 0) {
+        s->wrote = h->writes[tag];
+        s->awaits = h->await[tag] >= 0;
+        s->await = h->await[tag];
+    }
     return 100 + tag;
 }
 
@@ -79,6 +115,24 @@ static void on_send(rg_engine *e, void *ctx, uint64_t arg)
     rg_object_call(h->o, arg, on_reply, h, arg / 2);
 }
 
+/* For async objects: the argument is the tag itself. */
+static void on_send_async(rg_engine *e, void *ctx, uint64_t arg)
+{
+    harness *h = ctx;
+    (void)e;
+    rg_object_call(h->o, arg, on_reply, h, arg);
+}
+
+/* Async request `tag` at time t: its first step writes if `writes`, then
+ * awaits an outbound call of `await` (NOAWAIT: none). */
+#define NOAWAIT (-1)
+static void send_async_at(harness *h, rg_time t, int tag, bool writes, rg_time await)
+{
+    h->writes[tag] = writes;
+    h->await[tag] = await;
+    rg_at(h->e, t, RG_PRIO_DEFAULT, on_send_async, h, (uint64_t)tag);
+}
+
 /* Request `tag` at time t; it writes if `writes`. */
 static void send_at(harness *h, rg_time t, int tag, bool writes)
 {
@@ -90,6 +144,7 @@ typedef struct oparams {
     int64_t max_queue;
     rg_time max_queue_age, hibernate_after;
     bool start_hibernated;
+    bool async; /* rg_object_new_async with async_app */
 } oparams;
 
 static rg_dist *dist(const char *text)
@@ -124,7 +179,8 @@ static world *world_new(const oparams *op)
     p.hibernate_after = op->hibernate_after;
     p.start_hibernated = op->start_hibernated;
     w->h.e = rg_engine_new(42, 0, NULL);
-    w->h.o = rg_object_new(w->h.e, &p, app, &w->h);
+    w->h.o = op->async ? rg_object_new_async(w->h.e, &p, async_app, &w->h)
+                       : rg_object_new(w->h.e, &p, app, &w->h);
     return w;
 }
 
@@ -441,6 +497,158 @@ static void test_hibernation(void)
     world_free(w);
 }
 
+/* ---- awaiting an outbound call ------------------------------------------- */
+
+static void test_await(void)
+{
+    /* Handler 1 ms, no flush.  A awaits 10 ms after its first step (0..1):
+     * meanwhile B (no await) runs 1..2 and replies at 2 ms; A's call is
+     * back at 11 ms and its second step runs 11..12: reply at 12 ms. */
+    oparams op = {.handler = "const(1ms)", .async = true};
+    world *w = world_new(&op);
+    send_async_at(&w->h, 0, 1, false, 10 * RG_MS);
+    send_async_at(&w->h, 0, 2, false, NOAWAIT);
+    world_run(w);
+    ok(w->h.reply_at[2] == 2 * RG_MS && w->h.reply_at[1] == 12 * RG_MS,
+       "while A awaits 10 ms, B runs: B replies at 2 ms, A at 12 ms");
+    ok(w->h.nsteps == 3 && w->h.step_tag[0] == 1 && w->h.step_tag[1] == 2 &&
+           w->h.step_tag[2] == 1 && w->h.step_no[2] == 1 && w->h.step_at[2] == 12 * RG_MS,
+       "steps run A.0, B.0, A.1 (A's second step pays its own handler time)");
+    ok(w->h.code[1] == 101 && w->h.code[2] == 102, "each reply carries its last step's result");
+    ok(stats(w)->awaits == 1 && stats(w)->handled == 2, "stats: 1 await, 2 requests handled");
+    world_free(w);
+
+    /* A returning request resumes ahead of requests not yet started.  A
+     * (0..1) awaits 1.5 ms; B 1..2, C 2..3 run meanwhile; A's call is back
+     * at 2.5 ms while C runs, so A resumes at 3 (3..4) before D (4..5). */
+    w = world_new(&op);
+    send_async_at(&w->h, 0, 1, false, 1500 * RG_US);
+    send_async_at(&w->h, 0, 2, false, NOAWAIT);
+    send_async_at(&w->h, 0, 3, false, NOAWAIT);
+    send_async_at(&w->h, 0, 4, false, NOAWAIT);
+    world_run(w);
+    ok(w->h.reply_at[2] == 2 * RG_MS && w->h.reply_at[3] == 3 * RG_MS &&
+           w->h.reply_at[1] == 4 * RG_MS && w->h.reply_at[4] == 5 * RG_MS,
+       "A resumes (reply 4 ms) before D, queued since 0 (reply 5 ms)");
+    world_free(w);
+
+    /* A call of 0 ms still yields: A's first step (0..1) awaits 0 ms, B,
+     * queued since 0, runs 1..2, and A's second step 2..3. */
+    w = world_new(&op);
+    send_async_at(&w->h, 0, 1, false, 0);
+    send_async_at(&w->h, 0, 2, false, NOAWAIT);
+    world_run(w);
+    ok(w->h.reply_at[2] == 2 * RG_MS && w->h.reply_at[1] == 3 * RG_MS && stats(w)->awaits == 1,
+       "a 0 ms call still yields: B runs 1..2, A resumes 2..3");
+    world_free(w);
+
+    /* The output gate holds across the await: A writes in its first step
+     * (0..1; flush 1..11) and awaits 3 ms (resumes 4..5): its reply waits
+     * for the flush, 11 ms.  B (1..2, no write) is gated behind it too. */
+    op.flush = "const(10ms)";
+    w = world_new(&op);
+    send_async_at(&w->h, 0, 1, true, 3 * RG_MS);
+    send_async_at(&w->h, 0, 2, false, NOAWAIT);
+    world_run(w);
+    ok(w->h.reply_at[1] == 11 * RG_MS && w->h.reply_at[2] == 11 * RG_MS &&
+           w->h.reply_order[0] == 2 && w->h.reply_order[1] == 1,
+       "a write before the await gates the reply (11 ms); B, done first, leaves first");
+    world_free(w);
+
+    /* An object with a call out is not idle: hibernate_after 5 ms, A
+     * awaits 20 ms (0..1, back at 21, 21..22): no wake.  It hibernates 5 ms
+     * after that; B at 40 ms pays the 7 ms wake: 40 + 7 + 1 = 48 ms. */
+    op.flush = NULL;
+    op.wake = "const(7ms)";
+    op.hibernate_after = 5 * RG_MS;
+    w = world_new(&op);
+    send_async_at(&w->h, 0, 1, false, 20 * RG_MS);
+    send_async_at(&w->h, 40 * RG_MS, 2, false, NOAWAIT);
+    world_run(w);
+    ok(w->h.reply_at[1] == 22 * RG_MS && w->h.reply_at[2] == 48 * RG_MS && stats(w)->wakes == 1,
+       "no hibernation while a call is out (reply 22 ms); idle afterwards: B wakes it (48 ms)");
+    world_free(w);
+}
+
+/* The check-then-write race, at the store: each request reads a counter
+ * (1 unit), awaits a 10 ms call, then writes read - 1 if it read a unit. */
+typedef struct racer {
+    rg_engine *e;
+    rg_object *o;
+    int64_t stock;
+    int sold;
+    bool reserve; /* decrement before the call instead */
+} racer;
+
+static int race_app(void *state, rg_obj_step *s)
+{
+    racer *r = state;
+    if (s->step == 0) {
+        if (r->stock <= 0)
+            return 0;
+        if (r->reserve) {
+            r->stock--;
+            s->wrote = true;
+        }
+        s->local = (uint64_t)r->stock;
+        s->awaits = true;
+        s->await = 10 * RG_MS;
+        return 0;
+    }
+    if (!r->reserve) {
+        r->stock = (int64_t)s->local - 1;
+        s->wrote = true;
+    }
+    r->sold++;
+    return 1;
+}
+
+static void race_reply(rg_engine *e, void *ctx, uint64_t tag, int code, bool overloaded)
+{
+    (void)e;
+    (void)ctx;
+    (void)tag;
+    (void)code;
+    (void)overloaded;
+}
+
+static void race_send(rg_engine *e, void *ctx, uint64_t arg)
+{
+    racer *r = ctx;
+    (void)e;
+    rg_object_call(r->o, arg, race_reply, r, arg);
+}
+
+static void test_await_race(void)
+{
+    rg_dist *h = dist("const(100us)"), *zero = dist("0");
+    rg_obj_params p = {0};
+    p.handler = h;
+    p.flush = zero;
+    p.wake = zero;
+    for (int reserve = 0; reserve < 2; reserve++) {
+        racer r = {0};
+        r.e = rg_engine_new(42, 0, NULL);
+        r.stock = 1;
+        r.reserve = reserve;
+        r.o = rg_object_new_async(r.e, &p, race_app, &r);
+        /* both at t = 0: the first checks at 0.1 ms and awaits, the second
+         * checks at 0.2 ms, while the first is out: both see 1 */
+        rg_at(r.e, 0, RG_PRIO_DEFAULT, race_send, &r, 1);
+        rg_at(r.e, 0, RG_PRIO_DEFAULT, race_send, &r, 2);
+        rg_engine_run(r.e, RG_TIME_MAX, 0);
+        if (!reserve)
+            ok(r.sold == 2 && r.stock == 0,
+               "check, await, write: both see 1 unit, both sold, the counter ends at 0");
+        else
+            ok(r.sold == 1 && r.stock == 0, "reserve before the await: one sold, counter 0");
+        rg_object_free(r.o);
+        rg_engine_free(r.e);
+    }
+    rg_dist_free(h);
+    rg_dist_free(zero);
+}
+
 /* ---- M/D/1 ------------------------------------------------------------------ */
 
 typedef struct md1 {
@@ -551,13 +759,15 @@ static void test_md1(void)
 
 int main(void)
 {
-    plan(56);
+    plan(56 + 8 + 2);
     test_fifo();
     test_output_gate();
     test_coalescing();
     test_overload();
     test_queue_age();
     test_hibernation();
+    test_await();
+    test_await_race();
     test_md1();
     return 0;
 }

@@ -12,7 +12,9 @@
  * other rows share the worker queue but not the lock; a plain SELECT takes no
  * lock; the conditional UPDATE never goes below 0 and exactly `stock`
  * succeed; the naive SELECT -> UPDATE SET read - 1 with every read before any
- * write loses all but one decrement; the lock timeout fails only the waiting
+ * write loses all but one decrement, while the relative UPDATE SET stock =
+ * stock - 1 (no WHERE) after the same reads loses none and takes the row
+ * below 0; the lock timeout fails only the waiting
  * statement, exactly lock_timeout after it asked, and leaves no ghost in the
  * row's queue; closing a connection releases its locks; the pool grants
  * `pool` connections, queues the next until a close, and fails it with
@@ -139,9 +141,11 @@ static void issue(txn *t)
         next(t);
         return;
     }
-    /* UPDATE SET writes what the client read, minus one */
-    rg_sqldb_exec(t->db, t->conn, (rg_sqlop)s->op, t->row, t->last_read - 1, s->autocommit,
-                  on_result, t, t->cur);
+    /* UPDATE SET writes what the client read, minus one; the relative
+     * UPDATE subtracts one */
+    int64_t arg = s->op == RG_SQL_UPDATE_SUB ? 1 : t->last_read - 1;
+    rg_sqldb_exec(t->db, t->conn, (rg_sqlop)s->op, t->row, arg, s->autocommit, on_result, t,
+                  t->cur);
 }
 
 static void on_connected(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres *res)
@@ -192,6 +196,7 @@ static void run(world *w)
 #define SFU RG_SQL_SELECT_FOR_UPDATE
 #define SET RG_SQL_UPDATE_SET
 #define DECR RG_SQL_UPDATE_DECR
+#define SUB RG_SQL_UPDATE_SUB
 #define COMMIT RG_SQL_COMMIT
 #define ROLLBACK RG_SQL_ROLLBACK
 
@@ -349,6 +354,28 @@ static void test_naive(void)
     run(w);
     is_int(99, rg_sqldb_row(w->db, 0), "read-then-write back to back: still ends at 99");
     world_free(w);
+
+    /* The relative form: stock 3, ten SELECTs at t = 0 (all read 3), then
+     * each UPDATE SET stock = stock - 1 right after its read.  The UPDATEs
+     * queue behind the reads (SELECTs 0..10 ms, UPDATEs 10..20 ms, each
+     * holding the lock for its own statement): every one applies, nothing
+     * is lost, and the row ends at 3 - 10 = -7. */
+    w = world_new("const(1ms)", 1, 0, 0, 0, 1, 3);
+    const step rel[] = {{S, 0, true}, {SUB, 0, true}, {OP_CLOSE, 0, false}};
+    for (int k = 0; k < 10; k++)
+        client(w, 0, 0, rel, 3);
+    run(w);
+    bool read3 = true, applied = true;
+    for (int k = 0; k < 10; k++) {
+        txn *t = &w->t[k];
+        read3 = read3 && t->res[0].value == 3;
+        applied = applied && t->res[1].status == RG_SQL_OK && t->res[1].value == 1 &&
+                  t->at[1] == (11 + k) * RG_MS;
+    }
+    ok(read3, "relative: every SELECT reads 3 (all reads before the first write)");
+    ok(applied, "relative: every UPDATE applies, the k-th at (11 + k) ms");
+    is_int(-7, rg_sqldb_row(w->db, 0), "relative: the row ends at 3 - 10 = -7, nothing lost");
+    world_free(w);
 }
 
 /* ---- lock timeout -------------------------------------------------------- */
@@ -466,7 +493,7 @@ static void test_pool(void)
 
 int main(void)
 {
-    plan(41);
+    plan(41 + 3);
     test_lock_fifo();
     test_other_rows();
     test_conditional();

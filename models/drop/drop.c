@@ -2,8 +2,9 @@
  * drop.c: the flash-sale drop model: configuration, the metric table, the
  * set-up of one replication and the checker that runs after it.  The life
  * of a request is in dropflow.c; the architectures are kinds (kind.h), one
- * file each (kind-object.c, kind-sql.c, kind-cache.c) and one line each in
- * the table (kinds.c); the types the drop's files share are in dropint.h.
+ * file each (kind-NAME.c; the SQL protocols share kind-sql.c) and one line
+ * each in the table (kinds.c); the types the drop's files share are in
+ * dropint.h.
  * This file reaches a kind only through its table entry: load and free its
  * cfg, build and free its store, ask what the store gave out.
  *
@@ -11,7 +12,8 @@
  * hold at the end: allocated and rejected count the answers, oversell is
  * allocated beyond the stock per SKU, lost updates are allocations the
  * store does not show, unacknowledged units are decrements no client heard
- * of.  Nothing is computed from a formula of the parameters.
+ * of, lost sales are units the stores still hold of a SKU whose buyers were
+ * told sold out.  Nothing is computed from a formula of the parameters.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -200,6 +202,7 @@ enum {
     M_OVERSOLD,
     M_LOST,
     M_UNACK,
+    M_LOST_SALES,
     M_P50,
     M_P95,
     M_P99,
@@ -229,8 +232,8 @@ enum {
 static const rg_metric dmetrics[M_COUNT] = {
     [M_ALLOCATED] = {"allocated", RG_MF_INT, "units", "requests told they got a unit", RG_MF_SHOW},
     [M_REJECTED] = {"rejected", RG_MF_INT, "requests", "requests told sold out (409)", RG_MF_SHOW},
-    [M_ERRORS] = {"errors", RG_MF_INT, "requests", "timeouts, overload and database errors",
-                  RG_MF_SHOW},
+    [M_ERRORS] = {"errors", RG_MF_INT, "requests",
+                  "timeouts, overload, database errors and declined payments", RG_MF_SHOW},
     [M_BLOCKED] = {"blocked", RG_MF_INT, "requests",
                    "requests refused by a protection (challenge, rate limit, guardrail)", PROT},
     [M_TIMEOUTS] = {"timeouts", RG_MF_INT, "requests", "requests the client gave up on", 0},
@@ -244,6 +247,10 @@ static const rg_metric dmetrics[M_COUNT] = {
                 "allocations the store does not hold: max(0, allocated - decremented)", RG_MF_SHOW},
     [M_UNACK] = {"unacknowledged", RG_MF_INT, "units",
                  "units the store decremented but no client was told of", 0},
+    [M_LOST_SALES] = {"lost_sales", RG_MF_INT, "units",
+                      "units left in the stores while buyers were told sold out: sum over SKUs "
+                      "of min(max(0, stock - decremented), sold-out answers)",
+                      RG_MF_SHOW},
     [M_P50] = {"lat_p50", RG_MF_REAL, "s", "median request latency", RG_MF_SHOW | RG_MF_MS,
                RG_ROLE_LAT_P50},
     [M_P95] = {"lat_p95", RG_MF_REAL, "s", "95th percentile request latency", RG_MF_MS,
@@ -397,10 +404,11 @@ static void setup_run(drun *r)
 
 /* What the checker counts from the answers and from the stores. */
 typedef struct dtally {
-    int64_t timeouts, overloaded, dberr, blk_challenge, blk_rate, blk_guard;
+    int64_t timeouts, overloaded, dberr, declined, blk_challenge, blk_rate, blk_guard;
     int64_t units_h, units_b, humans_empty;
-    int64_t oversell, lost, unack;
-    double *lat; /* seconds per request, sorted */
+    int64_t oversell, lost, unack, lost_sales;
+    int64_t *soldout_sku; /* sold-out answers per SKU */
+    double *lat;          /* seconds per request, sorted */
     rg_time last;
     size_t cut; /* requests the horizon cut short (their client had not given up) */
 } dtally;
@@ -410,6 +418,7 @@ typedef struct dtally {
 static void tally_requests(drun *r, dtally *t)
 {
     t->lat = rg_xmalloc((r->nreq ? r->nreq : 1) * sizeof *t->lat);
+    t->soldout_sku = rg_xcalloc((size_t)r->c->w.skus, sizeof *t->soldout_sku);
     for (size_t i = 0; i < r->nreq; i++) {
         dreq *q = drun_req(r, i);
         if (q->outcome == RG_OUT_PENDING) {
@@ -420,9 +429,11 @@ static void tally_requests(drun *r, dtally *t)
         t->timeouts += q->outcome == RG_OUT_TIMEOUT;
         t->overloaded += q->outcome == RG_OUT_OVERLOADED;
         t->dberr += q->outcome == RG_OUT_DB_ERROR;
+        t->declined += q->outcome == RG_OUT_DECLINED;
         t->blk_challenge += q->outcome == RG_OUT_CHALLENGE;
         t->blk_rate += q->outcome == RG_OUT_RATE_LIMITED;
         t->blk_guard += q->outcome == RG_OUT_GUARDRAIL;
+        t->soldout_sku[q->cl->b->sku] += q->outcome == RG_OUT_SOLD_OUT;
         t->lat[i] = rg_time_sec(q->answered - q->sent);
         rg_repout_latency(r->out, t->lat[i]);
         if (q->answered > t->last)
@@ -438,15 +449,19 @@ static void tally_requests(drun *r, dtally *t)
     }
 }
 
-/* Per SKU, what clients were told against what the store gave out. */
+/* Per SKU, what clients were told against what the store gave out.  A
+ * unit still in a store is a lost sale only while a buyer of its SKU was
+ * told sold out: one lost sale per such answer, at most the units left. */
 static void tally_stores(const drun *r, dtally *t)
 {
     int64_t stock = r->c->w.stock;
     for (size_t k = 0; k < (size_t)r->c->w.skus; k++) {
         int64_t a = r->alloc_sku[k], d = r->v->kind->decremented(r->store, k);
+        int64_t left = stock > d ? stock - d : 0;
         t->oversell += a > stock ? a - stock : 0;
         t->lost += a > d ? a - d : 0;
         t->unack += d > a ? d - a : 0;
+        t->lost_sales += left < t->soldout_sku[k] ? left : t->soldout_sku[k];
     }
 }
 
@@ -461,7 +476,7 @@ static void check(drun *r, rg_mval *row)
     rg_sort_doubles(t.lat, r->nreq);
     row[M_ALLOCATED].i = r->allocated;
     row[M_REJECTED].i = r->rejected;
-    row[M_ERRORS].i = t.timeouts + t.overloaded + t.dberr;
+    row[M_ERRORS].i = t.timeouts + t.overloaded + t.dberr + t.declined;
     row[M_BLOCKED].i = t.blk_challenge + t.blk_rate + t.blk_guard;
     row[M_TIMEOUTS].i = t.timeouts;
     row[M_OVERLOADED].i = t.overloaded;
@@ -469,6 +484,7 @@ static void check(drun *r, rg_mval *row)
     row[M_OVERSOLD].i = t.oversell > 0;
     row[M_LOST].i = t.lost;
     row[M_UNACK].i = t.unack;
+    row[M_LOST_SALES].i = t.lost_sales;
     row[M_P50].d = rg_quantile_sorted(t.lat, r->nreq, 0.50);
     row[M_P95].d = rg_quantile_sorted(t.lat, r->nreq, 0.95);
     row[M_P99].d = rg_quantile_sorted(t.lat, r->nreq, 0.99);
@@ -497,6 +513,7 @@ static void check(drun *r, rg_mval *row)
                        t.cut, rg_time_format(w->horizon, h));
     }
     free(t.lat);
+    free(t.soldout_sku);
 }
 
 /* The trace's last lines: the replication's summary and its cost ledger. */

@@ -16,6 +16,19 @@
  *   cache            regional replicas with asynchronous replication
  *   quorum           N replicas, read quorum R, then a write of stock - 1
  *                    with write quorum W (lost updates, stale reads)
+ *   sql_naive_relative
+ *                    SELECT, check, pause, UPDATE SET stock = stock - 1
+ *                    (no guard: the row goes below 0 by the racers)
+ *   object_fetch     an object per SKU whose handler awaits a payment call
+ *                    between its check and its write (the input gate is
+ *                    open meanwhile: oversell); reserve_first decrements
+ *                    before the call and gives the unit back if it fails
+ *   sharded_object   a SKU's stock split over N objects behind a router
+ *                    (random, session, round_robin); a dry shard refuses
+ *                    (lost sales) or the router falls back to the next
+ *   atomic_primary   one primary in one region, an atomic conditional
+ *                    decrement per sale; read replicas serve an optional
+ *                    stock pre-check
  *
  * Each is an entry of the table of kinds (kind.h), which a program can
  * extend with kinds of its own.
@@ -47,7 +60,8 @@ typedef enum {
     RG_OUT_DB_ERROR,
     RG_OUT_CHALLENGE,    /* 403: no session (the challenge was failed) */
     RG_OUT_RATE_LIMITED, /* 429: a session or IP token bucket was empty */
-    RG_OUT_GUARDRAIL     /* 403: the budget guardrail is tripped */
+    RG_OUT_GUARDRAIL,    /* 403: the budget guardrail is tripped */
+    RG_OUT_DECLINED      /* 402: the payment the store called out to failed */
 } rg_outcome;
 
 /* One request's record, for tests and trace.  Requests are listed in the

@@ -66,6 +66,7 @@ const char *dflow_outcome_name(rg_outcome o)
     case RG_OUT_CHALLENGE: return "no session: challenge failed (403)";
     case RG_OUT_RATE_LIMITED: return "rate limited (429)";
     case RG_OUT_GUARDRAIL: return "guardrail tripped (403)";
+    case RG_OUT_DECLINED: return "payment declined (402)";
     case RG_OUT_PENDING: break;
     }
     return "pending";

@@ -14,8 +14,8 @@
 #include "models/stores/cache.h"
 
 /* A managed Redis (assumption). */
-static const rg_billable op_cache = {"cache_op", "0.0000002", "managed Redis: assumption"};
-static const rg_billable *const billable[] = {&op_cache, NULL};
+const rg_billable rg_drop_cache_op = {"cache_op", "0.0000002", "managed Redis: assumption"};
+static const rg_billable *const billable[] = {&rg_drop_cache_op, NULL};
 
 typedef struct cachecfg {
     rg_dist *op, *lag;
@@ -94,7 +94,7 @@ static void on_at_cache(rg_engine *e, void *ctx, uint64_t arg)
     (void)arg;
     rg_drop_call *q = ctx;
     const cachestore *st = rg_drop_call_store(q);
-    rg_drop_bill(st->run, &op_cache);
+    rg_drop_bill(st->run, &rg_drop_cache_op);
     rg_cache_decrement(st->cache, (size_t)rg_drop_call_region(q), (size_t)rg_drop_call_sku(q),
                        on_cache_done, q, 0);
 }

@@ -18,11 +18,11 @@
 
 /* Durable Objects list prices, 2024-2025 (assumptions: check current
  * pricing before quoting a number from a report). */
-static const rg_billable op_request = {"object_request", "0.00000015",
-                                       "Durable Objects: $0.15 per million requests"};
-static const rg_billable op_write = {"object_write", "0.000001",
-                                     "Durable Objects SQLite: $1.00 per million rows written"};
-static const rg_billable *const billable[] = {&op_request, &op_write, NULL};
+const rg_billable rg_drop_object_request = {"object_request", "0.00000015",
+                                            "Durable Objects: $0.15 per million requests"};
+const rg_billable rg_drop_object_write = {"object_write", "0.000001",
+                                          "Durable Objects SQLite: $1.00 per million rows written"};
+static const rg_billable *const billable[] = {&rg_drop_object_request, &rg_drop_object_write, NULL};
 
 typedef struct objcfg {
     rg_object_cfg obj;
@@ -83,7 +83,7 @@ static int obj_handler(void *state, uint64_t arg, bool *wrote)
         return 0;
     s->stock--;
     *wrote = true;
-    rg_drop_bill(s->run, &op_write);
+    rg_drop_bill(s->run, &rg_drop_object_write);
     if (s->stock == 0)
         rg_drop_stock_zero(s->run, s->sku, "object");
     return 1;
@@ -164,7 +164,7 @@ static void on_at_object(rg_engine *e, void *ctx, uint64_t arg)
     (void)arg;
     rg_drop_call *q = ctx;
     const objstore *st = rg_drop_call_store(q);
-    rg_drop_bill(st->run, &op_request);
+    rg_drop_bill(st->run, &rg_drop_object_request);
     rg_object_call(st->obj[object_of(st, q)], 0, on_obj_reply, q, 0);
 }
 

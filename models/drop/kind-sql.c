@@ -1,5 +1,5 @@
 /*
- * kind-sql.c: the drop's three SQL kinds, one database (sqldb.h) holding a
+ * kind-sql.c: the drop's SQL kinds, one database (sqldb.h) holding a
  * stock row per SKU and one application that runs a protocol against it:
  *
  *   sql_naive        SELECT, app-side check, pause, UPDATE SET stock = read-1
@@ -7,6 +7,12 @@
  *   sql_locked       BEGIN; SELECT ... FOR UPDATE; check; UPDATE; COMMIT,
  *                    the row lock held across the round trips
  *   sql_conditional  UPDATE stock = stock - 1 WHERE stock > 0
+ *   sql_naive_relative
+ *                    SELECT, app-side check, pause, UPDATE SET stock =
+ *                    stock - 1 with no WHERE: no update is lost, but every
+ *                    buyer whose read came before the others' writes landed
+ *                    subtracts one more, and the row goes below 0 by that
+ *                    many (its oversell depends on timing alone)
  *
  * The kinds share the configuration, the store and the state machine; each
  * is one table entry naming its protocol (its first statement).  The
@@ -45,12 +51,14 @@ typedef struct protocol {
     phase first;
     rg_sqlop op;
     bool autocommit;
-    bool pause; /* reads `pause`: the wait between check and write */
+    bool pause;    /* reads `pause`: the wait between check and write */
+    bool relative; /* the naive write subtracts one instead of writing read-1 */
 } protocol;
 
-static const protocol naive = {P_SELECT, RG_SQL_SELECT, true, true};
-static const protocol locked = {P_LOCK, RG_SQL_SELECT_FOR_UPDATE, false, false};
-static const protocol conditional = {P_COND, RG_SQL_UPDATE_DECR, true, false};
+static const protocol naive = {P_SELECT, RG_SQL_SELECT, true, true, false};
+static const protocol locked = {P_LOCK, RG_SQL_SELECT_FOR_UPDATE, false, false, false};
+static const protocol conditional = {P_COND, RG_SQL_UPDATE_DECR, true, false, false};
+static const protocol relative = {P_SELECT, RG_SQL_SELECT, true, true, true};
 
 typedef struct sqlcfg {
     const protocol *proto;
@@ -129,6 +137,11 @@ static int load_conditional(rg_scn *s, const char *sec, const rg_places *pl, voi
     return sql_load(s, sec, pl, &conditional, cfg, e);
 }
 
+static int load_relative(rg_scn *s, const char *sec, const rg_places *pl, void **cfg, rg_err *e)
+{
+    return sql_load(s, sec, pl, &relative, cfg, e);
+}
+
 static void sql_free_cfg(void *p)
 {
     sqlcfg *c = p;
@@ -200,7 +213,7 @@ static void sql_send(sqlcall *c, phase ph, rg_sqlop op, int64_t value, bool auto
     c->autocommit = autocommit;
     if (op == RG_SQL_SELECT || op == RG_SQL_SELECT_FOR_UPDATE)
         rg_drop_bill(st->run, &op_read);
-    else if (op == RG_SQL_UPDATE_SET || op == RG_SQL_UPDATE_DECR)
+    else if (op == RG_SQL_UPDATE_SET || op == RG_SQL_UPDATE_DECR || op == RG_SQL_UPDATE_SUB)
         rg_drop_bill(st->run, &op_write);
     rg_time d = hop(st, c->app_region, st->cfg->db_region);
     if (ph == P_NAIVE_UPDATE)
@@ -224,6 +237,8 @@ static void on_sql_back(rg_engine *e, void *ctx, uint64_t arg)
     case P_SELECT:
         if (res->value <= 0)
             close_and_reply(c, RG_OUT_SOLD_OUT);
+        else if (c->st->cfg->proto->relative)
+            sql_send(c, P_NAIVE_UPDATE, RG_SQL_UPDATE_SUB, 1, true);
         else
             sql_send(c, P_NAIVE_UPDATE, RG_SQL_UPDATE_SET, res->value - 1, true);
         break;
@@ -313,7 +328,7 @@ static void sql_route(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
         rg_after(st->e, d, RG_PRIO_DEFAULT, on_at_app, c, 0);
 }
 
-/* The three kinds differ only in name and protocol (their load). */
+/* The kinds differ only in name and protocol (their load). */
 #define SQL_KIND(NAME, LOAD, SUMMARY)                                                              \
     {                                                                                              \
         .name = NAME, .summary = SUMMARY, .section = "sqldb", .load = LOAD,                        \
@@ -328,3 +343,6 @@ const rg_drop_kind rg_drop_kind_sql_locked =
     SQL_KIND("sql_locked", load_locked, "SELECT ... FOR UPDATE, UPDATE, COMMIT: the row lock held");
 const rg_drop_kind rg_drop_kind_sql_conditional =
     SQL_KIND("sql_conditional", load_conditional, "UPDATE stock = stock - 1 WHERE stock > 0");
+const rg_drop_kind rg_drop_kind_sql_naive_relative =
+    SQL_KIND("sql_naive_relative", load_relative,
+             "SELECT, check, pause, UPDATE SET stock = stock - 1 (no guard: below 0)");

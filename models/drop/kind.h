@@ -82,7 +82,14 @@ typedef struct rg_drop_kind {
 
 /* The built-in kinds (one file each; the SQL protocols share one). */
 extern const rg_drop_kind rg_drop_kind_object, rg_drop_kind_sql_naive, rg_drop_kind_sql_locked,
-    rg_drop_kind_sql_conditional, rg_drop_kind_cache, rg_drop_kind_quorum;
+    rg_drop_kind_sql_conditional, rg_drop_kind_cache, rg_drop_kind_quorum, rg_drop_kind_sql_naive_relative,
+    rg_drop_kind_object_fetch, rg_drop_kind_sharded_object, rg_drop_kind_atomic_primary;
+
+/* Operations of one product billed by several kinds, declared once (in the
+ * file named) so that the [cost] keys do not depend on how many kinds use
+ * the product: a Durable Object's request and row write (kind-object.c),
+ * a managed Redis operation (kind-cache.c). */
+extern const rg_billable rg_drop_object_request, rg_drop_object_write, rg_drop_cache_op;
 
 /* Kinds in table order: the built-in ones, then the registered ones. */
 size_t rg_drop_kind_count(void);

@@ -14,12 +14,16 @@
 #include "models/drop/dropint.h"
 
 static const rg_drop_kind *const builtin[] = {
-    &rg_drop_kind_object,          /* kind-object.c */
-    &rg_drop_kind_sql_naive,       /* kind-sql.c */
-    &rg_drop_kind_sql_locked,      /* kind-sql.c */
-    &rg_drop_kind_sql_conditional, /* kind-sql.c */
-    &rg_drop_kind_cache,           /* kind-cache.c */
-    &rg_drop_kind_quorum,          /* kind-quorum.c */
+    &rg_drop_kind_object,             /* kind-object.c */
+    &rg_drop_kind_sql_naive,          /* kind-sql.c */
+    &rg_drop_kind_sql_locked,         /* kind-sql.c */
+    &rg_drop_kind_sql_conditional,    /* kind-sql.c */
+    &rg_drop_kind_cache,              /* kind-cache.c */
+    &rg_drop_kind_quorum,             /* kind-quorum.c */
+    &rg_drop_kind_sql_naive_relative, /* kind-sql.c */
+    &rg_drop_kind_object_fetch,       /* kind-object-fetch.c */
+    &rg_drop_kind_sharded_object,     /* kind-sharded-object.c */
+    &rg_drop_kind_atomic_primary,     /* kind-atomic-primary.c */
 };
 #define NBUILTIN (sizeof builtin / sizeof builtin[0])
 

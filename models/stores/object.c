@@ -2,7 +2,13 @@
  * object.c: the single-threaded object (see object.h for the mechanism)
  * and the reading of its parameters from a scenario.
  * States: idle, busy (a handler is running), waking, hibernated.  The input
- * queue and the gated replies are FIFO rings.
+ * queue, the requests ready to resume and the gated replies are FIFO rings;
+ * a request awaiting an outbound call is parked in a slot of `parked`
+ * (the slot index rides on the call's completion event).
+ *
+ * Synchronous objects never park or resume anything: the rings and counts
+ * that awaiting adds stay empty, so they run the same events and draws as
+ * before awaiting existed.
  */
 #include "models/stores/object.h"
 
@@ -18,6 +24,8 @@ typedef struct oreq {
     rg_time arrived;
     uint64_t gate; /* write sequence that must be durable before reply */
     int code;
+    unsigned step;  /* async: steps done (awaits so far) */
+    uint64_t local; /* async: the application's memory across awaits */
 } oreq;
 
 typedef struct ring {
@@ -31,12 +39,19 @@ struct rg_object {
     rg_engine *e;
     rg_obj_params p;
     rg_obj_handler handler;
+    rg_obj_step_fn step_fn; /* async objects: the application, else NULL */
     void *state;
     gsl_rng *service;
     ostate st;
-    ring in;    /* waiting requests */
-    ring gated; /* replies waiting for the output gate */
-    oreq cur;   /* the request in the handler */
+    ring in;     /* waiting requests */
+    ring gated;  /* replies waiting for the output gate */
+    ring resume; /* async: requests whose outbound call returned */
+    oreq cur;    /* the request in the handler */
+    /* async: requests awaiting an outbound call, by slot; free slots are
+     * chained through free_slot (slot + 1, 0 ends the chain) */
+    oreq *parked;
+    size_t *free_slot;
+    size_t nparked, capparked, capfree, free_head, awaiting;
     uint64_t write_seq, durable_seq, flushing_to;
     bool flushing;
     rg_evh hib_timer; /* at most one pending; see maybe_idle */
@@ -105,17 +120,29 @@ void rg_object_cfg_free(rg_object_cfg *c)
     c->handler = c->flush = c->wake = NULL;
 }
 
-rg_object *rg_object_new(rg_engine *e, const rg_obj_params *p, rg_obj_handler h, void *state)
+static rg_object *object_new(rg_engine *e, const rg_obj_params *p, rg_obj_handler h,
+                             rg_obj_step_fn step_fn, void *state)
 {
     rg_object *o = rg_xcalloc(1, sizeof *o);
     o->e = e;
     o->p = *p;
     o->handler = h;
+    o->step_fn = step_fn;
     o->state = state;
     o->service = rg_engine_stream(e, "service");
     o->st = p->start_hibernated ? O_HIBERNATED : O_IDLE;
     rg_acc_init(&o->stats.wait);
     return o;
+}
+
+rg_object *rg_object_new(rg_engine *e, const rg_obj_params *p, rg_obj_handler h, void *state)
+{
+    return object_new(e, p, h, NULL, state);
+}
+
+rg_object *rg_object_new_async(rg_engine *e, const rg_obj_params *p, rg_obj_step_fn h, void *state)
+{
+    return object_new(e, p, NULL, h, state);
 }
 
 void rg_object_free(rg_object *o)
@@ -124,6 +151,9 @@ void rg_object_free(rg_object *o)
         return;
     free(o->in.v);
     free(o->gated.v);
+    free(o->resume.v);
+    free(o->parked);
+    free(o->free_slot);
     free(o);
 }
 
@@ -142,7 +172,7 @@ static void on_hibernate(rg_engine *e, void *ctx, uint64_t arg)
 {
     rg_object *o = ctx;
     (void)arg;
-    if (o->st != O_IDLE || o->in.len > 0 || o->flushing)
+    if (o->st != O_IDLE || o->in.len > 0 || o->flushing || o->awaiting > 0 || o->resume.len > 0)
         return; /* busy: maybe_idle arms a new timer when it is idle again */
     rg_time due = o->idle_since + o->p.hibernate_after;
     if (rg_now(e) < due) {
@@ -155,7 +185,8 @@ static void on_hibernate(rg_engine *e, void *ctx, uint64_t arg)
 /* Notes the start of an idle period and makes sure a timer will look. */
 static void maybe_idle(rg_object *o)
 {
-    if (o->st != O_IDLE || o->in.len > 0 || o->flushing || o->p.hibernate_after <= 0)
+    if (o->st != O_IDLE || o->in.len > 0 || o->flushing || o->awaiting > 0 || o->resume.len > 0 ||
+        o->p.hibernate_after <= 0)
         return;
     o->idle_since = rg_now(o->e);
     if (!rg_pending(o->e, o->hib_timer))
@@ -196,25 +227,94 @@ static void on_flush_done(rg_engine *e, void *ctx, uint64_t arg)
     maybe_idle(o);
 }
 
-static void on_handler_done(rg_engine *e, void *ctx, uint64_t arg)
+/* A request's last step is done: its reply leaves through the output
+ * gate, behind the writes issued so far. */
+static void reply_gated(rg_object *o, oreq *r)
+{
+    r->gate = o->write_seq;
+    o->st = O_IDLE;
+    if (r->gate <= o->durable_seq && o->gated.len == 0)
+        r->cb(o->e, r->ctx, r->tag, r->code, false);
+    else
+        ring_push(&o->gated, r);
+}
+
+static void on_call_back(rg_engine *e, void *ctx, uint64_t slot);
+
+/* Parks request r while its outbound call is out, `d` long. */
+static void park(rg_object *o, const oreq *r, rg_time d)
+{
+    size_t slot;
+    if (o->free_head > 0) {
+        slot = o->free_head - 1;
+        o->free_head = o->free_slot[slot];
+    } else {
+        rg_xgrow((void **)&o->parked, &o->capparked, o->nparked + 1, sizeof *o->parked);
+        rg_xgrow((void **)&o->free_slot, &o->capfree, o->nparked + 1, sizeof *o->free_slot);
+        slot = o->nparked++;
+    }
+    o->parked[slot] = *r;
+    o->awaiting++;
+    o->stats.awaits++;
+    rg_after(o->e, d, RG_PRIO_DEFAULT, on_call_back, o, slot);
+}
+
+/* The outbound call of the request in `slot` returned: it queues to
+ * resume, and runs at once if the object is free. */
+static void on_call_back(rg_engine *e, void *ctx, uint64_t slot)
 {
     rg_object *o = ctx;
-    (void)arg;
-    bool wrote = false;
+    (void)e;
+    ring_push(&o->resume, &o->parked[slot]);
+    o->free_slot[slot] = o->free_head;
+    o->free_head = slot + 1;
+    o->awaiting--;
+    start_next(o);
+}
+
+/* One step of an async object's request: the application runs; the
+ * request either awaits (the object is free meanwhile) or is done. */
+static void step_done(rg_object *o)
+{
     oreq r = o->cur;
-    r.code = o->handler(o->state, r.arg, &wrote);
-    o->stats.handled++;
-    if (wrote) {
+    rg_obj_step s = {r.arg, r.step, r.local, false, 0, false};
+    int code = o->step_fn(o->state, &s);
+    if (s.wrote) {
         o->write_seq++;
         if (!o->flushing)
             start_flush(o);
     }
-    r.gate = o->write_seq;
-    o->st = O_IDLE;
-    if (r.gate <= o->durable_seq && o->gated.len == 0)
-        r.cb(e, r.ctx, r.tag, r.code, false);
-    else
-        ring_push(&o->gated, &r);
+    if (s.awaits) {
+        r.step++;
+        r.local = s.local;
+        o->st = O_IDLE;
+        park(o, &r, s.await);
+    } else {
+        o->stats.handled++;
+        r.code = code;
+        reply_gated(o, &r);
+    }
+}
+
+static void on_handler_done(rg_engine *e, void *ctx, uint64_t arg)
+{
+    rg_object *o = ctx;
+    (void)e;
+    (void)arg;
+    if (o->step_fn != NULL) {
+        step_done(o);
+    } else {
+        bool wrote = false;
+        oreq r = o->cur;
+        r.code = o->handler(o->state, r.arg, &wrote);
+        o->stats.handled++;
+        if (wrote) {
+            o->write_seq++;
+            if (!o->flushing)
+                start_flush(o);
+        }
+        reply_gated(o, &r);
+    }
     start_next(o);
     maybe_idle(o);
 }
@@ -225,8 +325,18 @@ static void reject(rg_object *o, const oreq *r)
     r->cb(o->e, r->ctx, r->tag, 0, true);
 }
 
+/* Starts the next step if the object is free: a resuming request first,
+ * then the next request in the input queue. */
 static void start_next(rg_object *o)
 {
+    if (o->st == O_IDLE && o->resume.len > 0) {
+        o->cur = *ring_front(&o->resume);
+        ring_pop(&o->resume);
+        o->st = O_BUSY;
+        rg_after(o->e, rg_dist_sample_time(o->p.handler, o->service), RG_PRIO_DEFAULT,
+                 on_handler_done, o, 0);
+        return;
+    }
     while (o->st == O_IDLE && o->in.len > 0) {
         oreq r = *ring_front(&o->in);
         ring_pop(&o->in);

@@ -19,9 +19,19 @@
  *  - Hibernation: after `hibernate_after` without work the object
  *    hibernates; the next request first pays a `wake` delay (the
  *    constructor re-runs), during which requests queue.
+ *  - Awaiting an outbound call (rg_object_new_async only): a handler step
+ *    may await a call (a payment, a fraud check) of a duration it chooses.
+ *    The input gate is open while it waits: the object takes the next
+ *    request, so a check made before the await can be stale after it.
+ *    When the call returns, the request queues to resume (ahead of requests
+ *    not yet started: it was admitted first) and its next step runs, for
+ *    its own `handler` CPU time, when the object is free.  An object with a
+ *    request awaiting is not idle: it does not hibernate.
  *
  * The object knows nothing of inventory: the handler callback is the
- * application.
+ * application.  A synchronous handler (rg_object_new) is one step that
+ * never awaits; objects made that way behave exactly as before awaiting
+ * existed (same events, same draws).
  */
 #ifndef RG_OBJECT_H
 #define RG_OBJECT_H
@@ -67,8 +77,24 @@ typedef int (*rg_obj_handler)(void *state, uint64_t arg, bool *wrote);
  * request was rejected without running (code is then 0). */
 typedef void (*rg_obj_reply)(rg_engine *e, void *ctx, uint64_t tag, int code, bool overloaded);
 
+/* One step of a request in an object made by rg_object_new_async. */
+typedef struct rg_obj_step {
+    uint64_t arg;   /* in: the request's argument */
+    unsigned step;  /* in: 0 when the request is delivered, k after its k-th await */
+    uint64_t local; /* in/out: the request's own memory across awaits (0 at step 0) */
+    bool awaits;    /* out: the request awaits an outbound call, then runs step + 1 */
+    rg_time await;  /* out: how long the call takes (>= 0; 0 still yields) */
+    bool wrote;     /* out: the step wrote storage (made durable by a flush) */
+} rg_obj_step;
+
+/* The application of an async object: runs one step of a request against
+ * `state`, atomically.  Unless it sets s->awaits, the step is the request's
+ * last and its return value is the reply's code. */
+typedef int (*rg_obj_step_fn)(void *state, rg_obj_step *s);
+
 typedef struct rg_object_stats {
     uint64_t handled, overloaded, wakes, flushes;
+    uint64_t awaits; /* outbound calls awaited (async objects) */
     uint64_t max_waiting;
     rg_acc wait; /* seconds from arrival to handler start */
 } rg_object_stats;
@@ -78,6 +104,10 @@ typedef struct rg_object rg_object;
 /* Creates an idle (or hibernated) object on e.  p's distributions and
  * `state` are borrowed and must outlive the object. */
 rg_object *rg_object_new(rg_engine *e, const rg_obj_params *p, rg_obj_handler h, void *state);
+/* The same with an application whose steps may await outbound calls. */
+rg_object *rg_object_new_async(rg_engine *e, const rg_obj_params *p, rg_obj_step_fn h, void *state);
+/* Frees o, with any request still waiting, awaiting or resuming; NULL is a
+ * no-op. */
 void rg_object_free(rg_object *o);
 /* Delivers a request now; `cb(e, ctx, tag, ...)` is called when the reply
  * leaves the object. */

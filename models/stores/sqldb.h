@@ -43,8 +43,10 @@ typedef enum {
     RG_SQL_UPDATE_SET,        /* row = arg; value = rows affected (1) */
     RG_SQL_UPDATE_DECR,       /* row = row - 1 WHERE row > 0; value = 0 or 1 */
     RG_SQL_COMMIT,            /* releases the connection's locks */
-    RG_SQL_ROLLBACK           /* same (writes are applied in place: the
+    RG_SQL_ROLLBACK,          /* same (writes are applied in place: the
                                  protocols only roll back before writing) */
+    RG_SQL_UPDATE_SUB         /* row = row - arg, no WHERE: may go below 0;
+                                 value = rows affected (1) */
 } rg_sqlop;
 
 typedef enum { RG_SQL_OK, RG_SQL_LOCK_TIMEOUT, RG_SQL_POOL_TIMEOUT } rg_sqlstatus;
