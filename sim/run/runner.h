@@ -37,20 +37,12 @@ typedef struct rg_runopts {
     uint64_t first_rep;
 } rg_runopts;
 
-/* Runs every variant of replications 0..reps-1.  SIGINT/SIGTERM stop it
- * after the tasks in flight; then r->interrupted is set and reps_done says
- * how many replications are complete.  A replication that fails (r->error)
- * or differs between two runs (r->nondeterministic, with
- * check_determinism) also stops the run.  Returns NULL only on invalid
- * options. */
-rg_results *rg_run(const rg_experiment *ops, const void *cfg, const rg_runopts *o, rg_err *e);
-
-/* Runs every variant of replications 0..reps-1.  SIGINT/SIGTERM stop it
- * after the tasks in flight; then r->interrupted is set and reps_done says
- * how many replications are complete.  A replication that fails (r->error)
- * or differs between two runs (r->nondeterministic, with
- * check_determinism) also stops the run.  Returns NULL only on invalid
- * options. */
+/* Runs the variants of o (all, or o->only) for replications first_rep ..
+ * first_rep + reps - 1.  SIGINT/SIGTERM stop it after the tasks in flight;
+ * then r->interrupted is set and reps_done says how many replications are
+ * complete.  A replication that fails (r->error) or differs between two
+ * runs (r->nondeterministic, with check_determinism) also stops the run.
+ * Returns NULL only on invalid options. */
 rg_results *rg_run(const rg_experiment *ops, const void *cfg, const rg_runopts *o, rg_err *e);
 
 /* Runs variant v of replication rep alone, as it runs inside rg_run (same
