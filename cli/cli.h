@@ -38,6 +38,9 @@ typedef struct args {
     char **until_ci; /* --until-ci METRIC=HALFWIDTH */
     size_t nuntil_ci;
     uint64_t min_reps, max_reps;
+    uint64_t shard_k, shard_n; /* --shard K/N; shard_n 0: the whole run */
+    char **files;              /* merge's parts */
+    size_t nfiles;
 } args;
 
 /* Prints "revguard-sim: <message>" and returns e's exit code. */
@@ -76,6 +79,13 @@ void cli_json_run(FILE *f, const rg_study *l, const rg_results *r);
 /* validate on a file with iteration variables and no --point: opens
  * every point.  Returns an exit code, or -1 if the file is no sweep. */
 int cli_validate_sweep(const args *a);
+
+/* --shard K/N (shard.c): parses it; the block of replications share K of
+ * N holds of `total`; refuses the options that apply to whole runs. */
+int cli_shard_parse(const char *arg, uint64_t *k, uint64_t *n, rg_err *e);
+void cli_shard_block(uint64_t total, uint64_t k, uint64_t n, uint64_t *first, uint64_t *count);
+int cli_shard_refuse(const args *a, rg_err *e);
+int cmd_merge(args *a);
 
 /* The subcommands of sweep.c. */
 int cmd_sweep(args *a);

@@ -65,6 +65,8 @@ static void usage(FILE *f)
             "  (run, sweep, find) --variant A,B only those variants; --format json;\n"
             "      --until-ci METRIC=HALFWIDTH [--min-reps N] [--max-reps N];\n"
             "      run --point K one point of a sweep; run --extend FILE more replications\n"
+            "  (run, sweep) --shard K/N       compute share K of N and write a part\n"
+            "  merge OUT.h5 PART.h5...      join the parts of a sharded run or sweep\n"
             "  check RESULTS.h5 EXPECTED    compare a results file with expectations\n"
             "                               (exit 3 if any moved)\n"
             "  report RESULTS.h5 [-o DIR]   plots (PNG, PDF) and summary.csv\n"
@@ -188,7 +190,8 @@ enum {
     OPT_UNTIL_CI,
     OPT_MIN_REPS,
     OPT_MAX_REPS,
-    OPT_EXTEND
+    OPT_EXTEND,
+    OPT_SHARD
 };
 
 static const struct option long_opts[] = {
@@ -218,6 +221,7 @@ static const struct option long_opts[] = {
     {"min-reps", required_argument, NULL, OPT_MIN_REPS},
     {"max-reps", required_argument, NULL, OPT_MAX_REPS},
     {"extend", required_argument, NULL, OPT_EXTEND},
+    {"shard", required_argument, NULL, OPT_SHARD},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -323,6 +327,10 @@ static int parse_args(int argc, char **argv, args *a)
         case OPT_UNTIL: a->until = optarg; break;
         case OPT_TOL: a->tol = optarg; break;
         case OPT_EXTEND: a->extend = optarg; break;
+        case OPT_SHARD:
+            if (cli_shard_parse(optarg, &a->shard_k, &a->shard_n, &e) < 0)
+                return cli_fail(&e);
+            break;
         case OPT_FORMAT:
             if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
                 return cli_usage_error("--format '%s': expected json or text", optarg);
@@ -337,6 +345,11 @@ static int parse_args(int argc, char **argv, args *a)
         a->file = argv[optind++];
     if (optind < argc && strcmp(a->cmd, "check") == 0)
         a->file2 = argv[optind++];
+    if (strcmp(a->cmd, "merge") == 0) {
+        a->files = argv + optind;
+        a->nfiles = (size_t)(argc - optind);
+        optind = argc;
+    }
     if (optind < argc)
         return cli_usage_error("unexpected argument '%s'", argv[optind]);
     return 0;
@@ -606,8 +619,12 @@ static int cmd_run(args *a)
     }
     if (cli_open_scenario(a, &l, &e) < 0 || cli_variants(a, &l, &only, &nonly, &e) < 0)
         goto err;
-    out = a->extend        ? rg_xstrdup(a->output ? a->output : a->extend)
-          : a->output      ? rg_xstrdup(a->output)
+    if (a->shard_n && cli_shard_refuse(a, &e) < 0)
+        goto err;
+    out = a->shard_n && !a->output ? rg_xasprintf("results/%s.part-%" PRIu64 "-of-%" PRIu64 ".h5",
+                                                  l.name, a->shard_k, a->shard_n)
+          : a->extend              ? rg_xstrdup(a->output ? a->output : a->extend)
+          : a->output              ? rg_xstrdup(a->output)
           : a->point_given ? rg_xasprintf("results/%s-point%" PRIu64 ".h5", l.name, a->point)
                            : rg_xasprintf("results/%s.h5", l.name);
     /* Fail before simulating if an output cannot be written. */
@@ -621,6 +638,15 @@ static int cmd_run(args *a)
     o.progress = !a->quiet;
     o.only = only;
     o.nonly = nonly;
+    if (a->shard_n)
+        cli_shard_block(o.reps, a->shard_k, a->shard_n, &o.first_rep, &o.reps);
+    if (a->shard_n && o.reps == 0) {
+        rg_err_set(&e, RG_ERR_INPUT,
+                   "--shard %" PRIu64 "/%" PRIu64 ": %" PRId64 " replications leave this share "
+                   "none; use fewer shards",
+                   a->shard_k, a->shard_n, l.reps);
+        goto err;
+    }
     r = a->extend ? extend_run(a, &l, o, &e) : cli_run_study(a, &l, o, &e);
     if (r == NULL)
         goto err;
@@ -641,6 +667,12 @@ static int cmd_run(args *a)
             l.ops->report_extra(l.cfg, r, stdout);
     }
     cli_fill_meta(&l, r, &meta);
+    if (a->shard_n) {
+        meta.shard = a->shard_k;
+        meta.shards = a->shard_n;
+        meta.first_rep = o.first_rep;
+        meta.total_reps = (uint64_t)l.reps;
+    }
     if (r->reps_done > 0 || !r->interrupted) {
         if (rg_results_write(out, r, &meta, &e) < 0)
             goto err;
@@ -793,7 +825,7 @@ int main(int argc, char **argv)
     int rc;
     if (strcmp(cmd, "run") && strcmp(cmd, "validate") && strcmp(cmd, "trace") &&
         strcmp(cmd, "report") && strcmp(cmd, "check") && strcmp(cmd, "sweep") &&
-        strcmp(cmd, "find")) {
+        strcmp(cmd, "find") && strcmp(cmd, "merge")) {
         rc = cli_usage_error("unknown command '%s'", cmd);
         goto out;
     }
@@ -818,6 +850,8 @@ int main(int argc, char **argv)
         rc = cmd_sweep(&a);
     else if (strcmp(cmd, "find") == 0)
         rc = cmd_find(&a);
+    else if (strcmp(cmd, "merge") == 0)
+        rc = cmd_merge(&a);
     else
         rc = cmd_report(&a);
 out:

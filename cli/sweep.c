@@ -459,6 +459,15 @@ static int run_point(const args *a, const rg_iter *it, size_t k, const char *con
         goto out;
     rg_runopts o = cli_runopts(&l);
     o.seed = point_seed((uint64_t)l.seed, k, a->independent);
+    if (a->shard_n) {
+        cli_shard_block(o.reps, a->shard_k, a->shard_n, &o.first_rep, &o.reps);
+        if (m->shards == 0) {
+            m->shard = a->shard_k;
+            m->shards = a->shard_n;
+            m->first_rep = o.first_rep;
+            m->total_reps = (uint64_t)l.reps;
+        }
+    }
     o.threads = a->threads;
     o.keep_latencies = a->keep;
     o.progress = !a->quiet;
@@ -529,6 +538,12 @@ static int sweep_checks(const args *a, const rg_iter *it, const char *kind, char
     if (a->point_given || a->extend || a->rep_given || a->csv)
         return rg_err_set(e, RG_ERR_INPUT, "%s: --point, --rep, --extend and --csv apply to run",
                           kind);
+    if (a->shard_n && (strcmp(kind, "find") == 0 || cli_shard_refuse(a, e) < 0))
+        return a->shard_n && strcmp(kind, "find") == 0
+                   ? rg_err_set(e, RG_ERR_INPUT,
+                                "find: --shard splits a sweep's or a run's replications; a "
+                                "search chooses its points as it goes")
+                   : -1;
     if (a->write_expect && rg_results_check_path(a->write_expect, true, e) < 0)
         return -1;
     rg_study l;
@@ -540,7 +555,10 @@ static int sweep_checks(const args *a, const rg_iter *it, const char *kind, char
     int rc = cli_variants(a, &l, &only, &nonly, e);
     if (rc == 0 && chosen_metrics(a, probe, &sel, e) == SIZE_MAX)
         rc = -1;
-    *out = a->output ? rg_xstrdup(a->output) : rg_xasprintf("results/%s-%s.h5", l.name, kind);
+    *out = a->output    ? rg_xstrdup(a->output)
+           : a->shard_n ? rg_xasprintf("results/%s-%s.part-%" PRIu64 "-of-%" PRIu64 ".h5", l.name,
+                                       kind, a->shard_k, a->shard_n)
+                        : rg_xasprintf("results/%s-%s.h5", l.name, kind);
     if (rc == 0 && a->output == NULL)
         rc = cli_mkdir_p("results", e);
     if (rc == 0)

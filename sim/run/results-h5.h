@@ -49,6 +49,11 @@
 #define RH5_A_HDF5_VERSION "hdf5_version"
 #define RH5_A_RESOLVED "resolved_scenario"
 #define RH5_A_CREATED "created"
+/* Present on a part of a sharded run only (rg_meta). */
+#define RH5_A_SHARD "shard"
+#define RH5_A_SHARDS "shards"
+#define RH5_A_FIRST_REP "first_replication"
+#define RH5_A_TOTAL_REPS "total_replications"
 /* Present (1) on a sweep's file: its root also holds the sweep's tables
  * (sweep.h). */
 #define RH5_A_SWEEP "sweep"

@@ -546,6 +546,22 @@ static int get_root(rh5_ctx *c, const rh5_types *t, hid_t f, rg_meta *meta, uint
     if (*reps > READ_MAX_REPS || *done > *reps)
         return bad(c, "replications %llu, replications_done %llu", (unsigned long long)*reps,
                    (unsigned long long)*done);
+    htri_t part = H5Aexists(f, RH5_A_SHARDS);
+    if (part < 0)
+        return rh5_fail(c, f, RH5_A_SHARDS, "cannot look up attribute");
+    if (part > 0 &&
+        (get_attr(c, f, RH5_A_SHARD, H5T_NATIVE_UINT64, 1, &meta->shard) < 0 ||
+         get_attr(c, f, RH5_A_SHARDS, H5T_NATIVE_UINT64, 1, &meta->shards) < 0 ||
+         get_attr(c, f, RH5_A_FIRST_REP, H5T_NATIVE_UINT64, 1, &meta->first_rep) < 0 ||
+         get_attr(c, f, RH5_A_TOTAL_REPS, H5T_NATIVE_UINT64, 1, &meta->total_reps) < 0))
+        return -1;
+    if (part > 0 && (meta->shards == 0 || meta->shard < 1 || meta->shard > meta->shards ||
+                     meta->total_reps > READ_MAX_REPS || meta->first_rep > meta->total_reps ||
+                     *reps > meta->total_reps - meta->first_rep))
+        return bad(c, "shard %llu of %llu, replications %llu from %llu of %llu",
+                   (unsigned long long)meta->shard, (unsigned long long)meta->shards,
+                   (unsigned long long)*reps, (unsigned long long)meta->first_rep,
+                   (unsigned long long)meta->total_reps);
     return 0;
 }
 

@@ -341,6 +341,11 @@ int rh5_put_root(rh5_wctx *w, hid_t f, const rg_results *r, const rg_meta *meta)
         rh5_put_str(w, f, RH5_A_RESOLVED, meta->resolved) < 0 ||
         rh5_put_str(w, f, RH5_A_CREATED, created) < 0)
         return -1;
+    if (meta->shards > 0 && (rh5_put_u64(w, f, RH5_A_SHARD, meta->shard) < 0 ||
+                             rh5_put_u64(w, f, RH5_A_SHARDS, meta->shards) < 0 ||
+                             rh5_put_u64(w, f, RH5_A_FIRST_REP, meta->first_rep) < 0 ||
+                             rh5_put_u64(w, f, RH5_A_TOTAL_REPS, meta->total_reps) < 0))
+        return -1;
     return 0;
 }
 

@@ -56,6 +56,10 @@ typedef struct rg_meta {
     char *created;  /* ISO 8601 UTC; set by the writer when NULL */
     uint64_t seed;
     bool complete;
+    /* A part of a sharded run (--shard K/N): shard K of shards N, holding
+     * replications first_rep .. first_rep + replications - 1 of
+     * total_reps.  shards 0: a whole run. */
+    uint64_t shard, shards, first_rep, total_reps;
 } rg_meta;
 
 void rg_meta_free(rg_meta *m); /* frees the strings, not m */
