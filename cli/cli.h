@@ -87,6 +87,16 @@ void cli_shard_block(uint64_t total, uint64_t k, uint64_t n, uint64_t *first, ui
 int cli_shard_refuse(const args *a, rg_err *e);
 int cmd_merge(args *a);
 
+/* MPI (mpi.c): starts it when an MPI launcher started the program; this
+ * process's rank and the number of ranks (0 and 1 without MPI); a run of
+ * the study's replications split over the ranks, joined on rank 0 (other
+ * ranks get their own share and write nothing). */
+void cli_mpi_init(int *argc, char ***argv);
+void cli_mpi_finalize(void);
+int cli_mpi_rank(void);
+int cli_mpi_size(void);
+rg_results *cli_mpi_run(const args *a, const rg_study *l, rg_runopts o, rg_err *e);
+
 /* The subcommands of sweep.c. */
 int cmd_sweep(args *a);
 int cmd_find(args *a);

@@ -650,6 +650,8 @@ static int cmd_run(args *a)
     r = a->extend ? extend_run(a, &l, o, &e) : cli_run_study(a, &l, o, &e);
     if (r == NULL)
         goto err;
+    if (cli_mpi_rank() > 0)
+        goto done; /* rank 0 holds the run and writes it */
     if (r->error) {
         rg_err_set(&e, RG_ERR_INPUT, "%s: %s; nothing written", a->file, r->error);
         goto err;
@@ -792,7 +794,17 @@ static int cmd_report(args *a)
     return rc;
 }
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    cli_mpi_init(&argc, &argv);
+    int rc = dispatch(argc, argv);
+    cli_mpi_finalize();
+    return rc;
+}
+
+static int dispatch(int argc, char **argv)
 {
     /* Errors are statuses, never aborts inside GSL. */
     gsl_set_error_handler_off();

@@ -213,6 +213,8 @@ static bool precise(const rg_results *r, const target *t, size_t nt)
 
 rg_results *cli_run_study(const args *a, const rg_study *l, rg_runopts o, rg_err *e)
 {
+    if (cli_mpi_size() > 1)
+        return cli_mpi_run(a, l, o, e);
     if (a->nuntil_ci == 0)
         return rg_run(l->ops, l->cfg, &o, e);
     /* Deterministic batches: min-reps, then doubling up to max-reps, each
@@ -479,6 +481,11 @@ static int run_point(const args *a, const rg_iter *it, size_t k, const char *con
     rg_results *r = cli_run_study(a, &l, o, e);
     if (r == NULL)
         goto out;
+    if (cli_mpi_rank() > 0) { /* rank 0 holds the point */
+        rg_results_free(r);
+        rc = 0;
+        goto out;
+    }
     if (r->error) {
         rg_err_set(e, RG_ERR_INPUT, "%s: point %zu: %s; nothing written", a->file, k, r->error);
         rg_results_free(r);
@@ -655,6 +662,8 @@ int cmd_sweep(args *a)
         if (st == 1)
             sw->npoints = k + 1; /* the rest never ran */
     }
+    if (cli_mpi_rank() > 0)
+        goto done; /* rank 0 writes */
     if (sweep_outputs(a, text, sw, &m, out, NULL, &e) < 0)
         goto err;
     if (st == 1) {
@@ -904,6 +913,12 @@ int cmd_find(args *a)
     rg_iter *it = NULL;
     if (a->until == NULL) {
         rg_err_set(&e, RG_ERR_INPUT, "find needs --until 'VARIANT.METRIC.STAT OP VALUE'");
+        goto err;
+    }
+    if (cli_mpi_size() > 1) {
+        rg_err_set(&e, RG_ERR_INPUT,
+                   "find chooses each point from the last one's results: run it on one "
+                   "machine (-j uses its cores), not under mpirun");
         goto err;
     }
     if (parse_cond(a->until, &c, &e) < 0 || (it = cli_iter(a, true, &text, &e)) == NULL)

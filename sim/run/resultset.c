@@ -112,6 +112,21 @@ int rg_results_append(rg_results *a, const rg_results *b, rg_err *e)
     return 0;
 }
 
+void rg_results_reserve(rg_results *r, uint64_t reps)
+{
+    if (reps <= r->reps)
+        return;
+    size_t cells = r->nvar * reps * r->nmet;
+    rg_mval *rows = rg_xcalloc(cells > 0 ? cells : 1, sizeof *rows);
+    for (size_t v = 0; v < r->nvar; v++)
+        if (r->reps_done > 0)
+            memcpy(&rows[v * reps * r->nmet], &r->rows[v * r->reps * r->nmet],
+                   r->reps_done * r->nmet * sizeof *rows);
+    free(r->rows);
+    r->rows = rows;
+    r->reps = reps;
+}
+
 void rg_results_set_timeline_names(rg_results *r, const char *const *names)
 {
     for (int i = 0; i < 2; i++) {

@@ -53,6 +53,9 @@ void rg_results_free(rg_results *r);
  * b's replications done, as one run of them all would.  -1 with e set if
  * their variants or metrics differ. */
 int rg_results_append(rg_results *a, const rg_results *b, rg_err *e);
+/* Makes room for `reps` replications asked for (reps_done unchanged): a
+ * run assembled from parts that stopped early. */
+void rg_results_reserve(rg_results *r, uint64_t reps);
 /* Names the timeline's two counters (copied; names NULL: unnamed). */
 void rg_results_set_timeline_names(rg_results *r, const char *const *names);
 /* Value of metric m of variant v, replication i, as a double. */
