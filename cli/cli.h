@@ -17,6 +17,7 @@
 #include "sim/engine/iter.h"
 #include "sim/run/results.h"
 #include "sim/run/runner.h"
+#include "sim/run/sweep.h"
 
 typedef struct args {
     const char *cmd, *file, *file2;
@@ -69,6 +70,14 @@ void cli_fill_meta(const rg_study *l, const rg_results *r, rg_meta *meta);
 int cli_variants(const args *a, const rg_study *l, size_t **only, size_t *n, rg_err *e);
 /* Writes the report of the results file at path into dir. */
 int cli_report_file(const char *path, const char *dir, rg_err *e);
+/* Gives every point of sw the roles of its experiment (m->model), then
+ * writes the sweep's report into dir (reports/sweeprep.h). */
+int cli_report_sweep(rg_sweep *sw, const rg_meta *m, const char *dir, rg_err *e);
+/* Writes the report of the sweep's results file at path into dir. */
+int cli_report_sweep_file(const char *path, const char *dir, rg_err *e);
+/* Reads the metadata of a results file, a run's or a sweep's, into *m
+ * (free with rg_meta_free). */
+int cli_read_meta(const char *path, rg_meta *m, rg_err *e);
 
 /* Runs the study with o: once, or with --until-ci in deterministic
  * batches until every target is met (within --min-reps, --max-reps). */

@@ -773,20 +773,20 @@ static int cmd_report(args *a)
     if (a->output)
         dir = rg_xstrdup(a->output);
     else {
-        rg_results *r = NULL;
         rg_meta m = {0};
-        if (rg_results_read(a->file, &r, &m, &e) < 0)
+        if (cli_read_meta(a->file, &m, &e) < 0)
             return cli_fail(&e);
         /* The name comes from the file: never let it leave reports/out. */
         const char *name = m.scenario_name ? m.scenario_name : "";
         bool tame = name[0] != '\0' && name[0] != '.' && strchr(name, '/') == NULL &&
                     strchr(name, '\\') == NULL;
         dir = rg_xasprintf("reports/out/%s", tame ? name : "results");
-        rg_results_free(r);
         rg_meta_free(&m);
     }
     int rc = 0;
-    if (cli_mkdir_p(dir, &e) < 0 || cli_report_file(a->file, dir, &e) < 0)
+    bool sweep = rg_results_is_sweep(a->file);
+    if (cli_mkdir_p(dir, &e) < 0 ||
+        (sweep ? cli_report_sweep_file(a->file, dir, &e) : cli_report_file(a->file, dir, &e)) < 0)
         rc = cli_fail(&e);
     else
         printf("report: %s\n", dir);

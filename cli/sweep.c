@@ -1,8 +1,9 @@
 /*
  * sweep.c: parameter studies on the command line: opening a point of a
  * scenario's iteration variables, running a study to a precision target,
- * `sweep` (every point) and `find` (a threshold by bisection), and the
- * JSON summaries for scripts.
+ * `sweep` (every point) and `find` (a threshold by bisection), the JSON
+ * summaries for scripts, and a sweep's report (--report, and `report` on a
+ * sweep's file).
  *
  * Common random numbers: by default every point runs replication r with
  * the streams of (seed, r), so the differences between points are the
@@ -17,6 +18,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "models/registry.h"
+#include "reports/sweeprep.h"
 #include "sim/engine/stats.h"
 #include "sim/run/expect.h"
 #include "sim/run/sweep.h"
@@ -611,6 +614,11 @@ static int sweep_outputs(const args *a, const char *text, rg_sweep *sw, rg_meta 
         print_sweep(stdout, sw, sel, nsel, m->scenario_name);
         printf("\nresults: %s%s\n", out, m->complete ? "" : " (incomplete)");
     }
+    if (rc == 0 && a->report) {
+        rc = cli_report_sweep(sw, m, a->report, e);
+        if (rc == 0 && !a->quiet && !a->json)
+            printf("report: %s\n", a->report);
+    }
     if (rc == 0 && a->expect) {
         int moved = rg_expect_check_points(a->expect, sw->res, sw->npoints, m,
                                            a->json ? stderr : stdout, e);
@@ -621,6 +629,45 @@ static int sweep_outputs(const args *a, const char *text, rg_sweep *sw, rg_meta 
                             moved == 1 ? "" : "s", a->expect);
     }
     free(sel);
+    return rc;
+}
+
+/* ---- reports -------------------------------------------------------------- */
+
+int cli_report_sweep(rg_sweep *sw, const rg_meta *m, const char *dir, rg_err *e)
+{
+    /* Results read from a file carry no roles: the experiment gives them back. */
+    const rg_experiment *ops = rg_experiment_find(m->model ? m->model : "");
+    if (ops != NULL) {
+        size_t n;
+        const rg_metric *met = ops->metrics(NULL, &n);
+        for (size_t k = 0; k < sw->npoints; k++)
+            if (sw->res[k] != NULL)
+                rg_results_adopt_roles(sw->res[k], met, n);
+    }
+    return rg_report_sweep(sw, m, dir, e);
+}
+
+int cli_report_sweep_file(const char *path, const char *dir, rg_err *e)
+{
+    rg_sweep *sw = NULL;
+    rg_meta m = {0};
+    int rc = rg_sweep_read(path, &sw, &m, e);
+    if (rc == 0)
+        rc = cli_report_sweep(sw, &m, dir, e);
+    rg_sweep_free(sw);
+    rg_meta_free(&m);
+    return rc;
+}
+
+int cli_read_meta(const char *path, rg_meta *m, rg_err *e)
+{
+    rg_sweep *sw = NULL;
+    rg_results *r = NULL;
+    int rc = rg_results_is_sweep(path) ? rg_sweep_read(path, &sw, m, e)
+                                       : rg_results_read(path, &r, m, e);
+    rg_sweep_free(sw);
+    rg_results_free(r);
     return rc;
 }
 
