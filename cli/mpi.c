@@ -27,7 +27,9 @@
 #endif
 
 static int g_rank = 0, g_size = 1;
+#ifdef HAVE_MPI
 static bool g_on;
+#endif
 
 void cli_mpi_init(int *argc, char ***argv)
 {
