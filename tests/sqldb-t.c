@@ -11,12 +11,12 @@
  * UPDATE / UPDATE / COMMIT transactions waits (k - 1) * 3s; statements on
  * other rows share the worker queue but not the lock; a plain SELECT takes no
  * lock; the conditional UPDATE never goes below 0 and exactly `stock`
- * succeed; the naive SELECT -> UPDATE SET read - 1 with every read before any
- * write loses all but one decrement; the lock timeout fails only the waiting
- * statement, exactly lock_timeout after it asked, and leaves no ghost in the
- * row's queue; closing a connection releases its locks; the pool grants
- * `pool` connections, queues the next until a close, and fails it with
- * RG_SQL_POOL_TIMEOUT after pool_timeout.
+ * succeed, and a unit given back (UPDATE stock = stock + 1) is sold once; the naive SELECT ->
+ * UPDATE SET read - 1 with every read before any write loses all but one decrement; the lock
+ * timeout fails only the waiting statement, exactly lock_timeout after it asked, and leaves no
+ * ghost in the row's queue; closing a connection releases its locks; the pool grants `pool`
+ * connections, queues the next until a close, and fails it with RG_SQL_POOL_TIMEOUT after
+ * pool_timeout.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +192,7 @@ static void run(world *w)
 #define SFU RG_SQL_SELECT_FOR_UPDATE
 #define SET RG_SQL_UPDATE_SET
 #define DECR RG_SQL_UPDATE_DECR
+#define INCR RG_SQL_UPDATE_INCR
 #define COMMIT RG_SQL_COMMIT
 #define ROLLBACK RG_SQL_ROLLBACK
 
@@ -312,6 +313,23 @@ static void test_conditional(void)
     ok(waits, "autocommit: the lock is held for one statement (k-th waits (k-1) ms)");
     is_int(0, rg_sqldb_row(w->db, 0), "row ends at 0");
     is_int(0, minv, "row never seen below 0");
+    world_free(w);
+
+    /* A unit given back (UPDATE stock = stock + 1) at 20 ms, after the
+     * stock ran out, is sold to the conditional UPDATE issued at 30 ms;
+     * the one at 40 ms finds 0 again. */
+    w = world_new("const(1ms)", 1, 0, 0, 0, 1, 1);
+    const step sell[] = {{DECR, 0, true}, {OP_CLOSE, 0, false}};
+    const step give[] = {{INCR, 20 * RG_MS, true}, {OP_CLOSE, 0, false}};
+    const step later[] = {{DECR, 30 * RG_MS, true}, {OP_CLOSE, 0, false}};
+    const step last[] = {{DECR, 40 * RG_MS, true}, {OP_CLOSE, 0, false}};
+    txn *a = client(w, 0, 0, sell, 2), *g = client(w, 0, 0, give, 2);
+    txn *b = client(w, 0, 0, later, 2), *c = client(w, 0, 0, last, 2);
+    run(w);
+    ok(a->res[0].value == 1 && g->res[0].value == 1 && g->at[0] == 21 * RG_MS,
+       "UPDATE stock = stock + 1 gives a unit back (done at 21 ms)");
+    ok(b->res[0].value == 1 && c->res[0].value == 0 && rg_sqldb_row(w->db, 0) == 0,
+       "the unit given back is sold once, then the row is at 0 again");
     world_free(w);
 }
 
@@ -466,7 +484,7 @@ static void test_pool(void)
 
 int main(void)
 {
-    plan(41);
+    plan(43);
     test_lock_fifo();
     test_other_rows();
     test_conditional();

@@ -274,6 +274,10 @@ static void on_exec_done(rg_engine *e, void *ctx, uint64_t arg)
             res.value = 1;
         }
         break;
+    case RG_SQL_UPDATE_INCR:
+        r->value++;
+        res.value = 1;
+        break;
     case RG_SQL_COMMIT:
     case RG_SQL_ROLLBACK: release_locks(db, s->conn); break;
     }
@@ -380,8 +384,8 @@ void rg_sqldb_exec(rg_sqldb *db, int64_t c, rg_sqlop op, size_t rowi, int64_t ar
     s->ctx = ctx;
     s->tag = tag;
     s->lock_asked = rg_now(db->e);
-    bool locking =
-        op == RG_SQL_SELECT_FOR_UPDATE || op == RG_SQL_UPDATE_SET || op == RG_SQL_UPDATE_DECR;
+    bool locking = op == RG_SQL_SELECT_FOR_UPDATE || op == RG_SQL_UPDATE_SET ||
+                   op == RG_SQL_UPDATE_DECR || op == RG_SQL_UPDATE_INCR;
     if (!locking) {
         to_worker(db, s);
         return;

@@ -42,6 +42,7 @@ typedef enum {
     RG_SQL_SELECT_FOR_UPDATE, /* value = row value; takes the lock */
     RG_SQL_UPDATE_SET,        /* row = arg; value = rows affected (1) */
     RG_SQL_UPDATE_DECR,       /* row = row - 1 WHERE row > 0; value = 0 or 1 */
+    RG_SQL_UPDATE_INCR,       /* row = row + 1; value = rows affected (1) */
     RG_SQL_COMMIT,            /* releases the connection's locks */
     RG_SQL_ROLLBACK           /* same (writes are applied in place: the
                                  protocols only roll back before writing) */
