@@ -25,6 +25,12 @@
  * buckets (`rate_limit`), and the budget guardrail (`guardrail`); every
  * billable operation is priced into a cost ledger ([cost]).
  *
+ * Options for any architecture, off unless the scenario mentions them (a
+ * variant may then turn one off):
+ *   [reservations]  a unit told "allocated" is held in a cart until the
+ *                   buyer pays; an unpaid cart gives it back to the store
+ *                   at `ttl`, through the kind's release (dropcart.c)
+ *
  * The checker runs after each replication on what clients were told and
  * what the store holds: oversell is never computed from a formula.
  */

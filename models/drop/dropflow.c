@@ -148,6 +148,8 @@ static void client_answer(drun *r, dreq *q, rg_outcome o)
     if (o == RG_OUT_ALLOCATED) {
         r->allocated++;
         r->alloc_sku[q->cl->b->sku]++;
+        if (r->allocated == r->c->w.stock * r->c->w.skus)
+            r->sold_at = now;
     } else if (o == RG_OUT_SOLD_OUT) {
         r->rejected++;
     }
@@ -160,6 +162,8 @@ static void client_answer(drun *r, dreq *q, rg_outcome o)
                q->cl->b->sku + 1, o == RG_OUT_ALLOCATED ? "+1 allocated" : dflow_outcome_name(o),
                r->v->name, rg_time_ms(now - q->sent), (long long)r->allocated,
                (long long)r->rejected);
+    if (o == RG_OUT_ALLOCATED && r->v->reserve)
+        dcart_hold(r, q);
     next_move(r, q->cl, o);
 }
 
@@ -438,6 +442,7 @@ static dreq *new_request(drun *r, dclient *cl)
     q->id = r->nreq++;
     q->cl = cl;
     q->sent = rg_now(r->e);
+    q->held = q->paid = -1;
     /* Bots without a NAT pool rotate: a fresh address per request. */
     q->ip = cl->bot && r->c->cl.bot_ips == 0 ? (UINT64_C(1) << 40) + q->id : cl->ip;
     return q;

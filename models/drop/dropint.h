@@ -37,6 +37,8 @@ typedef struct dvariant {
     rg_edge edge;
     /* protection */
     bool challenge, rate_limit, guardrail;
+    /* the drop's options (off unless the scenario mentions them) */
+    bool reserve; /* carts held until paid or expired ([reservations]) */
 } dvariant;
 
 /* Who the buyers are ([clients]) and the protection parameters shared by
@@ -63,6 +65,15 @@ typedef struct dprotect {
     size_t nresets;
 } dprotect;
 
+/* [reservations]: a unit told "allocated" is held in the buyer's cart
+ * until paid; an unpaid cart gives it back at the TTL (dropcart.c). */
+typedef struct dreserve {
+    rg_time ttl;       /* a cart not paid this long after "allocated" expires */
+    double pay;        /* P(the buyer pays at all) */
+    rg_dist *pay_time; /* from "allocated" to paid */
+    rg_time close;     /* when lost_sales is counted */
+} dreserve;
+
 typedef struct dcfg {
     rg_places *pl;
     rg_workload w;
@@ -72,7 +83,14 @@ typedef struct dcfg {
     dvariant *var;
     size_t nvar;
     bool show_protection; /* any protection or bots: show their metrics */
-    rg_metric *met;       /* the metric table with this scenario's flags */
+    /* Options, each read only from a scenario that mentions it (so that
+     * the resolved text of every other scenario stays as it was), and
+     * their metrics reported only then. */
+    bool has_reserve;
+    dreserve res;
+    rg_metric *met; /* the metric table with this scenario's flags */
+    int *col;       /* metric (enum) -> column of met, -1 if not reported */
+    size_t nmet;
 } dcfg;
 
 typedef struct rg_drop_run drun;
@@ -101,6 +119,9 @@ struct rg_drop_call {
     uint64_t ip;
     void *kdata;       /* the kind's call_size bytes, or NULL */
     rg_time lock_wait; /* reported by the kind */
+    /* reservations: the cart of an allocated call */
+    rg_time held; /* when the buyer was told (-1: no cart) */
+    rg_time paid; /* when the buyer pays (-1: abandons the cart) */
 };
 
 /* Requests live in fixed blocks so pointers held by events stay valid as
@@ -124,9 +145,13 @@ struct rg_drop_run {
     void *store; /* the kind's, from its build */
     rg_limiter *lim_session, *lim_ip;
     rg_guard guard;
+    /* reservations */
+    gsl_rng *payments;
+    int64_t released, *released_sku;
     rg_ledger *ledger;
     int64_t allocated, rejected; /* as clients were told */
     int64_t decided;             /* allocations the edge has seen */
+    rg_time sold_at;             /* when `allocated` reached the stock (-1: never) */
     int64_t *alloc_sku;
     bool *zero_traced;
     FILE *trace;
@@ -137,6 +162,12 @@ static inline dreq *drun_req(const drun *r, size_t i)
 {
     return &r->blocks[i / DREQ_BLOCK][i % DREQ_BLOCK];
 }
+
+/* drop.c */
+/* True if the scenario mentions an option: a key in section `shared`, or
+ * `varkey` in some [variant.NAME].  An option nobody mentions is off and
+ * none of its keys is read. */
+bool dopt_mentioned(const rg_scn *s, const char *shared, const char *varkey);
 
 /* dropflow.c */
 /* Traces one line (no newline in fmt) prefixed with the simulated time, if
@@ -149,6 +180,16 @@ void dflow_start(drun *r);
 const char *dflow_outcome_name(rg_outcome o);
 /* The drop's own billable operations: the edge's and the protections'. */
 extern const rg_billable dflow_edge_request, dflow_kv_read, dflow_kv_write;
+
+/* dropcart.c: reservations */
+int dcart_load(rg_scn *s, dreserve *res, rg_err *e);
+void dcart_free(dreserve *res);
+/* Client learnt "allocated" for q: the cart holds the unit; the buyer pays
+ * or, at the TTL, the unit goes back to the store through the kind. */
+void dcart_hold(drun *r, dreq *q);
+/* Units paid for, released and lost at the close; when the paid units
+ * reached the stock (NaN if never). */
+void dcart_tally(const drun *r, int64_t *confirmed, int64_t *lost_sales, double *sellout);
 
 /* kinds.c */
 /* Declares every billable operation, of the drop and of every kind, into
