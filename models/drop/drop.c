@@ -6,7 +6,8 @@
  * the table (kinds.c); the types the drop's files share are in dropint.h.
  * This file reaches a kind only through its table entry: load and free its
  * cfg, build and free its store, ask what the store gave out.  The drop's
- * options live in files of their own (dropcart.c: reservations); their
+ * options live in files of their own (dropcart.c: reservations,
+ * droproom.c: the waiting room); their
  * keys are read, and their metrics reported, only in a scenario that
  * mentions them, so every other scenario resolves and reports as before.
  *
@@ -119,6 +120,8 @@ static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err
                               "set reservations = false for this variant",
                               v->kind->name);
     }
+    if (c->has_room && rg_scn_bool(s, sec, "waiting_room", "true", &v->room, e) < 0)
+        return -1;
     return 0;
 }
 
@@ -221,7 +224,8 @@ static int load_protection(rg_scn *s, dprotect *p, rg_err *e)
  * results keep their columns. */
 #define RG_MF_PROTECTION (1u << 16)
 #define RG_MF_OPT_RESERVE (1u << 17)
-#define RG_MF_OPTS RG_MF_OPT_RESERVE
+#define RG_MF_OPT_ROOM (1u << 18)
+#define RG_MF_OPTS (RG_MF_OPT_RESERVE | RG_MF_OPT_ROOM)
 
 enum {
     M_ALLOCATED,
@@ -258,6 +262,8 @@ enum {
     M_RELEASED,
     M_LOST_SALES,
     M_SELLOUT,
+    M_ROOM_MEAN,
+    M_ROOM_MAX,
     M_EVENTS,
     M_SIM_END,
     M_COUNT
@@ -330,6 +336,11 @@ static const rg_metric dmetrics[M_COUNT] = {
                    "when sales reached the stock: paid units with reservations, allocated "
                    "without (NaN if never)",
                    RG_MF_SHOW | RG_MF_MS | RG_MF_OPT_RESERVE},
+    [M_ROOM_MEAN] = {"room_wait_mean", RG_MF_REAL, "s",
+                     "mean wait of a buyer in the waiting room (NaN if none was let in)",
+                     RG_MF_SHOW | RG_MF_MS | RG_MF_OPT_ROOM},
+    [M_ROOM_MAX] = {"room_wait_max", RG_MF_REAL, "s", "longest wait in the waiting room",
+                    RG_MF_SHOW | RG_MF_MS | RG_MF_OPT_ROOM},
     [M_EVENTS] = RG_METRIC_EVENTS,
     [M_SIM_END] =
         RG_METRIC_SIM_END("simulated time when the last event ran (idle timers such as an object's "
@@ -353,7 +364,7 @@ static const rg_metric *dmet(const void *p, size_t *n)
  * produce them. */
 static void make_metrics(dcfg *c)
 {
-    unsigned opts = c->has_reserve ? RG_MF_OPT_RESERVE : 0;
+    unsigned opts = (c->has_reserve ? RG_MF_OPT_RESERVE : 0) | (c->has_room ? RG_MF_OPT_ROOM : 0);
     c->met = rg_xcalloc(ndmetrics, sizeof *c->met);
     c->col = rg_xcalloc(ndmetrics, sizeof *c->col);
     for (size_t m = 0; m < ndmetrics; m++) {
@@ -389,6 +400,9 @@ static int dload(rg_scn *s, void **out, rg_err *e)
         goto fail;
     c->has_reserve = dopt_mentioned(s, "reservations", "reservations");
     if (c->has_reserve && dcart_load(s, &c->res, e) < 0)
+        goto fail;
+    c->has_room = dopt_mentioned(s, "waiting_room", "waiting_room");
+    if (c->has_room && droom_load(s, &c->room_rate, e) < 0)
         goto fail;
     void *var = NULL;
     char *kinds = dkinds_list();
@@ -502,7 +516,7 @@ static void tally_requests(drun *r, dtally *t)
         t->blk_challenge += q->outcome == RG_OUT_CHALLENGE;
         t->blk_rate += q->outcome == RG_OUT_RATE_LIMITED;
         t->blk_guard += q->outcome == RG_OUT_GUARDRAIL;
-        t->lat[i] = rg_time_sec(q->answered - q->sent);
+        t->lat[i] = rg_time_sec(q->answered - q->started);
         rg_repout_latency(r->out, t->lat[i]);
         if (q->answered > t->last)
             t->last = q->answered;
@@ -578,6 +592,8 @@ static void check(drun *r, rg_mval *row)
         row[M_CONFIRMED].i = r->allocated;
         row[M_SELLOUT].d = r->sold_at >= 0 ? rg_time_sec(r->sold_at) : NAN;
     }
+    row[M_ROOM_MEAN].d = r->room_n > 0 ? rg_time_sec(r->room_wait_sum) / (double)r->room_n : NAN;
+    row[M_ROOM_MAX].d = r->room_n > 0 ? rg_time_sec(r->room_wait_max) : NAN;
     free(t.lat);
 }
 
@@ -607,7 +623,8 @@ static rg_drop_req *copy_requests(const drun *r)
     rg_drop_req *d = rg_xcalloc(r->nreq ? r->nreq : 1, sizeof *d);
     for (size_t i = 0; i < r->nreq; i++) {
         const dreq *q = drun_req(r, i);
-        d[i].sent = q->sent;
+        d[i].sent = q->started;
+        d[i].admitted = r->v->room ? q->sent : -1;
         d[i].answered = q->answered;
         d[i].region = q->cl->b->region;
         d[i].sku = q->cl->b->sku;

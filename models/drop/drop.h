@@ -30,6 +30,8 @@
  *   [reservations]  a unit told "allocated" is held in a cart until the
  *                   buyer pays; an unpaid cart gives it back to the store
  *                   at `ttl`, through the kind's release (dropcart.c)
+ *   [waiting_room]  buyers queue at the edge and are let in, first come
+ *                   first served, at a fixed `rate` (droproom.c)
  *
  * The checker runs after each replication on what clients were told and
  * what the store holds: oversell is never computed from a formula.
@@ -57,7 +59,9 @@ typedef enum {
 /* One request's record, for tests and trace.  Requests are listed in the
  * order they were sent; a client that tries again sends another request. */
 typedef struct rg_drop_req {
-    rg_time sent, answered; /* answered: when the client learnt the outcome */
+    rg_time sent, answered; /* sent: the buyer pressed "buy"; answered: when
+                               the client learnt the outcome */
+    rg_time admitted;       /* let through the waiting room (-1: none) */
     int region, sku;
     size_t client; /* index of the buyer (time order) */
     bool bot;

@@ -2,7 +2,9 @@
  * dropflow.c: the life of a request in the drop, and the API a store kind
  * calls (kind.h).
  *
- *   client --client_edge--> PoP: edge worker (cpu, cold start)
+ *   client --client_edge--> PoP: [the waiting room, droproom.c: queued,
+ *     let in at a fixed rate; the request starts when let in]
+ *     edge worker (cpu, cold start)
  *     protection, in the story's order: session (challenge) -> 403,
  *     token buckets (session, IP) -> 429, guardrail flag (KV) -> 403
  *   PoP -> the variant's kind (its route): the store decides, and answers
@@ -160,7 +162,7 @@ static void client_answer(drun *r, dreq *q, rg_outcome o)
                "[allocated %lld, rejected %lld]",
                q->cl->bot ? "bot" : "buyer", q->cl->id, r->c->pl->name[q->cl->b->region],
                q->cl->b->sku + 1, o == RG_OUT_ALLOCATED ? "+1 allocated" : dflow_outcome_name(o),
-               r->v->name, rg_time_ms(now - q->sent), (long long)r->allocated,
+               r->v->name, rg_time_ms(now - q->started), (long long)r->allocated,
                (long long)r->rejected);
     if (o == RG_OUT_ALLOCATED && r->v->reserve)
         dcart_hold(r, q);
@@ -441,25 +443,23 @@ static dreq *new_request(drun *r, dclient *cl)
     q->run = r;
     q->id = r->nreq++;
     q->cl = cl;
-    q->sent = rg_now(r->e);
+    q->sent = q->started = rg_now(r->e);
     q->held = q->paid = -1;
     /* Bots without a NAT pool rotate: a fresh address per request. */
     q->ip = cl->bot && r->c->cl.bot_ips == 0 ? (UINT64_C(1) << 40) + q->id : cl->ip;
     return q;
 }
 
-static void send_request(drun *r, dclient *cl)
+dreq *dflow_new_request(drun *r, dclient *cl)
 {
-    const dvariant *v = r->v;
-    if (cl->attempts++ == 0)
-        cl->first_sent = rg_now(r->e);
     dreq *q = new_request(r, cl);
     arm_deadline(r);
-    if (rg_places_lost(r->c->pl, r->net))
-        return;
-    /* To the PoP, then the edge worker's CPU (and a cold start, rarely). */
-    bool cold;
-    rg_time d = rg_places_client(r->c->pl, r->net) + rg_edge_delay(&v->edge, r->net, &cold);
+    return q;
+}
+
+void dflow_to_pop(drun *r, dreq *q, rg_time d)
+{
+    const dvariant *v = r->v;
     if (v->challenge || v->rate_limit || v->guardrail) {
         rg_after(r->e, d, RG_PRIO_DEFAULT, on_at_pop, q, 0);
         return;
@@ -467,6 +467,24 @@ static void send_request(drun *r, dclient *cl)
     /* Nothing to decide at the PoP: one event fewer per request. */
     rg_ledger_add(r->ledger, &dflow_edge_request);
     route(r, q, d);
+}
+
+static void send_request(drun *r, dclient *cl)
+{
+    const dvariant *v = r->v;
+    if (cl->attempts++ == 0)
+        cl->first_sent = rg_now(r->e);
+    if (v->room && !cl->admitted) {
+        droom_enter(r, cl);
+        return;
+    }
+    dreq *q = dflow_new_request(r, cl);
+    if (rg_places_lost(r->c->pl, r->net))
+        return;
+    /* To the PoP, then the edge worker's CPU (and a cold start, rarely). */
+    bool cold;
+    rg_time d = rg_places_client(r->c->pl, r->net) + rg_edge_delay(&v->edge, r->net, &cold);
+    dflow_to_pop(r, q, d);
 }
 
 /* Clients start in time order: one pending arrival event at a time. */

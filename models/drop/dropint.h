@@ -39,6 +39,7 @@ typedef struct dvariant {
     bool challenge, rate_limit, guardrail;
     /* the drop's options (off unless the scenario mentions them) */
     bool reserve; /* carts held until paid or expired ([reservations]) */
+    bool room;    /* a waiting room in front of the PoPs ([waiting_room]) */
 } dvariant;
 
 /* Who the buyers are ([clients]) and the protection parameters shared by
@@ -86,10 +87,11 @@ typedef struct dcfg {
     /* Options, each read only from a scenario that mentions it (so that
      * the resolved text of every other scenario stays as it was), and
      * their metrics reported only then. */
-    bool has_reserve;
+    bool has_reserve, has_room;
     dreserve res;
-    rg_metric *met; /* the metric table with this scenario's flags */
-    int *col;       /* metric (enum) -> column of met, -1 if not reported */
+    double room_rate; /* admissions per second */
+    rg_metric *met;   /* the metric table with this scenario's flags */
+    int *col;         /* metric (enum) -> column of met, -1 if not reported */
     size_t nmet;
 } dcfg;
 
@@ -107,13 +109,17 @@ typedef struct dclient {
     rg_time first_sent; /* start of the retry window */
     rg_time prev_wait;  /* decorrelated jitter's memory */
     bool done;
+    bool admitted;   /* through the waiting room (it lets a buyer in once) */
+    rg_time pressed; /* when the attempt waiting in the room was made */
 } dclient;
 
 struct rg_drop_call {
     drun *run;
     size_t id; /* creation order = send order */
     dclient *cl;
-    rg_time sent;
+    rg_time sent;       /* the client's timeout runs from here */
+    rg_time started;    /* the buyer pressed "buy": latency runs from here
+                           (before sent if it waited in the waiting room) */
     rg_outcome outcome; /* what the client was told */
     rg_time answered;
     uint64_t ip;
@@ -148,6 +154,11 @@ struct rg_drop_run {
     /* reservations */
     gsl_rng *payments;
     int64_t released, *released_sku;
+    /* waiting room */
+    rg_time room_base; /* start of the current run of admission slots */
+    int64_t room_k;    /* admissions since room_base */
+    int64_t room_n;    /* buyers admitted */
+    rg_time room_wait_sum, room_wait_max;
     rg_ledger *ledger;
     int64_t allocated, rejected; /* as clients were told */
     int64_t decided;             /* allocations the edge has seen */
@@ -180,6 +191,11 @@ void dflow_start(drun *r);
 const char *dflow_outcome_name(rg_outcome o);
 /* The drop's own billable operations: the edge's and the protections'. */
 extern const rg_billable dflow_edge_request, dflow_kv_read, dflow_kv_write;
+/* A new request of client cl, sent now; its deadline is armed. */
+dreq *dflow_new_request(drun *r, dclient *cl);
+/* Request q will be at its PoP with its edge work done `d` from now: the
+ * protections, then the store. */
+void dflow_to_pop(drun *r, dreq *q, rg_time d);
 
 /* dropcart.c: reservations */
 int dcart_load(rg_scn *s, dreserve *res, rg_err *e);
@@ -190,6 +206,11 @@ void dcart_hold(drun *r, dreq *q);
 /* Units paid for, released and lost at the close; when the paid units
  * reached the stock (NaN if never). */
 void dcart_tally(const drun *r, int64_t *confirmed, int64_t *lost_sales, double *sellout);
+
+/* droproom.c: the waiting room */
+int droom_load(rg_scn *s, double *rate, rg_err *e);
+/* Client cl pressed "buy" now and was not admitted yet: to the room. */
+void droom_enter(drun *r, dclient *cl);
 
 /* kinds.c */
 /* Declares every billable operation, of the drop and of every kind, into
