@@ -7,7 +7,8 @@
  * This file reaches a kind only through its table entry: load and free its
  * cfg, build and free its store, ask what the store gave out.  The drop's
  * options live in files of their own (dropcart.c: reservations,
- * droproom.c: the waiting room); their
+ * droproom.c: the waiting room, dropkvp.c: protections kept in the KV);
+ * their
  * keys are read, and their metrics reported, only in a scenario that
  * mentions them, so every other scenario resolves and reports as before.
  *
@@ -51,21 +52,31 @@ static void dcfg_free(void *p)
     free(c->pr.resets);
     rg_prices_free(c->prices);
     dcart_free(&c->res);
+    rg_kv_cfg_free(&c->kv);
     free(c->met);
     free(c->col);
     free(c);
 }
 
-bool dopt_mentioned(const rg_scn *s, const char *shared, const char *varkey)
+/* True if some [variant.NAME] gives `key`. */
+static bool variant_has(const rg_scn *s, const char *key)
 {
-    if (rg_scn_nkeys(s, shared) > 0)
-        return true;
     for (size_t i = 0; i < rg_scn_nsections(s); i++) {
         const char *sec = rg_scn_section(s, i);
-        if (strncmp(sec, "variant.", 8) == 0 && rg_scn_has(s, sec, varkey))
+        if (strncmp(sec, "variant.", 8) == 0 && rg_scn_has(s, sec, key))
             return true;
     }
     return false;
+}
+
+bool dopt_mentioned(const rg_scn *s, const char *shared, const char *varkey)
+{
+    return rg_scn_nkeys(s, shared) > 0 || variant_has(s, varkey);
+}
+
+bool dopt_key_mentioned(const rg_scn *s, const char *shared, const char *key)
+{
+    return rg_scn_has(s, shared, key) || variant_has(s, key);
 }
 
 int rg_drop_load_region(rg_scn *s, const rg_places *pl, const char *var, const char *shared,
@@ -91,7 +102,7 @@ int rg_drop_load_region(rg_scn *s, const rg_places *pl, const char *var, const c
  * protections. */
 static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err *e)
 {
-    const dcfg *c = ctx;
+    dcfg *c = ctx;
     dvariant *v = var;
     const char **names = dkinds_names();
     int k;
@@ -122,6 +133,21 @@ static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err
     }
     if (c->has_room && rg_scn_bool(s, sec, "waiting_room", "true", &v->room, e) < 0)
         return -1;
+    if (c->has_state) {
+        /* Where the rate limits and the guardrail keep their counts: exact
+         * global counts, or the eventually consistent KV ([kv], read once
+         * by the first variant that needs it). */
+        static const char *const states[] = {"exact", "kv", NULL};
+        int st;
+        if (mp_enum(s, sec, "protection", "state", "exact", states, &st, e) < 0)
+            return -1;
+        v->kv_state = st == 1;
+        if (v->kv_state && !c->kv_loaded) {
+            c->kv_loaded = true;
+            if (rg_kv_load(s, "kv", "kv", &c->kv, e) < 0)
+                return -1;
+        }
+    }
     return 0;
 }
 
@@ -225,7 +251,8 @@ static int load_protection(rg_scn *s, dprotect *p, rg_err *e)
 #define RG_MF_PROTECTION (1u << 16)
 #define RG_MF_OPT_RESERVE (1u << 17)
 #define RG_MF_OPT_ROOM (1u << 18)
-#define RG_MF_OPTS (RG_MF_OPT_RESERVE | RG_MF_OPT_ROOM)
+#define RG_MF_OPT_STATE (1u << 19)
+#define RG_MF_OPTS (RG_MF_OPT_RESERVE | RG_MF_OPT_ROOM | RG_MF_OPT_STATE)
 
 enum {
     M_ALLOCATED,
@@ -264,6 +291,8 @@ enum {
     M_SELLOUT,
     M_ROOM_MEAN,
     M_ROOM_MAX,
+    M_GUARD_LEAK,
+    M_RATE_LEAK,
     M_EVENTS,
     M_SIM_END,
     M_COUNT
@@ -341,6 +370,12 @@ static const rg_metric dmetrics[M_COUNT] = {
                      RG_MF_SHOW | RG_MF_MS | RG_MF_OPT_ROOM},
     [M_ROOM_MAX] = {"room_wait_max", RG_MF_REAL, "s", "longest wait in the waiting room",
                     RG_MF_SHOW | RG_MF_MS | RG_MF_OPT_ROOM},
+    [M_GUARD_LEAK] = {"guardrail_leak", RG_MF_INT, "units",
+                      "units allocated after the budget, counted exactly, was exceeded",
+                      RG_MF_SHOW | RG_MF_OPT_STATE},
+    [M_RATE_LEAK] = {"rate_leak", RG_MF_INT, "requests",
+                     "requests the rate limits let through that exact counts would have refused",
+                     RG_MF_SHOW | RG_MF_OPT_STATE},
     [M_EVENTS] = RG_METRIC_EVENTS,
     [M_SIM_END] =
         RG_METRIC_SIM_END("simulated time when the last event ran (idle timers such as an object's "
@@ -364,7 +399,8 @@ static const rg_metric *dmet(const void *p, size_t *n)
  * produce them. */
 static void make_metrics(dcfg *c)
 {
-    unsigned opts = (c->has_reserve ? RG_MF_OPT_RESERVE : 0) | (c->has_room ? RG_MF_OPT_ROOM : 0);
+    unsigned opts = (c->has_reserve ? RG_MF_OPT_RESERVE : 0) | (c->has_room ? RG_MF_OPT_ROOM : 0) |
+                    (c->has_state ? RG_MF_OPT_STATE : 0);
     c->met = rg_xcalloc(ndmetrics, sizeof *c->met);
     c->col = rg_xcalloc(ndmetrics, sizeof *c->col);
     for (size_t m = 0; m < ndmetrics; m++) {
@@ -401,6 +437,7 @@ static int dload(rg_scn *s, void **out, rg_err *e)
     c->has_reserve = dopt_mentioned(s, "reservations", "reservations");
     if (c->has_reserve && dcart_load(s, &c->res, e) < 0)
         goto fail;
+    c->has_state = dopt_key_mentioned(s, "protection", "state");
     c->has_room = dopt_mentioned(s, "waiting_room", "waiting_room");
     if (c->has_room && droom_load(s, &c->room_rate, e) < 0)
         goto fail;
@@ -485,6 +522,7 @@ static void setup_run(drun *r)
         r->payments = rg_engine_stream(r->e, "payments");
         r->released_sku = rg_xcalloc((size_t)c->w.skus, sizeof *r->released_sku);
     }
+    dkvp_setup(r);
     r->store = r->v->kind->build(r->v->kcfg, r);
 }
 
@@ -594,6 +632,8 @@ static void check(drun *r, rg_mval *row)
     }
     row[M_ROOM_MEAN].d = r->room_n > 0 ? rg_time_sec(r->room_wait_sum) / (double)r->room_n : NAN;
     row[M_ROOM_MAX].d = r->room_n > 0 ? rg_time_sec(r->room_wait_max) : NAN;
+    row[M_GUARD_LEAK].i = r->guard_leak;
+    row[M_RATE_LEAK].i = r->rate_leak;
     free(t.lat);
 }
 
@@ -645,6 +685,7 @@ static void drun_free(drun *r)
     rg_limiter_free(r->lim_session);
     rg_limiter_free(r->lim_ip);
     rg_guard_free(&r->guard);
+    dkvp_free(r);
     rg_ledger_free(r->ledger);
     for (size_t b = 0; b < r->nblocks; b++) {
         free(r->blocks[b]);

@@ -32,6 +32,10 @@
  *                   at `ttl`, through the kind's release (dropcart.c)
  *   [waiting_room]  buyers queue at the edge and are let in, first come
  *                   first served, at a fixed `rate` (droproom.c)
+ *   [protection] state = kv
+ *                   the rate limits and the guardrail keep their counts in
+ *                   the eventually consistent KV (kv.h) instead of exact
+ *                   global counts; the leak is measured (dropkvp.c)
  *
  * The checker runs after each replication on what clients were told and
  * what the store holds: oversell is never computed from a formula.

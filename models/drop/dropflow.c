@@ -222,9 +222,19 @@ static void on_result_at_pop(rg_engine *e, void *ctx, uint64_t arg)
     drun *r = q->run;
     rg_outcome o = (rg_outcome)arg;
     if (o == RG_OUT_ALLOCATED) {
+        /* Exact counts: an allocation decided after the budget was
+         * exceeded is a leak, whatever the state says. */
+        const rg_guard_params *g = &r->c->pr.guard;
+        r->guard_leak += r->exact_over;
         r->decided++;
-        if (rg_guard_evaluate(&r->guard, r->decided, r->ledger, q->cl->b->region, rg_now(e),
-                              r->net)) {
+        r->exact_over =
+            r->exact_over || (g->kind == RG_BUDGET_UNITS
+                                  ? (double)(r->decided - r->guard.units_base) >= g->budget
+                                  : rg_ledger_virtual(r->ledger) - r->guard.cost_base > g->budget);
+        if (r->v->kv_state) {
+            dkvp_evaluate(r, q);
+        } else if (rg_guard_evaluate(&r->guard, r->decided, r->ledger, q->cl->b->region, rg_now(e),
+                                     r->net)) {
             rg_ledger_add(r->ledger, &dflow_kv_write); /* the flag */
             if (r->trace)
                 dtrace(r,
@@ -382,13 +392,15 @@ static rg_outcome protect(drun *r, dreq *q)
                 return RG_OUT_CHALLENGE;
         }
     }
-    if (v->rate_limit) {
+    /* Kept in the KV, the rate limits and the guardrail decide when their
+     * reads are back (dropkvp.c). */
+    if (v->rate_limit && !v->kv_state) {
         /* Without a challenge every client still has a session id. */
         if (!rg_limiter_take(r->lim_session, cl->id, now) ||
             !rg_limiter_take(r->lim_ip, q->ip, now))
             return RG_OUT_RATE_LIMITED;
     }
-    if (v->guardrail) {
+    if (v->guardrail && !v->kv_state) {
         rg_ledger_add(r->ledger, &dflow_kv_read); /* the guardrail flag */
         if (rg_guard_blocks(&r->guard, cl->b->region, now))
             return RG_OUT_GUARDRAIL;
@@ -413,6 +425,14 @@ static void on_at_pop(rg_engine *e, void *ctx, uint64_t arg)
     drun *r = q->run;
     rg_ledger_add(r->ledger, &dflow_edge_request);
     rg_outcome blocked = protect(r, q);
+    if (blocked == RG_OUT_PENDING && r->v->kv_state && (r->v->rate_limit || r->v->guardrail))
+        dkvp_check(r, q);
+    else
+        dflow_protected(r, q, blocked);
+}
+
+void dflow_protected(drun *r, dreq *q, rg_outcome blocked)
+{
     if (blocked != RG_OUT_PENDING)
         answer_from_pop(r, q, 0, blocked);
     else
@@ -504,6 +524,11 @@ static void on_reset(rg_engine *e, void *ctx, uint64_t arg)
     (void)arg;
     drun *r = ctx;
     bool ok = rg_guard_reset(&r->guard, 0, r->decided, r->ledger, rg_now(e));
+    if (ok) {
+        r->exact_over = false;
+        if (r->v->kv_state)
+            dkvp_reset(r);
+    }
     if (r->trace)
         dtrace(r, "operator reset: %s",
                ok ? "guardrail cleared" : "refused (429: one reset per limit window)");
