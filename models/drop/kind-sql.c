@@ -210,6 +210,20 @@ static void sql_send(sqlcall *c, phase ph, rg_sqlop op, int64_t value, bool auto
     rg_after(st->e, d, RG_PRIO_DEFAULT, on_sql_arrive, c, 0);
 }
 
+static const char *op_name(rg_sqlop op)
+{
+    switch (op) {
+    case RG_SQL_SELECT: return "SELECT";
+    case RG_SQL_SELECT_FOR_UPDATE: return "SELECT ... FOR UPDATE";
+    case RG_SQL_UPDATE_SET: return "UPDATE SET stock = read - 1";
+    case RG_SQL_UPDATE_DECR: return "UPDATE ... WHERE stock > 0";
+    case RG_SQL_UPDATE_INCR: return "UPDATE SET stock = stock + 1";
+    case RG_SQL_COMMIT: return "COMMIT";
+    case RG_SQL_ROLLBACK: return "ROLLBACK";
+    }
+    return "?";
+}
+
 /* A release that could not run leaves the unit out of stock for good: the
  * application does not retry it. */
 static void release_failed(sqlcall *c, const char *why)
@@ -247,6 +261,9 @@ static void on_sql_back(rg_engine *e, void *ctx, uint64_t arg)
     if (rg_sqldb_row(c->st->db, (size_t)sku) == 0)
         rg_drop_stock_zero(c->st->run, sku, rg_drop_run_variant(c->st->run));
     rg_drop_call_lock_wait(c->q, res->lock_wait);
+    if (res->lock_wait > 0 && rg_drop_tracing(c->st->run))
+        rg_drop_trace(c->st->run, "buyer %zu: %s waited %.3f ms for the row lock",
+                      rg_drop_call_client(c->q), op_name(c->op), rg_time_ms(res->lock_wait));
     switch (c->ph) {
     case P_SELECT:
         if (res->value <= 0)
