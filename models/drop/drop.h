@@ -11,8 +11,11 @@
  *   sql_naive        SELECT, app-side check, pause, UPDATE SET stock = read-1
  *                    (the stories' anti-pattern: lost updates)
  *   sql_locked       BEGIN; SELECT ... FOR UPDATE; check; UPDATE; COMMIT,
- *                    the row lock held across the round trips
- *   sql_conditional  UPDATE stock = stock - 1 WHERE stock > 0
+ *                    the row lock held across the round trips (MySQL or
+ *                    PostgreSQL: D1 has no FOR UPDATE and no interactive
+ *                    transactions)
+ *   sql_conditional  UPDATE stock = stock - 1 WHERE stock > 0, one
+ *                    statement: the safe path on D1
  *   cache            regional replicas with asynchronous replication
  *
  * Each is an entry of the table of kinds (kind.h), which a program can

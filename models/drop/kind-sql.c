@@ -5,8 +5,11 @@
  *   sql_naive        SELECT, app-side check, pause, UPDATE SET stock = read-1
  *                    (the stories' anti-pattern: lost updates)
  *   sql_locked       BEGIN; SELECT ... FOR UPDATE; check; UPDATE; COMMIT,
- *                    the row lock held across the round trips
- *   sql_conditional  UPDATE stock = stock - 1 WHERE stock > 0
+ *                    the row lock held across the round trips: MySQL or
+ *                    PostgreSQL.  D1 has neither SELECT ... FOR UPDATE nor
+ *                    interactive transactions
+ *   sql_conditional  UPDATE stock = stock - 1 WHERE stock > 0: one statement,
+ *                    the safe path D1 (or any SQL database) can run
  *
  * The kinds share the configuration, the store and the state machine; each
  * is one table entry naming its protocol (its first statement).  The
@@ -393,6 +396,8 @@ static void sql_release(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
 const rg_drop_kind rg_drop_kind_sql_naive = SQL_KIND(
     "sql_naive", load_naive, "SELECT, check, pause, UPDATE SET stock = read-1 (lost updates)");
 const rg_drop_kind rg_drop_kind_sql_locked =
-    SQL_KIND("sql_locked", load_locked, "SELECT ... FOR UPDATE, UPDATE, COMMIT: the row lock held");
+    SQL_KIND("sql_locked", load_locked,
+             "SELECT ... FOR UPDATE, UPDATE, COMMIT, the row lock held (MySQL/PostgreSQL, not D1)");
 const rg_drop_kind rg_drop_kind_sql_conditional =
-    SQL_KIND("sql_conditional", load_conditional, "UPDATE stock = stock - 1 WHERE stock > 0");
+    SQL_KIND("sql_conditional", load_conditional,
+             "UPDATE stock = stock - 1 WHERE stock > 0: one statement (the safe path on D1)");
