@@ -11,7 +11,9 @@
  * the lag is accepted (the oversell window); with a zero lag, sales that are
  * not simultaneous see each other; state replication ("set to v", last
  * writer wins) loses a decrement: two sales, the replicas show one, and
- * replicas that received concurrent writes agree on the last one written.
+ * replicas that received concurrent writes agree on the last one written;
+ * an increment (a unit given back) is applied locally at once and sold
+ * elsewhere only after it replicated.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,7 @@ typedef struct world {
     size_t nreg;
     /* sales: region and time in, result and time out */
     size_t region[MAXOP];
+    bool give[MAXOP]; /* an increment (a unit given back), not a sale */
     int result[MAXOP];
     rg_time done[MAXOP];
     bool answered[MAXOP];
@@ -86,7 +89,10 @@ static void on_sell(rg_engine *e, void *ctx, uint64_t arg)
 {
     world *w = ctx;
     (void)e;
-    rg_cache_decrement(w->c, w->region[arg], 0, on_done, w, arg);
+    if (w->give[arg])
+        rg_cache_increment(w->c, w->region[arg], 0, on_done, w, arg);
+    else
+        rg_cache_decrement(w->c, w->region[arg], 0, on_done, w, arg);
 }
 
 /* A sale in `region` at time t; returns its index. */
@@ -95,6 +101,14 @@ static size_t sell(world *w, rg_time t, size_t region)
     size_t i = w->nops++;
     w->region[i] = region;
     rg_at(w->e, t, RG_PRIO_DEFAULT, on_sell, w, i);
+    return i;
+}
+
+/* A unit given back in `region` at time t; returns its index. */
+static size_t give(world *w, rg_time t, size_t region)
+{
+    size_t i = sell(w, t, region);
+    w->give[i] = true;
     return i;
 }
 
@@ -241,11 +255,34 @@ static void test_state(void)
     world_free(w);
 }
 
+static void test_increment(void)
+{
+    /* Delta mode, two regions, stock 1, op 100 us, lag 50 ms.  Region 0
+     * sells the unit at 0 (0.1 ms: r0 = 0); region 1 gives one back at
+     * 10 ms (10.1 ms: r1 = 2, "+1" lands in r0 at 60.1 ms); region 0's
+     * "-1" lands in r1 at 50.1 ms (r1 = 1).  Region 0 sells again at 30 ms
+     * (sees 0: refused) and at 70 ms (sees the unit given back: sold). */
+    world *w = world_new("const(100us)", "const(50ms)", RG_CACHE_DELTA, 2, 1);
+    size_t a = sell(w, 0, 0), g = give(w, 10 * RG_MS, 1);
+    size_t early = sell(w, 30 * RG_MS, 0), late = sell(w, 70 * RG_MS, 0);
+    size_t p = probe(w, 65 * RG_MS);
+    run(w);
+    ok(w->result[a] == 1 && w->result[g] == 1 && w->done[g] == 10100 * RG_US,
+       "increment: a unit given back is applied locally at once (result 1)");
+    ok(w->result[early] == 0 && w->result[late] == 1,
+       "the other region sells it only once the \"+1\" has replicated");
+    ok(w->probe[p][0] == 1 && w->probe[p][1] == 1, "at 65 ms both replicas show the unit");
+    ok(rg_cache_value(w->c, 0, 0) == 0 && rg_cache_value(w->c, 1, 0) == 0,
+       "both replicas end at 0 = 1 - 2 sold + 1 given back");
+    world_free(w);
+}
+
 int main(void)
 {
-    plan(19);
+    plan(23);
     test_single_server();
     test_delta();
     test_state();
+    test_increment();
     return 0;
 }

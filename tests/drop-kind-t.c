@@ -9,7 +9,8 @@
  * oversell, rejected = buyers - stock), its store is built and freed once
  * per replication, its billable operation is priced from [cost] and its
  * per-call data reaches its events.  Messages listing the kinds include it,
- * and registration refuses what would break the table.
+ * registration refuses what would break the table, and reservations are
+ * refused for it (it has no release operation).
  *
  * Only kind.h is used to write the kind: nothing of the drop's internals.
  */
@@ -281,6 +282,10 @@ static void test_messages(void)
     load_error(NET "[variant.a]\nkind = test_counter\nregion = mars\n", msg, sizeof msg);
     ok(strstr(msg, "'mars' is not one of [network] regions") != NULL,
        "the kind's own keys are checked by its load");
+    load_error(NET "[reservations]\nttl = 1min\n[variant.a]\nkind = test_counter\n", msg,
+               sizeof msg);
+    ok(strstr(msg, "kind test_counter cannot give a unit back") != NULL,
+       "reservations with a kind that has no release: refused at load");
 }
 
 static rg_drop_kind clones[RG_DROP_KIND_EXTRA];
@@ -326,7 +331,7 @@ static void test_full(void)
 
 int main(void)
 {
-    plan(7 + 11 + 3 + 1);
+    plan(7 + 11 + 4 + 1);
     test_register();
     test_counter_kind();
     test_messages();

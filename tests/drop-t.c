@@ -8,9 +8,11 @@
  * model must match it exactly: the naive SQL read-modify-write does not
  * oversell when arrivals are spaced wider than its read-to-write window and
  * oversells by exactly requests - stock when every read precedes every
- * write; the locked transaction holds the row lock for three statements plus
- * the round trips between them (and the k-th buyer waits k holds), the
- * conditional UPDATE for one statement; the object's output gate and write
+ * write; the locked transaction holds the row lock, taken when its first
+ * statement runs, for three statements plus the round trips between them
+ * (and the k-th buyer waits k holds), the conditional UPDATE only while it
+ * runs (so on one worker nobody waits for the lock); a naive UPDATE that
+ * times out on the lock is not a sale; the object's output gate and write
  * coalescing shape its reply times; its queue limit rejects exactly the
  * excess; one object per session sells every buyer a unit; the cache
  * oversells exactly as a hand-run replay of its replication lag says.
@@ -402,12 +404,14 @@ static void test_naive(void)
     done(&r, m);
 
     /* A naive UPDATE that times out waiting for the row lock has failed:
-     * its buyer must not be told "allocated".  lock_timeout 10 ms, burst:
-     * the first UPDATE holds the lock from 9 ms until the queued SELECTs
-     * have run (about 131 ms), so the next ones time out. */
-    run_text(NET1 "[sqldb]\nregion = us-east\nstmt = const(1ms)\nworkers = 1\n"
+     * its buyer must not be told "allocated".  The lock is taken when a
+     * statement runs, so it takes two workers and long statements: two
+     * buyers at once, statements of 50 ms, lock_timeout 10 ms.  Both
+     * SELECTs run 6-56 ms; both UPDATEs reach the database at 58 ms and
+     * start together; one takes the lock, the other times out at 68 ms. */
+    run_text(NET1 "[sqldb]\nregion = us-east\nstmt = const(50ms)\nworkers = 2\n"
                   "lock_timeout = 10ms\n"
-                  "[workload]\nbuyers = 125\nstock = 100\narrival = burst(window=0)\n"
+                  "[workload]\nbuyers = 2\nstock = 100\narrival = burst(window=0)\n"
                   "[variant.n]\nkind = sql_naive\npause = 0\n",
              "n", &r, &m);
     size_t timed_out = 0, told_ok = 0;
@@ -427,14 +431,16 @@ static void test_naive(void)
 
 static void test_locked(void)
 {
-    /* All 125 at t = 0 in the database's region.  The lock is taken when
-     * the SELECT FOR UPDATE reaches the database (6 ms) and held:
+    /* All 125 at t = 0 in the database's region.  The SELECTs FOR UPDATE
+     * reach the database at 6 ms; the first runs 6-7 ms and takes the lock,
+     * the others start at 7 ms, find it held and wait from then.  A buyer
+     * who gets a unit holds it:
      *   SELECT 1 + back 1 + UPDATE there 1 + UPDATE 1 + back 1 + COMMIT
      *   there 1 + COMMIT 1 = 7 ms     (3 statements + 2 round trips)
-     * for a buyer who gets a unit; for one who finds 0:
+     * one who finds 0:
      *   SELECT 1 + back 1 + ROLLBACK there 1 + ROLLBACK 1 = 4 ms.
-     * The waiting transactions have nothing in the worker queue, so the
-     * k-th (from 0) waits k x 7 ms while k <= 100, then 700 + (k-100) x 4. */
+     * So the k-th (from 0) gets the lock at 6 + 7k ms while k <= 100, then
+     * 6 + 700 + (k-100) x 4: it waited that minus 7 ms (0 for k = 0). */
     result r;
     model *m;
     run_text(NET1 SQL1 "[workload]\nbuyers = 125\nstock = 100\narrival = burst(window=0)\n"
@@ -443,28 +449,30 @@ static void test_locked(void)
     rg_time *w = sorted_waits(&r);
     bool exact = true;
     for (size_t k = 0; k < r.n; k++) {
-        rg_time want =
-            k <= 100 ? (rg_time)k * 7 * RG_MS : 700 * RG_MS + (rg_time)(k - 100) * 4 * RG_MS;
+        rg_time want = k == 0     ? 0
+                       : k <= 100 ? (rg_time)k * 7 * RG_MS - RG_MS
+                                  : 700 * RG_MS + (rg_time)(k - 100) * 4 * RG_MS - RG_MS;
         if (w[k] != want) {
             diag("lock wait #%zu: %lld ns, want %lld", k, (long long)w[k], (long long)want);
             exact = false;
             break;
         }
     }
-    ok(exact, "sql_locked: k-th lock wait = k x 7 ms (hold = 3 stmt + 2 round trips)");
+    ok(exact, "sql_locked: k-th lock wait = k x 7 - 1 ms (hold = 3 stmt + 2 round trips)");
     ok(ival(&r, "allocated") == 100 && ival(&r, "rejected") == 25 && ival(&r, "oversell") == 0,
        "sql_locked: 100 allocated, 25 rejected");
     bool first100 = true;
     for (size_t i = 0; i < r.n; i++)
         first100 = first100 &&
-                   (r.req[i].lock_wait < 700 * RG_MS) == (r.req[i].outcome == RG_OUT_ALLOCATED);
+                   (r.req[i].lock_wait < 699 * RG_MS) == (r.req[i].outcome == RG_OUT_ALLOCATED);
     ok(first100, "sql_locked: the 100 first in the lock queue are the ones allocated");
     free(w);
     done(&r, m);
 
     /* Buyers in eu-west, database in us-east (RTT 90 ms, jitter 0: hop
      * 45 ms), app at the edge: every round trip crosses the Atlantic.
-     * Hold = 3 x 1 + 4 x 45 = 183 ms; sold out: 2 x 1 + 2 x 45 = 92 ms. */
+     * Hold = 3 x 1 + 4 x 45 = 183 ms; sold out: 2 x 1 + 2 x 45 = 92 ms;
+     * the waiting ones ask 1 ms after the first (its SELECT's run). */
     run_text("[network]\nregions = us-east, eu-west\nclient_edge = const(5ms)\n"
              "local = const(1ms)\njitter = 0\n[edge]\ncpu = 0\ncold_prob = 0\n" SQL1
              "app_at = edge\n"
@@ -474,11 +482,12 @@ static void test_locked(void)
     w = sorted_waits(&r);
     exact = true;
     for (size_t k = 0; k < r.n; k++) {
-        rg_time want =
-            k <= 8 ? (rg_time)k * 183 * RG_MS : 8 * 183 * RG_MS + (rg_time)(k - 8) * 92 * RG_MS;
+        rg_time want = k == 0   ? 0
+                       : k <= 8 ? (rg_time)k * 183 * RG_MS - RG_MS
+                                : 8 * 183 * RG_MS + (rg_time)(k - 8) * 92 * RG_MS - RG_MS;
         exact = exact && w[k] == want;
     }
-    ok(exact, "sql_locked across regions: k-th wait = k x 183 ms (2 RTTs of 90 ms held)");
+    ok(exact, "sql_locked across regions: k-th wait = k x 183 - 1 ms (2 RTTs of 90 ms held)");
     ok(ival(&r, "allocated") == 8 && ival(&r, "rejected") == 2, "across regions: 8 allocated, 2 "
                                                                 "rejected");
     free(w);
@@ -508,18 +517,21 @@ static void test_locked(void)
 static void test_conditional(void)
 {
     /* All at t = 0: the conditional UPDATEs reach the database at 6 ms and
-     * each holds the lock for its own statement only (1 ms, no round trip):
-     * the k-th waits k ms. */
+     * run one at a time on its one worker, each holding the lock for its
+     * own statement only (1 ms, no round trip), taken when it runs: none
+     * waits for the lock (they wait for the worker: the k-th is answered
+     * at 6 + (k+1) + 1 + 5 ms). */
     result r;
     model *m;
     run_text(NET1 SQL1 "[workload]\nbuyers = 125\nstock = 100\narrival = burst(window=0)\n"
                        "[variant.c]\nkind = sql_conditional\n",
              "c", &r, &m);
-    rg_time *w = sorted_waits(&r);
+    rg_time *w = sorted_waits(&r), *lat = sorted_lat(&r);
     bool exact = true;
     for (size_t k = 0; k < r.n; k++)
-        exact = exact && w[k] == (rg_time)k * RG_MS;
-    ok(exact, "sql_conditional: k-th lock wait = k x 1 ms (the statement only)");
+        exact = exact && w[k] == 0 && lat[k] == (rg_time)(13 + k) * RG_MS;
+    ok(exact, "sql_conditional: no lock wait; the k-th answered in 13 + k ms");
+    free(lat);
     ok(ival(&r, "allocated") == 100 && ival(&r, "rejected") == 25 && ival(&r, "oversell") == 0 &&
            ival(&r, "lost_updates") == 0,
        "sql_conditional: 100 allocated, 25 rejected, nothing lost");

@@ -9,7 +9,8 @@
  * handler order); write coalescing (writes made during a flush are made
  * durable together by the next flush: the number of flushes and each reply
  * time follow); overload by queue length (max_queue waiting, the excess
- * rejected at once) and by queue age (strictly longer than max_queue_age);
+ * rejected at once), by bytes queued (max_queue_bytes) and by queue age
+ * (strictly longer than max_queue_age), each counted in its class;
  * hibernation (idle for hibernate_after, counted from the end of the last
  * flush, then the next request pays the wake cost and requests arriving
  * meanwhile queue behind it).  Finally the object under Poisson arrivals with
@@ -22,6 +23,9 @@
  * write before the await gates the final reply; an object with a request
  * out does not hibernate; and a check made before the await is stale
  * after it (the check-then-write race, built by hand).
+ *
+ * And the defaults: offered 4,000 requests/s, an object serves about the
+ * documented 1,000/s, not more.
  */
 #include <math.h>
 #include <stdio.h>
@@ -31,6 +35,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "sim/engine/engine.h"
+#include "sim/engine/scenario.h"
 #include "models/stores/object.h"
 #include "sim/engine/stats.h"
 #include "tests/tap/basic.h"
@@ -141,7 +146,7 @@ static void send_at(harness *h, rg_time t, int tag, bool writes)
 
 typedef struct oparams {
     const char *handler, *flush, *wake;
-    int64_t max_queue;
+    int64_t max_queue, request_bytes, max_queue_bytes;
     rg_time max_queue_age, hibernate_after;
     bool start_hibernated;
     bool async; /* rg_object_new_async with async_app */
@@ -175,6 +180,8 @@ static world *world_new(const oparams *op)
     p.flush = w->flush;
     p.wake = w->wake;
     p.max_queue = op->max_queue;
+    p.request_bytes = op->request_bytes;
+    p.max_queue_bytes = op->max_queue_bytes;
     p.max_queue_age = op->max_queue_age;
     p.hibernate_after = op->hibernate_after;
     p.start_hibernated = op->start_hibernated;
@@ -373,6 +380,7 @@ static void test_overload(void)
     ok(served, "requests 1-4 served at 2, 4, 6, 8 ms");
     ok(rejected, "requests 5-10 rejected as overloaded at t = 0, code 0");
     is_int(6, (long long)stats(w)->overloaded, "stats: exactly the 6 in excess overloaded");
+    is_int(6, (long long)stats(w)->over_count, "stats: all 6 of the class 'too many queued'");
     is_int(4, (long long)stats(w)->handled, "stats: 4 handled");
     is_int(3, (long long)stats(w)->max_waiting, "stats: never more than 3 waiting");
     world_free(w);
@@ -405,6 +413,22 @@ static void test_overload(void)
            w->h.reply_at[7] == 10 * RG_MS,
        "a request after the queue shrank is accepted (served at 10 ms)");
     world_free(w);
+
+    /* Too much data queued: 100-byte requests, at most 250 bytes waiting,
+     * no count limit.  The first runs at once; two wait (200 bytes); a
+     * third would make 300: it and the rest are rejected at once. */
+    oparams ob = {.handler = "const(2ms)", .request_bytes = 100, .max_queue_bytes = 250};
+    w = world_new(&ob);
+    for (int k = 1; k <= 10; k++)
+        send_at(&w->h, 0, k, false);
+    world_run(w);
+    served = true;
+    for (int k = 1; k <= 3; k++)
+        served = served && !w->h.overloaded[k] && w->h.reply_at[k] == k * 2 * RG_MS;
+    ok(served, "max_queue_bytes 250, 100-byte requests: requests 1-3 served at 2, 4, 6 ms");
+    ok(stats(w)->over_bytes == 7 && stats(w)->over_count == 0 && stats(w)->overloaded == 7,
+       "the other 7: class 'too much data queued'");
+    world_free(w);
 }
 
 static void test_queue_age(void)
@@ -425,6 +449,7 @@ static void test_queue_age(void)
        "requests 4, 5 rejected at 30 ms, when their turn came");
     is_int(3, (long long)w->h.nhandled, "the rejected never ran the handler");
     is_int(2, (long long)stats(w)->overloaded, "stats: 2 overloaded");
+    is_int(2, (long long)stats(w)->over_age, "stats: both of the class 'queued too long'");
     world_free(w);
 
     /* boundary: waiting exactly max_queue_age is allowed ("longer than") */
@@ -757,9 +782,85 @@ static void test_md1(void)
     }
 }
 
+/* ---- the defaults' throughput ------------------------------------------------ */
+
+typedef struct feed {
+    rg_engine *e;
+    rg_object *o;
+    gsl_rng *arr;
+    double lambda;
+    rg_time until;
+    uint64_t sent, served, overloaded;
+    rg_time last_reply;
+} feed;
+
+static void feed_reply(rg_engine *e, void *ctx, uint64_t tag, int code, bool overloaded)
+{
+    feed *f = ctx;
+    (void)tag;
+    (void)code;
+    f->overloaded += overloaded;
+    f->served += !overloaded;
+    if (!overloaded)
+        f->last_reply = rg_now(e);
+}
+
+static void feed_arrive(rg_engine *e, void *ctx, uint64_t arg)
+{
+    feed *f = ctx;
+    f->sent++;
+    rg_object_call(f->o, arg, feed_reply, f, arg);
+    double gap = -log1p(-gsl_rng_uniform(f->arr)) / f->lambda;
+    rg_time next = rg_now(e) + (rg_time)llround(gap * 1e9);
+    if (next < f->until)
+        rg_at(e, next, RG_PRIO_DEFAULT, feed_arrive, f, arg + 1);
+}
+
+/* Poisson arrivals at `lambda`/s for 10 s at a warm object with the
+ * defaults of rg_object_load (every request writes); served per second. */
+static double default_throughput(double lambda, uint64_t *overloaded)
+{
+    rg_err e;
+    rg_err_clear(&e);
+    rg_scn *s = rg_scn_load_string("object-t.ini", "[object]\nstart = warm\n", &e);
+    rg_object_cfg c = {0};
+    if (s == NULL || rg_object_load(s, "object", "object", "warm", &c, &e) < 0)
+        bail("defaults: %s", e.msg);
+    feed f = {0};
+    f.e = rg_engine_new(4000, 0, NULL);
+    f.o = rg_object_new(f.e, &c.p, md1_app, NULL);
+    f.arr = rg_engine_stream(f.e, "arrivals");
+    f.lambda = lambda;
+    f.until = 10 * RG_S;
+    rg_at(f.e, 0, RG_PRIO_DEFAULT, feed_arrive, &f, 1);
+    rg_engine_run(f.e, RG_TIME_MAX, 0);
+    double per_s = (double)f.served / rg_time_sec(f.last_reply);
+    *overloaded = f.overloaded;
+    rg_object_free(f.o);
+    rg_engine_free(f.e);
+    rg_object_cfg_free(&c);
+    rg_scn_free(s);
+    return per_s;
+}
+
+static void test_defaults(void)
+{
+    /* FACTS.md: a soft limit of about 1,000 requests/s per object.  Offered
+     * 4,000/s, the default object serves about 1,000/s (its mean handler
+     * time is 0.99 ms) and turns the rest away as overloaded; offered
+     * 800/s it serves them all. */
+    uint64_t over;
+    double x = default_throughput(4000, &over);
+    diag("defaults, offered 4,000/s: %.0f served/s, %llu overloaded", x, (unsigned long long)over);
+    ok(x > 950 && x < 1060 && over > 25000,
+       "offered 4,000/s: about 1,000/s served, the rest overloaded");
+    x = default_throughput(800, &over);
+    ok(over == 0 && fabs(x - 800) < 40, "offered 800/s: all served (%.0f/s)", x);
+}
+
 int main(void)
 {
-    plan(56 + 8 + 2);
+    plan(56 + 8 + 2 + 6);
     test_fifo();
     test_output_gate();
     test_coalescing();
@@ -769,5 +870,6 @@ int main(void)
     test_await();
     test_await_race();
     test_md1();
+    test_defaults();
     return 0;
 }

@@ -6,9 +6,12 @@
  * times are constant, so every lock wait and completion time is worked out
  * by hand.
  *
- * Checked: row locks are granted in FIFO order and held until COMMIT, so with
- * one worker and a statement time s the k-th of N simultaneous SELECT FOR
- * UPDATE / UPDATE / COMMIT transactions waits (k - 1) * 3s; statements on
+ * Checked: a statement takes its row lock when it starts executing, not when
+ * it arrives (a blocked one gives its worker back and resumes first when
+ * granted); row locks are granted in FIFO order and held until COMMIT, so
+ * with one worker and a statement time s the k-th (k > 1) of N simultaneous
+ * SELECT FOR UPDATE / UPDATE / COMMIT transactions asks for the lock when
+ * the first SELECT is done (s) and gets it at (k - 1) * 3s; statements on
  * other rows share the worker queue but not the lock; a plain SELECT takes no
  * lock; the conditional UPDATE never goes below 0 and exactly `stock`
  * succeed; the naive SELECT -> UPDATE SET read - 1 with every read before any
@@ -19,6 +22,7 @@
  * row's queue; closing a connection releases its locks; the pool grants
  * `pool` connections, queues the next until a close, and fails it with
  * RG_SQL_POOL_TIMEOUT after pool_timeout.
+ * A unit given back (UPDATE stock = stock + 1) is sold once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +201,7 @@ static void run(world *w)
 #define SET RG_SQL_UPDATE_SET
 #define DECR RG_SQL_UPDATE_DECR
 #define SUB RG_SQL_UPDATE_SUB
+#define INCR RG_SQL_UPDATE_INCR
 #define COMMIT RG_SQL_COMMIT
 #define ROLLBACK RG_SQL_ROLLBACK
 
@@ -205,12 +210,14 @@ static void run(world *w)
 static void test_lock_fifo(void)
 {
     /* N = 8 transactions at t = 0 on row 0 (value 100), stmt 2 ms, one
-     * worker.  Transaction k (1-based) gets the lock when k-1 commits:
-     * each holds it for SELECT FOR UPDATE + UPDATE + COMMIT = 3 x 2 ms
-     * (the next statement is issued in the previous one's callback, and
-     * the waiting transactions have nothing in the worker queue), so its
-     * lock wait is (k - 1) * 6 ms, it reads 100 - (k - 1), commits at
-     * k * 6 ms, and the row ends at 92. */
+     * worker.  Transaction 1's SELECT FOR UPDATE runs 0-2 ms holding the
+     * lock; the other seven start executing at 2 ms, find it held, give the
+     * worker back and wait for the lock from then.  Transaction k (1-based)
+     * gets the lock when k-1 commits: each holds it for SELECT FOR UPDATE
+     * + UPDATE + COMMIT = 3 x 2 ms (the next statement is issued in the
+     * previous one's callback; a granted statement resumes first), so its
+     * lock wait is (k - 1) * 6 - 2 ms (0 for k = 1), it reads 100 - (k - 1),
+     * commits at k * 6 ms, and the row ends at 92. */
     const int N = 8;
     const rg_time s = 2 * RG_MS, hold = 3 * s;
     world *w = world_new("const(2ms)", 1, 0, 0, 0, 1, 100);
@@ -222,9 +229,10 @@ static void test_lock_fifo(void)
     bool waits = true, reads = true, commits = true, later = true;
     for (int k = 0; k < N; k++) {
         txn *t = &w->t[k];
-        if (t->ndone != 4 || t->res[0].lock_wait != k * hold) {
+        rg_time want = k == 0 ? 0 : k * hold - s;
+        if (t->ndone != 4 || t->res[0].lock_wait != want) {
             diag("txn %d: %zu steps, lock wait %lld ns, want %lld", k + 1, t->ndone,
-                 (long long)t->res[0].lock_wait, (long long)(k * hold));
+                 (long long)t->res[0].lock_wait, (long long)want);
             waits = false;
         }
         reads = reads && t->res[0].value == 100 - k;
@@ -232,7 +240,7 @@ static void test_lock_fifo(void)
         /* statements issued while holding the lock do not wait for it */
         later = later && t->res[1].lock_wait == 0 && t->res[2].lock_wait == 0;
     }
-    ok(waits, "k-th transaction waits (k-1) x 3 stmt = (k-1) x 6 ms for the lock");
+    ok(waits, "k-th transaction waits (k-1) x 3 stmt - 1 stmt = (k-1) x 6 - 2 ms for the lock");
     ok(reads, "k-th transaction reads 100 - (k-1): serialised");
     ok(commits, "k-th transaction commits at k x 6 ms");
     ok(later, "UPDATE and COMMIT under a held lock report no lock wait");
@@ -241,8 +249,8 @@ static void test_lock_fifo(void)
     is_int(3 * N, (long long)st->statements, "stats: 24 statements");
     is_int(hold, st->max_lock_hold, "stats: longest hold 6 ms");
     is_int(N, (long long)st->lock_wait.n, "stats: one lock wait per transaction");
-    /* mean of 0, 6, ..., 42 ms = 21 ms */
-    is_double(21e-3, st->lock_wait.mean, 1e-12, "stats: mean lock wait 21 ms");
+    /* mean of 0, 4, 10, ..., 40 ms = 154 / 8 ms */
+    is_double(19.25e-3, st->lock_wait.mean, 1e-12, "stats: mean lock wait 19.25 ms");
     world_free(w);
 }
 
@@ -283,9 +291,11 @@ static void test_other_rows(void)
     run(w);
     ok(b->res[0].lock_wait == 0 && b->at[0] == 11 * RG_MS && b->res[0].value == 9,
        "plain SELECT under another's lock: no wait, reads the current value 9 at 11 ms");
-    /* holder: SFU 0-1, SET 1-2, COMMIT issued 102, done 103: C waits 93 ms */
-    ok(c->res[0].lock_wait == 93 * RG_MS && c->at[0] == 104 * RG_MS,
-       "SELECT FOR UPDATE waits for the holder's COMMIT (93 ms), reads at 104 ms");
+    /* holder: SFU 0-1, SET 1-2, COMMIT issued 102, done 103.  C's SFU,
+     * issued at 10 ms behind B's SELECT, starts at 11 ms and waits from
+     * then: 92 ms */
+    ok(c->res[0].lock_wait == 92 * RG_MS && c->at[0] == 104 * RG_MS,
+       "SELECT FOR UPDATE waits for the holder's COMMIT (92 ms), reads at 104 ms");
     world_free(w);
 }
 
@@ -293,9 +303,11 @@ static void test_other_rows(void)
 
 static void test_conditional(void)
 {
-    /* stock 3, 10 autocommit UPDATE ... WHERE stock > 0 at t = 0, stmt 1 ms:
-     * each holds the row lock for its own statement only, so the k-th waits
-     * (k - 1) ms; the first 3 succeed, the other 7 affect no row. */
+    /* stock 3, 10 autocommit UPDATE ... WHERE stock > 0 at t = 0, stmt 1 ms,
+     * one worker: each takes the row lock as it runs and releases it when
+     * done, so none ever waits for the lock (they wait for the worker: the
+     * k-th is done at k ms); the first 3 succeed, the other 7 affect no
+     * row. */
     world *w = world_new("const(1ms)", 1, 0, 0, 0, 1, 3);
     const step script[] = {{DECR, 0, true}, {OP_CLOSE, 0, false}};
     for (int k = 0; k < 10; k++)
@@ -308,15 +320,32 @@ static void test_conditional(void)
         txn *t = &w->t[k];
         ones += t->res[0].value == 1;
         first3 = first3 && t->res[0].value == (k < 3 ? 1 : 0);
-        waits = waits && t->res[0].lock_wait == k * RG_MS;
+        waits = waits && t->res[0].lock_wait == 0 && t->at[0] == (k + 1) * RG_MS;
         if (t->min_row_seen < minv)
             minv = t->min_row_seen;
     }
     is_int(3, ones, "exactly stock = 3 conditional UPDATEs succeed");
     ok(first3, "the first 3 in lock order succeed, the rest see 0");
-    ok(waits, "autocommit: the lock is held for one statement (k-th waits (k-1) ms)");
+    ok(waits, "autocommit, one worker: no lock wait; the k-th is done at k ms");
     is_int(0, rg_sqldb_row(w->db, 0), "row ends at 0");
     is_int(0, minv, "row never seen below 0");
+    world_free(w);
+
+    /* A unit given back (UPDATE stock = stock + 1) at 20 ms, after the
+     * stock ran out, is sold to the conditional UPDATE issued at 30 ms;
+     * the one at 40 ms finds 0 again. */
+    w = world_new("const(1ms)", 1, 0, 0, 0, 1, 1);
+    const step sell[] = {{DECR, 0, true}, {OP_CLOSE, 0, false}};
+    const step give[] = {{INCR, 20 * RG_MS, true}, {OP_CLOSE, 0, false}};
+    const step later[] = {{DECR, 30 * RG_MS, true}, {OP_CLOSE, 0, false}};
+    const step last[] = {{DECR, 40 * RG_MS, true}, {OP_CLOSE, 0, false}};
+    txn *a = client(w, 0, 0, sell, 2), *g = client(w, 0, 0, give, 2);
+    txn *b = client(w, 0, 0, later, 2), *c = client(w, 0, 0, last, 2);
+    run(w);
+    ok(a->res[0].value == 1 && g->res[0].value == 1 && g->at[0] == 21 * RG_MS,
+       "UPDATE stock = stock + 1 gives a unit back (done at 21 ms)");
+    ok(b->res[0].value == 1 && c->res[0].value == 0 && rg_sqldb_row(w->db, 0) == 0,
+       "the unit given back is sold once, then the row is at 0 again");
     world_free(w);
 }
 
@@ -378,6 +407,46 @@ static void test_naive(void)
     world_free(w);
 }
 
+/* ---- when the lock is taken ---------------------------------------------- */
+
+static void test_lock_at_execution(void)
+{
+    /* One worker, stmt 1 ms.  Five SELECTs at t = 0 occupy it until 5 ms;
+     * X's autocommit UPDATE arrives at 0.5 ms, Y's at 1 ms, both behind
+     * them.  A database takes the row lock when the statement executes: X
+     * runs 5-6 ms and holds the lock only then, Y runs 6-7 ms, and neither
+     * waits for the lock.  (Taking it on arrival, X would hold it 0.5-6 ms
+     * while queued, and Y would wait 5 ms for it.) */
+    world *w = world_new("const(1ms)", 1, 0, 0, 0, 1, 10);
+    const step sel[] = {{S, 0, true}, {OP_CLOSE, 0, false}};
+    const step upx[] = {{SET, 500 * RG_US, true}, {OP_CLOSE, 0, false}};
+    const step upy[] = {{DECR, 1 * RG_MS, true}, {OP_CLOSE, 0, false}};
+    for (int k = 0; k < 5; k++)
+        client(w, 0, 0, sel, 2);
+    txn *x = client(w, 0, 0, upx, 2), *y = client(w, 0, 0, upy, 2);
+    run(w);
+    ok(x->at[0] == 6 * RG_MS && y->at[0] == 7 * RG_MS,
+       "the UPDATEs run after the SELECTs: 6, 7 ms");
+    ok(x->res[0].lock_wait == 0 && y->res[0].lock_wait == 0,
+       "no lock wait: a queued UPDATE does not hold the row lock");
+    is_int(1 * RG_MS, rg_sqldb_stats_get(w->db)->max_lock_hold,
+           "the lock is held for one statement's execution (1 ms)");
+    world_free(w);
+
+    /* Two workers, stmt 50 ms, lock_timeout 10 ms: two UPDATEs at t = 0
+     * start together; one takes the lock, the other finds it held, gives
+     * its worker back and fails at 10 ms (only that statement). */
+    w = world_new("const(50ms)", 2, 0, 0, 10 * RG_MS, 1, 10);
+    const step up[] = {{DECR, 0, true}, {OP_CLOSE, 0, false}};
+    txn *a = client(w, 0, 0, up, 2), *b = client(w, 0, 0, up, 2);
+    run(w);
+    ok(a->res[0].status == RG_SQL_OK && a->at[0] == 50 * RG_MS &&
+           b->res[0].status == RG_SQL_LOCK_TIMEOUT && b->at[0] == 10 * RG_MS,
+       "two workers: the second UPDATE waits for the running one's lock and times out at 10 ms");
+    is_int(9, rg_sqldb_row(w->db, 0), "one decrement applied");
+    world_free(w);
+}
+
 /* ---- lock timeout -------------------------------------------------------- */
 
 static void test_lock_timeout(void)
@@ -418,8 +487,10 @@ static void test_lock_timeout(void)
     a = client(w, 0, 0, longa, 3);
     b = client(w, 0, 0, longb, 3);
     run(w);
-    ok(b->res[0].status == RG_SQL_OK && b->res[0].lock_wait == 10 * RG_S + 2 * RG_MS,
-       "lock_timeout 0: B waits the whole 10.002 s for A's commit");
+    /* B's SFU starts when A's is done (1 ms), and waits until A's COMMIT
+     * is done (10.002 s) */
+    ok(b->res[0].status == RG_SQL_OK && b->res[0].lock_wait == 10 * RG_S + 1 * RG_MS,
+       "lock_timeout 0: B waits the whole 10.001 s for A's commit");
     world_free(w);
 
     /* closing a connection mid-transaction releases its lock */
@@ -493,11 +564,12 @@ static void test_pool(void)
 
 int main(void)
 {
-    plan(41 + 3);
+    plan(48 + 3);
     test_lock_fifo();
     test_other_rows();
     test_conditional();
     test_naive();
+    test_lock_at_execution();
     test_lock_timeout();
     test_pool();
     return 0;

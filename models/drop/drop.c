@@ -6,14 +6,22 @@
  * each in the table (kinds.c); the types the drop's files share are in
  * dropint.h.
  * This file reaches a kind only through its table entry: load and free its
- * cfg, build and free its store, ask what the store gave out.
+ * cfg, build and free its store, ask what the store gave out.  The drop's
+ * options live in files of their own (dropcart.c: reservations,
+ * droproom.c: the waiting room, dropkvp.c: protections kept in the KV);
+ * their
+ * keys are read, and their metrics reported, only in a scenario that
+ * mentions them, so every other scenario resolves and reports as before.
  *
  * The checker works only from what clients were told and what the stores
  * hold at the end: allocated and rejected count the answers, oversell is
  * allocated beyond the stock per SKU, lost updates are allocations the
  * store does not show, unacknowledged units are decrements no client heard
  * of, lost sales are units the stores still hold of a SKU whose buyers were
- * told sold out.  Nothing is computed from a formula of the parameters.
+ * told sold out (with reservations, held_at_close counts the units
+ * abandoned carts held when the drop closed); units given back by expired
+ * carts count as sold no more.  Nothing is
+ * computed from a formula of the parameters.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -47,8 +55,32 @@ static void dcfg_free(void *p)
     rg_dist_free(c->pr.propagation);
     free(c->pr.resets);
     rg_prices_free(c->prices);
+    dcart_free(&c->res);
+    rg_kv_cfg_free(&c->kv);
     free(c->met);
+    free(c->col);
     free(c);
+}
+
+/* True if some [variant.NAME] gives `key`. */
+static bool variant_has(const rg_scn *s, const char *key)
+{
+    for (size_t i = 0; i < rg_scn_nsections(s); i++) {
+        const char *sec = rg_scn_section(s, i);
+        if (strncmp(sec, "variant.", 8) == 0 && rg_scn_has(s, sec, key))
+            return true;
+    }
+    return false;
+}
+
+bool dopt_mentioned(const rg_scn *s, const char *shared, const char *varkey)
+{
+    return rg_scn_nkeys(s, shared) > 0 || variant_has(s, varkey);
+}
+
+bool dopt_key_mentioned(const rg_scn *s, const char *shared, const char *key)
+{
+    return rg_scn_has(s, shared, key) || variant_has(s, key);
 }
 
 int rg_drop_load_region(rg_scn *s, const rg_places *pl, const char *var, const char *shared,
@@ -74,7 +106,7 @@ int rg_drop_load_region(rg_scn *s, const rg_places *pl, const char *var, const c
  * protections. */
 static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err *e)
 {
-    const dcfg *c = ctx;
+    dcfg *c = ctx;
     dvariant *v = var;
     const char **names = dkinds_names();
     int k;
@@ -92,6 +124,34 @@ static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err
         rg_scn_bool(s, sec, "rate_limit", "false", &v->rate_limit, e) < 0 ||
         rg_scn_bool(s, sec, "guardrail", "false", &v->guardrail, e) < 0)
         return -1;
+    /* The drop's options: every variant of a scenario that mentions one
+     * has it unless it says otherwise. */
+    if (c->has_reserve) {
+        if (rg_scn_bool(s, sec, "reservations", "true", &v->reserve, e) < 0)
+            return -1;
+        if (v->reserve && v->kind->release == NULL)
+            return rg_scn_err(s, sec, "kind", e,
+                              "kind %s cannot give a unit back (no release operation): "
+                              "set reservations = false for this variant",
+                              v->kind->name);
+    }
+    if (c->has_room && rg_scn_bool(s, sec, "waiting_room", "true", &v->room, e) < 0)
+        return -1;
+    if (c->has_state) {
+        /* Where the rate limits and the guardrail keep their counts: exact
+         * global counts, or the eventually consistent KV ([kv], read once
+         * by the first variant that needs it). */
+        static const char *const states[] = {"exact", "kv", NULL};
+        int st;
+        if (mp_enum(s, sec, "protection", "state", "exact", states, &st, e) < 0)
+            return -1;
+        v->kv_state = st == 1;
+        if (v->kv_state && !c->kv_loaded) {
+            c->kv_loaded = true;
+            if (rg_kv_load(s, "kv", "kv", &c->kv, e) < 0)
+                return -1;
+        }
+    }
     return 0;
 }
 
@@ -188,8 +248,15 @@ static int load_protection(rg_scn *s, dprotect *p, rg_err *e)
     return 0;
 }
 
-/* A drop-only flag: shown only in scenarios with bots or protections. */
+/* Drop-only flags.  PROTECTION: shown only in scenarios with bots or
+ * protections.  The others: reported (a column of the results) only in a
+ * scenario that mentions the option, so that every other scenario's
+ * results keep their columns. */
 #define RG_MF_PROTECTION (1u << 16)
+#define RG_MF_OPT_RESERVE (1u << 17)
+#define RG_MF_OPT_ROOM (1u << 18)
+#define RG_MF_OPT_STATE (1u << 19)
+#define RG_MF_OPTS (RG_MF_OPT_RESERVE | RG_MF_OPT_ROOM | RG_MF_OPT_STATE)
 
 enum {
     M_ALLOCATED,
@@ -223,6 +290,14 @@ enum {
     M_COST_REAL,
     M_COST_VIRTUAL,
     M_COST_UNIT,
+    M_CONFIRMED,
+    M_RELEASED,
+    M_HELD,
+    M_SELLOUT,
+    M_ROOM_MEAN,
+    M_ROOM_MAX,
+    M_GUARD_LEAK,
+    M_RATE_LEAK,
     M_EVENTS,
     M_SIM_END,
     M_COUNT
@@ -286,6 +361,30 @@ static const rg_metric dmetrics[M_COUNT] = {
                         "virtual cost: real cost x billing_scale", RG_MF_PROTECTION},
     [M_COST_UNIT] = {"cost_per_unit", RG_MF_REAL, "USD",
                      "real cost per unit allocated (NaN if none)", PROT},
+    [M_CONFIRMED] = {"confirmed", RG_MF_INT, "units",
+                     "units paid for by the horizon (without reservations: allocated)",
+                     RG_MF_SHOW | RG_MF_OPT_RESERVE},
+    [M_RELEASED] = {"released", RG_MF_INT, "units",
+                    "units given back to the store when an unpaid cart expired",
+                    RG_MF_SHOW | RG_MF_OPT_RESERVE},
+    [M_HELD] = {"held_at_close", RG_MF_INT, "units",
+                "units held by abandoned carts when the drop closed",
+                RG_MF_SHOW | RG_MF_OPT_RESERVE},
+    [M_SELLOUT] = {"sellout_time", RG_MF_REAL, "s",
+                   "when sales reached the stock: paid units with reservations, allocated "
+                   "without (NaN if never)",
+                   RG_MF_SHOW | RG_MF_MS | RG_MF_OPT_RESERVE},
+    [M_ROOM_MEAN] = {"room_wait_mean", RG_MF_REAL, "s",
+                     "mean wait of a buyer in the waiting room (NaN if none was let in)",
+                     RG_MF_SHOW | RG_MF_MS | RG_MF_OPT_ROOM},
+    [M_ROOM_MAX] = {"room_wait_max", RG_MF_REAL, "s", "longest wait in the waiting room",
+                    RG_MF_SHOW | RG_MF_MS | RG_MF_OPT_ROOM},
+    [M_GUARD_LEAK] = {"guardrail_leak", RG_MF_INT, "units",
+                      "units allocated after the budget, counted exactly, was exceeded",
+                      RG_MF_SHOW | RG_MF_OPT_STATE},
+    [M_RATE_LEAK] = {"rate_leak", RG_MF_INT, "requests",
+                     "requests the rate limits let through that exact counts would have refused",
+                     RG_MF_SHOW | RG_MF_OPT_STATE},
     [M_EVENTS] = RG_METRIC_EVENTS,
     [M_SIM_END] =
         RG_METRIC_SIM_END("simulated time when the last event ran (idle timers such as an object's "
@@ -296,8 +395,35 @@ static const size_t ndmetrics = M_COUNT;
 
 static const rg_metric *dmet(const void *p, size_t *n)
 {
-    *n = M_COUNT;
-    return p ? ((const dcfg *)p)->met : dmetrics;
+    if (p == NULL) {
+        *n = M_COUNT;
+        return dmetrics;
+    }
+    *n = ((const dcfg *)p)->nmet;
+    return ((const dcfg *)p)->met;
+}
+
+/* This scenario's metric table: the options it does not mention have no
+ * column, the protections' metrics are shown only when something can
+ * produce them. */
+static void make_metrics(dcfg *c)
+{
+    unsigned opts = (c->has_reserve ? RG_MF_OPT_RESERVE : 0) | (c->has_room ? RG_MF_OPT_ROOM : 0) |
+                    (c->has_state ? RG_MF_OPT_STATE : 0);
+    c->met = rg_xcalloc(ndmetrics, sizeof *c->met);
+    c->col = rg_xcalloc(ndmetrics, sizeof *c->col);
+    for (size_t m = 0; m < ndmetrics; m++) {
+        unsigned f = dmetrics[m].flags;
+        if ((f & RG_MF_OPTS) && !(f & opts)) {
+            c->col[m] = -1;
+            continue;
+        }
+        c->col[m] = (int)c->nmet;
+        rg_metric *x = &c->met[c->nmet++];
+        *x = dmetrics[m];
+        if ((f & RG_MF_PROTECTION) && !c->show_protection)
+            x->flags &= ~(unsigned)(RG_MF_SHOW | RG_MF_MAX);
+    }
 }
 
 /* [cost]: the prices of every operation the drop or any kind can bill,
@@ -316,6 +442,13 @@ static int dload(rg_scn *s, void **out, rg_err *e)
     if (c->pl == NULL || rg_workload_load(s, c->pl, &c->w, e) < 0 ||
         load_clients(s, &c->cl, e) < 0 || load_protection(s, &c->pr, e) < 0 ||
         load_prices(s, c, e) < 0)
+        goto fail;
+    c->has_reserve = dopt_mentioned(s, "reservations", "reservations");
+    if (c->has_reserve && dcart_load(s, &c->res, e) < 0)
+        goto fail;
+    c->has_state = dopt_key_mentioned(s, "protection", "state");
+    c->has_room = dopt_mentioned(s, "waiting_room", "waiting_room");
+    if (c->has_room && droom_load(s, &c->room_rate, e) < 0)
         goto fail;
     void *var = NULL;
     char *kinds = dkinds_list();
@@ -338,11 +471,7 @@ static int dload(rg_scn *s, void **out, rg_err *e)
     for (size_t i = 0; i < c->nvar; i++)
         c->show_protection = c->show_protection || c->var[i].challenge || c->var[i].rate_limit ||
                              c->var[i].guardrail;
-    c->met = rg_xcalloc(ndmetrics, sizeof *c->met);
-    memcpy(c->met, dmetrics, ndmetrics * sizeof *c->met);
-    for (size_t m = 0; m < ndmetrics; m++)
-        if ((c->met[m].flags & RG_MF_PROTECTION) && !c->show_protection)
-            c->met[m].flags &= ~(unsigned)(RG_MF_SHOW | RG_MF_MAX);
+    make_metrics(c);
     *out = c;
     return 0;
 fail:
@@ -397,6 +526,12 @@ static void setup_run(drun *r)
     rg_guard_init(&r->guard, &c->pr.guard, c->pl->n);
     r->lim_session = rg_limiter_new(c->pr.session_rate, c->pr.session_burst);
     r->lim_ip = rg_limiter_new(c->pr.ip_rate, c->pr.ip_burst);
+    if (r->v->reserve) {
+        /* created only when used: every other draw stays where it was */
+        r->payments = rg_engine_stream(r->e, "payments");
+        r->released_sku = rg_xcalloc((size_t)c->w.skus, sizeof *r->released_sku);
+    }
+    dkvp_setup(r);
     r->store = r->v->kind->build(r->v->kcfg, r);
 }
 
@@ -434,7 +569,7 @@ static void tally_requests(drun *r, dtally *t)
         t->blk_rate += q->outcome == RG_OUT_RATE_LIMITED;
         t->blk_guard += q->outcome == RG_OUT_GUARDRAIL;
         t->soldout_sku[q->cl->b->sku] += q->outcome == RG_OUT_SOLD_OUT;
-        t->lat[i] = rg_time_sec(q->answered - q->sent);
+        t->lat[i] = rg_time_sec(q->answered - q->started);
         rg_repout_latency(r->out, t->lat[i]);
         if (q->answered > t->last)
             t->last = q->answered;
@@ -456,7 +591,9 @@ static void tally_stores(const drun *r, dtally *t)
 {
     int64_t stock = r->c->w.stock;
     for (size_t k = 0; k < (size_t)r->c->w.skus; k++) {
-        int64_t a = r->alloc_sku[k], d = r->v->kind->decremented(r->store, k);
+        /* units given back by expired carts are no longer sold */
+        int64_t a = r->alloc_sku[k] - (r->released_sku ? r->released_sku[k] : 0);
+        int64_t d = r->v->kind->decremented(r->store, k);
         int64_t left = stock > d ? stock - d : 0;
         t->oversell += a > stock ? a - stock : 0;
         t->lost += a > d ? a - d : 0;
@@ -465,8 +602,8 @@ static void tally_stores(const drun *r, dtally *t)
     }
 }
 
-/* Runs the checker and fills the replication's row (but the engine's
- * own metrics). */
+/* Runs the checker and fills `row`, one value per metric of the drop's
+ * declaration (the enum), but the engine's own metrics. */
 static void check(drun *r, rg_mval *row)
 {
     const rg_workload *w = &r->c->w;
@@ -512,6 +649,18 @@ static void check(drun *r, rg_mval *row)
                        "before their clients' timeout: lengthen the horizon",
                        t.cut, rg_time_format(w->horizon, h));
     }
+    if (r->v->reserve) {
+        dcart_tally(r, &row[M_CONFIRMED].i, &row[M_HELD].i, &row[M_SELLOUT].d);
+        row[M_RELEASED].i = r->released;
+    } else {
+        /* every allocation is a sale at once */
+        row[M_CONFIRMED].i = r->allocated;
+        row[M_SELLOUT].d = r->sold_at >= 0 ? rg_time_sec(r->sold_at) : NAN;
+    }
+    row[M_ROOM_MEAN].d = r->room_n > 0 ? rg_time_sec(r->room_wait_sum) / (double)r->room_n : NAN;
+    row[M_ROOM_MAX].d = r->room_n > 0 ? rg_time_sec(r->room_wait_max) : NAN;
+    row[M_GUARD_LEAK].i = r->guard_leak;
+    row[M_RATE_LEAK].i = r->rate_leak;
     free(t.lat);
     free(t.soldout_sku);
 }
@@ -542,7 +691,8 @@ static rg_drop_req *copy_requests(const drun *r)
     rg_drop_req *d = rg_xcalloc(r->nreq ? r->nreq : 1, sizeof *d);
     for (size_t i = 0; i < r->nreq; i++) {
         const dreq *q = drun_req(r, i);
-        d[i].sent = q->sent;
+        d[i].sent = q->started;
+        d[i].admitted = r->v->room ? q->sent : -1;
         d[i].answered = q->answered;
         d[i].region = q->cl->b->region;
         d[i].sku = q->cl->b->sku;
@@ -563,6 +713,7 @@ static void drun_free(drun *r)
     rg_limiter_free(r->lim_session);
     rg_limiter_free(r->lim_ip);
     rg_guard_free(&r->guard);
+    dkvp_free(r);
     rg_ledger_free(r->ledger);
     for (size_t b = 0; b < r->nblocks; b++) {
         free(r->blocks[b]);
@@ -572,6 +723,7 @@ static void drun_free(drun *r)
     free(r->blocks);
     free(r->kblocks);
     free(r->alloc_sku);
+    free(r->released_sku);
     free(r->zero_traced);
     free(r->cls);
     free(r->buyers);
@@ -604,18 +756,25 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
     r.e = rg_rep_begin(out, seed, rep);
     r.trace = trace;
     r.out = out;
+    r.sold_at = -1;
     setup_clients(&r);
     setup_run(&r);
     horizon_arrivals(&r);
     dflow_start(&r);
     rg_rep_run(out, r.e, c->w.horizon);
 
-    rg_mval *row = rg_repout_row(out);
-    check(&r, row);
-    RG_ENGINE_ASSERT(r.e, r.allocated + r.rejected + row[M_ERRORS].i + row[M_BLOCKED].i ==
+    rg_mval full[M_COUNT];
+    memset(full, 0, sizeof full);
+    check(&r, full);
+    RG_ENGINE_ASSERT(r.e, r.allocated + r.rejected + full[M_ERRORS].i + full[M_BLOCKED].i ==
                               (int64_t)r.nreq);
+    /* the scenario's columns only */
+    rg_mval *row = rg_repout_row(out);
+    for (size_t m = 0; m < M_COUNT; m++)
+        if (c->col[m] >= 0)
+            row[c->col[m]] = full[m];
     if (trace)
-        trace_summary(&r, row);
+        trace_summary(&r, full);
     if (reqs_out) {
         *reqs_out = copy_requests(&r);
         *nreqs = r.nreq;

@@ -11,8 +11,11 @@
  *   sql_naive        SELECT, app-side check, pause, UPDATE SET stock = read-1
  *                    (the stories' anti-pattern: lost updates)
  *   sql_locked       BEGIN; SELECT ... FOR UPDATE; check; UPDATE; COMMIT,
- *                    the row lock held across the round trips
- *   sql_conditional  UPDATE stock = stock - 1 WHERE stock > 0
+ *                    the row lock held across the round trips (MySQL or
+ *                    PostgreSQL: D1 has no FOR UPDATE and no interactive
+ *                    transactions)
+ *   sql_conditional  UPDATE stock = stock - 1 WHERE stock > 0, one
+ *                    statement: the safe path on D1
  *   cache            regional replicas with asynchronous replication
  *   quorum           N replicas, read quorum R, then a write of stock - 1
  *                    with write quorum W (lost updates, stale reads)
@@ -39,6 +42,18 @@
  * challenge before a session (`challenge`), per-session and per-IP token
  * buckets (`rate_limit`), and the budget guardrail (`guardrail`); every
  * billable operation is priced into a cost ledger ([cost]).
+ *
+ * Options for any architecture, off unless the scenario mentions them (a
+ * variant may then turn one off):
+ *   [reservations]  a unit told "allocated" is held in a cart until the
+ *                   buyer pays; an unpaid cart gives it back to the store
+ *                   at `ttl`, through the kind's release (dropcart.c)
+ *   [waiting_room]  buyers queue at the edge and are let in, first come
+ *                   first served, at a fixed `rate` (droproom.c)
+ *   [protection] state = kv
+ *                   the rate limits and the guardrail keep their counts in
+ *                   the eventually consistent KV (kv.h) instead of exact
+ *                   global counts; the leak is measured (dropkvp.c)
  *
  * The checker runs after each replication on what clients were told and
  * what the store holds: oversell is never computed from a formula.
@@ -67,7 +82,9 @@ typedef enum {
 /* One request's record, for tests and trace.  Requests are listed in the
  * order they were sent; a client that tries again sends another request. */
 typedef struct rg_drop_req {
-    rg_time sent, answered; /* answered: when the client learnt the outcome */
+    rg_time sent, answered; /* sent: the buyer pressed "buy"; answered: when
+                               the client learnt the outcome */
+    rg_time admitted;       /* let through the waiting room (-1: none) */
     int region, sku;
     size_t client; /* index of the buyer (time order) */
     bool bot;

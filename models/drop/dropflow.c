@@ -2,7 +2,9 @@
  * dropflow.c: the life of a request in the drop, and the API a store kind
  * calls (kind.h).
  *
- *   client --client_edge--> PoP: edge worker (cpu, cold start)
+ *   client --client_edge--> PoP: [the waiting room, droproom.c: queued,
+ *     let in at a fixed rate; the request starts when let in]
+ *     edge worker (cpu, cold start)
  *     protection, in the story's order: session (challenge) -> 403,
  *     token buckets (session, IP) -> 429, guardrail flag (KV) -> 403
  *   PoP -> the variant's kind (its route): the store decides, and answers
@@ -149,6 +151,8 @@ static void client_answer(drun *r, dreq *q, rg_outcome o)
     if (o == RG_OUT_ALLOCATED) {
         r->allocated++;
         r->alloc_sku[q->cl->b->sku]++;
+        if (r->allocated == r->c->w.stock * r->c->w.skus)
+            r->sold_at = now;
     } else if (o == RG_OUT_SOLD_OUT) {
         r->rejected++;
     }
@@ -159,8 +163,10 @@ static void client_answer(drun *r, dreq *q, rg_outcome o)
                "[allocated %lld, rejected %lld]",
                q->cl->bot ? "bot" : "buyer", q->cl->id, r->c->pl->name[q->cl->b->region],
                q->cl->b->sku + 1, o == RG_OUT_ALLOCATED ? "+1 allocated" : dflow_outcome_name(o),
-               r->v->name, rg_time_ms(now - q->sent), (long long)r->allocated,
+               r->v->name, rg_time_ms(now - q->started), (long long)r->allocated,
                (long long)r->rejected);
+    if (o == RG_OUT_ALLOCATED && r->v->reserve)
+        dcart_hold(r, q);
     next_move(r, q->cl, o);
 }
 
@@ -217,9 +223,19 @@ static void on_result_at_pop(rg_engine *e, void *ctx, uint64_t arg)
     drun *r = q->run;
     rg_outcome o = (rg_outcome)arg;
     if (o == RG_OUT_ALLOCATED) {
+        /* Exact counts: an allocation decided after the budget was
+         * exceeded is a leak, whatever the state says. */
+        const rg_guard_params *g = &r->c->pr.guard;
+        r->guard_leak += r->exact_over;
         r->decided++;
-        if (rg_guard_evaluate(&r->guard, r->decided, r->ledger, q->cl->b->region, rg_now(e),
-                              r->net)) {
+        r->exact_over =
+            r->exact_over || (g->kind == RG_BUDGET_UNITS
+                                  ? (double)(r->decided - r->guard.units_base) >= g->budget
+                                  : rg_ledger_virtual(r->ledger) - r->guard.cost_base > g->budget);
+        if (r->v->kv_state) {
+            dkvp_evaluate(r, q);
+        } else if (rg_guard_evaluate(&r->guard, r->decided, r->ledger, q->cl->b->region, rg_now(e),
+                                     r->net)) {
             rg_ledger_add(r->ledger, &dflow_kv_write); /* the flag */
             if (r->trace)
                 dtrace(r,
@@ -377,13 +393,15 @@ static rg_outcome protect(drun *r, dreq *q)
                 return RG_OUT_CHALLENGE;
         }
     }
-    if (v->rate_limit) {
+    /* Kept in the KV, the rate limits and the guardrail decide when their
+     * reads are back (dropkvp.c). */
+    if (v->rate_limit && !v->kv_state) {
         /* Without a challenge every client still has a session id. */
         if (!rg_limiter_take(r->lim_session, cl->id, now) ||
             !rg_limiter_take(r->lim_ip, q->ip, now))
             return RG_OUT_RATE_LIMITED;
     }
-    if (v->guardrail) {
+    if (v->guardrail && !v->kv_state) {
         rg_ledger_add(r->ledger, &dflow_kv_read); /* the guardrail flag */
         if (rg_guard_blocks(&r->guard, cl->b->region, now))
             return RG_OUT_GUARDRAIL;
@@ -408,6 +426,14 @@ static void on_at_pop(rg_engine *e, void *ctx, uint64_t arg)
     drun *r = q->run;
     rg_ledger_add(r->ledger, &dflow_edge_request);
     rg_outcome blocked = protect(r, q);
+    if (blocked == RG_OUT_PENDING && r->v->kv_state && (r->v->rate_limit || r->v->guardrail))
+        dkvp_check(r, q);
+    else
+        dflow_protected(r, q, blocked);
+}
+
+void dflow_protected(drun *r, dreq *q, rg_outcome blocked)
+{
     if (blocked != RG_OUT_PENDING)
         answer_from_pop(r, q, 0, blocked);
     else
@@ -438,24 +464,23 @@ static dreq *new_request(drun *r, dclient *cl)
     q->run = r;
     q->id = r->nreq++;
     q->cl = cl;
-    q->sent = rg_now(r->e);
+    q->sent = q->started = rg_now(r->e);
+    q->held = q->paid = -1;
     /* Bots without a NAT pool rotate: a fresh address per request. */
     q->ip = cl->bot && r->c->cl.bot_ips == 0 ? (UINT64_C(1) << 40) + q->id : cl->ip;
     return q;
 }
 
-static void send_request(drun *r, dclient *cl)
+dreq *dflow_new_request(drun *r, dclient *cl)
 {
-    const dvariant *v = r->v;
-    if (cl->attempts++ == 0)
-        cl->first_sent = rg_now(r->e);
     dreq *q = new_request(r, cl);
     arm_deadline(r);
-    if (rg_places_lost(r->c->pl, r->net))
-        return;
-    /* To the PoP, then the edge worker's CPU (and a cold start, rarely). */
-    bool cold;
-    rg_time d = rg_places_client(r->c->pl, r->net) + rg_edge_delay(&v->edge, r->net, &cold);
+    return q;
+}
+
+void dflow_to_pop(drun *r, dreq *q, rg_time d)
+{
+    const dvariant *v = r->v;
     if (v->challenge || v->rate_limit || v->guardrail) {
         rg_after(r->e, d, RG_PRIO_DEFAULT, on_at_pop, q, 0);
         return;
@@ -463,6 +488,24 @@ static void send_request(drun *r, dclient *cl)
     /* Nothing to decide at the PoP: one event fewer per request. */
     rg_ledger_add(r->ledger, &dflow_edge_request);
     route(r, q, d);
+}
+
+static void send_request(drun *r, dclient *cl)
+{
+    const dvariant *v = r->v;
+    if (cl->attempts++ == 0)
+        cl->first_sent = rg_now(r->e);
+    if (v->room && !cl->admitted) {
+        droom_enter(r, cl);
+        return;
+    }
+    dreq *q = dflow_new_request(r, cl);
+    if (rg_places_lost(r->c->pl, r->net))
+        return;
+    /* To the PoP, then the edge worker's CPU (and a cold start, rarely). */
+    bool cold;
+    rg_time d = rg_places_client(r->c->pl, r->net) + rg_edge_delay(&v->edge, r->net, &cold);
+    dflow_to_pop(r, q, d);
 }
 
 /* Clients start in time order: one pending arrival event at a time. */
@@ -482,6 +525,11 @@ static void on_reset(rg_engine *e, void *ctx, uint64_t arg)
     (void)arg;
     drun *r = ctx;
     bool ok = rg_guard_reset(&r->guard, 0, r->decided, r->ledger, rg_now(e));
+    if (ok) {
+        r->exact_over = false;
+        if (r->v->kv_state)
+            dkvp_reset(r);
+    }
     if (r->trace)
         dtrace(r, "operator reset: %s",
                ok ? "guardrail cleared" : "refused (429: one reset per limit window)");

@@ -29,6 +29,7 @@
 #include "models/mech/places.h"
 #include "models/mech/ratelimit.h"
 #include "models/mech/workload.h"
+#include "models/stores/kv.h"
 
 typedef struct dvariant {
     char *name;
@@ -37,6 +38,10 @@ typedef struct dvariant {
     rg_edge edge;
     /* protection */
     bool challenge, rate_limit, guardrail;
+    bool kv_state; /* [protection] state = kv: their counts live in the KV */
+    /* the drop's options (off unless the scenario mentions them) */
+    bool reserve; /* carts held until paid or expired ([reservations]) */
+    bool room;    /* a waiting room in front of the PoPs ([waiting_room]) */
 } dvariant;
 
 /* Who the buyers are ([clients]) and the protection parameters shared by
@@ -63,6 +68,15 @@ typedef struct dprotect {
     size_t nresets;
 } dprotect;
 
+/* [reservations]: a unit told "allocated" is held in the buyer's cart
+ * until paid; an unpaid cart gives it back at the TTL (dropcart.c). */
+typedef struct dreserve {
+    rg_time ttl;       /* a cart not paid this long after "allocated" expires */
+    double pay;        /* P(the buyer pays at all) */
+    rg_dist *pay_time; /* from "allocated" to paid */
+    rg_time close;     /* when lost_sales is counted */
+} dreserve;
+
 typedef struct dcfg {
     rg_places *pl;
     rg_workload w;
@@ -72,7 +86,17 @@ typedef struct dcfg {
     dvariant *var;
     size_t nvar;
     bool show_protection; /* any protection or bots: show their metrics */
-    rg_metric *met;       /* the metric table with this scenario's flags */
+    /* Options, each read only from a scenario that mentions it (so that
+     * the resolved text of every other scenario stays as it was), and
+     * their metrics reported only then. */
+    bool has_reserve, has_room, has_state;
+    dreserve res;
+    double room_rate; /* admissions per second */
+    bool kv_loaded;   /* [kv]: read by the first variant that keeps state there */
+    rg_kv_cfg kv;
+    rg_metric *met; /* the metric table with this scenario's flags */
+    int *col;       /* metric (enum) -> column of met, -1 if not reported */
+    size_t nmet;
 } dcfg;
 
 typedef struct rg_drop_run drun;
@@ -89,18 +113,30 @@ typedef struct dclient {
     rg_time first_sent; /* start of the retry window */
     rg_time prev_wait;  /* decorrelated jitter's memory */
     bool done;
+    bool admitted;   /* through the waiting room (it lets a buyer in once) */
+    rg_time pressed; /* when the attempt waiting in the room was made */
 } dclient;
 
 struct rg_drop_call {
     drun *run;
     size_t id; /* creation order = send order */
     dclient *cl;
-    rg_time sent;
+    rg_time sent;       /* the client's timeout runs from here */
+    rg_time started;    /* the buyer pressed "buy": latency runs from here
+                           (before sent if it waited in the waiting room) */
     rg_outcome outcome; /* what the client was told */
     rg_time answered;
     uint64_t ip;
     void *kdata;       /* the kind's call_size bytes, or NULL */
     rg_time lock_wait; /* reported by the kind */
+    /* protections kept in the KV: the reads in flight at the PoP */
+    unsigned char kv_pending;
+    bool kv_found[3];
+    int64_t kv_value[3];
+    bool exact_ok; /* what exact counts said of its rate limits */
+    /* reservations: the cart of an allocated call */
+    rg_time held; /* when the buyer was told (-1: no cart) */
+    rg_time paid; /* when the buyer pays (-1: abandons the cart) */
 };
 
 /* Requests live in fixed blocks so pointers held by events stay valid as
@@ -124,9 +160,28 @@ struct rg_drop_run {
     void *store; /* the kind's, from its build */
     rg_limiter *lim_session, *lim_ip;
     rg_guard guard;
+    /* reservations */
+    gsl_rng *payments;
+    int64_t released, *released_sku;
+    /* waiting room */
+    rg_time room_base; /* start of the current run of admission slots */
+    int64_t room_k;    /* admissions since room_base */
+    int64_t room_n;    /* buyers admitted */
+    rg_time room_wait_sum, room_wait_max;
+    /* the guardrail's budget as exact counts see it (both states) */
+    bool exact_over;
+    int64_t guard_leak;
+    /* protections kept in the KV ([protection] state = kv) */
+    rg_kv *pkv;
+    rg_limiter *shadow_session, *shadow_ip; /* exact counts, for the leak */
+    struct dsnap *snap;                     /* bucket states written to the KV */
+    size_t nsnap, capsnap;
+    double cost_reported; /* virtual cost added to the KV's counter so far */
+    int64_t rate_leak;
     rg_ledger *ledger;
     int64_t allocated, rejected; /* as clients were told */
     int64_t decided;             /* allocations the edge has seen */
+    rg_time sold_at;             /* when `allocated` reached the stock (-1: never) */
     int64_t *alloc_sku;
     bool *zero_traced;
     FILE *trace;
@@ -137,6 +192,14 @@ static inline dreq *drun_req(const drun *r, size_t i)
 {
     return &r->blocks[i / DREQ_BLOCK][i % DREQ_BLOCK];
 }
+
+/* drop.c */
+/* True if the scenario mentions an option: a key in section `shared`, or
+ * `varkey` in some [variant.NAME].  An option nobody mentions is off and
+ * none of its keys is read. */
+bool dopt_mentioned(const rg_scn *s, const char *shared, const char *varkey);
+/* The same for an option that is one key of a shared section. */
+bool dopt_key_mentioned(const rg_scn *s, const char *shared, const char *key);
 
 /* dropflow.c */
 /* Traces one line (no newline in fmt) prefixed with the simulated time, if
@@ -149,6 +212,41 @@ void dflow_start(drun *r);
 const char *dflow_outcome_name(rg_outcome o);
 /* The drop's own billable operations: the edge's and the protections'. */
 extern const rg_billable dflow_edge_request, dflow_kv_read, dflow_kv_write;
+/* A new request of client cl, sent now; its deadline is armed. */
+dreq *dflow_new_request(drun *r, dclient *cl);
+/* Request q will be at its PoP with its edge work done `d` from now: the
+ * protections, then the store. */
+void dflow_to_pop(drun *r, dreq *q, rg_time d);
+/* The protections kept in the KV decided on q, at its PoP: `blocked` is
+ * the answer that stops it, or RG_OUT_PENDING to send it to the store. */
+void dflow_protected(drun *r, dreq *q, rg_outcome blocked);
+
+/* dropcart.c: reservations */
+int dcart_load(rg_scn *s, dreserve *res, rg_err *e);
+void dcart_free(dreserve *res);
+/* Client learnt "allocated" for q: the cart holds the unit; the buyer pays
+ * or, at the TTL, the unit goes back to the store through the kind. */
+void dcart_hold(drun *r, dreq *q);
+/* Units paid for, released and lost at the close; when the paid units
+ * reached the stock (NaN if never). */
+void dcart_tally(const drun *r, int64_t *confirmed, int64_t *lost_sales, double *sellout);
+
+/* droproom.c: the waiting room */
+int droom_load(rg_scn *s, double *rate, rg_err *e);
+/* Client cl pressed "buy" now and was not admitted yet: to the room. */
+void droom_enter(drun *r, dclient *cl);
+
+/* dropkvp.c: rate limits and guardrail whose state lives in the KV */
+void dkvp_setup(drun *r);
+void dkvp_free(drun *r);
+/* Reads q's rate-limit buckets and the guardrail flag at its PoP, then
+ * calls dflow_protected. */
+void dkvp_check(drun *r, dreq *q);
+/* An allocation decided at q's PoP: read-modify-writes the budget counter
+ * and trips the guardrail (puts its flag) when the counter says so. */
+void dkvp_evaluate(drun *r, dreq *q);
+/* An accepted operator reset, from the first region: flag and counter. */
+void dkvp_reset(drun *r);
 
 /* kinds.c */
 /* Declares every billable operation, of the drop and of every kind, into

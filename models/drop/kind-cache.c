@@ -107,6 +107,39 @@ static void cache_route(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
     rg_after(rg_drop_run_engine(r), d, RG_PRIO_DEFAULT, on_at_cache, q, 0);
 }
 
+static void on_cache_released(rg_engine *e, void *ctx, uint64_t tag, int result)
+{
+    (void)e;
+    (void)tag;
+    (void)result;
+    rg_drop_call *q = ctx;
+    rg_drop_run *r = rg_drop_call_run(q);
+    if (rg_drop_tracing(r))
+        rg_drop_trace(r, "sku-%03d: buyer %zu's unit back in stock (cache replica)",
+                      rg_drop_call_sku(q) + 1, rg_drop_call_client(q));
+}
+
+static void on_release_at_cache(rg_engine *e, void *ctx, uint64_t arg)
+{
+    (void)e;
+    (void)arg;
+    rg_drop_call *q = ctx;
+    const cachestore *st = rg_drop_call_store(q);
+    rg_drop_bill(st->run, &rg_drop_cache_op);
+    rg_cache_increment(st->cache, (size_t)rg_drop_call_region(q), (size_t)rg_drop_call_sku(q),
+                       on_cache_released, q, 0);
+}
+
+/* The unit goes back to the replica of the call's region, which
+ * replicates the increment like a sale. */
+static void cache_release(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
+{
+    (void)store;
+    int pop = rg_drop_call_region(q);
+    d += rg_places_hop(rg_drop_run_places(r), pop, pop, rg_drop_run_net(r));
+    rg_after(rg_drop_run_engine(r), d, RG_PRIO_DEFAULT, on_release_at_cache, q, 0);
+}
+
 static int64_t cache_decremented(const void *store, size_t sku)
 {
     const cachestore *st = store;
@@ -126,4 +159,5 @@ const rg_drop_kind rg_drop_kind_cache = {
     .decremented = cache_decremented,
     .free_store = cache_free_store,
     .billable = billable,
+    .release = cache_release,
 };

@@ -74,11 +74,20 @@ static void obj_free_cfg(void *p)
     free(c);
 }
 
-/* The object's application: allocate one unit if there is one. */
+/* What a request asks the object's application (its argument). */
+enum { OBJ_ALLOCATE, OBJ_RELEASE };
+
+/* The object's application: allocate one unit if there is one, or take
+ * back a unit whose reservation expired. */
 static int obj_handler(void *state, uint64_t arg, bool *wrote)
 {
     shard *s = state;
-    (void)arg;
+    if (arg == OBJ_RELEASE) {
+        s->stock++;
+        *wrote = true;
+        rg_drop_bill(s->run, &rg_drop_object_write);
+        return 1;
+    }
     if (s->stock <= 0)
         return 0;
     s->stock--;
@@ -165,7 +174,7 @@ static void on_at_object(rg_engine *e, void *ctx, uint64_t arg)
     rg_drop_call *q = ctx;
     const objstore *st = rg_drop_call_store(q);
     rg_drop_bill(st->run, &rg_drop_object_request);
-    rg_object_call(st->obj[object_of(st, q)], 0, on_obj_reply, q, 0);
+    rg_object_call(st->obj[object_of(st, q)], OBJ_ALLOCATE, on_obj_reply, q, 0);
 }
 
 static void obj_route(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
@@ -175,6 +184,41 @@ static void obj_route(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
     int to = st->region[object_of(st, q)];
     d += rg_places_hop(st->pl, rg_drop_call_region(q), to, st->net);
     rg_after(st->e, d, RG_PRIO_DEFAULT, on_at_object, q, 0);
+}
+
+/* A release leaves the object: nobody waits for it, but a release the
+ * object refused as overloaded leaves the unit out of stock for good (the
+ * application does not retry it). */
+static void on_obj_released(rg_engine *e, void *ctx, uint64_t tag, int code, bool overloaded)
+{
+    (void)e;
+    (void)tag;
+    (void)code;
+    rg_drop_call *q = ctx;
+    rg_drop_run *r = rg_drop_call_run(q);
+    if (rg_drop_tracing(r))
+        rg_drop_trace(
+            r, "sku-%03d: buyer %zu's unit %s", rg_drop_call_sku(q) + 1, rg_drop_call_client(q),
+            overloaded ? "NOT released: the object is overloaded" : "back in stock (object)");
+}
+
+static void on_release_at_object(rg_engine *e, void *ctx, uint64_t arg)
+{
+    (void)e;
+    (void)arg;
+    rg_drop_call *q = ctx;
+    const objstore *st = rg_drop_call_store(q);
+    rg_drop_bill(st->run, &rg_drop_object_request);
+    rg_object_call(st->obj[object_of(st, q)], OBJ_RELEASE, on_obj_released, q, 0);
+}
+
+/* The application at the call's PoP sends the release to the object. */
+static void obj_release(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
+{
+    const objstore *st = store;
+    (void)r;
+    d += rg_places_hop(st->pl, rg_drop_call_region(q), st->region[object_of(st, q)], st->net);
+    rg_after(st->e, d, RG_PRIO_DEFAULT, on_release_at_object, q, 0);
 }
 
 static int64_t obj_decremented(const void *store, size_t sku)
@@ -198,4 +242,5 @@ const rg_drop_kind rg_drop_kind_object = {
     .decremented = obj_decremented,
     .free_store = obj_free_store,
     .billable = billable,
+    .release = obj_release,
 };

@@ -5,8 +5,11 @@
  *   sql_naive        SELECT, app-side check, pause, UPDATE SET stock = read-1
  *                    (the stories' anti-pattern: lost updates)
  *   sql_locked       BEGIN; SELECT ... FOR UPDATE; check; UPDATE; COMMIT,
- *                    the row lock held across the round trips
- *   sql_conditional  UPDATE stock = stock - 1 WHERE stock > 0
+ *                    the row lock held across the round trips: MySQL or
+ *                    PostgreSQL.  D1 has neither SELECT ... FOR UPDATE nor
+ *                    interactive transactions
+ *   sql_conditional  UPDATE stock = stock - 1 WHERE stock > 0: one statement,
+ *                    the safe path D1 (or any SQL database) can run
  *   sql_naive_relative
  *                    SELECT, app-side check, pause, UPDATE SET stock =
  *                    stock - 1 with no WHERE: no update is lost, but every
@@ -43,7 +46,8 @@ typedef enum {
     P_COMMIT,
     P_ROLLBACK_SOLD_OUT,
     P_ROLLBACK_ERROR,
-    P_COND
+    P_COND,
+    P_RELEASE /* UPDATE stock = stock + 1: an expired reservation */
 } phase;
 
 /* A protocol is its first statement; the rest follows from the results. */
@@ -87,6 +91,7 @@ typedef struct sqlcall {
     int app_region; /* where the application runs */
     int64_t conn;
     phase ph;
+    bool releasing; /* the call was answered; now it gives its unit back */
     /* the statement on its way to the database */
     rg_sqlop op;
     int64_t value;
@@ -213,12 +218,49 @@ static void sql_send(sqlcall *c, phase ph, rg_sqlop op, int64_t value, bool auto
     c->autocommit = autocommit;
     if (op == RG_SQL_SELECT || op == RG_SQL_SELECT_FOR_UPDATE)
         rg_drop_bill(st->run, &op_read);
-    else if (op == RG_SQL_UPDATE_SET || op == RG_SQL_UPDATE_DECR || op == RG_SQL_UPDATE_SUB)
+    else if (op == RG_SQL_UPDATE_SET || op == RG_SQL_UPDATE_DECR || op == RG_SQL_UPDATE_SUB ||
+             op == RG_SQL_UPDATE_INCR)
         rg_drop_bill(st->run, &op_write);
     rg_time d = hop(st, c->app_region, st->cfg->db_region);
     if (ph == P_NAIVE_UPDATE)
         d += st->cfg->pause; /* the story's pause between the check and the write */
     rg_after(st->e, d, RG_PRIO_DEFAULT, on_sql_arrive, c, 0);
+}
+
+static const char *op_name(rg_sqlop op)
+{
+    switch (op) {
+    case RG_SQL_SELECT: return "SELECT";
+    case RG_SQL_SELECT_FOR_UPDATE: return "SELECT ... FOR UPDATE";
+    case RG_SQL_UPDATE_SET: return "UPDATE SET stock = read - 1";
+    case RG_SQL_UPDATE_DECR: return "UPDATE ... WHERE stock > 0";
+    case RG_SQL_UPDATE_INCR: return "UPDATE SET stock = stock + 1";
+    case RG_SQL_UPDATE_SUB: return "UPDATE SET stock = stock - 1";
+    case RG_SQL_COMMIT: return "COMMIT";
+    case RG_SQL_ROLLBACK: return "ROLLBACK";
+    }
+    return "?";
+}
+
+/* A release that could not run leaves the unit out of stock for good: the
+ * application does not retry it. */
+static void release_failed(sqlcall *c, const char *why)
+{
+    rg_drop_run *r = c->st->run;
+    if (rg_drop_tracing(r))
+        rg_drop_trace(r, "sku-%03d: buyer %zu's unit NOT released (%s)", c->sku + 1,
+                      rg_drop_call_client(c->q), why);
+}
+
+static void release_done(sqlcall *c)
+{
+    rg_drop_run *r = c->st->run;
+    rg_sqldb_close(c->st->db, c->conn);
+    if (c->res.status != RG_SQL_OK)
+        release_failed(c, "the row lock wait timed out");
+    else if (rg_drop_tracing(r))
+        rg_drop_trace(r, "sku-%03d: buyer %zu's unit back in stock (%s)", c->sku + 1,
+                      rg_drop_call_client(c->q), rg_drop_run_variant(r));
 }
 
 /* A statement's result is back at the application: the protocol's next
@@ -230,9 +272,16 @@ static void on_sql_back(rg_engine *e, void *ctx, uint64_t arg)
     sqlcall *c = ctx;
     const rg_sqlres *res = &c->res;
     int sku = c->sku;
+    if (c->releasing) {
+        release_done(c);
+        return;
+    }
     if (rg_sqldb_row(c->st->db, (size_t)sku) == 0)
         rg_drop_stock_zero(c->st->run, sku, rg_drop_run_variant(c->st->run));
     rg_drop_call_lock_wait(c->q, res->lock_wait);
+    if (res->lock_wait > 0 && rg_drop_tracing(c->st->run))
+        rg_drop_trace(c->st->run, "buyer %zu: %s waited %.3f ms for the row lock",
+                      rg_drop_call_client(c->q), op_name(c->op), rg_time_ms(res->lock_wait));
     switch (c->ph) {
     case P_SELECT:
         if (res->value <= 0)
@@ -264,6 +313,7 @@ static void on_sql_back(rg_engine *e, void *ctx, uint64_t arg)
         else
             close_and_reply(c, res->value == 1 ? RG_OUT_ALLOCATED : RG_OUT_SOLD_OUT);
         break;
+    case P_RELEASE: break; /* handled above */
     }
 }
 
@@ -292,10 +342,18 @@ static void on_connected(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres 
     (void)tag;
     sqlcall *c = ctx;
     if (res->status != RG_SQL_OK) {
-        reply_from_app(c, RG_OUT_DB_ERROR);
+        if (c->releasing)
+            release_failed(c, "no connection");
+        else
+            reply_from_app(c, RG_OUT_DB_ERROR);
         return;
     }
     c->conn = res->value;
+    if (c->releasing) {
+        /* every protocol gives a unit back with one statement */
+        sql_send(c, P_RELEASE, RG_SQL_UPDATE_INCR, 0, true);
+        return;
+    }
     const protocol *p = c->st->cfg->proto;
     sql_send(c, p->first, p->op, 0, p->autocommit);
 }
@@ -328,21 +386,38 @@ static void sql_route(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
         rg_after(st->e, d, RG_PRIO_DEFAULT, on_at_app, c, 0);
 }
 
+/* An expired reservation: the application (where the call's ran) gives
+ * the unit back with one autocommit UPDATE stock = stock + 1 on a pooled
+ * connection.  The call was answered, so its data is free for this. */
+static void sql_release(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
+{
+    sqlstore *st = store;
+    (void)r;
+    sqlcall *c = rg_drop_call_data(q);
+    c->releasing = true;
+    c->conn = -1;
+    if (st->cfg->app_at_db)
+        d += hop(st, rg_drop_call_region(q), st->cfg->db_region);
+    rg_after(st->e, d, RG_PRIO_DEFAULT, on_at_app, c, 0);
+}
+
 /* The kinds differ only in name and protocol (their load). */
 #define SQL_KIND(NAME, LOAD, SUMMARY)                                                              \
     {                                                                                              \
         .name = NAME, .summary = SUMMARY, .section = "sqldb", .load = LOAD,                        \
         .free_cfg = sql_free_cfg, .build = sql_build, .route = sql_route,                          \
         .decremented = sql_decremented, .free_store = sql_free_store, .billable = billable,        \
-        .call_size = sizeof(sqlcall),                                                              \
+        .call_size = sizeof(sqlcall), .release = sql_release,                                      \
     }
 
 const rg_drop_kind rg_drop_kind_sql_naive = SQL_KIND(
     "sql_naive", load_naive, "SELECT, check, pause, UPDATE SET stock = read-1 (lost updates)");
 const rg_drop_kind rg_drop_kind_sql_locked =
-    SQL_KIND("sql_locked", load_locked, "SELECT ... FOR UPDATE, UPDATE, COMMIT: the row lock held");
+    SQL_KIND("sql_locked", load_locked,
+             "SELECT ... FOR UPDATE, UPDATE, COMMIT, the row lock held (MySQL/PostgreSQL, not D1)");
 const rg_drop_kind rg_drop_kind_sql_conditional =
-    SQL_KIND("sql_conditional", load_conditional, "UPDATE stock = stock - 1 WHERE stock > 0");
+    SQL_KIND("sql_conditional", load_conditional,
+             "UPDATE stock = stock - 1 WHERE stock > 0: one statement (the safe path on D1)");
 const rg_drop_kind rg_drop_kind_sql_naive_relative =
     SQL_KIND("sql_naive_relative", load_relative,
              "SELECT, check, pause, UPDATE SET stock = stock - 1 (no guard: below 0)");

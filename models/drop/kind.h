@@ -76,6 +76,15 @@ typedef struct rg_drop_kind {
     /* Bytes of per-call state the kind wants (0: none), zeroed when the
      * call is made: rg_drop_call_data. */
     size_t call_size;
+    /* Optional (NULL: the kind cannot take a unit back, and the drop
+     * refuses reservations for its variants): gives back the unit that
+     * call q was allocated, whose buyer abandoned the cart.  The
+     * application at q's PoP increments the SKU's stock `d` from now
+     * through the store's own operations (so a release races like any
+     * other write, and bills like one).  Nothing answers the drop.  Called
+     * at most once per call, after the kind answered it "allocated"; the
+     * call's data is the kind's again. */
+    void (*release)(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d);
 } rg_drop_kind;
 
 /* ---- the table ------------------------------------------------------------ */

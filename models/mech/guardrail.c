@@ -44,6 +44,17 @@ bool rg_guard_evaluate(rg_guard *g, int64_t units, const rg_ledger *l, int regio
     return true;
 }
 
+bool rg_guard_mark(rg_guard *g, rg_time now)
+{
+    if (g->tripped)
+        return false;
+    g->tripped = true;
+    g->trips++;
+    if (g->trip_time < 0)
+        g->trip_time = now;
+    return true;
+}
+
 bool rg_guard_reset(rg_guard *g, uint64_t ip, int64_t units, const rg_ledger *l, rg_time now)
 {
     if (!rg_limiter_take(g->reset_limit, ip, now)) {

@@ -13,6 +13,9 @@
  * elsewhere keep being served meanwhile.  A reset (an operator's button)
  * clears the flag and restarts the budget; resets are rate-limited per IP
  * (the story: 1 per minute per IP) and a refused reset changes nothing.
+ * The counts here are exact and global; the drop can instead keep the
+ * counter and the flag in a KV store (models/drop/dropkvp.c), and then
+ * only records trips here (rg_guard_mark).
  */
 #ifndef RG_GUARDRAIL_H
 #define RG_GUARDRAIL_H
@@ -55,6 +58,10 @@ bool rg_guard_blocks(const rg_guard *g, int region, rg_time now);
  * guardrail if exceeded.  Returns true if this call tripped it. */
 bool rg_guard_evaluate(rg_guard *g, int64_t units, const rg_ledger *l, int region, rg_time now,
                        gsl_rng *r);
+/* Records a trip decided elsewhere (a flag kept in a KV store, which
+ * spreads it itself): no propagation is drawn.  Returns true if this call
+ * tripped it. */
+bool rg_guard_mark(rg_guard *g, rg_time now);
 /* An operator's reset from `ip`: false (429) if rate-limited. */
 bool rg_guard_reset(rg_guard *g, uint64_t ip, int64_t units, const rg_ledger *l, rg_time now);
 

@@ -24,6 +24,8 @@ struct rec { /* an operation or a replication message */
     void *ctx;
     uint64_t tag;
     int64_t value; /* messages: the value (state mode) */
+    int64_t delta; /* operations: -1 decrement if positive, +1 increment;
+                      messages: the change (delta mode) */
     rg_time stamp; /* messages: when it was written */
     size_t writer; /* messages: the region that wrote it */
     rec *next;     /* spare list */
@@ -125,7 +127,7 @@ static void on_replicate(rg_engine *e, void *ctx, uint64_t arg)
     rg_cache *c = m->c;
     replica *rp = &c->rep[m->region];
     if (c->p.mode == RG_CACHE_DELTA) {
-        rp->v[m->key] -= 1;
+        rp->v[m->key] += m->delta;
     } else if (m->stamp > rp->stamp[m->key] ||
                (m->stamp == rp->stamp[m->key] && m->writer > rp->writer[m->key])) {
         /* last writer wins: a later write replaces; an older one is lost */
@@ -145,8 +147,8 @@ static void on_op_done(rg_engine *e, void *ctx, uint64_t arg)
     replica *rp = &c->rep[o->region];
     int64_t *v = &rp->v[o->key];
     int result = 0;
-    if (*v > 0) {
-        *v -= 1;
+    if (o->delta > 0 || *v > 0) {
+        *v += o->delta;
         rp->stamp[o->key] = rg_now(e);
         rp->writer[o->key] = o->region;
         result = 1;
@@ -157,6 +159,7 @@ static void on_op_done(rg_engine *e, void *ctx, uint64_t arg)
             m->region = r;
             m->key = o->key;
             m->value = *v;
+            m->delta = o->delta;
             m->stamp = rg_now(e);
             m->writer = o->region;
             rg_after(e, rg_dist_sample_time(c->p.lag, c->net), RG_PRIO_DEFAULT, on_replicate, m, 0);
@@ -169,11 +172,14 @@ static void on_op_done(rg_engine *e, void *ctx, uint64_t arg)
     cb(e, cctx, tag, result);
 }
 
-void rg_cache_decrement(rg_cache *c, size_t region, size_t key, rg_cache_cb cb, void *ctx,
-                        uint64_t tag)
+/* Queues operation `delta` (-1: decrement if positive, +1: increment) at
+ * the replica of `region`. */
+static void queue_op(rg_cache *c, int64_t delta, size_t region, size_t key, rg_cache_cb cb,
+                     void *ctx, uint64_t tag)
 {
     RG_ENGINE_ASSERT(c->e, region < c->nreg && key < c->nkeys);
     rec *o = rec_new(c);
+    o->delta = delta;
     o->region = region;
     o->key = key;
     o->cb = cb;
@@ -184,4 +190,16 @@ void rg_cache_decrement(rg_cache *c, size_t region, size_t key, rg_cache_cb cb, 
     rg_time start = rp->busy_until > now ? rp->busy_until : now;
     rp->busy_until = start + rg_dist_sample_time(c->p.op, c->service);
     rg_at(c->e, rp->busy_until, RG_PRIO_DEFAULT, on_op_done, o, 0);
+}
+
+void rg_cache_decrement(rg_cache *c, size_t region, size_t key, rg_cache_cb cb, void *ctx,
+                        uint64_t tag)
+{
+    queue_op(c, -1, region, key, cb, ctx, tag);
+}
+
+void rg_cache_increment(rg_cache *c, size_t region, size_t key, rg_cache_cb cb, void *ctx,
+                        uint64_t tag)
+{
+    queue_op(c, +1, region, key, cb, ctx, tag);
 }

@@ -4,11 +4,12 @@
  *
  * Mechanism: a replica is a single-threaded server (operations run one at a
  * time, `op` service time each, as in Redis).  decrement_if_positive checks
- * and decrements the LOCAL counter atomically, then sends the change to
- * every other replica, where it is applied after a `lag` delay drawn per
- * message.  Replication mode:
- *   delta  the change is "minus one" (replicas converge to initial - sold,
- *          possibly negative: oversell is visible but nothing is lost)
+ * and decrements the LOCAL counter atomically (increment adds one: a unit
+ * given back), then sends the change to every other replica, where it is
+ * applied after a `lag` delay drawn per message.  Replication mode:
+ *   delta  the change is "minus one" or "plus one" (replicas converge to
+ *          initial - sold + given back, possibly negative: oversell is
+ *          visible but nothing is lost)
  *   state  the change is "set to v, written at t" (last writer wins by
  *          write time: replicas converge on the latest write, and a sale
  *          whose write is overwritten by a concurrent one is lost)
@@ -39,6 +40,12 @@ rg_cache *rg_cache_new(rg_engine *e, const rg_cache_params *p, size_t nregions, 
 void rg_cache_free(rg_cache *c);
 /* Queues a check-and-decrement of key at the replica of `region`. */
 void rg_cache_decrement(rg_cache *c, size_t region, size_t key, rg_cache_cb cb, void *ctx,
+                        uint64_t tag);
+/* Queues an increment of key at the replica of `region` (a unit given
+ * back), replicated like a decrement: "plus one" in delta mode, the new
+ * value in state mode (where a concurrent write can overwrite it).  The
+ * result is always 1. */
+void rg_cache_increment(rg_cache *c, size_t region, size_t key, rg_cache_cb cb, void *ctx,
                         uint64_t tag);
 int64_t rg_cache_value(const rg_cache *c, size_t region, size_t key);
 /* Replication messages applied so far. */

@@ -1,8 +1,10 @@
 /*
  * sqldb.c: the regional SQL database (see sqldb.h).  Statements are small
- * heap objects that move through three stages: lock wait (row FIFO), worker
- * queue (FIFO), execution.  Connections are indices into a table that
- * records the rows each one has locked.
+ * heap objects that move through the worker queue (FIFO) to execution; a
+ * locking statement that finds its row locked by another connection when
+ * it starts leaves its worker and waits in the row's FIFO, then resumes at
+ * the head of the worker queue once granted.  Connections are indices into
+ * a table that records the rows each one has locked.
  */
 #include "models/stores/sqldb.h"
 
@@ -22,7 +24,8 @@ struct stmt {
     uint64_t tag;
     rg_time lock_asked;
     rg_time lock_wait;
-    stmt *next; /* in a FIFO */
+    bool granted; /* it holds the row lock it needs */
+    stmt *next;   /* in a FIFO */
 };
 
 typedef struct fifo {
@@ -88,6 +91,14 @@ static void fifo_push(fifo *f, stmt *s)
     else
         f->head = s;
     f->tail = s;
+}
+
+static void fifo_push_front(fifo *f, stmt *s)
+{
+    s->next = f->head;
+    f->head = s;
+    if (!f->tail)
+        f->tail = s;
 }
 
 static stmt *fifo_pop(fifo *f)
@@ -221,11 +232,13 @@ void rg_sqldb_connect(rg_sqldb *db, rg_sql_cb cb, void *ctx, uint64_t tag)
 }
 
 static void release_locks(rg_sqldb *db, int64_t c);
+static void dispatch(rg_sqldb *db);
 
 void rg_sqldb_close(rg_sqldb *db, int64_t c)
 {
     RG_ENGINE_ASSERT(db->e, c >= 0 && (size_t)c < db->nconns && db->conns[c].open);
     release_locks(db, c);
+    dispatch(db); /* a statement granted a lock may now run */
     db->conns[c].open = false;
     db->open--;
     rg_xgrow((void **)&db->free_ids, &db->capfree, db->nfree + 1, sizeof *db->free_ids);
@@ -252,7 +265,11 @@ void rg_sqldb_close(rg_sqldb *db, int64_t c)
 
 /* ---- execution -------------------------------------------------------- */
 
-static void dispatch(rg_sqldb *db);
+static bool locking(rg_sqlop op)
+{
+    return op == RG_SQL_SELECT_FOR_UPDATE || op == RG_SQL_UPDATE_SET || op == RG_SQL_UPDATE_DECR ||
+           op == RG_SQL_UPDATE_INCR || op == RG_SQL_UPDATE_SUB;
+}
 
 static void on_exec_done(rg_engine *e, void *ctx, uint64_t arg)
 {
@@ -274,6 +291,10 @@ static void on_exec_done(rg_engine *e, void *ctx, uint64_t arg)
             res.value = 1;
         }
         break;
+    case RG_SQL_UPDATE_INCR:
+        r->value++;
+        res.value = 1;
+        break;
     case RG_SQL_COMMIT:
     case RG_SQL_ROLLBACK: release_locks(db, s->conn); break;
     case RG_SQL_UPDATE_SUB:
@@ -293,23 +314,8 @@ static void on_exec_done(rg_engine *e, void *ctx, uint64_t arg)
     dispatch(db);
 }
 
-static void dispatch(rg_sqldb *db)
-{
-    while (db->busy < db->p.workers && db->ready.head) {
-        stmt *s = fifo_pop(&db->ready);
-        db->busy++;
-        rg_after(db->e, rg_dist_sample_time(db->p.stmt, db->service), RG_PRIO_DEFAULT, on_exec_done,
-                 s, 0);
-    }
-}
-
-static void to_worker(rg_sqldb *db, stmt *s)
-{
-    fifo_push(&db->ready, s);
-    dispatch(db);
-}
-
-static void grant(rg_sqldb *db, stmt *s)
+/* Statement s takes the lock of its row (free, or just released to it). */
+static void take_lock(rg_sqldb *db, stmt *s)
 {
     row *r = &db->rows[s->row];
     r->owner = s->conn;
@@ -317,11 +323,41 @@ static void grant(rg_sqldb *db, stmt *s)
     conn *c = &db->conns[s->conn];
     rg_xgrow((void **)&c->locked, &c->caplocked, c->nlocked + 1, sizeof *c->locked);
     c->locked[c->nlocked++] = s->row;
+    s->granted = true;
     s->lock_wait = rg_now(db->e) - s->lock_asked;
     rg_acc_add(&db->stats.lock_wait, rg_time_sec(s->lock_wait));
-    to_worker(db, s);
 }
 
+static void arm_lock_timer(rg_sqldb *db, size_t rowi);
+
+/* Starts statements while a worker is free.  A locking statement takes its
+ * row's lock as it starts (a database locks when the statement executes,
+ * not when it arrives); if another connection holds it, the statement
+ * gives its worker back and waits in the row's queue. */
+static void dispatch(rg_sqldb *db)
+{
+    while (db->busy < db->p.workers && db->ready.head) {
+        stmt *s = fifo_pop(&db->ready);
+        if (locking(s->op) && !s->granted) {
+            row *r = &db->rows[s->row];
+            s->lock_asked = rg_now(db->e);
+            if (r->owner >= 0 && r->owner != s->conn) {
+                fifo_push(&r->waiters, s);
+                arm_lock_timer(db, s->row);
+                continue;
+            }
+            if (r->owner < 0)
+                take_lock(db, s);
+        }
+        db->busy++;
+        rg_after(db->e, rg_dist_sample_time(db->p.stmt, db->service), RG_PRIO_DEFAULT, on_exec_done,
+                 s, 0);
+    }
+}
+
+/* Releases every lock of connection cid; each row goes to its first
+ * waiter, which resumes ahead of the statements that have not started.
+ * The caller dispatches. */
 static void release_locks(rg_sqldb *db, int64_t cid)
 {
     conn *c = &db->conns[cid];
@@ -333,8 +369,10 @@ static void release_locks(rg_sqldb *db, int64_t cid)
             db->stats.max_lock_hold = now - r->locked_at;
         r->owner = -1;
         stmt *next = fifo_pop(&r->waiters);
-        if (next)
-            grant(db, next);
+        if (next) {
+            take_lock(db, next);
+            fifo_push_front(&db->ready, next);
+        }
     }
     c->nlocked = 0;
 }
@@ -383,22 +421,6 @@ void rg_sqldb_exec(rg_sqldb *db, int64_t c, rg_sqlop op, size_t rowi, int64_t ar
     s->cb = cb;
     s->ctx = ctx;
     s->tag = tag;
-    s->lock_asked = rg_now(db->e);
-    bool locking = op == RG_SQL_SELECT_FOR_UPDATE || op == RG_SQL_UPDATE_SET ||
-                   op == RG_SQL_UPDATE_DECR || op == RG_SQL_UPDATE_SUB;
-    if (!locking) {
-        to_worker(db, s);
-        return;
-    }
-    row *r = &db->rows[rowi];
-    if (r->owner == c) {
-        to_worker(db, s);
-        return;
-    }
-    if (r->owner < 0) {
-        grant(db, s);
-        return;
-    }
-    fifo_push(&r->waiters, s);
-    arm_lock_timer(db, rowi);
+    fifo_push(&db->ready, s);
+    dispatch(db);
 }

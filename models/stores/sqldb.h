@@ -6,14 +6,18 @@
  * Mechanism:
  *  - connect: a connection is granted at once while fewer than `pool` are
  *    open, otherwise the caller waits in FIFO order, up to `pool_timeout`.
- *  - A locking statement (SELECT ... FOR UPDATE, UPDATE) first takes the
- *    row's lock: granted if free or already held by the same connection,
- *    otherwise it waits in the row's FIFO queue, up to `lock_timeout` (0:
- *    forever); on timeout only the statement fails (MySQL semantics).
- *  - Then the statement queues for one of `workers` executors and runs for
- *    a `stmt` service time.  Its effect and result are computed when it
+ *  - Every statement queues (FIFO) for one of `workers` executors and runs
+ *    for a `stmt` service time.  Its effect and result are computed when it
  *    completes, against the row's value at that moment (Read Committed: a
  *    blocked conditional UPDATE re-checks its WHERE on the current value).
+ *  - A locking statement (SELECT ... FOR UPDATE, UPDATE) takes the row's
+ *    lock when it starts executing, as a database does, not when it
+ *    arrives: granted if free or already held by the same connection;
+ *    otherwise it gives its executor back and waits in the row's FIFO
+ *    queue, up to `lock_timeout` (0: forever; on timeout only the
+ *    statement fails: MySQL semantics), and once granted it resumes ahead
+ *    of the statements that have not started.  So a queued statement
+ *    holds no lock, and an autocommit one holds it only while it runs.
  *  - Autocommit statements release their lock when they complete; inside a
  *    transaction locks are held until COMMIT or ROLLBACK.
  *
@@ -42,6 +46,7 @@ typedef enum {
     RG_SQL_SELECT_FOR_UPDATE, /* value = row value; takes the lock */
     RG_SQL_UPDATE_SET,        /* row = arg; value = rows affected (1) */
     RG_SQL_UPDATE_DECR,       /* row = row - 1 WHERE row > 0; value = 0 or 1 */
+    RG_SQL_UPDATE_INCR,       /* row = row + 1; value = rows affected (1) */
     RG_SQL_COMMIT,            /* releases the connection's locks */
     RG_SQL_ROLLBACK,          /* same (writes are applied in place: the
                                  protocols only roll back before writing) */
