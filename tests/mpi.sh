@@ -1,0 +1,43 @@
+#!/bin/sh
+# mpi.sh: under mpirun the ranks share the replications and rank 0 writes
+# the one results file: with 2 and 3 ranks (more ranks than cores: Open MPI
+# needs --oversubscribe) the datasets equal those of -j1, for a run and for
+# a sweep.  Skips unless the program was built with --with-mpi
+# (REVGUARD_SIM_MPI names that build; .ci/run makes one) and mpirun exists.
+. "${top_srcdir:-.}/tests/lib.sh"
+bin=${REVGUARD_SIM_MPI:-}
+[ -n "$bin" ] && [ -x "$bin" ] || skip_all "no MPI build (configure --with-mpi; REVGUARD_SIM_MPI)"
+command -v mpirun >/dev/null 2>&1 || skip_all "mpirun not found (Debian package openmpi-bin)"
+[ -n "$H5DUMP" ] && [ -x "$H5DUMP" ] || skip_all "h5dump not installed"
+plan 8
+
+src=$top_srcdir/scenarios
+cd "$tmpdir" || bail "no scratch directory"
+mpi() { # mpi P ARGS...: the program under mpirun with P ranks
+    _p=$1
+    shift
+    timeout 300 mpirun --allow-run-as-root --oversubscribe -n "$_p" "$bin" "$@" >"$out" 2>"$err"
+    rc=$?
+}
+
+set -- run "$src/drop125.ini" -n 17 --seed 3 -q -j1
+"$bin" "$@" -o r1.h5 || bail "the MPI build does not run alone"
+h5dump_data r1.h5 >r1.dump
+for p in 2 3; do
+    mpi $p "$@" -o r$p.h5
+    exit_is 0 "run under mpirun -n $p"
+    h5dump_data r$p.h5 >r$p.dump
+    ok "mpirun -n $p: the datasets equal -j1's" cmp -s r1.dump r$p.dump
+done
+
+set -- sweep "$src/drop125-window.ini" --vary 'window=10ms, 1h' -n 7 -q -j1
+"$bin" "$@" -o s1.h5 || bail "the MPI build cannot sweep alone"
+h5dump_data s1.h5 >s1.dump
+mpi 3 "$@" -o s3.h5
+exit_is 0 "sweep under mpirun -n 3"
+h5dump_data s3.h5 >s3.dump
+ok "mpirun -n 3 sweep: the datasets equal -j1's" cmp -s s1.dump s3.dump
+mpi 2 find "$src/mm1.ini" --set 'variant.rho_0.8.arrival=exp(mean=${m=1.1s..2s})' \
+    --until 'rho_0.8.wait_mean.mean <= 4s' -n 5 -o f.h5
+exit_is 2 "find under mpirun is refused"
+contains "$err" "not under mpirun" "saying why"
