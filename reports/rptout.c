@@ -8,18 +8,29 @@
  */
 #include "reports/rptout.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Colour-blind-safe palette (Okabe and Ito), one per variant, cycled. */
+/* Colour-blind-safe palette (Okabe and Ito), one per variant, cycled.  The
+ * order puts far-apart hues first (blue, vermillion, bluish green, reddish
+ * purple); yellow is left out (unreadable on white), and lines also differ
+ * by dash type (rpt_dash), so no two variants rely on hue alone. */
 static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
-                                      "#E69F00", "#56B4E9", "#000000", "#999999"};
+                                      "#56B4E9", "#E69F00", "#000000", "#999999"};
 #define NPALETTE (sizeof palette / sizeof palette[0])
+/* gnuplot dash types: solid, long dashes, dash-dot, dots, ... */
+static const int dashes[] = {1, 2, 4, 3, 5, 1, 2, 4};
 
 const char *rpt_color(size_t v)
 {
     return palette[v % NPALETTE];
+}
+
+int rpt_dash(size_t v)
+{
+    return dashes[v % NPALETTE];
 }
 
 /* ---- metrics ------------------------------------------------------------ */
@@ -85,19 +96,31 @@ FILE *rpt_page_open(rpt_ctx *c, const char *base, const char *what)
     if (f == NULL)
         return NULL;
     c->pages = rg_xrealloc(c->pages, (c->npages + 1) * sizeof *c->pages);
+    c->titles = rg_xrealloc(c->titles, (c->npages + 1) * sizeof *c->titles);
+    c->text = rg_xrealloc(c->text, (c->npages + 1) * sizeof *c->text);
+    c->titles[c->npages] = rg_xstrdup(what);
+    c->titles[c->npages][0] = (char)toupper((unsigned char)what[0]);
+    c->text[c->npages] = false;
     c->pages[c->npages++] = rg_xstrdup(base);
     fprintf(f,
             "# %s.gp: %s.\n"
             "# Written by revguard-sim report.  To restyle, edit this file and run\n"
             "# 'gnuplot %s.gp' in this directory (redraws %s.png), then\n"
-            "# 'gnuplot report.gp' (redraws report.pdf).\n"
-            "if (!exists(\"rg_pdf\")) {\n"
-            "    set terminal " RPT_PNG_TERM "\n"
-            "    set output \"%s.png\"\n"
+            "# 'gnuplot report.gp' (redraws report.pdf) and 'gnuplot report-svg.gp'\n"
+            "# (redraws the SVG pictures of report.html; rerun 'revguard-sim report'\n"
+            "# to rebuild report.html itself).\n"
+            "if (exists(\"rg_svg\")) {\n"
+            "    set terminal " RPT_SVG_TERM "\n"
+            "    set output \"%s.svg\"\n"
+            "} else {\n"
+            "    if (!exists(\"rg_pdf\")) {\n"
+            "        set terminal " RPT_PNG_TERM "\n"
+            "        set output \"%s.png\"\n"
+            "    }\n"
             "}\n"
             "set termoption noenhanced\n"
             "set encoding utf8\n",
-            base, what, base, base, base);
+            base, what, base, base, base, base);
     for (size_t i = 0; i < NPALETTE; i++)
         fprintf(f, "set linetype %zu lc rgb \"%s\" lw 2 pt 7 ps 1\n", i + 1, palette[i]);
     fprintf(f,
@@ -109,6 +132,12 @@ FILE *rpt_page_open(rpt_ctx *c, const char *base, const char *what)
             "num(x) = abs(x) >= 1000 ? sprintf(\"%%.0f\", x) : sprintf(\"%%.3g\", x)\n",
             NPALETTE);
     return f;
+}
+
+void rpt_page_is_text(rpt_ctx *c)
+{
+    RG_ASSERT(c->npages > 0);
+    c->text[c->npages - 1] = true;
 }
 
 int rpt_page_close(rpt_ctx *c, FILE *f)

@@ -388,8 +388,9 @@ static char *make_tmpdir(void)
 /* ---- tests ------------------------------------------------------------ */
 
 static const char *const flash_pages[] = {"plot-summary", "plot-timeline", "plot-oversell",
-                                          "plot-latency", "plot-compare",  "plot-distributions"};
-#define NFLASH_PAGES 6
+                                          "plot-latency", "plot-compare",  "plot-distributions",
+                                          "plot-scenario"};
+#define NFLASH_PAGES 7
 static const char *const flash_data[] = {"timeline.dat", "oversell.dat", "latency.dat",
                                          "compare.dat",  "means.dat",    "replications.dat"};
 #define NFLASH_DATA 6
@@ -449,6 +450,12 @@ static void test_flash(const char *tmp)
            contains(dir, "plot-summary.gp", "sneaker-drop"),
        "summary page names scenario and variants");
     ok(!contains(dir, "plot-summary.gp", "INCOMPLETE"), "complete run not marked incomplete");
+    ok(contains(dir, "plot-summary.gp", "never oversold in 50 drops") &&
+           contains(dir, "plot-summary.gp", "Never oversold in 50 drops: locked."),
+       "summary page: a verdict per variant and the headline, in words");
+    ok(contains(dir, "plot-summary.gp", "workload: buyers = 125") &&
+           contains(dir, "plot-scenario.gp", "arrival = uniform(0, 50ms)"),
+       "summary page: the keys the file sets; last page: the scenario in full");
     ok(contains(dir, "plot-timeline.gp", "stock = 100"), "timeline draws the stock");
     ok(!any_contains(dir, ".dat", "naive"), "data files hold no names");
 
@@ -494,7 +501,7 @@ static void test_queue(const char *tmp)
     ok(!exists(dir, "plot-oversell.png") && !exists(dir, "plot-latency.png") &&
            !exists(dir, "plot-timeline.png") && !exists(dir, "plot-compare.png"),
        "no pages without data");
-    is_int(3, pdf_pages(dir), "queue report.pdf has 3 pages");
+    is_int(4, pdf_pages(dir), "queue report.pdf has 4 pages");
     is_int(0, csv_mismatches(dir, r, false), "queue summary.csv matches rg_summarize");
     free(dir);
     rg_results_free(r);
@@ -736,7 +743,7 @@ int main(void)
     const char *g = rg_report_gnuplot();
     if (g[0] == '\0' || access(g, X_OK) != 0)
         skip_all("gnuplot not available (Debian package gnuplot-nox)");
-    plan(6 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 9 + 3 * FLASH_NMET) + 10 + 6 + 10 + 7 + 7 + 4);
+    plan(6 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 11 + 3 * FLASH_NMET) + 10 + 6 + 10 + 7 + 7 + 4);
     char *tmp = make_tmpdir();
     diag("gnuplot: %s; output under %s", g, tmp);
     test_escape();
