@@ -8,8 +8,11 @@
  */
 #include "reports/rptout.h"
 
+#include "reports/gnuplot.h"
+
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +23,9 @@
 static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
                                       "#56B4E9", "#E69F00", "#000000", "#999999"};
 #define NPALETTE (sizeof palette / sizeof palette[0])
-/* gnuplot dash types: solid, long dashes, dash-dot, dots, ... */
-static const int dashes[] = {1, 2, 4, 3, 5, 1, 2, 4};
+/* gnuplot dash types: solid, dashes, dash-dot, dash-dot-dot (dots are the
+ * reference lines' own) */
+static const int dashes[] = {1, 2, 4, 5, 1, 2, 4, 5};
 
 const char *rpt_color(size_t v)
 {
@@ -62,6 +66,58 @@ char *rpt_met_title(const rg_metric *m)
     if (t[0] >= 'a' && t[0] <= 'z')
         t[0] = (char)(t[0] - 'a' + 'A');
     return t;
+}
+
+void rpt_log_ms_tics(FILE *f, const char *axis, double lo, double hi)
+{
+    rpt_log_tics(f, axis, lo, hi, true);
+}
+
+void rpt_log_tics(FILE *f, const char *axis, double lo, double hi, bool ms)
+{
+    static const double steps[] = {1, 2, 5};
+    int every = log10(hi / lo) > 4 ? 3 : 1; /* only the powers of ten */
+    fprintf(f, "set logscale %s 10\nset m%stics 10\nset %stics (", axis, axis, axis);
+    bool first = true;
+    for (int d = (int)floor(log10(lo)) - 1; d <= (int)ceil(log10(hi)); d++)
+        for (int k = 0; k < 3; k += every) {
+            double x = steps[k] * pow(10.0, d);
+            if (x < lo * 0.999 || x > hi * 1.001)
+                continue;
+            char lab[32];
+            if (!ms)
+                snprintf(lab, sizeof lab, "%g", x);
+            else if (x >= 1000)
+                snprintf(lab, sizeof lab, "%g s", x / 1000);
+            else if (x >= 1)
+                snprintf(lab, sizeof lab, "%g ms", x);
+            else
+                snprintf(lab, sizeof lab, "%g µs", x * 1000);
+            fprintf(f, "%s\"%s\" %.10g", first ? "" : ", ", lab, x);
+            first = false;
+        }
+    fprintf(f, ")\n");
+}
+
+/* Writes `set xtics ("a" 1, "b" 2, ...)` naming the variants at x = 1..nvar
+ * in a panel `panel_frac` of the page wide.  Names too long for their slot
+ * are wrapped onto up to three lines (a character of 11 pt is about 8 px of
+ * the 1200; axis margins take ~90 px), and the bottom margin is made room
+ * for them: multiplot does not do that by itself. */
+void rpt_variant_tics(FILE *f, const rpt_ctx *c, double panel_frac)
+{
+    int lines = 1;
+    double slot = (1200.0 * panel_frac - 90.0) / (double)(c->r->nvar ? c->r->nvar : 1);
+    size_t fit = (size_t)(0.9 * slot / 8.0);
+    fprintf(f, "set xtics (");
+    for (size_t v = 0; v < c->r->nvar; v++) {
+        fprintf(f, "%s", v ? ", " : "");
+        int n = rg_gnuplot_put_wrapped(f, c->r->varnames[v], fit < 6 ? 6 : fit, 3);
+        lines = n > lines ? n : lines;
+        fprintf(f, " %zu", v + 1);
+    }
+    fprintf(f, ") noenhanced\nset bmargin %d\n", lines + 1);
+    fprintf(f, "set xrange [0.4:%zu.6]\n", c->r->nvar);
 }
 
 /* ---- files and page heads ----------------------------------------------- */

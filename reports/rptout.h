@@ -72,6 +72,19 @@ double rpt_met_scale(const rg_metric *m);
  * with the unit it is shown in in parentheses.  New string. */
 char *rpt_met_title(const rg_metric *m);
 
+/* Writes `set <axis>tics (...)` for a log axis of milliseconds from lo to hi
+ * (> 0): 1-2-5 steps labelled "1 ms", "20 ms", "1 s", fewer steps when the
+ * range spans many decades.  axis is "x" or "y". */
+void rpt_log_ms_tics(FILE *f, const char *axis, double lo, double hi);
+
+/* The same for plain numbers (ms false) or milliseconds (ms true). */
+void rpt_log_tics(FILE *f, const char *axis, double lo, double hi, bool ms);
+
+/* Writes `set xtics ("a" 1, "b" 2, ...)` naming the variants at x = 1..nvar
+ * in a panel `panel_frac` of the page wide, names wrapped onto up to three
+ * lines, with the bottom margin and the x range to match. */
+void rpt_variant_tics(FILE *f, const rpt_ctx *c, double panel_frac);
+
 /* Creates file `name` in c->dir for writing; NULL with c->e set on error. */
 FILE *rpt_out_open(rpt_ctx *c, const char *name);
 

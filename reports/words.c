@@ -66,7 +66,12 @@ static char *label_raw(const rg_metric *m)
         d += 5;
     char *t = rg_xstrdup(d);
     char *colon = strchr(t, ':');
-    if (colon != NULL && colon > t)
+    /* "403: guardrail tripped": a code before the colon, words after it */
+    if (colon != NULL && colon - t < 5 && colon[1] == ' ') {
+        char *rest = rg_xstrdup(colon + 2);
+        free(t);
+        t = rest;
+    } else if (colon != NULL && colon > t)
         *colon = '\0';
     size_t len = strlen(t);
     while (len > 0 && t[len - 1] == ' ')

@@ -102,7 +102,9 @@ static void setv(rg_results *r, size_t v, uint64_t i, const char *name, double x
  * never, variant 2 rarely.  Latencies lognormal around a variant's median. */
 static rg_results *make_flash(const char *const *names, size_t nv, uint64_t reps)
 {
+    static const char *const tlnames[] = {"allocated", "rejected"};
     rg_results *r = rg_results_new(nv, names, FLASH_NMET, flash_met, reps);
+    rg_results_set_timeline_names(r, tlnames);
     r->reps_done = reps;
     r->seed = 42;
     rng_state = 7;
@@ -443,7 +445,7 @@ static void test_flash(const char *tmp)
     for (size_t i = 0; i < NFLASH_DATA; i++)
         ok(exists(dir, flash_data[i]), "%s kept", flash_data[i]);
     ok(exists(dir, "report.gp") && exists(dir, "summary.csv"), "report.gp, summary.csv");
-    ok(!exists(dir, "plot-means.png"), "no mean-bar page for the flash-sale model");
+    ok(!exists(dir, "plot-means.png"), "no mean-bar page");
     is_int(NFLASH_PAGES, pdf_pages(dir), "report.pdf: %%PDF- and one page per plot");
     is_int(0, csv_mismatches(dir, r, true), "summary.csv: header, names, means, CIs");
     ok(contains(dir, "plot-summary.gp", "\"naive read-check-write\"") &&
@@ -496,12 +498,13 @@ static void test_queue(const char *tmp)
     if (!ok(rg_report_make_from(r, &m, "mm1.h5", dir, &e) == 0, "queue report written"))
         diag("%s", e.msg);
     check_png(dir, "plot-summary.png", 1200, 750);
-    check_png(dir, "plot-means.png", 1200, 750);
     check_png(dir, "plot-distributions.png", 1200, 750);
+    check_png(dir, "plot-scenario.png", 1200, 750);
     ok(!exists(dir, "plot-oversell.png") && !exists(dir, "plot-latency.png") &&
            !exists(dir, "plot-timeline.png") && !exists(dir, "plot-compare.png"),
        "no pages without data");
-    is_int(4, pdf_pages(dir), "queue report.pdf has 4 pages");
+    ok(!exists(dir, "plot-means.png"), "no mean bars: the key numbers say the means");
+    is_int(3, pdf_pages(dir), "queue report.pdf has 3 pages");
     is_int(0, csv_mismatches(dir, r, false), "queue summary.csv matches rg_summarize");
     free(dir);
     rg_results_free(r);
@@ -743,7 +746,7 @@ int main(void)
     const char *g = rg_report_gnuplot();
     if (g[0] == '\0' || access(g, X_OK) != 0)
         skip_all("gnuplot not available (Debian package gnuplot-nox)");
-    plan(6 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 11 + 3 * FLASH_NMET) + 10 + 6 + 10 + 7 + 7 + 4);
+    plan(6 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 11 + 3 * FLASH_NMET) + 11 + 6 + 10 + 7 + 7 + 4);
     char *tmp = make_tmpdir();
     diag("gnuplot: %s; output under %s", g, tmp);
     test_escape();
