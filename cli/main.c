@@ -287,6 +287,31 @@ static size_t nmetrics(const rg_study *l)
     return n;
 }
 
+/* What the experiment's report_extra prints for results r, captured for the
+ * report's "model's own check" page, or NULL.  Its configuration comes from
+ * the resolved scenario the results file stores. */
+static char *report_extra_text(const rg_meta *m, const rg_results *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    rg_study l;
+    rg_err e;
+    rg_err_clear(&e);
+    if (m->resolved == NULL || rg_study_open_mem(m->scenario_name ? m->scenario_name : "results",
+                                                 m->resolved, strlen(m->resolved), &l, &e) < 0) {
+        if (m->resolved != NULL)
+            rg_study_close(&l);
+        return NULL;
+    }
+    FILE *f = l.ops->report_extra ? open_memstream(&text, &len) : NULL;
+    if (f != NULL) {
+        l.ops->report_extra(l.cfg, r, f);
+        fclose(f);
+    }
+    rg_study_close(&l);
+    return text;
+}
+
 /* Writes the report of the results file at path into dir.  Roles are not
  * stored in results files: they come back from the experiment that wrote it. */
 static int report_file(const char *path, const char *dir, rg_err *e)
@@ -301,7 +326,9 @@ static int report_file(const char *path, const char *dir, rg_err *e)
         const rg_metric *met = ops->metrics(NULL, &n);
         rg_results_adopt_roles(r, met, n);
     }
-    int rc = rg_report_make_from(r, &m, path, dir, e);
+    char *extra = report_extra_text(&m, r);
+    int rc = rg_report_make(r, &m, extra, dir, e);
+    free(extra);
     rg_results_free(r);
     rg_meta_free(&m);
     return rc;

@@ -137,6 +137,13 @@ static double sum_verdicts(FILE *f, const rpt_ctx *c, double y)
         free(more);
         y -= line_h(11);
     }
+    if (c->extra != NULL && c->extra[strspn(c->extra, " \n")] != '\0') {
+        rg_gnuplot_label(f,
+                         "The model also checks itself against a closed form or a measurement: "
+                         "see the page \"The model's own check\".",
+                         X0 + 0.022, y, "left font \",10.5\" textcolor rgb \"#555555\"");
+        y -= line_h(11);
+    }
     return y;
 }
 
@@ -314,7 +321,16 @@ int rpt_page_check(rpt_ctx *c)
                      "recomputed from the results file:",
                      X0, y, "left font \",11\" textcolor rgb \"#555555\"");
     y -= 1.6 * line_h(11);
-    const double lh = line_h(10);
+    /* as large as the longest line allows: it is read from a projector */
+    size_t longest = 0;
+    for (const char *p = x; *p;) {
+        size_t len = strcspn(p, "\n");
+        longest = len > longest ? len : longest;
+        p += len + (p[len] == '\n');
+    }
+    const double pt = longest <= 105 ? 12 : 10, lh = line_h(pt);
+    char opts[48];
+    snprintf(opts, sizeof opts, "left font \"Monospace,%g\"", pt);
     while (*x) {
         size_t len = strcspn(x, "\n");
         char *line = rg_xasprintf("%.*s", (int)len, x);
@@ -326,7 +342,7 @@ int rpt_page_check(rpt_ctx *c)
             break;
         }
         char *t = rg_gnuplot_cut(line, 150);
-        rg_gnuplot_label(f, t, X0, y, "left font \"Monospace,10\"");
+        rg_gnuplot_label(f, t, X0, y, opts);
         free(t);
         free(line);
         y -= lh;

@@ -504,6 +504,20 @@ static void test_queue(const char *tmp)
            !exists(dir, "plot-timeline.png") && !exists(dir, "plot-compare.png"),
        "no pages without data");
     ok(!exists(dir, "plot-means.png"), "no mean bars: the key numbers say the means");
+    ok(!exists(dir, "plot-check.png"), "no check page without report_extra's text");
+    char *dir2 = path2(tmp, "queue-check");
+    rg_err_clear(&e);
+    if (!ok(rg_report_make(r, &m,
+                           "\nmean wait vs. closed form:\nrho_0.5  M/M/1  1.002  `x` \"q\"\n", dir2,
+                           &e) == 0,
+            "queue report with report_extra's text written"))
+        diag("%s", e.msg);
+    check_png(dir2, "plot-check.png", 1200, 750);
+    ok(contains(dir2, "plot-check.gp", "rho_0.5  M/M/1  1.002  \\140x\\140 \\\"q\\\"") &&
+           contains(dir2, "plot-summary.gp", "The model's own check"),
+       "check page: the text, escaped; the summary points to it");
+    is_int(4, pdf_pages(dir2), "queue report.pdf with the check has 4 pages");
+    free(dir2);
     is_int(3, pdf_pages(dir), "queue report.pdf has 3 pages");
     is_int(0, csv_mismatches(dir, r, false), "queue summary.csv matches rg_summarize");
     free(dir);
@@ -746,7 +760,7 @@ int main(void)
     const char *g = rg_report_gnuplot();
     if (g[0] == '\0' || access(g, X_OK) != 0)
         skip_all("gnuplot not available (Debian package gnuplot-nox)");
-    plan(6 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 11 + 3 * FLASH_NMET) + 11 + 6 + 10 + 7 + 7 + 4);
+    plan(6 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 11 + 3 * FLASH_NMET) + 17 + 6 + 10 + 7 + 7 + 4);
     char *tmp = make_tmpdir();
     diag("gnuplot: %s; output under %s", g, tmp);
     test_escape();
