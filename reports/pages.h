@@ -40,4 +40,9 @@ int rpt_page_protection(rpt_ctx *c);
  * shown metrics (means.dat, replications.dat). */
 int rpt_page_metrics(rpt_ctx *c);
 
+/* The animation of replication 0's counters (anim.c): anim.dat and live.gp,
+ * which gnuplot turns into live.gif; sets c->anim.  Nothing without a
+ * timeline. */
+int rpt_anim(rpt_ctx *c);
+
 #endif

@@ -115,11 +115,13 @@ static int write_pdf_script(rpt_ctx *c)
  * failure. */
 static int run_all(rpt_ctx *c)
 {
-    size_t n = c->npages + 1;
+    size_t n = c->npages + 1 + c->anim;
     char **scripts = rg_xcalloc(n, sizeof *scripts);
     for (size_t i = 0; i < c->npages; i++)
         scripts[i] = rg_xasprintf("%s.gp", c->pages[i]);
     scripts[c->npages] = rg_xstrdup("report.gp");
+    if (c->anim)
+        scripts[c->npages + 1] = rg_xstrdup("live.gp");
     int rc = rg_gnuplot_run(c->dir, (const char *const *)scripts, n, c->e);
     for (size_t i = 0; i < n; i++)
         free(scripts[i]);
@@ -168,7 +170,8 @@ int rg_report_make(const rg_results *r, const rg_meta *m, const char *extra, con
     if (write_csv(&c) < 0 || rpt_page_summary(&c) < 0 || rpt_page_timeline(&c) < 0 ||
         rpt_page_oversell(&c) < 0 || rpt_page_latency(&c) < 0 || rpt_page_compare(&c) < 0 ||
         rpt_page_protection(&c) < 0 || rpt_page_metrics(&c) < 0 || rpt_page_check(&c) < 0 ||
-        rpt_page_scenario(&c) < 0 || write_pdf_script(&c) < 0 || run_all(&c) < 0)
+        rpt_page_scenario(&c) < 0 || rpt_anim(&c) < 0 || write_pdf_script(&c) < 0 ||
+        run_all(&c) < 0)
         goto out;
     rc = 0;
 out:

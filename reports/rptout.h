@@ -51,6 +51,7 @@ typedef struct rpt_ctx {
     char **pages;      /* page base names, in page order */
     char **titles;     /* page headings (our own words), same order */
     bool *text;        /* whether a page is text only (no SVG for the HTML) */
+    bool anim;         /* live.gp written: gnuplot makes live.gif */
     size_t npages;
     rg_err *e;
 } rpt_ctx;

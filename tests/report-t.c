@@ -274,6 +274,50 @@ static int pdf_pages(const char *dir)
     return pages;
 }
 
+/* Frames of the GIF dir/name (image descriptors), or -1 if it is not a
+ * well-formed GIF: header, screen descriptor, colour tables, extension and
+ * image blocks walked to the trailer.  *delay gets the sum of the frames'
+ * delays (centiseconds). */
+static int gif_frames(const char *dir, const char *name, long *delay)
+{
+    *delay = 0;
+    size_t n = 0;
+    char *b = slurp(dir, name, &n);
+    const unsigned char *u = (const unsigned char *)b;
+    int frames = -1;
+    if (b == NULL || n < 13 || (memcmp(b, "GIF89a", 6) != 0 && memcmp(b, "GIF87a", 6) != 0))
+        goto out;
+    size_t p = 13;
+    if (u[10] & 0x80)
+        p += 3u << ((u[10] & 7) + 1);
+    frames = 0;
+    while (p < n && u[p] != 0x3b) {
+        if (u[p] == 0x21) { /* extension: label, then sub-blocks */
+            if (p + 6 < n && u[p + 1] == 0xf9 && u[p + 2] == 4) /* graphic control */
+                *delay += u[p + 4] | (long)u[p + 5] << 8;
+            p += 2;
+        } else if (u[p] == 0x2c && p + 10 <= n) { /* image: descriptor, LZW size */
+            unsigned fl = u[p + 9];
+            p += 10;
+            if (fl & 0x80)
+                p += 3u << ((fl & 7) + 1);
+            p += 1;
+            frames++;
+        } else {
+            frames = -1;
+            goto out;
+        }
+        while (p < n && u[p] != 0)
+            p += u[p] + 1u;
+        p++;
+    }
+    if (p >= n)
+        frames = -1;
+out:
+    free(b);
+    return frames;
+}
+
 static bool contains(const char *dir, const char *name, const char *needle)
 {
     char *b = slurp(dir, name, NULL);
@@ -459,6 +503,12 @@ static void test_flash(const char *tmp)
            contains(dir, "plot-scenario.gp", "arrival = uniform(0, 50ms)"),
        "summary page: the keys the file sets; last page: the scenario in full");
     ok(contains(dir, "plot-timeline.gp", "stock = 100"), "timeline draws the stock");
+    long delay = 0;
+    int frames = gif_frames(dir, "live.gif", &delay);
+    ok(frames == 92 && delay == 92 * 7,
+       "live.gif: a well-formed GIF of 92 frames of 70 ms (%d stored, %ld cs)", frames, delay);
+    ok(contains(dir, "live.gp", "# frames: 92") && contains(dir, "anim.dat", "# frame 91"),
+       "live.gp and anim.dat agree on the frames");
     ok(!any_contains(dir, ".dat", "naive"), "data files hold no names");
 
     /* Same input, second directory: same pictures, scripts and data. */
@@ -760,7 +810,7 @@ int main(void)
     const char *g = rg_report_gnuplot();
     if (g[0] == '\0' || access(g, X_OK) != 0)
         skip_all("gnuplot not available (Debian package gnuplot-nox)");
-    plan(6 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 11 + 3 * FLASH_NMET) + 17 + 6 + 10 + 7 + 7 + 4);
+    plan(6 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 13 + 3 * FLASH_NMET) + 17 + 6 + 10 + 7 + 7 + 4);
     char *tmp = make_tmpdir();
     diag("gnuplot: %s; output under %s", g, tmp);
     test_escape();
