@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 
 #include "reports/gnuplot.h"
+#include "reports/html.h"
 #include "reports/pages.h"
 #include "reports/rptout.h"
 #include "sim/engine/stats.h"
@@ -109,19 +110,36 @@ static int write_pdf_script(rpt_ctx *c)
     return rpt_out_close(c, f, "report.gp");
 }
 
+/* report-svg.gp: every plot page again, each into its own SVG for
+ * report.html (text pages are HTML there). */
+static int write_svg_script(rpt_ctx *c)
+{
+    FILE *f = rpt_out_open(c, "report-svg.gp");
+    if (f == NULL)
+        return -1;
+    fprintf(f, "# report-svg.gp: every plot page into <page>.svg, for report.html.\n"
+               "# Written by revguard-sim report; run 'gnuplot report-svg.gp' in this directory.\n"
+               "rg_svg = 1\n");
+    for (size_t i = 0; i < c->npages; i++)
+        if (!c->text[i])
+            fprintf(f, "load \"%s.gp\"\nunset output\nreset\n", c->pages[i]);
+    return rpt_out_close(c, f, "report-svg.gp");
+}
+
 /* ---- running gnuplot ---------------------------------------------------- */
 
 /* Runs gnuplot on every page script, then on report.gp; stops at the first
  * failure. */
 static int run_all(rpt_ctx *c)
 {
-    size_t n = c->npages + 1 + c->anim;
+    size_t n = c->npages + 2 + c->anim;
     char **scripts = rg_xcalloc(n, sizeof *scripts);
     for (size_t i = 0; i < c->npages; i++)
         scripts[i] = rg_xasprintf("%s.gp", c->pages[i]);
     scripts[c->npages] = rg_xstrdup("report.gp");
+    scripts[c->npages + 1] = rg_xstrdup("report-svg.gp");
     if (c->anim)
-        scripts[c->npages + 1] = rg_xstrdup("live.gp");
+        scripts[c->npages + 2] = rg_xstrdup("live.gp");
     int rc = rg_gnuplot_run(c->dir, (const char *const *)scripts, n, c->e);
     for (size_t i = 0; i < n; i++)
         free(scripts[i]);
@@ -171,7 +189,7 @@ int rg_report_make(const rg_results *r, const rg_meta *m, const char *extra, con
         rpt_page_oversell(&c) < 0 || rpt_page_latency(&c) < 0 || rpt_page_compare(&c) < 0 ||
         rpt_page_protection(&c) < 0 || rpt_page_metrics(&c) < 0 || rpt_page_check(&c) < 0 ||
         rpt_page_scenario(&c) < 0 || rpt_anim(&c) < 0 || write_pdf_script(&c) < 0 ||
-        run_all(&c) < 0)
+        write_svg_script(&c) < 0 || run_all(&c) < 0 || rpt_html(&c) < 0)
         goto out;
     rc = 0;
 out:

@@ -230,8 +230,6 @@ static int spread_page(rpt_ctx *c, const spread *s, const char *base, size_t fir
         rpt_page_open(c, base, "how much each number varied from one replication to the next");
     if (f == NULL)
         return -1;
-    if (np == 0)
-        rpt_page_is_text(c);
     char n[32];
     bool counts = false, reals = false;
     for (size_t i = first; i < first + np; i++) {

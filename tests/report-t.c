@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -274,6 +275,80 @@ static int pdf_pages(const char *dir)
     return pages;
 }
 
+/* The pages of report.gp in order, as "a b c" (the page scripts it loads,
+ * without .gp).  New string; "" if there is no report.gp. */
+static char *page_list(const char *dir)
+{
+    char *b = slurp(dir, "report.gp", NULL);
+    size_t cap = 1024, n = 0;
+    char *out = calloc(cap, 1);
+    for (char *p = b ? strstr(b, "load \"") : NULL; p && out; p = strstr(p + 1, "load \"")) {
+        char *e = strstr(p + 6, ".gp\"");
+        size_t len = e ? (size_t)(e - (p + 6)) : 0;
+        if (n + len + 2 >= cap)
+            break;
+        n += (size_t)sprintf(out + n, "%s%.*s", n ? " " : "", (int)len, p + 6);
+    }
+    free(b);
+    if (out == NULL)
+        bail("out of memory");
+    return out;
+}
+
+/* Whether dir/<page>.svg is a whole SVG document of gnuplot's: the XML
+ * declaration, one <svg ...> element, closed at the end. */
+static bool svg_ok(const char *dir, const char *page)
+{
+    char name[128];
+    snprintf(name, sizeof name, "%s.svg", page);
+    size_t n = 0;
+    char *b = slurp(dir, name, &n);
+    bool good = b != NULL && strncmp(b, "<?xml", 5) == 0 && strstr(b, "<svg") != NULL &&
+                strstr(strstr(b, "<svg") + 4, "<svg") == NULL;
+    if (good) {
+        while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == ' '))
+            b[--n] = '\0';
+        good = n > 6 && strcmp(b + n - 6, "</svg>") == 0;
+    }
+    free(b);
+    return good;
+}
+
+/* Checks report.html in dir is self-contained: every src and href value is
+ * a data: URI or a "#" link (no http:, https: or file reference), there is
+ * no <script, and a Content-Security-Policy forbids fetching anything.
+ * Returns the number of inline pictures (<svg plus data: images), or -1. */
+static int html_pictures(const char *dir)
+{
+    char *b = slurp(dir, "report.html", NULL);
+    if (b == NULL || strncmp(b, "<!DOCTYPE html>", 15) != 0) {
+        free(b);
+        return -1;
+    }
+    int pics = 0;
+    bool bad = strstr(b, "default-src 'none'") == NULL;
+    for (char *p = b; *p && !bad; p++) {
+        if (strncasecmp(p, "<script", 7) == 0)
+            bad = true;
+        if (strncmp(p, "<svg", 4) == 0)
+            pics++;
+        bool src = strncmp(p, "src=", 4) == 0, href = strncmp(p, "href=", 5) == 0;
+        if (!src && !href)
+            continue;
+        char *v = p + (src ? 4 : 5);
+        if (*v == '"' || *v == '\'')
+            v++;
+        if (strncmp(v, "data:", 5) == 0)
+            pics += strncmp(v, "data:image/", 11) == 0;
+        else if (*v != '#')
+            bad = true;
+        if (strncasecmp(v, "http:", 5) == 0 || strncasecmp(v, "https:", 6) == 0)
+            bad = true;
+    }
+    free(b);
+    return bad ? -1 : pics;
+}
+
 /* Frames of the GIF dir/name (image descriptors), or -1 if it is not a
  * well-formed GIF: header, screen descriptor, colour tables, extension and
  * image blocks walked to the trailer.  *delay gets the sum of the frames'
@@ -505,10 +580,29 @@ static void test_flash(const char *tmp)
     ok(contains(dir, "plot-timeline.gp", "stock = 100"), "timeline draws the stock");
     long delay = 0;
     int frames = gif_frames(dir, "live.gif", &delay);
-    ok(frames == 92 && delay == 92 * 7,
-       "live.gif: a well-formed GIF of 92 frames of 70 ms (%d stored, %ld cs)", frames, delay);
-    ok(contains(dir, "live.gp", "# frames: 92") && contains(dir, "anim.dat", "# frame 91"),
+    ok(frames == 62 && delay == 62 * 9,
+       "live.gif: a well-formed GIF of 62 frames of 90 ms (%d, %ld cs)", frames, delay);
+    ok(contains(dir, "live.gp", "# frames: 62") && contains(dir, "anim.dat", "# frame 61"),
        "live.gp and anim.dat agree on the frames");
+    char *pl = page_list(dir);
+    is_string("plot-summary plot-timeline plot-oversell plot-latency plot-compare "
+              "plot-distributions plot-scenario",
+              pl, "flash report: its pages, in order");
+    free(pl);
+    bool svgs = true;
+    for (size_t i = 1; i + 1 < NFLASH_PAGES; i++)
+        if (!svg_ok(dir, flash_pages[i])) {
+            diag("%s.svg is not a whole SVG", flash_pages[i]);
+            svgs = false;
+        }
+    ok(svgs && !exists(dir, "plot-summary.svg") && !exists(dir, "plot-scenario.svg"),
+       "an SVG for every plot page, none for text pages");
+    /* five plot pages and the GIF; the text pages are HTML */
+    is_int(6, html_pictures(dir), "report.html: self-contained, every picture inline");
+    ok(contains(dir, "report.html", "never oversold in 50 drops") &&
+           contains(dir, "report.html", "<td>Units oversold (sold beyond the stock)</td>") &&
+           contains(dir, "report.html", "data:image/gif;base64,R0lGOD"),
+       "report.html: verdicts, key numbers and the animation");
     ok(!any_contains(dir, ".dat", "naive"), "data files hold no names");
 
     /* Same input, second directory: same pictures, scripts and data. */
@@ -555,6 +649,10 @@ static void test_queue(const char *tmp)
        "no pages without data");
     ok(!exists(dir, "plot-means.png"), "no mean bars: the key numbers say the means");
     ok(!exists(dir, "plot-check.png"), "no check page without report_extra's text");
+    char *pl = page_list(dir);
+    is_string("plot-summary plot-distributions plot-scenario", pl, "queue report: its pages");
+    free(pl);
+    ok(!exists(dir, "live.gif") && html_pictures(dir) == 1, "no timeline, no GIF; one SVG");
     char *dir2 = path2(tmp, "queue-check");
     rg_err_clear(&e);
     if (!ok(rg_report_make(r, &m,
@@ -652,7 +750,7 @@ static void test_injection(const char *tmp)
     static const char *const names[] = {
         "v1\"; system(\"touch PWNED3\"); \"",
         "`touch PWNED4` $(touch PWNED5)",
-        "@evil {x}^_y & ~z # hash \\",
+        "@evil {x}^_y & ~z # hash \\ <script>alert(1)</script> \" onload=\"x",
     };
     rg_results *r = make_flash(names, 3, 20);
     free((char *)r->met[0].desc);
@@ -687,6 +785,9 @@ static void test_injection(const char *tmp)
     ok(!any_contains(dir, ".dat", "PWNED"), "no scenario text in data files");
     is_int(NFLASH_PAGES, pdf_pages(dir), "report.pdf complete");
     check_png(dir, "plot-summary.png", 1200, 750);
+    ok(html_pictures(dir) == 6 && contains(dir, "report.html", "&lt;script&gt;alert(1)") &&
+           contains(dir, "report.html", "&quot; onload=&quot;x"),
+       "report.html: hostile names escaped, no script, every picture still inline");
     free(cwd);
     free(dir);
     rg_results_free(r);
@@ -810,7 +911,7 @@ int main(void)
     const char *g = rg_report_gnuplot();
     if (g[0] == '\0' || access(g, X_OK) != 0)
         skip_all("gnuplot not available (Debian package gnuplot-nox)");
-    plan(6 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 13 + 3 * FLASH_NMET) + 17 + 6 + 10 + 7 + 7 + 4);
+    plan(6 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 17 + 3 * FLASH_NMET) + 19 + 6 + 10 + 8 + 7 + 4);
     char *tmp = make_tmpdir();
     diag("gnuplot: %s; output under %s", g, tmp);
     test_escape();
