@@ -12,7 +12,9 @@
  *
  * Metrics that took one value in every replication of each variant would
  * be flat panels: they are a small table instead, below the panels of the
- * last page (or on a page of their own if that page is full).  Left out
+ * last page (or on a page of their own if it is too big to fit there); when
+ * nothing varied at all, the summary's key numbers say it and there is no
+ * page.  Left out
  * altogether: shares (the key numbers say them), the oversell role (its own
  * page) and, when the comparison page shows them, the latency quantiles.
  */
@@ -290,8 +292,8 @@ int rpt_page_metrics(rpt_ctx *c)
     size_t nv = c->r->nvar, maxcols = nv <= 3 ? 3 : nv <= 5 ? 2 : 1, per_page = 2 * maxcols;
     size_t npg = (s.nvar + per_page - 1) / per_page;
     size_t last = s.nvar - (npg ? (npg - 1) * per_page : 0);
-    /* a small table fits under the panels of the last page; a big one, or
-     * one without panels, has a page of its own */
+    /* a small table fits under the panels of the last page; a big one has
+     * a page of its own */
     bool table_here = s.nst > 0 && npg > 0 && steady_height(&s) < (last <= maxcols ? 0.45 : 0.3);
     for (size_t pg = 0; rc == 0 && pg < npg; pg++) {
         char *base = npg > 1 ? rg_xasprintf("plot-distributions-%zu", pg + 1)
@@ -300,7 +302,8 @@ int rpt_page_metrics(rpt_ctx *c)
         rc = spread_page(c, &s, base, pg * per_page, np, maxcols, pg + 1 == npg && table_here);
         free(base);
     }
-    if (rc == 0 && s.nst > 0 && (npg == 0 || !table_here))
+    /* without a single panel the key numbers say it all: no page */
+    if (rc == 0 && s.nst > 0 && npg > 0 && !table_here)
         rc = spread_page(c, &s, "plot-steady", 0, 0, maxcols, true);
     free(s.var);
     free(s.st);
