@@ -15,6 +15,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "cli/demo.h"
 #include "models/study.h"
 #include "sim/run/expect.h"
 #include "models/registry.h"
@@ -59,6 +60,8 @@ static void usage(FILE *f)
             "                               (default DIR: reports/out/<scenario>)\n"
             "  trace SCENARIO.ini --variant V [--rep N] [--seed S] [--set ...]\n"
             "                               replay one replication and print its events\n"
+            "  demo SCENARIO.ini [--variant A,B] [--speed X]\n"
+            "                               replay replication 0 live in the terminal\n"
             "  validate SCENARIO.ini [--set ...]\n"
             "                               check the scenario, print it fully resolved\n"
             "  models                       list the models a scenario can use\n"
@@ -654,6 +657,8 @@ int main(int argc, char **argv)
             printf("%-10s %s\n", (*m)->name, (*m)->summary);
         return 0;
     }
+    if (strcmp(cmd, "demo") == 0)
+        return rg_demo_main(argc, argv);
     args a = {0};
     a.cmd = cmd;
     int rc;
