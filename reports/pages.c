@@ -318,13 +318,31 @@ static void ohist_head(FILE *f, const rpt_ctx *c, const ohist *o)
                 rpt_rep_word(c, false), c->n, rpt_rep_word(c, true), w, o->lo - 1, o->hi + 1,
                 ceil((double)o->cmax * 1.25), o->hi - o->lo <= 30 ? "set xtics 1\n" : "");
     } else {
-        size_t nv = o->nv;
+        /* a panel for each variant whose oversell varied; the others, one
+         * value in every replication, are named in the title */
+        size_t nv = 0;
+        rg_buf same = {0};
+        char x[32];
+        for (size_t v = 0; v < o->nv; v++) {
+            const rg_summary *s = rpt_summ(c, v, o->m);
+            if (s->min != s->max)
+                nv++;
+            else if (s->n > 0)
+                rg_buf_printf(&same, "%s%s %s", same.len ? ", " : "", c->r->varnames[v],
+                              rpt_fmt(x, sizeof x, s->max, 6));
+        }
         int rows = nv <= 4 ? (int)nv : (int)((nv + 1) / 2), cols = nv <= 4 ? 1 : 2;
         fprintf(f,
                 "set multiplot layout %d,%d title \"Units oversold per %s (%" PRIu64
-                " %s per variant; each panel has its own scale)\" font \",15\"\n"
-                "unset key\n",
+                " %s per variant; each panel its own scale)",
                 rows, cols, rpt_rep_word(c, false), c->n, rpt_rep_word(c, true));
+        if (same.len) {
+            char *e = rg_gnuplot_escape(same.s);
+            fprintf(f, "\\nthe same in every %s: %s", rpt_rep_word(c, false), e);
+            free(e);
+        }
+        fprintf(f, "\" font \",14\"\nunset key\n");
+        rg_buf_free(&same);
     }
 }
 
@@ -389,7 +407,7 @@ static int ohist_script(rpt_ctx *c, const ohist *o)
             fprintf(f, "%s    \"oversell.dat\" using ($1+%.10g):%zu with boxes lt %zu title ",
                     v ? ", \\\n" : "", off, v + 2, v + 1);
             rg_gnuplot_put_str(f, t);
-        } else
+        } else if (rpt_summ(c, v, o->m)->min != rpt_summ(c, v, o->m)->max)
             ohist_panel(f, o, v, t);
         free(t);
     }
@@ -668,20 +686,26 @@ int rpt_page_compare(rpt_ctx *c)
     if (compare_write(c, p50, p99, &lo, &hi, &omax) < 0)
         return -1;
     lat = lat && isfinite(lo) && hi > 0;
-    if (!lat && c->oversell < 0)
+    /* an oversell of zero everywhere is a panel of zeros: the verdicts
+     * already say "never oversold" */
+    bool over = c->oversell >= 0 && omax > 0;
+    if (!lat && !over)
         return 0;
-    FILE *f = rpt_page_open(c, "plot-compare", "answer time against oversell, per variant");
+    FILE *f = rpt_page_open(c, "plot-compare",
+                            over ? "answer time against oversell, per variant"
+                                 : "answer time, per variant");
     if (f == NULL)
         return -1;
-    int panels = lat + (c->oversell >= 0);
+    int panels = lat + over;
     char n[32];
     fprintf(f,
-            "set multiplot layout 1,%d title \"What each variant costs in answer time, and what "
-            "it oversells (%s %s each)\" font \",15\"\n"
+            "set multiplot layout 1,%d title \"What each variant costs in answer time%s (%s %s "
+            "each)\" font \",15\"\n"
             "set style fill solid 0.85 border lc rgb \"#333333\"\n"
             "set grid noxtics ytics\n"
-            "set key top left box opaque\n",
-            panels, rpt_fmt(n, sizeof n, (double)c->n, 6), rpt_rep_word(c, c->n != 1));
+            "set key outside top center horizontal\n",
+            panels, over ? ", and what it oversells" : "", rpt_fmt(n, sizeof n, (double)c->n, 6),
+            rpt_rep_word(c, c->n != 1));
     rpt_variant_tics(f, c, 1.0 / panels);
     if (lat) {
         /* A log axis: 35 ms and 5 s both readable.  Each variant a line from
@@ -707,7 +731,7 @@ int rpt_page_compare(rpt_ctx *c)
                 "    \"\" using ($1+1):3:(fmt($3)) with labels offset 0,1.3 notitle\n");
         fprintf(f, "unset logscale y\nset ytics autofreq\nset mytics default\n");
     }
-    if (c->oversell >= 0) {
+    if (over) {
         fprintf(f,
                 "unset key\n"
                 "set title \"Units oversold: mean per %s, with its 95 %% confidence "
@@ -746,16 +770,18 @@ int rpt_page_protection(rpt_ctx *c)
     FILE *f = rpt_page_open(c, "plot-protection", "units won by humans and bots, and cost");
     if (f == NULL)
         return -1;
+    char n[32];
     fprintf(f,
-            "set multiplot layout 1,2 title \"Who got the units, and what it cost: means over "
-            "%" PRIu64 " replications, error bars 95 %% confidence interval\" font \",15\"\n"
+            "set multiplot layout 1,2 title \"Who got the units, and what it cost: mean per %s "
+            "over %s %s, with its 95 %% confidence interval\" font \",15\"\n"
             "set style fill solid 0.85 border lc rgb \"#333333\"\n"
             "set grid noxtics ytics\n"
             "set key top right box opaque\n",
-            c->n);
+            rpt_rep_word(c, false), rpt_fmt(n, sizeof n, (double)c->n, 6),
+            rpt_rep_word(c, c->n != 1));
     rpt_variant_tics(f, c, 0.5);
     fprintf(f,
-            "set title \"Units won per replication\" font \",13\"\n"
+            "set title \"Units won per %s\" font \",13\"\n"
             "set ylabel \"units (mean)\"\n"
             "set yrange [0:%.10g]\n"
             "set boxwidth 0.36 absolute\n"
@@ -766,18 +792,18 @@ int rpt_page_protection(rpt_ctx *c)
             "    \"\" using ($1+1.2):($4-$5):(0):(2*$5) " CI_BARS ", \\\n"
             "    \"\" using ($1+0.8):($2+$3):(num($2)) with labels offset 0,0.8 notitle, \\\n"
             "    \"\" using ($1+1.2):($4+$5):(num($4)) with labels offset 0,0.8 notitle\n",
-            umax > 0 ? umax * 1.25 : 1.0);
+            rpt_rep_word(c, false), umax > 0 ? umax * 1.25 : 1.0);
     fprintf(f,
             "unset key\n"
-            "set title \"Real cost of the drop\" font \",13\"\n"
-            "set ylabel \"US dollars per replication (mean)\"\n"
+            "set title \"Real cost\" font \",13\"\n"
+            "set ylabel \"US dollars per %s (mean)\"\n"
             "set yrange [0:%.10g]\n"
             "set boxwidth 0.6 absolute\n"
             "plot \"protection.dat\" using ($1+1):6:(0.6):($1+1) with boxes lc variable "
             "notitle, \\\n"
             "    \"\" using ($1+1):($6-$7):(0):(2*$7) " CI_BARS ", \\\n"
             "    \"\" using ($1+1):($6+$7):(num($6)) with labels offset 0,0.8 notitle\n",
-            cmax > 0 ? cmax * 1.18 : 1.0);
+            rpt_rep_word(c, false), cmax > 0 ? cmax * 1.18 : 1.0);
     fprintf(f, "unset multiplot\n");
     return rpt_page_close(c, f);
 }

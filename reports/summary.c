@@ -115,7 +115,7 @@ static double sum_verdicts(FILE *f, const rpt_ctx *c, double y)
     }
     wname = wname > 26 ? 26 : wname;
     double xv = X0 + 0.022 + (double)(wname + 2) * 8.6 / 1200.0;
-    size_t width = fit_chars(0.975 - xv, 11.5);
+    size_t width = (size_t)((0.975 - xv) * 1200.0 / (11 * 0.66));
     y -= 0.4 * line_h(12);
     size_t shown = r->nvar < 8 ? r->nvar : 8;
     for (size_t v = 0; v < shown; v++) {
@@ -123,12 +123,12 @@ static double sum_verdicts(FILE *f, const rpt_ctx *c, double y)
         snprintf(opts, sizeof opts, "left font \",15\" textcolor rgb \"%s\"", rpt_color(v));
         rg_gnuplot_label(f, "■", X0, y, opts);
         char *nm = rg_gnuplot_cut(r->varnames[v], wname);
-        rg_gnuplot_label(f, nm, X0 + 0.022, y, "left font \"sans:Bold,11.5\"");
+        rg_gnuplot_label(f, nm, X0 + 0.022, y, "left font \"sans:Bold,11\"");
         free(nm);
         char *vd = rpt_verdict(c, v);
-        int k = rg_gnuplot_label_lines(f, vd, width, 2, xv, y, line_h(11.5), "left font \",11.5\"");
+        int k = rg_gnuplot_label_lines(f, vd, width, 2, xv, y, line_h(11), "left font \",11\"");
         free(vd);
-        y -= line_h(11.5) * (k + 0.25);
+        y -= line_h(11) * (k + 0.3);
     }
     if (shown < r->nvar) {
         char *more =
@@ -148,11 +148,22 @@ static double sum_verdicts(FILE *f, const rpt_ctx *c, double y)
 }
 
 /* Columns of the key numbers: the first nv variants, each colw wide from
- * xt on, right of the row labels. */
+ * xt on, right of the row labels; rows of pt points. */
 typedef struct sum_cols {
     size_t nv;
-    double xt, colw;
+    double xt, colw, pt;
 } sum_cols;
+
+/* Whether metric m was 0 in every replication of every variant. */
+static bool all_zero(const rpt_ctx *c, size_t m)
+{
+    for (size_t v = 0; v < c->r->nvar; v++) {
+        const rg_summary *s = rpt_summ(c, v, m);
+        if (s->n == 0 || s->min != 0 || s->max != 0)
+            return false;
+    }
+    return true;
+}
 
 /* One row: the label (wrapped onto two lines if need be), then a cell per
  * variant.  Returns the number of lines. */
@@ -166,16 +177,20 @@ static int sum_row(FILE *f, const rpt_ctx *c, const sum_cols *cols, size_t m, bo
                            (char)(l[0] >= 'A' && l[0] <= 'Z' ? l[0] - 'A' + 'a' : l[0]), l + 1);
     else
         row = rg_xasprintf("%s%s", l, rpt_met_is_quantile(me) ? " †" : "");
-    size_t width = fit_chars(cols->xt - X0 - 0.01, 11);
+    size_t width = fit_chars(cols->xt - X0 - 0.01, cols->pt);
     int k = rg_gnuplot_wrap_count(row, width, 2);
+    double lh = line_h(cols->pt);
     if (stripe)
-        band(f, y - (k - 0.5) * line_h(11), y + 0.5 * line_h(11));
-    rg_gnuplot_label_lines(f, row, width, 2, X0, y, line_h(11), "left");
+        band(f, y - (k - 0.5) * lh, y + 0.5 * lh);
+    char opts[48];
+    snprintf(opts, sizeof opts, "left font \",%g\"", cols->pt);
+    rg_gnuplot_label_lines(f, row, width, 2, X0, y, lh, opts);
     free(row);
     free(l);
+    snprintf(opts, sizeof opts, "center font \",%g\"", cols->pt);
     for (size_t v = 0; v < cols->nv; v++) {
         char *cell = rpt_cell(c, v, m, max);
-        rg_gnuplot_label(f, cell, cols->xt + cols->colw * ((double)v + 0.5), y, "center");
+        rg_gnuplot_label(f, cell, cols->xt + cols->colw * ((double)v + 0.5), y, opts);
         free(cell);
     }
     return k;
@@ -193,7 +208,15 @@ static double sum_table(FILE *f, const rpt_ctx *c, double y)
                               rpt_fmt(n, sizeof n, (double)c->n, 4), rpt_rep_word(c, c->n != 1));
     rg_gnuplot_label(f, head, X0, y, "left font \",13\"");
     free(head);
-    sum_cols cols = {r->nvar < 6 ? r->nvar : 6, r->nvar <= 3 ? 0.46 : 0.40, 0};
+    /* many rows: smaller ones, so the keys the file sets still fit */
+    size_t nrows = 0;
+    for (size_t k = 0; k < c->nshow; k++)
+        if (!all_zero(c, c->show[k]))
+            nrows += (r->met[c->show[k]].flags & RG_MF_MAX) ? 2 : 1;
+    sum_cols cols = {r->nvar < 6 ? r->nvar : 6, r->nvar <= 3 ? 0.46 : 0.40, 0,
+                     nrows <= 11   ? 11
+                     : nrows <= 14 ? 10
+                                   : 9};
     if (cols.nv < r->nvar) {
         char *more = rg_xasprintf("(%zu more variants in summary.csv)", r->nvar - cols.nv);
         rg_gnuplot_label(f, more, 0.98, y, "right");
@@ -218,15 +241,31 @@ static double sum_table(FILE *f, const rpt_ctx *c, double y)
     }
     y -= 1.3 * line_h(11);
     size_t row = 0;
+    rg_buf zeros = {0};
     for (size_t k = 0; k < c->nshow; k++) {
         size_t m = c->show[k];
+        if (all_zero(c, m)) {
+            char *l = rpt_met_label(&r->met[m]);
+            l[0] = (char)(l[0] >= 'A' && l[0] <= 'Z' ? l[0] - 'A' + 'a' : l[0]);
+            rg_buf_printf(&zeros, "%s%s", zeros.len ? "; " : "", l);
+            free(l);
+            continue;
+        }
         for (int pass = 0; pass < ((r->met[m].flags & RG_MF_MAX) ? 2 : 1); pass++) {
             if (y < 0.1) {
                 rg_gnuplot_label(f, "… (more in summary.csv)", X0, y, "left");
                 return y - line_h(11);
             }
-            y -= line_h(11) * sum_row(f, c, &cols, m, pass == 1, row++ % 2 == 0, y);
+            y -= line_h(cols.pt) * sum_row(f, c, &cols, m, pass == 1, row++ % 2 == 0, y);
         }
+    }
+    if (zeros.len) {
+        char *z =
+            rg_xasprintf("Zero in every %s of every variant: %s.", rpt_rep_word(c, false), zeros.s);
+        y -= line_h(cols.pt) * rg_gnuplot_label_lines(f, z, fit_chars(0.94, cols.pt), 2, X0, y,
+                                                      line_h(cols.pt), "left font \",10\"");
+        free(z);
+        rg_buf_free(&zeros);
     }
     char *note = rpt_quantile_note(c);
     if (note != NULL) {

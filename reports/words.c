@@ -31,7 +31,14 @@ const char *rpt_fmt(char *buf, size_t n, double x, int sig)
         snprintf(buf, n, "n/a");
         return buf;
     }
-    if (fabs(x) < 999.5 || fabs(x) >= 1e15) {
+    /* %g would write 138 with two digits as 1.4e+02: a number of 1 or more
+     * that it would write with an exponent is written in full */
+    if (fabs(x) < 999.5) {
+        snprintf(buf, n, "%.*g", sig, x);
+        if (strchr(buf, 'e') == NULL || fabs(x) < 1)
+            return buf;
+    }
+    if (fabs(x) >= 1e15) {
         snprintf(buf, n, "%.*g", sig, x);
         return buf;
     }
@@ -101,7 +108,7 @@ static char *label_raw(const rg_metric *m)
 char *rpt_met_label(const rg_metric *m)
 {
     if (m->role == RG_ROLE_OVERSELL)
-        return rg_xstrdup("Units oversold (sold beyond the stock)");
+        return rg_xstrdup("Units sold beyond the stock");
     char *t = label_raw(m);
     if (t[0] >= 'a' && t[0] <= 'z')
         t[0] = (char)(t[0] - 'a' + 'A');
