@@ -190,6 +190,7 @@ static const char css[] =
     ".params li{margin:.15em 0;overflow-wrap:anywhere}"
     "figure{margin:1em 0}"
     "figure img,svg.plot{display:block;width:100%;height:auto;max-width:100%}"
+    "figure img.live{max-width:720px}"
     "figcaption{color:var(--soft);font-size:.9em;margin-top:.3em}"
     "pre{font-size:.8em;overflow-x:auto;background:#f7f7f7;padding:.8em;border-radius:4px}"
     "pre .d{color:#8a8a8a}"
@@ -280,8 +281,10 @@ static void html_table(FILE *f, const rpt_ctx *c)
         for (int pass = 0; pass < ((r->met[m].flags & RG_MF_MAX) ? 2 : 1); pass++) {
             char *l = rpt_met_label_unit(c, &r->met[m]);
             fprintf(f, "<tr><td>");
-            if (pass)
+            if (pass) {
                 fprintf(f, "Most in one %s: ", rpt_rep_word(c, false));
+                l[0] = (char)(l[0] >= 'A' && l[0] <= 'Z' ? l[0] - 'A' + 'a' : l[0]);
+            }
             rpt_html_put(f, l);
             fprintf(f, "%s</td>", !pass && rpt_met_is_quantile(&r->met[m]) ? " †" : "");
             free(l);

@@ -35,7 +35,9 @@
  * sans is about 8 px wide, one of 9 pt monospace about 7 px. */
 #define RPT_PNG_TERM "pngcairo size 1200,750 font \"sans,11\" noenhanced"
 #define RPT_PDF_TERM "pdfcairo size 11in,6.875in font \"sans,11\" fontscale 0.66 noenhanced"
-#define RPT_SVG_TERM "svg size 1200,750 dynamic font \"sans-serif,11\" noenhanced"
+/* cairo's points are 4/3 of SVG's pixels: fontscale 1.33 gives the SVG the
+ * PNG's text sizes, so one layout fits all three. */
+#define RPT_SVG_TERM "svg size 1200,750 dynamic font \"sans-serif,11\" fontscale 1.33 noenhanced"
 #define RPT_PAGE_H_PX 750.0
 #define RPT_LINE_PITCH 1.7 /* line spacing / font size */
 
