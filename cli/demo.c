@@ -118,11 +118,14 @@ static void add_tick(demo *d, size_t *cap, tick t)
 }
 
 /* Splits lane k's trace into ticks: lines "%10.3f ms  text" (the engine's
- * trace format) are events; the others, after the last event, are kept as
- * the model's summary. */
+ * trace format) are events; the lines after the last event are the model's
+ * own summary, kept (at most MAX_AFTER of them) for the end.  Lines between
+ * events belong to the event before and are dropped. */
+#define MAX_AFTER 12
 static void parse_trace(demo *d, size_t *cap, size_t k, const char *trace)
 {
     lane *ln = &d->lanes[k];
+    size_t skipped = 0;
     for (const char *p = trace; *p;) {
         size_t len = strcspn(p, "\n");
         char *end;
@@ -133,11 +136,23 @@ static void parse_trace(demo *d, size_t *cap, size_t k, const char *trace)
             tk.shout = shouts(tk.text);
             add_tick(d, cap, tk);
             d->t_end = fmax(d->t_end, t);
+            for (size_t i = 0; i < ln->nafter; i++)
+                free(ln->after[i]);
+            ln->nafter = 0;
+            skipped = 0;
         } else if (len > 0 && p[0] != '#') {
-            ln->after = rg_xrealloc(ln->after, (ln->nafter + 1) * sizeof *ln->after);
-            ln->after[ln->nafter++] = safe_text(p, len);
+            if (ln->nafter < MAX_AFTER) {
+                ln->after = rg_xrealloc(ln->after, (ln->nafter + 1) * sizeof *ln->after);
+                ln->after[ln->nafter++] = safe_text(p, len);
+            } else
+                skipped++;
         }
         p += len + (p[len] == '\n');
+    }
+    if (skipped > 0) {
+        ln->after = rg_xrealloc(ln->after, (ln->nafter + 1) * sizeof *ln->after);
+        ln->after[ln->nafter++] =
+            rg_xasprintf("(%zu more lines: revguard-sim trace shows them all)", skipped);
     }
 }
 
