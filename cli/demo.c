@@ -333,8 +333,8 @@ static double wall_ms(void)
 }
 
 /* ANSI colours of the variants, in the report's order (blue, vermillion,
- * green, purple, sky blue, orange). */
-static const char *const colours[] = {"34", "31", "32", "35", "36", "33"};
+ * purple, green, sky blue, orange). */
+static const char *const colours[] = {"34", "31", "35", "32", "36", "33"};
 
 /* The state of the replay at some simulated time. */
 typedef struct view {

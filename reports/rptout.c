@@ -17,10 +17,12 @@
 #include <string.h>
 
 /* Colour-blind-safe palette (Okabe and Ito), one per variant, cycled.  The
- * order puts far-apart hues first (blue, vermillion, bluish green, reddish
- * purple); yellow is left out (unreadable on white), and lines also differ
- * by dash type (rpt_dash), so no two variants rely on hue alone. */
-static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+ * first three differ for every kind of colour blindness: blue, vermillion,
+ * reddish purple (blue and bluish green, the next, are alike to a
+ * tritanope, so they are not neighbours).  Yellow is left out (unreadable
+ * on white), and lines also differ by dash type (rpt_dash), so no two
+ * variants rely on hue alone. */
+static const char *const palette[] = {"#0072B2", "#D55E00", "#CC79A7", "#009E73",
                                       "#56B4E9", "#E69F00", "#000000", "#999999"};
 #define NPALETTE (sizeof palette / sizeof palette[0])
 /* gnuplot dash types: solid, dashes, dash-dot, dash-dot-dot (dots are the
