@@ -95,7 +95,9 @@ static char *label_raw(const rg_metric *m)
     static const char rep[] = " in this replication";
     if (len > sizeof rep && strcmp(t + len - (sizeof rep - 1), rep) == 0)
         t[len -= sizeof rep - 1] = '\0';
-    if (len == 0 || formula_like(t)) {
+    /* what is left of "busy server time / (servers x measured time)" ends
+     * in an operator: a formula too */
+    if (len == 0 || formula_like(t) || strchr("/*=+-", t[len - 1]) != NULL) {
         free(t);
         t = rg_xstrdup(m->name);
         for (char *p = t; *p; p++)

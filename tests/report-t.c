@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "reports/report.h"
+#include "reports/words.h"
 #include "sim/run/results.h"
 #include "sim/run/runner.h"
 #include "sim/engine/stats.h"
@@ -539,6 +540,44 @@ static void test_escape(void)
     free(s);
 }
 
+/* Labels in words and numbers for people (words.h). */
+static void test_words(void)
+{
+    static const struct {
+        rg_metric m;
+        const char *want;
+    } cases[] = {
+        {{"oversell", RG_MF_INT, "units", "sum over SKUs of max(0, allocated - stock)", 0,
+          RG_ROLE_OVERSELL},
+         "Units sold beyond the stock"},
+        {{"oversold", RG_MF_INT, "1", "1 if any SKU oversold in this replication", RG_MF_PROB, 0},
+         "Any SKU oversold"},
+        {{"blocked_guardrail", RG_MF_INT, "requests", "403: guardrail tripped", 0, 0},
+         "Guardrail tripped"},
+        {{"utilization", RG_MF_REAL, "1", "busy server time / (servers x measured time)", 0, 0},
+         "Utilization"},
+        {{"sojourn_mean", RG_MF_REAL, "s", "mean time in system (wait + service)", RG_MF_MS, 0},
+         "Mean time in system"},
+        {{"batch_time", RG_MF_REAL, "s", "batch time: init-batch sent to finalize answered",
+          RG_MF_MS, 0},
+         "Batch time"},
+        {{"lost_updates", RG_MF_INT, "units",
+          "allocations the store does not hold: max(0, allocated - decremented)", 0, 0},
+         "Allocations the store does not hold"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *l = rpt_met_label(&cases[i].m);
+        is_string(cases[i].want, l, "label of %s: words, no formula", cases[i].m.name);
+        free(l);
+    }
+    char b[32];
+    is_string("138", rpt_fmt(b, sizeof b, 138.4, 2), "rpt_fmt: no exponent for 138 at 2 digits");
+    is_string("100", rpt_fmt(b, sizeof b, 99.7, 2), "rpt_fmt: 99.7 at 2 digits is 100");
+    is_string("1,234,568", rpt_fmt(b, sizeof b, 1234567.8, 3), "rpt_fmt: thousands separated");
+    is_string("0.000162", rpt_fmt(b, sizeof b, 0.000162, 3), "rpt_fmt: small numbers as is");
+    is_string("-2,500", rpt_fmt(b, sizeof b, -2500, 3), "rpt_fmt: negative thousands");
+}
+
 /* The flash-sale report: every page, file, size and number. */
 static void test_flash(const char *tmp)
 {
@@ -911,10 +950,12 @@ int main(void)
     const char *g = rg_report_gnuplot();
     if (g[0] == '\0' || access(g, X_OK) != 0)
         skip_all("gnuplot not available (Debian package gnuplot-nox)");
-    plan(6 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 17 + 3 * FLASH_NMET) + 19 + 6 + 10 + 8 + 7 + 4);
+    plan(6 + 12 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 17 + 3 * FLASH_NMET) + 19 + 6 + 10 + 8 + 7 +
+         4);
     char *tmp = make_tmpdir();
     diag("gnuplot: %s; output under %s", g, tmp);
     test_escape();
+    test_words();
     test_flash(tmp);
     test_queue(tmp);
     test_protection(tmp);
