@@ -17,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "models/drop/kind.h"
+#include "cli/demo.h"
 #include "models/study.h"
 #include "sim/run/expect.h"
 #include "models/registry.h"
@@ -73,6 +74,8 @@ static void usage(FILE *f)
             "                               (default DIR: reports/out/<scenario>)\n"
             "  trace SCENARIO.ini --variant V [--rep N] [--seed S] [--set ...]\n"
             "                               replay one replication and print its events\n"
+            "  demo SCENARIO.ini [--variant A,B] [--speed X]\n"
+            "                               replay replication 0 live in the terminal\n"
             "  validate SCENARIO.ini [--set ...]\n"
             "                               check the scenario, print it fully resolved\n"
             "  models                       list the models a scenario can use\n"
@@ -362,6 +365,31 @@ size_t cli_nmetrics(const rg_study *l)
     return n;
 }
 
+/* What the experiment's report_extra prints for results r, captured for the
+ * report's "model's own check" page, or NULL.  Its configuration comes from
+ * the resolved scenario the results file stores. */
+static char *report_extra_text(const rg_meta *m, const rg_results *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    rg_study l;
+    rg_err e;
+    rg_err_clear(&e);
+    if (m->resolved == NULL || rg_study_open_mem(m->scenario_name ? m->scenario_name : "results",
+                                                 m->resolved, strlen(m->resolved), &l, &e) < 0) {
+        if (m->resolved != NULL)
+            rg_study_close(&l);
+        return NULL;
+    }
+    FILE *f = l.ops->report_extra ? open_memstream(&text, &len) : NULL;
+    if (f != NULL) {
+        l.ops->report_extra(l.cfg, r, f);
+        fclose(f);
+    }
+    rg_study_close(&l);
+    return text;
+}
+
 /* Writes the report of the results file at path into dir.  Roles are not
  * stored in results files: they come back from the experiment that wrote it. */
 int cli_report_file(const char *path, const char *dir, rg_err *e)
@@ -376,7 +404,9 @@ int cli_report_file(const char *path, const char *dir, rg_err *e)
         const rg_metric *met = ops->metrics(NULL, &n);
         rg_results_adopt_roles(r, met, n);
     }
-    int rc = rg_report_make_from(r, &m, path, dir, e);
+    char *extra = report_extra_text(&m, r);
+    int rc = rg_report_make(r, &m, extra, dir, e);
+    free(extra);
     rg_results_free(r);
     rg_meta_free(&m);
     return rc;
@@ -832,6 +862,8 @@ static int dispatch(int argc, char **argv)
         }
         return 0;
     }
+    if (strcmp(cmd, "demo") == 0)
+        return rg_demo_main(argc, argv);
     args a = {0};
     a.cmd = cmd;
     int rc;

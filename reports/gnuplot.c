@@ -204,6 +204,16 @@ int rg_gnuplot_put_wrapped(FILE *f, const char *s, size_t width, int maxlines)
     return n;
 }
 
+int rg_gnuplot_wrap_count(const char *s, size_t width, int maxlines)
+{
+    char *c = clean(s), *lines[RG_GNUPLOT_MAX_LINES];
+    int n = wrap_split(c, width, maxlines, lines);
+    for (int i = 0; i < n; i++)
+        free(lines[i]);
+    free(c);
+    return n;
+}
+
 /* Writes a number for a data file; gnuplot reads "NaN" as undefined. */
 void rg_gnuplot_put_num(FILE *f, double x)
 {

@@ -74,6 +74,9 @@ void rg_gnuplot_put_str(FILE *f, const char *s);
  * than a line.  Returns the number of lines. */
 int rg_gnuplot_put_wrapped(FILE *f, const char *s, size_t width, int maxlines);
 
+/* The number of lines rg_gnuplot_put_wrapped would make of s. */
+int rg_gnuplot_wrap_count(const char *s, size_t width, int maxlines);
+
 /* Writes `set label "<text>" at screen x,y <opts> noenhanced`, text (any
  * text) escaped; opts is our own gnuplot text, never user input. */
 void rg_gnuplot_label(FILE *f, const char *text, double x, double y, const char *opts);

@@ -22,6 +22,7 @@
 
 #include "reports/gnuplot.h"
 #include "reports/rptout.h"
+#include "reports/words.h"
 
 /* 95 % CI bars: plot style for using x:(mean-ci):(0):(2*ci).  Vectors, because
  * gnuplot 5.4 leaves a gap in the middle of error bars. */
@@ -29,70 +30,50 @@
 
 /* ---- numbers and axes --------------------------------------------------- */
 
-/* A number for people: 3 significant digits, no exponent up to 10^15.
- * Returns buf. */
-static const char *fmt_num(char *buf, size_t n, double x)
-{
-    snprintf(buf, n, fabs(x) >= 1000 && fabs(x) < 1e15 ? "%.0f" : "%.3g", x);
-    return buf;
-}
-
 /* A CI half-width to plot: 0 where it is undefined (fewer than two values). */
 static double ci_or_zero(double ci)
 {
     return isfinite(ci) ? ci : 0.0;
 }
 
-/* Writes `set xtics ("a" 1, "b" 2, ...)` naming the variants at x = 1..nvar
- * in a panel `panel_frac` of the page wide.  Names too long for their slot
- * are wrapped onto up to three lines (a character of 11 pt is about 8 px of
- * the 1200; axis margins take ~90 px), and the bottom margin is made room
- * for them: multiplot does not do that by itself. */
-static void put_variant_tics(FILE *f, const rpt_ctx *c, double panel_frac)
-{
-    int lines = 1;
-    double slot = (1200.0 * panel_frac - 90.0) / (double)(c->r->nvar ? c->r->nvar : 1);
-    size_t fit = (size_t)(0.9 * slot / 8.0);
-    fprintf(f, "set xtics (");
-    for (size_t v = 0; v < c->r->nvar; v++) {
-        fprintf(f, "%s", v ? ", " : "");
-        int n = rg_gnuplot_put_wrapped(f, c->r->varnames[v], fit < 6 ? 6 : fit, 3);
-        lines = n > lines ? n : lines;
-        fprintf(f, " %zu", v + 1);
-    }
-    fprintf(f, ") noenhanced\nset bmargin %d\n", lines + 1);
-    fprintf(f, "set xrange [0.4:%zu.6]\n", c->r->nvar);
-}
-
 /* ---- page: allocation timeline ------------------------------------------ */
 
-int rpt_page_timeline(rpt_ctx *c)
+/* The timeline's range: its first and last point over every variant (s),
+ * the largest first counter, and how many variants have one. */
+typedef struct tlrange {
+    double t0, t1, amax;
+    size_t have;
+} tlrange;
+
+static tlrange tl_range(const rg_results *r)
 {
-    const rg_results *r = c->r;
-    double tmax = 0, amax = 0;
-    size_t have = 0;
+    tlrange g = {INFINITY, 0, 0, 0};
     for (size_t v = 0; v < r->nvar; v++) {
         if (r->ntl[v] == 0)
             continue;
-        have++;
+        g.have++;
         for (size_t i = 0; i < r->ntl[v]; i++) {
-            tmax = fmax(tmax, r->tl[v][i].t);
-            amax = fmax(amax, (double)r->tl[v][i].a);
+            if (r->tl[v][i].t > 0)
+                g.t0 = fmin(g.t0, r->tl[v][i].t);
+            g.t1 = fmax(g.t1, r->tl[v][i].t);
+            g.amax = fmax(g.amax, (double)r->tl[v][i].a);
         }
     }
-    if (have == 0)
-        return 0;
-    /* The line at the stock, if a metric has that role (replication 0 of
-     * the first variant); its legend uses the metric's own description. */
-    int ks = rg_results_role(r, RG_ROLE_STOCK);
-    double stock = ks >= 0 && c->n > 0 ? rg_results_value(r, 0, 0, (size_t)ks) : NAN;
+    return g;
+}
 
+/* Writes timeline.dat: per variant with a timeline a block of (time in ms,
+ * counter a, counter b), starting at zero at tstart and holding its last
+ * value to tend. */
+static int tl_write(rpt_ctx *c, double tstart, double tend)
+{
+    const rg_results *r = c->r;
     FILE *d = rpt_out_open(c, "timeline.dat");
     if (d == NULL)
         return -1;
     fprintf(d, "# Allocation timeline of replication 0, one block per variant with data\n"
                "# (blocks in the order of the plot script).\n"
-               "# time_ms allocated rejected\n");
+               "# time_ms counter_a counter_b\n");
     size_t blk = 0;
     for (size_t v = 0; v < r->nvar; v++) {
         if (r->ntl[v] == 0)
@@ -102,49 +83,104 @@ int rpt_page_timeline(rpt_ctx *c)
         const rg_tlpoint *p = r->tl[v];
         size_t n = r->ntl[v];
         /* Counters are zero at the drop; the last value holds to the end. */
-        if (p[0].t > 0)
-            fprintf(d, "0 0 0\n");
+        fprintf(d, "%.10g 0 0\n", tstart * 1e3);
         for (size_t i = 0; i < n; i++)
-            fprintf(d, "%.10g %" PRId64 " %" PRId64 "\n", p[i].t * 1e3, p[i].a, p[i].b);
-        if (p[n - 1].t < tmax)
-            fprintf(d, "%.10g %" PRId64 " %" PRId64 "\n", tmax * 1e3, p[n - 1].a, p[n - 1].b);
+            if (p[i].t >= tstart)
+                fprintf(d, "%.10g %" PRId64 " %" PRId64 "\n", p[i].t * 1e3, p[i].a, p[i].b);
+        fprintf(d, "%.10g %" PRId64 " %" PRId64 "\n", tend * 1e3, p[n - 1].a, p[n - 1].b);
     }
-    if (rpt_out_close(c, d, "timeline.dat") < 0)
+    return rpt_out_close(c, d, "timeline.dat");
+}
+
+/* Labels at the right of the plot: the final count of every variant, the
+ * variants that end on the same count sharing one label, with how far
+ * above the stock it is. */
+static void tl_end_labels(FILE *f, const rpt_ctx *c, double stock)
+{
+    const rg_results *r = c->r;
+    bool *done = rg_xcalloc(r->nvar, sizeof *done);
+    for (size_t v = 0; v < r->nvar; v++) {
+        if (done[v] || r->ntl[v] == 0)
+            continue;
+        int64_t a = r->tl[v][r->ntl[v] - 1].a;
+        rg_buf b = {0};
+        for (size_t w = v; w < r->nvar; w++)
+            if (!done[w] && r->ntl[w] > 0 && r->tl[w][r->ntl[w] - 1].a == a) {
+                done[w] = true;
+                rg_buf_printf(&b, "%s%s", b.len ? ", " : "", r->varnames[w]);
+            }
+        char n[32];
+        rg_buf_printf(&b, ": %s", rpt_fmt(n, sizeof n, (double)a, 6));
+        bool over = isfinite(stock) && (double)a > stock;
+        if (over)
+            rg_buf_printf(&b, " (+%s over the stock)", rpt_fmt(n, sizeof n, (double)a - stock, 6));
+        fprintf(f, "set label ");
+        rg_gnuplot_put_wrapped(f, b.s, 32, 3);
+        fprintf(f, " at graph 1.01, first %" PRId64 " left font \",10\" textcolor rgb \"%s\"\n", a,
+                over ? "#B00000" : "#222222");
+        rg_buf_free(&b);
+    }
+    free(done);
+}
+
+int rpt_page_timeline(rpt_ctx *c)
+{
+    const rg_results *r = c->r;
+    tlrange g = tl_range(r);
+    if (g.have == 0 || !isfinite(g.t0))
+        return 0;
+    /* A log time axis: a fast variant's first 100 ms get as much room as a
+     * slow one's seconds.  It starts a little before the first change. */
+    double tstart = g.t0 / 1.5, tend = fmax(g.t1 * 1.2, tstart * 10);
+    int ks = rg_results_role(r, RG_ROLE_STOCK);
+    double stock = ks >= 0 && c->n > 0 ? rg_results_value(r, 0, 0, (size_t)ks) : NAN;
+    if (tl_write(c, tstart, tend) < 0)
         return -1;
 
-    FILE *f = rpt_page_open(c, "plot-timeline", "units allocated over time in replication 0");
+    FILE *f = rpt_page_open(c, "plot-timeline", "how the counters climbed in replication 0");
     if (f == NULL)
         return -1;
-    double ymax = fmax(amax, isfinite(stock) ? stock : 0) * 1.1;
+    double ymax = fmax(g.amax, isfinite(stock) ? stock : 0) * 1.12;
     fprintf(f,
-            "set title \"Units allocated over time (replication 0)\" font \",15\"\n"
-            "set xlabel \"time since the drop (ms)\"\n"
-            "set ylabel \"units allocated\"\n"
-            "set key bottom right box opaque\n"
-            "set xrange [0:%.10g]\n"
+            "set title \"How the counter climbed in the first %s (replication 0) of each "
+            "variant; time on a log scale\" font \",15\"\n"
+            "set xlabel \"time since the start\"\n",
+            rpt_rep_word(c, false));
+    fprintf(f, "set ylabel ");
+    char *yl = rg_xasprintf("%s so far", r->tlnames[0] ? r->tlnames[0] : "count");
+    rg_gnuplot_put_str(f, yl);
+    free(yl);
+    fprintf(f,
+            " noenhanced\n"
+            "set key top left box opaque\n"
+            "set rmargin 34\n"
+            "set grid xtics mxtics ytics\n"
+            "set xrange [%.10g:%.10g]\n"
             "set yrange [0:%.10g]\n",
-            tmax > 0 ? tmax * 1e3 : 1.0, ymax > 0 ? ymax : 1.0);
+            tstart * 1e3, tend * 1e3, ymax > 0 ? ymax : 1.0);
+    rpt_log_ms_tics(f, "x", tstart * 1e3, tend * 1e3);
     if (isfinite(stock))
         fprintf(f, "stock = %.10g\n", stock);
+    tl_end_labels(f, c, stock);
+    /* the stock first, so the variants' lines are drawn over it */
     fprintf(f, "plot \\\n");
-    blk = 0;
+    if (isfinite(stock)) {
+        char n[32];
+        char *t = rg_xasprintf("the stock: %s units", rpt_fmt(n, sizeof n, stock, 6));
+        fprintf(f, "    stock with lines dt 1 lw 6 lc rgb \"#C8C8C8\" title ");
+        rg_gnuplot_put_str(f, t);
+        free(t);
+    }
+    size_t blk = 0;
     for (size_t v = 0; v < r->nvar; v++) {
         if (r->ntl[v] == 0)
             continue;
-        fprintf(f, "%s    \"timeline.dat\" index %zu using 1:2 with steps lt %zu title ",
-                blk ? ", \\\n" : "", blk, v + 1);
+        fprintf(f,
+                "%s    \"timeline.dat\" index %zu using 1:2 with steps lt %zu lw 2.5 dt %d "
+                "title ",
+                blk || isfinite(stock) ? ", \\\n" : "", blk, v + 1, rpt_dash(v));
         rg_gnuplot_put_str(f, r->varnames[v]);
         blk++;
-    }
-    if (isfinite(stock)) {
-        const rg_metric *sm = &r->met[ks];
-        char *t = rg_xasprintf("%s: %.10g %s", sm->desc && sm->desc[0] ? sm->desc : sm->name, stock,
-                               sm->unit && strcmp(sm->unit, "1") ? sm->unit : "");
-        if (t[0] >= 'a' && t[0] <= 'z')
-            t[0] = (char)(t[0] - 'a' + 'A');
-        fprintf(f, ", \\\n    stock with lines dt 2 lw 2 lc rgb \"#444444\" title ");
-        rg_gnuplot_put_str(f, t);
-        free(t);
     }
     fprintf(f, "\n");
     return rpt_page_close(c, f);
@@ -264,30 +300,49 @@ static int ohist_write(rpt_ctx *c, const ohist *o)
  * panels. */
 static void ohist_head(FILE *f, const rpt_ctx *c, const ohist *o)
 {
-    fprintf(f, "set style fill solid 0.85 border lc rgb \"#333333\"\n"
-               "set grid noxtics ytics\n"
-               "set ylabel \"replications\"\n");
+    fprintf(f,
+            "set style fill solid 0.85 border lc rgb \"#333333\"\n"
+            "set grid noxtics ytics\n"
+            "set ylabel \"%s\"\n",
+            rpt_rep_word(c, true));
     if (o->shared) {
         double w = 0.8 / (double)o->nv;
         fprintf(f,
-                "set title \"Units oversold per replication (%" PRIu64
-                " replications per variant)\" font \",15\"\n"
+                "set title \"Units oversold per %s (%" PRIu64 " %s per variant)\" font \",15\"\n"
                 "set xlabel \"units oversold\"\n"
                 "set key top right box opaque\n"
                 "set boxwidth %.10g absolute\n"
                 "set xrange [%.10g:%.10g]\n"
                 "set yrange [0:%.10g]\n%s"
                 "plot \\\n",
-                c->n, w, o->lo - 0.5, o->hi + 0.5, ceil((double)o->cmax * 1.25),
-                o->hi - o->lo <= 30 ? "set xtics 1\n" : "");
+                rpt_rep_word(c, false), c->n, rpt_rep_word(c, true), w, o->lo - 1, o->hi + 1,
+                ceil((double)o->cmax * 1.25), o->hi - o->lo <= 30 ? "set xtics 1\n" : "");
     } else {
-        size_t nv = o->nv;
+        /* a panel for each variant whose oversell varied; the others, one
+         * value in every replication, are named in the title */
+        size_t nv = 0;
+        rg_buf same = {0};
+        char x[32];
+        for (size_t v = 0; v < o->nv; v++) {
+            const rg_summary *s = rpt_summ(c, v, o->m);
+            if (s->min != s->max)
+                nv++;
+            else if (s->n > 0)
+                rg_buf_printf(&same, "%s%s %s", same.len ? ", " : "", c->r->varnames[v],
+                              rpt_fmt(x, sizeof x, s->max, 6));
+        }
         int rows = nv <= 4 ? (int)nv : (int)((nv + 1) / 2), cols = nv <= 4 ? 1 : 2;
         fprintf(f,
-                "set multiplot layout %d,%d title \"Units oversold per replication (%" PRIu64
-                " replications per variant; each panel has its own scale)\" font \",15\"\n"
-                "unset key\n",
-                rows, cols, c->n);
+                "set multiplot layout %d,%d title \"Units oversold per %s (%" PRIu64
+                " %s per variant; each panel its own scale)",
+                rows, cols, rpt_rep_word(c, false), c->n, rpt_rep_word(c, true));
+        if (same.len) {
+            char *e = rg_gnuplot_escape(same.s);
+            fprintf(f, "\\nthe same in every %s: %s", rpt_rep_word(c, false), e);
+            free(e);
+        }
+        fprintf(f, "\" font \",14\"\nunset key\n");
+        rg_buf_free(&same);
     }
 }
 
@@ -299,9 +354,9 @@ static char *ohist_caption(const rpt_ctx *c, const ohist *o, size_t v)
     for (uint64_t i = 0; i < c->n; i++)
         pos += rg_results_value(c->r, v, i, o->m) > 0;
     char mean[32];
-    return rg_xasprintf("%s: oversold in %.3g %% of replications, mean %s units", c->r->varnames[v],
-                        100.0 * pos / (double)c->n,
-                        fmt_num(mean, sizeof mean, rpt_summ(c, v, o->m)->mean));
+    return rg_xasprintf("%s: oversold in %.3g %% of %s, %s units on average", c->r->varnames[v],
+                        100.0 * pos / (double)c->n, rpt_rep_word(c, true),
+                        rpt_fmt(mean, sizeof mean, rpt_summ(c, v, o->m)->mean, 3));
 }
 
 /* The panel of variant v on its own range, titled `title`: at least 5 bins
@@ -311,10 +366,11 @@ static void ohist_panel(FILE *f, const ohist *o, size_t v, const char *title)
 {
     const bins *h = &o->h[v];
     double pad = h->nb < 5 ? (double)(5 - h->nb) * h->bw / 2 : 0;
-    double x0 = h->lo - 0.5 - pad, x1 = bins_x(h, h->nb - 1) + 0.5 * h->bw + pad;
-    if (h->lo >= 0 && x0 < -0.5) {
-        x1 += -0.5 - x0;
-        x0 = -0.5;
+    /* a bin of room each side: no bar touches the frame */
+    double x0 = h->lo - 0.5 - h->bw - pad, x1 = bins_x(h, h->nb - 1) + 1.5 * h->bw + pad;
+    if (h->lo >= 0 && x0 < -1) {
+        x1 += -1 - x0;
+        x0 = -1;
     }
     fprintf(f, "set title ");
     rg_gnuplot_put_str(f, title);
@@ -351,7 +407,7 @@ static int ohist_script(rpt_ctx *c, const ohist *o)
             fprintf(f, "%s    \"oversell.dat\" using ($1+%.10g):%zu with boxes lt %zu title ",
                     v ? ", \\\n" : "", off, v + 2, v + 1);
             rg_gnuplot_put_str(f, t);
-        } else
+        } else if (rpt_summ(c, v, o->m)->min != rpt_summ(c, v, o->m)->max)
             ohist_panel(f, o, v, t);
         free(t);
     }
@@ -362,7 +418,9 @@ static int ohist_script(rpt_ctx *c, const ohist *o)
 /* The oversell histogram (ohist): units oversold per replication. */
 int rpt_page_oversell(rpt_ctx *c)
 {
-    if (c->oversell < 0 || c->n == 0 || c->r->nvar == 0)
+    /* A histogram of one value per variant says nothing the verdicts and
+     * the key numbers do not: no page. */
+    if (c->oversell < 0 || c->n == 0 || c->r->nvar == 0 || rpt_met_steady(c, (size_t)c->oversell))
         return 0;
     ohist o;
     if (!ohist_fill(&o, c, (size_t)c->oversell))
@@ -468,41 +526,57 @@ static int latency_write(rpt_ctx *c, const uint64_t *tot)
 static int latency_script(rpt_ctx *c, const uint64_t *tot, size_t have)
 {
     const rg_results *r = c->r;
-    FILE *f = rpt_page_open(c, "plot-latency", "request latency CDF per variant");
+    FILE *f = rpt_page_open(c, "plot-latency", "answer times of all requests");
     if (f == NULL)
         return -1;
+    /* the x range: from the first non-empty bin to the last */
+    double lo = INFINITY, hi = 0;
+    uint64_t all = 0;
+    for (size_t v = 0; v < r->nvar; v++) {
+        const uint64_t *h = &r->hist[v * RG_HIST_NBINS];
+        all += tot[v];
+        for (int b = 0; b < RG_HIST_NBINS; b++)
+            if (h[b] > 0) {
+                lo = fmin(lo, bin_lo_ms(b));
+                hi = fmax(hi, bin_hi_ms(b));
+            }
+    }
+    char na[32], nr[32];
     fprintf(f,
-            "set title \"Request latency over all %" PRIu64
-            " replications: share of requests answered within x\" font \",15\"\n"
-            "set xlabel \"request latency (ms)\"\n"
-            "set ylabel \"fraction of requests ≤ x\"\n"
-            "set logscale x 10\n"
-            "set format x \"%%g\"\n"
-            "set mxtics 10\n"
+            "set title \"Answer time of every request (%s in all) of all %s %s: the share "
+            "answered within x\" font \",15\"\n"
+            "set xlabel \"answer time (log scale)\"\n"
+            "set ylabel \"share of the requests answered within x\"\n"
+            "set xrange [%.10g:%.10g]\n"
             "set yrange [0:1.02]\n"
-            "set ytics 0.1\n"
-            "set key bottom right box opaque\n"
+            "set ytics (\"0\" 0, \"25 %%%%\" 0.25, \"50 %%%%\" 0.5, \"75 %%%%\" 0.75, "
+            "\"99 %%%%\" 0.99)\n"
+            "set grid xtics ytics\n"
+            "set key bottom right box opaque title \"p50 and p99 over all requests\"\n"
             "set arrow from graph 0, first 0.5 to graph 1, first 0.5 nohead dt 3 "
             "lc rgb \"#888888\" lw 1\n"
             "set arrow from graph 0, first 0.99 to graph 1, first 0.99 nohead dt 3 "
             "lc rgb \"#888888\" lw 1\n"
-            "set label \"half of the requests (p50)\" at graph 0.01, first 0.5 "
+            "set label \"half of all requests (p50)\" at graph 0.01, first 0.5 "
             "offset 0,0.7 textcolor rgb \"#555555\"\n"
-            "set label \"99 %% of the requests (p99)\" at graph 0.01, first 0.99 "
-            "offset 0,-0.8 textcolor rgb \"#555555\"\n"
-            "plot \\\n",
-            c->n);
+            "set label \"99 %% of all requests (p99)\" at graph 0.01, first 0.99 "
+            "offset 0,-0.8 textcolor rgb \"#555555\"\n",
+            rpt_fmt(na, sizeof na, (double)all, 6), rpt_fmt(nr, sizeof nr, (double)c->n, 6),
+            rpt_rep_word(c, c->n != 1), lo / 1.2, hi * 1.2);
+    rpt_log_ms_tics(f, "x", lo / 1.2, hi * 1.2);
+    fprintf(f, "plot \\\n");
     size_t blk = 0;
     for (size_t v = 0; v < r->nvar; v++) {
         if (tot[v] == 0)
             continue;
         const uint64_t *h = &r->hist[v * RG_HIST_NBINS];
-        fprintf(f, "%s    \"latency.dat\" index %zu using 1:2 with lines lt %zu title ",
-                blk ? ", \\\n" : "", blk, v + 1);
+        fprintf(f,
+                "%s    \"latency.dat\" index %zu using 1:2 with lines lt %zu lw 2.5 dt %d title ",
+                blk ? ", \\\n" : "", blk, v + 1, rpt_dash(v));
         char q50[32], q99[32];
-        char *t = rg_xasprintf("%s: p50 %s ms, p99 %s ms", r->varnames[v],
-                               fmt_num(q50, sizeof q50, hist_quantile(h, tot[v], 0.5)),
-                               fmt_num(q99, sizeof q99, hist_quantile(h, tot[v], 0.99)));
+        char *t = rg_xasprintf("%s: %s ms, %s ms", r->varnames[v],
+                               rpt_fmt(q50, sizeof q50, hist_quantile(h, tot[v], 0.5), 3),
+                               rpt_fmt(q99, sizeof q99, hist_quantile(h, tot[v], 0.99), 3));
         rg_gnuplot_put_str(f, t);
         free(t);
         fprintf(f,
@@ -566,6 +640,41 @@ static int write_three_means(rpt_ctx *c, const char *name, const char *columns, 
 
 /* ---- page: latency and oversell side by side ---------------------------- */
 
+/* Writes compare.dat: per variant its index, the median over replications
+ * of its p50 and of its p99 (ms), and its mean oversell with CI.  *lo and
+ * *hi get the latency range, *omax the top of the oversell bars. */
+static int compare_write(rpt_ctx *c, int p50, int p99, double *lo, double *hi, double *omax)
+{
+    const rg_results *r = c->r;
+    FILE *d = rpt_out_open(c, "compare.dat");
+    if (d == NULL)
+        return -1;
+    fprintf(d, "# variant_index p50_ms p99_ms oversell oversell_ci95\n"
+               "# (p50, p99: the median over replications of each replication's own;\n"
+               "# oversell: mean over replications; variants in scenario order)\n");
+    *lo = INFINITY;
+    *hi = *omax = 0;
+    for (size_t v = 0; v < r->nvar; v++) {
+        fprintf(d, "%zu", v);
+        int q[2] = {p50, p99};
+        for (int k = 0; k < 2; k++) {
+            double x = q[k] >= 0 ? rpt_summ(c, v, (size_t)q[k])->p50 * 1e3 : NAN;
+            rg_gnuplot_put_num(d, x);
+            if (isfinite(x) && x > 0) {
+                *lo = fmin(*lo, x);
+                *hi = fmax(*hi, x);
+            }
+        }
+        const rg_summary *s = c->oversell >= 0 ? rpt_summ(c, v, (size_t)c->oversell) : NULL;
+        rg_gnuplot_put_num(d, s ? s->mean : NAN);
+        rg_gnuplot_put_num(d, s ? ci_or_zero(s->ci95) : NAN);
+        if (s && isfinite(s->mean))
+            *omax = fmax(*omax, s->mean + ci_or_zero(s->ci95));
+        fputc('\n', d);
+    }
+    return rpt_out_close(c, d, "compare.dat");
+}
+
 int rpt_page_compare(rpt_ctx *c)
 {
     const rg_results *r = c->r;
@@ -573,54 +682,68 @@ int rpt_page_compare(rpt_ctx *c)
     bool lat = p50 >= 0 && p99 >= 0;
     if ((!lat && c->oversell < 0) || c->n == 0 || r->nvar == 0)
         return 0;
-    int ms[3] = {p50, p99, c->oversell};
-    double sc[3] = {1e3, 1e3, 1.0}, lmax, omax;
-    if (write_three_means(c, "compare.dat",
-                          "p50_ms p50_ci95 p99_ms p99_ci95 oversell oversell_ci95", ms, sc, &lmax,
-                          &omax) < 0)
+    double lo, hi, omax;
+    if (compare_write(c, p50, p99, &lo, &hi, &omax) < 0)
         return -1;
-
-    FILE *f = rpt_page_open(c, "plot-compare", "latency and oversell per variant");
+    lat = lat && isfinite(lo) && hi > 0;
+    /* an oversell of zero everywhere is a panel of zeros: the verdicts
+     * already say "never oversold" */
+    bool over = c->oversell >= 0 && omax > 0;
+    if (!lat && !over)
+        return 0;
+    FILE *f = rpt_page_open(c, "plot-compare",
+                            over ? "answer time against oversell, per variant"
+                                 : "answer time, per variant");
     if (f == NULL)
         return -1;
-    int panels = lat + (c->oversell >= 0);
+    int panels = lat + over;
+    char n[32];
     fprintf(f,
-            "set multiplot layout 1,%d title \"Latency and oversell per variant: means over "
-            "%" PRIu64 " replications, error bars 95 %% confidence interval\" font \",15\"\n"
+            "set multiplot layout 1,%d title \"What each variant costs in answer time%s (%s %s "
+            "each)\" font \",15\"\n"
             "set style fill solid 0.85 border lc rgb \"#333333\"\n"
             "set grid noxtics ytics\n"
-            "set key top left box opaque\n",
-            panels, c->n);
-    put_variant_tics(f, c, 1.0 / panels);
+            "set key outside top center horizontal\n",
+            panels, over ? ", and what it oversells" : "", rpt_fmt(n, sizeof n, (double)c->n, 6),
+            rpt_rep_word(c, c->n != 1));
+    rpt_variant_tics(f, c, 1.0 / panels);
     if (lat) {
+        /* A log axis: 35 ms and 5 s both readable.  Each variant a line from
+         * its p50 to its p99, both marked and labelled. */
         fprintf(f,
-                "set title \"Request latency\" font \",13\"\n"
-                "set ylabel \"latency (ms)\"\n"
-                "set yrange [0:%.10g]\n"
-                "set boxwidth 0.36 absolute\n"
-                "plot \"compare.dat\" using ($1+0.8):2 with boxes lc rgb \"#56B4E9\" "
-                "title \"median (p50)\", \\\n"
-                "    \"\" using ($1+0.8):($2-$3):(0):(2*$3) " CI_BARS ", \\\n"
-                "    \"\" using ($1+1.2):4 with boxes lc rgb \"#0072B2\" "
-                "title \"99th percentile (p99)\", \\\n"
-                "    \"\" using ($1+1.2):($4-$5):(0):(2*$5) " CI_BARS ", \\\n"
-                "    \"\" using ($1+0.8):($2+$3):(num($2)) with labels offset 0,0.8 notitle, "
+                "set title \"Answer time: median over the %s of each %s's p50 and p99\" "
+                "font \",12\"\n"
+                "set ylabel \"answer time (log scale)\"\n"
+                "set yrange [%.10g:%.10g]\n"
+                "set grid ytics mytics\n",
+                rpt_rep_word(c, true), rpt_rep_word(c, false), lo / 2, hi * 2.5);
+        rpt_log_ms_tics(f, "y", lo / 2, hi * 2.5);
+        fprintf(f,
+                "fmt(x) = x >= 1000 ? sprintf(\"%%.3g s\", x / 1000) : sprintf(\"%%.3g ms\", x)\n"
+                "plot \"compare.dat\" using ($1+1):2:(0):($3-$2):($1+1) with vectors nohead "
+                "lw 3 lc variable notitle, \\\n"
+                "    \"\" using ($1+1):2:($1+1) with points pt 7 ps 2 lc variable notitle, \\\n"
+                "    \"\" using ($1+1):3:($1+1) with points pt 9 ps 2.2 lc variable notitle, "
                 "\\\n"
-                "    \"\" using ($1+1.2):($4+$5):(num($4)) with labels offset 0,0.8 notitle\n",
-                lmax > 0 ? lmax * 1.18 : 1.0);
+                "    NaN with points pt 7 ps 2 lc rgb \"#444444\" title \"p50 (median)\", \\\n"
+                "    NaN with points pt 9 ps 2.2 lc rgb \"#444444\" title \"p99\", \\\n"
+                "    \"\" using ($1+1):2:(fmt($2)) with labels offset 4.5,0 notitle, \\\n"
+                "    \"\" using ($1+1):3:(fmt($3)) with labels offset 0,1.3 notitle\n");
+        fprintf(f, "unset logscale y\nset ytics autofreq\nset mytics default\n");
     }
-    if (c->oversell >= 0) {
+    if (over) {
         fprintf(f,
                 "unset key\n"
-                "set title \"Units oversold\" font \",13\"\n"
-                "set ylabel \"units oversold per replication (mean)\"\n"
+                "set title \"Units oversold: mean per %s, with its 95 %% confidence "
+                "interval\" font \",12\"\n"
+                "set ylabel \"units oversold\"\n"
                 "set yrange [0:%.10g]\n"
                 "set boxwidth 0.6 absolute\n"
-                "plot \"compare.dat\" using ($1+1):6:(0.6):($1+1) with boxes lc variable "
+                "plot \"compare.dat\" using ($1+1):4:(0.6):($1+1) with boxes lc variable "
                 "notitle, \\\n"
-                "    \"\" using ($1+1):($6-$7):(0):(2*$7) " CI_BARS ", \\\n"
-                "    \"\" using ($1+1):($6+$7):(num($6)) with labels offset 0,0.8 notitle\n",
-                omax > 0 ? omax * 1.18 : 1.0);
+                "    \"\" using ($1+1):($4-$5):(0):(2*$5) " CI_BARS ", \\\n"
+                "    \"\" using ($1+1):($4+$5):(num($4)) with labels offset 0,0.8 notitle\n",
+                rpt_rep_word(c, false), omax > 0 ? omax * 1.18 : 1.0);
     }
     fprintf(f, "unset multiplot\n");
     return rpt_page_close(c, f);
@@ -647,16 +770,18 @@ int rpt_page_protection(rpt_ctx *c)
     FILE *f = rpt_page_open(c, "plot-protection", "units won by humans and bots, and cost");
     if (f == NULL)
         return -1;
+    char n[32];
     fprintf(f,
-            "set multiplot layout 1,2 title \"Who got the units, and what it cost: means over "
-            "%" PRIu64 " replications, error bars 95 %% confidence interval\" font \",15\"\n"
+            "set multiplot layout 1,2 title \"Who got the units, and what it cost: mean per %s "
+            "over %s %s, with its 95 %% confidence interval\" font \",15\"\n"
             "set style fill solid 0.85 border lc rgb \"#333333\"\n"
             "set grid noxtics ytics\n"
             "set key top right box opaque\n",
-            c->n);
-    put_variant_tics(f, c, 0.5);
+            rpt_rep_word(c, false), rpt_fmt(n, sizeof n, (double)c->n, 6),
+            rpt_rep_word(c, c->n != 1));
+    rpt_variant_tics(f, c, 0.5);
     fprintf(f,
-            "set title \"Units won per replication\" font \",13\"\n"
+            "set title \"Units won per %s\" font \",13\"\n"
             "set ylabel \"units (mean)\"\n"
             "set yrange [0:%.10g]\n"
             "set boxwidth 0.36 absolute\n"
@@ -667,199 +792,18 @@ int rpt_page_protection(rpt_ctx *c)
             "    \"\" using ($1+1.2):($4-$5):(0):(2*$5) " CI_BARS ", \\\n"
             "    \"\" using ($1+0.8):($2+$3):(num($2)) with labels offset 0,0.8 notitle, \\\n"
             "    \"\" using ($1+1.2):($4+$5):(num($4)) with labels offset 0,0.8 notitle\n",
-            umax > 0 ? umax * 1.25 : 1.0);
+            rpt_rep_word(c, false), umax > 0 ? umax * 1.25 : 1.0);
     fprintf(f,
             "unset key\n"
-            "set title \"Real cost of the drop\" font \",13\"\n"
-            "set ylabel \"US dollars per replication (mean)\"\n"
+            "set title \"Real cost\" font \",13\"\n"
+            "set ylabel \"US dollars per %s (mean)\"\n"
             "set yrange [0:%.10g]\n"
             "set boxwidth 0.6 absolute\n"
             "plot \"protection.dat\" using ($1+1):6:(0.6):($1+1) with boxes lc variable "
             "notitle, \\\n"
             "    \"\" using ($1+1):($6-$7):(0):(2*$7) " CI_BARS ", \\\n"
             "    \"\" using ($1+1):($6+$7):(num($6)) with labels offset 0,0.8 notitle\n",
-            cmax > 0 ? cmax * 1.18 : 1.0);
+            rpt_rep_word(c, false), cmax > 0 ? cmax * 1.18 : 1.0);
     fprintf(f, "unset multiplot\n");
     return rpt_page_close(c, f);
-}
-
-/* ---- pages: per-metric panels ------------------------------------------- */
-
-/* Writes means.dat (variant index, then mean and CI per shown metric) and
- * replications.dat (a block per variant: replication, then each shown
- * metric), in display units. */
-static int write_metric_data(rpt_ctx *c)
-{
-    const rg_results *r = c->r;
-    FILE *d = rpt_out_open(c, "means.dat");
-    if (d == NULL)
-        return -1;
-    fprintf(d, "# variant_index, then mean and ci95 of each shown metric (in the order of\n"
-               "# the page scripts; ms for times, %% for probabilities)\n");
-    for (size_t v = 0; v < r->nvar; v++) {
-        fprintf(d, "%zu", v);
-        for (size_t k = 0; k < c->nshow; k++) {
-            double sc = rpt_met_scale(&r->met[c->show[k]]);
-            rg_gnuplot_put_num(d, rpt_summ(c, v, c->show[k])->mean * sc);
-            rg_gnuplot_put_num(d, ci_or_zero(rpt_summ(c, v, c->show[k])->ci95) * sc);
-        }
-        fputc('\n', d);
-    }
-    if (rpt_out_close(c, d, "means.dat") < 0)
-        return -1;
-    d = rpt_out_open(c, "replications.dat");
-    if (d == NULL)
-        return -1;
-    fprintf(d, "# One block per variant (scenario order): replication, then each shown\n"
-               "# metric (ms for times, %% for probabilities)\n");
-    for (size_t v = 0; v < r->nvar; v++) {
-        if (v)
-            fprintf(d, "\n\n");
-        for (uint64_t i = 0; i < c->n; i++) {
-            fprintf(d, "%" PRIu64, i);
-            for (size_t k = 0; k < c->nshow; k++)
-                rg_gnuplot_put_num(d, rg_results_value(r, v, i, c->show[k]) *
-                                          rpt_met_scale(&r->met[c->show[k]]));
-            fputc('\n', d);
-        }
-    }
-    return rpt_out_close(c, d, "replications.dat");
-}
-
-/* Writes pages of up to two rows of panels, one per metric in sel (positions
- * in c->show): bars of the means (dist false) or box plots of the
- * distributions (dist true). */
-static int metric_pages(rpt_ctx *c, const size_t *sel, size_t nsel, bool dist)
-{
-    const rg_results *r = c->r;
-    /* Fewer, wider panels per row when there are many variants to name. */
-    size_t maxcols = r->nvar <= 3 ? 3 : r->nvar <= 5 ? 2 : 1, per_page = 2 * maxcols;
-    size_t npg = (nsel + per_page - 1) / per_page;
-    for (size_t pg = 0; pg < npg; pg++) {
-        size_t first = pg * per_page;
-        size_t np = nsel - first < per_page ? nsel - first : per_page;
-        const char *stem = dist ? "plot-distributions" : "plot-means";
-        char *base = npg > 1 ? rg_xasprintf("%s-%zu", stem, pg + 1) : rg_xstrdup(stem);
-        FILE *f = rpt_page_open(c, base,
-                                dist ? "distribution of each metric over replications"
-                                     : "mean and 95 % CI of each metric per variant");
-        free(base);
-        if (f == NULL)
-            return -1;
-        int rows = np <= maxcols ? 1 : 2, cols = (int)((np + (size_t)rows - 1) / (size_t)rows);
-        if (dist)
-            fprintf(f,
-                    "set multiplot layout %d,%d title \"Spread over the %" PRIu64
-                    " replications (box: middle half, line: median, whiskers: 1.5 "
-                    "box lengths, dots: beyond; diamond: mean)\" font \",14\"\n"
-                    "set style boxplot outliers pointtype 7\n"
-                    "set boxwidth 0.55 absolute\n"
-                    "set style fill solid 0.35 border -1\n"
-                    "set pointsize 0.4\n",
-                    rows, cols, c->n);
-        else
-            fprintf(f,
-                    "set multiplot layout %d,%d title \"Mean per variant over %" PRIu64
-                    " replications (error bars: 95 %% confidence interval)\" "
-                    "font \",14\"\n"
-                    "set style fill solid 0.85 border lc rgb \"#333333\"\n",
-                    rows, cols, c->n);
-        /* The same top margin in every panel, so the plots line up. */
-        size_t width = (size_t)(130 / cols), tl = 1;
-        for (size_t i = first; i < first + np; i++) {
-            char *mt = rpt_met_title(&r->met[c->show[sel[i]]]);
-            if (rg_gnuplot_nchars(mt) > width)
-                tl = 2;
-            free(mt);
-        }
-        fprintf(f, "set grid noxtics ytics\nunset key\nset tmargin %.1f\n", 1.5 + 1.4 * (double)tl);
-        put_variant_tics(f, c, 1.0 / cols);
-        for (size_t i = first; i < first + np; i++) {
-            size_t k = sel[i], m = c->show[k];
-            char *mt = rpt_met_title(&r->met[m]);
-            fprintf(f, "set title ");
-            rg_gnuplot_put_wrapped(f, mt, width, 2);
-            fprintf(f, " font \",12\" noenhanced\n");
-            free(mt);
-            double lo = INFINITY, hi = -INFINITY;
-            for (size_t v = 0; v < r->nvar; v++) {
-                const rg_summary *s = rpt_summ(c, v, m);
-                double sc = rpt_met_scale(&r->met[m]);
-                lo = fmin(lo, dist ? s->min * sc : s->mean * sc);
-                hi = fmax(hi, dist ? s->max * sc : (s->mean + ci_or_zero(s->ci95)) * sc);
-            }
-            if (!dist && lo >= 0 && isfinite(hi))
-                fprintf(f, "set yrange [0:%.10g]\n", hi > 0 ? hi * 1.18 : 1.0);
-            else if (lo == hi) /* a constant: gnuplot would warn of an empty range */
-                fprintf(f, "set yrange [%.10g:%.10g]\n", lo - 1, hi + 1);
-            else
-                fprintf(f, "set yrange [*:*]\n");
-            size_t mc = 2 + 2 * k, cc = 3 + 2 * k;
-            if (dist) {
-                fprintf(f, "plot \\\n");
-                for (size_t v = 0; v < r->nvar; v++)
-                    /* a variant with no value (all NaN: say, a guardrail
-                     * that never tripped) has no box; gnuplot would fail */
-                    if (rpt_summ(c, v, m)->n > 0)
-                        fprintf(f,
-                                "    \"replications.dat\" index %zu using (%zu):%zu with "
-                                "boxplot lt %zu notitle, \\\n",
-                                v, v + 1, k + 2, v + 1);
-                fprintf(f,
-                        "    \"means.dat\" using ($1+1):%zu with points pt 13 ps 1.6 "
-                        "lc rgb \"#000000\" notitle\n",
-                        mc);
-            } else
-                fprintf(f,
-                        "plot \"means.dat\" using ($1+1):%zu:(0.6):($1+1) with boxes "
-                        "lc variable notitle, \\\n"
-                        "    \"\" using ($1+1):($%zu-$%zu):(0):(2*$%zu) " CI_BARS ", \\\n"
-                        "    \"\" using ($1+1):($%zu+$%zu):(num($%zu)) "
-                        "with labels offset 0,0.8 notitle\n",
-                        mc, mc, cc, cc, mc, cc, mc);
-        }
-        fprintf(f, "unset multiplot\n");
-        if (rpt_page_close(c, f) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* True if some variant has a value of metric m (not every one NaN). */
-static bool has_values(const rpt_ctx *c, size_t m)
-{
-    for (size_t v = 0; v < c->r->nvar; v++)
-        if (rpt_summ(c, v, m)->n > 0)
-            return true;
-    return false;
-}
-
-int rpt_page_metrics(rpt_ctx *c)
-{
-    if (c->nshow == 0 || c->n == 0 || c->r->nvar == 0)
-        return 0;
-    if (write_metric_data(c) < 0)
-        return -1;
-    size_t *sel = rg_xcalloc(c->nshow, sizeof *sel);
-    size_t nsel = 0;
-    int rc = 0;
-    /* Mean bars for experiments without the flash-sale comparison page. */
-    if (c->oversell < 0) {
-        for (size_t k = 0; k < c->nshow; k++)
-            if (has_values(c, c->show[k]))
-                sel[nsel++] = k;
-        if (nsel > 0)
-            rc = metric_pages(c, sel, nsel, false);
-    }
-    /* Distributions, except 0/1 indicators (their mean says it all) and
-     * oversell (it has its own histogram). */
-    nsel = 0;
-    for (size_t k = 0; k < c->nshow; k++)
-        if (!(c->r->met[c->show[k]].flags & RG_MF_PROB) && (int)c->show[k] != c->oversell &&
-            has_values(c, c->show[k]))
-            sel[nsel++] = k;
-    if (rc == 0 && nsel > 0)
-        rc = metric_pages(c, sel, nsel, true);
-    free(sel);
-    return rc;
 }

@@ -10,6 +10,17 @@
 
 #include "reports/rptout.h"
 
+/* The summary page (summary.c): headline, a verdict per variant, the key
+ * numbers, the keys the scenario file sets.  Text only. */
+int rpt_page_summary(rpt_ctx *c);
+
+/* What the model's report_extra wrote (c->extra), if anything.  Text only. */
+int rpt_page_check(rpt_ctx *c);
+
+/* The resolved scenario in full, defaults in grey: one or more pages.  Text
+ * only. */
+int rpt_page_scenario(rpt_ctx *c);
+
 /* Units allocated over time in replication 0 (timeline.dat). */
 int rpt_page_timeline(rpt_ctx *c);
 
@@ -28,5 +39,10 @@ int rpt_page_protection(rpt_ctx *c);
 /* Mean bars (experiments without an oversell role) and distributions of the
  * shown metrics (means.dat, replications.dat). */
 int rpt_page_metrics(rpt_ctx *c);
+
+/* The animation of replication 0's counters (anim.c): anim.dat and live.gp,
+ * which gnuplot turns into live.gif; sets c->anim.  Nothing without a
+ * timeline. */
+int rpt_anim(rpt_ctx *c);
 
 #endif

@@ -27,6 +27,14 @@
 int rg_report_make_from(const rg_results *r, const rg_meta *m, const char *h5path,
                         const char *outdir, rg_err *e);
 
+/* Same, with `extra` (may be NULL): the text the experiment's report_extra
+ * prints for these results, shown on a page of its own ("the model's own
+ * check"; a closed form beside the simulation, say).  The report itself
+ * cannot make it: only the program knows the experiment and its
+ * configuration. */
+int rg_report_make(const rg_results *r, const rg_meta *m, const char *extra, const char *outdir,
+                   rg_err *e);
+
 /* The gnuplot program that will be used: REVGUARD_GNUPLOT if set and not
  * empty, else the one configure found, else gnuplot on PATH; "" if none.
  * Same as rg_gnuplot_program (gnuplot.h). */

@@ -21,6 +21,7 @@
 #ifndef RG_RPTOUT_H
 #define RG_RPTOUT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -34,6 +35,9 @@
  * sans is about 8 px wide, one of 9 pt monospace about 7 px. */
 #define RPT_PNG_TERM "pngcairo size 1200,750 font \"sans,11\" noenhanced"
 #define RPT_PDF_TERM "pdfcairo size 11in,6.875in font \"sans,11\" fontscale 0.66 noenhanced"
+/* cairo's points are 4/3 of SVG's pixels: fontscale 1.33 gives the SVG the
+ * PNG's text sizes, so one layout fits all three. */
+#define RPT_SVG_TERM "svg size 1200,750 dynamic font \"sans-serif,11\" fontscale 1.33 noenhanced"
 #define RPT_PAGE_H_PX 750.0
 #define RPT_LINE_PITCH 1.7 /* line spacing / font size */
 
@@ -44,8 +48,12 @@ typedef struct rpt_ctx {
     uint64_t n;   /* completed replications */
     size_t *show; /* indices of the shown metrics */
     size_t nshow;
-    int oversell; /* index of the metric in the oversell role, or -1 */
-    char **pages; /* page base names, in page order */
+    int oversell;      /* index of the metric in the oversell role, or -1 */
+    const char *extra; /* what the model's report_extra wrote, or NULL */
+    char **pages;      /* page base names, in page order */
+    char **titles;     /* page headings (our own words), same order */
+    bool *text;        /* whether a page is text only (no SVG for the HTML) */
+    bool anim;         /* live.gp written: gnuplot makes live.gif */
     size_t npages;
     rg_err *e;
 } rpt_ctx;
@@ -67,16 +75,37 @@ double rpt_met_scale(const rg_metric *m);
  * with the unit it is shown in in parentheses.  New string. */
 char *rpt_met_title(const rg_metric *m);
 
+/* Writes `set <axis>tics (...)` for a log axis of milliseconds from lo to hi
+ * (> 0): 1-2-5 steps labelled "1 ms", "20 ms", "1 s", fewer steps when the
+ * range spans many decades.  axis is "x" or "y". */
+void rpt_log_ms_tics(FILE *f, const char *axis, double lo, double hi);
+
+/* The same for plain numbers (ms false) or milliseconds (ms true). */
+void rpt_log_tics(FILE *f, const char *axis, double lo, double hi, bool ms);
+
+/* Writes `set xtics ("a" 1, "b" 2, ...)` naming the variants at x = 1..nvar
+ * in a panel `panel_frac` of the page wide, names wrapped onto up to three
+ * lines, with the bottom margin and the x range to match. */
+void rpt_variant_tics(FILE *f, const rpt_ctx *c, double panel_frac);
+
 /* Creates file `name` in c->dir for writing; NULL with c->e set on error. */
 FILE *rpt_out_open(rpt_ctx *c, const char *name);
 
 /* Closes f (file `name` of c->dir), reporting any write error. */
 int rpt_out_close(rpt_ctx *c, FILE *f, const char *name);
 
+/* The dash type of variant v's lines: colour is never the only cue. */
+int rpt_dash(size_t v);
+
 /* Opens page script <base>.gp, registers the page, and writes the common
- * head (PNG terminal unless report.gp loads it, palette, styles).  `what`
- * describes the page in a comment: our own text, never user input. */
+ * head (PNG terminal unless report.gp or report-svg.gp loads it, palette,
+ * styles).  `what` describes the page in a comment and is its heading in
+ * report.html: our own text, never user input. */
 FILE *rpt_page_open(rpt_ctx *c, const char *base, const char *what);
+
+/* Marks the page registered last as text only: report.html writes its
+ * content as HTML instead of embedding a picture of it. */
+void rpt_page_is_text(rpt_ctx *c);
 
 /* Closes the script of the page registered last. */
 int rpt_page_close(rpt_ctx *c, FILE *f);

@@ -16,10 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "reports/report.h"
+#include "reports/words.h"
 #include "sim/run/results.h"
 #include "sim/run/runner.h"
 #include "sim/engine/stats.h"
@@ -102,7 +104,9 @@ static void setv(rg_results *r, size_t v, uint64_t i, const char *name, double x
  * never, variant 2 rarely.  Latencies lognormal around a variant's median. */
 static rg_results *make_flash(const char *const *names, size_t nv, uint64_t reps)
 {
+    static const char *const tlnames[] = {"allocated", "rejected"};
     rg_results *r = rg_results_new(nv, names, FLASH_NMET, flash_met, reps);
+    rg_results_set_timeline_names(r, tlnames);
     r->reps_done = reps;
     r->seed = 42;
     rng_state = 7;
@@ -272,6 +276,124 @@ static int pdf_pages(const char *dir)
     return pages;
 }
 
+/* The pages of report.gp in order, as "a b c" (the page scripts it loads,
+ * without .gp).  New string; "" if there is no report.gp. */
+static char *page_list(const char *dir)
+{
+    char *b = slurp(dir, "report.gp", NULL);
+    size_t cap = 1024, n = 0;
+    char *out = calloc(cap, 1);
+    for (char *p = b ? strstr(b, "load \"") : NULL; p && out; p = strstr(p + 1, "load \"")) {
+        char *e = strstr(p + 6, ".gp\"");
+        size_t len = e ? (size_t)(e - (p + 6)) : 0;
+        if (n + len + 2 >= cap)
+            break;
+        n += (size_t)sprintf(out + n, "%s%.*s", n ? " " : "", (int)len, p + 6);
+    }
+    free(b);
+    if (out == NULL)
+        bail("out of memory");
+    return out;
+}
+
+/* Whether dir/<page>.svg is a whole SVG document of gnuplot's: the XML
+ * declaration, one <svg ...> element, closed at the end. */
+static bool svg_ok(const char *dir, const char *page)
+{
+    char name[128];
+    snprintf(name, sizeof name, "%s.svg", page);
+    size_t n = 0;
+    char *b = slurp(dir, name, &n);
+    bool good = b != NULL && strncmp(b, "<?xml", 5) == 0 && strstr(b, "<svg") != NULL &&
+                strstr(strstr(b, "<svg") + 4, "<svg") == NULL;
+    if (good) {
+        while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == ' '))
+            b[--n] = '\0';
+        good = n > 6 && strcmp(b + n - 6, "</svg>") == 0;
+    }
+    free(b);
+    return good;
+}
+
+/* Checks report.html in dir is self-contained: every src and href value is
+ * a data: URI or a "#" link (no http:, https: or file reference), there is
+ * no <script, and a Content-Security-Policy forbids fetching anything.
+ * Returns the number of inline pictures (<svg plus data: images), or -1. */
+static int html_pictures(const char *dir)
+{
+    char *b = slurp(dir, "report.html", NULL);
+    if (b == NULL || strncmp(b, "<!DOCTYPE html>", 15) != 0) {
+        free(b);
+        return -1;
+    }
+    int pics = 0;
+    bool bad = strstr(b, "default-src 'none'") == NULL;
+    for (char *p = b; *p && !bad; p++) {
+        if (strncasecmp(p, "<script", 7) == 0)
+            bad = true;
+        if (strncmp(p, "<svg", 4) == 0)
+            pics++;
+        bool src = strncmp(p, "src=", 4) == 0, href = strncmp(p, "href=", 5) == 0;
+        if (!src && !href)
+            continue;
+        char *v = p + (src ? 4 : 5);
+        if (*v == '"' || *v == '\'')
+            v++;
+        if (strncmp(v, "data:", 5) == 0)
+            pics += strncmp(v, "data:image/", 11) == 0;
+        else if (*v != '#')
+            bad = true;
+        if (strncasecmp(v, "http:", 5) == 0 || strncasecmp(v, "https:", 6) == 0)
+            bad = true;
+    }
+    free(b);
+    return bad ? -1 : pics;
+}
+
+/* Frames of the GIF dir/name (image descriptors), or -1 if it is not a
+ * well-formed GIF: header, screen descriptor, colour tables, extension and
+ * image blocks walked to the trailer.  *delay gets the sum of the frames'
+ * delays (centiseconds). */
+static int gif_frames(const char *dir, const char *name, long *delay)
+{
+    *delay = 0;
+    size_t n = 0;
+    char *b = slurp(dir, name, &n);
+    const unsigned char *u = (const unsigned char *)b;
+    int frames = -1;
+    if (b == NULL || n < 13 || (memcmp(b, "GIF89a", 6) != 0 && memcmp(b, "GIF87a", 6) != 0))
+        goto out;
+    size_t p = 13;
+    if (u[10] & 0x80)
+        p += 3u << ((u[10] & 7) + 1);
+    frames = 0;
+    while (p < n && u[p] != 0x3b) {
+        if (u[p] == 0x21) { /* extension: label, then sub-blocks */
+            if (p + 6 < n && u[p + 1] == 0xf9 && u[p + 2] == 4) /* graphic control */
+                *delay += u[p + 4] | (long)u[p + 5] << 8;
+            p += 2;
+        } else if (u[p] == 0x2c && p + 10 <= n) { /* image: descriptor, LZW size */
+            unsigned fl = u[p + 9];
+            p += 10;
+            if (fl & 0x80)
+                p += 3u << ((fl & 7) + 1);
+            p += 1;
+            frames++;
+        } else {
+            frames = -1;
+            goto out;
+        }
+        while (p < n && u[p] != 0)
+            p += u[p] + 1u;
+        p++;
+    }
+    if (p >= n)
+        frames = -1;
+out:
+    free(b);
+    return frames;
+}
+
 static bool contains(const char *dir, const char *name, const char *needle)
 {
     char *b = slurp(dir, name, NULL);
@@ -388,8 +510,9 @@ static char *make_tmpdir(void)
 /* ---- tests ------------------------------------------------------------ */
 
 static const char *const flash_pages[] = {"plot-summary", "plot-timeline", "plot-oversell",
-                                          "plot-latency", "plot-compare",  "plot-distributions"};
-#define NFLASH_PAGES 6
+                                          "plot-latency", "plot-compare",  "plot-distributions",
+                                          "plot-scenario"};
+#define NFLASH_PAGES 7
 static const char *const flash_data[] = {"timeline.dat", "oversell.dat", "latency.dat",
                                          "compare.dat",  "means.dat",    "replications.dat"};
 #define NFLASH_DATA 6
@@ -417,6 +540,44 @@ static void test_escape(void)
     free(s);
 }
 
+/* Labels in words and numbers for people (words.h). */
+static void test_words(void)
+{
+    static const struct {
+        rg_metric m;
+        const char *want;
+    } cases[] = {
+        {{"oversell", RG_MF_INT, "units", "sum over SKUs of max(0, allocated - stock)", 0,
+          RG_ROLE_OVERSELL},
+         "Units sold beyond the stock"},
+        {{"oversold", RG_MF_INT, "1", "1 if any SKU oversold in this replication", RG_MF_PROB, 0},
+         "Any SKU oversold"},
+        {{"blocked_guardrail", RG_MF_INT, "requests", "403: guardrail tripped", 0, 0},
+         "Guardrail tripped"},
+        {{"utilization", RG_MF_REAL, "1", "busy server time / (servers x measured time)", 0, 0},
+         "Utilization"},
+        {{"sojourn_mean", RG_MF_REAL, "s", "mean time in system (wait + service)", RG_MF_MS, 0},
+         "Mean time in system"},
+        {{"batch_time", RG_MF_REAL, "s", "batch time: init-batch sent to finalize answered",
+          RG_MF_MS, 0},
+         "Batch time"},
+        {{"lost_updates", RG_MF_INT, "units",
+          "allocations the store does not hold: max(0, allocated - decremented)", 0, 0},
+         "Allocations the store does not hold"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *l = rpt_met_label(&cases[i].m);
+        is_string(cases[i].want, l, "label of %s: words, no formula", cases[i].m.name);
+        free(l);
+    }
+    char b[32];
+    is_string("138", rpt_fmt(b, sizeof b, 138.4, 2), "rpt_fmt: no exponent for 138 at 2 digits");
+    is_string("100", rpt_fmt(b, sizeof b, 99.7, 2), "rpt_fmt: 99.7 at 2 digits is 100");
+    is_string("1,234,568", rpt_fmt(b, sizeof b, 1234567.8, 3), "rpt_fmt: thousands separated");
+    is_string("0.000162", rpt_fmt(b, sizeof b, 0.000162, 3), "rpt_fmt: small numbers as is");
+    is_string("-2,500", rpt_fmt(b, sizeof b, -2500, 3), "rpt_fmt: negative thousands");
+}
+
 /* The flash-sale report: every page, file, size and number. */
 static void test_flash(const char *tmp)
 {
@@ -442,14 +603,45 @@ static void test_flash(const char *tmp)
     for (size_t i = 0; i < NFLASH_DATA; i++)
         ok(exists(dir, flash_data[i]), "%s kept", flash_data[i]);
     ok(exists(dir, "report.gp") && exists(dir, "summary.csv"), "report.gp, summary.csv");
-    ok(!exists(dir, "plot-means.png"), "no mean-bar page for the flash-sale model");
+    ok(!exists(dir, "plot-means.png"), "no mean-bar page");
     is_int(NFLASH_PAGES, pdf_pages(dir), "report.pdf: %%PDF- and one page per plot");
     is_int(0, csv_mismatches(dir, r, true), "summary.csv: header, names, means, CIs");
     ok(contains(dir, "plot-summary.gp", "\"naive read-check-write\"") &&
            contains(dir, "plot-summary.gp", "sneaker-drop"),
        "summary page names scenario and variants");
     ok(!contains(dir, "plot-summary.gp", "INCOMPLETE"), "complete run not marked incomplete");
+    ok(contains(dir, "plot-summary.gp", "never oversold in 50 drops") &&
+           contains(dir, "plot-summary.gp", "Never oversold in 50 drops: locked."),
+       "summary page: a verdict per variant and the headline, in words");
+    ok(contains(dir, "plot-summary.gp", "workload: buyers = 125") &&
+           contains(dir, "plot-scenario.gp", "arrival = uniform(0, 50ms)"),
+       "summary page: the keys the file sets; last page: the scenario in full");
     ok(contains(dir, "plot-timeline.gp", "stock = 100"), "timeline draws the stock");
+    long delay = 0;
+    int frames = gif_frames(dir, "live.gif", &delay);
+    ok(frames == 62 && delay == 62 * 9,
+       "live.gif: a well-formed GIF of 62 frames of 90 ms (%d, %ld cs)", frames, delay);
+    ok(contains(dir, "live.gp", "# frames: 62") && contains(dir, "anim.dat", "# frame 61"),
+       "live.gp and anim.dat agree on the frames");
+    char *pl = page_list(dir);
+    is_string("plot-summary plot-timeline plot-oversell plot-latency plot-compare "
+              "plot-distributions plot-scenario",
+              pl, "flash report: its pages, in order");
+    free(pl);
+    bool svgs = true;
+    for (size_t i = 1; i + 1 < NFLASH_PAGES; i++)
+        if (!svg_ok(dir, flash_pages[i])) {
+            diag("%s.svg is not a whole SVG", flash_pages[i]);
+            svgs = false;
+        }
+    ok(svgs && !exists(dir, "plot-summary.svg") && !exists(dir, "plot-scenario.svg"),
+       "an SVG for every plot page, none for text pages");
+    /* five plot pages and the GIF; the text pages are HTML */
+    is_int(6, html_pictures(dir), "report.html: self-contained, every picture inline");
+    ok(contains(dir, "report.html", "never oversold in 50 drops") &&
+           contains(dir, "report.html", "<td>Units sold beyond the stock</td>") &&
+           contains(dir, "report.html", "data:image/gif;base64,R0lGOD"),
+       "report.html: verdicts, key numbers and the animation");
     ok(!any_contains(dir, ".dat", "naive"), "data files hold no names");
 
     /* Same input, second directory: same pictures, scripts and data. */
@@ -489,11 +681,30 @@ static void test_queue(const char *tmp)
     if (!ok(rg_report_make_from(r, &m, "mm1.h5", dir, &e) == 0, "queue report written"))
         diag("%s", e.msg);
     check_png(dir, "plot-summary.png", 1200, 750);
-    check_png(dir, "plot-means.png", 1200, 750);
     check_png(dir, "plot-distributions.png", 1200, 750);
+    check_png(dir, "plot-scenario.png", 1200, 750);
     ok(!exists(dir, "plot-oversell.png") && !exists(dir, "plot-latency.png") &&
            !exists(dir, "plot-timeline.png") && !exists(dir, "plot-compare.png"),
        "no pages without data");
+    ok(!exists(dir, "plot-means.png"), "no mean bars: the key numbers say the means");
+    ok(!exists(dir, "plot-check.png"), "no check page without report_extra's text");
+    char *pl = page_list(dir);
+    is_string("plot-summary plot-distributions plot-scenario", pl, "queue report: its pages");
+    free(pl);
+    ok(!exists(dir, "live.gif") && html_pictures(dir) == 1, "no timeline, no GIF; one SVG");
+    char *dir2 = path2(tmp, "queue-check");
+    rg_err_clear(&e);
+    if (!ok(rg_report_make(r, &m,
+                           "\nmean wait vs. closed form:\nrho_0.5  M/M/1  1.002  `x` \"q\"\n", dir2,
+                           &e) == 0,
+            "queue report with report_extra's text written"))
+        diag("%s", e.msg);
+    check_png(dir2, "plot-check.png", 1200, 750);
+    ok(contains(dir2, "plot-check.gp", "rho_0.5  M/M/1  1.002  \\140x\\140 \\\"q\\\"") &&
+           contains(dir2, "plot-summary.gp", "The model's own check"),
+       "check page: the text, escaped; the summary points to it");
+    is_int(4, pdf_pages(dir2), "queue report.pdf with the check has 4 pages");
+    free(dir2);
     is_int(3, pdf_pages(dir), "queue report.pdf has 3 pages");
     is_int(0, csv_mismatches(dir, r, false), "queue summary.csv matches rg_summarize");
     free(dir);
@@ -578,7 +789,7 @@ static void test_injection(const char *tmp)
     static const char *const names[] = {
         "v1\"; system(\"touch PWNED3\"); \"",
         "`touch PWNED4` $(touch PWNED5)",
-        "@evil {x}^_y & ~z # hash \\",
+        "@evil {x}^_y & ~z # hash \\ <script>alert(1)</script> \" onload=\"x",
     };
     rg_results *r = make_flash(names, 3, 20);
     free((char *)r->met[0].desc);
@@ -613,6 +824,9 @@ static void test_injection(const char *tmp)
     ok(!any_contains(dir, ".dat", "PWNED"), "no scenario text in data files");
     is_int(NFLASH_PAGES, pdf_pages(dir), "report.pdf complete");
     check_png(dir, "plot-summary.png", 1200, 750);
+    ok(html_pictures(dir) == 6 && contains(dir, "report.html", "&lt;script&gt;alert(1)") &&
+           contains(dir, "report.html", "&quot; onload=&quot;x"),
+       "report.html: hostile names escaped, no script, every picture still inline");
     free(cwd);
     free(dir);
     rg_results_free(r);
@@ -736,10 +950,12 @@ int main(void)
     const char *g = rg_report_gnuplot();
     if (g[0] == '\0' || access(g, X_OK) != 0)
         skip_all("gnuplot not available (Debian package gnuplot-nox)");
-    plan(6 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 9 + 3 * FLASH_NMET) + 10 + 6 + 10 + 7 + 7 + 4);
+    plan(6 + 12 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 17 + 3 * FLASH_NMET) + 19 + 6 + 10 + 8 + 7 +
+         4);
     char *tmp = make_tmpdir();
     diag("gnuplot: %s; output under %s", g, tmp);
     test_escape();
+    test_words();
     test_flash(tmp);
     test_queue(tmp);
     test_protection(tmp);
