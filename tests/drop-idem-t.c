@@ -14,6 +14,7 @@
  * held.  The quorum KV offers no idempotency: the key changes nothing.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "tests/tap/basic.h"
 #include "tests/tap/dropfix.h"
@@ -60,6 +61,31 @@ static void test_kind(const char *kind, const char *store)
     tdrop_close(&d);
 }
 
+/* The history of the object's run without a key: two invokes, two info
+ * completions (timeouts), the retry on a new process (the first crashed). */
+static void test_history(void)
+{
+    char text[4096];
+    snprintf(text, sizeof text, BASE "%s[variant.o]\nkind = object\n", kinds[0][1]);
+    tdrop d;
+    tdrop_open(&d, text);
+    tdrop_run(&d, "o", 1, 0);
+    char buf[4096];
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    ok(rg_drop_history_write(d.req, d.n, f, RG_DROP_HIST_JSONL) == 0, "history written");
+    fclose(f);
+    ok(strstr(buf, "{\"process\": 0, \"type\": \"invoke\", \"f\": \"decrement\", \"value\": 0, "
+                   "\"time\": 0}\n{\"process\": 0, \"type\": \"info\"") == buf &&
+           strstr(buf, "{\"process\": 1, \"type\": \"invoke\"") != NULL,
+       "JSON lines: invoke, info at the timeout, the retry on process 1");
+    f = fmemopen(buf, sizeof buf, "w");
+    rg_drop_history_write(d.req, d.n, f, RG_DROP_HIST_EDN);
+    fclose(f);
+    ok(strncmp(buf, "{:process 0, :type :invoke, :f :decrement, :value 0, :time 0}", 61) == 0,
+       "EDN: the same operations");
+    tdrop_close(&d);
+}
+
 /* Told and held: a buyer answered "allocated" holds its unit; a buyer
  * told sold out holds none (drop125's safe object, no retries). */
 static void test_told(void)
@@ -77,9 +103,10 @@ static void test_told(void)
 int main(void)
 {
     size_t n = sizeof kinds / sizeof kinds[0];
-    plan((int)(3 * n + 1));
+    plan((int)(3 * n + 4));
     for (size_t i = 0; i < n; i++)
         test_kind(kinds[i][0], kinds[i][1]);
     test_told();
+    test_history();
     return 0;
 }

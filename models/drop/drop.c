@@ -764,6 +764,7 @@ static rg_drop_req *copy_requests(const drun *r)
         d[i].bot = q->cl->bot;
         d[i].outcome = q->outcome;
         d[i].lock_wait = q->lock_wait;
+        d[i].order = q->order;
     }
     return d;
 }
