@@ -137,6 +137,15 @@ static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err
     }
     if (c->has_room && rg_scn_bool(s, sec, "waiting_room", "true", &v->room, e) < 0)
         return -1;
+    if (c->has_idem) {
+        /* Clients send an order id with every request, the same across
+         * the retries of one purchase ([clients], a variant may differ). */
+        static const char *const tf[] = {"false", "true", NULL};
+        int idem;
+        if (mp_enum(s, sec, "clients", "idempotency", "false", tf, &idem, e) < 0)
+            return -1;
+        v->idem = idem == 1;
+    }
     if (c->has_state) {
         /* Where the rate limits and the guardrail keep their counts: exact
          * global counts, or the eventually consistent KV ([kv], read once
@@ -270,6 +279,10 @@ enum {
     M_LOST,
     M_UNACK,
     M_LOST_SALES,
+    M_DUP,
+    M_GHOST,
+    M_TOLD_EMPTY,
+    M_SOLDOUT_HELD,
     M_P50,
     M_P95,
     M_P99,
@@ -326,6 +339,20 @@ static const rg_metric dmetrics[M_COUNT] = {
                       "units left in the stores while buyers were told sold out: sum over SKUs "
                       "of min(max(0, stock - decremented), sold-out answers)",
                       RG_MF_SHOW},
+    /* Identity: the stores' orders tables (who holds what) against what
+     * each buyer was told; -1 if a store records no buyers. */
+    [M_DUP] = {"dup_units", RG_MF_INT, "units",
+               "units a buyer holds beyond what it asked for (1 for a human, bot_want for a "
+               "bot): duplicate allocations of retries",
+               RG_MF_SHOW},
+    [M_GHOST] = {"ghost_units", RG_MF_INT, "units",
+                 "units the stores hold for buyers beyond the allocations they were told of: "
+                 "sum over buyers of max(0, held - told allocated)",
+                 RG_MF_SHOW},
+    [M_TOLD_EMPTY] = {"told_yours_empty", RG_MF_INT, "buyers",
+                      "buyers told they got a unit who hold none in the stores", RG_MF_SHOW},
+    [M_SOLDOUT_HELD] = {"told_soldout_held", RG_MF_INT, "buyers",
+                        "buyers told sold out (409) who hold a unit in the stores", RG_MF_SHOW},
     [M_P50] = {"lat_p50", RG_MF_REAL, "s", "median request latency", RG_MF_SHOW | RG_MF_MS,
                RG_ROLE_LAT_P50},
     [M_P95] = {"lat_p95", RG_MF_REAL, "s", "95th percentile request latency", RG_MF_MS,
@@ -447,6 +474,7 @@ static int dload(rg_scn *s, void **out, rg_err *e)
     if (c->has_reserve && dcart_load(s, &c->res, e) < 0)
         goto fail;
     c->has_state = dopt_key_mentioned(s, "protection", "state");
+    c->has_idem = dopt_key_mentioned(s, "clients", "idempotency");
     c->has_room = dopt_mentioned(s, "waiting_room", "waiting_room");
     if (c->has_room && droom_load(s, &c->room_rate, e) < 0)
         goto fail;
@@ -602,6 +630,41 @@ static void tally_stores(const drun *r, dtally *t)
     }
 }
 
+/* Buyer by buyer, the stores' orders tables against what the buyer was
+ * told: units held beyond what it wanted (duplicates), beyond what it was
+ * told of (ghosts), told "yours" and holding nothing, told "sold out" and
+ * holding a unit.  A unit an expired cart gave back is held no more, and
+ * no longer counts as told. */
+static void tally_identity(const drun *r, rg_mval *row)
+{
+    const rg_orders *o = r->v->kind->orders ? r->v->kind->orders(r->store) : NULL;
+    if (o == NULL) {
+        row[M_DUP].i = row[M_GHOST].i = row[M_TOLD_EMPTY].i = row[M_SOLDOUT_HELD].i = -1;
+        return;
+    }
+    int64_t *held = rg_xcalloc(r->ncl ? r->ncl : 1, sizeof *held);
+    for (size_t i = 0; i < rg_orders_count(o); i++) {
+        const rg_order *x = rg_orders_at(o, i);
+        RG_ENGINE_ASSERT(r->e, x->client < r->ncl);
+        held[x->client] += !x->released;
+    }
+    int64_t dup = 0, ghost = 0, empty = 0, soldout_held = 0;
+    for (size_t i = 0; i < r->ncl; i++) {
+        const dclient *cl = &r->cls[i];
+        int64_t want = cl->bot ? r->c->cl.bot_want : 1;
+        int64_t told = cl->units - cl->gaveback;
+        dup += held[i] > want ? held[i] - want : 0;
+        ghost += held[i] > told ? held[i] - told : 0;
+        empty += told > 0 && held[i] == 0;
+        soldout_held += cl->soldout > 0 && held[i] > 0;
+    }
+    row[M_DUP].i = dup;
+    row[M_GHOST].i = ghost;
+    row[M_TOLD_EMPTY].i = empty;
+    row[M_SOLDOUT_HELD].i = soldout_held;
+    free(held);
+}
+
 /* Runs the checker and fills `row`, one value per metric of the drop's
  * declaration (the enum), but the engine's own metrics. */
 static void check(drun *r, rg_mval *row)
@@ -622,6 +685,7 @@ static void check(drun *r, rg_mval *row)
     row[M_LOST].i = t.lost;
     row[M_UNACK].i = t.unack;
     row[M_LOST_SALES].i = t.lost_sales;
+    tally_identity(r, row);
     row[M_P50].d = rg_quantile_sorted(t.lat, r->nreq, 0.50);
     row[M_P95].d = rg_quantile_sorted(t.lat, r->nreq, 0.95);
     row[M_P99].d = rg_quantile_sorted(t.lat, r->nreq, 0.99);
@@ -700,6 +764,7 @@ static rg_drop_req *copy_requests(const drun *r)
         d[i].bot = q->cl->bot;
         d[i].outcome = q->outcome;
         d[i].lock_wait = q->lock_wait;
+        d[i].order = q->order;
     }
     return d;
 }

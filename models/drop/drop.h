@@ -90,12 +90,26 @@ typedef struct rg_drop_req {
     bool bot;
     rg_outcome outcome;
     rg_time lock_wait; /* SQL: total row-lock wait of its statements */
+    uint64_t order;    /* the order id it sent (0: none) */
 } rg_drop_req;
 
 /* Runs variant v of replication rep like the model's run, and also returns
  * the per-request records (caller frees *reqs). */
 void rg_drop_run_detail(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repout *out,
                         FILE *trace, rg_drop_req **reqs, size_t *nreqs);
+
+/* History formats for rg_drop_history_write. */
+typedef enum { RG_DROP_HIST_JSONL, RG_DROP_HIST_EDN } rg_drop_hist_fmt;
+
+/* Writes the history of one replication's requests (from
+ * rg_drop_run_detail) to f, one operation "decrement" per request: an
+ * invoke when the buyer pressed "buy", then ok (allocated), fail (a
+ * definite refusal: sold out, overloaded, blocked, declined) or info (the
+ * client cannot know: a timeout or a database error), in time order.  A
+ * process that saw info is crashed (Jepsen's rule): its next operation
+ * gets a new process number, client + k * (clients).  Formats in
+ * doc/histories.md.  Returns 0, or -1 if writing failed. */
+int rg_drop_history_write(const rg_drop_req *reqs, size_t n, FILE *f, rg_drop_hist_fmt fmt);
 
 /* The experiment, for the table of experiments (models/registry.c). */
 extern const rg_experiment rg_experiment_drop;

@@ -52,6 +52,7 @@ static void on_expired(rg_engine *e, void *ctx, uint64_t arg)
     dreq *q = drun_req(r, (size_t)arg);
     r->released++;
     r->released_sku[q->cl->b->sku]++;
+    q->cl->gaveback++;
     if (r->trace)
         dtrace(r, "%s %zu's cart expired unpaid: sku-%03d unit released",
                q->cl->bot ? "bot" : "buyer", q->cl->id, q->cl->b->sku + 1);

@@ -91,8 +91,12 @@ static void on_retry(rg_engine *e, void *ctx, uint64_t arg)
 static void next_move(drun *r, dclient *cl, rg_outcome o)
 {
     const dclients *p = &r->c->cl;
-    if (o == RG_OUT_ALLOCATED)
+    if (o == RG_OUT_ALLOCATED) {
         cl->units++;
+        cl->purchase++; /* the next unit is a new order */
+    } else if (o == RG_OUT_SOLD_OUT) {
+        cl->soldout++;
+    }
     bool satisfied = cl->units >= (cl->bot ? p->bot_want : 1);
     if (satisfied || o == RG_OUT_SOLD_OUT) {
         cl->done = true;
@@ -367,6 +371,11 @@ size_t rg_drop_call_client(const dreq *q)
     return q->cl->id;
 }
 
+uint64_t rg_drop_call_order(const dreq *q)
+{
+    return q->order;
+}
+
 void rg_drop_call_lock_wait(dreq *q, rg_time w)
 {
     q->lock_wait += w;
@@ -466,6 +475,10 @@ static dreq *new_request(drun *r, dclient *cl)
     q->cl = cl;
     q->sent = q->started = rg_now(r->e);
     q->held = q->paid = -1;
+    /* An idempotency key: constant across the retries of one purchase,
+     * never 0 (the client index above 24 bits of purchase number). */
+    if (r->v->idem)
+        q->order = ((uint64_t)(cl->id + 1) << 24) | (uint64_t)cl->purchase;
     /* Bots without a NAT pool rotate: a fresh address per request. */
     q->ip = cl->bot && r->c->cl.bot_ips == 0 ? (UINT64_C(1) << 40) + q->id : cl->ip;
     return q;

@@ -42,6 +42,7 @@ typedef struct dvariant {
     /* the drop's options (off unless the scenario mentions them) */
     bool reserve; /* carts held until paid or expired ([reservations]) */
     bool room;    /* a waiting room in front of the PoPs ([waiting_room]) */
+    bool idem;    /* clients send order ids (idempotency keys) */
 } dvariant;
 
 /* Who the buyers are ([clients]) and the protection parameters shared by
@@ -89,7 +90,7 @@ typedef struct dcfg {
     /* Options, each read only from a scenario that mentions it (so that
      * the resolved text of every other scenario stays as it was), and
      * their metrics reported only then. */
-    bool has_reserve, has_room, has_state;
+    bool has_reserve, has_room, has_state, has_idem;
     dreserve res;
     double room_rate; /* admissions per second */
     bool kv_loaded;   /* [kv]: read by the first variant that keeps state there */
@@ -115,6 +116,10 @@ typedef struct dclient {
     bool done;
     bool admitted;   /* through the waiting room (it lets a buyer in once) */
     rg_time pressed; /* when the attempt waiting in the room was made */
+    /* what the client was told and did, for the checker's identity
+     * metrics: sold-out answers, units given back by expired carts */
+    int64_t soldout, gaveback;
+    int64_t purchase; /* purchases completed: the next order id's number */
 } dclient;
 
 struct rg_drop_call {
@@ -125,6 +130,7 @@ struct rg_drop_call {
     rg_time started;    /* the buyer pressed "buy": latency runs from here
                            (before sent if it waited in the waiting room) */
     rg_outcome outcome; /* what the client was told */
+    uint64_t order;     /* the order id sent (0: none) */
     rg_time answered;
     uint64_t ip;
     void *kdata;       /* the kind's call_size bytes, or NULL */

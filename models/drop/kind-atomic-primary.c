@@ -45,6 +45,10 @@ typedef struct apstore {
     rg_engine *e;
     const rg_places *pl;
     gsl_rng *net;
+    /* Who bought: an allocation is recorded as its reply leaves the store
+     * (made durable).  Idempotency is not modelled for this kind: order
+     * ids are recorded, never looked up, so a retry buys again. */
+    rg_orders *orders;
 } apstore;
 
 /* One call's state (the kind's call data). */
@@ -147,6 +151,7 @@ static void *ap_build(const void *cfg, rg_drop_run *r)
 {
     const apcfg *c = cfg;
     apstore *st = rg_xcalloc(1, sizeof *st);
+    st->orders = rg_orders_new();
     st->cfg = c;
     st->run = r;
     st->e = rg_drop_run_engine(r);
@@ -163,6 +168,7 @@ static void ap_free_store(void *p)
     if (st == NULL)
         return;
     rg_primary_free(st->p);
+    rg_orders_free(st->orders);
     free(st);
 }
 
@@ -174,6 +180,8 @@ static void on_decremented(rg_engine *e, void *ctx, uint64_t tag, int64_t result
     int sku = rg_drop_call_sku(c->q);
     if (result && rg_primary_value(c->st->p, 0, (size_t)sku) == 0)
         rg_drop_stock_zero(c->st->run, sku, "primary");
+    if (result)
+        rg_orders_add(c->st->orders, rg_drop_call_client(c->q), rg_drop_call_order(c->q), sku);
     rg_drop_reply(c->q, c->st->cfg->region, result ? RG_OUT_ALLOCATED : RG_OUT_SOLD_OUT);
 }
 
@@ -249,6 +257,11 @@ static int64_t ap_decremented(const void *store, size_t sku)
 
 static const rg_billable *const billable[] = {&rg_drop_cache_op, NULL};
 
+static const rg_orders *ap_orders(const void *store)
+{
+    return ((const apstore *)store)->orders;
+}
+
 const rg_drop_kind rg_drop_kind_atomic_primary = {
     .name = "atomic_primary",
     .summary = "one primary, an atomic conditional decrement; replicas for a pre-check",
@@ -261,4 +274,5 @@ const rg_drop_kind rg_drop_kind_atomic_primary = {
     .free_store = ap_free_store,
     .billable = billable,
     .call_size = sizeof(apcall),
+    .orders = ap_orders,
 };

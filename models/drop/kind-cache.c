@@ -6,6 +6,19 @@
  *
  * The checker reads the primary (region 0) after the run: once the engine
  * ran dry the replicas have converged.
+ *
+ * Who bought: a decrement that succeeded at a replica is a sale, recorded
+ * with its buyer and order id in the store's orders table.  Idempotency:
+ * Redis offers no unique constraint tied to the DECR; the usual recipe is
+ * SET key NX (the order id, with a TTL) before the DECR, and DEL of the key
+ * if the DECR found nothing.  That is what a call with an order id does
+ * here, against its region's replica: the key is set when the call
+ * arrives, the DECR takes its op time, and a failed DECR deletes the key.
+ * Its own race: a retry that arrives while the first DECR is under way
+ * finds the key and is answered "allocated" although the unit may not be
+ * (told_yours_empty); and the key replicates like the counter, so a retry
+ * through another region would not see it (a client retries through its
+ * own PoP here).
  */
 #include <stdlib.h>
 
@@ -25,6 +38,9 @@ typedef struct cachecfg {
 typedef struct cachestore {
     rg_drop_run *run;
     rg_cache *cache;
+    rg_orders *orders; /* the sales */
+    rg_orders **keys;  /* per region: the idempotency keys SET NX */
+    size_t nregions;
 } cachestore;
 
 static int cache_load(rg_scn *s, const char *sec, const rg_places *pl, void **cfg, rg_err *e)
@@ -64,6 +80,11 @@ static void *cache_build(const void *cfg, rg_drop_run *r)
     st->run = r;
     st->cache = rg_cache_new(rg_drop_run_engine(r), &c->cp, rg_drop_run_places(r)->n,
                              rg_drop_run_skus(r), rg_drop_run_stock(r));
+    st->orders = rg_orders_new();
+    st->nregions = rg_drop_run_places(r)->n;
+    st->keys = rg_xcalloc(st->nregions, sizeof *st->keys);
+    for (size_t i = 0; i < st->nregions; i++)
+        st->keys[i] = rg_orders_new();
     return st;
 }
 
@@ -73,6 +94,10 @@ static void cache_free_store(void *p)
     if (st == NULL)
         return;
     rg_cache_free(st->cache);
+    rg_orders_free(st->orders);
+    for (size_t i = 0; i < st->nregions; i++)
+        rg_orders_free(st->keys[i]);
+    free(st->keys);
     free(st);
 }
 
@@ -85,6 +110,10 @@ static void on_cache_done(rg_engine *e, void *ctx, uint64_t tag, int result)
     int region = rg_drop_call_region(q), sku = rg_drop_call_sku(q);
     if (result && rg_cache_value(st->cache, (size_t)region, (size_t)sku) == 0)
         rg_drop_stock_zero(st->run, sku, "cache replica");
+    if (result)
+        rg_orders_add(st->orders, rg_drop_call_client(q), rg_drop_call_order(q), sku);
+    else if (rg_drop_call_order(q) != 0)
+        rg_orders_release(st->keys[region], rg_drop_call_client(q), sku); /* DEL key */
     rg_drop_reply(q, region, result ? RG_OUT_ALLOCATED : RG_OUT_SOLD_OUT);
 }
 
@@ -94,9 +123,19 @@ static void on_at_cache(rg_engine *e, void *ctx, uint64_t arg)
     (void)arg;
     rg_drop_call *q = ctx;
     const cachestore *st = rg_drop_call_store(q);
+    int region = rg_drop_call_region(q), sku = rg_drop_call_sku(q);
+    uint64_t order = rg_drop_call_order(q);
+    if (order != 0) {
+        /* SET order NX: a key already there answers "allocated" at once */
+        rg_drop_bill(st->run, &rg_drop_cache_op);
+        if (rg_orders_find(st->keys[region], order)) {
+            rg_drop_reply(q, region, RG_OUT_ALLOCATED);
+            return;
+        }
+        rg_orders_add(st->keys[region], rg_drop_call_client(q), order, sku);
+    }
     rg_drop_bill(st->run, &rg_drop_cache_op);
-    rg_cache_decrement(st->cache, (size_t)rg_drop_call_region(q), (size_t)rg_drop_call_sku(q),
-                       on_cache_done, q, 0);
+    rg_cache_decrement(st->cache, (size_t)region, (size_t)sku, on_cache_done, q, 0);
 }
 
 static void cache_route(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
@@ -114,6 +153,8 @@ static void on_cache_released(rg_engine *e, void *ctx, uint64_t tag, int result)
     (void)result;
     rg_drop_call *q = ctx;
     rg_drop_run *r = rg_drop_call_run(q);
+    const cachestore *st = rg_drop_call_store(q);
+    rg_orders_release(st->orders, rg_drop_call_client(q), rg_drop_call_sku(q));
     if (rg_drop_tracing(r))
         rg_drop_trace(r, "sku-%03d: buyer %zu's unit back in stock (cache replica)",
                       rg_drop_call_sku(q) + 1, rg_drop_call_client(q));
@@ -148,6 +189,11 @@ static int64_t cache_decremented(const void *store, size_t sku)
     return rg_drop_run_stock(st->run) - rg_cache_value(st->cache, 0, sku);
 }
 
+static const rg_orders *cache_orders(const void *store)
+{
+    return ((const cachestore *)store)->orders;
+}
+
 const rg_drop_kind rg_drop_kind_cache = {
     .name = "cache",
     .summary = "a replica per region, asynchronous replication",
@@ -160,4 +206,5 @@ const rg_drop_kind rg_drop_kind_cache = {
     .free_store = cache_free_store,
     .billable = billable,
     .release = cache_release,
+    .orders = cache_orders,
 };

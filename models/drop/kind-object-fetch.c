@@ -63,6 +63,10 @@ typedef struct fstore {
     rg_engine *e;
     const rg_places *pl;
     gsl_rng *net;
+    /* Who bought: an allocation is recorded as its reply leaves the store
+     * (made durable).  Idempotency is not modelled for this kind: order
+     * ids are recorded, never looked up, so a retry buys again. */
+    rg_orders *orders;
 } fstore;
 
 static int fetch_load(rg_scn *s, const char *sec, const rg_places *pl, void **cfg, rg_err *e)
@@ -140,6 +144,7 @@ static void *fetch_build(const void *cfg, rg_drop_run *r)
 {
     const fetchcfg *c = cfg;
     fstore *st = rg_xcalloc(1, sizeof *st);
+    st->orders = rg_orders_new();
     st->run = r;
     st->e = rg_drop_run_engine(r);
     st->pl = rg_drop_run_places(r);
@@ -177,6 +182,7 @@ static void fetch_free_store(void *p)
     free(st->obj);
     free(st->sh);
     free(st->region);
+    rg_orders_free(st->orders);
     free(st);
 }
 
@@ -185,11 +191,14 @@ static void on_fetch_reply(rg_engine *e, void *ctx, uint64_t tag, int code, bool
     (void)e;
     (void)tag;
     rg_drop_call *q = ctx;
-    const fstore *st = rg_drop_call_store(q);
+    fstore *st = rg_drop_call_store(q);
     rg_outcome o = overloaded            ? RG_OUT_OVERLOADED
                    : code == C_ALLOCATED ? RG_OUT_ALLOCATED
                    : code == C_DECLINED  ? RG_OUT_DECLINED
                                          : RG_OUT_SOLD_OUT;
+    if (o == RG_OUT_ALLOCATED)
+        rg_orders_add(st->orders, rg_drop_call_client(q), rg_drop_call_order(q),
+                      rg_drop_call_sku(q));
     rg_drop_reply(q, st->region[rg_drop_call_sku(q)], o);
 }
 
@@ -219,6 +228,11 @@ static int64_t fetch_decremented(const void *store, size_t sku)
 
 static const rg_billable *const billable[] = {&rg_drop_object_request, &rg_drop_object_write, NULL};
 
+static const rg_orders *fetch_orders(const void *store)
+{
+    return ((const fstore *)store)->orders;
+}
+
 const rg_drop_kind rg_drop_kind_object_fetch = {
     .name = "object_fetch",
     .summary = "an object per SKU that awaits a payment between check and write",
@@ -230,4 +244,5 @@ const rg_drop_kind rg_drop_kind_object_fetch = {
     .decremented = fetch_decremented,
     .free_store = fetch_free_store,
     .billable = billable,
+    .orders = fetch_orders,
 };

@@ -8,6 +8,15 @@
  *
  * A store is the replication's objects, each with its shard of stock; the
  * checker reads the shards of a SKU after the run.
+ *
+ * Each allocation is recorded, in the same handler step as the decrement
+ * (so in the same durable write), in the object's orders table: the buyer
+ * and the order id the client sent.  With idempotency keys the object
+ * looks the order up first and answers a retry of an order it already
+ * allocated with that allocation, writing nothing: the object is single
+ * threaded, so the lookup and the decrement are atomic.  (The tables of
+ * all objects are one rg_orders: an order only ever reaches the object of
+ * its buyer's SKU or session.)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +44,7 @@ typedef struct shard {
     int64_t stock;
     rg_drop_run *run;
     int sku;
+    rg_orders *orders; /* the store's: who holds what */
 } shard;
 
 typedef struct objstore {
@@ -45,6 +55,7 @@ typedef struct objstore {
     rg_object **obj;
     shard *sh;
     int *region;
+    rg_orders *orders;
     /* the run's, looked up once: every request uses them */
     rg_engine *e;
     const rg_places *pl;
@@ -74,23 +85,35 @@ static void obj_free_cfg(void *p)
     free(c);
 }
 
-/* What a request asks the object's application (its argument). */
-enum { OBJ_ALLOCATE, OBJ_RELEASE };
+/* What a request asks the object's application (its argument): the call,
+ * whose pointer is aligned, with the low bit set for a release. */
+#define OBJ_RELEASE 1u
+
+static uint64_t obj_arg(rg_drop_call *q, unsigned what)
+{
+    return (uint64_t)(uintptr_t)q | what;
+}
 
 /* The object's application: allocate one unit if there is one, or take
  * back a unit whose reservation expired. */
 static int obj_handler(void *state, uint64_t arg, bool *wrote)
 {
     shard *s = state;
-    if (arg == OBJ_RELEASE) {
+    rg_drop_call *q = (rg_drop_call *)(uintptr_t)(arg & ~(uint64_t)OBJ_RELEASE);
+    if (arg & OBJ_RELEASE) {
         s->stock++;
+        rg_orders_release(s->orders, rg_drop_call_client(q), s->sku);
         *wrote = true;
         rg_drop_bill(s->run, &rg_drop_object_write);
         return 1;
     }
+    uint64_t order = rg_drop_call_order(q);
+    if (rg_orders_find(s->orders, order))
+        return 1; /* a retry: the original answer, nothing written */
     if (s->stock <= 0)
         return 0;
     s->stock--;
+    rg_orders_add(s->orders, rg_drop_call_client(q), order, s->sku);
     *wrote = true;
     rg_drop_bill(s->run, &rg_drop_object_write);
     if (s->stock == 0)
@@ -113,12 +136,14 @@ static void *obj_build(const void *cfg, rg_drop_run *r)
     st->obj = rg_xcalloc(st->n, sizeof *st->obj);
     st->sh = rg_xcalloc(st->n, sizeof *st->sh);
     st->region = rg_xcalloc(st->n, sizeof *st->region);
+    st->orders = rg_orders_new();
     for (size_t k = 0; k < st->n; k++) {
         st->region[k] = -1;
         /* Each shard holds the SKU's stock: correct per SKU, and the
          * mis-sharding failure when one object per buyer. */
         st->sh[k].stock = st->stock;
         st->sh[k].run = r;
+        st->sh[k].orders = st->orders;
         st->sh[k].sku = c->shard_session ? rg_drop_run_buyer(r, k)->sku : (int)k;
         st->obj[k] = rg_object_new(rg_drop_run_engine(r), &c->obj.p, obj_handler, &st->sh[k]);
     }
@@ -146,6 +171,7 @@ static void obj_free_store(void *p)
     free(st->obj);
     free(st->sh);
     free(st->region);
+    rg_orders_free(st->orders);
     free(st);
 }
 
@@ -174,7 +200,7 @@ static void on_at_object(rg_engine *e, void *ctx, uint64_t arg)
     rg_drop_call *q = ctx;
     const objstore *st = rg_drop_call_store(q);
     rg_drop_bill(st->run, &rg_drop_object_request);
-    rg_object_call(st->obj[object_of(st, q)], OBJ_ALLOCATE, on_obj_reply, q, 0);
+    rg_object_call(st->obj[object_of(st, q)], obj_arg(q, 0), on_obj_reply, q, 0);
 }
 
 static void obj_route(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
@@ -209,7 +235,7 @@ static void on_release_at_object(rg_engine *e, void *ctx, uint64_t arg)
     rg_drop_call *q = ctx;
     const objstore *st = rg_drop_call_store(q);
     rg_drop_bill(st->run, &rg_drop_object_request);
-    rg_object_call(st->obj[object_of(st, q)], OBJ_RELEASE, on_obj_released, q, 0);
+    rg_object_call(st->obj[object_of(st, q)], obj_arg(q, OBJ_RELEASE), on_obj_released, q, 0);
 }
 
 /* The application at the call's PoP sends the release to the object. */
@@ -231,6 +257,11 @@ static int64_t obj_decremented(const void *store, size_t sku)
     return d;
 }
 
+static const rg_orders *obj_orders(const void *store)
+{
+    return ((const objstore *)store)->orders;
+}
+
 const rg_drop_kind rg_drop_kind_object = {
     .name = "object",
     .summary = "one single-threaded object per SKU (shard = session: one per buyer)",
@@ -243,4 +274,5 @@ const rg_drop_kind rg_drop_kind_object = {
     .free_store = obj_free_store,
     .billable = billable,
     .release = obj_release,
+    .orders = obj_orders,
 };

@@ -43,6 +43,11 @@ typedef struct qstore {
     rg_drop_run *run;
     const qcfg *cfg;
     rg_quorum *q;
+    /* Who bought: a write acknowledged by W replicas is a sale the
+     * application records.  A quorum KV offers no idempotency (no
+     * conditional write, no unique key): order ids are recorded but never
+     * looked up, so a retry after a timeout buys a second unit. */
+    rg_orders *orders;
     /* the run's, looked up once */
     rg_engine *e;
     const rg_places *pl;
@@ -84,6 +89,7 @@ static void *quorum_build(const void *cfg, rg_drop_run *r)
     st->pl = rg_drop_run_places(r);
     st->net = rg_drop_run_net(r);
     st->q = rg_quorum_new(st->e, &c->qc.p, rg_drop_run_skus(r), rg_drop_run_stock(r), st->net);
+    st->orders = rg_orders_new();
     return st;
 }
 
@@ -93,6 +99,7 @@ static void quorum_free_store(void *p)
     if (st == NULL)
         return;
     rg_quorum_free(st->q);
+    rg_orders_free(st->orders);
     free(st);
 }
 
@@ -109,6 +116,8 @@ static void on_written(rg_engine *e, void *ctx, uint64_t tag, const rg_quorum_re
     qcall *c = ctx;
     if (res->value == 0)
         rg_drop_stock_zero(c->st->run, c->sku, "quorum");
+    /* recorded, not checked: a retry's order id may already be there */
+    rg_orders_add(c->st->orders, rg_drop_call_client(c->q), rg_drop_call_order(c->q), c->sku);
     rg_drop_reply(c->q, c->st->cfg->region, RG_OUT_ALLOCATED);
 }
 
@@ -150,6 +159,11 @@ static void quorum_route(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d
     rg_after(st->e, d, RG_PRIO_DEFAULT, on_at_coordinator, c, 0);
 }
 
+static const rg_orders *quorum_orders(const void *store)
+{
+    return ((const qstore *)store)->orders;
+}
+
 const rg_drop_kind rg_drop_kind_quorum = {
     .name = "quorum",
     .summary = "N replicas, read quorum R then write quorum W of stock - 1 (lost updates)",
@@ -162,4 +176,5 @@ const rg_drop_kind rg_drop_kind_quorum = {
     .free_store = quorum_free_store,
     .billable = NULL, /* see the top of the file */
     .call_size = sizeof(qcall),
+    .orders = quorum_orders,
 };

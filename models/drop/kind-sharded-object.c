@@ -64,6 +64,10 @@ typedef struct shstore {
     rg_engine *e;
     const rg_places *pl;
     gsl_rng *net;
+    /* Who bought: an allocation is recorded as its reply leaves the store
+     * (made durable).  Idempotency is not modelled for this kind: order
+     * ids are recorded, never looked up, so a retry buys again. */
+    rg_orders *orders;
 } shstore;
 
 /* One call's state (the kind's call data). */
@@ -132,6 +136,7 @@ static void *sh_build(const void *cfg, rg_drop_run *r)
 {
     const shcfg *c = cfg;
     shstore *st = rg_xcalloc(1, sizeof *st);
+    st->orders = rg_orders_new();
     size_t skus = rg_drop_run_skus(r);
     st->cfg = c;
     st->run = r;
@@ -173,6 +178,7 @@ static void sh_free_store(void *p)
     free(st->sh);
     free(st->region);
     free(st->rr);
+    rg_orders_free(st->orders);
     free(st);
 }
 
@@ -224,6 +230,9 @@ static void on_shard_reply(rg_engine *e, void *ctx, uint64_t tag, int code, bool
         send_to_shard(c, back);
         return;
     }
+    if (!overloaded && code)
+        rg_orders_add(st->orders, rg_drop_call_client(c->q), rg_drop_call_order(c->q),
+                      rg_drop_call_sku(c->q));
     rg_drop_reply(c->q, where,
                   overloaded ? RG_OUT_OVERLOADED
                   : code     ? RG_OUT_ALLOCATED
@@ -262,6 +271,11 @@ static int64_t sh_decremented(const void *store, size_t sku)
 
 static const rg_billable *const billable[] = {&rg_drop_object_request, &rg_drop_object_write, NULL};
 
+static const rg_orders *sh_orders(const void *store)
+{
+    return ((const shstore *)store)->orders;
+}
+
 const rg_drop_kind rg_drop_kind_sharded_object = {
     .name = "sharded_object",
     .summary = "a SKU's stock split over N objects behind a router",
@@ -274,4 +288,5 @@ const rg_drop_kind rg_drop_kind_sharded_object = {
     .free_store = sh_free_store,
     .billable = billable,
     .call_size = sizeof(shcall),
+    .orders = sh_orders,
 };

@@ -24,6 +24,20 @@
  * back).  A call leases a pooled connection, runs its statements one at a
  * time (each travels to the database and its result back), closes the
  * connection and answers.
+ *
+ * Who bought: the statement that sells (the naive UPDATE, the locked
+ * transaction's UPDATE, the conditional UPDATE) also inserts the order
+ * (buyer, order id) into the store's orders table, in the same statement
+ * (PostgreSQL: WITH o AS (INSERT INTO orders ... RETURNING id) UPDATE ...),
+ * so the insert costs a row written and no round trip; it is undone with
+ * the statement when the statement sells nothing.  With idempotency keys
+ * the orders table has a unique index on the order id: a retry's insert
+ * fails at the database, its UPDATE does nothing (it still takes its
+ * statement time), the transaction rolls back, and the application
+ * returns the original answer, "allocated".  The insert is checked when
+ * the statement reaches the database: with one worker statements run in
+ * arrival order, and the locked protocol's UPDATE runs under the row lock,
+ * so the check and the write are atomic as the unique index makes them.
  */
 #include <stdlib.h>
 
@@ -47,7 +61,8 @@ typedef enum {
     P_ROLLBACK_SOLD_OUT,
     P_ROLLBACK_ERROR,
     P_COND,
-    P_RELEASE /* UPDATE stock = stock + 1: an expired reservation */
+    P_RELEASE,     /* UPDATE stock = stock + 1: an expired reservation */
+    P_ROLLBACK_DUP /* the order was allocated before: the original answer */
 } phase;
 
 /* A protocol is its first statement; the rest follows from the results. */
@@ -77,6 +92,7 @@ typedef struct sqlstore {
     const sqlcfg *cfg;
     rg_drop_run *run;
     rg_sqldb *db;
+    rg_orders *orders; /* the orders table */
     /* the run's, looked up once: every statement uses them */
     rg_engine *e;
     const rg_places *pl;
@@ -92,6 +108,7 @@ typedef struct sqlcall {
     int64_t conn;
     phase ph;
     bool releasing; /* the call was answered; now it gives its unit back */
+    bool dup;       /* its order's insert failed: it was allocated before */
     /* the statement on its way to the database */
     rg_sqlop op;
     int64_t value;
@@ -166,6 +183,7 @@ static void *sql_build(const void *cfg, rg_drop_run *r)
     st->pl = rg_drop_run_places(r);
     st->net = rg_drop_run_net(r);
     st->db = rg_sqldb_new(st->e, &c->sp, rg_drop_run_skus(r), rg_drop_run_stock(r));
+    st->orders = rg_orders_new();
     return st;
 }
 
@@ -175,6 +193,7 @@ static void sql_free_store(void *p)
     if (st == NULL)
         return;
     rg_sqldb_free(st->db);
+    rg_orders_free(st->orders);
     free(st);
 }
 
@@ -276,6 +295,15 @@ static void on_sql_back(rg_engine *e, void *ctx, uint64_t arg)
         release_done(c);
         return;
     }
+    if (c->dup) {
+        /* the unique violation: the original answer */
+        if (c->ph == P_TXN_UPDATE) {
+            sql_send(c, P_ROLLBACK_DUP, RG_SQL_ROLLBACK, 0, false);
+            return;
+        }
+        close_and_reply(c, RG_OUT_ALLOCATED);
+        return;
+    }
     if (rg_sqldb_row(c->st->db, (size_t)sku) == 0)
         rg_drop_stock_zero(c->st->run, sku, rg_drop_run_variant(c->st->run));
     rg_drop_call_lock_wait(c->q, res->lock_wait);
@@ -307,6 +335,7 @@ static void on_sql_back(rg_engine *e, void *ctx, uint64_t arg)
     case P_COMMIT: close_and_reply(c, RG_OUT_ALLOCATED); break;
     case P_ROLLBACK_SOLD_OUT: close_and_reply(c, RG_OUT_SOLD_OUT); break;
     case P_ROLLBACK_ERROR: close_and_reply(c, RG_OUT_DB_ERROR); break;
+    case P_ROLLBACK_DUP: close_and_reply(c, RG_OUT_ALLOCATED); break;
     case P_COND:
         if (res->status != RG_SQL_OK)
             close_and_reply(c, RG_OUT_DB_ERROR);
@@ -317,11 +346,23 @@ static void on_sql_back(rg_engine *e, void *ctx, uint64_t arg)
     }
 }
 
+/* The statement that sells: it inserts the order. */
+static bool sells(phase ph)
+{
+    return ph == P_NAIVE_UPDATE || ph == P_TXN_UPDATE || ph == P_COND;
+}
+
 static void on_sql_result(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres *res)
 {
     (void)tag;
     sqlcall *c = ctx;
     c->res = *res;
+    /* A statement that sold nothing takes its order insert with it. */
+    if (!c->releasing && !c->dup && sells(c->ph) &&
+        (res->status != RG_SQL_OK || (c->ph == P_COND && res->value != 1)))
+        rg_orders_release(c->st->orders, rg_drop_call_client(c->q), c->sku);
+    if (c->releasing && c->ph == P_RELEASE && res->status == RG_SQL_OK)
+        rg_orders_release(c->st->orders, rg_drop_call_client(c->q), c->sku);
     rg_after(e, hop(c->st, c->st->cfg->db_region, c->app_region), RG_PRIO_DEFAULT, on_sql_back, c,
              0);
 }
@@ -332,8 +373,22 @@ static void on_sql_arrive(rg_engine *e, void *ctx, uint64_t arg)
     (void)e;
     (void)arg;
     sqlcall *c = ctx;
-    rg_sqldb_exec(c->st->db, c->conn, c->op, (size_t)c->sku, c->value, c->autocommit, on_sql_result,
-                  c, 0);
+    sqlstore *st = c->st;
+    rg_sqlop op = c->op;
+    if (!c->releasing && sells(c->ph)) {
+        uint64_t order = rg_drop_call_order(c->q);
+        if (order != 0)
+            rg_drop_bill(st->run, &op_write); /* the orders row */
+        if (rg_orders_find(st->orders, order)) {
+            /* unique violation: the statement runs and changes nothing */
+            c->dup = true;
+            op = RG_SQL_SELECT;
+        } else {
+            rg_orders_add(st->orders, rg_drop_call_client(c->q), order, c->sku);
+        }
+    }
+    rg_sqldb_exec(st->db, c->conn, op, (size_t)c->sku, c->value, c->autocommit, on_sql_result, c,
+                  0);
 }
 
 static void on_connected(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres *res)
@@ -401,13 +456,18 @@ static void sql_release(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
     rg_after(st->e, d, RG_PRIO_DEFAULT, on_at_app, c, 0);
 }
 
+static const rg_orders *sql_orders(const void *store)
+{
+    return ((const sqlstore *)store)->orders;
+}
+
 /* The kinds differ only in name and protocol (their load). */
 #define SQL_KIND(NAME, LOAD, SUMMARY)                                                              \
     {                                                                                              \
         .name = NAME, .summary = SUMMARY, .section = "sqldb", .load = LOAD,                        \
         .free_cfg = sql_free_cfg, .build = sql_build, .route = sql_route,                          \
         .decremented = sql_decremented, .free_store = sql_free_store, .billable = billable,        \
-        .call_size = sizeof(sqlcall), .release = sql_release,                                      \
+        .call_size = sizeof(sqlcall), .release = sql_release, .orders = sql_orders,                \
     }
 
 const rg_drop_kind rg_drop_kind_sql_naive = SQL_KIND(

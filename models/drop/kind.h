@@ -38,6 +38,7 @@
 #include "models/mech/ledger.h"
 #include "models/mech/places.h"
 #include "models/mech/workload.h"
+#include "models/stores/orders.h"
 #include "sim/engine/engine.h"
 #include "sim/engine/scenario.h"
 
@@ -85,14 +86,22 @@ typedef struct rg_drop_kind {
      * at most once per call, after the kind answered it "allocated"; the
      * call's data is the kind's again. */
     void (*release)(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d);
+    /* After the run: the store's orders table (orders.h), one entry per
+     * unit it allocated, naming the buyer (rg_drop_call_client) and the
+     * order id the client sent (rg_drop_call_order), recorded where the
+     * store changes its stock; a release marks its entry released.  NULL
+     * (the operation, or its result): the store records no buyers, and the
+     * checker reports the identity metrics as -1. */
+    const rg_orders *(*orders)(const void *store);
 } rg_drop_kind;
 
 /* ---- the table ------------------------------------------------------------ */
 
 /* The built-in kinds (one file each; the SQL protocols share one). */
 extern const rg_drop_kind rg_drop_kind_object, rg_drop_kind_sql_naive, rg_drop_kind_sql_locked,
-    rg_drop_kind_sql_conditional, rg_drop_kind_cache, rg_drop_kind_quorum, rg_drop_kind_sql_naive_relative,
-    rg_drop_kind_object_fetch, rg_drop_kind_sharded_object, rg_drop_kind_atomic_primary;
+    rg_drop_kind_sql_conditional, rg_drop_kind_cache, rg_drop_kind_quorum,
+    rg_drop_kind_sql_naive_relative, rg_drop_kind_object_fetch, rg_drop_kind_sharded_object,
+    rg_drop_kind_atomic_primary;
 
 /* Operations of one product billed by several kinds, declared once (in the
  * file named) so that the [cost] keys do not depend on how many kinds use
@@ -159,6 +168,12 @@ void *rg_drop_call_data(const rg_drop_call *q);
 int rg_drop_call_region(const rg_drop_call *q);
 int rg_drop_call_sku(const rg_drop_call *q);
 size_t rg_drop_call_client(const rg_drop_call *q);
+/* The order id the client sent with the call (an idempotency key), or 0
+ * if it sent none ([clients] idempotency = false).  A client's retries of
+ * one purchase send the same id; its next purchase (a bot's next unit) a
+ * new one.  A kind that offers idempotency answers a call whose order it
+ * already allocated with that allocation, and allocates nothing. */
+uint64_t rg_drop_call_order(const rg_drop_call *q);
 /* Adds time the call waited for a lock (rg_drop_req.lock_wait). */
 void rg_drop_call_lock_wait(rg_drop_call *q, rg_time w);
 
