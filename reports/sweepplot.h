@@ -64,6 +64,11 @@ typedef struct swp_ctx {
 } swp_ctx;
 
 /* The summary of metric m of variant v at point k. */
+/* sweepctx.c: the axes of s->sw (s->ax, s->nax); how many are plotted;
+ * the text of variable v at point k. */
+void swp_make_axes(swp_ctx *s);
+size_t swp_plotted_axes(const swp_ctx *s);
+const char *swp_text_of(const rg_sweep *sw, size_t k, size_t v);
 const rg_summary *swp_summ(const swp_ctx *s, size_t k, size_t v, size_t m);
 
 /* Value si of axis a for people ("711 ms", "50.6 s", "5 %"), or the text of

@@ -40,23 +40,6 @@ const rg_billable dflow_edge_request = {"edge_request", "0.0000003",
 const rg_billable dflow_kv_read = {"kv_read", "0.0000005", "Workers KV: $0.50 per million reads"};
 const rg_billable dflow_kv_write = {"kv_write", "0.000005", "Workers KV: $5.00 per million writes"};
 
-/* A trace line of the drop: the engine's time prefix, the line, a newline. */
-void dvtrace(drun *r, const char *fmt, va_list ap)
-{
-    if (r->trace == NULL)
-        return;
-    rg_vtrace(r->e, r->trace, fmt, ap);
-    fputc('\n', r->trace);
-}
-
-void dtrace(drun *r, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    dvtrace(r, fmt, ap);
-    va_end(ap);
-}
-
 const char *dflow_outcome_name(rg_outcome o)
 {
     switch (o) {
