@@ -58,6 +58,10 @@ int cli_open_point(const args *a, const rg_iter *it, size_t k, const char *const
  * variables needs --point K (else an error that says to use sweep). */
 int cli_open_scenario(const args *a, rg_study *l, rg_err *e);
 
+/* Before any simulation: --expect reads as an expectations file, and
+ * --write-expect and --csv can be written.  -1 with e naming the file. */
+int cli_check_files(const args *a, rg_err *e);
+
 size_t cli_nmetrics(const rg_study *l);
 rg_runopts cli_runopts(const rg_study *l);
 void cli_fill_meta(const rg_study *l, const rg_results *r, rg_meta *meta);

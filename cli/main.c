@@ -125,8 +125,11 @@ int cli_mkdir_p(const char *dir, rg_err *e)
         *p = '/';
     }
     int rc = 0;
+    struct stat st;
     if (mkdir(d, 0777) < 0 && errno != EEXIST)
         rc = rg_err_set(e, RG_ERR_IO, "cannot create directory %s: %s", d, strerror(errno));
+    else if (stat(d, &st) < 0 || !S_ISDIR(st.st_mode))
+        rc = rg_err_set(e, RG_ERR_IO, "cannot create directory %s: a file of that name exists", d);
     free(d);
     return rc;
 }
@@ -436,6 +439,21 @@ rg_runopts cli_runopts(const rg_study *l)
     return o;
 }
 
+int cli_check_files(const args *a, rg_err *e)
+{
+    if (a->expect) {
+        rg_scn *x = rg_scn_load_as(a->expect, "expectations file", e);
+        if (x == NULL)
+            return -1;
+        rg_scn_free(x);
+    }
+    if (a->write_expect && rg_check_writable(a->write_expect, "expectations file", e) < 0)
+        return -1;
+    if (a->csv && rg_check_writable(a->csv, "CSV file", e) < 0)
+        return -1;
+    return 0;
+}
+
 /* Before simulating: every output can be written, and the results fit in
  * memory. */
 static int check_outputs(const args *a, const rg_study *l, const char *out, rg_err *e)
@@ -459,9 +477,7 @@ static int check_outputs(const args *a, const rg_study *l, const char *out, rg_e
                 "revguard-sim: note: this run holds about %.0f MB of per-replication "
                 "results in memory\n",
                 (double)bytes / 1e6);
-    if (a->write_expect && rg_results_check_path(a->write_expect, true, e) < 0)
-        return -1;
-    return 0;
+    return cli_check_files(a, e);
 }
 
 /* After a complete run: the report and the expectations.  Returns -1 with

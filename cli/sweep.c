@@ -529,7 +529,7 @@ static int sweep_checks(const args *a, const rg_iter *it, const char *kind, char
     if (a->point_given || a->extend || a->rep_given || a->csv)
         return rg_err_set(e, RG_ERR_INPUT, "%s: --point, --rep, --extend and --csv apply to run",
                           kind);
-    if (a->write_expect && rg_results_check_path(a->write_expect, true, e) < 0)
+    if (cli_check_files(a, e) < 0)
         return -1;
     rg_study l;
     if (cli_open_point(a, it, 0, NULL, &l, e) < 0)

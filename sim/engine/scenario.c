@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ini.h>
 
@@ -214,16 +215,27 @@ static rg_scn *load_stream(const char *name, FILE *f, rg_err *e)
     return s;
 }
 
-rg_scn *rg_scn_load(const char *path, rg_err *e)
+rg_scn *rg_scn_load_as(const char *path, const char *what, rg_err *e)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
-        rg_err_set(e, RG_ERR_INPUT, "%s: cannot open scenario: %s", path, strerror(errno));
+        rg_err_set(e, RG_ERR_INPUT, "%s: cannot open %s: %s", path, what, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        rg_err_set(e, RG_ERR_INPUT, "%s: cannot open %s: it is a directory", path, what);
+        fclose(f);
         return NULL;
     }
     rg_scn *s = load_stream(path, f, e);
     fclose(f);
     return s;
+}
+
+rg_scn *rg_scn_load(const char *path, rg_err *e)
+{
+    return rg_scn_load_as(path, "scenario", e);
 }
 
 rg_scn *rg_scn_load_mem(const char *name, const void *data, size_t len, rg_err *e)

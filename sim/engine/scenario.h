@@ -40,6 +40,9 @@ typedef struct rg_scn rg_scn;
 /* Reads a scenario file.  NULL on error (unreadable file, syntax error,
  * duplicate key, line too long, binary data). */
 rg_scn *rg_scn_load(const char *path, rg_err *e);
+/* Same for an INI file that is not a scenario: `what` names it in messages
+ * ("cannot open expectations file"). */
+rg_scn *rg_scn_load_as(const char *path, const char *what, rg_err *e);
 /* Same from a string; `name` stands for the file name in messages. */
 rg_scn *rg_scn_load_string(const char *name, const char *text, rg_err *e);
 /* Same from len bytes (which may contain NUL bytes: an error). */

@@ -164,6 +164,29 @@ int rg_atomic_commit(rg_atomic *a, rg_err *e)
     return rc;
 }
 
+int rg_check_writable(const char *path, const char *what, rg_err *e)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash == NULL   ? rg_xstrdup(".")
+                : slash == path ? rg_xstrdup("/")
+                                : rg_xasprintf("%.*s", (int)(slash - path), path);
+    struct stat st;
+    int rc = 0;
+    if (stat(dir, &st) < 0)
+        rc = rg_err_set(e, RG_ERR_IO, "cannot write %s %s: directory %s: %s", what, path, dir,
+                        strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        rc = rg_err_set(e, RG_ERR_IO, "cannot write %s %s: %s is not a directory", what, path, dir);
+    else if (access(dir, W_OK | X_OK) < 0)
+        rc = rg_err_set(e, RG_ERR_IO, "cannot write %s %s: directory %s: %s", what, path, dir,
+                        strerror(errno));
+    else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        rc = rg_err_set(e, RG_ERR_INPUT, "cannot write %s %s: it is a directory; give a file name",
+                        what, path);
+    free(dir);
+    return rc;
+}
+
 void rg_csv_field(FILE *f, const char *s)
 {
     if (strpbrk(s, ",\"\r\n") == NULL) {

@@ -83,6 +83,10 @@ typedef struct rg_atomic {
 } rg_atomic;
 int rg_atomic_open(rg_atomic *a, const char *path, rg_err *e);
 int rg_atomic_commit(rg_atomic *a, rg_err *e);
+/* Before any work: whether a file can be created or replaced at path: its
+ * directory exists and is writable, and path is not a directory.  Returns
+ * 0, or -1 with e naming `what` the file is ("CSV file") and the cause. */
+int rg_check_writable(const char *path, const char *what, rg_err *e);
 
 /* Writes s as one CSV field, quoted (RFC 4180) when it holds a comma, a
  * quote or a line break (names from scenarios can hold anything). */
