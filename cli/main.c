@@ -527,16 +527,24 @@ void cli_fill_meta(const rg_study *l, const rg_results *r, rg_meta *meta)
     rg_buf_free(&resolved);
 }
 
-/* The resolved text without its [scenario] replications line: two runs
- * that differ only in how many replications they ask for. */
+/* The values of a resolved text: without its comments (where each value
+ * came from) and without its [scenario] replications line: two runs that
+ * differ only in how many replications they ask for, or in where a value
+ * was given. */
 static char *without_reps(const char *resolved)
 {
     rg_buf b = {0};
     for (const char *p = resolved; *p;) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p + 1) : strlen(p);
-        if (strncmp(p, "replications =", 14) != 0)
-            rg_buf_printf(&b, "%.*s", (int)n, p);
+        /* values never hold " ;" (scenario.c): it starts the comment */
+        const char *c = p;
+        while (c < p + n && !(*c == ';' && (c == p || c[-1] == ' ')))
+            c++;
+        while (c > p && c[-1] == ' ')
+            c--;
+        if (c > p && strncmp(p, "replications =", 14) != 0)
+            rg_buf_printf(&b, "%.*s\n", (int)(c - p), p);
         p += n;
     }
     return b.s ? b.s : rg_xstrdup("");

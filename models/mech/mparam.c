@@ -17,13 +17,23 @@ static const char *shared_text(rg_scn *s, const char *shared, const char *key, c
     return t;
 }
 
+/* Passes rc on; on success marks var.key as inherited from shared.key when
+ * the variant does not give it, so the resolved text says where it came
+ * from. */
+static int inherited(rg_scn *s, const char *var, const char *shared, const char *key, int rc)
+{
+    if (rc == 0)
+        rg_scn_inherit(s, var, key, shared);
+    return rc;
+}
+
 int mp_int(rg_scn *s, const char *var, const char *shared, const char *key, const char *def,
            int64_t min, int64_t max, int64_t *out, rg_err *e)
 {
     if (rg_scn_int(s, shared, key, def, min, max, out, e) < 0)
         return -1;
     const char *t = shared_text(s, shared, key, def, e);
-    return t ? rg_scn_int(s, var, key, t, min, max, out, e) : -1;
+    return t ? inherited(s, var, shared, key, rg_scn_int(s, var, key, t, min, max, out, e)) : -1;
 }
 
 int mp_real(rg_scn *s, const char *var, const char *shared, const char *key, const char *def,
@@ -32,7 +42,7 @@ int mp_real(rg_scn *s, const char *var, const char *shared, const char *key, con
     if (rg_scn_real(s, shared, key, def, min, max, out, e) < 0)
         return -1;
     const char *t = shared_text(s, shared, key, def, e);
-    return t ? rg_scn_real(s, var, key, t, min, max, out, e) : -1;
+    return t ? inherited(s, var, shared, key, rg_scn_real(s, var, key, t, min, max, out, e)) : -1;
 }
 
 int mp_dur(rg_scn *s, const char *var, const char *shared, const char *key, const char *def,
@@ -41,7 +51,7 @@ int mp_dur(rg_scn *s, const char *var, const char *shared, const char *key, cons
     if (rg_scn_dur(s, shared, key, def, out, e) < 0)
         return -1;
     const char *t = shared_text(s, shared, key, def, e);
-    return t ? rg_scn_dur(s, var, key, t, out, e) : -1;
+    return t ? inherited(s, var, shared, key, rg_scn_dur(s, var, key, t, out, e)) : -1;
 }
 
 int mp_dist(rg_scn *s, const char *var, const char *shared, const char *key, const char *def,
@@ -52,7 +62,7 @@ int mp_dist(rg_scn *s, const char *var, const char *shared, const char *key, con
         return -1;
     rg_dist_free(d);
     const char *t = shared_text(s, shared, key, def, e);
-    return t ? rg_scn_dist(s, var, key, t, kind, out, e) : -1;
+    return t ? inherited(s, var, shared, key, rg_scn_dist(s, var, key, t, kind, out, e)) : -1;
 }
 
 int mp_enum(rg_scn *s, const char *var, const char *shared, const char *key, const char *def,
@@ -61,14 +71,14 @@ int mp_enum(rg_scn *s, const char *var, const char *shared, const char *key, con
     if (rg_scn_enum(s, shared, key, def, choices, out, e) < 0)
         return -1;
     const char *t = shared_text(s, shared, key, def, e);
-    return t ? rg_scn_enum(s, var, key, t, choices, out, e) : -1;
+    return t ? inherited(s, var, shared, key, rg_scn_enum(s, var, key, t, choices, out, e)) : -1;
 }
 
 int mp_str(rg_scn *s, const char *var, const char *shared, const char *key, const char *def,
            const char **out, rg_err *e)
 {
     const char *t = shared_text(s, shared, key, def, e);
-    return t ? rg_scn_str(s, var, key, t, out, e) : -1;
+    return t ? inherited(s, var, shared, key, rg_scn_str(s, var, key, t, out, e)) : -1;
 }
 
 int mp_variants(rg_scn *s, size_t size, mp_variant_fn load, void *ctx, const char *none, void **var,

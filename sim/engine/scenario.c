@@ -33,13 +33,20 @@ typedef struct section {
     bool known;
 } section;
 
+/* A key asked for, with where its value came from: the file (line > 0),
+ * an option (line 0, origin), or the default (line < 0); `from` names the
+ * shared section a variant's value was inherited from (rg_scn_inherit). */
 typedef struct asked {
     char *sec, *key, *val;
     bool is_default;
+    int line;
+    const char *origin;
+    char *from;
 } asked;
 
 struct rg_scn {
     char *path;
+    const char *base; /* the file name of path, for the resolved text */
     entry *ent;
     size_t nent, capent;
     section *sec;
@@ -194,6 +201,7 @@ static rg_scn *load_stream(const char *name, FILE *f, rg_err *e)
 {
     rg_scn *s = rg_xcalloc(1, sizeof *s);
     s->path = rg_xstrdup(name);
+    s->base = strrchr(s->path, '/') ? strrchr(s->path, '/') + 1 : s->path;
     s->f = f;
     s->e = e;
     int rc = ini_parse_stream(reader, s, handler, s);
@@ -272,6 +280,7 @@ void rg_scn_free(rg_scn *s)
         free(s->ask[i].sec);
         free(s->ask[i].key);
         free(s->ask[i].val);
+        free(s->ask[i].from);
     }
     for (size_t i = 0; i < s->nold; i++)
         free(s->old[i]);
@@ -354,33 +363,53 @@ bool rg_scn_has(const rg_scn *s, const char *sec, const char *key)
     return find_entry(s, sec, key) != NULL;
 }
 
-/* Records that sec.key was asked for with value val, and returns the
- * scenario's own copy of val, which lives as long as the scenario (so a
- * default passed in a temporary buffer is safe to keep).  Asking again with
- * another value (a different default) updates the record; the old copy is
- * kept until rg_scn_free because a caller may still hold it. */
-static const char *record(rg_scn *s, const char *sec, const char *key, const char *val,
-                          bool is_default)
+static asked *find_asked(const rg_scn *s, const char *sec, const char *key)
 {
-    for (size_t i = 0; i < s->nask; i++) {
-        asked *a = &s->ask[i];
-        if (strcmp(a->sec, sec) != 0 || strcmp(a->key, key) != 0)
-            continue;
-        if (strcmp(a->val, val) != 0) {
-            rg_xgrow((void **)&s->old, &s->capold, s->nold + 1, sizeof *s->old);
-            s->old[s->nold++] = a->val;
-            a->val = rg_xstrdup(val);
-            a->is_default = is_default;
-        }
-        return a->val;
+    for (size_t i = 0; i < s->nask; i++)
+        if (strcmp(s->ask[i].sec, sec) == 0 && strcmp(s->ask[i].key, key) == 0)
+            return &s->ask[i];
+    return NULL;
+}
+
+/* Records that sec.key was asked for with value val, from entry en (NULL:
+ * the default), and returns the scenario's own copy of val, which lives as
+ * long as the scenario (so a default passed in a temporary buffer is safe
+ * to keep).  Asking again with another value (a different default) updates
+ * the record; the old copy is kept until rg_scn_free because a caller may
+ * still hold it. */
+static const char *record(rg_scn *s, const char *sec, const char *key, const char *val,
+                          const entry *en)
+{
+    asked *a = find_asked(s, sec, key);
+    if (a == NULL) {
+        rg_xgrow((void **)&s->ask, &s->capask, s->nask + 1, sizeof *s->ask);
+        a = &s->ask[s->nask++];
+        a->sec = rg_xstrdup(sec);
+        a->key = rg_xstrdup(key);
+        a->val = rg_xstrdup(val);
+        a->from = NULL;
+    } else if (strcmp(a->val, val) != 0) {
+        rg_xgrow((void **)&s->old, &s->capold, s->nold + 1, sizeof *s->old);
+        s->old[s->nold++] = a->val;
+        a->val = rg_xstrdup(val);
     }
-    rg_xgrow((void **)&s->ask, &s->capask, s->nask + 1, sizeof *s->ask);
-    asked *a = &s->ask[s->nask++];
-    a->sec = rg_xstrdup(sec);
-    a->key = rg_xstrdup(key);
-    a->val = rg_xstrdup(val);
-    a->is_default = is_default;
+    a->is_default = en == NULL;
+    a->line = en ? en->line : -1;
+    a->origin = en ? en->origin : NULL;
+    free(a->from);
+    a->from = NULL;
     return a->val;
+}
+
+void rg_scn_inherit(rg_scn *s, const char *sec, const char *key, const char *from)
+{
+    asked *a = find_asked(s, sec, key), *b = find_asked(s, from, key);
+    if (a == NULL || b == NULL || !a->is_default || b->is_default || strcmp(a->val, b->val) != 0)
+        return;
+    a->is_default = false;
+    a->line = b->line;
+    a->origin = b->origin;
+    a->from = rg_xstrdup(from);
 }
 
 void rg_scn_declare(rg_scn *s, const char *sec)
@@ -416,7 +445,7 @@ static const char *lookup(rg_scn *s, const char *sec, const char *key, const cha
     entry *en = find_entry(s, sec, key);
     if (en != NULL) {
         en->used = true;
-        record(s, sec, key, en->val, false);
+        record(s, sec, key, en->val, en);
         return en->val;
     }
     if (def == NULL) {
@@ -424,7 +453,7 @@ static const char *lookup(rg_scn *s, const char *sec, const char *key, const cha
                    what);
         return NULL;
     }
-    return record(s, sec, key, def, true);
+    return record(s, sec, key, def, NULL);
 }
 
 int rg_scn_str(rg_scn *s, const char *sec, const char *key, const char *def, const char **out,
@@ -651,6 +680,25 @@ int rg_scn_finish(rg_scn *s, rg_err *e)
     return 0;
 }
 
+/* Where the value of a came from, as the comment of its resolved line. */
+static void origin_of(const rg_scn *s, const asked *a, char *buf, size_t n)
+{
+    char w[256];
+    if (a->line > 0)
+        snprintf(w, sizeof w, "%s:%d", s->base, a->line);
+    else
+        snprintf(w, sizeof w, "%s", a->origin ? a->origin : "--set");
+    if (a->is_default)
+        snprintf(buf, n, "default");
+    else if (a->from)
+        snprintf(buf, n, "from [%s], %s", a->from, w);
+    else
+        snprintf(buf, n, "%s", w);
+}
+
+/* Values are aligned in a column, so that the comments line up. */
+#define RESOLVED_COLUMN 36
+
 void rg_scn_resolved(const rg_scn *s, rg_buf *b)
 {
     /* Group by section in the order sections were first asked about. */
@@ -661,11 +709,20 @@ void rg_scn_resolved(const rg_scn *s, rg_buf *b)
         const char *sec = s->ask[i].sec;
         rg_buf_printf(b, "%s[%s]\n", b->len ? "\n" : "", sec);
         for (size_t j = i; j < s->nask; j++) {
-            if (done[j] || strcmp(s->ask[j].sec, sec) != 0)
+            const asked *a = &s->ask[j];
+            if (done[j] || strcmp(a->sec, sec) != 0)
                 continue;
             done[j] = true;
-            rg_buf_printf(b, "%s = %s%s\n", s->ask[j].key, s->ask[j].val,
-                          s->ask[j].is_default ? "    ; default" : "");
+            char o[512];
+            origin_of(s, a, o, sizeof o);
+            int len = (int)(strlen(a->key) + 3 + strlen(a->val));
+            int pad = len < RESOLVED_COLUMN - 1 ? RESOLVED_COLUMN - len : 2;
+            /* the text must load back: a line too long for a comment
+             * gets it on the line above */
+            if (len + pad + 2 + (int)strlen(o) > RG_SCN_MAX_LINE)
+                rg_buf_printf(b, "; %s:\n%s = %s\n", o, a->key, a->val);
+            else
+                rg_buf_printf(b, "%s = %s%*s; %s\n", a->key, a->val, pad, "", o);
         }
     }
     free(done);

@@ -98,8 +98,18 @@ void rg_scn_declare(rg_scn *s, const char *sec);
 /* After all getters ran: reports the first unknown section or key. */
 int rg_scn_finish(rg_scn *s, rg_err *e);
 
-/* Appends the resolved scenario (every key asked for, in order, defaults
- * marked with a comment) to b.  Loading the text gives the same run. */
+/* Marks sec.key, when it was asked for with from.key's value as its
+ * default and the file or an option gave from.key, as inherited from
+ * section `from` (a variant's value from a shared section): the resolved
+ * text then names where from.key was given. */
+void rg_scn_inherit(rg_scn *s, const char *sec, const char *key, const char *from);
+
+/* Appends the resolved scenario to b: every key asked for, grouped by
+ * section in the order they were asked, each with a comment saying where
+ * its value came from: "default", "FILE:LINE" (FILE without its folder),
+ * the option ("--set", "--reps", "--seed"), or "from [SECTION], ..." for a
+ * value inherited from a shared section.  Loading the text gives the same
+ * run. */
 void rg_scn_resolved(const rg_scn *s, rg_buf *b);
 
 #endif
