@@ -5,7 +5,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_program
-plan 16
+plan 22
 scn=$top_srcdir/scenarios
 mm1=$scn/mm1.ini
 
@@ -45,3 +45,19 @@ run_sim run "$mm1" -n 5 -q -o "$tmpdir/r.h5"
 run_sim check "$tmpdir/r.h5" "$tmpdir/nope.ini"
 exit_is 2 "check with a missing expectations file: exit 2"
 contains "$err" "nope.ini: cannot open expectations file" "and it names the expectations file"
+
+# ---- --set into a variant the file lacks ----------------------------------------
+
+drop=$scn/drop125.ini
+run_sim validate "$drop" --set variant.sql_naiv.pause=50ms
+exit_is 2 "--set into a misspelt variant: exit 2"
+contains "$err" "no variant 'sql_naiv' in $drop; did you mean sql_naive?" \
+    "and it names the variant, the file and the likely one"
+lacks "$err" "missing required key" "not a missing key of a new section"
+run_sim validate "$drop" --set variant.naive.pause=50ms
+contains "$err" "did you mean sql_naive?" "a part of a variant's name is suggested too"
+run_sim validate "$drop" --set variant.sql_naive.pause=50ms
+exit_is 0 "the man page's example works"
+run_sim validate "$scn/mm1.ini" --set variant.other.servers=2
+contains "$err" "no variant 'other' in $scn/mm1.ini (expected rho_0.5, rho_0.8 or rho_0.9)" \
+    "a name like none of them lists them all"

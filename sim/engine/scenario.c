@@ -608,6 +608,16 @@ const char *rg_scn_section(const rg_scn *s, size_t i)
     return s->sec[i].name;
 }
 
+const char *rg_scn_section_origin(const rg_scn *s, size_t i)
+{
+    if (s->sec[i].line > 0)
+        return NULL;
+    for (size_t k = 0; k < s->nent; k++)
+        if (strcmp(s->ent[k].sec, s->sec[i].name) == 0 && s->ent[k].origin)
+            return s->ent[k].origin;
+    return "--set";
+}
+
 /* The known name closest to `name` among `cands` (NULL if none is close). */
 static const char *closest(const char *name, const char **cands, size_t n)
 {

@@ -87,6 +87,9 @@ int rg_scn_err(const rg_scn *s, const char *sec, const char *key, rg_err *e, con
 /* Sections in file order (including those created by --set). */
 size_t rg_scn_nsections(const rg_scn *s);
 const char *rg_scn_section(const rg_scn *s, size_t i);
+/* NULL if the file has section i; else the option that created it
+ * ("--set"), so that a model can tell a typo from a section it reads. */
+const char *rg_scn_section_origin(const rg_scn *s, size_t i);
 /* Keys given in section sec (file order), for files whose keys are data
  * rather than a fixed schema (expectations). */
 size_t rg_scn_nkeys(const rg_scn *s, const char *sec);
