@@ -32,46 +32,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: revguard-sim COMMAND [OPTIONS]\n"
-            "\n"
-            "Deterministic discrete-event simulator of flash-sale architectures: replays a\n"
-            "scenario thousands of times and reports oversell and latency distributions.\n"
-            "\n"
-            "commands:\n"
-            "  run SCENARIO.ini [options]   run every variant for N replications\n"
-            "      -o, --output FILE.h5     results file (default results/<scenario>.h5)\n"
-            "      -n, --reps N             replications (overrides [scenario] replications)\n"
-            "      -s, --seed S             seed (overrides [scenario] seed)\n"
-            "      -j, --threads J          worker threads (default: online cores); never\n"
-            "                               changes the results\n"
-            "      --set SECTION.KEY=VALUE  override a scenario value (repeatable)\n"
-            "      --report DIR             also write the report into DIR\n"
-            "      --csv FILE               also write every replication's row as CSV\n"
-            "      --keep-latencies         store every request latency in the results\n"
-            "      --force                  overwrite an output file that is not ours\n"
-            "      --expect FILE            compare with expectations; exit 3 if any moved\n"
-            "      --write-expect FILE      write expectations from this run\n"
-            "      --check-determinism      run every replication twice; exit 3 at the\n"
-            "                               first difference\n"
-            "      -q, --quiet              no summary table\n"
-            "  check RESULTS.h5 EXPECTED    compare a results file with expectations\n"
-            "                               (exit 3 if any moved)\n"
-            "  report RESULTS.h5 [-o DIR]   plots (PNG, PDF) and summary.csv\n"
-            "                               (default DIR: reports/out/<scenario>)\n"
-            "  trace SCENARIO.ini --variant V [--rep N] [--seed S] [--set ...]\n"
-            "                               replay one replication and print its events\n"
-            "  validate SCENARIO.ini [--set ...]\n"
-            "                               check the scenario, print it fully resolved\n"
-            "  models                       list the models a scenario can use\n"
-            "  --help, --version\n"
-            "\n"
-            "exit codes: 0 ok; 1 runtime failure (I/O, gnuplot); 2 usage or scenario error;\n"
-            "3 a regression check failed; 130 interrupted (what finished is written).\n"
-            "\n"
-            "environment: REVGUARD_GNUPLOT names the gnuplot program (default: %s).\n"
-            "See revguard-sim(1).\n",
-            rg_report_gnuplot()[0] ? rg_report_gnuplot() : "gnuplot on PATH");
+    cli_usage(f, rg_report_gnuplot()[0] ? rg_report_gnuplot() : "gnuplot on PATH");
 }
 
 static void version(void)
@@ -87,6 +48,9 @@ int cli_fail(const rg_err *e)
     return rg_err_exit_code(e);
 }
 
+/* The command being parsed, for the hint of a usage error. */
+static const char *g_cmd;
+
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
@@ -94,7 +58,7 @@ int cli_usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'revguard-sim --help'.\n");
+    fprintf(stderr, "\nTry 'revguard-sim %s%s--help'.\n", g_cmd ? g_cmd : "", g_cmd ? " " : "");
     return RG_EXIT_USAGE;
 }
 
@@ -160,61 +124,6 @@ static int write_csv(const char *path, const rg_results *r, rg_err *e)
     return rg_atomic_commit(&a, e);
 }
 
-enum {
-    OPT_SET = 256,
-    OPT_REPORT,
-    OPT_CSV,
-    OPT_KEEP,
-    OPT_FORCE,
-    OPT_VARIANT,
-    OPT_REP,
-    OPT_EXPECT,
-    OPT_WRITE_EXPECT,
-    OPT_CHECK_DET,
-    OPT_VARY,
-    OPT_POINT,
-    OPT_INDEPENDENT,
-    OPT_METRIC,
-    OPT_FORMAT,
-    OPT_UNTIL,
-    OPT_TOL,
-    OPT_UNTIL_CI,
-    OPT_MIN_REPS,
-    OPT_MAX_REPS,
-    OPT_EXTEND
-};
-
-static const struct option long_opts[] = {
-    {"output", required_argument, NULL, 'o'},
-    {"reps", required_argument, NULL, 'n'},
-    {"seed", required_argument, NULL, 's'},
-    {"threads", required_argument, NULL, 'j'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"set", required_argument, NULL, OPT_SET},
-    {"report", required_argument, NULL, OPT_REPORT},
-    {"csv", required_argument, NULL, OPT_CSV},
-    {"keep-latencies", no_argument, NULL, OPT_KEEP},
-    {"force", no_argument, NULL, OPT_FORCE},
-    {"variant", required_argument, NULL, OPT_VARIANT},
-    {"rep", required_argument, NULL, OPT_REP},
-    {"expect", required_argument, NULL, OPT_EXPECT},
-    {"write-expect", required_argument, NULL, OPT_WRITE_EXPECT},
-    {"check-determinism", no_argument, NULL, OPT_CHECK_DET},
-    {"vary", required_argument, NULL, OPT_VARY},
-    {"point", required_argument, NULL, OPT_POINT},
-    {"independent-points", no_argument, NULL, OPT_INDEPENDENT},
-    {"metric", required_argument, NULL, OPT_METRIC},
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"until", required_argument, NULL, OPT_UNTIL},
-    {"tol", required_argument, NULL, OPT_TOL},
-    {"until-ci", required_argument, NULL, OPT_UNTIL_CI},
-    {"min-reps", required_argument, NULL, OPT_MIN_REPS},
-    {"max-reps", required_argument, NULL, OPT_MAX_REPS},
-    {"extend", required_argument, NULL, OPT_EXTEND},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
 static void args_free(args *a)
 {
     for (size_t i = 0; i < a->nsets; i++)
@@ -251,7 +160,65 @@ static void add_set(args *a, char *s, const char *origin)
     a->sets[a->nsets++] = s;
 }
 
-/* Parses options after the command.  Returns 0, or an exit code. */
+/* getopt_long's view of the options table: every long name once, and
+ * the short letters.  Both are static: built once. */
+static const struct option *getopt_table(const char **shorts)
+{
+    static struct option lo[64];
+    static char so[64] = ":";
+    if (lo[0].name == NULL) {
+        size_t n, k = 0;
+        const cli_opt *o = cli_opts(&n);
+        for (size_t i = 0; i < n; i++) {
+            bool seen = false;
+            for (size_t j = 0; j < k; j++)
+                seen = seen || strcmp(lo[j].name, o[i].name) == 0;
+            if (seen)
+                continue;
+            RG_ASSERT(k + 1 < sizeof lo / sizeof lo[0]);
+            lo[k++] = (struct option){o[i].name, o[i].arg ? required_argument : no_argument, NULL,
+                                      o[i].id};
+            if (o[i].shortc) {
+                size_t l = strlen(so);
+                RG_ASSERT(l + 3 < sizeof so);
+                so[l] = (char)o[i].shortc;
+                so[l + 1] = o[i].arg ? ':' : '\0';
+                so[l + 2] = '\0';
+            }
+        }
+    }
+    *shorts = so;
+    return lo;
+}
+
+/* -1 (after a usage error) unless option id is one of command cmd's. */
+static int check_applies(const char *cmd, int id)
+{
+    size_t n;
+    const cli_opt *o = cli_opts(&n);
+    const char *name = NULL;
+    rg_buf b = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (o[i].id != id)
+            continue;
+        if (cli_opt_applies(&o[i], cmd)) {
+            rg_buf_free(&b);
+            return 0;
+        }
+        name = o[i].name;
+        rg_buf_printf(&b, "%s%s", b.len ? " " : "", o[i].cmds);
+    }
+    cli_usage_error("--%s is not an option of %s (it is one of: %s)%s", name ? name : "?", cmd,
+                    b.s ? b.s : "",
+                    id == OPT_REP ? "; run, sweep and find run every replication: -n sets how "
+                                    "many"
+                                  : "");
+    rg_buf_free(&b);
+    return -1;
+}
+
+/* Parses options after the command.  Returns 0, -1 after printing help,
+ * or an exit code. */
 static int parse_args(int argc, char **argv, args *a)
 {
     rg_err e;
@@ -259,7 +226,11 @@ static int parse_args(int argc, char **argv, args *a)
     optind = 2;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":o:n:s:j:qh", long_opts, NULL)) != -1) {
+    const char *shorts;
+    const struct option *long_opts = getopt_table(&shorts);
+    while ((c = getopt_long(argc, argv, shorts, long_opts, NULL)) != -1) {
+        if (c != ':' && c != '?' && check_applies(a->cmd, c) < 0)
+            return RG_EXIT_USAGE;
         char *s = NULL;
         switch (c) {
         case 'o': a->output = optarg; break;
@@ -321,7 +292,7 @@ static int parse_args(int argc, char **argv, args *a)
                 return cli_usage_error("--format '%s': expected json or text", optarg);
             a->json = strcmp(optarg, "json") == 0;
             break;
-        case 'h': usage(stdout); return -1;
+        case 'h': cli_help(stdout, a->cmd); return -1;
         case ':': return cli_usage_error("option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error("unknown option '%s'", argv[optind - 1]);
         }
@@ -611,10 +582,6 @@ static int cmd_run(args *a)
     bool json = a->json;
     if (json)
         a->quiet = true; /* stdout holds the JSON document alone */
-    if (a->rep_given) {
-        rg_err_set(&e, RG_ERR_INPUT, "--rep is for trace: run runs every replication (use -n)");
-        goto err;
-    }
     if (cli_open_scenario(a, &l, &e) < 0 || cli_variants(a, &l, &only, &nonly, &e) < 0)
         goto err;
     out = a->extend        ? rg_xstrdup(a->output ? a->output : a->extend)
@@ -742,6 +709,15 @@ out:
     return rc;
 }
 
+/* models: the experiments a scenario can name. */
+static int cmd_models(args *a)
+{
+    (void)a;
+    for (const rg_experiment *const *m = rg_experiment_all(); *m; m++)
+        printf("%-10s %s\n", (*m)->name, (*m)->summary);
+    return 0;
+}
+
 static int cmd_report(args *a)
 {
     rg_err e;
@@ -780,6 +756,11 @@ int main(int argc, char **argv)
         return RG_EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    if (strcmp(cmd, "help") == 0 && argc > 2) {
+        if (cli_help(stdout, argv[2]) == 0)
+            return 0;
+        return cli_usage_error("no command '%s'", argv[2]);
+    }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;
@@ -788,27 +769,26 @@ int main(int argc, char **argv)
         version();
         return 0;
     }
-    if (strcmp(cmd, "models") == 0) {
-        for (const rg_experiment *const *m = rg_experiment_all(); *m; m++)
-            printf("%-10s %s\n", (*m)->name, (*m)->summary);
-        return 0;
-    }
     args a = {0};
     a.cmd = cmd;
     int rc;
-    if (strcmp(cmd, "run") && strcmp(cmd, "validate") && strcmp(cmd, "trace") &&
-        strcmp(cmd, "report") && strcmp(cmd, "check") && strcmp(cmd, "sweep") &&
-        strcmp(cmd, "find")) {
+    if (!cli_is_command(cmd)) {
         rc = cli_usage_error("unknown command '%s'", cmd);
         goto out;
     }
+    g_cmd = cmd;
     rc = parse_args(argc, argv, &a);
     if (rc != 0) {
         rc = rc < 0 ? 0 : rc;
         goto out;
     }
+    if (strcmp(cmd, "models") == 0) {
+        rc = cmd_models(&a);
+        goto out;
+    }
     if (a.file == NULL) {
-        rc = cli_usage_error("%s needs a file argument", cmd);
+        rc =
+            cli_usage_error("%s needs a file: revguard-sim %s %s", cmd, cmd, cli_command_args(cmd));
         goto out;
     }
     if (strcmp(cmd, "run") == 0)

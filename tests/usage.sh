@@ -5,9 +5,67 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_program
-plan 22
+plan 59
 scn=$top_srcdir/scenarios
 mm1=$scn/mm1.ini
+
+# ---- every command's own help -------------------------------------------------
+
+# The options a help text lists: "--name" or "--name VALUE", one a line.
+listed() {
+    sed -n 's/^  \(-[a-z], \)\{0,1\}--\([a-z-]*\)\( [^ ]*\)\{0,1\}.*$/--\2\3/p' "$1"
+}
+# a value the option takes
+sample() {
+    case $1 in
+    '') ;;
+    N | S | J | K) echo 1 ;;
+    'json|text') echo text ;;
+    *) echo x ;;
+    esac
+}
+all_opts=$tmpdir/all-opts
+: >"$all_opts"
+for cmd in run sweep find report trace validate check models; do
+    run_sim "$cmd" --help
+    exit_is 0 "$cmd --help exits 0"
+    ok "$cmd --help starts with its own usage line" \
+        grep -q "^usage: revguard-sim $cmd " "$out"
+    listed "$out" >"$tmpdir/$cmd.opts"
+    cat "$tmpdir/$cmd.opts" >>"$all_opts"
+done
+run_sim --help
+ok "the global --help stays the overview" grep -q "^usage: revguard-sim COMMAND" "$out"
+ok "and points at the commands' own help" grep -q "COMMAND --help" "$out"
+for cmd in run sweep find report trace validate check models; do
+    # every option the help lists is accepted (with --help after it, the
+    # parser stops there), every other option is refused
+    bad=0
+    while read -r opt val; do
+        "$REVGUARD_SIM" "$cmd" "$opt" $(sample "$val") --help >/dev/null 2>&1 || {
+            diag "  $cmd does not accept $opt, which its help lists"
+            bad=1
+        }
+    done <"$tmpdir/$cmd.opts"
+    _report $bad "$cmd accepts every option its help lists"
+    bad=0
+    sort -u "$all_opts" | while read -r opt val; do
+        grep -q -- "^$opt\( \|\$\)" "$tmpdir/$cmd.opts" && continue
+        "$REVGUARD_SIM" "$cmd" "$opt" $(sample "$val") --help >/dev/null 2>"$tmpdir/e"
+        [ $? -eq 2 ] && grep -q "is not an option of $cmd" "$tmpdir/e" || {
+            diag "  $cmd accepts $opt, which its help does not list"
+            echo 1 >"$tmpdir/bad"
+        }
+    done
+    [ -f "$tmpdir/bad" ] && bad=1
+    rm -f "$tmpdir/bad"
+    _report $bad "$cmd refuses every option its help does not list"
+done
+run_sim help trace
+ok "help CMD is CMD --help" grep -q "^usage: revguard-sim trace " "$out"
+run_sim run "$mm1" --rep 3
+exit_is 2 "run --rep is refused"
+contains "$err" "-n sets how many" "and the message says what -n does"
 
 # ---- options that take a path ---------------------------------------------------
 
