@@ -128,6 +128,10 @@ rg_results *cli_run_study(const args *a, const rg_study *l, rg_runopts o, rg_err
 /* The summary of a run as one JSON document (--format json). */
 void cli_json_run(FILE *f, const rg_study *l, const rg_results *r);
 
+/* models [NAME] (models.c): the experiments, or one experiment's kinds,
+ * keys and metrics.  Returns the exit code. */
+int cli_models(const char *name);
+
 /* The subcommands of sweep.c. */
 int cmd_sweep(args *a);
 int cmd_find(args *a);

@@ -709,15 +709,6 @@ out:
     return rc;
 }
 
-/* models: the experiments a scenario can name. */
-static int cmd_models(args *a)
-{
-    (void)a;
-    for (const rg_experiment *const *m = rg_experiment_all(); *m; m++)
-        printf("%-10s %s\n", (*m)->name, (*m)->summary);
-    return 0;
-}
-
 static int cmd_report(args *a)
 {
     rg_err e;
@@ -783,7 +774,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (strcmp(cmd, "models") == 0) {
-        rc = cmd_models(&a);
+        rc = cli_models(a.file);
         goto out;
     }
     if (a.file == NULL) {

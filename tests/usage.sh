@@ -5,7 +5,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_program
-plan 59
+plan 70
 scn=$top_srcdir/scenarios
 mm1=$scn/mm1.ini
 
@@ -119,3 +119,30 @@ exit_is 0 "the man page's example works"
 run_sim validate "$scn/mm1.ini" --set variant.other.servers=2
 contains "$err" "no variant 'other' in $scn/mm1.ini (expected rho_0.5, rho_0.8 or rho_0.9)" \
     "a name like none of them lists them all"
+
+# ---- models ------------------------------------------------------------------------
+
+run_sim models
+exit_is 0 "models exits 0"
+contains "$out" "drop " "and lists the drop"
+run_sim models nope
+exit_is 2 "models nope: exit 2"
+contains "$err" "no model 'nope' (known: queue, drop, batch, occ, pbs)" "and it names the known ones"
+for m in queue drop batch occ pbs; do
+    run_sim models "$m"
+    exit_is 0 "models $m exits 0"
+done
+run_sim models drop
+bad=0
+for w in "variant kinds ([variant.NAME] kind = ...):" "  sql_conditional    UPDATE" \
+    "  quorum             N replicas" "[sqldb]    (read when a variant has kind = sql_naive" \
+    "  pool = 0 " "; default from [sqldb]" "  buyers = 125 " "arrival forms" \
+    "  poisson(rate=1000) " "  lat_p99              * s          99th percentile"; do
+    grep -qF -- "$w" "$out" || {
+        diag "  models drop lacks: $w"
+        bad=1
+    }
+done
+_report $bad "models drop lists its kinds, keys with defaults, arrival forms and metrics"
+run_sim models queue
+ok "a key the model requires is shown as required" grep -qE '^  arrival = \(required\) +a duration distribution$' "$out"

@@ -42,6 +42,7 @@ typedef struct asked {
     int line;
     const char *origin;
     char *from;
+    char *what; /* what the value is: "an integer in [1, 10]" */
 } asked;
 
 struct rg_scn {
@@ -55,6 +56,7 @@ struct rg_scn {
     size_t nask, capask;
     char **old; /* superseded recorded values (see record) */
     size_t nold, capold;
+    char *missing[3]; /* the last required key found missing: sec, key, what */
     /* parse state */
     FILE *f;
     int line;
@@ -281,7 +283,10 @@ void rg_scn_free(rg_scn *s)
         free(s->ask[i].key);
         free(s->ask[i].val);
         free(s->ask[i].from);
+        free(s->ask[i].what);
     }
+    for (int i = 0; i < 3; i++)
+        free(s->missing[i]);
     for (size_t i = 0; i < s->nold; i++)
         free(s->old[i]);
     free(s->old);
@@ -378,7 +383,7 @@ static asked *find_asked(const rg_scn *s, const char *sec, const char *key)
  * the record; the old copy is kept until rg_scn_free because a caller may
  * still hold it. */
 static const char *record(rg_scn *s, const char *sec, const char *key, const char *val,
-                          const entry *en)
+                          const entry *en, const char *what)
 {
     asked *a = find_asked(s, sec, key);
     if (a == NULL) {
@@ -388,6 +393,7 @@ static const char *record(rg_scn *s, const char *sec, const char *key, const cha
         a->key = rg_xstrdup(key);
         a->val = rg_xstrdup(val);
         a->from = NULL;
+        a->what = NULL;
     } else if (strcmp(a->val, val) != 0) {
         rg_xgrow((void **)&s->old, &s->capold, s->nold + 1, sizeof *s->old);
         s->old[s->nold++] = a->val;
@@ -398,18 +404,48 @@ static const char *record(rg_scn *s, const char *sec, const char *key, const cha
     a->origin = en ? en->origin : NULL;
     free(a->from);
     a->from = NULL;
+    /* mparam.c reads a shared key typed, then as text: keep the type */
+    if (a->what == NULL || strcmp(what, "a text") != 0) {
+        free(a->what);
+        a->what = rg_xstrdup(what);
+    }
     return a->val;
 }
 
 void rg_scn_inherit(rg_scn *s, const char *sec, const char *key, const char *from)
 {
     asked *a = find_asked(s, sec, key), *b = find_asked(s, from, key);
-    if (a == NULL || b == NULL || !a->is_default || b->is_default || strcmp(a->val, b->val) != 0)
+    if (a == NULL || b == NULL || !a->is_default || strcmp(a->val, b->val) != 0)
         return;
+    free(a->from);
+    a->from = rg_xstrdup(from);
+    if (b->is_default)
+        return; /* the built-in default, through the shared section */
     a->is_default = false;
     a->line = b->line;
     a->origin = b->origin;
-    a->from = rg_xstrdup(from);
+}
+
+size_t rg_scn_nasked(const rg_scn *s)
+{
+    return s->nask;
+}
+
+void rg_scn_asked_at(const rg_scn *s, size_t i, rg_scn_asked *out)
+{
+    RG_ASSERT(i < s->nask);
+    const asked *a = &s->ask[i];
+    *out = (rg_scn_asked){a->sec, a->key, a->val, a->what ? a->what : "", a->is_default, a->from};
+}
+
+bool rg_scn_missing(const rg_scn *s, const char **sec, const char **key, const char **what)
+{
+    if (s->missing[0] == NULL)
+        return false;
+    *sec = s->missing[0];
+    *key = s->missing[1];
+    *what = s->missing[2];
+    return true;
 }
 
 void rg_scn_declare(rg_scn *s, const char *sec)
@@ -445,15 +481,20 @@ static const char *lookup(rg_scn *s, const char *sec, const char *key, const cha
     entry *en = find_entry(s, sec, key);
     if (en != NULL) {
         en->used = true;
-        record(s, sec, key, en->val, en);
+        record(s, sec, key, en->val, en, what);
         return en->val;
     }
     if (def == NULL) {
+        const char *m[3] = {sec, key, what};
+        for (int i = 0; i < 3; i++) {
+            free(s->missing[i]);
+            s->missing[i] = rg_xstrdup(m[i]);
+        }
         rg_err_set(e, RG_ERR_INPUT, "%s: [%s] missing required key '%s' (%s)", s->path, sec, key,
                    what);
         return NULL;
     }
-    return record(s, sec, key, def, NULL);
+    return record(s, sec, key, def, NULL, what);
 }
 
 int rg_scn_str(rg_scn *s, const char *sec, const char *key, const char *def, const char **out,
@@ -506,12 +547,15 @@ int rg_scn_real(rg_scn *s, const char *sec, const char *key, const char *def, do
     return 0;
 }
 
+static int enum_as(rg_scn *s, const char *sec, const char *key, const char *def,
+                   const char *const *choices, const char *what, int *out, rg_err *e);
+
 int rg_scn_bool(rg_scn *s, const char *sec, const char *key, const char *def, bool *out, rg_err *e)
 {
     static const char *const choices[] = {"false", "true", "no", "yes", "off",
                                           "on",    "0",    "1",  NULL};
     int i;
-    if (rg_scn_enum(s, sec, key, def, choices, &i, e) < 0)
+    if (enum_as(s, sec, key, def, choices, "true or false (or yes/no, on/off, 1/0)", &i, e) < 0)
         return -1;
     *out = (i % 2) == 1;
     return 0;
@@ -564,10 +608,17 @@ int rg_scn_dist(rg_scn *s, const char *sec, const char *key, const char *def, rg
 int rg_scn_enum(rg_scn *s, const char *sec, const char *key, const char *def,
                 const char *const *choices, int *out, rg_err *e)
 {
+    return enum_as(s, sec, key, def, choices, NULL, out, e);
+}
+
+/* rg_scn_enum, described as `what` (NULL: "one of a, b, c"). */
+static int enum_as(rg_scn *s, const char *sec, const char *key, const char *def,
+                   const char *const *choices, const char *what, int *out, rg_err *e)
+{
     rg_buf b = {0};
     for (size_t i = 0; choices[i] != NULL; i++)
         rg_buf_printf(&b, "%s%s", i ? ", " : "one of ", choices[i]);
-    const char *v = lookup(s, sec, key, def, b.s, e);
+    const char *v = lookup(s, sec, key, def, what ? what : b.s, e);
     if (v == NULL) {
         rg_buf_free(&b);
         return -1;

@@ -102,10 +102,27 @@ void rg_scn_declare(rg_scn *s, const char *sec);
 int rg_scn_finish(rg_scn *s, rg_err *e);
 
 /* Marks sec.key, when it was asked for with from.key's value as its
- * default and the file or an option gave from.key, as inherited from
- * section `from` (a variant's value from a shared section): the resolved
- * text then names where from.key was given. */
+ * default, as inherited from section `from` (a variant's value from a
+ * shared section): if the file or an option gave from.key, the resolved
+ * text names where. */
 void rg_scn_inherit(rg_scn *s, const char *sec, const char *key, const char *from);
+
+/* A key asked for, as rg_scn_asked_at tells it (strings belong to the
+ * scenario). */
+typedef struct rg_scn_asked {
+    const char *sec, *key;
+    const char *val;  /* the value used (the default if not given) */
+    const char *what; /* what a value is: "an integer in [1, 10]", "one of a, b" */
+    bool is_default;
+    const char *from; /* the shared section a variant's key defaults to, or NULL */
+} rg_scn_asked;
+
+/* The keys asked for so far, in the order they were first asked. */
+size_t rg_scn_nasked(const rg_scn *s);
+void rg_scn_asked_at(const rg_scn *s, size_t i, rg_scn_asked *out);
+/* After a getter failed on a required key that is missing: that key (true),
+ * for tools that list a model's keys from a minimal scenario. */
+bool rg_scn_missing(const rg_scn *s, const char **sec, const char **key, const char **what);
 
 /* Appends the resolved scenario to b: every key asked for, grouped by
  * section in the order they were asked, each with a comment saying where
