@@ -5,7 +5,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_program
-plan 70
+plan 72
 scn=$top_srcdir/scenarios
 mm1=$scn/mm1.ini
 
@@ -146,3 +146,24 @@ done
 _report $bad "models drop lists its kinds, keys with defaults, arrival forms and metrics"
 run_sim models queue
 ok "a key the model requires is shown as required" grep -qE '^  arrival = \(required\) +a duration distribution$' "$out"
+
+# ---- the progress bar, under a pseudo-terminal ------------------------------------
+
+# mm1 has three variants: the bar counts replications, not variants x
+# replications, and ends at 200/200.
+if command -v script >/dev/null 2>&1 &&
+    script -qec "true" /dev/null >/dev/null 2>&1; then
+    script -qec "'$REVGUARD_SIM' run '$mm1' -n 200 -j 1 -o '$tmpdir/bar.h5'" /dev/null \
+        >"$tmpdir/bar.txt" 2>&1
+    tr '\r' '\n' <"$tmpdir/bar.txt" >"$tmpdir/bar.lines"
+fi
+if [ -f "$tmpdir/bar.lines" ] && grep -q "\[#" "$tmpdir/bar.lines"; then
+    contains "$tmpdir/bar.lines" "200/200 replications" "the bar ends at 200/200 replications"
+    lacks "$tmpdir/bar.lines" "/600" "and never counts variants"
+elif [ -f "$tmpdir/bar.lines" ]; then
+    skip "the run ended before the bar is drawn (1 s)"
+    skip "the run ended before the bar is drawn (1 s)"
+else
+    skip "script (util-linux) cannot make a pseudo-terminal here"
+    skip "script (util-linux) cannot make a pseudo-terminal here"
+fi
