@@ -17,7 +17,9 @@
 #define HELP_LEFT 30
 
 static const cli_opt opts[] = {
-    {"output", 'o', 'o', "FILE.h5", "run", "results file (default results/<scenario>.h5)"},
+    {"output", 'o', 'o', "FILE.h5", "run",
+     "results file (default results/<scenario>.h5; a run that --set, -n, -s, --vary, --variant "
+     "or --until-ci changes gets results/<scenario>-<hash>.h5, a hash of what it computes)"},
     {"output", 'o', 'o', "FILE.h5", "sweep", "results file (default results/<scenario>-sweep.h5)"},
     {"output", 'o', 'o', "FILE.h5", "find", "results file (default results/<scenario>-find.h5)"},
     {"output", 'o', 'o', "DIR", "report", "output directory (default reports/out/<scenario>)"},

@@ -498,11 +498,11 @@ void cli_fill_meta(const rg_study *l, const rg_results *r, rg_meta *meta)
     rg_buf_free(&resolved);
 }
 
-/* The values of a resolved text: without its comments (where each value
- * came from) and without its [scenario] replications line: two runs that
- * differ only in how many replications they ask for, or in where a value
- * was given. */
-static char *without_reps(const char *resolved)
+/* The values of a resolved text, without its comments (where each value
+ * came from) and, unless keep_reps, without its [scenario] replications
+ * line: the same for two runs that differ only in where a value was given,
+ * or in how many replications they ask for.  New. */
+static char *values_of(const char *resolved, bool keep_reps)
 {
     rg_buf b = {0};
     for (const char *p = resolved; *p;) {
@@ -514,7 +514,7 @@ static char *without_reps(const char *resolved)
             c++;
         while (c > p && c[-1] == ' ')
             c--;
-        if (c > p && strncmp(p, "replications =", 14) != 0)
+        if (c > p && (keep_reps || strncmp(p, "replications =", 14) != 0))
             rg_buf_printf(&b, "%.*s\n", (int)(c - p), p);
         p += n;
     }
@@ -532,7 +532,8 @@ static rg_results *extend_run(const args *a, const rg_study *l, rg_runopts o, rg
         return NULL;
     rg_buf res = {0};
     rg_scn_resolved(l->scn, &res);
-    char *x = without_reps(res.s ? res.s : ""), *y = without_reps(om.resolved ? om.resolved : "");
+    char *x = values_of(res.s ? res.s : "", false),
+         *y = values_of(om.resolved ? om.resolved : "", false);
     int rc = 0;
     if (strcmp(x, y) != 0 || om.seed != o.seed ||
         strcmp(om.tool_version ? om.tool_version : "", PACKAGE_VERSION) != 0)
@@ -569,6 +570,53 @@ static rg_results *extend_run(const args *a, const rg_study *l, rg_runopts o, rg
     return old;
 }
 
+/* True when the command line changes what a run of the scenario computes:
+ * its values (--set, -n, -s, --vary), its variants or its replications. */
+static bool overridden(const args *a)
+{
+    return a->nsets > 0 || a->nvaries > 0 || a->variant != NULL || a->nuntil_ci > 0;
+}
+
+/* The results file of a run: -o, the file --extend names, or under
+ * results/ the scenario's name, its point, and for a run the command line
+ * changed, a hash of what it computes (the resolved values, the variants,
+ * the precision targets), so that such a run never replaces the results
+ * of the scenario as shipped (which quickstart keeps) and two equal runs
+ * share a name.  New. */
+static char *default_output(const args *a, const rg_study *l)
+{
+    if (a->extend)
+        return rg_xstrdup(a->output ? a->output : a->extend);
+    if (a->output)
+        return rg_xstrdup(a->output);
+    rg_buf b = {0};
+    rg_buf_printf(&b, "results/%s", l->name);
+    if (a->point_given)
+        rg_buf_printf(&b, "-point%" PRIu64, a->point);
+    if (overridden(a)) {
+        rg_buf res = {0};
+        rg_scn_resolved(l->scn, &res);
+        char *vals = values_of(res.s ? res.s : "", true);
+        rg_buf what = {0};
+        rg_buf_printf(&what, "%s\n--variant %s\n", vals, a->variant ? a->variant : "");
+        for (size_t i = 0; i < a->nuntil_ci; i++)
+            rg_buf_printf(&what, "--until-ci %s\n", a->until_ci[i]);
+        if (a->nuntil_ci > 0)
+            rg_buf_printf(&what, "--min-reps %" PRIu64 " --max-reps %" PRIu64 "\n", a->min_reps,
+                          a->max_reps);
+        /* FNV-1a, 64 bits; 32 of them name the file */
+        uint64_t h = UINT64_C(0xcbf29ce484222325);
+        for (const unsigned char *p = (const unsigned char *)what.s; *p; p++)
+            h = (h ^ *p) * UINT64_C(0x100000001b3);
+        rg_buf_printf(&b, "-%08" PRIx64, h >> 32);
+        rg_buf_free(&what);
+        free(vals);
+        rg_buf_free(&res);
+    }
+    rg_buf_printf(&b, ".h5");
+    return b.s;
+}
+
 static int cmd_run(args *a)
 {
     rg_err e;
@@ -584,10 +632,7 @@ static int cmd_run(args *a)
         a->quiet = true; /* stdout holds the JSON document alone */
     if (cli_open_scenario(a, &l, &e) < 0 || cli_variants(a, &l, &only, &nonly, &e) < 0)
         goto err;
-    out = a->extend        ? rg_xstrdup(a->output ? a->output : a->extend)
-          : a->output      ? rg_xstrdup(a->output)
-          : a->point_given ? rg_xasprintf("results/%s-point%" PRIu64 ".h5", l.name, a->point)
-                           : rg_xasprintf("results/%s.h5", l.name);
+    out = default_output(a, &l);
     /* Fail before simulating if an output cannot be written. */
     if (check_outputs(a, &l, out, &e) < 0)
         goto err;
@@ -623,7 +668,10 @@ static int cmd_run(args *a)
         if (rg_results_write(out, r, &meta, &e) < 0)
             goto err;
         if (!a->quiet)
-            printf("\nresults: %s%s\n", out, r->interrupted ? " (incomplete)" : "");
+            printf("\nresults: %s%s%s\n", out, r->interrupted ? " (incomplete)" : "",
+                   a->output || a->extend || !overridden(a)
+                       ? ""
+                       : " (a name of its own: the command line changed the run)");
         if (a->csv && write_csv(a->csv, r, &e) < 0)
             goto err;
     }

@@ -5,7 +5,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_program
-plan 72
+plan 77
 scn=$top_srcdir/scenarios
 mm1=$scn/mm1.ini
 
@@ -167,3 +167,18 @@ else
     skip "script (util-linux) cannot make a pseudo-terminal here"
     skip "script (util-linux) cannot make a pseudo-terminal here"
 fi
+
+# ---- a run the command line changed has results of its own ---------------------
+
+mkdir "$tmpdir/cwd"
+(cd "$tmpdir/cwd" && "$REVGUARD_SIM" run "$mm1" -n 5 >"$out" 2>"$err")
+ok "run -n 5 leaves results/mm1.h5 alone" test ! -e "$tmpdir/cwd/results/mm1.h5"
+set -- "$tmpdir"/cwd/results/mm1-*.h5
+ok "and writes results/mm1-HASH.h5" test -f "$1"
+contains "$out" "results: results/${1##*/} (a name of its own" "and says so"
+(cd "$tmpdir/cwd" && "$REVGUARD_SIM" run "$mm1" --set scenario.replications=5 -q)
+set -- "$tmpdir"/cwd/results/*.h5
+is 1 "$#" "the same values given another way share the name"
+(cd "$tmpdir/cwd" && "$REVGUARD_SIM" run "$mm1" -n 6 -q)
+set -- "$tmpdir"/cwd/results/*.h5
+is 2 "$#" "other values get another name"
