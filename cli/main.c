@@ -98,27 +98,31 @@ int cli_mkdir_p(const char *dir, rg_err *e)
     return rc;
 }
 
+/* The CSV header of run --csv and trace: units in the column names. */
+static void csv_header(FILE *f, const rg_metric *met, size_t nmet)
+{
+    fprintf(f, "variant,rep");
+    for (size_t m = 0; m < nmet; m++) {
+        char c[96];
+        rg_csv_column(c, sizeof c, &met[m]);
+        fprintf(f, ",%s", c);
+    }
+    fputc('\n', f);
+}
+
 static int write_csv(const char *path, const rg_results *r, rg_err *e)
 {
     rg_atomic a;
     if (rg_atomic_open(&a, path, e) < 0)
         return -1;
     FILE *f = a.f;
-    fprintf(f, "variant,rep");
-    for (size_t m = 0; m < r->nmet; m++)
-        fprintf(f, ",%s", r->met[m].name);
-    fputc('\n', f);
+    csv_header(f, r->met, r->nmet);
     for (size_t v = 0; v < r->nvar; v++)
         for (uint64_t i = 0; i < r->reps_done; i++) {
             rg_csv_field(f, r->varnames[v]);
             fprintf(f, ",%" PRIu64, i);
-            for (size_t m = 0; m < r->nmet; m++) {
-                const rg_mval *x = &r->rows[(v * r->reps + i) * r->nmet + m];
-                if (r->met[m].type == RG_MF_INT)
-                    fprintf(f, ",%" PRId64, x->i);
-                else
-                    fprintf(f, ",%.17g", x->d);
-            }
+            for (size_t m = 0; m < r->nmet; m++)
+                rg_csv_value(f, &r->met[m], r->rows[(v * r->reps + i) * r->nmet + m]);
             fputc('\n', f);
         }
     return rg_atomic_commit(&a, e);
@@ -738,18 +742,12 @@ static int cmd_trace(args *a)
     }
     /* The same row as `run --csv` writes for this replication. */
     const rg_mval *row = rg_repout_row(out);
-    printf("\nvariant,rep");
-    for (size_t m = 0; m < nmet; m++)
-        printf(",%s", met[m].name);
     printf("\n");
+    csv_header(stdout, met, nmet);
     rg_csv_field(stdout, l.ops->variant_name(l.cfg, v));
     printf(",%" PRIu64, a->rep);
-    for (size_t m = 0; m < nmet; m++) {
-        if (met[m].type == RG_MF_INT)
-            printf(",%" PRId64, row[m].i);
-        else
-            printf(",%.17g", row[m].d);
-    }
+    for (size_t m = 0; m < nmet; m++)
+        rg_csv_value(stdout, &met[m], row[m]);
     printf("\n");
 out:
     rg_repout_free(out);

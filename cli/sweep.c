@@ -385,7 +385,9 @@ static void cell(char *buf, size_t n, const rg_metric *m, const rg_summary *s)
 {
     double k = (m->flags & RG_MF_MS) ? 1e3 : (m->flags & RG_MF_PROB) ? 100.0 : 1.0;
     const char *pc = (m->flags & RG_MF_PROB) ? "%" : "";
-    if (isnan(s->ci95))
+    if (isnan(s->mean))
+        snprintf(buf, n, "n/a"); /* no replication had a value */
+    else if (isnan(s->ci95))
         snprintf(buf, n, "%.4g%s", s->mean * k, pc);
     else
         snprintf(buf, n, "%.4g ± %.2g%s", s->mean * k, s->ci95 * k, pc);

@@ -5,7 +5,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_program
-plan 77
+plan 84
 scn=$top_srcdir/scenarios
 mm1=$scn/mm1.ini
 
@@ -182,3 +182,21 @@ is 1 "$#" "the same values given another way share the name"
 (cd "$tmpdir/cwd" && "$REVGUARD_SIM" run "$mm1" -n 6 -q)
 set -- "$tmpdir"/cwd/results/*.h5
 is 2 "$#" "other values get another name"
+
+# ---- the console table and the CSV -----------------------------------------------
+
+run_sim run "$scn/guardrail.ini" -n 20 -o "$tmpdir/g.h5" --csv "$tmpdir/g.csv"
+exit_is 0 "guardrail.ini -n 20 runs"
+ok "a metric no replication had a value of reads n/a" \
+    grep -qE '^guardrail_trip_time \(ms\) +n/a +n/a +n/a +[0-9]' "$out"
+ok "costs carry their currency" grep -qE '^cost_real \([mµ]?USD\) ' "$out"
+ok "columns never run into each other" \
+    sh -c "sed -n '/^metric/,/^\$/p' '$out' | grep -vqE '[0-9%a] [0-9n]' || exit 1; exit 0"
+head -1 "$tmpdir/g.csv" >"$tmpdir/header"
+ok "the CSV header names the units of measured metrics" \
+    grep -qE ',lat_p50_s,.*,cost_real_usd,' "$tmpdir/header"
+ok "and keeps counts as they are" grep -qE '^variant,rep,allocated,rejected,' "$tmpdir/header"
+# %.17g wrote this median as 0.031692972999999999
+run_sim run "$scn/drop125.ini" -n 1 -s 7 --variant object -o "$tmpdir/d.h5" --csv "$tmpdir/d.csv" -q
+ok "reals are written in the fewest digits that read back exactly" \
+    grep -q '^object,0,100,25,0,0,0,0,0,0,0,0,0.031692973,' "$tmpdir/d.csv"

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,19 @@ int rg_check_writable(const char *path, const char *what, rg_err *e)
                         what, path);
     free(dir);
     return rc;
+}
+
+void rg_fmt_shortest(char *buf, size_t n, double x)
+{
+    if (isnan(x) || isinf(x)) {
+        snprintf(buf, n, "%s", isnan(x) ? "nan" : x > 0 ? "inf" : "-inf");
+        return;
+    }
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, n, "%.*g", p, x);
+        if (strtod(buf, NULL) == x)
+            return;
+    }
 }
 
 void rg_csv_field(FILE *f, const char *s)

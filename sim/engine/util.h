@@ -92,6 +92,11 @@ int rg_check_writable(const char *path, const char *what, rg_err *e);
  * quote or a line break (names from scenarios can hold anything). */
 void rg_csv_field(FILE *f, const char *s);
 
+/* Formats x with the fewest significant digits ("%.{n}g", n <= 17) that
+ * read back as exactly x: 0.03440695, not 0.034406950000000006.  "nan",
+ * "inf" and "-inf" for those. */
+void rg_fmt_shortest(char *buf, size_t n, double x);
+
 /* Levenshtein distance, for "did you mean" suggestions (short strings only). */
 size_t rg_edit_distance(const char *a, const char *b);
 
