@@ -820,10 +820,13 @@ static int evaluate(search *s, double x, rg_err *e)
         return -1;
     s->p = rg_xrealloc(s->p, (s->n + 1) * sizeof *s->p);
     s->p[s->n++] = (probe){sw->value[slot], slot, cond_holds(s->c, y)};
+    char pm[40] = ""; /* no "± 0" after a statistic without a CI: 25 read as 250 */
+    if (!isnan(ci))
+        snprintf(pm, sizeof pm, " ± %.2g", ci);
     if (!s->a->quiet && !s->a->json)
-        fprintf(stderr, "revguard-sim: find: %s = %s: %s.%s.%s = %.6g%s%.2g: %s\n", sw->vars[0],
-                sw->text[slot], s->c->variant, s->c->metric, s->c->stat, y, isnan(ci) ? "" : " ± ",
-                isnan(ci) ? 0.0 : ci, cond_holds(s->c, y) ? "holds" : "no");
+        fprintf(stderr, "revguard-sim: find: %s = %s: %s.%s.%s = %.6g%s: %s\n", sw->vars[0],
+                sw->text[slot], s->c->variant, s->c->metric, s->c->stat, y, pm,
+                cond_holds(s->c, y) ? "holds" : "no");
     return 0;
 }
 
