@@ -94,8 +94,8 @@ static const command cmds[] = {
     {"find", "SCENARIO.ini --until COND [options]", "bisect a variable for a threshold",
      "Bisects the scenario's one range variable ${NAME=lo..hi} for where the condition "
      "changes, running the scenario at every value it tries.",
-     "revguard-sim find scenarios/drop125.ini --set 'variant.sql_naive.pause=${p=0..100ms}' "
-     "--until 'sql_naive.oversell.max == 0' -n 50"},
+     "revguard-sim find scenarios/drop125-window.ini --vary window=10ms..1h "
+     "--until 'sql_naive.oversell.mean <= 1' -n 50"},
     {"report", "RESULTS.h5 [-o DIR]", "plots (PNG, PDF) and summary.csv",
      "Writes the report of a results file: PNG plots, a PDF whose first page is a summary, "
      "summary.csv, and the gnuplot scripts and data that made them.",
