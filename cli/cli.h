@@ -44,6 +44,58 @@ typedef struct args {
     size_t nfiles;
 } args;
 
+/* The values getopt returns for options without a short form. */
+enum {
+    OPT_SET = 256,
+    OPT_REPORT,
+    OPT_CSV,
+    OPT_KEEP,
+    OPT_FORCE,
+    OPT_VARIANT,
+    OPT_REP,
+    OPT_EXPECT,
+    OPT_WRITE_EXPECT,
+    OPT_CHECK_DET,
+    OPT_VARY,
+    OPT_POINT,
+    OPT_INDEPENDENT,
+    OPT_METRIC,
+    OPT_FORMAT,
+    OPT_UNTIL,
+    OPT_TOL,
+    OPT_UNTIL_CI,
+    OPT_MIN_REPS,
+    OPT_MAX_REPS,
+    OPT_EXTEND,
+    OPT_SHARD
+};
+
+/* One row of the options table (help.c): the parser accepts an option for
+ * a command only if a row names both, and the command's help lists those
+ * rows. */
+typedef struct cli_opt {
+    const char *name; /* the long name, without "--" */
+    int shortc;       /* the short letter, or 0 */
+    int id;           /* what getopt_long returns for it */
+    const char *arg;  /* the value's name in the help; NULL: takes none */
+    const char *cmds; /* the commands that take it: "run sweep find" */
+    const char *help; /* one sentence, for COMMAND --help */
+} cli_opt;
+
+/* The table, *n rows. */
+const cli_opt *cli_opts(size_t *n);
+/* True if row o is an option of command cmd. */
+bool cli_opt_applies(const cli_opt *o, const char *cmd);
+/* True if cmd is a command of the program. */
+bool cli_is_command(const char *cmd);
+/* What command cmd takes after its name ("SCENARIO.ini [options]"). */
+const char *cli_command_args(const char *cmd);
+/* The overview (--help); gnuplot names the default gnuplot program. */
+void cli_usage(FILE *f, const char *gnuplot);
+/* Command cmd's help (COMMAND --help): usage, options, an example.
+ * Returns -1 if cmd is no command. */
+int cli_help(FILE *f, const char *cmd);
+
 /* Prints "revguard-sim: <message>" and returns e's exit code. */
 int cli_fail(const rg_err *e);
 /* Prints a usage error and returns the usage exit code. */
@@ -61,6 +113,10 @@ int cli_open_point(const args *a, const rg_iter *it, size_t k, const char *const
 /* Opens the scenario of the command line.  A scenario with iteration
  * variables needs --point K (else an error that says to use sweep). */
 int cli_open_scenario(const args *a, rg_study *l, rg_err *e);
+
+/* Before any simulation: --expect reads as an expectations file, and
+ * --write-expect and --csv can be written.  -1 with e naming the file. */
+int cli_check_files(const args *a, rg_err *e);
 
 size_t cli_nmetrics(const rg_study *l);
 rg_runopts cli_runopts(const rg_study *l);
@@ -105,6 +161,10 @@ void cli_mpi_finalize(void);
 int cli_mpi_rank(void);
 int cli_mpi_size(void);
 rg_results *cli_mpi_run(const args *a, const rg_study *l, rg_runopts o, rg_err *e);
+
+/* models [NAME] (models.c): the experiments, or one experiment's kinds,
+ * keys and metrics.  Returns the exit code. */
+int cli_models(const char *name);
 
 /* The subcommands of sweep.c. */
 int cmd_sweep(args *a);

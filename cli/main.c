@@ -34,59 +34,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: revguard-sim COMMAND [OPTIONS]\n"
-            "\n"
-            "Deterministic discrete-event simulator of flash-sale architectures: replays a\n"
-            "scenario thousands of times and reports oversell and latency distributions.\n"
-            "\n"
-            "commands:\n"
-            "  run SCENARIO.ini [options]   run every variant for N replications\n"
-            "      -o, --output FILE.h5     results file (default results/<scenario>.h5)\n"
-            "      -n, --reps N             replications (overrides [scenario] replications)\n"
-            "      -s, --seed S             seed (overrides [scenario] seed)\n"
-            "      -j, --threads J          worker threads (default: online cores); never\n"
-            "                               changes the results\n"
-            "      --set SECTION.KEY=VALUE  override a scenario value (repeatable)\n"
-            "      --report DIR             also write the report into DIR\n"
-            "      --csv FILE               also write every replication's row as CSV\n"
-            "      --keep-latencies         store every request latency in the results\n"
-            "      --force                  overwrite an output file that is not ours\n"
-            "      --expect FILE            compare with expectations; exit 3 if any moved\n"
-            "      --write-expect FILE      write expectations from this run\n"
-            "      --check-determinism      run every replication twice; exit 3 at the\n"
-            "                               first difference\n"
-            "      -q, --quiet              no summary table\n"
-            "  sweep SCENARIO.ini [options] every point of the ${NAME=SPEC} variables:\n"
-            "      --vary NAME=SPEC         replace a variable's values (repeatable)\n"
-            "      --metric A,B             the metrics the table shows\n"
-            "      --independent-points     no common random numbers across points\n"
-            "  find SCENARIO.ini --until 'VARIANT.METRIC.STAT OP VALUE' [--tol X]\n"
-            "                               bisect one ${NAME=lo..hi} for where it changes\n"
-            "  (run, sweep, find) --variant A,B only those variants; --format json;\n"
-            "      --until-ci METRIC=HALFWIDTH [--min-reps N] [--max-reps N];\n"
-            "      run --point K one point of a sweep; run --extend FILE more replications\n"
-            "  (run, sweep) --shard K/N       compute share K of N and write a part\n"
-            "  merge OUT.h5 PART.h5...      join the parts of a sharded run or sweep\n"
-            "  check RESULTS.h5 EXPECTED    compare a results file with expectations\n"
-            "                               (exit 3 if any moved)\n"
-            "  report RESULTS.h5 [-o DIR]   plots (PNG, PDF) and summary.csv\n"
-            "                               (default DIR: reports/out/<scenario>)\n"
-            "  trace SCENARIO.ini --variant V [--rep N] [--seed S] [--set ...]\n"
-            "                               replay one replication and print its events\n"
-            "  demo SCENARIO.ini [--variant A,B] [--speed X]\n"
-            "                               replay replication 0 live in the terminal\n"
-            "  validate SCENARIO.ini [--set ...]\n"
-            "                               check the scenario, print it fully resolved\n"
-            "  models                       list the models a scenario can use\n"
-            "  --help, --version\n"
-            "\n"
-            "exit codes: 0 ok; 1 runtime failure (I/O, gnuplot); 2 usage or scenario error;\n"
-            "3 a regression check failed; 130 interrupted (what finished is written).\n"
-            "\n"
-            "environment: REVGUARD_GNUPLOT names the gnuplot program (default: %s).\n"
-            "See revguard-sim(1).\n",
-            rg_report_gnuplot()[0] ? rg_report_gnuplot() : "gnuplot on PATH");
+    cli_usage(f, rg_report_gnuplot()[0] ? rg_report_gnuplot() : "gnuplot on PATH");
 }
 
 static void version(void)
@@ -102,6 +50,9 @@ int cli_fail(const rg_err *e)
     return rg_err_exit_code(e);
 }
 
+/* The command being parsed, for the hint of a usage error. */
+static const char *g_cmd;
+
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
@@ -109,7 +60,7 @@ int cli_usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'revguard-sim --help'.\n");
+    fprintf(stderr, "\nTry 'revguard-sim %s%s--help'.\n", g_cmd ? g_cmd : "", g_cmd ? " " : "");
     return RG_EXIT_USAGE;
 }
 
@@ -140,10 +91,25 @@ int cli_mkdir_p(const char *dir, rg_err *e)
         *p = '/';
     }
     int rc = 0;
+    struct stat st;
     if (mkdir(d, 0777) < 0 && errno != EEXIST)
         rc = rg_err_set(e, RG_ERR_IO, "cannot create directory %s: %s", d, strerror(errno));
+    else if (stat(d, &st) < 0 || !S_ISDIR(st.st_mode))
+        rc = rg_err_set(e, RG_ERR_IO, "cannot create directory %s: a file of that name exists", d);
     free(d);
     return rc;
+}
+
+/* The CSV header of run --csv and trace: units in the column names. */
+static void csv_header(FILE *f, const rg_metric *met, size_t nmet)
+{
+    fprintf(f, "variant,rep");
+    for (size_t m = 0; m < nmet; m++) {
+        char c[96];
+        rg_csv_column(c, sizeof c, &met[m]);
+        fprintf(f, ",%s", c);
+    }
+    fputc('\n', f);
 }
 
 static int write_csv(const char *path, const rg_results *r, rg_err *e)
@@ -152,82 +118,17 @@ static int write_csv(const char *path, const rg_results *r, rg_err *e)
     if (rg_atomic_open(&a, path, e) < 0)
         return -1;
     FILE *f = a.f;
-    fprintf(f, "variant,rep");
-    for (size_t m = 0; m < r->nmet; m++)
-        fprintf(f, ",%s", r->met[m].name);
-    fputc('\n', f);
+    csv_header(f, r->met, r->nmet);
     for (size_t v = 0; v < r->nvar; v++)
         for (uint64_t i = 0; i < r->reps_done; i++) {
             rg_csv_field(f, r->varnames[v]);
             fprintf(f, ",%" PRIu64, i);
-            for (size_t m = 0; m < r->nmet; m++) {
-                const rg_mval *x = &r->rows[(v * r->reps + i) * r->nmet + m];
-                if (r->met[m].type == RG_MF_INT)
-                    fprintf(f, ",%" PRId64, x->i);
-                else
-                    fprintf(f, ",%.17g", x->d);
-            }
+            for (size_t m = 0; m < r->nmet; m++)
+                rg_csv_value(f, &r->met[m], r->rows[(v * r->reps + i) * r->nmet + m]);
             fputc('\n', f);
         }
     return rg_atomic_commit(&a, e);
 }
-
-enum {
-    OPT_SET = 256,
-    OPT_REPORT,
-    OPT_CSV,
-    OPT_KEEP,
-    OPT_FORCE,
-    OPT_VARIANT,
-    OPT_REP,
-    OPT_EXPECT,
-    OPT_WRITE_EXPECT,
-    OPT_CHECK_DET,
-    OPT_VARY,
-    OPT_POINT,
-    OPT_INDEPENDENT,
-    OPT_METRIC,
-    OPT_FORMAT,
-    OPT_UNTIL,
-    OPT_TOL,
-    OPT_UNTIL_CI,
-    OPT_MIN_REPS,
-    OPT_MAX_REPS,
-    OPT_EXTEND,
-    OPT_SHARD
-};
-
-static const struct option long_opts[] = {
-    {"output", required_argument, NULL, 'o'},
-    {"reps", required_argument, NULL, 'n'},
-    {"seed", required_argument, NULL, 's'},
-    {"threads", required_argument, NULL, 'j'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"set", required_argument, NULL, OPT_SET},
-    {"report", required_argument, NULL, OPT_REPORT},
-    {"csv", required_argument, NULL, OPT_CSV},
-    {"keep-latencies", no_argument, NULL, OPT_KEEP},
-    {"force", no_argument, NULL, OPT_FORCE},
-    {"variant", required_argument, NULL, OPT_VARIANT},
-    {"rep", required_argument, NULL, OPT_REP},
-    {"expect", required_argument, NULL, OPT_EXPECT},
-    {"write-expect", required_argument, NULL, OPT_WRITE_EXPECT},
-    {"check-determinism", no_argument, NULL, OPT_CHECK_DET},
-    {"vary", required_argument, NULL, OPT_VARY},
-    {"point", required_argument, NULL, OPT_POINT},
-    {"independent-points", no_argument, NULL, OPT_INDEPENDENT},
-    {"metric", required_argument, NULL, OPT_METRIC},
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"until", required_argument, NULL, OPT_UNTIL},
-    {"tol", required_argument, NULL, OPT_TOL},
-    {"until-ci", required_argument, NULL, OPT_UNTIL_CI},
-    {"min-reps", required_argument, NULL, OPT_MIN_REPS},
-    {"max-reps", required_argument, NULL, OPT_MAX_REPS},
-    {"extend", required_argument, NULL, OPT_EXTEND},
-    {"shard", required_argument, NULL, OPT_SHARD},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
 
 static void args_free(args *a)
 {
@@ -265,7 +166,65 @@ static void add_set(args *a, char *s, const char *origin)
     a->sets[a->nsets++] = s;
 }
 
-/* Parses options after the command.  Returns 0, or an exit code. */
+/* getopt_long's view of the options table: every long name once, and
+ * the short letters.  Both are static: built once. */
+static const struct option *getopt_table(const char **shorts)
+{
+    static struct option lo[64];
+    static char so[64] = ":";
+    if (lo[0].name == NULL) {
+        size_t n, k = 0;
+        const cli_opt *o = cli_opts(&n);
+        for (size_t i = 0; i < n; i++) {
+            bool seen = false;
+            for (size_t j = 0; j < k; j++)
+                seen = seen || strcmp(lo[j].name, o[i].name) == 0;
+            if (seen)
+                continue;
+            RG_ASSERT(k + 1 < sizeof lo / sizeof lo[0]);
+            lo[k++] = (struct option){o[i].name, o[i].arg ? required_argument : no_argument, NULL,
+                                      o[i].id};
+            if (o[i].shortc) {
+                size_t l = strlen(so);
+                RG_ASSERT(l + 3 < sizeof so);
+                so[l] = (char)o[i].shortc;
+                so[l + 1] = o[i].arg ? ':' : '\0';
+                so[l + 2] = '\0';
+            }
+        }
+    }
+    *shorts = so;
+    return lo;
+}
+
+/* -1 (after a usage error) unless option id is one of command cmd's. */
+static int check_applies(const char *cmd, int id)
+{
+    size_t n;
+    const cli_opt *o = cli_opts(&n);
+    const char *name = NULL;
+    rg_buf b = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (o[i].id != id)
+            continue;
+        if (cli_opt_applies(&o[i], cmd)) {
+            rg_buf_free(&b);
+            return 0;
+        }
+        name = o[i].name;
+        rg_buf_printf(&b, "%s%s", b.len ? " " : "", o[i].cmds);
+    }
+    cli_usage_error("--%s is not an option of %s (it is one of: %s)%s", name ? name : "?", cmd,
+                    b.s ? b.s : "",
+                    id == OPT_REP ? "; run, sweep and find run every replication: -n sets how "
+                                    "many"
+                                  : "");
+    rg_buf_free(&b);
+    return -1;
+}
+
+/* Parses options after the command.  Returns 0, -1 after printing help,
+ * or an exit code. */
 static int parse_args(int argc, char **argv, args *a)
 {
     rg_err e;
@@ -273,7 +232,11 @@ static int parse_args(int argc, char **argv, args *a)
     optind = 2;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":o:n:s:j:qh", long_opts, NULL)) != -1) {
+    const char *shorts;
+    const struct option *long_opts = getopt_table(&shorts);
+    while ((c = getopt_long(argc, argv, shorts, long_opts, NULL)) != -1) {
+        if (c != ':' && c != '?' && check_applies(a->cmd, c) < 0)
+            return RG_EXIT_USAGE;
         char *s = NULL;
         switch (c) {
         case 'o': a->output = optarg; break;
@@ -339,7 +302,7 @@ static int parse_args(int argc, char **argv, args *a)
                 return cli_usage_error("--format '%s': expected json or text", optarg);
             a->json = strcmp(optarg, "json") == 0;
             break;
-        case 'h': usage(stdout); return -1;
+        case 'h': cli_help(stdout, a->cmd); return -1;
         case ':': return cli_usage_error("option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error("unknown option '%s'", argv[optind - 1]);
         }
@@ -492,6 +455,21 @@ rg_runopts cli_runopts(const rg_study *l)
     return o;
 }
 
+int cli_check_files(const args *a, rg_err *e)
+{
+    if (a->expect) {
+        rg_scn *x = rg_scn_load_as(a->expect, "expectations file", e);
+        if (x == NULL)
+            return -1;
+        rg_scn_free(x);
+    }
+    if (a->write_expect && rg_check_writable(a->write_expect, "expectations file", e) < 0)
+        return -1;
+    if (a->csv && rg_check_writable(a->csv, "CSV file", e) < 0)
+        return -1;
+    return 0;
+}
+
 /* Before simulating: every output can be written, and the results fit in
  * memory. */
 static int check_outputs(const args *a, const rg_study *l, const char *out, rg_err *e)
@@ -515,9 +493,7 @@ static int check_outputs(const args *a, const rg_study *l, const char *out, rg_e
                 "revguard-sim: note: this run holds about %.0f MB of per-replication "
                 "results in memory\n",
                 (double)bytes / 1e6);
-    if (a->write_expect && rg_results_check_path(a->write_expect, true, e) < 0)
-        return -1;
-    return 0;
+    return cli_check_files(a, e);
 }
 
 /* After a complete run: the report and the expectations.  Returns -1 with
@@ -567,16 +543,24 @@ void cli_fill_meta(const rg_study *l, const rg_results *r, rg_meta *meta)
     rg_buf_free(&resolved);
 }
 
-/* The resolved text without its [scenario] replications line: two runs
- * that differ only in how many replications they ask for. */
-static char *without_reps(const char *resolved)
+/* The values of a resolved text, without its comments (where each value
+ * came from) and, unless keep_reps, without its [scenario] replications
+ * line: the same for two runs that differ only in where a value was given,
+ * or in how many replications they ask for.  New. */
+static char *values_of(const char *resolved, bool keep_reps)
 {
     rg_buf b = {0};
     for (const char *p = resolved; *p;) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p + 1) : strlen(p);
-        if (strncmp(p, "replications =", 14) != 0)
-            rg_buf_printf(&b, "%.*s", (int)n, p);
+        /* values never hold " ;" (scenario.c): it starts the comment */
+        const char *c = p;
+        while (c < p + n && !(*c == ';' && (c == p || c[-1] == ' ')))
+            c++;
+        while (c > p && c[-1] == ' ')
+            c--;
+        if (c > p && (keep_reps || strncmp(p, "replications =", 14) != 0))
+            rg_buf_printf(&b, "%.*s\n", (int)(c - p), p);
         p += n;
     }
     return b.s ? b.s : rg_xstrdup("");
@@ -593,7 +577,8 @@ static rg_results *extend_run(const args *a, const rg_study *l, rg_runopts o, rg
         return NULL;
     rg_buf res = {0};
     rg_scn_resolved(l->scn, &res);
-    char *x = without_reps(res.s ? res.s : ""), *y = without_reps(om.resolved ? om.resolved : "");
+    char *x = values_of(res.s ? res.s : "", false),
+         *y = values_of(om.resolved ? om.resolved : "", false);
     int rc = 0;
     if (strcmp(x, y) != 0 || om.seed != o.seed ||
         strcmp(om.tool_version ? om.tool_version : "", PACKAGE_VERSION) != 0)
@@ -630,6 +615,56 @@ static rg_results *extend_run(const args *a, const rg_study *l, rg_runopts o, rg
     return old;
 }
 
+/* True when the command line changes what a run of the scenario computes:
+ * its values (--set, -n, -s, --vary), its variants or its replications. */
+static bool overridden(const args *a)
+{
+    return a->nsets > 0 || a->nvaries > 0 || a->variant != NULL || a->nuntil_ci > 0;
+}
+
+/* The results file of a run: -o, the file --extend names, or under
+ * results/ the scenario's name, its point, and for a run the command line
+ * changed, a hash of what it computes (the resolved values, the variants,
+ * the precision targets), so that such a run never replaces the results
+ * of the scenario as shipped (which quickstart keeps) and two equal runs
+ * share a name.  New. */
+static char *default_output(const args *a, const rg_study *l)
+{
+    if (a->shard_n && !a->output)
+        return rg_xasprintf("results/%s.part-%" PRIu64 "-of-%" PRIu64 ".h5", l->name, a->shard_k,
+                            a->shard_n);
+    if (a->extend)
+        return rg_xstrdup(a->output ? a->output : a->extend);
+    if (a->output)
+        return rg_xstrdup(a->output);
+    rg_buf b = {0};
+    rg_buf_printf(&b, "results/%s", l->name);
+    if (a->point_given)
+        rg_buf_printf(&b, "-point%" PRIu64, a->point);
+    if (overridden(a)) {
+        rg_buf res = {0};
+        rg_scn_resolved(l->scn, &res);
+        char *vals = values_of(res.s ? res.s : "", true);
+        rg_buf what = {0};
+        rg_buf_printf(&what, "%s\n--variant %s\n", vals, a->variant ? a->variant : "");
+        for (size_t i = 0; i < a->nuntil_ci; i++)
+            rg_buf_printf(&what, "--until-ci %s\n", a->until_ci[i]);
+        if (a->nuntil_ci > 0)
+            rg_buf_printf(&what, "--min-reps %" PRIu64 " --max-reps %" PRIu64 "\n", a->min_reps,
+                          a->max_reps);
+        /* FNV-1a, 64 bits; 32 of them name the file */
+        uint64_t h = UINT64_C(0xcbf29ce484222325);
+        for (const unsigned char *p = (const unsigned char *)what.s; *p; p++)
+            h = (h ^ *p) * UINT64_C(0x100000001b3);
+        rg_buf_printf(&b, "-%08" PRIx64, h >> 32);
+        rg_buf_free(&what);
+        free(vals);
+        rg_buf_free(&res);
+    }
+    rg_buf_printf(&b, ".h5");
+    return b.s;
+}
+
 static int cmd_run(args *a)
 {
     rg_err e;
@@ -643,20 +678,11 @@ static int cmd_run(args *a)
     bool json = a->json;
     if (json)
         a->quiet = true; /* stdout holds the JSON document alone */
-    if (a->rep_given) {
-        rg_err_set(&e, RG_ERR_INPUT, "--rep is for trace: run runs every replication (use -n)");
-        goto err;
-    }
     if (cli_open_scenario(a, &l, &e) < 0 || cli_variants(a, &l, &only, &nonly, &e) < 0)
         goto err;
     if (a->shard_n && cli_shard_refuse(a, &e) < 0)
         goto err;
-    out = a->shard_n && !a->output ? rg_xasprintf("results/%s.part-%" PRIu64 "-of-%" PRIu64 ".h5",
-                                                  l.name, a->shard_k, a->shard_n)
-          : a->extend              ? rg_xstrdup(a->output ? a->output : a->extend)
-          : a->output              ? rg_xstrdup(a->output)
-          : a->point_given ? rg_xasprintf("results/%s-point%" PRIu64 ".h5", l.name, a->point)
-                           : rg_xasprintf("results/%s.h5", l.name);
+    out = default_output(a, &l);
     /* Fail before simulating if an output cannot be written. */
     if (check_outputs(a, &l, out, &e) < 0)
         goto err;
@@ -709,7 +735,10 @@ static int cmd_run(args *a)
         if (rg_results_write(out, r, &meta, &e) < 0)
             goto err;
         if (!a->quiet)
-            printf("\nresults: %s%s\n", out, r->interrupted ? " (incomplete)" : "");
+            printf("\nresults: %s%s%s\n", out, r->interrupted ? " (incomplete)" : "",
+                   a->output || a->extend || !overridden(a)
+                       ? ""
+                       : " (a name of its own: the command line changed the run)");
         if (a->csv && write_csv(a->csv, r, &e) < 0)
             goto err;
     }
@@ -776,18 +805,12 @@ static int cmd_trace(args *a)
     }
     /* The same row as `run --csv` writes for this replication. */
     const rg_mval *row = rg_repout_row(out);
-    printf("\nvariant,rep");
-    for (size_t m = 0; m < nmet; m++)
-        printf(",%s", met[m].name);
     printf("\n");
+    csv_header(stdout, met, nmet);
     rg_csv_field(stdout, l.ops->variant_name(l.cfg, v));
     printf(",%" PRIu64, a->rep);
-    for (size_t m = 0; m < nmet; m++) {
-        if (met[m].type == RG_MF_INT)
-            printf(",%" PRId64, row[m].i);
-        else
-            printf(",%.17g", row[m].d);
-    }
+    for (size_t m = 0; m < nmet; m++)
+        rg_csv_value(stdout, &met[m], row[m]);
     printf("\n");
 out:
     rg_repout_free(out);
@@ -843,6 +866,11 @@ static int dispatch(int argc, char **argv)
         return RG_EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    if (strcmp(cmd, "help") == 0 && argc > 2) {
+        if (cli_help(stdout, argv[2]) == 0)
+            return 0;
+        return cli_usage_error("no command '%s'", argv[2]);
+    }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;
@@ -851,35 +879,28 @@ static int dispatch(int argc, char **argv)
         version();
         return 0;
     }
-    if (strcmp(cmd, "models") == 0) {
-        for (const rg_experiment *const *m = rg_experiment_all(); *m; m++) {
-            printf("%-10s %s\n", (*m)->name, (*m)->summary);
-            /* the drop's architectures, one line per entry of its table */
-            if (*m == &rg_experiment_drop)
-                for (size_t i = 0; i < rg_drop_kind_count(); i++)
-                    printf("  kind = %-18s %s\n", rg_drop_kind_at(i)->name,
-                           rg_drop_kind_at(i)->summary);
-        }
-        return 0;
-    }
     if (strcmp(cmd, "demo") == 0)
-        return rg_demo_main(argc, argv);
+        return rg_demo_main(argc, argv); /* it parses its own options */
     args a = {0};
     a.cmd = cmd;
     int rc;
-    if (strcmp(cmd, "run") && strcmp(cmd, "validate") && strcmp(cmd, "trace") &&
-        strcmp(cmd, "report") && strcmp(cmd, "check") && strcmp(cmd, "sweep") &&
-        strcmp(cmd, "find") && strcmp(cmd, "merge")) {
+    if (!cli_is_command(cmd)) {
         rc = cli_usage_error("unknown command '%s'", cmd);
         goto out;
     }
+    g_cmd = cmd;
     rc = parse_args(argc, argv, &a);
     if (rc != 0) {
         rc = rc < 0 ? 0 : rc;
         goto out;
     }
+    if (strcmp(cmd, "models") == 0) {
+        rc = cli_models(a.file);
+        goto out;
+    }
     if (a.file == NULL) {
-        rc = cli_usage_error("%s needs a file argument", cmd);
+        rc =
+            cli_usage_error("%s needs a file: revguard-sim %s %s", cmd, cmd, cli_command_args(cmd));
         goto out;
     }
     if (strcmp(cmd, "run") == 0)

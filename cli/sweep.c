@@ -390,7 +390,9 @@ static void cell(char *buf, size_t n, const rg_metric *m, const rg_summary *s)
 {
     double k = (m->flags & RG_MF_MS) ? 1e3 : (m->flags & RG_MF_PROB) ? 100.0 : 1.0;
     const char *pc = (m->flags & RG_MF_PROB) ? "%" : "";
-    if (isnan(s->ci95))
+    if (isnan(s->mean))
+        snprintf(buf, n, "n/a"); /* no replication had a value */
+    else if (isnan(s->ci95))
         snprintf(buf, n, "%.4g%s", s->mean * k, pc);
     else
         snprintf(buf, n, "%.4g ± %.2g%s", s->mean * k, s->ci95 * k, pc);
@@ -548,13 +550,13 @@ static int sweep_checks(const args *a, const rg_iter *it, const char *kind, char
     if (a->point_given || a->extend || a->rep_given || a->csv)
         return rg_err_set(e, RG_ERR_INPUT, "%s: --point, --rep, --extend and --csv apply to run",
                           kind);
-    if (a->shard_n && (strcmp(kind, "find") == 0 || cli_shard_refuse(a, e) < 0))
-        return a->shard_n && strcmp(kind, "find") == 0
-                   ? rg_err_set(e, RG_ERR_INPUT,
-                                "find: --shard splits a sweep's or a run's replications; a "
-                                "search chooses its points as it goes")
-                   : -1;
-    if (a->write_expect && rg_results_check_path(a->write_expect, true, e) < 0)
+    if (cli_check_files(a, e) < 0)
+        return -1;
+    if (a->shard_n && strcmp(kind, "find") == 0)
+        return rg_err_set(e, RG_ERR_INPUT,
+                          "find: --shard splits a sweep's or a run's replications; a search "
+                          "chooses its points as it goes");
+    if (a->shard_n && cli_shard_refuse(a, e) < 0)
         return -1;
     rg_study l;
     if (cli_open_point(a, it, 0, NULL, &l, e) < 0)
@@ -892,10 +894,13 @@ static int evaluate(search *s, double x, rg_err *e)
         return -1;
     s->p = rg_xrealloc(s->p, (s->n + 1) * sizeof *s->p);
     s->p[s->n++] = (probe){sw->value[slot], slot, cond_holds(s->c, y)};
+    char pm[40] = ""; /* no "± 0" after a statistic without a CI: 25 read as 250 */
+    if (!isnan(ci))
+        snprintf(pm, sizeof pm, " ± %.2g", ci);
     if (!s->a->quiet && !s->a->json)
-        fprintf(stderr, "revguard-sim: find: %s = %s: %s.%s.%s = %.6g%s%.2g: %s\n", sw->vars[0],
-                sw->text[slot], s->c->variant, s->c->metric, s->c->stat, y, isnan(ci) ? "" : " ± ",
-                isnan(ci) ? 0.0 : ci, cond_holds(s->c, y) ? "holds" : "no");
+        fprintf(stderr, "revguard-sim: find: %s = %s: %s.%s.%s = %.6g%s: %s\n", sw->vars[0],
+                sw->text[slot], s->c->variant, s->c->metric, s->c->stat, y, pm,
+                cond_holds(s->c, y) ? "holds" : "no");
     return 0;
 }
 

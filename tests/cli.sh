@@ -7,7 +7,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_program
-plan 110
+plan 111
 scn=$top_srcdir/scenarios
 
 # ---- help, version, usage errors ---------------------------------------------
@@ -28,7 +28,8 @@ contains "$err" "frobnicate" "unknown command: stderr names it"
 run_sim models
 exit_is 0 "models exits 0"
 contains "$out" "queue" "models lists the queue model"
-contains "$out" "kind = atomic_primary" "models lists the drop's kinds"
+run_sim models drop
+contains "$out" "atomic_primary" "models drop lists the drop's kinds"
 run_sim run "$scn/mm1.ini" --bogus -o "$tmpdir/u.h5"
 exit_is 2 "unknown option: exit 2"
 run_sim run "$scn/mm1.ini" --threads 0 -o "$tmpdir/u.h5"
@@ -132,8 +133,10 @@ bad_case before_section "$tmpdir/before_section.ini:1" "'name'" "[section]"
 run_sim validate "$scn/mm1.ini"
 exit_is 0 "validate mm1.ini exits 0"
 contains "$out" "valid (model queue, 3 variants)" "validate reports the model and variants"
-ok "a value from the file is shown as given" grep -qx 'warmup = 2000' "$out"
-ok "a defaulted key is marked '; default'" grep -qE '^servers = 1 +; default$' "$out"
+ok "a value from the file names its file and line" grep -qE '^warmup = 2000 +; mm1.ini:21$' "$out"
+ok "a defaulted key is marked '; default'" grep -qE '^max_events = 100000000 +; default$' "$out"
+ok "a variant's value from [queue] names the section and line" \
+    grep -qE '^service = exp\(mean=1s\) +; from \[queue\], mm1.ini:18$' "$out"
 cp "$out" "$tmpdir/mm1-resolved.ini"
 
 good >"$tmpdir/minimal.ini"
@@ -149,12 +152,12 @@ for pat in '^name = minimal +; default$' '^seed = 1 +; default$' \
     }
 done
 _report $missing "the minimal scenario's defaults are all shown and marked"
-ok "given values are not marked" grep -qx 'arrival = exp(mean=2s)' "$out"
+ok "given values are marked with their line" grep -qE '^arrival = exp\(mean=2s\) +; minimal.ini:[0-9]+$' "$out"
 
 # The resolved text is itself a scenario that resolves to the same values.
 run_sim validate "$tmpdir/mm1-resolved.ini"
 exit_is 0 "the resolved text validates"
-strip() { sed -e '1d' -e 's/ *; default$//' "$1"; }
+strip() { sed -e '1d' -e '/^;/d' -e 's/ *; .*$//' "$1"; }
 strip "$tmpdir/mm1-resolved.ini" >"$tmpdir/r1"
 strip "$out" >"$tmpdir/r2"
 ok "and resolves to the same values" cmp -s "$tmpdir/r1" "$tmpdir/r2"
@@ -163,13 +166,13 @@ ok "and resolves to the same values" cmp -s "$tmpdir/r1" "$tmpdir/r2"
 
 run_sim validate "$scn/mm1.ini" --set queue.warmup=500
 exit_is 0 "--set queue.warmup=500"
-ok "validate shows warmup = 500" grep -qx 'warmup = 500' "$out"
+ok "validate shows warmup = 500 from --set" grep -qE '^warmup = 500 +; --set$' "$out"
 lacks "$out" "warmup = 2000" "and not the file's value"
 run_sim validate "$scn/mm1.ini" --set 'variant.rho_0.5.arrival=exp(mean=3s)' \
     --set variant.rho_0.5.servers=2
 exit_is 0 "--set into a section whose name has dots"
-ok "validate shows the new arrival" grep -qx 'arrival = exp(mean=3s)' "$out"
-ok "a key the file lacked is no longer a default" grep -qx 'servers = 2' "$out"
+ok "validate shows the new arrival" grep -qE '^arrival = exp\(mean=3s\) +; --set$' "$out"
+ok "a key the file lacked is no longer a default" grep -qE '^servers = 2 +; --set$' "$out"
 run_sim validate "$scn/mm1.ini" --set queue.bogus=1
 exit_is 2 "--set of an unknown key: exit 2"
 contains "$err" "unknown key 'bogus'" "and stderr names the key"

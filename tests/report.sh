@@ -25,7 +25,7 @@ pages() {
     drop125) echo "plot-summary plot-timeline plot-latency plot-compare plot-scenario plot-scenario-2" ;;
     guardrail) echo "plot-summary plot-timeline plot-latency plot-compare plot-protection plot-distributions-1 plot-distributions-2 plot-distributions-3 plot-distributions-4 plot-scenario plot-scenario-2" ;;
     md1 | mm1 | mmc) echo "plot-summary plot-distributions plot-check plot-scenario" ;;
-    occ-backoff) echo "plot-summary plot-latency plot-distributions plot-check plot-scenario" ;;
+    occ-backoff) echo "plot-summary plot-latency plot-distributions plot-check plot-scenario plot-scenario-2" ;;
     sneaker-drop) echo "plot-summary plot-timeline plot-oversell plot-latency plot-compare plot-distributions plot-scenario plot-scenario-2" ;;
     *) echo "(no expectation for $1)" ;;
     esac

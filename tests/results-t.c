@@ -609,7 +609,8 @@ static void test_check_path(const char *ours)
     rg_err_clear(&e);
     int rc = rg_results_check_path(nodir, true, &e);
     ok(rc == -1 && e.kind == RG_ERR_IO, "nonexistent directory: an I/O error");
-    char *want = rg_xasprintf("cannot write results to %s: No such file or directory", dir);
+    char *want = rg_xasprintf(
+        "cannot write results file %s: directory %s: No such file or directory", nodir, dir);
     is_string(want, e.msg, "... naming the directory and the reason");
     free(want);
 

@@ -463,8 +463,11 @@ static void test_resolved(void)
         p += n + (p[n] == '\n');
     }
     ok(line_in(r, "[scenario]") && line_in(r, "[queue]"), "resolved text has both sections");
-    ok(line_in(r, "name = demo") && line_in(r, "servers = 2"),
+    ok(strstr(r, "\nname = demo") && strstr(r, "\nservers = 2") &&
+           !strstr(r, "demo    ; default") && !strstr(r, "2    ; default"),
        "given values appear without a default marker");
+    ok(strstr(r, "; t.ini:5\n") && strstr(r, "; t.ini:2\n"),
+       "and with the line of the file they come from");
     ok(strstr(r, "seed = 1") && strstr(r, "customers = 10000") && strstr(r, "hold = 250us") &&
            strstr(r, "arrival = exp(mean=1s)"),
        "defaults appear with their values");
@@ -526,9 +529,50 @@ static void test_indented_first_key(void)
     rg_scn_free(s);
 }
 
+/* The resolved text says where every value came from: the file's line, an
+ * option, the default, or the shared section a variant inherited it from. */
+static void test_origins(void)
+{
+    rg_err e;
+    char longval[191];
+    memset(longval, 'x', sizeof longval - 1);
+    longval[sizeof longval - 1] = '\0';
+    char *text =
+        rg_xasprintf("[shared]\nx = 3\n[variant.a]\n[variant.b]\nx = 4\n[long]\nk = %s\n", longval);
+    rg_scn *s = load(text, &e);
+    free(text);
+    int64_t v;
+    const char *t;
+    ok(s && rg_scn_set_from(s, "shared.y=7", "--set", &e) == 0, "loaded, with one --set");
+    for (const char *const *var = (const char *const[]){"variant.a", "variant.b", NULL}; *var;
+         var++)
+        for (const char *const *k = (const char *const[]){"x", "y", "z", NULL}; *k; k++) {
+            rg_scn_str(s, "shared", *k, "1", &t, &e);
+            rg_scn_int(s, *var, *k, t, 0, 9, &v, &e);
+            rg_scn_inherit(s, *var, *k, "shared");
+        }
+    rg_scn_str(s, "long", "k", "", &t, &e);
+    rg_buf b = {0};
+    rg_scn_resolved(s, &b);
+    const char *r = b.s ? b.s : "";
+    ok(strstr(r, "[variant.a]\nx = 3                               ; from [shared], t.ini:2\n"
+                 "y = 7                               ; from [shared], --set\n"
+                 "z = 1                               ; default\n") != NULL,
+       "a variant's values: inherited from the file, from --set, the default");
+    ok(strstr(r, "[variant.b]\nx = 4                               ; t.ini:5\n") != NULL,
+       "a variant's own value names its line");
+    ok(strstr(r, "; t.ini:7:\nk = xxx") != NULL,
+       "a line too long for its comment has it on the line above");
+    rg_scn *again = rg_scn_load_string("again.ini", r, &e);
+    ok(again != NULL, "and the text loads back (%s)", again ? "ok" : e.msg);
+    rg_scn_free(again);
+    rg_buf_free(&b);
+    rg_scn_free(s);
+}
+
 int main(void)
 {
-    plan(26 + 16 + 14 + 8 + 12 + 11 + 1);
+    plan(26 + 16 + 14 + 8 + 12 + 12 + 1 + 5);
     test_getters();
     test_value_errors();
     test_load_errors();
@@ -536,5 +580,6 @@ int main(void)
     test_set();
     test_resolved();
     test_indented_first_key();
+    test_origins();
     return 0;
 }

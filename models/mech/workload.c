@@ -35,41 +35,57 @@ static int split_call(const char *s, char *name, size_t nn, char *key, size_t kn
     return 0;
 }
 
+/* The forms in the order of rg_arrkind's table below. */
+static const rg_arrival_form forms[] = {
+    {"burst", "window", "burst(window=100ms)",
+     "every buyer at an independent uniform time in [0, window] (0: all at once)"},
+    {"poisson", "rate", "poisson(rate=1000)", "a Poisson process of rate buyers per second"},
+    {"ramp", "duration", "ramp(duration=1s)",
+     "the rate rising linearly from 0 over duration (a hype build-up)"},
+    {"spaced", "interval", "spaced(interval=10ms)", "deterministic: buyer k at k x interval"},
+};
+static const rg_arrkind form_kind[] = {RG_ARR_BURST, RG_ARR_POISSON, RG_ARR_RAMP, RG_ARR_SPACED};
+#define NFORMS (sizeof forms / sizeof forms[0])
+
+const rg_arrival_form *rg_workload_arrivals(size_t *n)
+{
+    *n = NFORMS;
+    return forms;
+}
+
 static int parse_arrival(rg_scn *s, const char *text, rg_workload *w, rg_err *e)
 {
     char name[32], key[32], val[64];
-    static const char *expect = "expected burst(window=100ms), poisson(rate=1000), "
-                                "ramp(duration=1s) or spaced(interval=10ms)";
-    if (split_call(text, name, sizeof name, key, sizeof key, val, sizeof val) < 0)
-        return rg_scn_err(s, "workload", "arrival", e, "%s, got '%s'", expect, text);
+    const char *ex[NFORMS];
+    for (size_t i = 0; i < NFORMS; i++)
+        ex[i] = forms[i].example;
+    rg_buf expect = {0};
+    rg_buf_printf(&expect, "expected ");
+    rg_buf_or_list(&expect, ex, NFORMS);
+    int rc = 0;
+    size_t i = 0;
+    if (split_call(text, name, sizeof name, key, sizeof key, val, sizeof val) < 0) {
+        rc = rg_scn_err(s, "workload", "arrival", e, "%s, got '%s'", expect.s, text);
+        goto out;
+    }
+    while (i < NFORMS && strcmp(name, forms[i].name) != 0)
+        i++;
     rg_err sub;
     rg_err_clear(&sub);
-    struct {
-        const char *name, *key;
-        rg_arrkind k;
-    } kinds[] = {{"burst", "window", RG_ARR_BURST},
-                 {"ramp", "duration", RG_ARR_RAMP},
-                 {"spaced", "interval", RG_ARR_SPACED},
-                 {"poisson", "rate", RG_ARR_POISSON}};
-    for (size_t i = 0; i < 4; i++) {
-        if (strcmp(name, kinds[i].name) != 0)
-            continue;
-        if (strcmp(key, kinds[i].key) != 0)
-            return rg_scn_err(s, "workload", "arrival", e, "%s takes '%s=', got '%s'",
-                              kinds[i].name, kinds[i].key, key);
-        w->arrival = kinds[i].k;
-        if (w->arrival == RG_ARR_POISSON) {
-            if (rg_qty_parse(val, strlen(val), RG_QTY_NUMBER, &w->rate, &sub) < 0 || !(w->rate > 0))
-                return rg_scn_err(s, "workload", "arrival", e,
-                                  "poisson rate must be a number > 0 (buyers per second), got '%s'",
-                                  val);
-            return 0;
-        }
-        if (rg_time_parse(val, false, &w->span, &sub) < 0)
-            return rg_scn_err(s, "workload", "arrival", e, "%s: %s", kinds[i].name, sub.msg);
-        return 0;
-    }
-    return rg_scn_err(s, "workload", "arrival", e, "%s, got '%s'", expect, text);
+    if (i == NFORMS)
+        rc = rg_scn_err(s, "workload", "arrival", e, "%s, got '%s'", expect.s, text);
+    else if (strcmp(key, forms[i].param) != 0)
+        rc = rg_scn_err(s, "workload", "arrival", e, "%s takes '%s=', got '%s'", forms[i].name,
+                        forms[i].param, key);
+    else if ((w->arrival = form_kind[i]) == RG_ARR_POISSON) {
+        if (rg_qty_parse(val, strlen(val), RG_QTY_NUMBER, &w->rate, &sub) < 0 || !(w->rate > 0))
+            rc = rg_scn_err(s, "workload", "arrival", e,
+                            "poisson rate must be a number > 0 (buyers per second), got '%s'", val);
+    } else if (rg_time_parse(val, false, &w->span, &sub) < 0)
+        rc = rg_scn_err(s, "workload", "arrival", e, "%s: %s", forms[i].name, sub.msg);
+out:
+    rg_buf_free(&expect);
+    return rc;
 }
 
 static int parse_mix(rg_scn *s, const rg_places *p, const char *text, rg_workload *w, rg_err *e)

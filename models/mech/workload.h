@@ -42,6 +42,17 @@ typedef struct rg_buyer {
     int sku;
 } rg_buyer;
 
+/* One form of [workload] arrival, for listings and messages. */
+typedef struct rg_arrival_form {
+    const char *name;    /* "burst" */
+    const char *param;   /* its one parameter, "window" */
+    const char *example; /* "burst(window=100ms)" */
+    const char *summary; /* one line */
+} rg_arrival_form;
+
+/* The arrival forms, *n of them, in a fixed order. */
+const rg_arrival_form *rg_workload_arrivals(size_t *n);
+
 /* Reads [workload]; regions are resolved against p. */
 int rg_workload_load(rg_scn *s, const rg_places *p, rg_workload *w, rg_err *e);
 /* Draws the buyers (w->buyers of them, sorted by time) from r. */

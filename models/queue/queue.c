@@ -77,6 +77,10 @@ static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err
         rg_scn_dist(s, sec, "arrival", arr, RG_QTY_DURATION, &v->arrival, e) < 0 ||
         rg_scn_dist(s, sec, "service", svc, RG_QTY_DURATION, &v->service, e) < 0)
         return -1;
+    /* the resolved text says which values came from [queue] */
+    static const char *const from_queue[] = {"servers", "arrival", "service"};
+    for (size_t i = 0; strcmp(sec, "queue") != 0 && i < 3; i++)
+        rg_scn_inherit(s, sec, from_queue[i], "queue");
     if (!(rg_dist_mean(v->arrival) > 0))
         return rg_scn_err(s, sec, "arrival", e, "mean interarrival time must be > 0");
     return 0;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ini.h>
 
@@ -32,13 +33,21 @@ typedef struct section {
     bool known;
 } section;
 
+/* A key asked for, with where its value came from: the file (line > 0),
+ * an option (line 0, origin), or the default (line < 0); `from` names the
+ * shared section a variant's value was inherited from (rg_scn_inherit). */
 typedef struct asked {
     char *sec, *key, *val;
     bool is_default;
+    int line;
+    const char *origin;
+    char *from;
+    char *what; /* what the value is: "an integer in [1, 10]" */
 } asked;
 
 struct rg_scn {
     char *path;
+    const char *base; /* the file name of path, for the resolved text */
     entry *ent;
     size_t nent, capent;
     section *sec;
@@ -47,6 +56,7 @@ struct rg_scn {
     size_t nask, capask;
     char **old; /* superseded recorded values (see record) */
     size_t nold, capold;
+    char *missing[3]; /* the last required key found missing: sec, key, what */
     /* parse state */
     FILE *f;
     int line;
@@ -193,6 +203,7 @@ static rg_scn *load_stream(const char *name, FILE *f, rg_err *e)
 {
     rg_scn *s = rg_xcalloc(1, sizeof *s);
     s->path = rg_xstrdup(name);
+    s->base = strrchr(s->path, '/') ? strrchr(s->path, '/') + 1 : s->path;
     s->f = f;
     s->e = e;
     int rc = ini_parse_stream(reader, s, handler, s);
@@ -214,16 +225,27 @@ static rg_scn *load_stream(const char *name, FILE *f, rg_err *e)
     return s;
 }
 
-rg_scn *rg_scn_load(const char *path, rg_err *e)
+rg_scn *rg_scn_load_as(const char *path, const char *what, rg_err *e)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
-        rg_err_set(e, RG_ERR_INPUT, "%s: cannot open scenario: %s", path, strerror(errno));
+        rg_err_set(e, RG_ERR_INPUT, "%s: cannot open %s: %s", path, what, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        rg_err_set(e, RG_ERR_INPUT, "%s: cannot open %s: it is a directory", path, what);
+        fclose(f);
         return NULL;
     }
     rg_scn *s = load_stream(path, f, e);
     fclose(f);
     return s;
+}
+
+rg_scn *rg_scn_load(const char *path, rg_err *e)
+{
+    return rg_scn_load_as(path, "scenario", e);
 }
 
 rg_scn *rg_scn_load_mem(const char *name, const void *data, size_t len, rg_err *e)
@@ -260,7 +282,11 @@ void rg_scn_free(rg_scn *s)
         free(s->ask[i].sec);
         free(s->ask[i].key);
         free(s->ask[i].val);
+        free(s->ask[i].from);
+        free(s->ask[i].what);
     }
+    for (int i = 0; i < 3; i++)
+        free(s->missing[i]);
     for (size_t i = 0; i < s->nold; i++)
         free(s->old[i]);
     free(s->old);
@@ -342,33 +368,84 @@ bool rg_scn_has(const rg_scn *s, const char *sec, const char *key)
     return find_entry(s, sec, key) != NULL;
 }
 
-/* Records that sec.key was asked for with value val, and returns the
- * scenario's own copy of val, which lives as long as the scenario (so a
- * default passed in a temporary buffer is safe to keep).  Asking again with
- * another value (a different default) updates the record; the old copy is
- * kept until rg_scn_free because a caller may still hold it. */
-static const char *record(rg_scn *s, const char *sec, const char *key, const char *val,
-                          bool is_default)
+static asked *find_asked(const rg_scn *s, const char *sec, const char *key)
 {
-    for (size_t i = 0; i < s->nask; i++) {
-        asked *a = &s->ask[i];
-        if (strcmp(a->sec, sec) != 0 || strcmp(a->key, key) != 0)
-            continue;
-        if (strcmp(a->val, val) != 0) {
-            rg_xgrow((void **)&s->old, &s->capold, s->nold + 1, sizeof *s->old);
-            s->old[s->nold++] = a->val;
-            a->val = rg_xstrdup(val);
-            a->is_default = is_default;
-        }
-        return a->val;
+    for (size_t i = 0; i < s->nask; i++)
+        if (strcmp(s->ask[i].sec, sec) == 0 && strcmp(s->ask[i].key, key) == 0)
+            return &s->ask[i];
+    return NULL;
+}
+
+/* Records that sec.key was asked for with value val, from entry en (NULL:
+ * the default), and returns the scenario's own copy of val, which lives as
+ * long as the scenario (so a default passed in a temporary buffer is safe
+ * to keep).  Asking again with another value (a different default) updates
+ * the record; the old copy is kept until rg_scn_free because a caller may
+ * still hold it. */
+static const char *record(rg_scn *s, const char *sec, const char *key, const char *val,
+                          const entry *en, const char *what)
+{
+    asked *a = find_asked(s, sec, key);
+    if (a == NULL) {
+        rg_xgrow((void **)&s->ask, &s->capask, s->nask + 1, sizeof *s->ask);
+        a = &s->ask[s->nask++];
+        a->sec = rg_xstrdup(sec);
+        a->key = rg_xstrdup(key);
+        a->val = rg_xstrdup(val);
+        a->from = NULL;
+        a->what = NULL;
+    } else if (strcmp(a->val, val) != 0) {
+        rg_xgrow((void **)&s->old, &s->capold, s->nold + 1, sizeof *s->old);
+        s->old[s->nold++] = a->val;
+        a->val = rg_xstrdup(val);
     }
-    rg_xgrow((void **)&s->ask, &s->capask, s->nask + 1, sizeof *s->ask);
-    asked *a = &s->ask[s->nask++];
-    a->sec = rg_xstrdup(sec);
-    a->key = rg_xstrdup(key);
-    a->val = rg_xstrdup(val);
-    a->is_default = is_default;
+    a->is_default = en == NULL;
+    a->line = en ? en->line : -1;
+    a->origin = en ? en->origin : NULL;
+    free(a->from);
+    a->from = NULL;
+    /* mparam.c reads a shared key typed, then as text: keep the type */
+    if (a->what == NULL || strcmp(what, "a text") != 0) {
+        free(a->what);
+        a->what = rg_xstrdup(what);
+    }
     return a->val;
+}
+
+void rg_scn_inherit(rg_scn *s, const char *sec, const char *key, const char *from)
+{
+    asked *a = find_asked(s, sec, key), *b = find_asked(s, from, key);
+    if (a == NULL || b == NULL || !a->is_default || strcmp(a->val, b->val) != 0)
+        return;
+    free(a->from);
+    a->from = rg_xstrdup(from);
+    if (b->is_default)
+        return; /* the built-in default, through the shared section */
+    a->is_default = false;
+    a->line = b->line;
+    a->origin = b->origin;
+}
+
+size_t rg_scn_nasked(const rg_scn *s)
+{
+    return s->nask;
+}
+
+void rg_scn_asked_at(const rg_scn *s, size_t i, rg_scn_asked *out)
+{
+    RG_ASSERT(i < s->nask);
+    const asked *a = &s->ask[i];
+    *out = (rg_scn_asked){a->sec, a->key, a->val, a->what ? a->what : "", a->is_default, a->from};
+}
+
+bool rg_scn_missing(const rg_scn *s, const char **sec, const char **key, const char **what)
+{
+    if (s->missing[0] == NULL)
+        return false;
+    *sec = s->missing[0];
+    *key = s->missing[1];
+    *what = s->missing[2];
+    return true;
 }
 
 void rg_scn_declare(rg_scn *s, const char *sec)
@@ -404,15 +481,20 @@ static const char *lookup(rg_scn *s, const char *sec, const char *key, const cha
     entry *en = find_entry(s, sec, key);
     if (en != NULL) {
         en->used = true;
-        record(s, sec, key, en->val, false);
+        record(s, sec, key, en->val, en, what);
         return en->val;
     }
     if (def == NULL) {
+        const char *m[3] = {sec, key, what};
+        for (int i = 0; i < 3; i++) {
+            free(s->missing[i]);
+            s->missing[i] = rg_xstrdup(m[i]);
+        }
         rg_err_set(e, RG_ERR_INPUT, "%s: [%s] missing required key '%s' (%s)", s->path, sec, key,
                    what);
         return NULL;
     }
-    return record(s, sec, key, def, true);
+    return record(s, sec, key, def, NULL, what);
 }
 
 int rg_scn_str(rg_scn *s, const char *sec, const char *key, const char *def, const char **out,
@@ -465,12 +547,15 @@ int rg_scn_real(rg_scn *s, const char *sec, const char *key, const char *def, do
     return 0;
 }
 
+static int enum_as(rg_scn *s, const char *sec, const char *key, const char *def,
+                   const char *const *choices, const char *what, int *out, rg_err *e);
+
 int rg_scn_bool(rg_scn *s, const char *sec, const char *key, const char *def, bool *out, rg_err *e)
 {
     static const char *const choices[] = {"false", "true", "no", "yes", "off",
                                           "on",    "0",    "1",  NULL};
     int i;
-    if (rg_scn_enum(s, sec, key, def, choices, &i, e) < 0)
+    if (enum_as(s, sec, key, def, choices, "true or false (or yes/no, on/off, 1/0)", &i, e) < 0)
         return -1;
     *out = (i % 2) == 1;
     return 0;
@@ -523,10 +608,17 @@ int rg_scn_dist(rg_scn *s, const char *sec, const char *key, const char *def, rg
 int rg_scn_enum(rg_scn *s, const char *sec, const char *key, const char *def,
                 const char *const *choices, int *out, rg_err *e)
 {
+    return enum_as(s, sec, key, def, choices, NULL, out, e);
+}
+
+/* rg_scn_enum, described as `what` (NULL: "one of a, b, c"). */
+static int enum_as(rg_scn *s, const char *sec, const char *key, const char *def,
+                   const char *const *choices, const char *what, int *out, rg_err *e)
+{
     rg_buf b = {0};
     for (size_t i = 0; choices[i] != NULL; i++)
         rg_buf_printf(&b, "%s%s", i ? ", " : "one of ", choices[i]);
-    const char *v = lookup(s, sec, key, def, b.s, e);
+    const char *v = lookup(s, sec, key, def, what ? what : b.s, e);
     if (v == NULL) {
         rg_buf_free(&b);
         return -1;
@@ -565,6 +657,16 @@ size_t rg_scn_nsections(const rg_scn *s)
 const char *rg_scn_section(const rg_scn *s, size_t i)
 {
     return s->sec[i].name;
+}
+
+const char *rg_scn_section_origin(const rg_scn *s, size_t i)
+{
+    if (s->sec[i].line > 0)
+        return NULL;
+    for (size_t k = 0; k < s->nent; k++)
+        if (strcmp(s->ent[k].sec, s->sec[i].name) == 0 && s->ent[k].origin)
+            return s->ent[k].origin;
+    return "--set";
 }
 
 /* The known name closest to `name` among `cands` (NULL if none is close). */
@@ -639,6 +741,25 @@ int rg_scn_finish(rg_scn *s, rg_err *e)
     return 0;
 }
 
+/* Where the value of a came from, as the comment of its resolved line. */
+static void origin_of(const rg_scn *s, const asked *a, char *buf, size_t n)
+{
+    char w[256];
+    if (a->line > 0)
+        snprintf(w, sizeof w, "%s:%d", s->base, a->line);
+    else
+        snprintf(w, sizeof w, "%s", a->origin ? a->origin : "--set");
+    if (a->is_default)
+        snprintf(buf, n, "default");
+    else if (a->from)
+        snprintf(buf, n, "from [%s], %s", a->from, w);
+    else
+        snprintf(buf, n, "%s", w);
+}
+
+/* Values are aligned in a column, so that the comments line up. */
+#define RESOLVED_COLUMN 36
+
 void rg_scn_resolved(const rg_scn *s, rg_buf *b)
 {
     /* Group by section in the order sections were first asked about. */
@@ -649,11 +770,20 @@ void rg_scn_resolved(const rg_scn *s, rg_buf *b)
         const char *sec = s->ask[i].sec;
         rg_buf_printf(b, "%s[%s]\n", b->len ? "\n" : "", sec);
         for (size_t j = i; j < s->nask; j++) {
-            if (done[j] || strcmp(s->ask[j].sec, sec) != 0)
+            const asked *a = &s->ask[j];
+            if (done[j] || strcmp(a->sec, sec) != 0)
                 continue;
             done[j] = true;
-            rg_buf_printf(b, "%s = %s%s\n", s->ask[j].key, s->ask[j].val,
-                          s->ask[j].is_default ? "    ; default" : "");
+            char o[512];
+            origin_of(s, a, o, sizeof o);
+            int len = (int)(strlen(a->key) + 3 + strlen(a->val));
+            int pad = len < RESOLVED_COLUMN - 1 ? RESOLVED_COLUMN - len : 2;
+            /* the text must load back: a line too long for a comment
+             * gets it on the line above */
+            if (len + pad + 2 + (int)strlen(o) > RG_SCN_MAX_LINE)
+                rg_buf_printf(b, "; %s:\n%s = %s\n", o, a->key, a->val);
+            else
+                rg_buf_printf(b, "%s = %s%*s; %s\n", a->key, a->val, pad, "", o);
         }
     }
     free(done);

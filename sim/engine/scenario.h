@@ -40,6 +40,9 @@ typedef struct rg_scn rg_scn;
 /* Reads a scenario file.  NULL on error (unreadable file, syntax error,
  * duplicate key, line too long, binary data). */
 rg_scn *rg_scn_load(const char *path, rg_err *e);
+/* Same for an INI file that is not a scenario: `what` names it in messages
+ * ("cannot open expectations file"). */
+rg_scn *rg_scn_load_as(const char *path, const char *what, rg_err *e);
 /* Same from a string; `name` stands for the file name in messages. */
 rg_scn *rg_scn_load_string(const char *name, const char *text, rg_err *e);
 /* Same from len bytes (which may contain NUL bytes: an error). */
@@ -84,6 +87,9 @@ int rg_scn_err(const rg_scn *s, const char *sec, const char *key, rg_err *e, con
 /* Sections in file order (including those created by --set). */
 size_t rg_scn_nsections(const rg_scn *s);
 const char *rg_scn_section(const rg_scn *s, size_t i);
+/* NULL if the file has section i; else the option that created it
+ * ("--set"), so that a model can tell a typo from a section it reads. */
+const char *rg_scn_section_origin(const rg_scn *s, size_t i);
 /* Keys given in section sec (file order), for files whose keys are data
  * rather than a fixed schema (expectations). */
 size_t rg_scn_nkeys(const rg_scn *s, const char *sec);
@@ -95,8 +101,35 @@ void rg_scn_declare(rg_scn *s, const char *sec);
 /* After all getters ran: reports the first unknown section or key. */
 int rg_scn_finish(rg_scn *s, rg_err *e);
 
-/* Appends the resolved scenario (every key asked for, in order, defaults
- * marked with a comment) to b.  Loading the text gives the same run. */
+/* Marks sec.key, when it was asked for with from.key's value as its
+ * default, as inherited from section `from` (a variant's value from a
+ * shared section): if the file or an option gave from.key, the resolved
+ * text names where. */
+void rg_scn_inherit(rg_scn *s, const char *sec, const char *key, const char *from);
+
+/* A key asked for, as rg_scn_asked_at tells it (strings belong to the
+ * scenario). */
+typedef struct rg_scn_asked {
+    const char *sec, *key;
+    const char *val;  /* the value used (the default if not given) */
+    const char *what; /* what a value is: "an integer in [1, 10]", "one of a, b" */
+    bool is_default;
+    const char *from; /* the shared section a variant's key defaults to, or NULL */
+} rg_scn_asked;
+
+/* The keys asked for so far, in the order they were first asked. */
+size_t rg_scn_nasked(const rg_scn *s);
+void rg_scn_asked_at(const rg_scn *s, size_t i, rg_scn_asked *out);
+/* After a getter failed on a required key that is missing: that key (true),
+ * for tools that list a model's keys from a minimal scenario. */
+bool rg_scn_missing(const rg_scn *s, const char **sec, const char **key, const char **what);
+
+/* Appends the resolved scenario to b: every key asked for, grouped by
+ * section in the order they were asked, each with a comment saying where
+ * its value came from: "default", "FILE:LINE" (FILE without its folder),
+ * the option ("--set", "--reps", "--seed"), or "from [SECTION], ..." for a
+ * value inherited from a shared section.  Loading the text gives the same
+ * run. */
 void rg_scn_resolved(const rg_scn *s, rg_buf *b);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,42 @@ int rg_atomic_commit(rg_atomic *a, rg_err *e)
     free(a->path);
     free(a->tmp);
     return rc;
+}
+
+int rg_check_writable(const char *path, const char *what, rg_err *e)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash == NULL   ? rg_xstrdup(".")
+                : slash == path ? rg_xstrdup("/")
+                                : rg_xasprintf("%.*s", (int)(slash - path), path);
+    struct stat st;
+    int rc = 0;
+    if (stat(dir, &st) < 0)
+        rc = rg_err_set(e, RG_ERR_IO, "cannot write %s %s: directory %s: %s", what, path, dir,
+                        strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        rc = rg_err_set(e, RG_ERR_IO, "cannot write %s %s: %s is not a directory", what, path, dir);
+    else if (access(dir, W_OK | X_OK) < 0)
+        rc = rg_err_set(e, RG_ERR_IO, "cannot write %s %s: directory %s: %s", what, path, dir,
+                        strerror(errno));
+    else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        rc = rg_err_set(e, RG_ERR_INPUT, "cannot write %s %s: it is a directory; give a file name",
+                        what, path);
+    free(dir);
+    return rc;
+}
+
+void rg_fmt_shortest(char *buf, size_t n, double x)
+{
+    if (isnan(x) || isinf(x)) {
+        snprintf(buf, n, "%s", isnan(x) ? "nan" : x > 0 ? "inf" : "-inf");
+        return;
+    }
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, n, "%.*g", p, x);
+        if (strtod(buf, NULL) == x)
+            return;
+    }
 }
 
 void rg_csv_field(FILE *f, const char *s)

@@ -83,10 +83,19 @@ typedef struct rg_atomic {
 } rg_atomic;
 int rg_atomic_open(rg_atomic *a, const char *path, rg_err *e);
 int rg_atomic_commit(rg_atomic *a, rg_err *e);
+/* Before any work: whether a file can be created or replaced at path: its
+ * directory exists and is writable, and path is not a directory.  Returns
+ * 0, or -1 with e naming `what` the file is ("CSV file") and the cause. */
+int rg_check_writable(const char *path, const char *what, rg_err *e);
 
 /* Writes s as one CSV field, quoted (RFC 4180) when it holds a comma, a
  * quote or a line break (names from scenarios can hold anything). */
 void rg_csv_field(FILE *f, const char *s);
+
+/* Formats x with the fewest significant digits ("%.{n}g", n <= 17) that
+ * read back as exactly x: 0.03440695, not 0.034406950000000006.  "nan",
+ * "inf" and "-inf" for those. */
+void rg_fmt_shortest(char *buf, size_t n, double x);
 
 /* Levenshtein distance, for "did you mean" suggestions (short strings only). */
 size_t rg_edit_distance(const char *a, const char *b);

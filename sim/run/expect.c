@@ -256,7 +256,7 @@ static const rg_results *section_results(const char *sec, rg_results *const *res
 int rg_expect_check_points(const char *path, rg_results *const *res, size_t np, const rg_meta *m,
                            FILE *out, rg_err *e)
 {
-    rg_scn *s = rg_scn_load(path, e);
+    rg_scn *s = rg_scn_load_as(path, "expectations file", e);
     if (s == NULL)
         return -1;
     tally t = {0, 0};

@@ -725,46 +725,21 @@ bool rg_results_is_ours(const char *path)
 int rg_results_check_path(const char *path, bool force, rg_err *e)
 {
     rh5_quiet();
-    char *dir = rh5_dir_of(path);
     struct stat st;
-    int rc = -1;
-    if (stat(dir, &st) < 0) {
-        rg_err_set(e, RG_ERR_IO, "cannot write results to %s: %s", dir, strerror(errno));
-        goto out;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        rg_err_set(e, RG_ERR_IO, "cannot write results to %s: %s", dir, strerror(ENOTDIR));
-        goto out;
-    }
-    if (access(dir, W_OK | X_OK) < 0) {
-        rg_err_set(e, RG_ERR_IO, "cannot write results to %s: %s", dir, strerror(errno));
-        goto out;
-    }
+    if (rg_check_writable(path, "results file", e) < 0)
+        return -1;
     if (stat(path, &st) < 0) {
-        int err = errno;
-        if (err == ENOENT)
-            rc = 0; /* a new file */
-        else
-            rg_err_set(e, RG_ERR_IO, "cannot write results to %s: %s", path, strerror(err));
-        goto out;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        rg_err_set(e, RG_ERR_INPUT, "%s is a directory; give a file name for the results", path);
-        goto out;
+        if (errno == ENOENT)
+            return 0; /* a new file */
+        return rg_err_set(e, RG_ERR_IO, "cannot write results file %s: %s", path, strerror(errno));
     }
     /* Never replace a device, pipe or socket, even with --force. */
-    if (!S_ISREG(st.st_mode)) {
-        rg_err_set(e, RG_ERR_INPUT, "%s exists and is not a regular file", path);
-        goto out;
-    }
-    if (!force && !rg_results_is_ours(path)) {
-        rg_err_set(e, RG_ERR_INPUT,
-                   "%s exists and is not a revguard-sim results file; use --force to overwrite",
-                   path);
-        goto out;
-    }
-    rc = 0;
-out:
-    free(dir);
-    return rc;
+    if (!S_ISREG(st.st_mode))
+        return rg_err_set(e, RG_ERR_INPUT, "%s exists and is not a regular file", path);
+    if (!force && !rg_results_is_ours(path))
+        return rg_err_set(e, RG_ERR_INPUT,
+                          "%s exists and is not a revguard-sim results file; use --force to "
+                          "overwrite",
+                          path);
+    return 0;
 }

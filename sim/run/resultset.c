@@ -4,6 +4,8 @@
  */
 #include "sim/run/resultset.h"
 
+#include <ctype.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,23 +199,101 @@ int rg_results_variant(const rg_results *r, const char *name)
     return -1;
 }
 
-/* ---- console summary ------------------------------------------------- */
+/* ---- CSV ------------------------------------------------------------- */
 
-static void cell(char *buf, size_t n, const rg_metric *m, const rg_summary *s, bool max)
+void rg_csv_column(char *buf, size_t n, const rg_metric *m)
 {
-    double k = (m->flags & RG_MF_MS) ? 1e3 : (m->flags & RG_MF_PROB) ? 100.0 : 1.0;
-    const char *suffix = (m->flags & RG_MF_PROB) ? "%" : "";
-    if (max) {
-        snprintf(buf, n, "%.6g", s->max * k);
+    const char *u = m->unit ? m->unit : "";
+    if (m->type != RG_MF_REAL || u[0] == '\0' || strcmp(u, "1") == 0) {
+        snprintf(buf, n, "%s", m->name);
         return;
     }
-    if (isnan(s->ci95))
-        snprintf(buf, n, "%.4g%s", s->mean * k, suffix);
-    else if (fabs(s->mean * k) >= 1000)
-        snprintf(buf, n, "%.0f ± %.0f%s", s->mean * k, s->ci95 * k, suffix);
-    else
-        snprintf(buf, n, "%.4g ± %.2g%s", s->mean * k, s->ci95 * k, suffix);
+    int k = snprintf(buf, n, "%s_", m->name);
+    for (const char *p = u; *p && k > 0 && (size_t)k + 1 < n; p++)
+        buf[k++] = isalnum((unsigned char)*p) ? (char)tolower((unsigned char)*p) : '_';
+    if (k > 0 && (size_t)k < n)
+        buf[k] = '\0';
 }
+
+void rg_csv_value(FILE *f, const rg_metric *m, rg_mval x)
+{
+    if (m->type == RG_MF_INT) {
+        fprintf(f, ",%" PRId64, x.i);
+        return;
+    }
+    char b[40];
+    rg_fmt_shortest(b, sizeof b, x.d);
+    fprintf(f, ",%s", b);
+}
+
+/* ---- console summary ------------------------------------------------- */
+
+/* A measured metric's row is scaled by an SI prefix that brings its
+ * largest mean into [1, 1000): cost_real (µUSD) 168.7 ± 0.76, not
+ * 0.0001687 ± 7.6e-07.  Times with RG_MF_MS are in ms, as they always were. */
+static const struct {
+    double k;
+    const char *p;
+} prefixes[] = {{1e-9, "n"}, {1e-6, "µ"}, {1e-3, "m"}, {1, ""}, {1e3, "k"}, {1e6, "M"}};
+
+/* The unit a metric's row names (into buf) and the factor its values are
+ * multiplied by: ms, % (P), a prefixed unit, or none for counts. */
+static double row_unit(const rg_results *r, size_t m, char *buf, size_t n)
+{
+    const rg_metric *me = &r->met[m];
+    buf[0] = '\0';
+    if (me->flags & RG_MF_MS) {
+        snprintf(buf, n, "ms");
+        return 1e3;
+    }
+    if (me->flags & RG_MF_PROB) {
+        snprintf(buf, n, "P");
+        return 100;
+    }
+    if (me->type != RG_MF_REAL || !me->unit || !me->unit[0] || strcmp(me->unit, "1") == 0)
+        return 1;
+    double big = 0;
+    for (size_t v = 0; v < r->nvar; v++) {
+        double x = fabs(rg_results_summary(r, v, m)->mean);
+        if (isfinite(x) && x > big)
+            big = x;
+    }
+    size_t i = 3; /* no prefix */
+    if (big > 0) {
+        i = 0;
+        while (i + 1 < sizeof prefixes / sizeof prefixes[0] && big >= prefixes[i + 1].k)
+            i++;
+    }
+    snprintf(buf, n, "%s%s", prefixes[i].p, me->unit);
+    return 1 / prefixes[i].k;
+}
+
+static void cell(char *buf, size_t n, const rg_metric *m, const rg_summary *s, double k, bool max)
+{
+    const char *suffix = (m->flags & RG_MF_PROB) ? "%" : "";
+    double x = max ? s->max : s->mean;
+    if (isnan(x))
+        snprintf(buf, n, "n/a"); /* no replication had a value */
+    else if (max)
+        snprintf(buf, n, "%.6g", x * k);
+    else if (isnan(s->ci95))
+        snprintf(buf, n, "%.4g%s", x * k, suffix);
+    else if (fabs(x * k) >= 1000)
+        snprintf(buf, n, "%.0f ± %.0f%s", x * k, s->ci95 * k, suffix);
+    else
+        snprintf(buf, n, "%.4g ± %.2g%s", x * k, s->ci95 * k, suffix);
+}
+
+/* Columns on a terminal: "±" is two bytes and one column. */
+static int columns(const char *s)
+{
+    int n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += (*p & 0xC0) != 0x80;
+    return n;
+}
+
+#define CELL 64
 
 void rg_results_print(const rg_results *r, const char *title, FILE *f)
 {
@@ -223,36 +303,43 @@ void rg_results_print(const rg_results *r, const char *title, FILE *f)
             (unsigned long long)r->seed);
     if (n == 0)
         return;
-    int colw = 18;
-    for (size_t v = 0; v < r->nvar; v++) {
-        int l = (int)strlen(r->varnames[v]) + 2;
-        if (l > colw)
-            colw = l;
-    }
-    fprintf(f, "\n%-26s", "metric (mean ± 95% CI)");
+    /* the rows first, then the widths: columns never run into each other */
+    size_t nrow = 0, ncol = r->nvar + 1;
+    char *t = rg_xcalloc((2 * r->nmet + 1) * ncol, CELL);
+#define AT(i, j) (t + ((i)*ncol + (j)) * CELL)
+    snprintf(AT(0, 0), CELL, "metric (mean ± 95%% CI)");
     for (size_t v = 0; v < r->nvar; v++)
-        fprintf(f, "%*s", colw, r->varnames[v]);
-    fputc('\n', f);
+        snprintf(AT(0, v + 1), CELL, "%s", r->varnames[v]);
+    nrow = 1;
     for (size_t m = 0; m < r->nmet; m++) {
         const rg_metric *me = &r->met[m];
         if (!(me->flags & RG_MF_SHOW))
             continue;
-        for (int pass = 0; pass < ((me->flags & RG_MF_MAX) ? 2 : 1); pass++) {
-            char label[64];
-            snprintf(label, sizeof label, "%s%s%s%s", pass ? "max " : "", me->name,
-                     (me->flags & RG_MF_MS) ? " (ms)" : "", (me->flags & RG_MF_PROB) ? " (P)" : "");
-            fprintf(f, "%-26s", label);
-            for (size_t v = 0; v < r->nvar; v++) {
-                char c[64];
-                cell(c, sizeof c, me, rg_results_summary(r, v, m), pass == 1);
-                /* "±" is two bytes but one column; keep one space between
-                 * columns even when a cell is wider than planned */
-                int pad = colw - 1 + (strstr(c, "±") ? 1 : 0);
-                fprintf(f, " %*s", pad, c);
-            }
-            fputc('\n', f);
+        char u[32];
+        double k = row_unit(r, m, u, sizeof u);
+        for (int pass = 0; pass < ((me->flags & RG_MF_MAX) ? 2 : 1); pass++, nrow++) {
+            snprintf(AT(nrow, 0), CELL, "%s%s%s%s%s", pass ? "max " : "", me->name,
+                     u[0] ? " (" : "", u, u[0] ? ")" : "");
+            for (size_t v = 0; v < r->nvar; v++)
+                cell(AT(nrow, v + 1), CELL, me, rg_results_summary(r, v, m), k, pass == 1);
         }
     }
+    int *w = rg_xcalloc(ncol, sizeof *w);
+    for (size_t i = 0; i < nrow; i++)
+        for (size_t j = 0; j < ncol; j++)
+            if (columns(AT(i, j)) > w[j])
+                w[j] = columns(AT(i, j));
+    fputc('\n', f);
+    for (size_t i = 0; i < nrow; i++) {
+        /* the label left-aligned, the values right-aligned, two spaces apart */
+        fprintf(f, "%s%*s", AT(i, 0), w[0] - columns(AT(i, 0)), "");
+        for (size_t j = 1; j < ncol; j++)
+            fprintf(f, "  %*s%s", w[j] - columns(AT(i, j)), "", AT(i, j));
+        fputc('\n', f);
+    }
+#undef AT
+    free(w);
+    free(t);
     fprintf(f, "\n%llu events in %.2f s of wall time (%.3g M events/s)\n",
             (unsigned long long)r->events, r->wall_seconds,
             r->wall_seconds > 0 ? (double)r->events / r->wall_seconds / 1e6 : 0.0);

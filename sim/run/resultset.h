@@ -78,7 +78,16 @@ void rg_results_adopt_roles(rg_results *r, const rg_metric *met, size_t nmet);
 int rg_results_variant(const rg_results *r, const char *name);
 
 /* Prints the console summary: one row per shown metric, one column per
- * variant, mean ± 95 % CI. */
+ * variant, mean ± 95 % CI in the metric's unit (named beside it), "n/a"
+ * where no replication had a value. */
 void rg_results_print(const rg_results *r, const char *title, FILE *f);
+
+/* The CSV column name of metric m: its name, with its unit after an
+ * underscore for a measured (real-valued) metric ("lat_p50_s",
+ * "cost_real_usd"); counts and ratios keep their name.  Into buf. */
+void rg_csv_column(char *buf, size_t n, const rg_metric *m);
+/* Writes ",VALUE" for value x of metric m: integers as they are, reals in
+ * the fewest digits that read back exactly (rg_fmt_shortest). */
+void rg_csv_value(FILE *f, const rg_metric *m, rg_mval x);
 
 #endif

@@ -11,6 +11,7 @@
  */
 #include "sim/run/runner.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -83,9 +84,9 @@ typedef struct run {
     atomic_uint_fast64_t next;
     atomic_uint_fast64_t ndone;
     atomic_bool stop;
-    bool *task_done;  /* written by the worker that ran the task */
-    uint64_t *events; /* per task */
-    double **lat;     /* raw latencies per task if kept */
+    atomic_bool *task_done; /* set by the worker that ran the task, read by the bar */
+    uint64_t *events;       /* per task */
+    double **lat;           /* raw latencies per task if kept */
     size_t *nlat;
     pthread_mutex_t lock; /* guards the two messages below */
     char *error;
@@ -145,7 +146,7 @@ static void keep_task(run *ru, uint64_t t, size_t v, uint64_t rep, rg_repout *ou
         r->tl[v] = rg_repout_take_timeline(out, &r->ntl[v]);
     ru->lat[t] = rg_repout_take_latencies(out, &ru->nlat[t]);
     ru->events[t] = rg_repout_events(out);
-    ru->task_done[t] = true;
+    atomic_store_explicit(&ru->task_done[t], true, memory_order_release);
     atomic_fetch_add(&ru->ndone, 1);
 }
 
@@ -191,16 +192,78 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void draw_progress(const char *label, uint64_t done, uint64_t total, double elapsed)
+/* Complete replications form a prefix: tasks are taken in order. */
+static uint64_t complete_prefix(const run *ru)
 {
+    size_t nvar = ru->r->nvar;
+    uint64_t k = 0;
+    while (k < ru->k.o->reps) {
+        bool all = true;
+        for (size_t v = 0; v < nvar; v++)
+            all = all && atomic_load_explicit(&ru->task_done[k * nvar + v], memory_order_acquire);
+        if (!all)
+            break;
+        k++;
+    }
+    return k;
+}
+
+/* The progress bar counts complete replications (every variant done) and
+ * estimates the time left from an exponentially weighted rate of finished
+ * tasks, so that the estimate follows the recent pace instead of the
+ * average since the start (which lags when tasks slow down, and made the
+ * estimate climb).  Drawn on stderr when it is a terminal. */
+#define PROGRESS_EVERY 0.1 /* s between redraws */
+#define RATE_TAU 5.0       /* s: the time constant of the rate's average */
+
+typedef struct progress {
+    const char *label;
+    uint64_t reps, prefix; /* replications asked for, complete so far */
+    double t_last;         /* when the rate was last updated */
+    uint64_t tasks_last;   /* tasks done then */
+    double rate;           /* tasks per second, smoothed; 0: not yet known */
+    bool drawn;
+} progress;
+
+/* Advances p->prefix over the replications now complete. */
+static void advance_prefix(const run *ru, progress *p)
+{
+    size_t nvar = ru->r->nvar;
+    while (p->prefix < p->reps) {
+        bool all = true;
+        for (size_t v = 0; all && v < nvar; v++)
+            all = atomic_load_explicit(&ru->task_done[p->prefix * nvar + v], memory_order_acquire);
+        if (!all)
+            break;
+        p->prefix++;
+    }
+}
+
+static void draw_progress(const run *ru, progress *p, double el, bool final)
+{
+    uint64_t done = atomic_load(&ru->ndone);
+    double dt = el - p->t_last;
+    if (dt > 0 && done > p->tasks_last) {
+        double inst = (double)(done - p->tasks_last) / dt;
+        double a = p->rate > 0 ? 1 - exp(-dt / RATE_TAU) : 1;
+        p->rate = a * inst + (1 - a) * p->rate;
+        p->t_last = el;
+        p->tasks_last = done;
+    }
+    advance_prefix(ru, p);
     int width = 30;
-    double f = total ? (double)done / (double)total : 1;
+    double f = p->reps ? (double)p->prefix / (double)p->reps : 1;
     int fill = (int)(f * width);
-    double eta = done ? elapsed * (double)(total - done) / (double)done : 0;
-    fprintf(stderr, "\r%s [%.*s%*s] %3.0f%%  %llu/%llu  eta %.0fs ", label ? label : "run", fill,
-            "##############################", width - fill, "", 100 * f, (unsigned long long)done,
-            (unsigned long long)total, eta);
+    char eta[32] = "";
+    if (final)
+        snprintf(eta, sizeof eta, "in %.0fs", el);
+    else if (p->rate > 0)
+        snprintf(eta, sizeof eta, "eta %.0fs", (double)(ru->ntasks - done) / p->rate);
+    fprintf(stderr, "\r%s [%.*s%*s] %3.0f%%  %llu/%llu replications  %s   ",
+            p->label ? p->label : "run", fill, "##############################", width - fill, "",
+            100 * f, (unsigned long long)p->prefix, (unsigned long long)p->reps, eta);
     fflush(stderr);
+    p->drawn = true;
 }
 
 /* Starts nth workers, waits for them while drawing progress, and joins. */
@@ -214,7 +277,8 @@ static void run_workers(run *ru, worker *ws, int nth)
         RG_ASSERT(pthread_create(&ws[i].tid, NULL, work, &ws[i]) == 0);
     }
     bool tty = o->progress && isatty(STDERR_FILENO);
-    bool drawn = false;
+    progress p = {o->label, o->reps, 0, 0, 0, 0, false};
+    double next_draw = 1.0; /* a short run draws nothing */
     for (;;) {
         uint64_t d = atomic_load(&ru->ndone);
         if (d >= ru->ntasks)
@@ -226,34 +290,18 @@ static void run_workers(run *ru, worker *ws, int nth)
         struct timespec ts = {0, 5 * 1000 * 1000};
         nanosleep(&ts, NULL);
         double el = now_s() - t0;
-        if (tty && el > 1.0) {
-            draw_progress(o->label, atomic_load(&ru->ndone), ru->ntasks, el);
-            drawn = true;
+        if (tty && el >= next_draw) {
+            draw_progress(ru, &p, el, false);
+            next_draw = el + PROGRESS_EVERY;
         }
     }
     for (int i = 0; i < nth; i++)
         pthread_join(ws[i].tid, NULL);
     ru->r->wall_seconds = now_s() - t0;
-    if (drawn) {
-        draw_progress(o->label, atomic_load(&ru->ndone), ru->ntasks, ru->r->wall_seconds);
+    if (p.drawn) {
+        draw_progress(ru, &p, ru->r->wall_seconds, true);
         fputc('\n', stderr);
     }
-}
-
-/* Complete replications form a prefix: tasks are taken in order. */
-static uint64_t complete_prefix(const run *ru)
-{
-    size_t nvar = ru->r->nvar;
-    uint64_t k = 0;
-    while (k < ru->k.o->reps) {
-        bool all = true;
-        for (size_t v = 0; v < nvar; v++)
-            all = all && ru->task_done[k * nvar + v];
-        if (!all)
-            break;
-        k++;
-    }
-    return k;
 }
 
 /* When stopped early, tasks of replications beyond the complete prefix
@@ -267,7 +315,7 @@ static void unhist_beyond(run *ru, uint64_t k)
     uint64_t *scratch = rg_xcalloc(RG_HIST_NBINS, sizeof *scratch);
     rg_repout *again = task_out(&ru->k);
     for (uint64_t t = k * nvar; t < ru->ntasks; t++) {
-        if (!ru->task_done[t])
+        if (!atomic_load_explicit(&ru->task_done[t], memory_order_relaxed))
             continue;
         size_t v = (size_t)(t % nvar);
         memset(scratch, 0, RG_HIST_NBINS * sizeof *scratch);
@@ -328,6 +376,8 @@ rg_results *rg_run(const rg_experiment *ops, const void *cfg, const rg_runopts *
     atomic_init(&ru.ndone, 0);
     atomic_init(&ru.stop, false);
     ru.task_done = rg_xcalloc(ru.ntasks, sizeof *ru.task_done);
+    for (uint64_t t = 0; t < ru.ntasks; t++)
+        atomic_init(&ru.task_done[t], false);
     ru.events = rg_xcalloc(ru.ntasks, sizeof *ru.events);
     ru.lat = rg_xcalloc(ru.ntasks, sizeof *ru.lat);
     ru.nlat = rg_xcalloc(ru.ntasks, sizeof *ru.nlat);
