@@ -30,6 +30,7 @@ typedef struct slot {
 typedef struct named_stream {
     char *name;
     gsl_rng *r;
+    bool seeded; /* for this replication (false: kept from an earlier one) */
 } named_stream;
 
 struct rg_engine {
@@ -67,6 +68,29 @@ rg_engine *rg_engine_new(uint64_t seed, uint64_t rep, const gsl_rng_type *rng_ty
     e->rep = rep;
     e->rng_type = rng_type ? rng_type : gsl_rng_mt19937;
     return e;
+}
+
+void rg_engine_reset(rg_engine *e, uint64_t seed, uint64_t rep, const gsl_rng_type *rng_type)
+{
+    rng_type = rng_type ? rng_type : gsl_rng_mt19937;
+    if (rng_type != e->rng_type) {
+        for (size_t i = 0; i < e->nstreams; i++) {
+            free(e->streams[i].name);
+            gsl_rng_free(e->streams[i].r);
+        }
+        e->nstreams = 0;
+    }
+    for (size_t i = 0; i < e->nstreams; i++)
+        e->streams[i].seeded = false;
+    e->now = 0;
+    e->n = 0;
+    e->nslots = 0;
+    e->free_head = NO_SLOT;
+    e->seq = e->events = e->live = e->stale = 0;
+    e->stop = false;
+    e->seed = seed;
+    e->rep = rep;
+    e->rng_type = rng_type;
 }
 
 void rg_engine_free(rg_engine *e)
@@ -326,13 +350,23 @@ uint64_t rg_engine_rep(const rg_engine *e)
 
 gsl_rng *rg_engine_stream(rg_engine *e, const char *name)
 {
-    for (size_t i = 0; i < e->nstreams; i++)
-        if (strcmp(e->streams[i].name, name) == 0)
-            return e->streams[i].r;
+    for (size_t i = 0; i < e->nstreams; i++) {
+        named_stream *ns = &e->streams[i];
+        if (strcmp(ns->name, name) != 0)
+            continue;
+        if (!ns->seeded) {
+            /* A generator kept by rg_engine_reset: gsl_rng_set sets the
+             * whole state, so it is the stream a new one would be. */
+            gsl_rng_set(ns->r, (unsigned long)rg_stream_seed(e->seed, e->rep, name));
+            ns->seeded = true;
+        }
+        return ns->r;
+    }
     e->streams = rg_xrealloc(e->streams, (e->nstreams + 1) * sizeof *e->streams);
     named_stream *ns = &e->streams[e->nstreams++];
     ns->name = rg_xstrdup(name);
     ns->r = rg_stream_new(e->rng_type, e->seed, e->rep, name);
+    ns->seeded = true;
     return ns->r;
 }
 
