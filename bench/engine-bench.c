@@ -9,7 +9,10 @@
  *      wait accounting and distribution objects) on one thread;
  *   2. a minimal dedicated loop on rg_engine (two callbacks, a queue counter,
  *      gsl_ran_exponential), to show how much of (1) is the engine and how
- *      much is the model's bookkeeping;
+ *      much is the model's bookkeeping; then the same queue on a bare 4-ary
+ *      heap with no engine at all (same streams, same W), and the ratio of
+ *      (1) and (2) to it: what the engine's handles, cancellation and
+ *      checks cost;
  *   3. rg_queue_sim replicated on rg_ncores() threads, each with its own
  *      engine and replication index (weak scaling: every thread simulates the
  *      full customer count), and the scaling factor against (1);
@@ -25,6 +28,7 @@
  * Usage: engine-bench [CUSTOMERS]
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -152,6 +156,118 @@ static uint64_t run_minimal(int64_t customers, double *wq, double *seconds)
     return ev;
 }
 
+/* ---- 2b: a bare 4-ary heap, no engine ----------------------------------- */
+
+/* The same M/M/1 on a dedicated 4-ary min-heap of 16-byte entries (time,
+ * then insertion sequence with the event's kind in the low bit): no
+ * handles, no cancellation, no callbacks, no assertions.  Same streams,
+ * same rounding and the same tie order as the engine (time, then first
+ * scheduled), so it prints the same W: the floor for an event queue, and
+ * the yardstick for the engine's overhead. */
+typedef struct bent {
+    int64_t t;
+    uint64_t key; /* seq << 1 | (1: departure) */
+} bent;
+
+typedef struct bheap {
+    bent *h;
+    size_t n, cap;
+    uint64_t seq;
+} bheap;
+
+__extension__ typedef unsigned __int128 bu128;
+
+static inline bool bbefore(const bent *a, const bent *b)
+{
+    return (((bu128)(uint64_t)a->t << 64) | a->key) < (((bu128)(uint64_t)b->t << 64) | b->key);
+}
+
+static void bpush(bheap *q, int64_t t, int departure)
+{
+    if (q->n == q->cap) {
+        q->cap = q->cap ? 2 * q->cap : 256;
+        q->h = realloc(q->h, q->cap * sizeof *q->h);
+        if (q->h == NULL)
+            abort();
+    }
+    bent x = {t, q->seq++ << 1 | (uint64_t)departure};
+    size_t i = q->n++;
+    while (i > 0) {
+        size_t p = (i - 1) / 4;
+        if (!bbefore(&x, &q->h[p]))
+            break;
+        q->h[i] = q->h[p];
+        i = p;
+    }
+    q->h[i] = x;
+}
+
+static bent bpop(bheap *q)
+{
+    bent top = q->h[0], x = q->h[--q->n];
+    size_t i = 0, n = q->n;
+    for (;;) {
+        size_t c = 4 * i + 1;
+        if (c >= n)
+            break;
+        size_t best = c, end = c + 4 < n ? c + 4 : n;
+        for (size_t k = c + 1; k < end; k++)
+            if (bbefore(&q->h[k], &q->h[best]))
+                best = k;
+        if (!bbefore(&q->h[best], &x))
+            break;
+        q->h[i] = q->h[best];
+        i = best;
+    }
+    if (n > 0)
+        q->h[i] = x;
+    return top;
+}
+
+/* Runs the bare-heap M/M/1; returns events, fills W and the time taken. */
+static uint64_t run_bare(int64_t customers, double *wq, double *seconds)
+{
+    double t0 = wall();
+    gsl_rng *ra = rg_stream_new(gsl_rng_mt19937, SEED, 0, "arrivals");
+    gsl_rng *rs = rg_stream_new(gsl_rng_mt19937, SEED, 0, "service");
+    bheap q = {0};
+    int64_t to_arrive = customers, waiting = 0, arrived = 0;
+    int busy = 0;
+    int64_t last = 0;
+    double area = 0;
+    uint64_t ev = 0;
+    bpush(&q, draw(ra, MEAN_IA_NS), 0);
+    while (q.n > 0) {
+        bent b = bpop(&q);
+        int64_t now = b.t;
+        ev++;
+        area += (double)waiting * (double)(now - last);
+        last = now;
+        if ((b.key & 1) == 0) { /* arrival */
+            arrived++;
+            if (--to_arrive > 0)
+                bpush(&q, now + draw(ra, MEAN_IA_NS), 0);
+            if (busy) {
+                waiting++;
+            } else {
+                busy = 1;
+                bpush(&q, now + draw(rs, MEAN_SVC_NS), 1);
+            }
+        } else if (waiting > 0) {
+            waiting--;
+            bpush(&q, now + draw(rs, MEAN_SVC_NS), 1);
+        } else {
+            busy = 0;
+        }
+    }
+    *wq = area / (double)arrived * 1e-9;
+    free(q.h);
+    gsl_rng_free(ra);
+    gsl_rng_free(rs);
+    *seconds = wall() - t0;
+    return ev;
+}
+
 /* ---- 4: the machine's ceiling ------------------------------------------------ */
 
 typedef struct spin {
@@ -240,6 +356,14 @@ int main(int argc, char **argv)
     line("minimal engine loop, 1 thread:", customers, ev2, s2, wq2);
     printf("%-28s %8.0f %% of rg_queue_sim's time is the engine and sampling\n",
            "engine share:", 100 * s2 / one.seconds);
+
+    /* 2b. The bare heap, and the engine against it (rates, so >1 is faster). */
+    double wq3, s3;
+    uint64_t ev3 = run_bare(customers, &wq3, &s3);
+    line("bare 4-ary heap, 1 thread:", customers, ev3, s3, wq3);
+    printf("%-28s %8.3f rg_queue_sim / bare heap, %.3f minimal loop / bare heap (target >= "
+           "0.95)\n",
+           "ratio to bare heap:", s3 / one.seconds, s3 / s2);
 
     /* 3. One rg_queue_sim per core, in parallel. */
     qjob *jobs = calloc((size_t)ncores, sizeof *jobs);

@@ -363,6 +363,50 @@ static void test_streams(void)
     ok(1, "rg_engine_free(NULL) is a no-op");
 }
 
+/* rg_engine_reset: an engine reused after a replication that left events
+ * pending and streams drawn from is the engine rg_engine_new would give. */
+static void note_arg(rg_engine *e, void *ctx, uint64_t arg)
+{
+    uint64_t *log = ctx;
+    (void)e;
+    log[log[0]++ + 1] = arg;
+}
+
+static void reset_trial(rg_engine *e, uint64_t *log, unsigned long *draws)
+{
+    gsl_rng *a = rg_engine_stream(e, "arrivals");
+    draws[0] = gsl_rng_get(a);
+    draws[1] = gsl_rng_get(rg_engine_stream(e, "service"));
+    for (uint64_t i = 0; i < 20; i++)
+        rg_at(e, (rg_time)(gsl_rng_get(a) % 5), (int)(i % 3), note_arg, log, i);
+    rg_cancel(e, rg_at(e, 1, 0, note_arg, log, 99));
+    rg_engine_run(e, RG_TIME_MAX, 0);
+}
+
+static void test_reset(void)
+{
+    uint64_t log1[32] = {0}, log2[32] = {0};
+    unsigned long d1[2], d2[2];
+    rg_engine *fresh = rg_engine_new(11, 4, NULL);
+    reset_trial(fresh, log1, d1);
+    rg_engine *e = rg_engine_new(5, 0, NULL);
+    rg_engine_stream(e, "network");
+    gsl_rng_get(rg_engine_stream(e, "arrivals"));
+    rg_at(e, 50, 0, note_arg, log2, 1000); /* left pending */
+    rg_engine_run(e, 10, 0);
+    rg_engine_reset(e, 11, 4, NULL);
+    memset(log2, 0, sizeof log2);
+    ok(rg_now(e) == 0 && rg_engine_events(e) == 0 && rg_engine_pending(e) == 0 &&
+           rg_engine_seed(e) == 11 && rg_engine_rep(e) == 4,
+       "reset: time 0, nothing pending, the new seed and replication");
+    reset_trial(e, log2, d2);
+    ok(d1[0] == d2[0] && d1[1] == d2[1], "reset: the streams draw as new ones would");
+    ok(memcmp(log1, log2, sizeof log1) == 0 && rg_engine_events(e) == rg_engine_events(fresh),
+       "reset: the same events in the same order");
+    rg_engine_free(fresh);
+    rg_engine_free(e);
+}
+
 /* ---- randomized comparison with a reference model ------------------------- */
 
 /* The reference: the pending events as an array sorted by (t, prio, seq).
@@ -659,7 +703,7 @@ static void test_random(void)
 
 int main(void)
 {
-    plan(7 + 2 + 1 + 18 + 20 + 5 + 3 + 5 + 10);
+    plan(7 + 2 + 1 + 18 + 20 + 5 + 3 + 5 + 3 + 10);
     test_time_order();
     test_ties();
     test_fifo_large();
@@ -668,6 +712,7 @@ int main(void)
     test_callbacks();
     test_asserts();
     test_streams();
+    test_reset();
     test_random();
     return 0;
 }

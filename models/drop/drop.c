@@ -552,8 +552,10 @@ static void setup_run(drun *r)
     r->zero_traced = rg_xcalloc((size_t)c->w.skus, sizeof *r->zero_traced);
     r->ledger = rg_ledger_new(c->prices);
     rg_guard_init(&r->guard, &c->pr.guard, c->pl->n);
-    r->lim_session = rg_limiter_new(c->pr.session_rate, c->pr.session_burst);
-    r->lim_ip = rg_limiter_new(c->pr.ip_rate, c->pr.ip_burst);
+    if (r->v->rate_limit) { /* only a variant that limits reads them (no draws) */
+        r->lim_session = rg_limiter_new(c->pr.session_rate, c->pr.session_burst);
+        r->lim_ip = rg_limiter_new(c->pr.ip_rate, c->pr.ip_burst);
+    }
     if (r->v->reserve) {
         /* created only when used: every other draw stays where it was */
         r->payments = rg_engine_stream(r->e, "payments");

@@ -44,11 +44,23 @@ typedef struct row {
     rg_evh lock_timer;
 } row;
 
+/* Rows a connection keeps in the connection itself: a transaction of the
+ * drop locks one row, so the first few never cost an allocation (one per
+ * new connection at its first lock grant, before). */
+#define CONN_INLINE 4
+
 typedef struct conn {
     bool open;
-    size_t *locked; /* rows locked by this connection */
-    size_t nlocked, caplocked;
+    size_t nlocked;          /* rows locked by this connection: */
+    size_t inl[CONN_INLINE]; /* the first CONN_INLINE here, */
+    size_t *more, capmore;   /* the rest here */
 } conn;
+
+/* The i-th row locked by c. */
+static inline size_t *conn_locked(conn *c, size_t i)
+{
+    return i < CONN_INLINE ? &c->inl[i] : &c->more[i - CONN_INLINE];
+}
 
 typedef struct pwait { /* a caller waiting for a connection */
     struct rg_sqldb *db;
@@ -159,7 +171,7 @@ void rg_sqldb_free(rg_sqldb *db)
     for (size_t i = 0; i < db->pq_len; i++)
         free(db->pq[(db->pq_head + i) % db->pq_cap]);
     for (size_t i = 0; i < db->nconns; i++)
-        free(db->conns[i].locked);
+        free(db->conns[i].more);
     free(db->pq);
     free(db->conns);
     free(db->free_ids);
@@ -184,7 +196,8 @@ static int64_t open_conn(rg_sqldb *db)
     if (db->nfree > 0) {
         id = db->free_ids[--db->nfree];
     } else {
-        rg_xgrow((void **)&db->conns, &db->capconns, db->nconns + 1, sizeof *db->conns);
+        if (db->nconns == db->capconns)
+            rg_xgrow((void **)&db->conns, &db->capconns, db->nconns + 1, sizeof *db->conns);
         id = (int64_t)db->nconns++;
         memset(&db->conns[id], 0, sizeof db->conns[id]);
     }
@@ -241,7 +254,8 @@ void rg_sqldb_close(rg_sqldb *db, int64_t c)
     dispatch(db); /* a statement granted a lock may now run */
     db->conns[c].open = false;
     db->open--;
-    rg_xgrow((void **)&db->free_ids, &db->capfree, db->nfree + 1, sizeof *db->free_ids);
+    if (db->nfree == db->capfree)
+        rg_xgrow((void **)&db->free_ids, &db->capfree, db->nfree + 1, sizeof *db->free_ids);
     db->free_ids[db->nfree++] = c;
     /* Hand the freed slot to the first caller still waiting. */
     while (db->pq_len > 0) {
@@ -321,8 +335,9 @@ static void take_lock(rg_sqldb *db, stmt *s)
     r->owner = s->conn;
     r->locked_at = rg_now(db->e);
     conn *c = &db->conns[s->conn];
-    rg_xgrow((void **)&c->locked, &c->caplocked, c->nlocked + 1, sizeof *c->locked);
-    c->locked[c->nlocked++] = s->row;
+    if (c->nlocked >= CONN_INLINE && c->nlocked - CONN_INLINE == c->capmore)
+        rg_xgrow((void **)&c->more, &c->capmore, c->nlocked - CONN_INLINE + 1, sizeof *c->more);
+    *conn_locked(c, c->nlocked++) = s->row;
     s->granted = true;
     s->lock_wait = rg_now(db->e) - s->lock_asked;
     rg_acc_add(&db->stats.lock_wait, rg_time_sec(s->lock_wait));
@@ -363,7 +378,7 @@ static void release_locks(rg_sqldb *db, int64_t cid)
     conn *c = &db->conns[cid];
     rg_time now = rg_now(db->e);
     for (size_t i = 0; i < c->nlocked; i++) {
-        row *r = &db->rows[c->locked[i]];
+        row *r = &db->rows[*conn_locked(c, i)];
         RG_ENGINE_ASSERT(db->e, r->owner == cid);
         if (now - r->locked_at > db->stats.max_lock_hold)
             db->stats.max_lock_hold = now - r->locked_at;

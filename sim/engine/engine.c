@@ -30,6 +30,7 @@ typedef struct slot {
 typedef struct named_stream {
     char *name;
     gsl_rng *r;
+    bool seeded; /* for this replication (false: kept from an earlier one) */
 } named_stream;
 
 struct rg_engine {
@@ -67,6 +68,29 @@ rg_engine *rg_engine_new(uint64_t seed, uint64_t rep, const gsl_rng_type *rng_ty
     e->rep = rep;
     e->rng_type = rng_type ? rng_type : gsl_rng_mt19937;
     return e;
+}
+
+void rg_engine_reset(rg_engine *e, uint64_t seed, uint64_t rep, const gsl_rng_type *rng_type)
+{
+    rng_type = rng_type ? rng_type : gsl_rng_mt19937;
+    if (rng_type != e->rng_type) {
+        for (size_t i = 0; i < e->nstreams; i++) {
+            free(e->streams[i].name);
+            gsl_rng_free(e->streams[i].r);
+        }
+        e->nstreams = 0;
+    }
+    for (size_t i = 0; i < e->nstreams; i++)
+        e->streams[i].seeded = false;
+    e->now = 0;
+    e->n = 0;
+    e->nslots = 0;
+    e->free_head = NO_SLOT;
+    e->seq = e->events = e->live = e->stale = 0;
+    e->stop = false;
+    e->seed = seed;
+    e->rep = rep;
+    e->rng_type = rng_type;
 }
 
 void rg_engine_free(rg_engine *e)
@@ -111,24 +135,37 @@ static void sift_up(hent *h, size_t i)
     h[i] = x;
 }
 
+/* The smaller of two heap positions' entries.  Keys are unique (the
+ * sequence), so there are no ties and any tournament picks the same entry. */
+static inline size_t smaller(const hent *h, size_t a, size_t b)
+{
+    return before(&h[b], &h[a]) ? b : a;
+}
+
 /* Restores the heap after h[i] was replaced by x (the former last entry).
  * Floyd's bottom-up variant: walk the hole down along the smallest children
  * to a leaf without comparing against x, then sift x up from there.  The
  * former last entry almost always belongs near the bottom, so this saves
- * about a quarter of the comparisons of the textbook loop. */
+ * about a quarter of the comparisons of the textbook loop.  A node with
+ * all four children picks the smallest by a fixed tournament (three
+ * comparisons the compiler turns into conditional moves); only the last
+ * parent, with fewer, takes the loop. */
 static void sift_down(hent *h, size_t n, size_t i)
 {
     hent x = h[i];
     size_t start = i;
     for (;;) {
         size_t c = 4 * i + 1;
-        if (c >= n)
+        size_t best;
+        if (c + 3 < n) {
+            best = smaller(h, smaller(h, c, c + 1), smaller(h, c + 2, c + 3));
+        } else if (c < n) {
+            best = c;
+            for (size_t k = c + 1; k < n; k++)
+                best = smaller(h, best, k);
+        } else {
             break;
-        size_t best = c;
-        size_t end = c + 4 < n ? c + 4 : n;
-        for (size_t k = c + 1; k < end; k++)
-            if (before(&h[k], &h[best]))
-                best = k;
+        }
         h[i] = h[best];
         i = best;
     }
@@ -142,31 +179,53 @@ static void sift_down(hent *h, size_t n, size_t i)
     h[i] = x;
 }
 
-rg_evh rg_at(rg_engine *e, rg_time t, int prio, rg_evfn fn, void *ctx, uint64_t arg)
+/* The slow paths of rg_at, out of line so the hot path stays short: a
+ * failed precondition (an always-on assertion, same message as before),
+ * a new slot past the free list, a larger heap. */
+__attribute__((noinline, cold)) static void at_failed(rg_engine *e, rg_time t, int prio, rg_evfn fn)
 {
     RG_ENGINE_ASSERT(e, t >= e->now);
     RG_ENGINE_ASSERT(e, prio >= RG_PRIO_MIN && prio <= RG_PRIO_MAX);
     RG_ENGINE_ASSERT(e, fn != NULL);
     RG_ENGINE_ASSERT(e, e->seq <= SEQ_MASK);
+}
 
-    uint32_t s;
-    if (e->free_head != NO_SLOT) {
-        s = e->free_head;
+__attribute__((noinline)) static uint32_t new_slot(rg_engine *e)
+{
+    RG_ASSERT(e->nslots < NO_SLOT);
+    if (e->nslots == e->slotcap)
+        rg_xgrow((void **)&e->slots, &e->slotcap, e->nslots + 1, sizeof *e->slots);
+    uint32_t s = (uint32_t)e->nslots++;
+    e->slots[s].gen = 1;
+    return s;
+}
+
+__attribute__((noinline)) static void grow_heap(rg_engine *e)
+{
+    rg_xgrow((void **)&e->heap, &e->cap, e->n + 1, sizeof *e->heap);
+}
+
+rg_evh rg_at(rg_engine *e, rg_time t, int prio, rg_evfn fn, void *ctx, uint64_t arg)
+{
+    /* The four preconditions in one predictable branch: (unsigned) maps a
+     * priority outside [MIN, MAX] beyond 0xffff. */
+    if (__builtin_expect(t < e->now || (unsigned)(prio - RG_PRIO_MIN) > 0xffffu || fn == NULL ||
+                             e->seq > SEQ_MASK,
+                         0))
+        at_failed(e, t, prio, fn);
+
+    uint32_t s = e->free_head;
+    if (s != NO_SLOT)
         e->free_head = e->slots[s].next;
-    } else {
-        RG_ASSERT(e->nslots < NO_SLOT);
-        if (e->nslots == e->slotcap)
-            rg_xgrow((void **)&e->slots, &e->slotcap, e->nslots + 1, sizeof *e->slots);
-        s = (uint32_t)e->nslots++;
-        e->slots[s].gen = 1;
-    }
+    else
+        s = new_slot(e);
     slot *sl = &e->slots[s];
     sl->fn = fn;
     sl->ctx = ctx;
     sl->arg = arg;
 
     if (e->n == e->cap)
-        rg_xgrow((void **)&e->heap, &e->cap, e->n + 1, sizeof *e->heap);
+        grow_heap(e);
     hent *h = &e->heap[e->n];
     h->t = t;
     h->key = ((uint64_t)(prio - RG_PRIO_MIN) << SEQ_BITS) | e->seq++;
@@ -291,13 +350,23 @@ uint64_t rg_engine_rep(const rg_engine *e)
 
 gsl_rng *rg_engine_stream(rg_engine *e, const char *name)
 {
-    for (size_t i = 0; i < e->nstreams; i++)
-        if (strcmp(e->streams[i].name, name) == 0)
-            return e->streams[i].r;
+    for (size_t i = 0; i < e->nstreams; i++) {
+        named_stream *ns = &e->streams[i];
+        if (strcmp(ns->name, name) != 0)
+            continue;
+        if (!ns->seeded) {
+            /* A generator kept by rg_engine_reset: gsl_rng_set sets the
+             * whole state, so it is the stream a new one would be. */
+            gsl_rng_set(ns->r, (unsigned long)rg_stream_seed(e->seed, e->rep, name));
+            ns->seeded = true;
+        }
+        return ns->r;
+    }
     e->streams = rg_xrealloc(e->streams, (e->nstreams + 1) * sizeof *e->streams);
     named_stream *ns = &e->streams[e->nstreams++];
     ns->name = rg_xstrdup(name);
     ns->r = rg_stream_new(e->rng_type, e->seed, e->rep, name);
+    ns->seeded = true;
     return ns->r;
 }
 

@@ -58,6 +58,12 @@ typedef enum {
  * the GSL generator for the streams (NULL: gsl_rng_mt19937). */
 rg_engine *rg_engine_new(uint64_t seed, uint64_t rep, const gsl_rng_type *rng_type);
 void rg_engine_free(rg_engine *e);
+/* Makes e what rg_engine_new(seed, rep, rng_type) would return, keeping its
+ * arrays and generators (each reseeded on its first use by the new
+ * replication): a worker that runs thousands of replications allocates
+ * its engine once.  Pointers to the old replication's streams must not be
+ * used after this. */
+void rg_engine_reset(rg_engine *e, uint64_t seed, uint64_t rep, const gsl_rng_type *rng_type);
 
 /* Schedules fn(e, ctx, arg) at absolute time t (>= now) with a priority in
  * [RG_PRIO_MIN, RG_PRIO_MAX]. */

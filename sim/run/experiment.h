@@ -159,14 +159,17 @@ double *rg_repout_take_latencies(rg_repout *o, size_t *n);
  */
 
 /* The replication's engine, with the streams of (seed, rep) and out's
- * generator. */
-rg_engine *rg_rep_begin(const rg_repout *out, uint64_t seed, uint64_t rep);
+ * generator: the engine of out's previous task, reset (rg_engine_reset),
+ * so a worker allocates its engine once. */
+rg_engine *rg_rep_begin(rg_repout *out, uint64_t seed, uint64_t rep);
 /* Runs e until simulated time `until` under the event budget.  Returns
  * false when the budget stopped it: out then holds the error, and the run
  * fails when it ends (the checker may still run, on a partial world). */
 bool rg_rep_run(rg_repout *out, rg_engine *e, rg_time until);
 /* Ends the replication: fills the metrics of roles RG_ROLE_EVENTS and
- * RG_ROLE_SIM_END from e, marks out done unless it failed, frees e. */
+ * RG_ROLE_SIM_END from e, marks out done unless it failed, and gives e
+ * back to out for its next task (e must not be used after this; out frees
+ * it with rg_repout_free). */
 void rg_rep_end(rg_repout *out, rg_engine *e);
 
 /* ---- experiments ------------------------------------------------------------ */

@@ -79,6 +79,10 @@ struct rg_repout {
     /* The GSL generator type of the replication's streams ([scenario] rng);
      * NULL: the engine's default, MT19937. */
     const gsl_rng_type *rng_type;
+    /* The engine of the last task, kept for the next one (rg_rep_begin
+     * resets it): its heap, slots and generators are allocated once per
+     * worker, not once per replication.  NULL while a task holds it. */
+    rg_engine *spare;
     char error[256];
 };
 
@@ -137,6 +141,7 @@ void rg_repout_free(rg_repout *o)
     free(o->row);
     free(o->lat);
     free(o->tl);
+    rg_engine_free(o->spare);
     free(o);
 }
 
@@ -191,9 +196,14 @@ double *rg_repout_take_latencies(rg_repout *o, size_t *n)
 
 /* ---- the replication skeleton ------------------------------------------- */
 
-rg_engine *rg_rep_begin(const rg_repout *out, uint64_t seed, uint64_t rep)
+rg_engine *rg_rep_begin(rg_repout *out, uint64_t seed, uint64_t rep)
 {
-    return rg_engine_new(seed, rep, out->rng_type);
+    rg_engine *e = out->spare;
+    if (e == NULL)
+        return rg_engine_new(seed, rep, out->rng_type);
+    out->spare = NULL;
+    rg_engine_reset(e, seed, rep, out->rng_type);
+    return e;
 }
 
 bool rg_rep_run(rg_repout *out, rg_engine *e, rg_time until)
@@ -215,5 +225,8 @@ void rg_rep_end(rg_repout *out, rg_engine *e)
     if (out->col_sim_end >= 0)
         out->row[out->col_sim_end].d = rg_time_sec(rg_now(e));
     out->done = out->error[0] == '\0';
-    rg_engine_free(e);
+    if (out->spare == NULL)
+        out->spare = e;
+    else
+        rg_engine_free(e);
 }
