@@ -98,6 +98,8 @@ int cli_help(FILE *f, const char *cmd);
 
 /* Prints "revguard-sim: <message>" and returns e's exit code. */
 int cli_fail(const rg_err *e);
+/* The command whose --help a usage error points to. */
+void cli_set_command(const char *cmd);
 /* Prints a usage error and returns the usage exit code. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_mkdir_p(const char *dir, rg_err *e);

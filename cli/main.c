@@ -44,26 +44,6 @@ static void version(void)
     printf("revguard-sim %s (%s)\n", PACKAGE_VERSION, libs);
 }
 
-int cli_fail(const rg_err *e)
-{
-    fprintf(stderr, "revguard-sim: %s\n", e->msg);
-    return rg_err_exit_code(e);
-}
-
-/* The command being parsed, for the hint of a usage error. */
-static const char *g_cmd;
-
-int cli_usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "revguard-sim: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\nTry 'revguard-sim %s%s--help'.\n", g_cmd ? g_cmd : "", g_cmd ? " " : "");
-    return RG_EXIT_USAGE;
-}
-
 static char *seed_set(const char *opt, const char *key, const char *arg, rg_err *e)
 {
     char *end;
@@ -74,30 +54,6 @@ static char *seed_set(const char *opt, const char *key, const char *arg, rg_err 
         return NULL;
     }
     return rg_xasprintf("scenario.%s=%llu", key, v);
-}
-
-int cli_mkdir_p(const char *dir, rg_err *e)
-{
-    char *d = rg_xstrdup(dir);
-    for (char *p = d + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(d, 0777) < 0 && errno != EEXIST) {
-            rg_err_set(e, RG_ERR_IO, "cannot create directory %s: %s", d, strerror(errno));
-            free(d);
-            return -1;
-        }
-        *p = '/';
-    }
-    int rc = 0;
-    struct stat st;
-    if (mkdir(d, 0777) < 0 && errno != EEXIST)
-        rc = rg_err_set(e, RG_ERR_IO, "cannot create directory %s: %s", d, strerror(errno));
-    else if (stat(d, &st) < 0 || !S_ISDIR(st.st_mode))
-        rc = rg_err_set(e, RG_ERR_IO, "cannot create directory %s: a file of that name exists", d);
-    free(d);
-    return rc;
 }
 
 /* The CSV header of run --csv and trace: units in the column names. */
@@ -440,33 +396,6 @@ static int cmd_validate(args *a)
     fputs(b.s ? b.s : "", stdout);
     rg_buf_free(&b);
     rg_study_close(&l);
-    return 0;
-}
-
-/* The run options that come from the scenario itself. */
-rg_runopts cli_runopts(const rg_study *l)
-{
-    rg_runopts o = {0};
-    o.seed = (uint64_t)l->seed;
-    o.reps = (uint64_t)l->reps;
-    o.max_events = (uint64_t)l->max_events;
-    o.rng_type = l->rng_type;
-    o.label = l->name;
-    return o;
-}
-
-int cli_check_files(const args *a, rg_err *e)
-{
-    if (a->expect) {
-        rg_scn *x = rg_scn_load_as(a->expect, "expectations file", e);
-        if (x == NULL)
-            return -1;
-        rg_scn_free(x);
-    }
-    if (a->write_expect && rg_check_writable(a->write_expect, "expectations file", e) < 0)
-        return -1;
-    if (a->csv && rg_check_writable(a->csv, "CSV file", e) < 0)
-        return -1;
     return 0;
 }
 
@@ -888,7 +817,7 @@ static int dispatch(int argc, char **argv)
         rc = cli_usage_error("unknown command '%s'", cmd);
         goto out;
     }
-    g_cmd = cmd;
+    cli_set_command(cmd);
     rc = parse_args(argc, argv, &a);
     if (rc != 0) {
         rc = rc < 0 ? 0 : rc;
