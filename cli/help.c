@@ -106,7 +106,9 @@ static const command cmds[] = {
      "revguard-sim report results/drop125.h5 -o my-report/"},
     {"trace", "SCENARIO.ini --variant V [--rep N] [options]",
      "replay one replication and print its events",
-     "Replays one replication of one variant, prints its event log, then its row of metrics "
+     "Replays one replication of one variant, prints its event log (what each buyer was "
+     "told; for the SQL designs also every statement as the database ran it: what a read "
+     "saw, what a write left, the sales a blind write overwrote), then its row of metrics "
      "as CSV, identical to that replication's row in a full run.",
      "revguard-sim trace scenarios/drop125.ini --variant sql_naive --rep 17"},
     {"validate", "SCENARIO.ini [options]", "check a scenario, print it fully resolved",

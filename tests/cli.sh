@@ -7,7 +7,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_program
-plan 111
+plan 115
 scn=$top_srcdir/scenarios
 
 # ---- help, version, usage errors ---------------------------------------------
@@ -213,3 +213,14 @@ exit_is 2 "trace of an unknown variant: exit 2"
 contains "$err" "rho_0.5" "and stderr lists the variants"
 run_sim trace "$scn/mm1.ini" --variant rho_0.5 --rep 200
 exit_is 2 "trace of a replication beyond the scenario's: exit 2"
+# The drop's trace shows the database's reads and writes: the naive path's
+# blind writes name the sales they overwrite, and those add up to the
+# replication's lost_updates (the metric counts them from the row itself).
+for v in sql_locked sql_naive; do
+    run_sim trace "$scn/drop125.ini" --variant $v --rep 1
+    lost=$(tail -n 1 "$out" | cut -d, -f11)
+    sum=$(grep -o 'overwrites [0-9]*' "$out" | awk '{ s += $2 } END { print s + 0 }')
+    is "$lost" "$sum" "trace $v: the overwritten sales add up to lost_updates ($lost)"
+done
+ok "trace sql_naive: buyers' SELECTs read stock 100" grep -q "buyer [0-9]*'s SELECT reads stock 100" "$out"
+ok "trace sql_naive: a blind write overwrites a sale" grep -qE "writes stock 99 over 99: overwrites 1 other sale$" "$out"

@@ -352,10 +352,71 @@ static bool sells(phase ph)
     return ph == P_NAIVE_UPDATE || ph == P_TXN_UPDATE || ph == P_COND;
 }
 
+/* The trace line of a statement as the database ran it: what a read saw,
+ * what a write left, and the sales a blind write overwrote (the naive
+ * path's lost updates, visible one by one). */
+static void trace_statement(const sqlcall *c, const rg_sqlres *res)
+{
+    rg_drop_run *r = c->st->run;
+    size_t who = rg_drop_call_client(c->q);
+    int sku = c->sku + 1;
+    const char *what = op_name(c->op);
+    if (c->dup) {
+        rg_drop_trace(r,
+                      "db sku-%03d: buyer %zu's %s is a retry of a recorded order: it changes "
+                      "nothing",
+                      sku, who, what);
+        return;
+    }
+    if (res->status != RG_SQL_OK) {
+        rg_drop_trace(r, "db sku-%03d: buyer %zu's %s failed (%s)", sku, who, what,
+                      res->status == RG_SQL_LOCK_TIMEOUT ? "lock wait timeout" : "pool timeout");
+        return;
+    }
+    switch (c->op) {
+    case RG_SQL_SELECT:
+    case RG_SQL_SELECT_FOR_UPDATE:
+        rg_drop_trace(r, "db sku-%03d: buyer %zu's %s reads stock %lld", sku, who, what,
+                      (long long)res->value);
+        break;
+    case RG_SQL_UPDATE_SET: {
+        long long read = (long long)c->value + 1, lost = read - (long long)res->before;
+        if (lost > 0)
+            rg_drop_trace(r,
+                          "db sku-%03d: buyer %zu writes stock %lld over %lld: "
+                          "overwrites %lld other sale%s",
+                          sku, who, (long long)c->value, (long long)res->before, lost,
+                          lost == 1 ? "" : "s");
+        else
+            rg_drop_trace(r, "db sku-%03d: buyer %zu writes stock %lld over %lld", sku, who,
+                          (long long)c->value, (long long)res->before);
+        break;
+    }
+    case RG_SQL_UPDATE_DECR:
+        if (res->value == 1)
+            rg_drop_trace(r, "db sku-%03d: buyer %zu's %s: stock %lld -> %lld", sku, who, what,
+                          (long long)res->before, (long long)res->before - 1);
+        else
+            rg_drop_trace(r, "db sku-%03d: buyer %zu's %s matches no row (stock %lld)", sku, who,
+                          what, (long long)res->before);
+        break;
+    case RG_SQL_UPDATE_INCR:
+    case RG_SQL_UPDATE_SUB:
+        rg_drop_trace(r, "db sku-%03d: buyer %zu's %s: stock %lld -> %lld", sku, who, what,
+                      (long long)res->before,
+                      (long long)res->before + (c->op == RG_SQL_UPDATE_INCR ? 1 : -c->value));
+        break;
+    case RG_SQL_COMMIT:
+    case RG_SQL_ROLLBACK: rg_drop_trace(r, "db sku-%03d: buyer %zu's %s", sku, who, what); break;
+    }
+}
+
 static void on_sql_result(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres *res)
 {
     (void)tag;
     sqlcall *c = ctx;
+    if (rg_drop_tracing(c->st->run))
+        trace_statement(c, res);
     c->res = *res;
     /* A statement that sold nothing takes its order insert with it. */
     if (!c->releasing && !c->dup && sells(c->ph) &&

@@ -213,14 +213,14 @@ static void on_pool_timeout(rg_engine *e, void *ctx, uint64_t arg)
     (void)arg;
     w->gone = true; /* freed when it reaches the front of the queue */
     w->db->stats.pool_timeouts++;
-    rg_sqlres res = {RG_SQL_POOL_TIMEOUT, -1, 0};
+    rg_sqlres res = {RG_SQL_POOL_TIMEOUT, -1, 0, 0};
     w->cb(e, w->ctx, w->tag, &res);
 }
 
 void rg_sqldb_connect(rg_sqldb *db, rg_sql_cb cb, void *ctx, uint64_t tag)
 {
     if (db->p.pool <= 0 || db->open < db->p.pool) {
-        rg_sqlres res = {RG_SQL_OK, open_conn(db), 0};
+        rg_sqlres res = {RG_SQL_OK, open_conn(db), 0, 0};
         cb(db->e, ctx, tag, &res);
         return;
     }
@@ -267,7 +267,7 @@ void rg_sqldb_close(rg_sqldb *db, int64_t c)
             continue;
         }
         rg_cancel(db->e, w->timer);
-        rg_sqlres res = {RG_SQL_OK, open_conn(db), 0};
+        rg_sqlres res = {RG_SQL_OK, open_conn(db), 0, 0};
         rg_sql_cb cb = w->cb;
         void *ctx = w->ctx;
         uint64_t tag = w->tag;
@@ -291,7 +291,7 @@ static void on_exec_done(rg_engine *e, void *ctx, uint64_t arg)
     rg_sqldb *db = s->db;
     (void)arg;
     row *r = &db->rows[s->row];
-    rg_sqlres res = {RG_SQL_OK, 0, s->lock_wait};
+    rg_sqlres res = {RG_SQL_OK, 0, s->lock_wait, r->value};
     switch (s->op) {
     case RG_SQL_SELECT:
     case RG_SQL_SELECT_FOR_UPDATE: res.value = r->value; break;
@@ -411,7 +411,7 @@ static void on_lock_timeout(rg_engine *e, void *ctx, uint64_t arg)
     while (r->waiters.head && r->waiters.head->lock_asked + db->p.lock_timeout <= rg_now(e)) {
         stmt *s = fifo_pop(&r->waiters);
         db->stats.lock_timeouts++;
-        rg_sqlres res = {RG_SQL_LOCK_TIMEOUT, -1, rg_now(e) - s->lock_asked};
+        rg_sqlres res = {RG_SQL_LOCK_TIMEOUT, -1, rg_now(e) - s->lock_asked, 0};
         rg_sql_cb cb = s->cb;
         void *cctx = s->ctx;
         uint64_t tag = s->tag;

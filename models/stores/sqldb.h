@@ -60,6 +60,7 @@ typedef struct rg_sqlres {
     rg_sqlstatus status;
     int64_t value;
     rg_time lock_wait; /* time spent waiting for the row lock */
+    int64_t before;    /* the row's value just before the statement ran */
 } rg_sqlres;
 
 typedef void (*rg_sql_cb)(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres *res);
