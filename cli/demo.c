@@ -122,6 +122,20 @@ static void add_tick(demo *d, size_t *cap, tick t)
  * own summary, kept (at most MAX_AFTER of them) for the end.  Lines between
  * events belong to the event before and are dropped. */
 #define MAX_AFTER 12
+/* The feed shows what buyers were told and, of the database's statements
+ * (trace lines "db ..."), only the writes that overwrite sales: reads and
+ * clean writes would double the feed without telling the story. */
+static bool in_feed(const char *text, size_t n)
+{
+    static const char mark[] = "overwrites";
+    if (n < 3 || strncmp(text, "db ", 3) != 0)
+        return true;
+    for (size_t i = 0; i + sizeof mark - 1 <= n; i++)
+        if (strncmp(text + i, mark, sizeof mark - 1) == 0)
+            return true;
+    return false;
+}
+
 static void parse_trace(demo *d, size_t *cap, size_t k, const char *trace)
 {
     lane *ln = &d->lanes[k];
@@ -132,6 +146,10 @@ static void parse_trace(demo *d, size_t *cap, size_t k, const char *trace)
         double t = strtod(p, &end);
         if (end != p && strncmp(end, " ms  ", 5) == 0 && end < p + len) {
             const char *text = end + 5;
+            if (!in_feed(text, len - (size_t)(text - p))) {
+                p += len + (p[len] == '\n');
+                continue;
+            }
             tick tk = {t, k, 0, 0, safe_text(text, len - (size_t)(text - p)), false};
             tk.shout = shouts(tk.text);
             add_tick(d, cap, tk);
