@@ -42,6 +42,8 @@ typedef struct args {
     uint64_t shard_k, shard_n; /* --shard K/N; shard_n 0: the whole run */
     char **files;              /* merge's parts */
     size_t nfiles;
+    const char *history; /* trace --history FILE */
+    int history_edn;     /* --history-format: -1 from the name, 0 jsonl, 1 edn */
 } args;
 
 /* The values getopt returns for options without a short form. */
@@ -67,7 +69,9 @@ enum {
     OPT_MIN_REPS,
     OPT_MAX_REPS,
     OPT_EXTEND,
-    OPT_SHARD
+    OPT_SHARD,
+    OPT_HISTORY,
+    OPT_HISTORY_FORMAT
 };
 
 /* One row of the options table (help.c): the parser accepts an option for

@@ -76,6 +76,12 @@ static const cli_opt opts[] = {
     {"shard", 0, OPT_SHARD, "K/N", "run sweep",
      "compute only share K of N of the replications and write a part (join the parts with "
      "merge)"},
+    {"history", 0, OPT_HISTORY, "FILE", "trace",
+     "also write the replication's history of operations (invoke/ok/fail/info) to FILE, for "
+     "linearizability checkers (drop only)"},
+    {"history-format", 0, OPT_HISTORY_FORMAT, "jsonl|edn", "trace",
+     "the history's form: JSON lines, or EDN as Jepsen's Knossos reads it (default: edn if "
+     "FILE ends in .edn, else jsonl)"},
     {"quiet", 'q', 'q', NULL, "run sweep find merge",
      "no summary table, progress bar or file names (errors still go to stderr)"},
     {"help", 'h', 'h', NULL, "run sweep find report trace validate check models merge",

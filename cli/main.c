@@ -253,6 +253,12 @@ static int parse_args(int argc, char **argv, args *a)
             if (cli_shard_parse(optarg, &a->shard_k, &a->shard_n, &e) < 0)
                 return cli_fail(&e);
             break;
+        case OPT_HISTORY: a->history = optarg; break;
+        case OPT_HISTORY_FORMAT:
+            if (strcmp(optarg, "jsonl") != 0 && strcmp(optarg, "edn") != 0)
+                return cli_usage_error("--history-format '%s': expected jsonl or edn", optarg);
+            a->history_edn = strcmp(optarg, "edn") == 0;
+            break;
         case OPT_FORMAT:
             if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
                 return cli_usage_error("--format '%s': expected json or text", optarg);
@@ -692,6 +698,38 @@ done:
     return code;
 }
 
+/* Before trace --history runs: the experiment writes histories and the
+ * file can be written. */
+static int check_history(const args *a, const rg_study *l, rg_err *e)
+{
+    if (l->ops->history == NULL)
+        return rg_err_set(e, RG_ERR_INPUT,
+                          "--history: the %s experiment writes no histories (the drop does)",
+                          l->model);
+    return rg_check_writable(a->history, "history file", e);
+}
+
+/* trace --history: the replication again (the same, by its seed), its
+ * history written whole or not at all. */
+static int write_history(const args *a, const rg_study *l, const rg_runopts *o, size_t v, rg_err *e)
+{
+    size_t n = strlen(a->history);
+    bool edn = a->history_edn >= 0 ? a->history_edn == 1
+                                   : n >= 4 && strcmp(a->history + n - 4, ".edn") == 0;
+    rg_atomic f;
+    if (rg_atomic_open(&f, a->history, e) < 0)
+        return -1;
+    int wrote;
+    rg_repout *out = rg_run_history(l->ops, l->cfg, o, v, a->rep, f.f, edn, &wrote);
+    bool failed = wrote < 0 || rg_repout_error(out) != NULL;
+    rg_repout_free(out);
+    if (failed) {
+        rg_atomic_abort(&f);
+        return rg_err_set(e, RG_ERR_IO, "%s: cannot write the history", a->history);
+    }
+    return rg_atomic_commit(&f, e);
+}
+
 static int cmd_trace(args *a)
 {
     rg_err e;
@@ -719,6 +757,10 @@ static int cmd_trace(args *a)
         rg_study_close(&l);
         return cli_fail(&e);
     }
+    if (a->history != NULL && check_history(a, &l, &e) < 0) {
+        rg_study_close(&l);
+        return cli_fail(&e);
+    }
     size_t nmet;
     const rg_metric *met = l.ops->metrics(l.cfg, &nmet);
     rg_runopts o = cli_runopts(&l);
@@ -741,6 +783,8 @@ static int cmd_trace(args *a)
     for (size_t m = 0; m < nmet; m++)
         rg_csv_value(stdout, &met[m], row[m]);
     printf("\n");
+    if (a->history != NULL && write_history(a, &l, &o, v, &e) < 0)
+        rc = cli_fail(&e);
 out:
     rg_repout_free(out);
     rg_study_close(&l);
@@ -812,6 +856,7 @@ static int dispatch(int argc, char **argv)
         return rg_demo_main(argc, argv); /* it parses its own options */
     args a = {0};
     a.cmd = cmd;
+    a.history_edn = -1;
     int rc;
     if (!cli_is_command(cmd)) {
         rc = cli_usage_error("unknown command '%s'", cmd);

@@ -7,7 +7,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_program
-plan 115
+plan 121
 scn=$top_srcdir/scenarios
 
 # ---- help, version, usage errors ---------------------------------------------
@@ -224,3 +224,15 @@ for v in sql_locked sql_naive; do
 done
 ok "trace sql_naive: buyers' SELECTs read stock 100" grep -q "buyer [0-9]*'s SELECT reads stock 100" "$out"
 ok "trace sql_naive: a blind write overwrites a sale" grep -qE "writes stock 99 over 99: overwrites 1 other sale$" "$out"
+# trace --history: one invoke and one completion per request; the ok
+# completions are the buyers told "yours" (the row's allocated).
+run_sim trace "$scn/drop125.ini" --variant sql_naive --rep 1 --history "$tmpdir/h.jsonl"
+exit_is 0 "trace --history exits 0"
+alloc=$(tail -n 1 "$out" | cut -d, -f3)
+is "$alloc" "$(grep -c '"type": "ok"' "$tmpdir/h.jsonl")" "the history's ok completions are the allocated ($alloc)"
+is 125 "$(grep -c '"type": "invoke"' "$tmpdir/h.jsonl")" "and it invokes once per request"
+run_sim trace "$scn/drop125.ini" --variant object --history "$tmpdir/h.edn"
+ok "a .edn history is EDN" grep -q '^{:process 0, :type :invoke, :f :decrement' "$tmpdir/h.edn"
+run_sim trace "$scn/mm1.ini" --variant rho_0.5 --history "$tmpdir/q.jsonl"
+exit_is 2 "--history for an experiment without histories: exit 2"
+ok "and writes nothing" test ! -e "$tmpdir/q.jsonl"

@@ -22,6 +22,7 @@ sample() {
     N | S | J | K) echo 1 ;;
     K/N) echo 1/2 ;;
     'json|text') echo text ;;
+    'jsonl|edn') echo edn ;;
     *) echo x ;;
     esac
 }

@@ -856,6 +856,17 @@ static void drun_task(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg
     rg_drop_run_detail(cfg, v, seed, rep, out, trace, NULL, NULL);
 }
 
+static int dhistory(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repout *out, FILE *f,
+                    bool edn)
+{
+    rg_drop_req *reqs = NULL;
+    size_t n = 0;
+    rg_drop_run_detail(cfg, v, seed, rep, out, NULL, &reqs, &n);
+    int rc = rg_drop_history_write(reqs, n, f, edn ? RG_DROP_HIST_EDN : RG_DROP_HIST_JSONL);
+    free(reqs);
+    return rc;
+}
+
 /* The timeline of replication 0 counts what clients were told. */
 static const char *const dtimeline[] = {"allocated", "rejected"};
 
@@ -870,4 +881,5 @@ const rg_experiment rg_experiment_drop = {
     .timeline = dtimeline,
     .run = drun_task,
     .report_extra = NULL,
+    .history = dhistory,
 };

@@ -165,6 +165,14 @@ int rg_atomic_commit(rg_atomic *a, rg_err *e)
     return rc;
 }
 
+void rg_atomic_abort(rg_atomic *a)
+{
+    fclose(a->f);
+    unlink(a->tmp);
+    free(a->path);
+    free(a->tmp);
+}
+
 int rg_check_writable(const char *path, const char *what, rg_err *e)
 {
     const char *slash = strrchr(path, '/');

@@ -83,6 +83,8 @@ typedef struct rg_atomic {
 } rg_atomic;
 int rg_atomic_open(rg_atomic *a, const char *path, rg_err *e);
 int rg_atomic_commit(rg_atomic *a, rg_err *e);
+/* Closes and removes the temporary file: path is left as it was. */
+void rg_atomic_abort(rg_atomic *a);
 /* Before any work: whether a file can be created or replaced at path: its
  * directory exists and is writable, and path is not a directory.  Returns
  * 0, or -1 with e naming `what` the file is ("CSV file") and the cause. */

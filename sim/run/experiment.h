@@ -196,6 +196,12 @@ typedef struct rg_experiment {
                 FILE *trace);
     /* Optional: extra console lines after the summary table (e.g. theory). */
     void (*report_extra)(const void *cfg, const rg_results *r, FILE *f);
+    /* Optional: runs variant v of replication rep into out as run does, and
+     * writes its history of operations (invoke/ok/fail/info records,
+     * doc/histories.md) to f: JSON lines, or EDN if edn.  Returns 0, or -1
+     * if writing f failed. */
+    int (*history)(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repout *out, FILE *f,
+                   bool edn);
 } rg_experiment;
 
 #endif

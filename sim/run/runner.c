@@ -75,6 +75,19 @@ rg_repout *rg_run_one(const rg_experiment *ops, const void *cfg, const rg_runopt
     return out;
 }
 
+rg_repout *rg_run_history(const rg_experiment *ops, const void *cfg, const rg_runopts *o, size_t v,
+                          uint64_t rep, FILE *f, bool edn, int *wrote)
+{
+    RG_ASSERT(ops->history != NULL);
+    task k = {ops, cfg, o, NULL, 0};
+    k.met = ops->metrics(cfg, &k.nmet);
+    rg_repout *out = task_out(&k);
+    rg_repout_reset(out, NULL, false, false);
+    *wrote = ops->history(cfg, v, o->seed, rep, out, f, edn);
+    RG_ASSERT(rg_repout_done(out) || rg_repout_error(out));
+    return out;
+}
+
 /* ---- the run ------------------------------------------------------------ */
 
 typedef struct run {

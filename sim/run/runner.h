@@ -51,6 +51,11 @@ rg_results *rg_run(const rg_experiment *ops, const void *cfg, const rg_runopts *
  * rg_repout's error before reading the row. */
 rg_repout *rg_run_one(const rg_experiment *ops, const void *cfg, const rg_runopts *o, size_t v,
                       uint64_t rep, FILE *trace);
+/* The same replication through the experiment's history operation (which
+ * it must have), its history written to f (JSON lines, or EDN if edn).
+ * *wrote is the operation's return: -1 if writing f failed. */
+rg_repout *rg_run_history(const rg_experiment *ops, const void *cfg, const rg_runopts *o, size_t v,
+                          uint64_t rep, FILE *f, bool edn, int *wrote);
 
 /* Number of online cores (at least 1). */
 int rg_ncores(void);
