@@ -193,13 +193,6 @@ int rg_report_make(const rg_results *r, const rg_meta *m, const char *extra, con
         goto out;
     rc = 0;
 out:
-    for (size_t i = 0; i < c.npages; i++) {
-        free(c.pages[i]);
-        free(c.titles[i]);
-    }
-    free(c.pages);
-    free(c.titles);
-    free(c.text);
-    free(c.show);
+    rpt_ctx_free_pages(&c);
     return rc;
 }

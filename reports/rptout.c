@@ -146,6 +146,18 @@ int rpt_out_close(rpt_ctx *c, FILE *f, const char *name)
 /* Opens page script <base>.gp, registers the page, and writes the common
  * head: the PNG terminal unless report.gp (which sets rg_pdf) loads it, and
  * the line styles.  `what` is our own text, never user input. */
+void rpt_ctx_free_pages(rpt_ctx *c)
+{
+    for (size_t i = 0; i < c->npages; i++) {
+        free(c->pages[i]);
+        free(c->titles[i]);
+    }
+    free(c->pages);
+    free(c->titles);
+    free(c->text);
+    free(c->show);
+}
+
 FILE *rpt_page_open(rpt_ctx *c, const char *base, const char *what)
 {
     char *name = rg_xasprintf("%s.gp", base);

@@ -101,6 +101,8 @@ int rpt_dash(size_t v);
  * head (PNG terminal unless report.gp or report-svg.gp loads it, palette,
  * styles).  `what` describes the page in a comment and is its heading in
  * report.html: our own text, never user input. */
+/* Frees the page list (names, titles, text flags, shown metrics) of c. */
+void rpt_ctx_free_pages(rpt_ctx *c);
 FILE *rpt_page_open(rpt_ctx *c, const char *base, const char *what);
 
 /* Marks the page registered last as text only: report.html writes its

@@ -404,9 +404,7 @@ int rg_report_sweep(const rg_sweep *sw, const rg_meta *m, const char *dir, rg_er
         rc = heat ? swp_page_heat(&s, &s.pg[i]) : swp_page_lines(&s, &s.pg[i]);
     if (rc == 0)
         rc = write_pdf_script(&s) < 0 || run_gnuplot(&s) < 0 ? -1 : 0;
-    for (size_t i = 0; i < s.c.npages; i++)
-        free(s.c.pages[i]);
-    free(s.c.pages);
+    rpt_ctx_free_pages(&s.c);
     for (size_t i = 0; i < s.npg; i++)
         free(s.pg[i].base);
     free(s.pg);
