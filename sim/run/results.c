@@ -409,7 +409,7 @@ static unsigned char *build_image(rh5_wctx *w, const char *name, rh5_fill_fn fil
         rh5_fail(&w->c, -1, NULL, "cannot set up file creation");
         goto out;
     }
-    if ((ids[1] = rh5_fapl(&w->c, true)) < 0)
+    if ((ids[1] = rh5_fapl(&w->c)) < 0)
         goto out;
     if ((ids[2] = H5Fcreate(name, H5F_ACC_TRUNC, ids[0], ids[1])) < 0) {
         rh5_fail(&w->c, -1, NULL, "cannot create the file in memory");
@@ -449,7 +449,7 @@ int rh5_write_file(const char *path, const rg_results *r, rh5_fill_fn fill, cons
     rh5_quiet();
     char *prefix = rg_xasprintf("cannot write results to %s", path);
     char *tmp = rg_xasprintf("%s.tmp-%ld", path, (long)getpid());
-    rh5_wctx w = {{prefix, e}, {0}, H5I_INVALID_HID, H5I_INVALID_HID};
+    rh5_wctx w = {{prefix, e, 0, false}, {0}, H5I_INVALID_HID, H5I_INVALID_HID};
     unsigned char *image = NULL;
     size_t size = 0;
     int fd = -1, rc = -1;

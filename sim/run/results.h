@@ -69,7 +69,11 @@ int rg_results_check_path(const char *path, bool force, rg_err *e);
 int rg_results_write(const char *path, const rg_results *r, const rg_meta *meta, rg_err *e);
 
 /* Reads a results file.  On success *out and *meta are filled (free with
- * rg_results_free and rg_meta_free). */
+ * rg_results_free and rg_meta_free).  The file is untrusted input: links
+ * out of it, external storage and claims it cannot hold are refused, and a
+ * damaged file that would crash HDF5 is an error (results-read.c).  Like
+ * rg_results_is_sweep and rg_results_is_ours it forks a child to read
+ * first: call it before starting threads. */
 int rg_results_read(const char *path, rg_results **out, rg_meta *meta, rg_err *e);
 
 /* True if path is a results file of a sweep (sweep.h). */
