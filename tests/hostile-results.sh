@@ -62,9 +62,9 @@ damage() {
             _runs=$((_runs + 1))
             rm -rf rep
             if [ $cmd = check ]; then
-                timeout 60 "$REVGUARD_SIM" check bad.h5 "${1%.h5}.ini" >out.txt 2>err.txt </dev/null
+                timeout 300 "$REVGUARD_SIM" check bad.h5 "${1%.h5}.ini" >out.txt 2>err.txt </dev/null
             else
-                timeout 60 "$REVGUARD_SIM" report bad.h5 -o rep >out.txt 2>err.txt </dev/null
+                timeout 300 "$REVGUARD_SIM" report bad.h5 -o rep >out.txt 2>err.txt </dev/null
             fi
             _rc=$?
             case $(classify $_rc err.txt out.txt) in

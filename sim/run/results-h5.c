@@ -35,10 +35,20 @@
 #include <unistd.h>
 
 /* How long the vetting child may read before the file counts as damaged
- * (a corrupt B-tree can make HDF5 loop).  Reading a file of a gigabyte of
- * raw latencies takes seconds; the fuzzer sets this lower. */
+ * (a corrupt global heap can make HDF5 loop for minutes).  Reading a file
+ * of a gigabyte of raw latencies takes seconds; the fuzzer sets this
+ * lower. */
 #ifndef RH5_VET_SECONDS
-#define RH5_VET_SECONDS 120
+#define RH5_VET_SECONDS 60
+#endif
+/* Sanitizer builds reserve terabytes of shadow memory, which counts as
+ * data: the child's memory cap (cap_memory) is left off there. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define SANITIZED 1
+#endif
 #endif
 /* The reader's budget: what a file may make it allocate.  Every table
  * stored in a file takes room in it, except compressed raw latencies
@@ -382,6 +392,37 @@ static int read_once(rh5_ctx *c, hid_t fapl, rh5_read_fn fn, void *arg)
     return rh5_close_all(c, &f, 1, rc);
 }
 
+/* Caps the data (heap) of the vetting child at what it uses now plus
+ * extra bytes: a flipped length of a string makes HDF5 allocate and clear
+ * gigabytes before it finds anything wrong, and the cap turns that into a
+ * failed allocation.  Linux only (VmData); elsewhere, and in sanitizer
+ * builds, nothing is capped. */
+static void cap_memory(uint64_t extra)
+{
+#ifdef SANITIZED
+    (void)extra;
+#else
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    unsigned long long kb = 0;
+    bool found = false;
+    while (f != NULL && !found && fgets(line, sizeof line, f) != NULL)
+        found = sscanf(line, "VmData: %llu kB", &kb) == 1;
+    if (f != NULL)
+        fclose(f);
+    if (!found || extra > UINT64_MAX / 2)
+        return;
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_DATA, &lim) < 0)
+        return;
+    rlim_t want = (rlim_t)(kb * 1024 + extra);
+    if (lim.rlim_max == RLIM_INFINITY || want < lim.rlim_max) {
+        lim.rlim_cur = want;
+        (void)setrlimit(RLIMIT_DATA, &lim);
+    }
+#endif
+}
+
 /* Weak: present only in sanitizer builds; the fuzzer sets a callback that
  * would save the input as a crash of the fuzzer itself. */
 extern void __sanitizer_set_death_callback(void (*cb)(void)) __attribute__((weak));
@@ -402,6 +443,7 @@ vet_child(int w, const rh5_ctx *pc, hid_t fapl, rh5_read_fn fn, rh5_drop_fn drop
     int dn = open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (dn >= 0)
         (void)dup2(dn, STDERR_FILENO);
+    cap_memory(2 * pc->budget + ((uint64_t)256 << 20));
     rg_err e;
     rg_err_clear(&e);
     rh5_ctx c = *pc;
