@@ -328,17 +328,27 @@ static void write_variants(FILE *f, const char *pre, const rg_results *r)
     }
 }
 
-int rg_expect_write_points(const char *path, rg_results *const *res, size_t np, const rg_meta *m,
-                           rg_err *e)
+/* The words of the header every expectations file this program writes
+ * carries (rg_expect_save), in its first lines. */
+#define OURS_MARK "written by revguard-sim"
+
+bool rg_expect_is_ours(const char *path)
+{
+    char head[512];
+    return rg_file_head(path, head, sizeof head) > 0 && strstr(head, OURS_MARK) != NULL;
+}
+
+int rg_expect_save(const char *path, rg_results *const *res, size_t np, const rg_meta *m,
+                   bool force, rg_err *e)
 {
     rg_atomic a;
-    if (rg_atomic_open(&a, path, e) < 0)
+    if (rg_atomic_open_checked(&a, path, force, rg_expect_is_ours, e) < 0)
         return -1;
     FILE *f = a.f;
     const rg_results *r = res[0];
     fprintf(f,
             "; Expectations for scenario %s (seed %" PRIu64 ", %" PRIu64 " replications%s),\n"
-            "; written by revguard-sim %s with --write-expect.  Review changes to this file\n"
+            "; " OURS_MARK " %s with --write-expect.  Review changes to this file\n"
             "; like code: they are changes in what the models predict.\n\n"
             "[expect]\nscenario = %s\nseed = %" PRIu64 "\nreplications = %" PRIu64 "\n",
             m->scenario_name, m->seed, r->reps_done, np > 1 ? " a point" : "",
@@ -354,8 +364,14 @@ int rg_expect_write_points(const char *path, rg_results *const *res, size_t np, 
     return rg_atomic_commit(&a, e);
 }
 
+int rg_expect_write_points(const char *path, rg_results *const *res, size_t np, const rg_meta *m,
+                           rg_err *e)
+{
+    return rg_expect_save(path, res, np, m, false, e);
+}
+
 int rg_expect_write(const char *path, const rg_results *r, const rg_meta *m, rg_err *e)
 {
     rg_results *one = (rg_results *)r; /* read only */
-    return rg_expect_write_points(path, &one, 1, m, e);
+    return rg_expect_save(path, &one, 1, m, false, e);
 }

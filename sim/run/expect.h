@@ -17,6 +17,7 @@
 #ifndef RG_EXPECT_H
 #define RG_EXPECT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "sim/run/results.h"
@@ -29,12 +30,22 @@ int rg_expect_check(const char *path, const rg_results *r, const rg_meta *m, FIL
 
 /* Writes an expectations file for r: for every shown metric its mean,
  * exact when the replications agree exactly and within 3 x the 95 % CI
- * otherwise, and max = 0 for metrics whose maximum matters and is 0. */
+ * otherwise, and max = 0 for metrics whose maximum matters and is 0.  The
+ * file is written whole (rg_atomic, util.h); an existing file is replaced
+ * only if this program wrote it (rg_expect_is_ours), or with force. */
+int rg_expect_save(const char *path, rg_results *const *res, size_t np, const rg_meta *m,
+                   bool force, rg_err *e);
+/* rg_expect_save of one run's results, without force. */
 int rg_expect_write(const char *path, const rg_results *r, const rg_meta *m, rg_err *e);
+/* True if the file at path is an expectations file this program wrote
+ * (its header comment says "written by revguard-sim"): for
+ * rg_atomic_reserve before a run. */
+bool rg_expect_is_ours(const char *path);
 
 /* The same for a sweep's points res[0..np-1]: sections
  * [point.K.variant.NAME], and "points = N" in [expect] (np 1: a run's
- * file, as above). */
+ * file, as above).  rg_expect_write_points is rg_expect_save without
+ * force. */
 int rg_expect_check_points(const char *path, rg_results *const *res, size_t np, const rg_meta *m,
                            FILE *out, rg_err *e);
 int rg_expect_write_points(const char *path, rg_results *const *res, size_t np, const rg_meta *m,

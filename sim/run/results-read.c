@@ -2,8 +2,7 @@
  * results-read.c: the results file in HDF5, reading side: rg_results_read,
  * which loads a whole file back into an rg_results and its rg_meta,
  * rg_results_is_ours, which tells a revguard-sim results file from
- * anything else, and rg_results_check_path, which uses it before a run to
- * refuse overwriting anything that is not ours.  The layout is in
+ * anything else, and rg_results_is_sweep.  The layout is in
  * results.h; the names, row types and shared helpers (errors, closing,
  * types, reading a file safely) come from the private header results-h5.h
  * and are defined in results-h5.c.
@@ -907,51 +906,4 @@ bool rg_results_is_ours(const char *path)
     rh5_ctx c = {path, &e, 0, false};
     rootread j = {false, false};
     return rh5_read_file(&c, path, read_root, rootread_drop, &j) == 0;
-}
-
-int rg_results_check_path(const char *path, bool force, rg_err *e)
-{
-    rh5_quiet();
-    char *dir = rh5_dir_of(path);
-    struct stat st;
-    int rc = -1;
-    if (stat(dir, &st) < 0) {
-        rg_err_set(e, RG_ERR_IO, "cannot write results to %s: %s", dir, strerror(errno));
-        goto out;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        rg_err_set(e, RG_ERR_IO, "cannot write results to %s: %s", dir, strerror(ENOTDIR));
-        goto out;
-    }
-    if (access(dir, W_OK | X_OK) < 0) {
-        rg_err_set(e, RG_ERR_IO, "cannot write results to %s: %s", dir, strerror(errno));
-        goto out;
-    }
-    if (stat(path, &st) < 0) {
-        int err = errno;
-        if (err == ENOENT)
-            rc = 0; /* a new file */
-        else
-            rg_err_set(e, RG_ERR_IO, "cannot write results to %s: %s", path, strerror(err));
-        goto out;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        rg_err_set(e, RG_ERR_INPUT, "%s is a directory; give a file name for the results", path);
-        goto out;
-    }
-    /* Never replace a device, pipe or socket, even with --force. */
-    if (!S_ISREG(st.st_mode)) {
-        rg_err_set(e, RG_ERR_INPUT, "%s exists and is not a regular file", path);
-        goto out;
-    }
-    if (!force && !rg_results_is_ours(path)) {
-        rg_err_set(e, RG_ERR_INPUT,
-                   "%s exists and is not a revguard-sim results file; use --force to overwrite",
-                   path);
-        goto out;
-    }
-    rc = 0;
-out:
-    free(dir);
-    return rc;
 }
