@@ -13,6 +13,11 @@
  *   lat_p50.mean = 0.035 rel 5%   |actual - 0.035| <= 5 % of 0.035
  *   lat_p99.mean = 0.128 ci 3     within 3 x the run's own 95 % CI
  *                                 half-width of that mean ("ci" = 1x)
+ *
+ * "rel" takes a percentage and its '%' is required ("rel 5" is an error,
+ * never 500 %).  A file must hold at least one expectation: one that
+ * checks nothing is an input error, never "0 held, 0 moved".  A variant,
+ * point or metric the results lack is a failure that names it.
  */
 #ifndef RG_EXPECT_H
 #define RG_EXPECT_H
@@ -24,8 +29,9 @@
 #include "sim/run/runner.h"
 
 /* Checks r (with provenance m) against the file at path, printing one line
- * per expectation to out.  Returns the number of expectations that failed,
- * or -1 with e set when the file is unreadable or malformed. */
+ * per expectation to out.  Returns the number of expectations that failed
+ * (a missing variant or point counts once), or -1 with e set when the file
+ * is unreadable, malformed or holds no expectation. */
 int rg_expect_check(const char *path, const rg_results *r, const rg_meta *m, FILE *out, rg_err *e);
 
 /* Writes an expectations file for r: for every shown metric its mean,
