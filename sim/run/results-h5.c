@@ -497,8 +497,10 @@ static ssize_t vet_collect(int r, char *buf, size_t cap)
 }
 
 /* Runs fn on the image in a child (vet_child) and judges how it ended:
- * 0 if cleanly, else -1 with c->e filled. */
-static int vet(rh5_ctx *c, hid_t fapl, rh5_read_fn fn, rh5_drop_fn drop, void *arg)
+ * 0 if cleanly, else -1 with c->e filled; if the child crashed or hung,
+ * verdict[0..n-1] says so (else it is left empty). */
+static int vet(rh5_ctx *c, hid_t fapl, rh5_read_fn fn, rh5_drop_fn drop, void *arg, char *verdict,
+               size_t nverdict)
 {
     int fds[2];
     if (pipe(fds) < 0)
@@ -524,11 +526,15 @@ static int vet(rh5_ctx *c, hid_t fapl, rh5_read_fn fn, rh5_drop_fn drop, void *a
     int st = 0;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;
-    if (n < 0)
-        return rh5_bad(c, "damaged: reading it did not finish within %d s", RH5_VET_SECONDS);
-    if (WIFSIGNALED(st))
-        return rh5_bad(c, "damaged: the HDF5 library crashed reading it (%s)",
-                       strsignal(WTERMSIG(st)));
+    if (n < 0 || WIFSIGNALED(st)) {
+        if (n < 0)
+            snprintf(verdict, nverdict, "damaged: reading it did not finish within %d s",
+                     RH5_VET_SECONDS);
+        else
+            snprintf(verdict, nverdict, "damaged: the HDF5 library crashed reading it (%s)",
+                     strsignal(WTERMSIG(st)));
+        return rh5_bad(c, "%s", verdict);
+    }
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && n >= 1 && msg[0] == RG_ERR_NONE)
         return 0;
     if (WIFEXITED(st) && WEXITSTATUS(st) == 1 && n >= 2) {
@@ -540,6 +546,35 @@ static int vet(rh5_ctx *c, hid_t fapl, rh5_read_fn fn, rh5_drop_fn drop, void *a
                    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
+/* A hash of the n bytes at buf (FNV-1a over 8-byte words: about a
+ * gigabyte a second). */
+static uint64_t image_hash(const unsigned char *buf, size_t n)
+{
+    uint64_t h = 14695981039346656037u ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, buf + i, 8);
+        h = (h ^ w) * 1099511628211u;
+    }
+    for (; i < n; i++)
+        h = (h ^ buf[i]) * 1099511628211u;
+    return h;
+}
+
+/* The last image that crashed or hung the vetting child, and the verdict:
+ * reading it again fails at once (a command looks at a file's root, then
+ * reads it all: a hang would cost RH5_VET_SECONDS twice).  A failure
+ * of HDF5 is deterministic, so any later read of those bytes would fail
+ * too; one that ends sooner (a look at the root only) gets the verdict a
+ * little early, and a damaged file is not ours either way. */
+static struct {
+    bool set;
+    uint64_t hash;
+    size_t n;
+    char why[200];
+} damaged;
+
 int rh5_read_file(rh5_ctx *c, const char *path, rh5_read_fn fn, rh5_drop_fn drop, void *arg)
 {
     rh5_quiet();
@@ -547,6 +582,11 @@ int rh5_read_file(rh5_ctx *c, const char *path, rh5_read_fn fn, rh5_drop_fn drop
     unsigned char *buf = load(c, path, &n);
     if (buf == NULL)
         return -1;
+    uint64_t hash = image_hash(buf, n);
+    if (damaged.set && damaged.hash == hash && damaged.n == n) {
+        free(buf);
+        return rh5_bad(c, "%s", damaged.why);
+    }
     c->budget = READ_SLACK + (uint64_t)n * READ_RATIO;
     c->input = true;
     hid_t fapl = image_fapl(c, buf, n);
@@ -554,7 +594,14 @@ int rh5_read_file(rh5_ctx *c, const char *path, rh5_read_fn fn, rh5_drop_fn drop
     if (fapl < 0)
         return -1;
     uint64_t budget = c->budget;
-    int rc = vet(c, fapl, fn, drop, arg);
+    char verdict[sizeof damaged.why] = "";
+    int rc = vet(c, fapl, fn, drop, arg, verdict, sizeof verdict);
+    if (verdict[0] != '\0') {
+        damaged.set = true;
+        damaged.hash = hash;
+        damaged.n = n;
+        memcpy(damaged.why, verdict, sizeof verdict);
+    }
     c->budget = budget;
     if (rc == 0)
         rc = read_once(c, fapl, fn, arg);
