@@ -724,7 +724,7 @@ static int write_history(const args *a, const rg_study *l, const rg_runopts *o, 
     bool failed = wrote < 0 || rg_repout_error(out) != NULL;
     rg_repout_free(out);
     if (failed) {
-        rg_atomic_abort(&f);
+        rg_atomic_discard(&f);
         return rg_err_set(e, RG_ERR_IO, "%s: cannot write the history", a->history);
     }
     return rg_atomic_commit(&f, e);

@@ -5,6 +5,16 @@
  * Each distribution name has one entry in a table (its parameters and the
  * function that reads its arguments), so adding a distribution is adding an
  * entry, and messages listing the known names cannot fall out of date.
+ *
+ * Ceiling.  A duration distribution is limited to what a scenario's
+ * durations are (at most 10 years, MAX_DURATION): every duration parameter
+ * (a constant, a bound, a mean, a scale, a median, an offset, a standard
+ * deviation) in absolute value, and the mean of the distribution it makes
+ * (the median where the mean is infinite, as for a Pareto of shape <= 1).
+ * A distribution past that is a parse error naming the value, never a
+ * sample that overflows simulated time at run time ("exp(mean=300000h)",
+ * "gamma(1e300, 1ms)", "shift(9e18ns, ...)").  The engine still copes with
+ * a long chain of long delays (engine.h, rg_after).
  */
 #include "sim/engine/dist.h"
 
@@ -45,6 +55,11 @@ struct rg_dist {
 
 /* ---- parsing ---------------------------------------------------------- */
 
+/* The ceiling of a duration (ns): 10 years, as for the durations of a
+ * scenario (scenario.h, RG_SCN_MAX_DURATION). */
+#define MAX_DURATION (10.0 * 365 * 24 * 3600 * 1e9)
+#define MAX_DURATION_TEXT "10 years"
+
 typedef struct parser {
     const char *text; /* whole input, for messages */
     const char *p;
@@ -68,6 +83,12 @@ static int perr(parser *ps, const char *fmt, ...)
     vsnprintf(m, sizeof m, fmt, ap);
     va_end(ap);
     return rg_err_set(ps->e, RG_ERR_INPUT, "in distribution '%s': %s", ps->text, m);
+}
+
+/* True if v (ns) is past the ceiling of a duration; numbers have none. */
+static bool too_long(const parser *ps, double v)
+{
+    return ps->qty == RG_QTY_DURATION && !(fabs(v) <= MAX_DURATION);
 }
 
 static rg_dist *node(dkind k, rg_qty q)
@@ -187,6 +208,9 @@ static int leaf_args(parser *ps, const dentry *de, pvals *out)
         rg_err_clear(&sub);
         if (rg_qty_parse(vs, vlen, sp->number ? RG_QTY_NUMBER : ps->qty, &out->v[idx], &sub) < 0)
             return perr(ps, "%s parameter '%s': %s", de->name, sp->name, sub.msg);
+        if (!sp->number && too_long(ps, out->v[idx]))
+            return perr(ps, "%s parameter '%s' is %.*s, longer than a duration may be (at most %s)",
+                        de->name, sp->name, (int)vlen, vs, MAX_DURATION_TEXT);
         out->set[idx] = true;
         skip_ws(ps);
         if (*ps->p != ',')
@@ -225,6 +249,39 @@ static rg_dist *leaf(parser *ps, const dentry *de, double a, double b)
 }
 
 static rg_dist *parse_dist(parser *ps);
+
+/* The size of a duration distribution that the ceiling applies to: its
+ * mean, or its median where the mean is infinite (a Pareto of shape <= 1,
+ * a heavy tail but a usable one); *what names which. */
+static double typical(const rg_dist *d, const char **what)
+{
+    *what = "mean";
+    if (d->k == D_PARETO && !(d->b > 1)) {
+        *what = "median";
+        return d->a * pow(2.0, 1.0 / d->b);
+    }
+    return rg_dist_mean(d);
+}
+
+/* Checks the distribution d just parsed (called name) against the
+ * ceiling: its parameters were checked one by one, what they make is
+ * checked here. */
+static int check_typical(parser *ps, const char *name, const rg_dist *d)
+{
+    if (ps->qty != RG_QTY_DURATION)
+        return 0;
+    const char *what;
+    double x = typical(d, &what);
+    if (fabs(x) <= MAX_DURATION)
+        return 0;
+    char buf[RG_TIME_STRLEN];
+    if (isfinite(x))
+        rg_time_format_d(x, buf);
+    else
+        snprintf(buf, sizeof buf, "infinite");
+    return perr(ps, "the %s of this %s is %s, longer than a duration may be (at most %s)", what,
+                name, buf, MAX_DURATION_TEXT);
+}
 
 static rg_dist *parse_const(parser *ps, const dentry *de)
 {
@@ -328,6 +385,11 @@ static rg_dist *parse_shift(parser *ps, const dentry *de)
     rg_err_clear(&sub);
     if (rg_qty_parse(a, alen, ps->qty, &off, &sub) < 0) {
         perr(ps, "shift offset: %s", sub.msg);
+        return NULL;
+    }
+    if (too_long(ps, off)) {
+        perr(ps, "shift offset %.*s is longer than a duration may be (at most %s)", (int)alen, a,
+             MAX_DURATION_TEXT);
         return NULL;
     }
     if (*ps->p != ',') {
@@ -482,6 +544,11 @@ static rg_dist *parse_bare(parser *ps)
              sub.msg);
         return NULL;
     }
+    if (too_long(ps, v)) {
+        perr(ps, "%.*s is longer than a duration may be (at most %s)", (int)(end - ps->p), ps->p,
+             MAX_DURATION_TEXT);
+        return NULL;
+    }
     ps->p = end;
     rg_dist *d = node(D_CONST, ps->qty);
     d->a = v;
@@ -512,6 +579,10 @@ static rg_dist *parse_dist(parser *ps)
             return unknown_dist(ps, s, nlen);
         ps->p++; /* '(' */
         d = de->parse(ps, de);
+        if (d != NULL && check_typical(ps, de->name, d) < 0) {
+            rg_dist_free(d);
+            d = NULL;
+        }
     }
     ps->depth--;
     return d;
@@ -630,7 +701,9 @@ double rg_dist_mean(const rg_dist *d)
     case D_LOGNORMAL: return exp(d->a + 0.5 * d->b * d->b);
     case D_GAMMA: return d->a * d->b;
     case D_PARETO: return d->b > 1 ? d->b * d->a / (d->b - 1) : INFINITY;
-    case D_WEIBULL: return d->a * gsl_sf_gamma(1 + 1 / d->b);
+    /* Through lngamma: Gamma(1 + 1/shape) overflows for a shape below
+     * about 0.006, and gsl_sf_gamma would call GSL's error handler. */
+    case D_WEIBULL: return d->a * exp(gsl_sf_lngamma(1 + 1 / d->b));
     case D_SHIFT: return d->a + rg_dist_mean(d->child[0]);
     case D_MIX: {
         double m = 0;
@@ -668,7 +741,7 @@ double rg_dist_var(const rg_dist *d)
     case D_PARETO:
         return d->b > 2 ? d->a * d->a * d->b / ((d->b - 1) * (d->b - 1) * (d->b - 2)) : INFINITY;
     case D_WEIBULL: {
-        double g1 = gsl_sf_gamma(1 + 1 / d->b), g2 = gsl_sf_gamma(1 + 2 / d->b);
+        double g1 = exp(gsl_sf_lngamma(1 + 1 / d->b)), g2 = exp(gsl_sf_lngamma(1 + 2 / d->b));
         return d->a * d->a * (g2 - g1 * g1);
     }
     case D_SHIFT: return rg_dist_var(d->child[0]);

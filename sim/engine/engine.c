@@ -45,6 +45,7 @@ struct rg_engine {
     uint64_t live;
     uint64_t stale; /* cancelled entries still in the heap */
     bool stop;
+    bool past_end; /* an event fell after RG_TIME_MAX (engine.h) */
     uint64_t seed, rep;
     const gsl_rng_type *rng_type;
     named_stream *streams;
@@ -238,7 +239,12 @@ rg_evh rg_at(rg_engine *e, rg_time t, int prio, rg_evfn fn, void *ctx, uint64_t 
 
 rg_evh rg_after(rg_engine *e, rg_time dt, int prio, rg_evfn fn, void *ctx, uint64_t arg)
 {
-    RG_ENGINE_ASSERT(e, dt >= 0 && dt <= RG_TIME_MAX - e->now);
+    RG_ENGINE_ASSERT(e, dt >= 0);
+    /* Saturating: a delay from the input may pass the end of time. */
+    if (dt > RG_TIME_MAX - e->now) {
+        e->past_end = true;
+        return rg_at(e, RG_TIME_MAX, prio, fn, ctx, arg);
+    }
     return rg_at(e, e->now + dt, prio, fn, ctx, arg);
 }
 
@@ -299,6 +305,9 @@ rg_runstop rg_engine_run(rg_engine *e, rg_time until, uint64_t max_events)
                 sift_down(e->heap, e->n, 0);
             continue;
         }
+        /* Everything due before the end of time has fired. */
+        if (e->past_end && top.t == RG_TIME_MAX)
+            return RG_RUN_END_OF_TIME;
         if (top.t > until) {
             e->now = until;
             return RG_RUN_UNTIL;
@@ -330,6 +339,10 @@ void rg_engine_stop(rg_engine *e)
 rg_time rg_now(const rg_engine *e)
 {
     return e->now;
+}
+bool rg_engine_past_end(const rg_engine *e)
+{
+    return e->past_end;
 }
 uint64_t rg_engine_events(const rg_engine *e)
 {

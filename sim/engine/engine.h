@@ -10,6 +10,17 @@
  * depends on memory addresses or the wall clock, so a run is reproducible bit
  * for bit.  Scheduling in the past is a programmer error (assertion).
  *
+ * The end of time.  Simulated time ends at RG_TIME_MAX (about 292 years).
+ * A delay that would end past it is no assertion, since it can come from
+ * the input: distributions are limited at parse time (a mean of at most
+ * 10 years, dist.c), but a long chain of long delays (a queue whose
+ * customers arrive 200 hours apart, 22,000 of them) still gets there.
+ * rg_after schedules such an event at RG_TIME_MAX and marks the engine
+ * past its end (rg_engine_past_end); rg_engine_run fires every event due
+ * before the end of time, then stops at the first event at RG_TIME_MAX
+ * and fires nothing more (RG_RUN_END_OF_TIME), so the replication ends
+ * cleanly and its caller can report why.
+ *
  * Queue.  A 4-ary min-heap of 24-byte entries (time, priority|sequence, slot,
  * generation); callbacks live in a side array of slots reused through a free
  * list.  Cancellation is lazy: rg_cancel frees the slot and bumps its
@@ -47,10 +58,11 @@ typedef struct rg_evh {
 
 /* Why rg_engine_run returned. */
 typedef enum {
-    RG_RUN_EMPTY,   /* no events left */
-    RG_RUN_UNTIL,   /* next event is after `until` (the clock is set to until) */
-    RG_RUN_STOPPED, /* a callback called rg_engine_stop */
-    RG_RUN_BUDGET   /* the event budget was spent */
+    RG_RUN_EMPTY,      /* no events left */
+    RG_RUN_UNTIL,      /* next event is after `until` (the clock is set to until) */
+    RG_RUN_STOPPED,    /* a callback called rg_engine_stop */
+    RG_RUN_BUDGET,     /* the event budget was spent */
+    RG_RUN_END_OF_TIME /* what is left fell after RG_TIME_MAX (see above): it never fires */
 } rg_runstop;
 
 /* Creates an engine at time 0.  seed and rep identify the replication: they
@@ -68,7 +80,8 @@ void rg_engine_reset(rg_engine *e, uint64_t seed, uint64_t rep, const gsl_rng_ty
 /* Schedules fn(e, ctx, arg) at absolute time t (>= now) with a priority in
  * [RG_PRIO_MIN, RG_PRIO_MAX]. */
 rg_evh rg_at(rg_engine *e, rg_time t, int prio, rg_evfn fn, void *ctx, uint64_t arg);
-/* Same, dt (>= 0) after now. */
+/* Same, dt (>= 0) after now; if now + dt is past RG_TIME_MAX, at
+ * RG_TIME_MAX, and the engine is past its end (see above). */
 rg_evh rg_after(rg_engine *e, rg_time dt, int prio, rg_evfn fn, void *ctx, uint64_t arg);
 /* Cancels a pending event.  Returns true if it was pending; false if it has
  * fired, was cancelled already, or h is the null handle. */
@@ -84,6 +97,9 @@ rg_runstop rg_engine_run(rg_engine *e, rg_time until, uint64_t max_events);
 void rg_engine_stop(rg_engine *e);
 
 rg_time rg_now(const rg_engine *e);
+/* True once an event fell after RG_TIME_MAX (rg_after): the replication
+ * cannot go on, and its results stop at rg_now. */
+bool rg_engine_past_end(const rg_engine *e);
 /* Events fired since creation. */
 uint64_t rg_engine_events(const rg_engine *e);
 /* Events pending (excluding cancelled ones). */

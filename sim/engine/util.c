@@ -4,9 +4,11 @@
  */
 #include "sim/engine/util.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -138,39 +140,297 @@ void rg_buf_free(rg_buf *b)
     b->len = b->cap = 0;
 }
 
+/* ---- files written whole ------------------------------------------------ */
+
+/* A reservation: path's temporary, created and locked by this process. */
+typedef struct resv {
+    char *path, *tmp;
+    int fd;
+} resv;
+
+static resv *resvs;
+static size_t nresv, resvcap;
+
+/* True if fd is the file now at p (p not followed if a link). */
+static bool same_file(int fd, const char *p)
+{
+    struct stat a, b;
+    return fstat(fd, &a) == 0 && lstat(p, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* At exit: the temporaries of reservations never written are removed. */
+static void resv_cleanup(void)
+{
+    for (size_t i = 0; i < nresv; i++) {
+        if (same_file(resvs[i].fd, resvs[i].tmp))
+            unlink(resvs[i].tmp);
+        close(resvs[i].fd);
+        free(resvs[i].path);
+        free(resvs[i].tmp);
+    }
+    free(resvs);
+    resvs = NULL;
+    nresv = resvcap = 0;
+}
+
+/* Index of the reservation of path, or of the one whose temporary is the
+ * file fd (when fd >= 0); -1 if none. */
+static long resv_find(const char *path, int fd)
+{
+    for (size_t i = 0; i < nresv; i++) {
+        struct stat a, b;
+        if ((path != NULL && strcmp(resvs[i].path, path) == 0) ||
+            (fd >= 0 && fstat(fd, &a) == 0 && fstat(resvs[i].fd, &b) == 0 && a.st_dev == b.st_dev &&
+             a.st_ino == b.st_ino))
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Takes reservation i out of the table; its fd is the caller's. */
+static int resv_take(long i, char **tmp)
+{
+    resv r = resvs[i];
+    resvs[i] = resvs[--nresv];
+    free(r.path);
+    *tmp = r.tmp;
+    return r.fd;
+}
+
+/* Refuses to write at path if it is a symlink, a directory or not a
+ * regular file, or (unless force) a file for which ours is false. */
+static int check_target(const char *path, bool force, rg_ours_fn ours, rg_err *e)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0) {
+        if (errno == ENOENT)
+            return 0;
+        return rg_err_set(e, RG_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    }
+    if (S_ISLNK(st.st_mode))
+        return rg_err_set(e, RG_ERR_INPUT,
+                          "%s is a symbolic link; refusing to write through it (name the file "
+                          "itself)",
+                          path);
+    if (S_ISDIR(st.st_mode))
+        return rg_err_set(e, RG_ERR_INPUT, "%s is a directory; give a file name", path);
+    if (!S_ISREG(st.st_mode))
+        return rg_err_set(e, RG_ERR_INPUT,
+                          "%s exists and is not a regular file (a device, FIFO or socket); "
+                          "refusing to replace it",
+                          path);
+    if (!force && ours != NULL && !ours(path))
+        return rg_err_set(e, RG_ERR_INPUT,
+                          "%s exists and was not written by revguard-sim; use --force to "
+                          "overwrite it",
+                          path);
+    return 0;
+}
+
+/* Creates and locks path's temporary tmp, or takes it over from a
+ * process that died (its lock is gone); *resv_i is set when the
+ * temporary is this process's own reservation.  Returns the fd, or -1. */
+static int tmp_create(const char *path, const char *tmp, long *resv_i, rg_err *e)
+{
+    *resv_i = -1;
+    for (int tries = 0; tries < 4; tries++) {
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd >= 0) {
+            if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+                return fd;
+            close(fd);
+            break; /* another writer got hold of it at once */
+        }
+        if (errno != EEXIST)
+            return rg_err_set(e, RG_ERR_IO, "%s: cannot create %s: %s", path, tmp, strerror(errno));
+        int old = open(tmp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (old < 0) {
+            if (errno == ENOENT)
+                continue; /* gone meanwhile */
+            return rg_err_set(e, RG_ERR_INPUT, "%s: %s exists and cannot be used: %s", path, tmp,
+                              errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+        }
+        struct stat st;
+        if (fstat(old, &st) < 0 || !S_ISREG(st.st_mode)) {
+            close(old);
+            return rg_err_set(e, RG_ERR_INPUT, "%s: %s exists and is not a regular file", path,
+                              tmp);
+        }
+        if ((*resv_i = resv_find(NULL, old)) >= 0) { /* our own, under another name */
+            close(old);
+            return -2;
+        }
+        if (flock(old, LOCK_EX | LOCK_NB) < 0) {
+            close(old);
+            return rg_err_set(e, RG_ERR_INPUT,
+                              "%s: another revguard-sim is writing it (%s is in use); try again "
+                              "when it has finished",
+                              path, tmp);
+        }
+        /* Left by a process that died: remove it if it is still there. */
+        if (same_file(old, tmp))
+            unlink(tmp);
+        close(old);
+    }
+    return rg_err_set(e, RG_ERR_IO, "%s: cannot create %s: another process keeps taking it", path,
+                      tmp);
+}
+
+/* Syncs the temporary fd and renames it over path, after checking that
+ * tmp still is that file and path still may be replaced. */
+static int tmp_commit(int fd, const char *tmp, const char *path, rg_err *e)
+{
+    if (fsync(fd) < 0)
+        return rg_err_set(e, RG_ERR_IO, "%s: cannot write %s: %s", path, tmp, strerror(errno));
+    if (!same_file(fd, tmp))
+        return rg_err_set(e, RG_ERR_IO, "%s: %s was removed or replaced while being written", path,
+                          tmp);
+    if (check_target(path, true, NULL, e) < 0)
+        return -1;
+    if (rename(tmp, path) < 0)
+        return rg_err_set(e, RG_ERR_IO, "%s: cannot rename %s: %s", path, tmp, strerror(errno));
+    /* Make the rename itself durable; some file systems cannot sync a
+     * directory, and the file is complete either way. */
+    const char *slash = strrchr(path, '/');
+    char *dir = slash == NULL   ? rg_xstrdup(".")
+                : slash == path ? rg_xstrdup("/")
+                                : rg_xasprintf("%.*s", (int)(slash - path), path);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    free(dir);
+    return 0;
+}
+
+/* Opens path's temporary: the reservation, or a new one; checks path. */
+static int tmp_open(const char *path, bool force, rg_ours_fn ours, char **tmp, rg_err *e)
+{
+    if (check_target(path, force, ours, e) < 0)
+        return -1;
+    long i = resv_find(path, -1);
+    if (i >= 0)
+        return resv_take(i, tmp);
+    *tmp = rg_xasprintf("%s.tmp", path);
+    int fd = tmp_create(path, *tmp, &i, e);
+    if (fd == -2) {
+        free(*tmp);
+        fd = resv_take(i, tmp);
+    }
+    if (fd < 0) {
+        free(*tmp);
+        *tmp = NULL;
+    }
+    return fd;
+}
+
+int rg_atomic_reserve(const char *path, bool force, rg_ours_fn ours, rg_err *e)
+{
+    if (check_target(path, force, ours, e) < 0)
+        return -1;
+    if (resv_find(path, -1) >= 0)
+        return 0;
+    char *tmp = rg_xasprintf("%s.tmp", path);
+    long i;
+    int fd = tmp_create(path, tmp, &i, e);
+    if (fd == -2) { /* reserved already under another spelling of path */
+        free(tmp);
+        return 0;
+    }
+    if (fd < 0) {
+        free(tmp);
+        return -1;
+    }
+    static bool registered;
+    if (!registered && atexit(resv_cleanup) == 0)
+        registered = true;
+    rg_xgrow((void **)&resvs, &resvcap, nresv + 1, sizeof *resvs);
+    resvs[nresv++] = (resv){rg_xstrdup(path), tmp, fd};
+    return 0;
+}
+
+int rg_atomic_open_checked(rg_atomic *a, const char *path, bool force, rg_ours_fn ours, rg_err *e)
+{
+    a->f = NULL;
+    a->tmp = NULL;
+    a->fd = tmp_open(path, force, ours, &a->tmp, e);
+    if (a->fd < 0)
+        return -1;
+    a->path = rg_xstrdup(path);
+    a->f = fdopen(a->fd, "w");
+    if (a->f == NULL) {
+        rg_err_set(e, RG_ERR_IO, "%s: cannot write %s: %s", path, a->tmp, strerror(errno));
+        rg_atomic_discard(a);
+        return -1;
+    }
+    return 0;
+}
+
 int rg_atomic_open(rg_atomic *a, const char *path, rg_err *e)
 {
-    a->path = rg_xstrdup(path);
-    a->tmp = rg_xasprintf("%s.tmp-%ld", path, (long)getpid());
-    a->f = fopen(a->tmp, "w");
+    return rg_atomic_open_checked(a, path, true, NULL, e);
+}
+
+void rg_atomic_discard(rg_atomic *a)
+{
+    if (same_file(a->fd, a->tmp))
+        unlink(a->tmp);
     if (a->f != NULL)
-        return 0;
-    rg_err_set(e, RG_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+        fclose(a->f);
+    else
+        close(a->fd);
     free(a->path);
     free(a->tmp);
-    return -1;
+    a->f = NULL;
+    a->fd = -1;
+    a->path = a->tmp = NULL;
 }
 
 int rg_atomic_commit(rg_atomic *a, rg_err *e)
 {
-    int bad = ferror(a->f);
     int rc = 0;
-    if (fclose(a->f) != 0 || bad || rename(a->tmp, a->path) != 0) {
-        rc = rg_err_set(e, RG_ERR_IO, "%s: write failed: %s", a->path,
-                        bad ? "error while writing" : strerror(errno));
-        unlink(a->tmp);
+    errno = 0;
+    if (fflush(a->f) != 0 || ferror(a->f))
+        rc = rg_err_set(e, RG_ERR_IO, "%s: cannot write %s: %s", a->path, a->tmp,
+                        errno ? strerror(errno) : "error while writing");
+    else
+        rc = tmp_commit(a->fd, a->tmp, a->path, e);
+    if (rc < 0) {
+        rg_atomic_discard(a);
+        return -1;
     }
+    /* Closed after the rename: the lock is held until path is complete. */
+    if (fclose(a->f) != 0)
+        rc = rg_err_set(e, RG_ERR_IO, "%s: cannot close: %s", a->path, strerror(errno));
     free(a->path);
     free(a->tmp);
+    a->f = NULL;
+    a->fd = -1;
+    a->path = a->tmp = NULL;
     return rc;
 }
 
-void rg_atomic_abort(rg_atomic *a)
+long rg_file_head(const char *path, char *buf, size_t n)
 {
-    fclose(a->f);
-    unlink(a->tmp);
-    free(a->path);
-    free(a->tmp);
+    if (n == 0)
+        return -1;
+    buf[0] = '\0';
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    ssize_t k = -1;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        do
+            k = read(fd, buf, n - 1);
+        while (k < 0 && errno == EINTR);
+    }
+    close(fd);
+    if (k < 0)
+        return -1;
+    buf[k] = '\0';
+    return (long)k;
 }
 
 int rg_check_writable(const char *path, const char *what, rg_err *e)

@@ -14,6 +14,7 @@
 #define RG_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -73,18 +74,58 @@ char *rg_read_text(const char *path, const char *what, size_t max, size_t *len, 
 /* Appends names[0..n-1] as a list in words: "a", "a or b", "a, b or c". */
 void rg_buf_or_list(rg_buf *b, const char *const *names, size_t n);
 
-/* A text file written whole or not at all: rg_atomic_open creates
- * "<path>.tmp-<pid>"; rg_atomic_commit closes it and renames it over path,
- * or removes it and reports the error (with the path) if anything failed.
- * Either way the rg_atomic is released. */
+/* Files written whole or not at all, never through a link and never over
+ * what the program did not write.
+ *
+ * A file at path is written to its temporary "<path>.tmp", created
+ * exclusively (O_EXCL, so never through a symlink) and locked (flock) by
+ * the writing process, then synced and renamed over path.  Path itself is
+ * checked with lstat first and again just before the rename: a symbolic
+ * link, a directory, a device, a FIFO or a socket is never replaced, even
+ * with force (`--csv /dev/null` as root must not replace /dev/null).  Two
+ * processes writing one path at once: the second finds the temporary
+ * locked and is refused ("another revguard-sim is writing it"); a
+ * temporary left by a process that died is unlocked, and is taken over.
+ *
+ * rg_atomic_reserve takes the temporary early, at the start of a run, so
+ * that a second run of the same output is refused at its start, not
+ * minutes later; the process's next rg_atomic_open of that path uses it,
+ * and a reservation never used is removed at exit.  Reservations belong
+ * to the main thread: take them before starting workers. */
+
+/* Tells whether the existing regular file at path was written by this
+ * program (its results format, its CSV header, its expectations header). */
+typedef bool (*rg_ours_fn)(const char *path);
+
 typedef struct rg_atomic {
-    FILE *f;
+    FILE *f; /* write here (or write(2) to fd, never both) */
+    int fd;  /* the temporary, locked */
     char *path, *tmp;
 } rg_atomic;
+
+/* Opens path for writing whole: refuses a symlink, a directory or a file
+ * that is not regular at path, and an existing file for which ours (if
+ * not NULL) is false unless force; then takes path's reservation or
+ * creates its temporary.  RG_ERR_INPUT for what is refused, RG_ERR_IO
+ * for a failing system call. */
+int rg_atomic_open_checked(rg_atomic *a, const char *path, bool force, rg_ours_fn ours, rg_err *e);
+/* The same with force: any regular file at path may be replaced. */
 int rg_atomic_open(rg_atomic *a, const char *path, rg_err *e);
+/* Flushes, syncs and renames the temporary over path (checked again),
+ * or removes it and reports the error (with the path) if anything failed.
+ * Either way the rg_atomic is released. */
 int rg_atomic_commit(rg_atomic *a, rg_err *e);
-/* Closes and removes the temporary file: path is left as it was. */
-void rg_atomic_abort(rg_atomic *a);
+/* Removes the temporary and releases the rg_atomic: nothing is written. */
+void rg_atomic_discard(rg_atomic *a);
+/* Checks path as rg_atomic_open_checked does and reserves it for this
+ * process (see above).  Reserving a path twice is one reservation. */
+int rg_atomic_reserve(const char *path, bool force, rg_ours_fn ours, rg_err *e);
+
+/* Reads up to n - 1 bytes from the start of the regular file at path into
+ * buf, NUL-terminated (never blocking on a FIFO, never through a
+ * symlink).  Returns the bytes read, or -1 if path is no readable regular
+ * file.  For rg_ours_fn predicates. */
+long rg_file_head(const char *path, char *buf, size_t n);
 /* Before any work: whether a file can be created or replaced at path: its
  * directory exists and is writable, and path is not a directory.  Returns
  * 0, or -1 with e naming `what` the file is ("CSV file") and the cause. */

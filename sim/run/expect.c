@@ -39,7 +39,9 @@ typedef struct spec {
     tolkind kind;
 } spec;
 
-/* Parses "V", "V abs T", "V rel T%", "V rel T", "V ci", "V ci K". */
+/* Parses "V", "V abs T", "V rel T%", "V ci", "V ci K".  Returns 0, -1
+ * for text of another form, -2 for "rel T" without its '%' (which would
+ * otherwise be read as T * 100 %). */
 static int parse_spec(const char *text, spec *sp)
 {
     char *end;
@@ -74,7 +76,9 @@ static int parse_spec(const char *text, spec *sp)
     sp->tol = strtod(end, &e2);
     if (e2 == end || !(sp->tol >= 0) || !isfinite(sp->tol))
         return -1;
-    if (*e2 == '%' && sp->kind == T_REL) {
+    if (sp->kind == T_REL) {
+        if (*e2 != '%')
+            return -2;
         sp->tol /= 100;
         e2++;
     }
@@ -93,9 +97,11 @@ static void tol_text(const spec *sp, char *buf, size_t n)
     }
 }
 
-/* What the checks found so far. */
+/* What the checks found so far: expectations held and failed (failed
+ * also counts provenance that differs), and expectation lines read. */
 typedef struct tally {
     int held, failed;
+    size_t lines;
 } tally;
 
 /* Reads the provenance in [expect] and reports each way this run differs
@@ -155,7 +161,13 @@ static int parse_expectation(rg_scn *s, const char *sec, const char *key, expect
         return -1;
     }
     snprintf(x->metric, sizeof x->metric, "%.*s", (int)(dot - key), key);
-    if (parse_spec(text, &x->sp) < 0) {
+    int st = parse_spec(text, &x->sp);
+    if (st == -2) {
+        rg_scn_err(s, sec, key, e,
+                   "a relative tolerance is a percentage, as in 'VALUE rel 5%%'; got '%s'", text);
+        return -1;
+    }
+    if (st < 0) {
         rg_scn_err(s, sec, key, e,
                    "expected 'VALUE', 'VALUE abs TOL', 'VALUE rel TOL%%' or 'VALUE ci [K]', "
                    "got '%s'",
@@ -204,25 +216,28 @@ static void check_one(const expectation *x, const rg_results *r, size_t v, const
         t->failed++;
 }
 
-/* Checks every line of section sec, [variant.NAME] of results r (vname
- * its NAME).  A variant the results lack is one failure; its lines are
- * then not read (rg_scn_finish reports them as unknown keys). */
+/* Reads every line of section sec (each must be well formed), counting
+ * them in t->lines, and checks them against variant vname of results r;
+ * r NULL (a point the results lack, see caller) checks nothing.  A
+ * variant the results lack is one failure, naming it. */
 static int check_variant(rg_scn *s, const char *sec, const char *vname, const rg_results *r,
                          FILE *out, tally *t, rg_err *e)
 {
     rg_scn_declare(s, sec);
-    int v = rg_results_variant(r, vname);
-    if (v < 0) {
-        fprintf(out, "MOVED  %-18s the results have no such variant\n", vname);
-        t->failed++;
-        return 0;
-    }
+    int v = r != NULL ? rg_results_variant(r, vname) : -1;
     size_t nk = rg_scn_nkeys(s, sec);
+    if (r != NULL && v < 0) {
+        fprintf(out, "MOVED  %-18s the results have no variant '%s' (%zu expectation%s)\n", vname,
+                vname, nk, nk == 1 ? "" : "s");
+        t->failed++;
+    }
     for (size_t k = 0; k < nk; k++) {
         expectation x;
         if (parse_expectation(s, sec, rg_scn_key(s, sec, k), &x, e) < 0)
             return -1;
-        check_one(&x, r, (size_t)v, vname, out, t);
+        t->lines++;
+        if (v >= 0)
+            check_one(&x, r, (size_t)v, vname, out, t);
     }
     return 0;
 }
@@ -259,7 +274,7 @@ int rg_expect_check_points(const char *path, rg_results *const *res, size_t np, 
     rg_scn *s = rg_scn_load_as(path, "expectations file", e);
     if (s == NULL)
         return -1;
-    tally t = {0, 0};
+    tally t = {0, 0, 0};
     int64_t points;
     fprintf(out, "check against %s (%" PRIu64 " replications, seed %" PRIu64 ")\n", path,
             res[0]->reps_done, m->seed);
@@ -277,21 +292,26 @@ int rg_expect_check_points(const char *path, rg_results *const *res, size_t np, 
         size_t k;
         const rg_results *r = section_results(sec, res, np, &vname, &k);
         if (r == NULL && k == SIZE_MAX) {
-            rg_scn_declare(s, sec);
             fprintf(out, "MOVED  [%s]: the results have no such point\n", sec);
             t.failed++;
-            continue;
-        }
-        /* Other sections are reported as unknown by rg_scn_finish. */
-        if (r == NULL)
-            continue;
-        if (np > 1)
+        } else if (r == NULL) {
+            continue; /* other sections are reported as unknown by rg_scn_finish */
+        } else if (np > 1) {
             fprintf(out, "point %zu\n", k);
+        }
         if (check_variant(s, sec, vname, r, out, &t, e) < 0)
             goto bad;
     }
     if (rg_scn_finish(s, e) < 0)
         goto bad;
+    /* A file that checks nothing must not pass as "0 held, 0 moved". */
+    if (t.lines == 0) {
+        rg_err_set(e, RG_ERR_INPUT,
+                   "%s: no expectations to check (expected %s sections with lines "
+                   "METRIC.STAT = VALUE)",
+                   path, np > 1 ? "[point.K.variant.NAME]" : "[variant.NAME]");
+        goto bad;
+    }
     fprintf(out, "%d held, %d moved\n", t.held, t.failed);
     rg_scn_free(s);
     return t.failed;
@@ -328,17 +348,27 @@ static void write_variants(FILE *f, const char *pre, const rg_results *r)
     }
 }
 
-int rg_expect_write_points(const char *path, rg_results *const *res, size_t np, const rg_meta *m,
-                           rg_err *e)
+/* The words of the header every expectations file this program writes
+ * carries (rg_expect_save), in its first lines. */
+#define OURS_MARK "written by revguard-sim"
+
+bool rg_expect_is_ours(const char *path)
+{
+    char head[512];
+    return rg_file_head(path, head, sizeof head) > 0 && strstr(head, OURS_MARK) != NULL;
+}
+
+int rg_expect_save(const char *path, rg_results *const *res, size_t np, const rg_meta *m,
+                   bool force, rg_err *e)
 {
     rg_atomic a;
-    if (rg_atomic_open(&a, path, e) < 0)
+    if (rg_atomic_open_checked(&a, path, force, rg_expect_is_ours, e) < 0)
         return -1;
     FILE *f = a.f;
     const rg_results *r = res[0];
     fprintf(f,
             "; Expectations for scenario %s (seed %" PRIu64 ", %" PRIu64 " replications%s),\n"
-            "; written by revguard-sim %s with --write-expect.  Review changes to this file\n"
+            "; " OURS_MARK " %s with --write-expect.  Review changes to this file\n"
             "; like code: they are changes in what the models predict.\n\n"
             "[expect]\nscenario = %s\nseed = %" PRIu64 "\nreplications = %" PRIu64 "\n",
             m->scenario_name, m->seed, r->reps_done, np > 1 ? " a point" : "",
@@ -354,8 +384,14 @@ int rg_expect_write_points(const char *path, rg_results *const *res, size_t np, 
     return rg_atomic_commit(&a, e);
 }
 
+int rg_expect_write_points(const char *path, rg_results *const *res, size_t np, const rg_meta *m,
+                           rg_err *e)
+{
+    return rg_expect_save(path, res, np, m, false, e);
+}
+
 int rg_expect_write(const char *path, const rg_results *r, const rg_meta *m, rg_err *e)
 {
     rg_results *one = (rg_results *)r; /* read only */
-    return rg_expect_write_points(path, &one, 1, m, e);
+    return rg_expect_save(path, &one, 1, m, false, e);
 }

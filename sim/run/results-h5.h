@@ -104,18 +104,26 @@ typedef struct rh5_hrow {
 /* ---- errors and handles (results.c) ------------------------------------- */
 
 /* What a function needs to report a failure: the prefix of every message
- * (names the file) and the caller's error value.  Both borrowed. */
+ * (names the file) and the caller's error value.  Both borrowed.  A reader
+ * also carries its budget: the bytes it may still allocate for what the
+ * file claims to hold (rh5_read_file sets it, rh5_spend draws on it); the
+ * writer leaves it 0, and `input` false. */
 typedef struct rh5_ctx {
     const char *prefix;
     rg_err *e;
+    uint64_t budget;
+    bool input; /* reading an image in memory: HDF5 failures are input errors */
 } rh5_ctx;
 
-/* Switches off HDF5's automatic error printing; every public function of
- * the results module calls it on entry. */
+/* Switches off HDF5's automatic error printing and its loading of filter
+ * plugins (a file must not make the program load code); every public
+ * function of the results module calls it on entry. */
 static inline void rh5_quiet(void)
 {
-    /* Cannot fail once the library is up; if it did, HDF5 would only print. */
+    /* Cannot fail once the library is up; if they did, HDF5 would only
+     * print, and the reader refuses unknown filters itself. */
     (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    (void)H5PLset_loading_state(0);
 }
 
 /* s, or "" for NULL. */
@@ -159,14 +167,10 @@ int rh5_types_make(rh5_ctx *c, const rg_metric *met, size_t nmet, const char *co
  * and marks them closed. */
 int rh5_types_close(rh5_ctx *c, rh5_types *t, int rc);
 
-/* A new file access property list: for writing (write true) in memory,
- * format capped at HDF5 1.8 and SEMI closing; for reading, file locking
- * that is skipped on file systems without it.  H5I_INVALID_HID with c->e
- * filled on failure. */
-hid_t rh5_fapl(rh5_ctx *c, bool write);
-
-/* The directory part of path ("." if none), as a new string. */
-char *rh5_dir_of(const char *path);
+/* A new file access property list for writing: in memory, format capped
+ * at HDF5 1.8 and SEMI closing.  (Readers open an image in memory:
+ * rh5_read_file.)  H5I_INVALID_HID with c->e filled on failure. */
+hid_t rh5_fapl(rh5_ctx *c);
 
 /* ---- writing (results.c) ------------------------------------------------- */
 
@@ -208,12 +212,40 @@ typedef struct rh5_runjob {
 int rh5_write_file(const char *path, const rg_results *r, rh5_fill_fn fill, const void *job,
                    rg_err *e);
 
+/* ---- reading a file safely (results-h5.c) ------------------------------- */
+
+/* One read of an open file: fills arg from f, or fails with c->e filled.
+ * drop frees what a successful read put into arg (and empties it). */
+typedef int (*rh5_read_fn)(rh5_ctx *c, hid_t f, void *arg);
+typedef void (*rh5_drop_fn)(void *arg);
+
+/* Reads the file at path with fn, treating it as hostile.  The file is
+ * loaded into memory once (a regular file that starts with HDF5's
+ * signature, else RG_ERR_INPUT), so every read below sees the same bytes.
+ * HDF5 1.10 is not safe on damaged files (a corrupt heap makes it copy out
+ * of bounds or follow wild pointers), so fn first runs in a child process
+ * on that image, then drop; only if the child finishes cleanly within
+ * RH5_VET_SECONDS does fn run here, on the same image.  A child that
+ * crashes or hangs makes the file "not a valid revguard-sim results file"
+ * (RG_ERR_INPUT); a child's error is passed on as it was.  c->budget is
+ * set from the file's size.  Call it with no other thread of the program
+ * running (the child is forked). */
+int rh5_read_file(rh5_ctx *c, const char *path, rh5_read_fn fn, rh5_drop_fn drop, void *arg);
+
+/* Takes bytes from c->budget for `what` (a phrase naming what the file
+ * claims, e.g. "dataset timeline of 2^40 rows"); -1 with c->e filled when
+ * the file cannot hold that much. */
+int rh5_spend(rh5_ctx *c, uint64_t n, uint64_t size, const char *what);
+
 /* ---- reading (results-read.c) -------------------------------------------- */
 
-/* Opens c->prefix (the path) as one of our files and reads the root
- * attributes: meta, the replications asked for and done, and whether the
- * file holds a sweep.  *f is left open for the caller to close. */
-int rh5_open_root(rh5_ctx *c, hid_t *f, rg_meta *meta, uint64_t *reps, uint64_t *done, bool *sweep);
+/* Checks that file f is one of ours and reads the root attributes: meta,
+ * the replications asked for and done, and whether the file holds a
+ * sweep.  On failure meta may hold strings (rg_meta_free). */
+int rh5_get_root(rh5_ctx *c, hid_t f, rg_meta *meta, uint64_t *reps, uint64_t *done, bool *sweep);
+/* Opens group `name` of loc, which must be a hard link (no soft or
+ * external link, no path); H5I_INVALID_HID with c->e filled otherwise. */
+hid_t rh5_open_group(rh5_ctx *c, hid_t loc, const char *name);
 /* Reads the group of variants in loc into a new result set (*out). */
 int rh5_read_variants(rh5_ctx *c, hid_t loc, uint64_t reps, uint64_t done, rg_results **out);
 /* Reads attribute `name` of loc: n values of mtype (checked for class and

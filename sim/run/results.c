@@ -15,13 +15,13 @@
  * function has one cleanup path that closes its handles in reverse order.
  *
  * Writing: HDF5 builds the file in memory (the core driver, no backing
- * store); its image is then written to "<path>.tmp-<pid>" with write(2),
- * synced and renamed over path.  HDF5 never writes to disk itself because
- * HDF5 1.10 cannot recover from a failed write: once closing a dataset
- * fails (disk full), the file can no longer be closed and the library
- * crashes at exit.  Our own write(2) reports errno exactly instead.  Known
- * cost: the image is copied once, so writing needs about twice the file's
- * size in memory (less than the raw latencies it holds, with
+ * store); its image is then written with write(2) to path's temporary
+ * "<path>.tmp" (rg_atomic, util.h: created exclusively and locked, never
+ * through a symlink, never over a device), synced and renamed over path.  HDF5 never writes to disk
+ * itself because HDF5 1.10 cannot recover from a failed write: once closing a dataset fails (disk
+ * full), the file can no longer be closed and the library crashes at exit.  Our own write(2)
+ * reports errno exactly instead.  Known cost: the image is copied once, so writing needs about
+ * twice the file's size in memory (less than the raw latencies it holds, with
  * --keep-latencies).
  *
  * Determinism: object time stamps are off on every group and dataset, the
@@ -36,7 +36,6 @@
 #include "sim/run/results.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -414,7 +413,7 @@ static unsigned char *build_image(rh5_wctx *w, const char *name, rh5_fill_fn fil
         rh5_fail(&w->c, -1, NULL, "cannot set up file creation");
         goto out;
     }
-    if ((ids[1] = rh5_fapl(&w->c, true)) < 0)
+    if ((ids[1] = rh5_fapl(&w->c)) < 0)
         goto out;
     if ((ids[2] = H5Fcreate(name, H5F_ACC_TRUNC, ids[0], ids[1])) < 0) {
         rh5_fail(&w->c, -1, NULL, "cannot create the file in memory");
@@ -453,23 +452,22 @@ int rh5_write_file(const char *path, const rg_results *r, rh5_fill_fn fill, cons
 {
     rh5_quiet();
     char *prefix = rg_xasprintf("cannot write results to %s", path);
-    char *tmp = rg_xasprintf("%s.tmp-%ld", path, (long)getpid());
-    rh5_wctx w = {{prefix, e}, {0}, H5I_INVALID_HID, H5I_INVALID_HID};
+    rh5_wctx w = {{prefix, e, 0, false}, {0}, H5I_INVALID_HID, H5I_INVALID_HID};
+    rg_atomic a = {NULL, -1, NULL, NULL};
     unsigned char *image = NULL;
     size_t size = 0;
-    int fd = -1, rc = -1;
-    bool made = false; /* tmp exists and is ours to remove */
+    int rc = -1;
+    bool open = false;
     w.t.str = w.t.sum_f = w.t.sum_m = w.t.hist_f = w.t.hist_m = w.t.tl_f = w.t.tl_m = -1;
 
     if (check_input(&w.c, r) < 0)
         goto out;
-    /* Create the temporary file before the work, so that a missing
-     * directory or a permission problem shows at once, in errno's words. */
-    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
-        rg_err_set(e, RG_ERR_IO, "%s: cannot create %s: %s", prefix, tmp, strerror(errno));
+    /* Take the temporary file before the work, so that a missing
+     * directory, a permission problem, a path that must not be replaced
+     * or another writer of the same path shows at once. */
+    if (rg_atomic_open(&a, path, e) < 0)
         goto out;
-    }
-    made = true;
+    open = true;
     if (rh5_types_make(&w.c, r->met, r->nmet, (const char *const *)r->tlnames, &w.t) < 0)
         goto out;
     if ((w.gcpl = H5Pcreate(H5P_GROUP_CREATE)) < 0 || H5Pset_obj_track_times(w.gcpl, 0) < 0 ||
@@ -477,32 +475,15 @@ int rh5_write_file(const char *path, const rg_results *r, rh5_fill_fn fill, cons
         rh5_fail(&w.c, -1, NULL, "cannot set up object creation");
         goto out;
     }
-    if ((image = build_image(&w, tmp, fill, job, &size)) == NULL)
+    if ((image = build_image(&w, a.tmp, fill, job, &size)) == NULL)
         goto out;
-    if (write_all(fd, image, size) < 0 || fsync(fd) < 0) {
-        rg_err_set(e, RG_ERR_IO, "%s: cannot write %s: %s", prefix, tmp, strerror(errno));
-        goto out;
-    }
-    int st = close(fd);
-    fd = -1;
-    if (st < 0) {
-        rg_err_set(e, RG_ERR_IO, "%s: cannot write %s: %s", prefix, tmp, strerror(errno));
+    if (write_all(a.fd, image, size) < 0) {
+        rg_err_set(e, RG_ERR_IO, "%s: cannot write %s: %s", prefix, a.tmp, strerror(errno));
         goto out;
     }
-    if (rename(tmp, path) < 0) {
-        rg_err_set(e, RG_ERR_IO, "%s: cannot rename %s: %s", prefix, tmp, strerror(errno));
+    open = false;
+    if (rg_atomic_commit(&a, e) < 0)
         goto out;
-    }
-    made = false;
-    /* Make the rename itself durable; some file systems cannot sync a
-     * directory, and the file is complete either way. */
-    char *dir = rh5_dir_of(path);
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        (void)fsync(dfd);
-        close(dfd);
-    }
-    free(dir);
     rc = 0;
 out : {
     hid_t plists[2] = {w.gcpl, w.dcpl};
@@ -510,12 +491,52 @@ out : {
     rc = rh5_types_close(&w.c, &w.t, rc);
 }
     free(image);
-    if (fd >= 0)
-        close(fd);
-    if (made)
-        unlink(tmp);
-    free(tmp);
+    if (open)
+        rg_atomic_discard(&a);
     free(prefix);
+    return rc;
+}
+
+/* ---- checks and small things -------------------------------------------- */
+
+/* Before a run: the directory must take the file, and what is at path may
+ * be replaced (a results file of ours, or anything regular with force);
+ * then path is reserved (rg_atomic_reserve), so that a second run writing
+ * the same file is refused now rather than at its end. */
+int rg_results_check_path(const char *path, bool force, rg_err *e)
+{
+    rh5_quiet();
+    struct stat st;
+    int rc = -1;
+    if (rg_check_writable(path, "results file", e) < 0)
+        return -1;
+    if (lstat(path, &st) < 0) {
+        int err = errno;
+        if (err != ENOENT) {
+            rg_err_set(e, RG_ERR_IO, "cannot write results to %s: %s", path, strerror(err));
+            goto out;
+        }
+    } else if (S_ISLNK(st.st_mode)) {
+        rg_err_set(e, RG_ERR_INPUT,
+                   "%s is a symbolic link; refusing to write results through it (name the file "
+                   "itself)",
+                   path);
+        goto out;
+    } else if (S_ISDIR(st.st_mode)) {
+        rg_err_set(e, RG_ERR_INPUT, "%s is a directory; give a file name for the results", path);
+        goto out;
+    } else if (!S_ISREG(st.st_mode)) {
+        /* Never replace a device, pipe or socket, even with --force. */
+        rg_err_set(e, RG_ERR_INPUT, "%s exists and is not a regular file", path);
+        goto out;
+    } else if (!force && !rg_results_is_ours(path)) {
+        rg_err_set(e, RG_ERR_INPUT,
+                   "%s exists and is not a revguard-sim results file; use --force to overwrite",
+                   path);
+        goto out;
+    }
+    rc = rg_atomic_reserve(path, true, NULL, e);
+out:
     return rc;
 }
 

@@ -33,9 +33,11 @@
  * asked for is in the file.  Strings are variable-length UTF-8; numbers are
  * little-endian; the format is capped at HDF5 1.8.
  *
- * The file is built in memory, written to "<path>.tmp-<pid>" in the same
- * directory, synced and renamed over <path> only when complete, so a crash
- * never leaves a file that looks finished.  Object time stamps are off, so
+ * The file is built in memory, written to "<path>.tmp" in the same
+ * directory (created exclusively and locked: a second writer of the same
+ * path is refused), synced and renamed over <path> only when complete, so
+ * a crash never leaves a file that looks finished.  A symbolic link, a
+ * directory or anything but a regular file at <path> is never replaced.  Object time stamps are off, so
  * equal runs give byte-identical datasets.
  */
 #ifndef RG_RESULTS_H
@@ -65,15 +67,23 @@ typedef struct rg_meta {
 void rg_meta_free(rg_meta *m); /* frees the strings, not m */
 
 /* Checks before a run that `path` can be created (its directory exists and
- * is writable) and that an existing file there is a revguard-sim results
- * file, unless force.  Fills e (RG_ERR_IO or RG_ERR_INPUT) otherwise. */
+ * is writable), that it is no symbolic link, directory or other
+ * non-regular file (even with force), and that an existing file there is a
+ * revguard-sim results file, unless force.  Fills e (RG_ERR_IO or
+ * RG_ERR_INPUT) otherwise.  Then reserves path for this process
+ * (rg_atomic_reserve): a second run writing the same file is refused now,
+ * not at its end. */
 int rg_results_check_path(const char *path, bool force, rg_err *e);
 
 /* Writes r (replications 0..reps_done-1) and meta to path atomically. */
 int rg_results_write(const char *path, const rg_results *r, const rg_meta *meta, rg_err *e);
 
 /* Reads a results file.  On success *out and *meta are filled (free with
- * rg_results_free and rg_meta_free). */
+ * rg_results_free and rg_meta_free).  The file is untrusted input: links
+ * out of it, external storage and claims it cannot hold are refused, and a
+ * damaged file that would crash HDF5 is an error (results-read.c).  Like
+ * rg_results_is_sweep and rg_results_is_ours it forks a child to read
+ * first: call it before starting threads. */
 int rg_results_read(const char *path, rg_results **out, rg_meta *meta, rg_err *e);
 
 /* True if path is a results file of a sweep (sweep.h). */

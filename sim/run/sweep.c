@@ -305,16 +305,19 @@ int rg_sweep_write(const char *path, const rg_sweep *sw, const rg_meta *meta, rg
 
 /* ---- reading ------------------------------------------------------------ */
 
+/* At most this many points and variables: more than any sweep the command
+ * line can make, and a bound a damaged file cannot pass. */
+#define READ_MAX_POINTS 1000000
+#define READ_MAX_VARS 1000
+
 /* Reads group point/<k> into sw. */
 static int get_point(rh5_ctx *c, hid_t pts, rg_sweep *sw, size_t k, uint64_t reps)
 {
     char name[32];
     snprintf(name, sizeof name, "%zu", k);
-    if (H5Lexists(pts, name, H5P_DEFAULT) <= 0)
-        return rh5_bad(c, "group point/%s is missing", name);
-    hid_t g = H5Gopen2(pts, name, H5P_DEFAULT);
+    hid_t g = rh5_open_group(c, pts, name);
     if (g < 0)
-        return rh5_fail(c, pts, name, "cannot open group");
+        return -1;
     uint64_t done = 0;
     int complete = 0, rc = 0;
     if (rh5_get_attr(c, g, A_POINT_SEED, H5T_NATIVE_UINT64, 1, &sw->seed[k]) < 0 ||
@@ -322,9 +325,9 @@ static int get_point(rh5_ctx *c, hid_t pts, rg_sweep *sw, size_t k, uint64_t rep
         rh5_get_attr(c, g, RH5_A_REPS_DONE, H5T_NATIVE_UINT64, 1, &done) < 0 ||
         rh5_get_attr(c, g, RH5_A_COMPLETE, H5T_NATIVE_INT, 1, &complete) < 0)
         rc = -1;
-    if (rc == 0 && done > reps)
-        rc = rh5_bad(c, "point %zu: replications_done %llu > replications %llu", k,
-                     (unsigned long long)done, (unsigned long long)reps);
+    if (rc == 0 && (done > reps || (complete && done != reps)))
+        rc = rh5_bad(c, "point %zu: replications_done %llu of %llu%s", k, (unsigned long long)done,
+                     (unsigned long long)reps, complete ? " in a complete point" : "");
     for (size_t v = 0; v < sw->nvars && rc == 0; v++) {
         char *tn = rg_xasprintf("%s.text", sw->vars[v]);
         if (rh5_get_attr(c, g, sw->vars[v], H5T_NATIVE_DOUBLE, 1, &sw->value[k * sw->nvars + v]) <
@@ -351,11 +354,16 @@ static rg_sweep *get_sweep_root(rh5_ctx *c, hid_t f)
     if (nv < 0 || rh5_get_attr(c, f, A_NPOINTS, H5T_NATIVE_UINT64, 1, &np) < 0 ||
         rh5_get_attr(c, f, A_CRN, H5T_NATIVE_INT, 1, &crn) < 0)
         return NULL;
-    if (np == 0 || np > 1000000 || nv > 1000) {
+    if (np == 0 || np > READ_MAX_POINTS || nv > READ_MAX_VARS) {
         rh5_bad(c, "a sweep of %llu points over %lld variables", (unsigned long long)np,
                 (long long)nv);
         return NULL;
     }
+    /* What rg_sweep_new allocates: per point and variable a value and a
+     * text, per point a seed, a text and a result set. */
+    if (rh5_spend(c, np * (uint64_t)(nv ? nv : 1), 16, "the points of the sweep") < 0 ||
+        rh5_spend(c, np, 24, "the points of the sweep") < 0)
+        return NULL;
     char **names = rh5_get_strs(c, f, A_VARS, (size_t)nv);
     int *logs = rg_xcalloc(nv ? (size_t)nv : 1, sizeof *logs);
     rg_sweep *sw = NULL;
@@ -374,42 +382,60 @@ static rg_sweep *get_sweep_root(rh5_ctx *c, hid_t f)
     return sw;
 }
 
-int rg_sweep_read(const char *path, rg_sweep **out, rg_meta *meta, rg_err *e)
+/* What one read of a sweep's file fills (rh5_read_fn). */
+typedef struct sweepread {
+    rg_sweep *sw;
+    rg_meta meta;
+} sweepread;
+
+static void sweepread_drop(void *arg)
 {
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    rh5_ctx c = {path, e};
-    hid_t ids[2] = {H5I_INVALID_HID, H5I_INVALID_HID}; /* file, point */
+    sweepread *j = arg;
+    rg_sweep_free(j->sw);
+    rg_meta_free(&j->meta);
+    j->sw = NULL;
+}
+
+static int read_sweep(rh5_ctx *c, hid_t f, void *arg)
+{
+    sweepread *j = arg;
+    hid_t pts = H5I_INVALID_HID;
     uint64_t reps = 0, done = 0;
     bool sweep = false;
-    rg_sweep *sw = NULL;
     int rc = -1;
-    *out = NULL;
-    memset(meta, 0, sizeof *meta);
-    if (rh5_open_root(&c, &ids[0], meta, &reps, &done, &sweep) < 0)
+    memset(j, 0, sizeof *j);
+    if (rh5_get_root(c, f, &j->meta, &reps, &done, &sweep) < 0)
         goto out;
     if (!sweep) {
-        rg_err_set(e, RG_ERR_INPUT, "%s holds a single run, not a sweep", path);
+        rg_err_set(c->e, RG_ERR_INPUT, "%s holds a single run, not a sweep", c->prefix);
         goto out;
     }
-    if ((sw = get_sweep_root(&c, ids[0])) == NULL)
+    if ((j->sw = get_sweep_root(c, f)) == NULL || (pts = rh5_open_group(c, f, G_POINT)) < 0)
         goto out;
-    if ((ids[1] = H5Gopen2(ids[0], G_POINT, H5P_DEFAULT)) < 0) {
-        rh5_fail(&c, ids[0], G_POINT, "cannot open group");
-        goto out;
-    }
-    for (size_t k = 0; k < sw->npoints; k++)
-        if (get_point(&c, ids[1], sw, k, reps) < 0)
+    for (size_t k = 0; k < j->sw->npoints; k++)
+        if (get_point(c, pts, j->sw, k, reps) < 0)
             goto out;
-    if (rg_sweep_check(sw, e) < 0)
+    if (rg_sweep_check(j->sw, c->e) < 0)
         goto out;
     rc = 0;
 out:
-    rc = rh5_close_all(&c, ids, 2, rc);
-    if (rc < 0) {
-        rg_sweep_free(sw);
-        rg_meta_free(meta);
-    } else {
-        *out = sw;
-    }
+    rc = rh5_close_all(c, &pts, 1, rc);
+    if (rc < 0)
+        sweepread_drop(j);
     return rc;
+}
+
+int rg_sweep_read(const char *path, rg_sweep **out, rg_meta *meta, rg_err *e)
+{
+    rh5_ctx c = {path, e, 0, false};
+    sweepread j = {NULL, {0}};
+    *out = NULL;
+    memset(meta, 0, sizeof *meta);
+    if (rh5_read_file(&c, path, read_sweep, sweepread_drop, &j) < 0) {
+        sweepread_drop(&j);
+        return -1;
+    }
+    *out = j.sw;
+    *meta = j.meta;
+    return 0;
 }

@@ -1,0 +1,59 @@
+#!/bin/sh
+# hostile-outputs.sh: what run writes (-o, --csv, --write-expect) is never
+# written through a symbolic link, never replaces a FIFO, a directory or a
+# file the program did not write (without --force), and two runs writing
+# the same results file at once do not both win: the second is refused.
+. "${top_srcdir:-.}/tests/lib.sh"
+need_program
+plan 16
+
+scn=$top_srcdir/scenarios/mm1.ini
+cd "$tmpdir" || bail "cannot enter $tmpdir"
+printf 'precious\n' >victim.txt
+
+ln -s victim.txt link.h5
+run_sim run "$scn" -n 2 -q -o link.h5
+exit_is 2 "-o through a symbolic link is refused"
+contains "$err" "symbolic link" "... saying why"
+is "precious" "$(cat victim.txt)" "... and the file it points to is untouched"
+
+# The old attack: a link planted where the temporary file goes.
+ln -s victim.txt out.h5.tmp
+run_sim run "$scn" -n 2 -q -o out.h5
+exit_is 2 "a symbolic link planted at the temporary file is refused"
+is "precious" "$(cat victim.txt)" "... and never written through"
+rm -f out.h5.tmp
+
+mkfifo pipe.csv
+rc=0
+timeout 120 "$REVGUARD_SIM" run "$scn" -n 2 -q -o fifo.h5 --csv pipe.csv >"$out" 2>"$err" || rc=$?
+exit_is 2 "--csv onto a FIFO is refused, without blocking"
+contains "$err" "not a regular file" "... saying why"
+
+ln -s victim.txt link.csv
+run_sim run "$scn" -n 2 -q -o csv.h5 --csv link.csv
+exit_is 2 "--csv through a symbolic link is refused"
+is "precious" "$(cat victim.txt)" "... and the file it points to is untouched"
+
+printf '[variant.x]\nmy.mean = 1\n' >mine.ini
+run_sim run "$scn" -n 2 -q -o e.h5 --write-expect mine.ini
+exit_is 2 "--write-expect over a file the program did not write is refused"
+contains mine.ini "my.mean = 1" "... which is left as it was"
+run_sim run "$scn" -n 2 -q -o e.h5 --write-expect ours.ini
+run_sim run "$scn" -n 2 -q -o e.h5 --write-expect ours.ini
+exit_is 0 "--write-expect over its own file is fine"
+
+# Two runs of one output at once: the first takes the file at its start.
+"$REVGUARD_SIM" run "$scn" -n 300 -j 1 -q -o both.h5 >first.out 2>first.err &
+first=$!
+i=0
+while [ ! -e both.h5.tmp ] && [ $i -lt 100 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+run_sim run "$scn" -n 2 -q -o both.h5
+exit_is 2 "a second run writing the same file at once is refused"
+contains "$err" "another revguard-sim is writing it" "... saying why"
+wait $first
+is 0 $? "... and the first one finishes"
+ok "... leaving its file and no temporary" test -f both.h5 -a ! -e both.h5.tmp
