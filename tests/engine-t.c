@@ -394,11 +394,12 @@ static void test_reset(void)
     gsl_rng_get(rg_engine_stream(e, "arrivals"));
     rg_at(e, 50, 0, note_arg, log2, 1000); /* left pending */
     rg_engine_run(e, 10, 0);
+    rg_after(e, RG_TIME_MAX, 0, note_arg, log2, 1001); /* past the end of time */
     rg_engine_reset(e, 11, 4, NULL);
     memset(log2, 0, sizeof log2);
     ok(rg_now(e) == 0 && rg_engine_events(e) == 0 && rg_engine_pending(e) == 0 &&
-           rg_engine_seed(e) == 11 && rg_engine_rep(e) == 4,
-       "reset: time 0, nothing pending, the new seed and replication");
+           rg_engine_seed(e) == 11 && rg_engine_rep(e) == 4 && !rg_engine_past_end(e),
+       "reset: time 0, nothing pending, not past the end, the new seed and replication");
     reset_trial(e, log2, d2);
     ok(d1[0] == d2[0] && d1[1] == d2[1], "reset: the streams draw as new ones would");
     ok(memcmp(log1, log2, sizeof log1) == 0 && rg_engine_events(e) == rg_engine_events(fresh),

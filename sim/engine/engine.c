@@ -89,6 +89,7 @@ void rg_engine_reset(rg_engine *e, uint64_t seed, uint64_t rep, const gsl_rng_ty
     e->free_head = NO_SLOT;
     e->seq = e->events = e->live = e->stale = 0;
     e->stop = false;
+    e->past_end = false;
     e->seed = seed;
     e->rep = rep;
     e->rng_type = rng_type;
