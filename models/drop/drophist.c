@@ -14,6 +14,7 @@
  * new purchase, hence a new operation.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "models/drop/drop.h"
 #include "models/mech/linz.h"
@@ -63,15 +64,17 @@ typedef struct hop {
 } hop;
 
 /* The purchases of reqs[0..n-1] (in send order), in the order of their
- * first request.  Returns their count; *ops is the caller's to free. */
-static size_t purchases(const rg_drop_req *reqs, size_t n, hop **ops)
+ * first request, and if procs their processes.  Returns their count;
+ * *ops is the caller's to free. */
+static size_t purchases(const rg_drop_req *reqs, size_t n, bool procs, hop **ops)
 {
     size_t ncl = 0;
     for (size_t i = 0; i < n; i++)
         if (reqs[i].client + 1 > ncl)
             ncl = reqs[i].client + 1;
-    hop *op = rg_xmalloc((n ? n : 1) * sizeof *op);
-    size_t *open = rg_xmalloc((ncl ? ncl : 1) * sizeof *open); /* a client's last purchase */
+    /* the purchases, then per client its open purchase (its crashes) */
+    hop *op = rg_xmalloc((n ? n : 1) * sizeof *op + (ncl ? ncl : 1) * sizeof(size_t));
+    size_t *open = (size_t *)(op + (n ? n : 1));
     for (size_t c = 0; c < ncl; c++)
         open[c] = SIZE_MAX;
     size_t m = 0;
@@ -89,16 +92,18 @@ static size_t purchases(const rg_drop_req *reqs, size_t n, hop **ops)
         op[m] = (hop){i, i, t, 0};
         open[c] = m++;
     }
-    /* Jepsen's rule: a process whose operation ended in info is crashed;
-     * the client's next operation runs as client + k * clients */
-    size_t *crashes = rg_xcalloc(ncl ? ncl : 1, sizeof *crashes);
-    for (size_t k = 0; k < m; k++) {
-        size_t c = reqs[op[k].first].client;
-        op[k].proc = c + crashes[c] * ncl;
-        crashes[c] += op[k].type == RG_LINZ_INFO;
+    if (procs) {
+        /* Jepsen's rule: a process whose operation ended in info is
+         * crashed; the client's next operation runs as client + k *
+         * clients */
+        size_t *crashes = open;
+        memset(crashes, 0, ncl * sizeof *crashes);
+        for (size_t k = 0; k < m; k++) {
+            size_t c = reqs[op[k].first].client;
+            op[k].proc = c + crashes[c] * ncl;
+            crashes[c] += op[k].type == RG_LINZ_INFO;
+        }
     }
-    free(crashes);
-    free(open);
     *ops = op;
     return m;
 }
@@ -122,7 +127,7 @@ static int hev_cmp(const void *a, const void *b)
 int rg_drop_history_write(const rg_drop_req *reqs, size_t n, FILE *f, rg_drop_hist_fmt fmt)
 {
     hop *op;
-    size_t m = purchases(reqs, n, &op);
+    size_t m = purchases(reqs, n, true, &op);
     hev *ev = rg_xmalloc((2 * m + 1) * sizeof *ev);
     for (size_t k = 0; k < m; k++) {
         ev[2 * k] = (hev){reqs[op[k].first].sent, k, 0};
@@ -164,14 +169,14 @@ int rg_drop_history_write(const rg_drop_req *reqs, size_t n, FILE *f, rg_drop_hi
 int rg_drop_history_check(const rg_drop_req *reqs, size_t n, int skus, int64_t stock)
 {
     hop *op;
-    size_t m = purchases(reqs, n, &op);
+    size_t m = purchases(reqs, n, false, &op);
     rg_linz_op *lo = rg_xmalloc((m ? m : 1) * sizeof *lo);
     int verdict = 1;
     /* linearizability is local: each SKU's counter on its own */
     for (int s = 0; s < skus && verdict != 0; s++) {
         size_t k = 0;
         for (size_t j = 0; j < m; j++)
-            if (reqs[op[j].first].sku == s)
+            if (skus == 1 || reqs[op[j].first].sku == s)
                 lo[k++] =
                     (rg_linz_op){reqs[op[j].first].sent, reqs[op[j].last].answered, op[j].type};
         rg_linz_verdict v = rg_linz_counter(lo, k, stock, NULL, NULL);

@@ -2,11 +2,12 @@
  * linz.c: the linearizability search of linz.h for a stock counter.
  *
  * The history is held as arrays: the operations in invoke order (index =
- * position in that order), the non-INFO ones in completion order, and a
- * bitset of the operations linearised so far.  The search is iterative:
- * one frame per level (per operation linearised), each remembering the
- * counter, the first operation not yet linearised in either order, and
- * which operation it took, so that backtracking restores a level exactly.
+ * position in that order) and, per type, their positions.  The exhaustive
+ * search adds the non-INFO ones in completion order and a bitset of the
+ * operations linearised so far; it is iterative: one frame per level (per
+ * operation linearised), each remembering the counter, the first
+ * operation not yet linearised in either order, and which operation it
+ * took, so that backtracking restores a level exactly.
  *
  * Why the default search's pruning loses nothing (the counter never grows,
  * so every OK lies before the point where it reaches 0 and every EMPTY
@@ -26,8 +27,10 @@
  *      minimal INFOs have no completion bound and are both invoked: swap
  *      them in any L and it stays legal, so trying one is trying all.
  * Each level thus has at most one choice and the default search never
- * returns to a level: its memo table could never be hit, so only the
- * exhaustive search keeps one.
+ * returns to a level: it needs no frames, and a memo table could never be
+ * hit, so only the exhaustive search keeps them.  It takes each type in
+ * invoke order (rules 1-3 always take the first of a type), which makes
+ * every step constant time.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,14 +41,12 @@
 #define NONE SIZE_MAX
 
 typedef struct frame {
-    size_t lo;     /* first op not linearised, invoke order */
-    size_t rp;     /* first non-INFO op not linearised, completion order */
-    size_t scan;   /* exhaustive: the next candidate to try */
-    size_t took;   /* the op this level linearised (NONE: none yet) */
-    int64_t c;     /* the counter */
-    size_t rem_ok; /* OKs not yet linearised */
-    uint64_t h;    /* Zobrist hash of the linearised set */
-    bool only;     /* took was the level's only choice */
+    size_t lo;   /* first op not linearised, invoke order */
+    size_t rp;   /* first non-INFO op not linearised, completion order */
+    size_t scan; /* the next candidate to try */
+    size_t took; /* the op this level linearised (NONE: none yet) */
+    int64_t c;   /* the counter */
+    uint64_t h;  /* Zobrist hash of the linearised set */
 } frame;
 
 /* The memo table: open addressing on (hash of the set, counter), each
@@ -67,6 +68,9 @@ typedef struct search {
     uint64_t *lin; /* the linearised set */
     size_t nw;
     uint64_t *zob;
+    size_t *bytype[3]; /* the OKs, EMPTYs and INFOs in invoke order */
+    size_t ntype[3];
+    int64_t *sufmin; /* the default search's room: n + 2 */
 } search;
 
 static uint64_t splitmix(uint64_t x)
@@ -94,12 +98,38 @@ typedef struct tkey {
     size_t i;
 } tkey;
 
-static int tkey_cmp(const void *a, const void *b)
+static bool tkey_less(const tkey *x, const tkey *y)
 {
-    const tkey *x = a, *y = b;
-    if (x->t != y->t)
-        return (x->t > y->t) - (x->t < y->t);
-    return (x->i > y->i) - (x->i < y->i);
+    return x->t < y->t || (x->t == y->t && x->i < y->i);
+}
+
+/* Sorts k[0..n-1] (tmp: room for n more): at once if already sorted, as
+ * the drop's invokes are; else a bottom-up merge sort. */
+static void tkey_sort(tkey *k, tkey *tmp, size_t n)
+{
+    size_t i = 1;
+    while (i < n && !tkey_less(&k[i], &k[i - 1]))
+        i++;
+    if (i >= n)
+        return;
+    tkey *a = k, *b = tmp;
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t p = lo, q = mid, o = lo;
+            while (p < mid && q < hi)
+                b[o++] = tkey_less(&a[q], &a[p]) ? a[q++] : a[p++];
+            while (p < mid)
+                b[o++] = a[p++];
+            while (q < hi)
+                b[o++] = a[q++];
+        }
+        tkey *t = a;
+        a = b;
+        b = t;
+    }
+    if (a != k)
+        memcpy(k, a, n * sizeof *k);
 }
 
 static size_t memo_bytes(const memo *m)
@@ -185,28 +215,6 @@ static bool step_ok(rg_linz_type t, int64_t c, int64_t *after)
     }
 }
 
-/* The default search's one choice at level f (see the top of the file),
- * or NONE. */
-static size_t only_choice(const search *s, const frame *f)
-{
-    if (f->c < (int64_t)f->rem_ok)
-        return NONE;
-    int64_t minret = s->op[s->byret[f->rp]].ret;
-    size_t empty = NONE, info = NONE;
-    for (size_t i = f->lo; i < s->n && s->op[i].call <= minret; i++) {
-        if (is_lin(s, i))
-            continue;
-        rg_linz_type t = s->op[i].type;
-        if (t == RG_LINZ_OK && f->c > 0)
-            return i;
-        if (t == RG_LINZ_EMPTY && empty == NONE)
-            empty = i;
-        if (t == RG_LINZ_INFO && info == NONE)
-            info = i;
-    }
-    return f->c == 0 ? empty : info;
-}
-
 /* The exhaustive search's next candidate at level f from f->scan, or
  * NONE. */
 static size_t next_choice(const search *s, const frame *f)
@@ -216,6 +224,136 @@ static size_t next_choice(const search *s, const frame *f)
         if (!is_lin(s, i) && step_ok(s->op[i].type, f->c, &after))
             return i;
     return NONE;
+}
+
+/* The default search: at each level its one choice (see the top of the
+ * file), so no frames and no memo.  It linearises each type in invoke
+ * order, so what is left of a type is a suffix of its list, and the
+ * earliest completion still pending is the least of two suffix minima.
+ * Constant time per step. */
+static rg_linz_verdict greedy(const search *s, int64_t c, uint64_t max_steps, rg_linz_stats *st)
+{
+    enum { OK = RG_LINZ_OK, EMPTY = RG_LINZ_EMPTY, INFO = RG_LINZ_INFO };
+    /* sufmin[t][j]: the least completion of bytype[t][j..], INT64_MAX past
+     * the end */
+    int64_t *sufmin[2] = {s->sufmin, s->sufmin + s->ntype[OK] + 1};
+    for (int t = OK; t <= EMPTY; t++) {
+        sufmin[t][s->ntype[t]] = INT64_MAX;
+        for (size_t j = s->ntype[t]; j-- > 0;) {
+            int64_t r = s->op[s->bytype[t][j]].ret;
+            sufmin[t][j] = r < sufmin[t][j + 1] ? r : sufmin[t][j + 1];
+        }
+    }
+    size_t next[3] = {0, 0, 0};
+    rg_linz_verdict v;
+    for (;;) {
+        size_t left_ok = s->ntype[OK] - next[OK];
+        if (left_ok == 0 && next[EMPTY] == s->ntype[EMPTY]) {
+            v = RG_LINZ_YES; /* what is left is INFO: it need not happen */
+            break;
+        }
+        if (c < (int64_t)left_ok) {
+            v = RG_LINZ_NO;
+            break;
+        }
+        int64_t minret = sufmin[OK][next[OK]] < sufmin[EMPTY][next[EMPTY]]
+                             ? sufmin[OK][next[OK]]
+                             : sufmin[EMPTY][next[EMPTY]];
+        /* the first of a type not linearised, if minimal */
+#define MINIMAL(t) (next[t] < s->ntype[t] && s->op[s->bytype[t][next[t]]].call <= minret)
+        int t = c == 0 ? EMPTY : MINIMAL(OK) ? OK : INFO;
+        if (!MINIMAL(t)) {
+            v = RG_LINZ_NO;
+            break;
+        }
+#undef MINIMAL
+        if (++st->steps > max_steps) {
+            v = RG_LINZ_TOO_LARGE;
+            break;
+        }
+        c -= t != EMPTY; /* an OK or INFO at c > 0 decrements */
+        next[t]++;
+    }
+    return v;
+}
+
+/* The plain search: Wing and Gong's, with Lowe's memo table. */
+static rg_linz_verdict exhaustive(search *s, int64_t initial, const rg_linz_opts *o,
+                                  rg_linz_stats *st)
+{
+    tkey *k = rg_xmalloc(2 * (s->n ? s->n : 1) * sizeof *k);
+    for (size_t i = 0; i < s->n; i++)
+        if (s->op[i].type != RG_LINZ_INFO)
+            k[s->nr++] = (tkey){s->op[i].ret, i};
+    tkey_sort(k, k + s->n, s->nr);
+    s->byret = rg_xmalloc((s->nr ? s->nr : 1) * sizeof *s->byret);
+    for (size_t i = 0; i < s->nr; i++)
+        s->byret[i] = k[i].i;
+    free(k);
+    s->nw = s->n / 64 + 1;
+    s->lin = rg_xcalloc(s->nw, sizeof *s->lin);
+    s->zob = rg_xmalloc((s->n ? s->n : 1) * sizeof *s->zob);
+    for (size_t i = 0; i < s->n; i++)
+        s->zob[i] = splitmix(i + 1);
+    memo m = {.nw = s->nw};
+    frame *fr = rg_xmalloc((s->n + 1) * sizeof *fr);
+    fr[0] = (frame){0, 0, 0, NONE, initial, 0};
+    advance(s, &fr[0]);
+    size_t depth = 0;
+    rg_linz_verdict v;
+    for (;;) {
+        frame *f = &fr[depth];
+        size_t i;
+        if (f->took != NONE) { /* back from a level that failed */
+            flip(s, f->took);
+            f->scan = f->took + 1;
+            f->took = NONE;
+        } else if (f->rp == s->nr) {
+            v = RG_LINZ_YES; /* what is left is INFO: it need not happen */
+            break;
+        }
+    retry:
+        i = next_choice(s, f);
+        if (i == NONE)
+            goto fail;
+        if (++st->steps > o->max_steps) {
+            v = RG_LINZ_TOO_LARGE;
+            break;
+        }
+        int64_t c;
+        step_ok(s->op[i].type, f->c, &c);
+        flip(s, i);
+        uint64_t h = f->h ^ s->zob[i];
+        int seen = memo_visit(&m, s, h, c, o->max_bytes);
+        if (seen < 0) {
+            v = RG_LINZ_TOO_LARGE;
+            break;
+        }
+        if (seen) {
+            st->memo_hits++;
+            flip(s, i);
+            f->scan = i + 1;
+            goto retry;
+        }
+        f->took = i;
+        frame *g = &fr[++depth];
+        *g = (frame){f->lo, f->rp, 0, NONE, c, h};
+        advance(s, g);
+        g->scan = g->lo;
+        continue;
+    fail:
+        if (depth == 0) {
+            v = RG_LINZ_NO;
+            break;
+        }
+        depth--;
+    }
+    memo_free(&m);
+    free(fr);
+    free(s->zob);
+    free(s->lin);
+    free(s->byret);
+    return v;
 }
 
 rg_linz_verdict rg_linz_counter(const rg_linz_op *ops, size_t n, int64_t initial,
@@ -228,101 +366,36 @@ rg_linz_verdict rg_linz_counter(const rg_linz_op *ops, size_t n, int64_t initial
         o.max_bytes = RG_LINZ_MAX_BYTES;
     rg_linz_stats st = {0};
     search s = {0};
+    /* one block: the sort keys and their room, the ops, the ops by type,
+     * the default search's suffix minima */
+    size_t n1 = n ? n : 1;
+    char *block = rg_xmalloc(2 * n1 * sizeof(tkey) + n1 * sizeof(rg_linz_op) + n1 * sizeof(size_t) +
+                             (n + 2) * sizeof(int64_t));
+    tkey *k = (tkey *)block;
+    rg_linz_op *op = (rg_linz_op *)(k + 2 * n1);
+    size_t *typed = (size_t *)(op + n1);
+    s.sufmin = (int64_t *)(typed + n1);
     /* FAILs never reached the counter: drop them; the rest in invoke
      * order, ties in the caller's order */
-    tkey *k = rg_xmalloc((n ? n : 1) * sizeof *k);
-    size_t rem_ok = 0;
     for (size_t i = 0; i < n; i++)
         if (ops[i].type != RG_LINZ_FAIL) {
             k[s.n++] = (tkey){ops[i].call, i};
-            rem_ok += ops[i].type == RG_LINZ_OK;
+            s.ntype[ops[i].type]++;
         }
-    qsort(k, s.n, sizeof *k, tkey_cmp);
-    rg_linz_op *op = rg_xmalloc((s.n ? s.n : 1) * sizeof *op);
+    tkey_sort(k, k + n1, s.n);
     for (size_t i = 0; i < s.n; i++)
         op[i] = ops[k[i].i];
     s.op = op;
-    /* the non-INFOs in completion order */
+    s.bytype[0] = typed;
+    s.bytype[1] = typed + s.ntype[0];
+    s.bytype[2] = typed + s.ntype[0] + s.ntype[1];
+    size_t fill[3] = {0, 0, 0};
     for (size_t i = 0; i < s.n; i++)
-        if (op[i].type != RG_LINZ_INFO)
-            k[s.nr++] = (tkey){op[i].ret, i};
-    qsort(k, s.nr, sizeof *k, tkey_cmp);
-    s.byret = rg_xmalloc((s.nr ? s.nr : 1) * sizeof *s.byret);
-    for (size_t i = 0; i < s.nr; i++)
-        s.byret[i] = k[i].i;
-    free(k);
-    s.nw = s.n / 64 + 1;
-    s.lin = rg_xcalloc(s.nw, sizeof *s.lin);
-    memo m = {.nw = s.nw};
-    if (o.exhaustive) {
-        s.zob = rg_xmalloc((s.n ? s.n : 1) * sizeof *s.zob);
-        for (size_t i = 0; i < s.n; i++)
-            s.zob[i] = splitmix(i + 1);
-    }
-    frame *fr = rg_xmalloc((s.n + 1) * sizeof *fr);
-    fr[0] = (frame){0, 0, 0, NONE, initial, rem_ok, 0, false};
-    advance(&s, &fr[0]);
-    size_t depth = 0;
-    rg_linz_verdict v;
-    for (;;) {
-        frame *f = &fr[depth];
-        size_t i;
-        if (f->took != NONE) { /* back from a level that failed */
-            flip(&s, f->took);
-            if (f->only)
-                goto fail;
-            f->scan = f->took + 1;
-            f->took = NONE;
-        } else if (f->rp == s.nr) {
-            v = RG_LINZ_YES; /* what is left is INFO: it need not happen */
-            break;
-        }
-    retry:
-        i = o.exhaustive ? next_choice(&s, f) : only_choice(&s, f);
-        if (i == NONE)
-            goto fail;
-        if (++st.steps > o.max_steps) {
-            v = RG_LINZ_TOO_LARGE;
-            break;
-        }
-        int64_t c;
-        step_ok(op[i].type, f->c, &c);
-        flip(&s, i);
-        uint64_t h = o.exhaustive ? f->h ^ s.zob[i] : 0;
-        if (o.exhaustive) {
-            int seen = memo_visit(&m, &s, h, c, o.max_bytes);
-            if (seen < 0) {
-                v = RG_LINZ_TOO_LARGE;
-                break;
-            }
-            if (seen) {
-                st.memo_hits++;
-                flip(&s, i);
-                f->scan = i + 1;
-                goto retry;
-            }
-        }
-        f->took = i;
-        f->only = !o.exhaustive;
-        frame *g = &fr[++depth];
-        *g = (frame){f->lo, f->rp, 0, NONE, c, f->rem_ok - (op[i].type == RG_LINZ_OK), h, false};
-        advance(&s, g);
-        g->scan = g->lo;
-        continue;
-    fail:
-        if (depth == 0) {
-            v = RG_LINZ_NO;
-            break;
-        }
-        depth--;
-    }
+        s.bytype[op[i].type][fill[op[i].type]++] = i;
+    rg_linz_verdict v =
+        o.exhaustive ? exhaustive(&s, initial, &o, &st) : greedy(&s, initial, o.max_steps, &st);
     if (stats)
         *stats = st;
-    memo_free(&m);
-    free(fr);
-    free(s.zob);
-    free(s.lin);
-    free(s.byret);
-    free(op);
+    free(block);
     return v;
 }
