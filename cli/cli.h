@@ -42,8 +42,9 @@ typedef struct args {
     uint64_t shard_k, shard_n; /* --shard K/N; shard_n 0: the whole run */
     char **files;              /* merge's parts */
     size_t nfiles;
-    const char *history; /* trace --history FILE */
-    int history_edn;     /* --history-format: -1 from the name, 0 jsonl, 1 edn */
+    const char *history;              /* trace --history FILE */
+    int history_edn;                  /* --history-format: -1 from the name, 0 jsonl, 1 edn */
+    const char *histories, *rep_list; /* run --histories DIR --rep-list LIST */
 } args;
 
 /* The values getopt returns for options without a short form. */
@@ -71,7 +72,9 @@ enum {
     OPT_EXTEND,
     OPT_SHARD,
     OPT_HISTORY,
-    OPT_HISTORY_FORMAT
+    OPT_HISTORY_FORMAT,
+    OPT_HISTORIES,
+    OPT_REP_LIST
 };
 
 /* One row of the options table (help.c): the parser accepts an option for
@@ -123,6 +126,30 @@ int cli_open_scenario(const args *a, rg_study *l, rg_err *e);
 /* Before any simulation: --expect reads as an expectations file, and
  * --write-expect and --csv can be written.  -1 with e naming the file. */
 int cli_check_files(const args *a, rg_err *e);
+
+/* Histories (histories.c).  Writes replication rep of variant v as a
+ * history to path (EDN if edn, else JSON lines), whole or not at all;
+ * an existing file is replaced only if force or it is a history. */
+int cli_history_write(const rg_study *l, const rg_runopts *o, size_t v, uint64_t rep,
+                      const char *path, bool edn, bool force, rg_err *e);
+/* run --histories DIR --rep-list LIST: what to write. */
+typedef struct cli_histories {
+    const char *dir; /* NULL: none */
+    bool edn;
+    uint64_t *reps; /* the replications, sorted */
+    size_t nreps;
+    size_t *vars; /* the variants run */
+    size_t nvars;
+} cli_histories;
+/* Before the run: checks the list (each replication below the run's),
+ * that the experiment writes histories, and that DIR is (or is made) a
+ * directory where every file can be written.  -1 with e set (input errors
+ * exit 2). */
+int cli_histories_prepare(const args *a, const rg_study *l, const size_t *only, size_t nonly,
+                          cli_histories *h, rg_err *e);
+/* After the run: writes every chosen replication of every variant. */
+int cli_histories_write(const cli_histories *h, const rg_study *l, const rg_runopts *o, rg_err *e);
+void cli_histories_free(cli_histories *h);
 
 size_t cli_nmetrics(const rg_study *l);
 rg_runopts cli_runopts(const rg_study *l);

@@ -82,6 +82,13 @@ static const cli_opt opts[] = {
     {"history-format", 0, OPT_HISTORY_FORMAT, "jsonl|edn", "trace",
      "the history's form: JSON lines, or EDN as Jepsen's Knossos reads it (default: edn if "
      "FILE ends in .edn, else jsonl)"},
+    {"histories", 0, OPT_HISTORIES, "DIR", "run",
+     "also write the chosen replications' histories of operations (invoke/ok/fail/info) of "
+     "every variant run, as DIR/<variant>-rep<N>.jsonl (drop only; DIR is created)"},
+    {"rep-list", 0, OPT_REP_LIST, "LIST", "run",
+     "the replications --histories writes: numbers and ranges, e.g. 0,5,10-12 (default 0)"},
+    {"history-format", 0, OPT_HISTORY_FORMAT, "jsonl|edn", "run",
+     "the form of --histories' files: JSON lines (.jsonl, the default) or EDN (.edn)"},
     {"quiet", 'q', 'q', NULL, "run sweep find merge",
      "no summary table, progress bar or file names (errors still go to stderr)"},
     {"help", 'h', 'h', NULL, "run sweep find report trace validate check models merge",

@@ -254,6 +254,8 @@ static int parse_args(int argc, char **argv, args *a)
                 return cli_fail(&e);
             break;
         case OPT_HISTORY: a->history = optarg; break;
+        case OPT_HISTORIES: a->histories = optarg; break;
+        case OPT_REP_LIST: a->rep_list = optarg; break;
         case OPT_HISTORY_FORMAT:
             if (strcmp(optarg, "jsonl") != 0 && strcmp(optarg, "edn") != 0)
                 return cli_usage_error("--history-format '%s': expected jsonl or edn", optarg);
@@ -610,6 +612,7 @@ static int cmd_run(args *a)
     size_t *only = NULL, nonly = 0;
     int code = 0;
     rg_meta meta = {0};
+    cli_histories hist = {0};
     bool json = a->json;
     if (json)
         a->quiet = true; /* stdout holds the JSON document alone */
@@ -619,7 +622,8 @@ static int cmd_run(args *a)
         goto err;
     out = default_output(a, &l);
     /* Fail before simulating if an output cannot be written. */
-    if (check_outputs(a, &l, out, &e) < 0)
+    if (check_outputs(a, &l, out, &e) < 0 ||
+        cli_histories_prepare(a, &l, only, nonly, &hist, &e) < 0)
         goto err;
 
     rg_runopts o = cli_runopts(&l);
@@ -684,12 +688,19 @@ static int cmd_run(args *a)
         code = RG_EXIT_INTERRUPTED;
         goto done;
     }
+    if (hist.dir != NULL) {
+        if (cli_histories_write(&hist, &l, &o, &e) < 0)
+            goto err;
+        if (!a->quiet)
+            printf("histories: %s (%zu files)\n", hist.dir, hist.nvars * hist.nreps);
+    }
     if (after_run(a, r, &meta, out, &e) < 0)
         goto err;
     goto done;
 err:
     code = cli_fail(&e);
 done:
+    cli_histories_free(&hist);
     rg_meta_free(&meta);
     rg_results_free(r);
     free(out);
@@ -716,18 +727,7 @@ static int write_history(const args *a, const rg_study *l, const rg_runopts *o, 
     size_t n = strlen(a->history);
     bool edn = a->history_edn >= 0 ? a->history_edn == 1
                                    : n >= 4 && strcmp(a->history + n - 4, ".edn") == 0;
-    rg_atomic f;
-    if (rg_atomic_open(&f, a->history, e) < 0)
-        return -1;
-    int wrote;
-    rg_repout *out = rg_run_history(l->ops, l->cfg, o, v, a->rep, f.f, edn, &wrote);
-    bool failed = wrote < 0 || rg_repout_error(out) != NULL;
-    rg_repout_free(out);
-    if (failed) {
-        rg_atomic_discard(&f);
-        return rg_err_set(e, RG_ERR_IO, "%s: cannot write the history", a->history);
-    }
-    return rg_atomic_commit(&f, e);
+    return cli_history_write(l, o, v, a->rep, a->history, edn, true, e);
 }
 
 static int cmd_trace(args *a)

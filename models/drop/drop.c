@@ -283,6 +283,7 @@ enum {
     M_GHOST,
     M_TOLD_EMPTY,
     M_SOLDOUT_HELD,
+    M_LINZ,
     M_P50,
     M_P95,
     M_P99,
@@ -353,6 +354,10 @@ static const rg_metric dmetrics[M_COUNT] = {
                       "buyers told they got a unit who hold none in the stores", RG_MF_SHOW},
     [M_SOLDOUT_HELD] = {"told_soldout_held", RG_MF_INT, "buyers",
                         "buyers told sold out (409) who hold a unit in the stores", RG_MF_SHOW},
+    [M_LINZ] = {"linearizable", RG_MF_REAL, "1",
+                "1 if what clients were told is linearizable for a stock counter per SKU "
+                "(doc/histories.md); NaN if too large to tell, or with reservations",
+                RG_MF_SHOW | RG_MF_PROB},
     [M_P50] = {"lat_p50", RG_MF_REAL, "s", "median request latency", RG_MF_SHOW | RG_MF_MS,
                RG_ROLE_LAT_P50},
     [M_P95] = {"lat_p95", RG_MF_REAL, "s", "95th percentile request latency", RG_MF_MS,
@@ -667,6 +672,22 @@ static void tally_identity(const drun *r, rg_mval *row)
     free(held);
 }
 
+static rg_drop_req *copy_requests(const drun *r);
+
+/* The history of what clients sent and were told, checked for a stock
+ * counter per SKU (drophist.c).  NaN when too large to tell, and with
+ * reservations: an expired cart gives its unit back, which the counter
+ * of the history cannot do. */
+static double tally_linearizable(const drun *r)
+{
+    if (r->v->reserve)
+        return NAN;
+    rg_drop_req *d = copy_requests(r);
+    int v = rg_drop_history_check(d, r->nreq, r->c->w.skus, r->c->w.stock);
+    free(d);
+    return v < 0 ? NAN : v;
+}
+
 /* Runs the checker and fills `row`, one value per metric of the drop's
  * declaration (the enum), but the engine's own metrics. */
 static void check(drun *r, rg_mval *row)
@@ -688,6 +709,7 @@ static void check(drun *r, rg_mval *row)
     row[M_UNACK].i = t.unack;
     row[M_LOST_SALES].i = t.lost_sales;
     tally_identity(r, row);
+    row[M_LINZ].d = tally_linearizable(r);
     row[M_P50].d = rg_quantile_sorted(t.lat, r->nreq, 0.50);
     row[M_P95].d = rg_quantile_sorted(t.lat, r->nreq, 0.95);
     row[M_P99].d = rg_quantile_sorted(t.lat, r->nreq, 0.99);
@@ -754,7 +776,8 @@ static void trace_summary(const drun *r, const rg_mval *row)
 /* The per-request records for rg_drop_run_detail's caller. */
 static rg_drop_req *copy_requests(const drun *r)
 {
-    rg_drop_req *d = rg_xcalloc(r->nreq ? r->nreq : 1, sizeof *d);
+    /* every field is set below */
+    rg_drop_req *d = rg_xmalloc((r->nreq ? r->nreq : 1) * sizeof *d);
     for (size_t i = 0; i < r->nreq; i++) {
         const dreq *q = drun_req(r, i);
         d[i].sent = q->started;

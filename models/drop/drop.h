@@ -102,14 +102,21 @@ void rg_drop_run_detail(const void *cfg, size_t v, uint64_t seed, uint64_t rep, 
 typedef enum { RG_DROP_HIST_JSONL, RG_DROP_HIST_EDN } rg_drop_hist_fmt;
 
 /* Writes the history of one replication's requests (from
- * rg_drop_run_detail) to f, one operation "decrement" per request: an
- * invoke when the buyer pressed "buy", then ok (allocated), fail (a
- * definite refusal: sold out, overloaded, blocked, declined) or info (the
- * client cannot know: a timeout or a database error), in time order.  A
- * process that saw info is crashed (Jepsen's rule): its next operation
+ * rg_drop_run_detail) to f, one operation "decrement" per purchase (a
+ * request, or every attempt sharing an idempotency key), in time order:
+ * an invoke when the buyer pressed "buy", then ok (allocated), fail (a
+ * definite answer: sold out, which says the counter was 0, or a refusal
+ * before the store: overloaded, blocked, declined; its "error" names
+ * which) or info (the client cannot know: a timeout or a database error).
+ * A process that saw info is crashed (Jepsen's rule): its next operation
  * gets a new process number, client + k * (clients).  Formats in
  * doc/histories.md.  Returns 0, or -1 if writing failed. */
 int rg_drop_history_write(const rg_drop_req *reqs, size_t n, FILE *f, rg_drop_hist_fmt fmt);
+
+/* Whether that history is linearizable, each of the skus SKUs a counter
+ * starting at stock with "decrement if positive" (models/mech/linz.h):
+ * 1, 0, or -1 if a SKU's history is too large to tell. */
+int rg_drop_history_check(const rg_drop_req *reqs, size_t n, int skus, int64_t stock);
 
 /* The experiment, for the table of experiments (models/registry.c). */
 extern const rg_experiment rg_experiment_drop;
