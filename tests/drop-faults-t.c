@@ -1,0 +1,108 @@
+/*
+ * drop-faults-t: the drop's outages ([faults], dropfaults.h), each built
+ * by construction so that it hits known requests.
+ *
+ * The timing: client <-> PoP 5 ms, PoP <-> store 1 ms in one region, no
+ * jitter, no edge CPU; three buyers press "buy" at 0 and reach the store
+ * at 6 ms, in client order (buyers 0, 1, 2).  Details per test.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/tap/basic.h"
+#include "tests/tap/dropfix.h"
+
+#define NET                                                                                        \
+    "[network]\nregions = us-east, eu-west\nrtt.us-east.eu-west = 90ms\n"                          \
+    "client_edge = const(5ms)\nlocal = const(1ms)\njitter = 0\n"                                   \
+    "[edge]\ncpu = 0\ncold_prob = 0\n"
+#define WORK3                                                                                      \
+    "[workload]\nbuyers = 3\nstock = 5\narrival = burst(window=0)\nregions = us-east:1\n"          \
+    "timeout = 1s\nhorizon = 60s\n"
+
+static char tracebuf[1 << 16];
+
+/* Runs variant `name` of scenario d (replication 0, seed 1) with its trace
+ * into tracebuf, then again through the fixture for the metrics. */
+static void run_traced(tdrop *d, const char *name)
+{
+    const rg_experiment *x = d->f.ops;
+    size_t v = 0;
+    while (strcmp(x->variant_name(d->f.cfg, v), name) != 0)
+        v++;
+    FILE *f = fmemopen(tracebuf, sizeof tracebuf, "w");
+    rg_drop_run_detail(d->f.cfg, v, 1, 0, tfixture_out(&d->f), f, NULL, NULL);
+    fclose(f);
+    tdrop_run(d, name, 1, 0);
+}
+
+static bool traced(const char *s)
+{
+    bool yes = strstr(tracebuf, s) != NULL;
+    if (!yes)
+        diag("not in the trace: %s", s);
+    return yes;
+}
+
+/* The object: handler 2 ms, flush 10 ms.  Buyers 0, 1, 2 are handled at
+ * 6-8, 8-10 and 10-12 ms (writes 1, 2, 3); the first flush, 8-18 ms,
+ * stores write 1 and releases buyer 0's reply; the second, 18-28 ms,
+ * would store writes 2 and 3.
+ *   restart at 20 ms: writes 2 and 3 are lost, buyers 1 and 2 (their
+ *     replies held by the gate) get errors, the stock is 4 again.
+ *   flush_fail at 15 ms: the flush ending at 18 ms fails: all three
+ *     writes are lost, all three buyers get errors, the stock is 5.
+ * With a second attempt 1 ms after the error and the object back after
+ * 50 ms, the errored buyers buy on their retries. */
+#define OBJ "[object]\nhandler = const(2ms)\nflush = const(10ms)\nstart = warm\n"
+
+static void test_object(void)
+{
+    tdrop d;
+    tdrop_open(&d, NET WORK3 OBJ "[faults]\nobject_restart_time = 50ms\n"
+                                 "[variant.none]\nkind = object\n"
+                                 "[variant.restart]\nkind = object\nobject_restart = 20ms\n"
+                                 "[variant.flush]\nkind = object\nobject_flush_fail = 15ms\n");
+    tdrop_run(&d, "none", 1, 0);
+    ok(tdrop_int(&d, "allocated") == 3 && tdrop_int(&d, "errors") == 0,
+       "object without faults: 3 allocated");
+    run_traced(&d, "restart");
+    ok(tdrop_int(&d, "allocated") == 1 && tdrop_int(&d, "errors") == 2 &&
+           d.req[0].outcome == RG_OUT_ALLOCATED && d.req[1].outcome == RG_OUT_DB_ERROR &&
+           d.req[2].outcome == RG_OUT_DB_ERROR,
+       "restart: buyer 0 allocated, buyers 1 and 2 (gated) get errors");
+    ok(tdrop_int(&d, "ghost_units") == 0 && tdrop_int(&d, "told_yours_empty") == 0 &&
+           tdrop_int(&d, "unacknowledged") == 0 && tdrop_int(&d, "lost_updates") == 0,
+       "restart: the lost writes took their units with them (no ghosts, nothing unacknowledged)");
+    ok(traced("FAULT: object 0 (sku-001) restarts: 2 unflushed writes discarded, 2 requests "
+              "answered with an error; serves again at 70.000 ms") &&
+           traced("FAULT: object 0 loses buyer 2's unit") &&
+           traced("FAULT: object 0 loses buyer 1's unit"),
+       "restart: traced, with what it destroyed");
+    run_traced(&d, "flush");
+    ok(tdrop_int(&d, "allocated") == 0 && tdrop_int(&d, "errors") == 3 &&
+           tdrop_int(&d, "ghost_units") == 0 && tdrop_int(&d, "unacknowledged") == 0,
+       "failed flush: no reply leaves the gate: 3 errors, nothing sold");
+    ok(traced("FAULT: object 0 (sku-001) fails to flush to storage and restarts: 3 unflushed "
+              "writes discarded, 3 requests answered with an error"),
+       "failed flush: traced");
+    tdrop_close(&d);
+
+    /* the errored buyers try again once the object is back */
+    tdrop_open(&d, NET WORK3 OBJ "[clients]\nhuman_attempts = 2\nhuman_retry_after = 1ms\n"
+                                 "[faults]\nobject_restart_time = 50ms\nobject_restart = 20ms\n"
+                                 "[variant.o]\nkind = object\n");
+    tdrop_run(&d, "o", 1, 0);
+    ok(tdrop_int(&d, "allocated") == 3 && tdrop_int(&d, "requests") == 5 &&
+           tdrop_int(&d, "dup_units") == 0 && tdrop_int(&d, "ghost_units") == 0,
+       "restart with a retry: 5 requests, 3 units, no duplicate");
+    tdrop_close(&d);
+}
+
+int main(void)
+{
+    plan(7);
+    test_object();
+    return 0;
+}
