@@ -100,9 +100,47 @@ static void test_object(void)
     tdrop_close(&d);
 }
 
+/* SQL, one worker, statements 2 ms, the application at the PoP (1 ms
+ * from the database), the replica 5 ms behind each commit.
+ *   sql_conditional: buyers 0, 1, 2 commit at 8, 10 and 12 ms (commits
+ *     1, 2, 3), which land at the replica at 13, 15 and 17 ms; each buyer
+ *     hears "allocated" 6 ms after its commit.  The primary dies at 14 ms:
+ *     commits 2 and 3 are lost, with their orders: buyers 1 and 2 were
+ *     told "yours" and hold nothing, the stock is 4.
+ *   sql_locked, primary dead at 7 ms: buyer 0's SELECT ... FOR UPDATE is
+ *     executing, the others queued: all three fail, nothing is sold. */
+#define SQL "[sqldb]\nregion = us-east\nstmt = const(2ms)\nworkers = 1\n"
+
+static void test_sql(void)
+{
+    tdrop d;
+    tdrop_open(&d, NET WORK3 SQL "[faults]\ndb_replica_lag = const(5ms)\ndb_failover_time = 1s\n"
+                                 "[variant.none]\nkind = sql_conditional\n"
+                                 "[variant.cond]\nkind = sql_conditional\ndb_failover = 14ms\n"
+                                 "[variant.locked]\nkind = sql_locked\ndb_failover = 7ms\n");
+    tdrop_run(&d, "none", 1, 0);
+    ok(tdrop_int(&d, "allocated") == 3 && tdrop_int(&d, "told_yours_empty") == 0,
+       "sql without faults: 3 allocated, all held");
+    run_traced(&d, "cond");
+    ok(tdrop_int(&d, "allocated") == 3 && tdrop_int(&d, "told_yours_empty") == 2 &&
+           tdrop_int(&d, "lost_updates") == 2 && tdrop_int(&d, "ghost_units") == 0,
+       "failover: commits 2 and 3 lost: 2 buyers told yours hold nothing (told_yours_empty %lld)",
+       (long long)tdrop_int(&d, "told_yours_empty"));
+    ok(traced("FAULT: buyer 2's sale (commit 3) is lost with the primary") &&
+           traced("FAULT: buyer 1's sale (commit 2) is lost with the primary") &&
+           traced("its replica had commits up to 1: 2 sales lost, sku-001 stock 2 -> 4"),
+       "failover: traced, with the sales it lost");
+    run_traced(&d, "locked");
+    ok(tdrop_int(&d, "allocated") == 0 && tdrop_count(&d, RG_OUT_DB_ERROR) == 3 &&
+           tdrop_int(&d, "ghost_units") == 0 && tdrop_int(&d, "unacknowledged") == 0,
+       "failover mid-transaction: the 3 transactions in flight fail, nothing sold");
+    tdrop_close(&d);
+}
+
 int main(void)
 {
-    plan(7);
+    plan(11);
     test_object();
+    test_sql();
     return 0;
 }
