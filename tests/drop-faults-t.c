@@ -137,10 +137,48 @@ static void test_sql(void)
     tdrop_close(&d);
 }
 
+/* The cache, operations 2 ms, the us-east node's replica 5 ms behind each
+ * change: buyers 0, 1, 2 decrement at 8, 10 and 12 ms (changes 1, 2, 3,
+ * at the replica at 13, 15, 17 ms) and hear "allocated" 6 ms later.
+ *   failover at 14 ms: changes 2 and 3 are lost with buyers 1 and 2's
+ *     orders (told "yours", holding nothing); the node's stock is 4.
+ *   failover at 9 ms: buyer 1's operation is under way and buyer 2's
+ *     queued: both fail; buyer 0's change had not reached the replica:
+ *     told "yours", holding nothing. */
+#define CACHE "[cache]\nop = const(2ms)\nlag = const(1ms)\n"
+
+static void test_cache(void)
+{
+    tdrop d;
+    tdrop_open(&d, NET WORK3 CACHE
+               "[faults]\ncache_replica_lag = const(5ms)\ncache_failover_region = us-east\n"
+               "[variant.none]\nkind = cache\n"
+               "[variant.late]\nkind = cache\ncache_failover = 14ms\n"
+               "[variant.early]\nkind = cache\ncache_failover = 9ms\n");
+    tdrop_run(&d, "none", 1, 0);
+    ok(tdrop_int(&d, "allocated") == 3 && tdrop_int(&d, "told_yours_empty") == 0,
+       "cache without faults: 3 allocated, all held");
+    run_traced(&d, "late");
+    ok(tdrop_int(&d, "allocated") == 3 && tdrop_int(&d, "told_yours_empty") == 2 &&
+           tdrop_int(&d, "lost_updates") == 2,
+       "cache failover: the replication window (changes 2, 3) is lost: told_yours_empty %lld",
+       (long long)tdrop_int(&d, "told_yours_empty"));
+    ok(traced("FAULT: buyer 2's sale (change 3) is lost with the cache node") &&
+           traced("FAULT: the cache node in us-east fails over to its replica, which had 1 of its "
+                  "3 changes: 2 sales lost, sku-001 stock there 2 -> 4"),
+       "cache failover: traced, with the sales it lost");
+    run_traced(&d, "early");
+    ok(tdrop_int(&d, "allocated") == 1 && tdrop_count(&d, RG_OUT_DB_ERROR) == 2 &&
+           tdrop_int(&d, "told_yours_empty") == 1 && tdrop_int(&d, "ghost_units") == 0,
+       "cache failover under way: 2 operations fail, buyer 0's unacknowledged change is lost");
+    tdrop_close(&d);
+}
+
 int main(void)
 {
-    plan(11);
+    plan(15);
     test_object();
     test_sql();
+    test_cache();
     return 0;
 }
