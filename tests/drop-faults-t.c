@@ -174,11 +174,83 @@ static void test_cache(void)
     tdrop_close(&d);
 }
 
+/* A partition: the object in us-east, three buyers in eu-west (45 ms one
+ * way), clients that give up after 200 ms.  Without it the requests reach
+ * the object at 50 ms and the clients hear "allocated" by about 116 ms.
+ * With us-east | eu-west cut from 0 to 300 ms, the requests (sent across
+ * at 5 ms) wait for the heal: the object sells at 347-351 ms to clients
+ * that gave up at 200 ms: 3 ghost units, nothing told. */
+#define WORK_EU                                                                                    \
+    "[workload]\nbuyers = 3\nstock = 5\narrival = burst(window=0)\nregions = eu-west:1\n"          \
+    "timeout = 200ms\nhorizon = 60s\n"
+
+static void test_partition(void)
+{
+    tdrop d;
+    tdrop_open(&d, NET WORK_EU OBJ "[object]\nregion = us-east\n"
+                                   "[faults]\npartition = us-east, eu-west\npartition_at = 0s\n"
+                                   "partition_time = 300ms\n"
+                                   "[variant.none]\nkind = object\npartition = none\n"
+                                   "[variant.cut]\nkind = object\n");
+    tdrop_run(&d, "none", 1, 0);
+    ok(tdrop_int(&d, "allocated") == 3 && tdrop_int(&d, "ghost_units") == 0,
+       "no partition (a variant turns it off): 3 allocated");
+    run_traced(&d, "cut");
+    ok(tdrop_int(&d, "allocated") == 0 && tdrop_int(&d, "timeouts") == 3 &&
+           tdrop_int(&d, "ghost_units") == 3 && tdrop_int(&d, "unacknowledged") == 3,
+       "partition: requests held until the heal, sold to clients who gave up (3 ghost units)");
+    ok(traced("FAULT: partition us-east | eu-west: messages between them held until 300.000 ms") &&
+           traced("message eu-west -> us-east held by the partition until 300.000 ms") &&
+           traced("FAULT: partition us-east | eu-west heals") && traced("late reply ignored"),
+       "partition: traced");
+    tdrop_close(&d);
+}
+
+/* Clients that crash right after sending: the object (as in test_object,
+ * no faults) sells to each, nobody reads the answer, nobody retries. */
+static void test_crash(void)
+{
+    tdrop d;
+    tdrop_open(&d, NET WORK3 OBJ "[clients]\nhuman_attempts = 2\nhuman_retry_after = 1ms\n"
+                                 "[faults]\nclient_crash = 1\n"
+                                 "[variant.all]\nkind = object\n"
+                                 "[variant.half]\nkind = object\nclient_crash = 0.5\n");
+    run_traced(&d, "all");
+    ok(tdrop_int(&d, "requests") == 3 && tdrop_int(&d, "allocated") == 0 &&
+           tdrop_int(&d, "timeouts") == 3 && tdrop_int(&d, "ghost_units") == 3,
+       "every client crashes: 3 requests, no retry, 3 units sold to nobody told");
+    ok(traced("FAULT: buyer 1 crashes after sending request 1") &&
+           traced("request 1: reply to crashed buyer 1 lost (allocated)"),
+       "crash: traced");
+    char buf[4096];
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    rg_drop_history_write(d.req, d.n, f, RG_DROP_HIST_JSONL);
+    fclose(f);
+    ok(strstr(buf, "\"type\": \"info\"") != NULL && strstr(buf, "\"type\": \"ok\"") == NULL &&
+           strstr(buf, "\"type\": \"fail\"") == NULL,
+       "crash: the history's completions are info");
+    int64_t crashed = 0;
+    for (uint64_t rep = 0; rep < 20; rep++) {
+        tdrop_run(&d, "half", 1, rep);
+        int64_t c = (int64_t)tdrop_count(&d, RG_OUT_TIMEOUT);
+        if (c != tdrop_int(&d, "ghost_units") || c + tdrop_int(&d, "allocated") != 3 ||
+            tdrop_int(&d, "requests") != 3)
+            break;
+        crashed += c;
+    }
+    ok(crashed > 10 && crashed < 50,
+       "client_crash = 0.5: about half crash (%lld of 60), each a ghost unit", (long long)crashed);
+    ok(tdrop_same_on_threads(&d, 1, 4), "crashes: the same rows on 1 and 2 threads");
+    tdrop_close(&d);
+}
+
 int main(void)
 {
-    plan(15);
+    plan(23);
     test_object();
     test_sql();
     test_cache();
+    test_partition();
+    test_crash();
     return 0;
 }
