@@ -23,7 +23,9 @@
  * over, the replica's counters become the node's: the changes it had not
  * received (the replication window) are lost there, while the copies
  * already sent to other regions stand.  Operations queued at the node get
- * result -1, and so does every operation at it for the failover time.
+ * result -1, and so does every operation at it for the failover time;
+ * replication messages from other regions still land (their senders keep
+ * them until the new node takes them).
  *
  * Partition (rg_cache_cut): a replication message between two cut regions
  * sent while the cut lasts waits for the heal (places.h).

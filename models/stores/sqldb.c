@@ -54,6 +54,7 @@ typedef struct row {
 typedef struct conn {
     bool open;
     bool wrote;              /* its transaction wrote (replicated databases) */
+    bool broken;             /* leased before a failover: its statements fail */
     size_t nlocked;          /* rows locked by this connection: */
     size_t inl[CONN_INLINE]; /* the first CONN_INLINE here, */
     size_t *more, capmore;   /* the rest here */
@@ -226,6 +227,7 @@ static int64_t open_conn(rg_sqldb *db)
         memset(&db->conns[id], 0, sizeof db->conns[id]);
     }
     db->conns[id].open = true;
+    db->conns[id].broken = false;
     db->conns[id].nlocked = 0;
     db->open++;
     return id;
@@ -533,7 +535,7 @@ void rg_sqldb_exec(rg_sqldb *db, int64_t c, rg_sqlop op, size_t rowi, int64_t ar
 {
     RG_ENGINE_ASSERT(db->e, c >= 0 && (size_t)c < db->nconns && db->conns[c].open);
     RG_ENGINE_ASSERT(db->e, rowi < db->nrows);
-    if (rg_now(db->e) < db->down_until) {
+    if (rg_now(db->e) < db->down_until || db->conns[c].broken) {
         rg_sqlres res = {RG_SQL_FAILOVER, -1, 0, 0, 0};
         cb(db->e, ctx, tag, &res);
         return;
@@ -573,6 +575,7 @@ uint64_t rg_sqldb_failover(rg_sqldb *db, rg_time down)
     for (size_t i = 0; i < db->nconns; i++) {
         db->conns[i].nlocked = 0;
         db->conns[i].wrote = false;
+        db->conns[i].broken = db->conns[i].open; /* to the dead primary */
     }
     db->ready.head = db->ready.tail = NULL;
     db->busy = 0;

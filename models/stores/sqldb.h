@@ -30,8 +30,10 @@
  *    place here).  Every statement in flight (queued, waiting for a lock,
  *    executing) and every caller waiting for a connection gets
  *    RG_SQL_FAILOVER; for the failover time every statement fails at once
- *    the same way.  Connections stay leased to their callers, who close
- *    them.  There is one failover: the promoted replica has no replica.
+ *    the same way, and so does every later statement on a connection
+ *    leased before the failover (it was to the dead primary: a
+ *    transaction never spans a failover).  Connections stay leased to
+ *    their callers, who close them.  There is one failover: the promoted replica has no replica.
  *
  * The caller (a protocol) adds the network round trip around each
  * statement: the database only models the server side.
