@@ -117,7 +117,9 @@ static void test_sql(void)
     tdrop_open(&d, NET WORK3 SQL "[faults]\ndb_replica_lag = const(5ms)\ndb_failover_time = 1s\n"
                                  "[variant.none]\nkind = sql_conditional\n"
                                  "[variant.cond]\nkind = sql_conditional\ndb_failover = 14ms\n"
-                                 "[variant.locked]\nkind = sql_locked\ndb_failover = 7ms\n");
+                                 "[variant.locked]\nkind = sql_locked\ndb_failover = 7ms\n"
+                                 "[variant.span]\nkind = sql_locked\ndb_failover = 9ms\n"
+                                 "db_failover_time = 500us\n");
     tdrop_run(&d, "none", 1, 0);
     ok(tdrop_int(&d, "allocated") == 3 && tdrop_int(&d, "told_yours_empty") == 0,
        "sql without faults: 3 allocated, all held");
@@ -134,6 +136,14 @@ static void test_sql(void)
     ok(tdrop_int(&d, "allocated") == 0 && tdrop_count(&d, RG_OUT_DB_ERROR) == 3 &&
            tdrop_int(&d, "ghost_units") == 0 && tdrop_int(&d, "unacknowledged") == 0,
        "failover mid-transaction: the 3 transactions in flight fail, nothing sold");
+    /* buyer 0 holds the lock (its SELECT ... FOR UPDATE ran 6-8 ms, its
+     * result is back at 9 ms); the primary dies at 9 ms and the replica
+     * serves at 9.5 ms, before buyer 0's UPDATE arrives at 10 ms on its
+     * connection to the dead primary: it fails too */
+    tdrop_run(&d, "span", 1, 0);
+    ok(tdrop_int(&d, "allocated") == 0 && tdrop_count(&d, RG_OUT_DB_ERROR) == 3 &&
+           tdrop_int(&d, "ghost_units") == 0,
+       "a transaction never spans a failover: its next statement fails");
     tdrop_close(&d);
 }
 
@@ -246,7 +256,7 @@ static void test_crash(void)
 
 int main(void)
 {
-    plan(23);
+    plan(24);
     test_object();
     test_sql();
     test_cache();
