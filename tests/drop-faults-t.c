@@ -130,7 +130,8 @@ static void test_sql(void)
        (long long)tdrop_int(&d, "told_yours_empty"));
     ok(traced("FAULT: buyer 2's sale (commit 3) is lost with the primary") &&
            traced("FAULT: buyer 1's sale (commit 2) is lost with the primary") &&
-           traced("its replica had commits up to 1: 2 sales lost, sku-001 stock 2 -> 4"),
+           traced("its replica had commits up to 1: 2 committed sales lost, uncommitted writes "
+                  "rolled back, sku-001 stock 2 -> 4"),
        "failover: traced, with the sales it lost");
     run_traced(&d, "locked");
     ok(tdrop_int(&d, "allocated") == 0 && tdrop_count(&d, RG_OUT_DB_ERROR) == 3 &&

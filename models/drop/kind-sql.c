@@ -214,8 +214,8 @@ static void on_failover(rg_engine *e, void *ctx, uint64_t arg)
     if (tr)
         rg_drop_trace(r,
                       "FAULT: the database primary dies; its replica had commits up to %llu: %zu "
-                      "sale%s lost, sku-001 stock %lld -> %lld; statements in flight fail; it "
-                      "serves as primary at %.3f ms",
+                      "committed sale%s lost, uncommitted writes rolled back, sku-001 stock "
+                      "%lld -> %lld; statements in flight fail; it serves as primary at %.3f ms",
                       (unsigned long long)kept, lost, lost == 1 ? "" : "s", (long long)before,
                       (long long)rg_sqldb_row(st->db, 0), rg_time_ms(rg_now(e) + f->db_down));
 }
