@@ -37,6 +37,7 @@ static void variant_free(dvariant *v)
 {
     free(v->name);
     rg_edge_free(&v->edge);
+    rg_dfaults_free(&v->faults);
     /* a variant whose kind did not load has none */
     if (v->kind != NULL && v->kind->free_cfg != NULL)
         v->kind->free_cfg(v->kcfg);
@@ -161,7 +162,24 @@ static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err
                 return -1;
         }
     }
+    /* Outages ([faults], dropfaults.h): read only in a scenario that
+     * mentions one, so every other scenario resolves as before. */
+    if (c->has_faults)
+        return rg_dfaults_load(s, sec, "faults", c->pl, &v->faults, e);
+    rg_dfaults_none(&v->faults);
     return 0;
+}
+
+/* True if the scenario mentions a fault: a key in [faults] or a fault key
+ * in some variant. */
+static bool faults_mentioned(const rg_scn *s)
+{
+    if (rg_scn_nkeys(s, "faults") > 0)
+        return true;
+    for (const char *const *k = rg_dfaults_keys; *k != NULL; k++)
+        if (variant_has(s, *k))
+            return true;
+    return false;
 }
 
 /* [clients]: who the buyers are.  Defaults make every buyer a human who
@@ -481,6 +499,7 @@ static int dload(rg_scn *s, void **out, rg_err *e)
     c->has_state = dopt_key_mentioned(s, "protection", "state");
     c->has_idem = dopt_key_mentioned(s, "clients", "idempotency");
     c->has_room = dopt_mentioned(s, "waiting_room", "waiting_room");
+    c->has_faults = faults_mentioned(s);
     if (c->has_room && droom_load(s, &c->room_rate, e) < 0)
         goto fail;
     void *var = NULL;
@@ -493,7 +512,8 @@ static int dload(rg_scn *s, void **out, rg_err *e)
     if (rc < 0)
         goto fail;
     /* Shared sections are optional: the drop's, and each kind's. */
-    static const char *const shared[] = {"edge", "clients", "protection", "cost", "backoff"};
+    static const char *const shared[] = {"edge", "clients", "protection",
+                                         "cost", "backoff", "faults"};
     for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++)
         rg_scn_declare(s, shared[i]);
     for (size_t i = 0; i < rg_drop_kind_count(); i++)
@@ -545,6 +565,14 @@ static void setup_clients(drun *r)
         cl->has_session = !r->v->challenge;
         /* humans: an address each; bots: a NAT pool (or rotation) */
         cl->ip = cl->bot && c->cl.bot_ips > 0 ? (UINT64_C(1) << 32) + i % (size_t)c->cl.bot_ips : i;
+    }
+    /* [faults] client_crash: who crashes after sending, from the faults
+     * stream (made only when used), after every other set-up draw. */
+    double crash = r->v->faults.client_crash;
+    if (crash > 0) {
+        gsl_rng *f = rg_engine_stream(r->e, "faults");
+        for (size_t i = 0; i < r->ncl; i++)
+            r->cls[i].crash = gsl_rng_uniform(f) < crash;
     }
 }
 

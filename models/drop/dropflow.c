@@ -74,6 +74,10 @@ static void on_retry(rg_engine *e, void *ctx, uint64_t arg)
 static void next_move(drun *r, dclient *cl, rg_outcome o)
 {
     const dclients *p = &r->c->cl;
+    if (cl->crashed) {
+        cl->done = true; /* it never retries */
+        return;
+    }
     if (o == RG_OUT_ALLOCATED) {
         cl->units++;
         cl->purchase++; /* the next unit is a new order */
@@ -128,6 +132,13 @@ static void next_move(drun *r, dclient *cl, rg_outcome o)
 static void client_answer(drun *r, dreq *q, rg_outcome o)
 {
     rg_time now = rg_now(r->e);
+    if (q->cl->crashed && o != RG_OUT_TIMEOUT) {
+        /* nobody reads it: the request ends at its deadline, unknown */
+        if (r->trace && q->outcome == RG_OUT_PENDING)
+            dtrace(r, "request %zu: reply to crashed buyer %zu lost (%s)", q->id, q->cl->id,
+                   dflow_outcome_name(o));
+        return;
+    }
     if (q->outcome != RG_OUT_PENDING) {
         if (r->trace && o != RG_OUT_TIMEOUT)
             dtrace(r, "request %zu: late reply ignored (%s)", q->id, dflow_outcome_name(o));
@@ -252,7 +263,17 @@ void rg_drop_reply_after(dreq *q, rg_time d, rg_outcome o)
 void rg_drop_reply(dreq *q, int from, rg_outcome o)
 {
     drun *r = q->run;
-    rg_drop_reply_after(q, rg_places_hop(r->c->pl, from, q->cl->b->region, r->net), o);
+    rg_drop_reply_after(q, rg_drop_hop(r, from, q->cl->b->region), o);
+}
+
+rg_time rg_drop_hop(drun *r, int from, int to)
+{
+    const rg_partition *cut = &r->v->faults.cut;
+    rg_time now = rg_now(r->e);
+    if (r->trace && rg_partition_holds(cut, from, to, now))
+        dtrace(r, "message %s -> %s held by the partition until %.3f ms", r->c->pl->name[from],
+               r->c->pl->name[to], rg_time_ms(cut->until));
+    return rg_places_hop_at(r->c->pl, cut, from, to, now, r->net);
 }
 
 /* ---- what a kind sees ------------------------------------------------------- */
@@ -296,6 +317,11 @@ const rg_buyer *rg_drop_run_buyer(const drun *r, size_t i)
 const char *rg_drop_run_variant(const drun *r)
 {
     return r->v->name;
+}
+
+const rg_dfaults *rg_drop_run_faults(const drun *r)
+{
+    return &r->v->faults;
 }
 
 void rg_drop_bill(drun *r, const rg_billable *op)
@@ -471,6 +497,15 @@ dreq *dflow_new_request(drun *r, dclient *cl)
 {
     dreq *q = new_request(r, cl);
     arm_deadline(r);
+    if (cl->crash && !cl->crashed) {
+        /* [faults] client_crash: gone right after sending */
+        cl->crashed = true;
+        if (r->trace)
+            dtrace(r,
+                   "FAULT: buyer %zu crashes after sending request %zu: it reads no answer "
+                   "and never retries",
+                   cl->id, q->id);
+    }
     return q;
 }
 
@@ -531,8 +566,29 @@ static void on_reset(rg_engine *e, void *ctx, uint64_t arg)
                ok ? "guardrail cleared" : "refused (429: one reset per limit window)");
 }
 
+/* [faults] partition: its start and its heal, in the trace. */
+static void on_partition(rg_engine *e, void *ctx, uint64_t healed)
+{
+    (void)e;
+    drun *r = ctx;
+    const rg_partition *cut = &r->v->faults.cut;
+    if (r->trace == NULL)
+        return;
+    if (healed)
+        dtrace(r, "FAULT: partition %s | %s heals: held messages travel on", r->c->pl->name[cut->a],
+               r->c->pl->name[cut->b]);
+    else
+        dtrace(r, "FAULT: partition %s | %s: messages between them held until %.3f ms",
+               r->c->pl->name[cut->a], r->c->pl->name[cut->b], rg_time_ms(cut->until));
+}
+
 void dflow_start(drun *r)
 {
+    const rg_partition *cut = &r->v->faults.cut;
+    if (cut->a >= 0) {
+        rg_at(r->e, cut->from, RG_PRIO_DEFAULT, on_partition, r, 0);
+        rg_at(r->e, cut->until, RG_PRIO_DEFAULT, on_partition, r, 1);
+    }
     if (r->ncl > 0)
         rg_at(r->e, r->cls[0].b->t, RG_PRIO_DEFAULT, on_arrival, r, 0);
     if (r->v->guardrail)

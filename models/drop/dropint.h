@@ -23,6 +23,7 @@
 #include "models/drop/drop.h"
 #include "models/drop/kind.h"
 #include "models/mech/backoff.h"
+#include "models/mech/dropfaults.h"
 #include "models/mech/edge.h"
 #include "models/mech/guardrail.h"
 #include "models/mech/ledger.h"
@@ -40,9 +41,10 @@ typedef struct dvariant {
     bool challenge, rate_limit, guardrail;
     bool kv_state; /* [protection] state = kv: their counts live in the KV */
     /* the drop's options (off unless the scenario mentions them) */
-    bool reserve; /* carts held until paid or expired ([reservations]) */
-    bool room;    /* a waiting room in front of the PoPs ([waiting_room]) */
-    bool idem;    /* clients send order ids (idempotency keys) */
+    bool reserve;      /* carts held until paid or expired ([reservations]) */
+    bool room;         /* a waiting room in front of the PoPs ([waiting_room]) */
+    bool idem;         /* clients send order ids (idempotency keys) */
+    rg_dfaults faults; /* outages ([faults]): all off unless mentioned */
 } dvariant;
 
 /* Who the buyers are ([clients]) and the protection parameters shared by
@@ -91,6 +93,7 @@ typedef struct dcfg {
      * the resolved text of every other scenario stays as it was), and
      * their metrics reported only then. */
     bool has_reserve, has_room, has_state, has_idem;
+    bool has_faults; /* [faults] or a fault key in a variant */
     dreserve res;
     double room_rate; /* admissions per second */
     bool kv_loaded;   /* [kv]: read by the first variant that keeps state there */
@@ -120,6 +123,8 @@ typedef struct dclient {
      * metrics: sold-out answers, units given back by expired carts */
     int64_t soldout, gaveback;
     int64_t purchase; /* purchases completed: the next order id's number */
+    bool crash;       /* [faults] client_crash: crashes after its first send */
+    bool crashed;     /* ... and has: it reads no answer, sends nothing more */
 } dclient;
 
 struct rg_drop_call {

@@ -19,6 +19,15 @@
  * (told_yours_empty); and the key replicates like the counter, so a retry
  * through another region would not see it (a client retries through its
  * own PoP here).
+ *
+ * Faults ([faults], dropfaults.h): cache_failover fails the node of
+ * cache_failover_region over to its in-region replica (cache.h).  The
+ * sales recorded there whose change the replica had not received are
+ * lost with the node (the orders and the idempotency keys live in the same
+ * Redis): the kind journals the node's sales by change count, only in a
+ * variant with the fault, and releases the lost ones.  An operation that
+ * fails with the node is answered "database error" and its key deleted.
+ * A partition delays the replication between the two regions it cuts.
  */
 #include <stdlib.h>
 
@@ -41,6 +50,15 @@ typedef struct cachestore {
     rg_orders *orders; /* the sales */
     rg_orders **keys;  /* per region: the idempotency keys SET NX */
     size_t nregions;
+    /* failover: the sales at the failing node, by its change count */
+    int fregion; /* -1: no failover */
+    struct csale {
+        uint64_t seq;
+        size_t client;
+        uint64_t order;
+        int sku;
+    } * sales;
+    size_t nsales, capsales;
 } cachestore;
 
 static int cache_load(rg_scn *s, const char *sec, const rg_places *pl, void **cfg, rg_err *e)
@@ -73,6 +91,41 @@ static void cache_free_cfg(void *p)
     free(c);
 }
 
+/* [faults] cache_failover: the node fails over; its sales past what the
+ * replica had received are lost. */
+static void on_failover(rg_engine *e, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    cachestore *st = ctx;
+    rg_drop_run *r = st->run;
+    const rg_dfaults *f = rg_drop_run_faults(r);
+    bool tr = rg_drop_tracing(r);
+    size_t reg = (size_t)st->fregion;
+    int64_t before = rg_cache_value(st->cache, reg, 0);
+    uint64_t had = rg_cache_seq(st->cache, reg);
+    uint64_t kept = rg_cache_failover(st->cache, f->cache_down);
+    size_t lost = 0;
+    while (st->nsales > 0 && st->sales[st->nsales - 1].seq > kept) {
+        const struct csale *x = &st->sales[--st->nsales];
+        rg_orders_release(st->orders, x->client, x->sku);
+        if (x->order != 0)
+            rg_orders_release(st->keys[reg], x->client, x->sku);
+        lost++;
+        if (tr)
+            rg_drop_trace(r, "FAULT: buyer %zu's sale (change %llu) is lost with the cache node",
+                          x->client, (unsigned long long)x->seq);
+    }
+    if (tr)
+        rg_drop_trace(r,
+                      "FAULT: the cache node in %s fails over to its replica, which had %llu of "
+                      "its %llu changes: %zu sale%s lost, sku-001 stock there %lld -> %lld; "
+                      "operations fail until %.3f ms",
+                      rg_drop_run_places(r)->name[reg], (unsigned long long)kept,
+                      (unsigned long long)had, lost, lost == 1 ? "" : "s", (long long)before,
+                      (long long)rg_cache_value(st->cache, reg, 0),
+                      rg_time_ms(rg_now(e) + f->cache_down));
+}
+
 static void *cache_build(const void *cfg, rg_drop_run *r)
 {
     const cachecfg *c = cfg;
@@ -85,6 +138,16 @@ static void *cache_build(const void *cfg, rg_drop_run *r)
     st->keys = rg_xcalloc(st->nregions, sizeof *st->keys);
     for (size_t i = 0; i < st->nregions; i++)
         st->keys[i] = rg_orders_new();
+    const rg_dfaults *f = rg_drop_run_faults(r);
+    st->fregion = -1;
+    if (f->cache_failover >= 0) {
+        st->fregion = f->cache_region;
+        rg_cache_standby(st->cache, (size_t)f->cache_region, f->cache_lag,
+                         rg_engine_stream(rg_drop_run_engine(r), "faults"));
+        rg_at(rg_drop_run_engine(r), f->cache_failover, RG_PRIO_DEFAULT, on_failover, st, 0);
+    }
+    if (f->cut.a >= 0)
+        rg_cache_cut(st->cache, &f->cut);
     return st;
 }
 
@@ -98,6 +161,7 @@ static void cache_free_store(void *p)
     for (size_t i = 0; i < st->nregions; i++)
         rg_orders_free(st->keys[i]);
     free(st->keys);
+    free(st->sales);
     free(st);
 }
 
@@ -106,14 +170,32 @@ static void on_cache_done(rg_engine *e, void *ctx, uint64_t tag, int result)
     (void)e;
     (void)tag;
     rg_drop_call *q = ctx;
-    const cachestore *st = rg_drop_call_store(q);
+    cachestore *st = rg_drop_call_store(q);
     int region = rg_drop_call_region(q), sku = rg_drop_call_sku(q);
+    if (result < 0) {
+        if (rg_drop_tracing(st->run))
+            rg_drop_trace(st->run,
+                          "FAULT: buyer %zu's operation fails with the cache node: an error, "
+                          "whether or not it bought",
+                          rg_drop_call_client(q));
+        if (rg_drop_call_order(q) != 0)
+            rg_orders_release(st->keys[region], rg_drop_call_client(q), sku);
+        rg_drop_reply(q, region, RG_OUT_DB_ERROR);
+        return;
+    }
     if (result && rg_cache_value(st->cache, (size_t)region, (size_t)sku) == 0)
         rg_drop_stock_zero(st->run, sku, "cache replica");
-    if (result)
+    if (result) {
         rg_orders_add(st->orders, rg_drop_call_client(q), rg_drop_call_order(q), sku);
-    else if (rg_drop_call_order(q) != 0)
+        if (region == st->fregion) {
+            rg_xgrow((void **)&st->sales, &st->capsales, st->nsales + 1, sizeof *st->sales);
+            st->sales[st->nsales++] =
+                (struct csale){rg_cache_seq(st->cache, (size_t)region), rg_drop_call_client(q),
+                               rg_drop_call_order(q), sku};
+        }
+    } else if (rg_drop_call_order(q) != 0) {
         rg_orders_release(st->keys[region], rg_drop_call_client(q), sku); /* DEL key */
+    }
     rg_drop_reply(q, region, result ? RG_OUT_ALLOCATED : RG_OUT_SOLD_OUT);
 }
 
@@ -150,10 +232,15 @@ static void on_cache_released(rg_engine *e, void *ctx, uint64_t tag, int result)
 {
     (void)e;
     (void)tag;
-    (void)result;
     rg_drop_call *q = ctx;
     rg_drop_run *r = rg_drop_call_run(q);
     const cachestore *st = rg_drop_call_store(q);
+    if (result < 0) {
+        if (rg_drop_tracing(r))
+            rg_drop_trace(r, "sku-%03d: buyer %zu's unit NOT released: the cache node failed",
+                          rg_drop_call_sku(q) + 1, rg_drop_call_client(q));
+        return;
+    }
     rg_orders_release(st->orders, rg_drop_call_client(q), rg_drop_call_sku(q));
     if (rg_drop_tracing(r))
         rg_drop_trace(r, "sku-%03d: buyer %zu's unit back in stock (cache replica)",

@@ -17,6 +17,16 @@
  * threaded, so the lookup and the decrement are atomic.  (The tables of
  * all objects are one rg_orders: an order only ever reaches the object of
  * its buyer's SKU or session.)
+ *
+ * Faults ([faults], dropfaults.h): at object_restart every object fails
+ * (object.h), and object_flush_fail arms each object's next flush to fail.
+ * A failed object's application reloads from storage: it undoes, newest
+ * first, the writes storage never got (a sale gives its unit back to the
+ * stock and its entry in the orders table is released; a release takes
+ * the unit back out).  So it keeps a journal of its writes, numbered as
+ * the object numbers them, only in a variant with an object fault.  The
+ * requests the object failed with are answered "database error": the
+ * client cannot know whether it bought.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,12 +49,25 @@ typedef struct objcfg {
     int region; /* -1: near the first request */
 } objcfg;
 
+/* One write of an object's application, kept to undo it if storage never
+ * got it. */
+typedef struct jwrite {
+    size_t client;
+    uint64_t order;
+    bool release; /* a unit given back (else a sale) */
+} jwrite;
+
 /* One object's state: what its application sees. */
 typedef struct shard {
     int64_t stock;
     rg_drop_run *run;
     int sku;
+    size_t index;      /* the object's, for the trace */
     rg_orders *orders; /* the store's: who holds what */
+    /* faults: the journal of writes (write n is journal[n - 1]) */
+    bool journal_on;
+    jwrite *journal;
+    size_t nwrites, capj;
 } shard;
 
 typedef struct objstore {
@@ -100,8 +123,15 @@ static int obj_handler(void *state, uint64_t arg, bool *wrote)
 {
     shard *s = state;
     rg_drop_call *q = (rg_drop_call *)(uintptr_t)(arg & ~(uint64_t)OBJ_RELEASE);
+    if (s->journal_on) {
+        /* the write this step makes, if it makes one, is the next */
+        rg_xgrow((void **)&s->journal, &s->capj, s->nwrites + 1, sizeof *s->journal);
+        s->journal[s->nwrites] =
+            (jwrite){rg_drop_call_client(q), rg_drop_call_order(q), (arg & OBJ_RELEASE) != 0};
+    }
     if (arg & OBJ_RELEASE) {
         s->stock++;
+        s->nwrites++;
         rg_orders_release(s->orders, rg_drop_call_client(q), s->sku);
         *wrote = true;
         rg_drop_bill(s->run, &rg_drop_object_write);
@@ -113,12 +143,55 @@ static int obj_handler(void *state, uint64_t arg, bool *wrote)
     if (s->stock <= 0)
         return 0;
     s->stock--;
+    s->nwrites++;
     rg_orders_add(s->orders, rg_drop_call_client(q), order, s->sku);
     *wrote = true;
     rg_drop_bill(s->run, &rg_drop_object_write);
     if (s->stock == 0)
         rg_drop_stock_zero(s->run, s->sku, "object");
     return 1;
+}
+
+/* The object failed: its application reloads what storage holds, undoing
+ * the writes after f->durable, newest first. */
+static void obj_failed(void *state, const rg_obj_failure *f)
+{
+    shard *s = state;
+    rg_drop_run *r = s->run;
+    bool tr = rg_drop_tracing(r);
+    if (tr)
+        rg_drop_trace(r,
+                      "FAULT: object %zu (sku-%03d) %s: %llu unflushed write%s discarded, %zu "
+                      "request%s answered with an error; serves again at %.3f ms",
+                      s->index, s->sku + 1,
+                      f->flush ? "fails to flush to storage and restarts" : "restarts",
+                      (unsigned long long)f->lost, f->lost == 1 ? "" : "s", f->errored,
+                      f->errored == 1 ? "" : "s", rg_time_ms(f->up));
+    RG_ASSERT(s->nwrites >= f->durable);
+    while (s->nwrites > f->durable) {
+        const jwrite *w = &s->journal[--s->nwrites];
+        if (w->release) {
+            s->stock--;
+            rg_orders_add(s->orders, w->client, w->order, s->sku);
+        } else {
+            s->stock++;
+            rg_orders_release(s->orders, w->client, s->sku);
+        }
+        if (tr)
+            rg_drop_trace(
+                r, "FAULT: object %zu loses buyer %zu's %s (never stored)", s->index, w->client,
+                w->release ? "release: the unit is out of stock again" : "unit: back in stock");
+    }
+}
+
+/* [faults] object_restart: every object of the store fails now. */
+static void on_restart(rg_engine *e, void *ctx, uint64_t arg)
+{
+    (void)e;
+    (void)arg;
+    objstore *st = ctx;
+    for (size_t k = 0; k < st->n; k++)
+        rg_object_restart(st->obj[k], rg_drop_run_faults(st->run)->object_down);
 }
 
 static void *obj_build(const void *cfg, rg_drop_run *r)
@@ -145,7 +218,19 @@ static void *obj_build(const void *cfg, rg_drop_run *r)
         st->sh[k].run = r;
         st->sh[k].orders = st->orders;
         st->sh[k].sku = c->shard_session ? rg_drop_run_buyer(r, k)->sku : (int)k;
+        st->sh[k].index = k;
         st->obj[k] = rg_object_new(rg_drop_run_engine(r), &c->obj.p, obj_handler, &st->sh[k]);
+    }
+    const rg_dfaults *f = rg_drop_run_faults(r);
+    if (f->object_restart >= 0 || f->object_flush_fail >= 0) {
+        for (size_t k = 0; k < st->n; k++) {
+            st->sh[k].journal_on = true;
+            rg_object_on_failure(st->obj[k], obj_failed);
+            if (f->object_flush_fail >= 0)
+                rg_object_fail_flush(st->obj[k], f->object_flush_fail, f->object_down);
+        }
+        if (f->object_restart >= 0)
+            rg_at(st->e, f->object_restart, RG_PRIO_DEFAULT, on_restart, st, 0);
     }
     /* An object lives where it was first asked for unless the scenario
      * pins it. */
@@ -166,8 +251,10 @@ static void obj_free_store(void *p)
     objstore *st = p;
     if (st == NULL)
         return;
-    for (size_t k = 0; k < st->n; k++)
+    for (size_t k = 0; k < st->n; k++) {
         rg_object_free(st->obj[k]);
+        free(st->sh[k].journal);
+    }
     free(st->obj);
     free(st->sh);
     free(st->region);
@@ -187,10 +274,16 @@ static void on_obj_reply(rg_engine *e, void *ctx, uint64_t tag, int code, bool o
     (void)tag;
     rg_drop_call *q = ctx;
     const objstore *st = rg_drop_call_store(q);
+    if (code == RG_OBJ_ERROR && rg_drop_tracing(st->run))
+        rg_drop_trace(st->run,
+                      "FAULT: buyer %zu's request fails with the object: an error, whether or "
+                      "not it bought",
+                      rg_drop_call_client(q));
     rg_drop_reply(q, st->region[object_of(st, q)],
-                  overloaded ? RG_OUT_OVERLOADED
-                  : code     ? RG_OUT_ALLOCATED
-                             : RG_OUT_SOLD_OUT);
+                  overloaded             ? RG_OUT_OVERLOADED
+                  : code == RG_OBJ_ERROR ? RG_OUT_DB_ERROR
+                  : code                 ? RG_OUT_ALLOCATED
+                                         : RG_OUT_SOLD_OUT);
 }
 
 static void on_at_object(rg_engine *e, void *ctx, uint64_t arg)
@@ -206,9 +299,8 @@ static void on_at_object(rg_engine *e, void *ctx, uint64_t arg)
 static void obj_route(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
 {
     const objstore *st = store;
-    (void)r;
     int to = st->region[object_of(st, q)];
-    d += rg_places_hop(st->pl, rg_drop_call_region(q), to, st->net);
+    d += rg_drop_hop(r, rg_drop_call_region(q), to);
     rg_after(st->e, d, RG_PRIO_DEFAULT, on_at_object, q, 0);
 }
 
@@ -219,13 +311,14 @@ static void on_obj_released(rg_engine *e, void *ctx, uint64_t tag, int code, boo
 {
     (void)e;
     (void)tag;
-    (void)code;
     rg_drop_call *q = ctx;
     rg_drop_run *r = rg_drop_call_run(q);
     if (rg_drop_tracing(r))
-        rg_drop_trace(
-            r, "sku-%03d: buyer %zu's unit %s", rg_drop_call_sku(q) + 1, rg_drop_call_client(q),
-            overloaded ? "NOT released: the object is overloaded" : "back in stock (object)");
+        rg_drop_trace(r, "sku-%03d: buyer %zu's unit %s", rg_drop_call_sku(q) + 1,
+                      rg_drop_call_client(q),
+                      overloaded             ? "NOT released: the object is overloaded"
+                      : code == RG_OBJ_ERROR ? "NOT released: the object failed"
+                                             : "back in stock (object)");
 }
 
 static void on_release_at_object(rg_engine *e, void *ctx, uint64_t arg)
@@ -242,8 +335,7 @@ static void on_release_at_object(rg_engine *e, void *ctx, uint64_t arg)
 static void obj_release(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)
 {
     const objstore *st = store;
-    (void)r;
-    d += rg_places_hop(st->pl, rg_drop_call_region(q), st->region[object_of(st, q)], st->net);
+    d += rg_drop_hop(r, rg_drop_call_region(q), st->region[object_of(st, q)]);
     rg_after(st->e, d, RG_PRIO_DEFAULT, on_release_at_object, q, 0);
 }
 

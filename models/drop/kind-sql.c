@@ -38,6 +38,16 @@
  * the statement reaches the database: with one worker statements run in
  * arrival order, and the locked protocol's UPDATE runs under the row lock,
  * so the check and the write are atomic as the unique index makes them.
+ *
+ * Failover ([faults] db_failover, sqldb.h): the database gets an
+ * asynchronous replica, and at db_failover the primary dies.  The orders
+ * table lives in the same database, so a sale whose commit the replica had
+ * not received is lost with its order row: the kind keeps a journal of the
+ * commits that sold (commit number, buyer), only in a variant with the
+ * fault, and releases the orders of the lost ones.  A call whose statement
+ * fails with the primary is answered "database error" (its client cannot
+ * know whether it bought), and an order it had inserted but not committed
+ * goes with its transaction.
  */
 #include <stdlib.h>
 
@@ -93,6 +103,13 @@ typedef struct sqlstore {
     rg_drop_run *run;
     rg_sqldb *db;
     rg_orders *orders; /* the orders table */
+    /* failover: the commits that sold, in commit order */
+    struct sold {
+        uint64_t lsn;
+        size_t client;
+        int sku;
+    } * sold;
+    size_t nsold, capsold;
     /* the run's, looked up once: every statement uses them */
     rg_engine *e;
     const rg_places *pl;
@@ -109,6 +126,7 @@ typedef struct sqlcall {
     phase ph;
     bool releasing; /* the call was answered; now it gives its unit back */
     bool dup;       /* its order's insert failed: it was allocated before */
+    bool recorded;  /* its order is inserted, not yet committed */
     /* the statement on its way to the database */
     rg_sqlop op;
     int64_t value;
@@ -173,6 +191,35 @@ static void sql_free_cfg(void *p)
     free(c);
 }
 
+/* [faults] db_failover: the primary dies; the sales whose commits its
+ * replica had not received are lost with their order rows. */
+static void on_failover(rg_engine *e, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    sqlstore *st = ctx;
+    rg_drop_run *r = st->run;
+    const rg_dfaults *f = rg_drop_run_faults(r);
+    bool tr = rg_drop_tracing(r);
+    int64_t before = rg_sqldb_row(st->db, 0);
+    uint64_t kept = rg_sqldb_failover(st->db, f->db_down);
+    size_t lost = 0;
+    while (st->nsold > 0 && st->sold[st->nsold - 1].lsn > kept) {
+        const struct sold *x = &st->sold[--st->nsold];
+        rg_orders_release(st->orders, x->client, x->sku);
+        lost++;
+        if (tr)
+            rg_drop_trace(r, "FAULT: buyer %zu's sale (commit %llu) is lost with the primary",
+                          x->client, (unsigned long long)x->lsn);
+    }
+    if (tr)
+        rg_drop_trace(r,
+                      "FAULT: the database primary dies; its replica had commits up to %llu: %zu "
+                      "committed sale%s lost, uncommitted writes rolled back, sku-001 stock "
+                      "%lld -> %lld; statements in flight fail; it serves as primary at %.3f ms",
+                      (unsigned long long)kept, lost, lost == 1 ? "" : "s", (long long)before,
+                      (long long)rg_sqldb_row(st->db, 0), rg_time_ms(rg_now(e) + f->db_down));
+}
+
 static void *sql_build(const void *cfg, rg_drop_run *r)
 {
     const sqlcfg *c = cfg;
@@ -184,6 +231,11 @@ static void *sql_build(const void *cfg, rg_drop_run *r)
     st->net = rg_drop_run_net(r);
     st->db = rg_sqldb_new(st->e, &c->sp, rg_drop_run_skus(r), rg_drop_run_stock(r));
     st->orders = rg_orders_new();
+    const rg_dfaults *f = rg_drop_run_faults(r);
+    if (f->db_failover >= 0) {
+        rg_sqldb_replicate(st->db, f->db_lag, rg_engine_stream(st->e, "faults"));
+        rg_at(st->e, f->db_failover, RG_PRIO_DEFAULT, on_failover, st, 0);
+    }
     return st;
 }
 
@@ -194,6 +246,7 @@ static void sql_free_store(void *p)
         return;
     rg_sqldb_free(st->db);
     rg_orders_free(st->orders);
+    free(st->sold);
     free(st);
 }
 
@@ -203,10 +256,11 @@ static int64_t sql_decremented(const void *store, size_t sku)
     return rg_drop_run_stock(st->run) - rg_sqldb_row(st->db, sku);
 }
 
-/* A hop between two regions, drawn from the network stream. */
+/* A hop between two regions, drawn from the network stream (through the
+ * variant's partition, if any). */
 static rg_time hop(const sqlstore *st, int from, int to)
 {
-    return rg_places_hop(st->pl, from, to, st->net);
+    return rg_drop_hop(st->run, from, to);
 }
 
 /* The application answers: it runs at the PoP itself (no hop back) or in
@@ -276,7 +330,8 @@ static void release_done(sqlcall *c)
     rg_drop_run *r = c->st->run;
     rg_sqldb_close(c->st->db, c->conn);
     if (c->res.status != RG_SQL_OK)
-        release_failed(c, "the row lock wait timed out");
+        release_failed(c, c->res.status == RG_SQL_FAILOVER ? "the database failed over"
+                                                           : "the row lock wait timed out");
     else if (rg_drop_tracing(r))
         rg_drop_trace(r, "sku-%03d: buyer %zu's unit back in stock (%s)", c->sku + 1,
                       rg_drop_call_client(c->q), rg_drop_run_variant(r));
@@ -293,6 +348,10 @@ static void on_sql_back(rg_engine *e, void *ctx, uint64_t arg)
     int sku = c->sku;
     if (c->releasing) {
         release_done(c);
+        return;
+    }
+    if (res->status == RG_SQL_FAILOVER) {
+        close_and_reply(c, RG_OUT_DB_ERROR); /* whatever it was doing */
         return;
     }
     if (c->dup) {
@@ -370,7 +429,9 @@ static void trace_statement(const sqlcall *c, const rg_sqlres *res)
     }
     if (res->status != RG_SQL_OK) {
         rg_drop_trace(r, "db sku-%03d: buyer %zu's %s failed (%s)", sku, who, what,
-                      res->status == RG_SQL_LOCK_TIMEOUT ? "lock wait timeout" : "pool timeout");
+                      res->status == RG_SQL_LOCK_TIMEOUT ? "lock wait timeout"
+                      : res->status == RG_SQL_FAILOVER   ? "the primary died"
+                                                         : "pool timeout");
         return;
     }
     switch (c->op) {
@@ -418,10 +479,20 @@ static void on_sql_result(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres
     if (rg_drop_tracing(c->st->run))
         trace_statement(c, res);
     c->res = *res;
-    /* A statement that sold nothing takes its order insert with it. */
-    if (!c->releasing && !c->dup && sells(c->ph) &&
-        (res->status != RG_SQL_OK || (c->ph == P_COND && res->value != 1)))
-        rg_orders_release(c->st->orders, rg_drop_call_client(c->q), c->sku);
+    /* A statement that sold nothing, or a transaction that failed, takes
+     * its order insert with it; a commit that sold is journalled (only a
+     * replicated database numbers its commits). */
+    if (!c->releasing && c->recorded) {
+        sqlstore *st = c->st;
+        if (res->status != RG_SQL_OK || (c->ph == P_COND && res->value != 1)) {
+            rg_orders_release(st->orders, rg_drop_call_client(c->q), c->sku);
+            c->recorded = false;
+        } else if (res->lsn != 0) {
+            rg_xgrow((void **)&st->sold, &st->capsold, st->nsold + 1, sizeof *st->sold);
+            st->sold[st->nsold++] = (struct sold){res->lsn, rg_drop_call_client(c->q), c->sku};
+            c->recorded = false;
+        }
+    }
     if (c->releasing && c->ph == P_RELEASE && res->status == RG_SQL_OK)
         rg_orders_release(c->st->orders, rg_drop_call_client(c->q), c->sku);
     rg_after(e, hop(c->st, c->st->cfg->db_region, c->app_region), RG_PRIO_DEFAULT, on_sql_back, c,
@@ -446,6 +517,7 @@ static void on_sql_arrive(rg_engine *e, void *ctx, uint64_t arg)
             op = RG_SQL_SELECT;
         } else {
             rg_orders_add(st->orders, rg_drop_call_client(c->q), order, c->sku);
+            c->recorded = true;
         }
     }
     rg_sqldb_exec(st->db, c->conn, op, (size_t)c->sku, c->value, c->autocommit, on_sql_result, c,

@@ -35,6 +35,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "models/drop/drop.h"
+#include "models/mech/dropfaults.h"
 #include "models/mech/ledger.h"
 #include "models/mech/places.h"
 #include "models/mech/workload.h"
@@ -146,6 +147,14 @@ size_t rg_drop_run_buyers(const rg_drop_run *r);
 const rg_buyer *rg_drop_run_buyer(const rg_drop_run *r, size_t i);
 /* The variant's name ([variant.NAME]). */
 const char *rg_drop_run_variant(const rg_drop_run *r);
+/* The variant's outages ([faults], dropfaults.h): every fault is off in a
+ * scenario that sets none.  A kind whose store can fail schedules its
+ * faults when it builds the store. */
+const rg_dfaults *rg_drop_run_faults(const rg_drop_run *r);
+/* One message from region `from` to region `to`, sent now: its latency,
+ * drawn like rg_places_hop from the network stream, held by the variant's
+ * partition while the two regions are cut apart. */
+rg_time rg_drop_hop(rg_drop_run *r, int from, int to);
 
 /* Records one billable operation (declared in the kind's list) in the
  * run's cost ledger. */

@@ -137,3 +137,18 @@ bool rg_places_lost(const rg_places *p, gsl_rng *r)
 {
     return p->loss > 0 && gsl_rng_uniform(r) < p->loss;
 }
+
+bool rg_partition_holds(const rg_partition *cut, int x, int y, rg_time now)
+{
+    return cut != NULL && cut->a >= 0 && now >= cut->from && now < cut->until &&
+           ((x == cut->a && y == cut->b) || (x == cut->b && y == cut->a));
+}
+
+rg_time rg_places_hop_at(const rg_places *p, const rg_partition *cut, int a, int b, rg_time now,
+                         gsl_rng *r)
+{
+    rg_time d = rg_places_hop(p, a, b, r);
+    if (rg_partition_holds(cut, a, b, now))
+        d += cut->until - now;
+    return d;
+}

@@ -47,4 +47,24 @@ rg_time rg_places_hop(const rg_places *p, int a, int b, gsl_rng *r);
 /* True if a message is lost (consumes a draw only when loss > 0). */
 bool rg_places_lost(const rg_places *p, gsl_rng *r);
 
+/* A network partition between regions a and b from `from` until `until`
+ * (a < 0: none).  A message between a and b sent while it lasts is held
+ * until it heals, then travels as usual: what a TCP connection does by
+ * retransmitting, and what a client whose deadline passes meanwhile sees
+ * as a timeout.  (The alternative, dropping it, would need every sender
+ * to handle a lost hop; held messages also show the partition's real
+ * damage: a store acts, after the heal, on a request its client gave up
+ * on.)  A message already in flight when the cut begins arrives. */
+typedef struct rg_partition {
+    int a, b;
+    rg_time from, until;
+} rg_partition;
+
+/* True if a message from region x to region y sent at `now` is held. */
+bool rg_partition_holds(const rg_partition *cut, int x, int y, rg_time now);
+/* rg_places_hop for a message sent at `now` across an optional partition
+ * (NULL: none): the same draw, delayed to the heal if the cut holds it. */
+rg_time rg_places_hop_at(const rg_places *p, const rg_partition *cut, int a, int b, rg_time now,
+                         gsl_rng *r);
+
 #endif

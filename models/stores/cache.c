@@ -28,7 +28,10 @@ struct rec { /* an operation or a replication message */
                       messages: the change (delta mode) */
     rg_time stamp; /* messages: when it was written */
     size_t writer; /* messages: the region that wrote it */
-    rec *next;     /* spare list */
+    uint64_t seq;  /* to the standby: the node's change count */
+    enum { R_SPARE, R_OP, R_MSG, R_STANDBY } kind;
+    bool dead; /* failed over with its node: its event does nothing */
+    rec *next; /* spare list */
 };
 
 typedef struct replica {
@@ -36,6 +39,8 @@ typedef struct replica {
     rg_time *stamp; /* when v[key] was written (-1: initial) */
     size_t *writer;
     rg_time busy_until;
+    uint64_t seq;       /* changes applied */
+    rg_time down_until; /* failed over: operations fail until then */
 } replica;
 
 struct rg_cache {
@@ -48,6 +53,14 @@ struct rg_cache {
     rec *spare;
     rec **all;
     size_t nall, capall;
+    /* failover: the standby of node sb_region (a replica struct) */
+    bool standby;
+    size_t sb_region;
+    replica sb;
+    const rg_dist *sb_lag;
+    gsl_rng *sb_rng;
+    rg_time sb_applied_at;
+    const rg_partition *cut; /* NULL: none */
 };
 
 static rec *rec_new(rg_cache *c)
@@ -61,11 +74,13 @@ static rec *rec_new(rg_cache *c)
         c->all[c->nall++] = x;
     }
     x->c = c;
+    x->dead = false;
     return x;
 }
 
 static void rec_done(rg_cache *c, rec *x)
 {
+    x->kind = R_SPARE;
     x->next = c->spare;
     c->spare = x;
 }
@@ -106,6 +121,9 @@ void rg_cache_free(rg_cache *c)
         free(c->all[i]);
     free(c->all);
     free(c->rep);
+    free(c->sb.v);
+    free(c->sb.stamp);
+    free(c->sb.writer);
     free(c);
 }
 
@@ -119,6 +137,48 @@ uint64_t rg_cache_replicated(const rg_cache *c)
     return c->replicated;
 }
 
+uint64_t rg_cache_seq(const rg_cache *c, size_t region)
+{
+    return c->rep[region].seq;
+}
+
+static void on_standby(rg_engine *e, void *ctx, uint64_t arg)
+{
+    rec *m = ctx;
+    (void)e;
+    (void)arg;
+    rg_cache *c = m->c;
+    if (!m->dead) {
+        c->sb.v[m->key] = m->value;
+        c->sb.stamp[m->key] = m->stamp;
+        c->sb.writer[m->key] = m->writer;
+        c->sb.seq = m->seq;
+    }
+    rec_done(c, m);
+}
+
+/* A change was applied at node `region`: counted, and shipped to its
+ * standby if it has one (in order, after a lag). */
+static void changed(rg_cache *c, size_t region, size_t key)
+{
+    replica *rp = &c->rep[region];
+    rp->seq++;
+    if (!c->standby || region != c->sb_region)
+        return;
+    rec *m = rec_new(c);
+    m->kind = R_STANDBY;
+    m->key = key;
+    m->value = rp->v[key];
+    m->stamp = rp->stamp[key];
+    m->writer = rp->writer[key];
+    m->seq = rp->seq;
+    rg_time at = rg_now(c->e) + rg_dist_sample_time(c->sb_lag, c->sb_rng);
+    if (at < c->sb_applied_at)
+        at = c->sb_applied_at;
+    c->sb_applied_at = at;
+    rg_at(c->e, at, RG_PRIO_DEFAULT, on_standby, m, 0);
+}
+
 static void on_replicate(rg_engine *e, void *ctx, uint64_t arg)
 {
     rec *m = ctx;
@@ -128,12 +188,14 @@ static void on_replicate(rg_engine *e, void *ctx, uint64_t arg)
     replica *rp = &c->rep[m->region];
     if (c->p.mode == RG_CACHE_DELTA) {
         rp->v[m->key] += m->delta;
+        changed(c, m->region, m->key);
     } else if (m->stamp > rp->stamp[m->key] ||
                (m->stamp == rp->stamp[m->key] && m->writer > rp->writer[m->key])) {
         /* last writer wins: a later write replaces; an older one is lost */
         rp->v[m->key] = m->value;
         rp->stamp[m->key] = m->stamp;
         rp->writer[m->key] = m->writer;
+        changed(c, m->region, m->key);
     }
     c->replicated++;
     rec_done(c, m);
@@ -144,6 +206,10 @@ static void on_op_done(rg_engine *e, void *ctx, uint64_t arg)
     rec *o = ctx;
     (void)arg;
     rg_cache *c = o->c;
+    if (o->dead) {
+        rec_done(c, o); /* failed over with its node */
+        return;
+    }
     replica *rp = &c->rep[o->region];
     int64_t *v = &rp->v[o->key];
     int result = 0;
@@ -152,17 +218,22 @@ static void on_op_done(rg_engine *e, void *ctx, uint64_t arg)
         rp->stamp[o->key] = rg_now(e);
         rp->writer[o->key] = o->region;
         result = 1;
+        changed(c, o->region, o->key);
         for (size_t r = 0; r < c->nreg; r++) {
             if (r == o->region)
                 continue;
             rec *m = rec_new(c);
+            m->kind = R_MSG;
             m->region = r;
             m->key = o->key;
             m->value = *v;
             m->delta = o->delta;
             m->stamp = rg_now(e);
             m->writer = o->region;
-            rg_after(e, rg_dist_sample_time(c->p.lag, c->net), RG_PRIO_DEFAULT, on_replicate, m, 0);
+            rg_time d = rg_dist_sample_time(c->p.lag, c->net);
+            if (rg_partition_holds(c->cut, (int)o->region, (int)r, rg_now(e)))
+                d += c->cut->until - rg_now(e); /* held until the heal */
+            rg_after(e, d, RG_PRIO_DEFAULT, on_replicate, m, 0);
         }
     }
     rg_cache_cb cb = o->cb;
@@ -178,7 +249,12 @@ static void queue_op(rg_cache *c, int64_t delta, size_t region, size_t key, rg_c
                      void *ctx, uint64_t tag)
 {
     RG_ENGINE_ASSERT(c->e, region < c->nreg && key < c->nkeys);
+    if (rg_now(c->e) < c->rep[region].down_until) {
+        cb(c->e, ctx, tag, -1); /* the node is failing over */
+        return;
+    }
     rec *o = rec_new(c);
+    o->kind = R_OP;
     o->delta = delta;
     o->region = region;
     o->key = key;
@@ -202,4 +278,60 @@ void rg_cache_increment(rg_cache *c, size_t region, size_t key, rg_cache_cb cb, 
                         uint64_t tag)
 {
     queue_op(c, +1, region, key, cb, ctx, tag);
+}
+
+/* ---- failover and partition -------------------------------------------- */
+
+void rg_cache_standby(rg_cache *c, size_t region, const rg_dist *lag, gsl_rng *r)
+{
+    RG_ENGINE_ASSERT(c->e, region < c->nreg && !c->standby);
+    c->standby = true;
+    c->sb_region = region;
+    c->sb_lag = lag;
+    c->sb_rng = r;
+    c->sb.v = rg_xcalloc(c->nkeys, sizeof *c->sb.v);
+    c->sb.stamp = rg_xcalloc(c->nkeys, sizeof *c->sb.stamp);
+    c->sb.writer = rg_xcalloc(c->nkeys, sizeof *c->sb.writer);
+    for (size_t k = 0; k < c->nkeys; k++) {
+        c->sb.v[k] = c->rep[region].v[k];
+        c->sb.stamp[k] = c->rep[region].stamp[k];
+        c->sb.writer[k] = c->rep[region].writer[k];
+    }
+    c->sb.seq = c->rep[region].seq;
+}
+
+uint64_t rg_cache_failover(rg_cache *c, rg_time down)
+{
+    RG_ENGINE_ASSERT(c->e, c->standby);
+    rg_engine *e = c->e;
+    size_t region = c->sb_region;
+    replica *rp = &c->rep[region];
+    c->standby = false;
+    for (size_t k = 0; k < c->nkeys; k++) {
+        rp->v[k] = c->sb.v[k];
+        rp->stamp[k] = c->sb.stamp[k];
+        rp->writer[k] = c->sb.writer[k];
+    }
+    rp->seq = c->sb.seq;
+    rp->busy_until = rg_now(e);
+    rp->down_until = rg_now(e) + down;
+    /* the standby's pending changes are void; the node's operations fail,
+     * in the order their records were made */
+    for (size_t i = 0; i < c->nall; i++) {
+        rec *x = c->all[i];
+        if (x->dead)
+            continue;
+        if (x->kind == R_STANDBY) {
+            x->dead = true;
+        } else if (x->kind == R_OP && x->region == region) {
+            x->dead = true;
+            x->cb(e, x->ctx, x->tag, -1);
+        }
+    }
+    return rp->seq;
+}
+
+void rg_cache_cut(rg_cache *c, const rg_partition *cut)
+{
+    c->cut = cut;
 }

@@ -9,6 +9,12 @@
  * Synchronous objects never park or resume anything: the rings and counts
  * that awaiting adds stay empty, so they run the same events and draws as
  * before awaiting existed.
+ *
+ * A failure starts a new instance: `epoch` counts them, and every event the
+ * object schedules carries the epoch it was scheduled in, so an event of a
+ * dead instance (its handler finishing, its flush, its wake, an outbound
+ * call returning) does nothing.  An object that never fails has epoch 0:
+ * the same events and arguments as before failures existed.
  */
 #include "models/stores/object.h"
 
@@ -57,6 +63,11 @@ struct rg_object {
     rg_evh hib_timer; /* at most one pending; see maybe_idle */
     rg_time idle_since;
     rg_object_stats stats;
+    /* failures */
+    uint64_t epoch;        /* instances that failed so far */
+    rg_obj_failed failed;  /* the application's, or NULL */
+    rg_time flush_fail_at; /* -1: no flush is to fail */
+    rg_time flush_fail_down;
 };
 
 static void ring_push(ring *r, const oreq *x)
@@ -148,6 +159,7 @@ static rg_object *object_new(rg_engine *e, const rg_obj_params *p, rg_obj_handle
     o->state = state;
     o->service = rg_engine_stream(e, "service");
     o->st = p->start_hibernated ? O_HIBERNATED : O_IDLE;
+    o->flush_fail_at = -1;
     rg_acc_init(&o->stats.wait);
     return o;
 }
@@ -228,14 +240,21 @@ static void start_flush(rg_object *o)
     o->flushing_to = o->write_seq;
     o->stats.flushes++;
     rg_after(o->e, rg_dist_sample_time(o->p.flush, o->service), RG_PRIO_DEFAULT, on_flush_done, o,
-             0);
+             o->epoch);
 }
+
+static void fail(rg_object *o, rg_time down, bool flush);
 
 static void on_flush_done(rg_engine *e, void *ctx, uint64_t arg)
 {
     rg_object *o = ctx;
-    (void)e;
-    (void)arg;
+    if (arg != o->epoch)
+        return; /* a dead instance's flush */
+    if (o->flush_fail_at >= 0 && rg_now(e) >= o->flush_fail_at) {
+        o->flush_fail_at = -1;
+        fail(o, o->flush_fail_down, true);
+        return;
+    }
     o->durable_seq = o->flushing_to;
     o->flushing = false;
     release_gated(o);
@@ -273,15 +292,18 @@ static void park(rg_object *o, const oreq *r, rg_time d)
     o->parked[slot] = *r;
     o->awaiting++;
     o->stats.awaits++;
-    rg_after(o->e, d, RG_PRIO_DEFAULT, on_call_back, o, slot);
+    rg_after(o->e, d, RG_PRIO_DEFAULT, on_call_back, o, slot | o->epoch << 32);
 }
 
 /* The outbound call of the request in `slot` returned: it queues to
  * resume, and runs at once if the object is free. */
-static void on_call_back(rg_engine *e, void *ctx, uint64_t slot)
+static void on_call_back(rg_engine *e, void *ctx, uint64_t arg)
 {
     rg_object *o = ctx;
     (void)e;
+    if (arg >> 32 != (o->epoch & 0xffffffffu))
+        return; /* a dead instance's call */
+    size_t slot = (size_t)(arg & 0xffffffffu);
     ring_push(&o->resume, &o->parked[slot]);
     o->free_slot[slot] = o->free_head;
     o->free_head = slot + 1;
@@ -317,7 +339,8 @@ static void on_handler_done(rg_engine *e, void *ctx, uint64_t arg)
 {
     rg_object *o = ctx;
     (void)e;
-    (void)arg;
+    if (arg != o->epoch)
+        return; /* a dead instance's handler */
     if (o->step_fn != NULL) {
         step_done(o);
     } else {
@@ -352,7 +375,7 @@ static void start_next(rg_object *o)
         ring_pop(&o->resume);
         o->st = O_BUSY;
         rg_after(o->e, rg_dist_sample_time(o->p.handler, o->service), RG_PRIO_DEFAULT,
-                 on_handler_done, o, 0);
+                 on_handler_done, o, o->epoch);
         return;
     }
     while (o->st == O_IDLE && o->in.len > 0) {
@@ -367,7 +390,7 @@ static void start_next(rg_object *o)
         o->cur = r;
         o->st = O_BUSY;
         rg_after(o->e, rg_dist_sample_time(o->p.handler, o->service), RG_PRIO_DEFAULT,
-                 on_handler_done, o, 0);
+                 on_handler_done, o, o->epoch);
     }
 }
 
@@ -375,7 +398,8 @@ static void on_woken(rg_engine *e, void *ctx, uint64_t arg)
 {
     rg_object *o = ctx;
     (void)e;
-    (void)arg;
+    if (arg != o->epoch)
+        return; /* a dead instance's wake-up */
     o->st = O_IDLE;
     start_next(o);
     maybe_idle(o);
@@ -404,8 +428,77 @@ void rg_object_call(rg_object *o, uint64_t arg, rg_obj_reply cb, void *ctx, uint
     if (o->st == O_HIBERNATED) {
         o->st = O_WAKING;
         o->stats.wakes++;
-        rg_after(o->e, rg_dist_sample_time(o->p.wake, o->service), RG_PRIO_DEFAULT, on_woken, o, 0);
+        rg_after(o->e, rg_dist_sample_time(o->p.wake, o->service), RG_PRIO_DEFAULT, on_woken, o,
+                 o->epoch);
         return;
     }
     start_next(o);
+}
+
+/* ---- failures ----------------------------------------------------------- */
+
+void rg_object_on_failure(rg_object *o, rg_obj_failed fn)
+{
+    o->failed = fn;
+}
+
+static void error_reply(rg_object *o, const oreq *r)
+{
+    o->stats.errored++;
+    r->cb(o->e, r->ctx, r->tag, RG_OBJ_ERROR, false);
+}
+
+/* Answers every request of ring r RG_OBJ_ERROR and empties it. */
+static void error_ring(rg_object *o, ring *r)
+{
+    while (r->len > 0) {
+        oreq x = *ring_front(r);
+        ring_pop(r);
+        error_reply(o, &x);
+    }
+}
+
+/* The instance dies: a new epoch, so its pending events do nothing; the
+ * application reloads; every request it held is answered with an error,
+ * oldest first (the gated replies, the one in the handler, those awaiting
+ * or resuming, then the queue); a new instance serves `down` later. */
+static void fail(rg_object *o, rg_time down, bool flush)
+{
+    ostate was = o->st;
+    o->epoch++;
+    o->stats.failures++;
+    rg_obj_failure f = {flush, o->durable_seq, o->write_seq - o->durable_seq, 0,
+                        rg_now(o->e) + down};
+    f.errored = o->gated.len + (was == O_BUSY) + o->awaiting + o->resume.len + o->in.len;
+    o->write_seq = o->durable_seq;
+    o->flushing = false;
+    o->st = O_WAKING; /* requests queue for the new instance */
+    if (o->failed != NULL)
+        o->failed(o->state, &f);
+    error_ring(o, &o->gated);
+    if (was == O_BUSY)
+        error_reply(o, &o->cur);
+    for (size_t slot = 0; slot < o->nparked; slot++) {
+        /* a parked slot is free if it is on the free chain */
+        bool free_slot = false;
+        for (size_t k = o->free_head; k > 0; k = o->free_slot[k - 1])
+            free_slot = free_slot || k - 1 == slot;
+        if (!free_slot)
+            error_reply(o, &o->parked[slot]);
+    }
+    o->nparked = o->free_head = o->awaiting = 0;
+    error_ring(o, &o->resume);
+    error_ring(o, &o->in);
+    rg_after(o->e, down, RG_PRIO_DEFAULT, on_woken, o, o->epoch);
+}
+
+void rg_object_restart(rg_object *o, rg_time down)
+{
+    fail(o, down, false);
+}
+
+void rg_object_fail_flush(rg_object *o, rg_time at, rg_time down)
+{
+    o->flush_fail_at = at;
+    o->flush_fail_down = down;
 }

@@ -38,6 +38,18 @@
  * The default handler, about 1 ms on average, makes an object serve about
  * 1,000 requests/s, the documented soft limit.
  *
+ *  - Failure (rg_object_restart, rg_object_fail_flush): the instance dies.
+ *    Writes not yet durable are discarded, and so is a flush under way;
+ *    every request it holds, queued, in its handler, awaiting or resuming,
+ *    or a reply held by the output gate, is answered RG_OBJ_ERROR (its
+ *    caller cannot know whether its write happened: the gate never
+ *    released it).  The application is told (rg_object_on_failure) and
+ *    puts its state back to what storage holds; after a `down` time a new
+ *    instance serves again, and requests arriving meanwhile queue for it.
+ *    A failed flush does the same when the flush completes (FACTS.md,
+ *    "output gate": if the write fails the replies become errors and the
+ *    object restarts).
+ *
  * The object knows nothing of inventory: the handler callback is the
  * application.  A synchronous handler (rg_object_new) is one step that
  * never awaits; objects made that way behave exactly as before awaiting
@@ -105,9 +117,29 @@ typedef struct rg_obj_step {
  * last and its return value is the reply's code. */
 typedef int (*rg_obj_step_fn)(void *state, rg_obj_step *s);
 
+/* The code of a reply whose request the object failed with (see above). */
+#define RG_OBJ_ERROR (-1)
+
+/* What the application learns when its object fails.  Writes are counted
+ * from the object's creation: the n-th handler step that wrote is write n;
+ * writes after `durable` were never stored. */
+typedef struct rg_obj_failure {
+    bool flush;       /* a flush failed (else a restart) */
+    uint64_t durable; /* writes stored: the state to reload */
+    uint64_t lost;    /* writes discarded */
+    size_t errored;   /* requests about to be answered RG_OBJ_ERROR */
+    rg_time up;       /* when the new instance serves */
+} rg_obj_failure;
+
+/* Called when the object fails, before the errors are sent: the
+ * application reloads `state` from storage (undoes writes after
+ * f->durable). */
+typedef void (*rg_obj_failed)(void *state, const rg_obj_failure *f);
+
 typedef struct rg_object_stats {
     uint64_t handled, overloaded, wakes, flushes;
-    uint64_t awaits; /* outbound calls awaited (async objects) */
+    uint64_t failures, errored; /* failures, requests answered RG_OBJ_ERROR */
+    uint64_t awaits;            /* outbound calls awaited (async objects) */
     /* overloaded, by class: too many queued, too much data, too long */
     uint64_t over_count, over_bytes, over_age;
     uint64_t max_waiting;
@@ -128,5 +160,12 @@ void rg_object_free(rg_object *o);
  * leaves the object. */
 void rg_object_call(rg_object *o, uint64_t arg, rg_obj_reply cb, void *ctx, uint64_t tag);
 const rg_object_stats *rg_object_stats_get(const rg_object *o);
+/* Tells fn about failures (NULL: nobody; the state is then not reloaded). */
+void rg_object_on_failure(rg_object *o, rg_obj_failed fn);
+/* The object fails now and serves again `down` later. */
+void rg_object_restart(rg_object *o, rg_time down);
+/* The first flush that completes at or after `at` fails: the object fails
+ * then, and serves again `down` later. */
+void rg_object_fail_flush(rg_object *o, rg_time at, rg_time down);
 
 #endif

@@ -25,7 +25,9 @@ struct stmt {
     rg_time lock_asked;
     rg_time lock_wait;
     bool granted; /* it holds the row lock it needs */
-    stmt *next;   /* in a FIFO */
+    enum { S_SPARE, S_READY, S_LOCKWAIT, S_EXEC } where;
+    bool dead;  /* executing when the primary died: its end does nothing */
+    stmt *next; /* in a FIFO */
 };
 
 typedef struct fifo {
@@ -51,6 +53,8 @@ typedef struct row {
 
 typedef struct conn {
     bool open;
+    bool wrote;              /* its transaction wrote (replicated databases) */
+    bool broken;             /* leased before a failover: its statements fail */
     size_t nlocked;          /* rows locked by this connection: */
     size_t inl[CONN_INLINE]; /* the first CONN_INLINE here, */
     size_t *more, capmore;   /* the rest here */
@@ -93,6 +97,24 @@ struct rg_sqldb {
     size_t nall, capall;
     int64_t busy;
     rg_sqldb_stats stats;
+    /* the asynchronous replica (rg_sqldb_replicate), and failover */
+    bool repl;
+    const rg_dist *lag;
+    gsl_rng *lagrng;
+    int64_t *rrows;     /* the replica's rows */
+    uint64_t lsn, rlsn; /* last commit; last commit at the replica */
+    rg_time applied_at; /* when the last shipped commit lands */
+    struct ship *ships; /* shipped, not yet applied: a FIFO ring */
+    size_t sh_head, sh_len, sh_cap;
+    uint64_t epoch;     /* failovers so far: older shipments do nothing */
+    rg_time down_until; /* statements fail until then */
+};
+
+/* One row's value shipped to the replica with a commit. */
+struct ship {
+    size_t row;
+    int64_t value;
+    uint64_t lsn;
 };
 
 static void fifo_push(fifo *f, stmt *s)
@@ -140,6 +162,7 @@ static stmt *stmt_new(rg_sqldb *db)
 
 static void stmt_done(rg_sqldb *db, stmt *s)
 {
+    s->where = S_SPARE;
     s->next = db->spare;
     db->spare = s;
 }
@@ -176,6 +199,8 @@ void rg_sqldb_free(rg_sqldb *db)
     free(db->conns);
     free(db->free_ids);
     free(db->rows);
+    free(db->rrows);
+    free(db->ships);
     free(db);
 }
 
@@ -202,6 +227,7 @@ static int64_t open_conn(rg_sqldb *db)
         memset(&db->conns[id], 0, sizeof db->conns[id]);
     }
     db->conns[id].open = true;
+    db->conns[id].broken = false;
     db->conns[id].nlocked = 0;
     db->open++;
     return id;
@@ -213,14 +239,14 @@ static void on_pool_timeout(rg_engine *e, void *ctx, uint64_t arg)
     (void)arg;
     w->gone = true; /* freed when it reaches the front of the queue */
     w->db->stats.pool_timeouts++;
-    rg_sqlres res = {RG_SQL_POOL_TIMEOUT, -1, 0, 0};
+    rg_sqlres res = {RG_SQL_POOL_TIMEOUT, -1, 0, 0, 0};
     w->cb(e, w->ctx, w->tag, &res);
 }
 
 void rg_sqldb_connect(rg_sqldb *db, rg_sql_cb cb, void *ctx, uint64_t tag)
 {
     if (db->p.pool <= 0 || db->open < db->p.pool) {
-        rg_sqlres res = {RG_SQL_OK, open_conn(db), 0, 0};
+        rg_sqlres res = {RG_SQL_OK, open_conn(db), 0, 0, 0};
         cb(db->e, ctx, tag, &res);
         return;
     }
@@ -267,7 +293,7 @@ void rg_sqldb_close(rg_sqldb *db, int64_t c)
             continue;
         }
         rg_cancel(db->e, w->timer);
-        rg_sqlres res = {RG_SQL_OK, open_conn(db), 0, 0};
+        rg_sqlres res = {RG_SQL_OK, open_conn(db), 0, 0, 0};
         rg_sql_cb cb = w->cb;
         void *ctx = w->ctx;
         uint64_t tag = w->tag;
@@ -285,13 +311,85 @@ static bool locking(rg_sqlop op)
            op == RG_SQL_UPDATE_INCR || op == RG_SQL_UPDATE_SUB;
 }
 
+/* ---- the replica ------------------------------------------------------ */
+
+static bool writes(rg_sqlop op)
+{
+    return op == RG_SQL_UPDATE_SET || op == RG_SQL_UPDATE_DECR || op == RG_SQL_UPDATE_INCR ||
+           op == RG_SQL_UPDATE_SUB;
+}
+
+void rg_sqldb_replicate(rg_sqldb *db, const rg_dist *lag, gsl_rng *r)
+{
+    db->repl = true;
+    db->lag = lag;
+    db->lagrng = r;
+    db->rrows = rg_xcalloc(db->nrows, sizeof *db->rrows);
+    for (size_t i = 0; i < db->nrows; i++)
+        db->rrows[i] = db->rows[i].value;
+}
+
+static void on_replica_apply(rg_engine *e, void *ctx, uint64_t epoch)
+{
+    rg_sqldb *db = ctx;
+    (void)e;
+    if (epoch != db->epoch)
+        return; /* shipped by a primary that died */
+    struct ship *x = &db->ships[db->sh_head];
+    db->sh_head = (db->sh_head + 1) % db->sh_cap;
+    db->sh_len--;
+    db->rrows[x->row] = x->value;
+    db->rlsn = x->lsn;
+}
+
+/* Ships row's current value with commit lsn: it lands after a lag, never
+ * before an earlier commit.  Returns lsn. */
+static uint64_t ship_row(rg_sqldb *db, size_t rowi, uint64_t lsn)
+{
+    if (db->sh_len == db->sh_cap) {
+        size_t nc = db->sh_cap ? 2 * db->sh_cap : 16;
+        struct ship *nv = rg_xmalloc(nc * sizeof *nv);
+        for (size_t i = 0; i < db->sh_len; i++)
+            nv[i] = db->ships[(db->sh_head + i) % db->sh_cap];
+        free(db->ships);
+        db->ships = nv;
+        db->sh_head = 0;
+        db->sh_cap = nc;
+    }
+    db->ships[(db->sh_head + db->sh_len++) % db->sh_cap] =
+        (struct ship){rowi, db->rows[rowi].value, lsn};
+    rg_time at = rg_now(db->e) + rg_dist_sample_time(db->lag, db->lagrng);
+    if (at < db->applied_at)
+        at = db->applied_at;
+    db->applied_at = at;
+    rg_at(db->e, at, RG_PRIO_DEFAULT, on_replica_apply, db, db->epoch);
+    return lsn;
+}
+
+/* A transaction that wrote commits: the rows it locked (those it wrote
+ * among them) go to the replica with one commit number. */
+static uint64_t ship_commit(rg_sqldb *db, int64_t cid)
+{
+    conn *c = &db->conns[cid];
+    uint64_t lsn = ++db->lsn;
+    for (size_t i = 0; i < c->nlocked; i++)
+        ship_row(db, *conn_locked(c, i), lsn);
+    return lsn;
+}
+
 static void on_exec_done(rg_engine *e, void *ctx, uint64_t arg)
 {
     stmt *s = ctx;
     rg_sqldb *db = s->db;
     (void)arg;
+    if (s->dead) {
+        stmt_done(db, s); /* failed with the primary */
+        return;
+    }
     row *r = &db->rows[s->row];
-    rg_sqlres res = {RG_SQL_OK, 0, s->lock_wait, r->value};
+    rg_sqlres res = {RG_SQL_OK, 0, s->lock_wait, r->value, 0};
+    if (db->repl && s->op == RG_SQL_COMMIT && db->conns[s->conn].wrote)
+        res.lsn = ship_commit(db, s->conn);
     switch (s->op) {
     case RG_SQL_SELECT:
     case RG_SQL_SELECT_FOR_UPDATE: res.value = r->value; break;
@@ -317,6 +415,14 @@ static void on_exec_done(rg_engine *e, void *ctx, uint64_t arg)
         break;
     }
     db->stats.statements++;
+    if (db->repl && writes(s->op)) {
+        if (s->autocommit)
+            res.lsn = ship_row(db, s->row, ++db->lsn);
+        else
+            db->conns[s->conn].wrote = true;
+    }
+    if (s->op == RG_SQL_COMMIT || s->op == RG_SQL_ROLLBACK)
+        db->conns[s->conn].wrote = false;
     if (s->autocommit && s->op != RG_SQL_SELECT)
         release_locks(db, s->conn);
     db->busy--;
@@ -357,6 +463,7 @@ static void dispatch(rg_sqldb *db)
             row *r = &db->rows[s->row];
             s->lock_asked = rg_now(db->e);
             if (r->owner >= 0 && r->owner != s->conn) {
+                s->where = S_LOCKWAIT;
                 fifo_push(&r->waiters, s);
                 arm_lock_timer(db, s->row);
                 continue;
@@ -365,6 +472,7 @@ static void dispatch(rg_sqldb *db)
                 take_lock(db, s);
         }
         db->busy++;
+        s->where = S_EXEC;
         rg_after(db->e, rg_dist_sample_time(db->p.stmt, db->service), RG_PRIO_DEFAULT, on_exec_done,
                  s, 0);
     }
@@ -386,6 +494,7 @@ static void release_locks(rg_sqldb *db, int64_t cid)
         stmt *next = fifo_pop(&r->waiters);
         if (next) {
             take_lock(db, next);
+            next->where = S_READY;
             fifo_push_front(&db->ready, next);
         }
     }
@@ -411,7 +520,7 @@ static void on_lock_timeout(rg_engine *e, void *ctx, uint64_t arg)
     while (r->waiters.head && r->waiters.head->lock_asked + db->p.lock_timeout <= rg_now(e)) {
         stmt *s = fifo_pop(&r->waiters);
         db->stats.lock_timeouts++;
-        rg_sqlres res = {RG_SQL_LOCK_TIMEOUT, -1, rg_now(e) - s->lock_asked, 0};
+        rg_sqlres res = {RG_SQL_LOCK_TIMEOUT, -1, rg_now(e) - s->lock_asked, 0, 0};
         rg_sql_cb cb = s->cb;
         void *cctx = s->ctx;
         uint64_t tag = s->tag;
@@ -426,6 +535,11 @@ void rg_sqldb_exec(rg_sqldb *db, int64_t c, rg_sqlop op, size_t rowi, int64_t ar
 {
     RG_ENGINE_ASSERT(db->e, c >= 0 && (size_t)c < db->nconns && db->conns[c].open);
     RG_ENGINE_ASSERT(db->e, rowi < db->nrows);
+    if (rg_now(db->e) < db->down_until || db->conns[c].broken) {
+        rg_sqlres res = {RG_SQL_FAILOVER, -1, 0, 0, 0};
+        cb(db->e, ctx, tag, &res);
+        return;
+    }
     stmt *s = stmt_new(db);
     s->db = db;
     s->conn = c;
@@ -436,6 +550,59 @@ void rg_sqldb_exec(rg_sqldb *db, int64_t c, rg_sqlop op, size_t rowi, int64_t ar
     s->cb = cb;
     s->ctx = ctx;
     s->tag = tag;
+    s->where = S_READY;
     fifo_push(&db->ready, s);
     dispatch(db);
+}
+
+/* ---- failover --------------------------------------------------------- */
+
+uint64_t rg_sqldb_failover(rg_sqldb *db, rg_time down)
+{
+    rg_engine *e = db->e;
+    db->epoch++;
+    db->down_until = rg_now(e) + down;
+    /* the replica's rows are the database's now */
+    for (size_t i = 0; i < db->nrows; i++) {
+        row *r = &db->rows[i];
+        r->value = db->rrows != NULL ? db->rrows[i] : r->value;
+        r->owner = -1;
+        r->waiters.head = r->waiters.tail = NULL;
+    }
+    uint64_t kept = db->rlsn;
+    db->repl = false;
+    db->sh_len = 0;
+    for (size_t i = 0; i < db->nconns; i++) {
+        db->conns[i].nlocked = 0;
+        db->conns[i].wrote = false;
+        db->conns[i].broken = db->conns[i].open; /* to the dead primary */
+    }
+    db->ready.head = db->ready.tail = NULL;
+    db->busy = 0;
+    /* every statement in flight fails, in the order they were made */
+    rg_sqlres res = {RG_SQL_FAILOVER, -1, 0, 0, 0};
+    for (size_t i = 0; i < db->nall; i++) {
+        stmt *s = db->all[i];
+        if (s->where == S_SPARE || s->dead)
+            continue;
+        rg_sql_cb cb = s->cb;
+        void *cctx = s->ctx;
+        uint64_t tag = s->tag;
+        if (s->where == S_EXEC)
+            s->dead = true; /* its completion event recycles it */
+        else
+            stmt_done(db, s);
+        cb(e, cctx, tag, &res);
+    }
+    while (db->pq_len > 0) {
+        pwait *w = db->pq[db->pq_head];
+        db->pq_head = (db->pq_head + 1) % db->pq_cap;
+        db->pq_len--;
+        if (!w->gone) {
+            rg_cancel(e, w->timer);
+            w->cb(e, w->ctx, w->tag, &res);
+        }
+        free(w);
+    }
+    return kept;
 }

@@ -21,6 +21,20 @@
  *  - Autocommit statements release their lock when they complete; inside a
  *    transaction locks are held until COMMIT or ROLLBACK.
  *
+ *  - Failover (optional, rg_sqldb_replicate then rg_sqldb_failover): an
+ *    asynchronous replica receives every commit (an autocommit write, or
+ *    the COMMIT of a transaction that wrote: the values of the rows it
+ *    wrote) after a lag drawn per commit, in commit order.  When the
+ *    primary dies the replica's rows become the database's: commits it had
+ *    not received are lost, and with them uncommitted writes (written in
+ *    place here).  Every statement in flight (queued, waiting for a lock,
+ *    executing) and every caller waiting for a connection gets
+ *    RG_SQL_FAILOVER; for the failover time every statement fails at once
+ *    the same way, and so does every later statement on a connection
+ *    leased before the failover (it was to the dead primary: a
+ *    transaction never spans a failover).  Connections stay leased to
+ *    their callers, who close them.  There is one failover: the promoted replica has no replica.
+ *
  * The caller (a protocol) adds the network round trip around each
  * statement: the database only models the server side.
  */
@@ -28,6 +42,8 @@
 #define RG_SQLDB_H
 
 #include <stdbool.h>
+
+#include <gsl/gsl_rng.h>
 
 #include "sim/engine/dist.h"
 #include "sim/engine/engine.h"
@@ -54,13 +70,15 @@ typedef enum {
                                  value = rows affected (1) */
 } rg_sqlop;
 
-typedef enum { RG_SQL_OK, RG_SQL_LOCK_TIMEOUT, RG_SQL_POOL_TIMEOUT } rg_sqlstatus;
+typedef enum { RG_SQL_OK, RG_SQL_LOCK_TIMEOUT, RG_SQL_POOL_TIMEOUT, RG_SQL_FAILOVER } rg_sqlstatus;
 
 typedef struct rg_sqlres {
     rg_sqlstatus status;
     int64_t value;
     rg_time lock_wait; /* time spent waiting for the row lock */
     int64_t before;    /* the row's value just before the statement ran */
+    uint64_t lsn;      /* the commit it made, numbered from 1 (0: none, or
+                          the database does not replicate) */
 } rg_sqlres;
 
 typedef void (*rg_sql_cb)(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres *res);
@@ -85,6 +103,13 @@ void rg_sqldb_exec(rg_sqldb *db, int64_t conn, rg_sqlop op, size_t row, int64_t 
 /* Returns the connection to the pool (releasing any locks it holds). */
 void rg_sqldb_close(rg_sqldb *db, int64_t conn);
 int64_t rg_sqldb_row(const rg_sqldb *db, size_t row);
+/* Gives the database an asynchronous replica whose lag per commit is drawn
+ * from `lag` with r (both borrowed; call before the first statement). */
+void rg_sqldb_replicate(rg_sqldb *db, const rg_dist *lag, gsl_rng *r);
+/* The primary dies now and its replica serves `down` later (see above).
+ * Returns the last commit the replica had received (commits after it are
+ * lost).  Without a replica nothing survives but the initial rows. */
+uint64_t rg_sqldb_failover(rg_sqldb *db, rg_time down);
 const rg_sqldb_stats *rg_sqldb_stats_get(const rg_sqldb *db);
 
 #endif
