@@ -804,8 +804,9 @@ static void trace_summary(const drun *r, const rg_mval *row)
 /* The per-request records for rg_drop_run_detail's caller. */
 static rg_drop_req *copy_requests(const drun *r)
 {
-    /* every field is set below */
-    rg_drop_req *d = rg_xmalloc((r->nreq ? r->nreq : 1) * sizeof *d);
+    /* Zeroed, padding included: callers compare records with memcmp
+     * (the same seed must give the same bytes). */
+    rg_drop_req *d = rg_xcalloc(r->nreq ? r->nreq : 1, sizeof *d);
     for (size_t i = 0; i < r->nreq; i++) {
         const dreq *q = drun_req(r, i);
         d[i].sent = q->started;
