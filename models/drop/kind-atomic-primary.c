@@ -22,24 +22,25 @@
  * operations (the cache kind's), reads and decrements alike.
  *
  * Who bought, and idempotency.  The decrement records the buyer and the
- * order id in the same atomic operation: a Lua script that DECRs and
- * SADDs the order (Redis runs a script alone), a DynamoDB
- * TransactWriteItems that decrements under `stock > 0` and puts the order
- * under attribute_not_exists (FACTS.md: conditional writes).  With
- * idempotency keys the operation looks the order up first and, if it is
- * there, answers "allocated" and changes nothing.  The primary runs its
- * operations one at a time in arrival order (primary.h), and only an
- * operation of the same order changes whether that order is recorded, so
- * the lookup can be made when the operation is queued, provided the
- * operations of that order already queued ahead of it are counted: a
- * retry queued behind its original becomes an operation that takes the
- * primary's time (a read) and answers, when its turn comes, with what the
- * original did: "allocated" if the order is recorded, else "sold out"
- * (the original found no unit, and stock here only goes down).  So a
- * retry allocates at most once, whenever it arrives.  What it cannot
- * dedupe: the pre-check reads the stock on a replica, not the orders, so a
- * retry whose original took the last unit is turned away by the pre-check
- * with "sold out" although its buyer holds the unit (told_soldout_held).
+ * order id in the same atomic operation: a Lua script that DECRs and SADDs
+ * the order (Redis runs a script alone: assumption, not in FACTS.md), or a
+ * DynamoDB TransactWriteItems that decrements under `stock > 0` and puts
+ * the order under attribute_not_exists (conditions: FACTS.md, conditional
+ * writes; one transaction over both items: assumption).  With idempotency
+ * keys the operation looks the order up first and, if it is there, answers
+ * "allocated" and changes nothing.  The primary runs its operations one at
+ * a time in arrival order (primary.h), and only an operation of the same
+ * order changes whether that order is recorded, so the lookup can be made
+ * when the operation is queued, provided the operations of that order
+ * already queued ahead of it are counted: a retry queued behind its
+ * original becomes an operation that takes the primary's time (a read) and
+ * answers, when its turn comes, with what the original did: "allocated" if
+ * the order is recorded, else "sold out" (the original found no unit, and
+ * stock here only goes down).  So a retry allocates at most once, whenever
+ * it arrives.  What it cannot dedupe: the pre-check reads the stock on a
+ * replica, not the orders, so a retry whose original took the last unit is
+ * turned away by the pre-check with "sold out" although its buyer holds the
+ * unit (told_soldout_held).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -32,18 +32,18 @@
  * Who bought, and idempotency.  A stock write acknowledged by W replicas
  * is a sale the application records (buyer, order id).  A Dynamo-style
  * store offers at most a conditional write on one key (Cassandra's
- * INSERT ... IF NOT EXISTS, DynamoDB's attribute_not_exists: FACTS.md,
- * conditional writes), never on two keys at once, and the stock and the
- * order are two keys.  So with idempotency keys the application first
- * writes the order's key if it does not exist, and only then runs its
- * read-then-write of the stock; a purchase that finds no unit deletes the
- * key again (the Redis SET NX recipe of kind-cache.c, on a quorum store).
- * The conditional write is modelled as one quorum write round on the
- * order's key, decided when the coordinator issues it (assumptions: a
- * lightweight transaction serialises the key, as Paxos does, and costs
- * one round here; Cassandra's takes several).  What it dedupes: a retry
- * whose order key exists is answered "allocated" and touches no stock.
- * What it cannot:
+ * INSERT ... IF NOT EXISTS, per partition: assumption, not in FACTS.md;
+ * DynamoDB's single-item conditional write is FACTS.md's), never on two
+ * keys at once, and the stock and the order are two keys.  So with
+ * idempotency keys the application first writes the order's key if it
+ * does not exist, and only then runs its read-then-write of the stock; a
+ * purchase that finds no unit deletes the key again (the Redis SET NX
+ * recipe of kind-cache.c, on a quorum store).  The conditional write is
+ * modelled as one quorum write round on the order's key, decided when the
+ * coordinator issues it (assumptions: a lightweight transaction
+ * serialises the key, as Paxos does, and costs one round here;
+ * Cassandra's takes several).  What it dedupes: a retry whose order key
+ * exists is answered "allocated" and touches no stock.  What it cannot:
  *  - the stock's read-then-write is as unconditional as without keys:
  *    concurrent purchases still lose updates and oversell;
  *  - the key says "an attempt started", not "a unit was sold": a retry
