@@ -22,6 +22,7 @@
 
 #include "reports/gnuplot.h"
 #include "reports/rptout.h"
+#include "reports/told.h"
 #include "reports/words.h"
 
 /* 95 % CI bars: plot style for using x:(mean-ci):(0):(2*ci).  Vectors, because
@@ -756,6 +757,10 @@ int rpt_page_compare(rpt_ctx *c)
  * variant.  Only when those metrics are shown. */
 int rpt_page_protection(rpt_ctx *c)
 {
+    /* What the buyers were told against what they hold (told.c) comes
+     * first: it follows answer time against oversell. */
+    if (rpt_page_told(c) < 0)
+        return -1;
     const rg_results *r = c->r;
     int mh = rg_results_role(r, RG_ROLE_UNITS_HUMANS), mb = rg_results_role(r, RG_ROLE_UNITS_BOTS);
     int mc = rg_results_role(r, RG_ROLE_COST);

@@ -3,8 +3,10 @@
 # Each scenario runs 30 replications with --report; the test checks the
 # pages the report has, by name and in order (report.gp loads them), that
 # every PNG is a PNG and every SVG a whole SVG document, that report.html
-# holds no reference outside itself, and that the queue scenarios' report
-# shows the closed-form check the console prints.
+# holds no reference outside itself, that the queue scenarios' report
+# shows the closed-form check the console prints, and that the drops'
+# page of what buyers were told against what they hold says who kept the
+# two equal and who wronged the most.
 #
 # Then, where Debian's chromium is installed, report.html is opened in
 # headless Chromium: it must load with no console message, fetch nothing
@@ -22,17 +24,17 @@ pages() {
     case $1 in
     append-storm) echo "plot-summary plot-latency plot-distributions plot-check plot-scenario" ;;
     batch-upload) echo "plot-summary plot-latency plot-distributions-1 plot-distributions-2 plot-check plot-scenario plot-scenario-2" ;;
-    drop125) echo "plot-summary plot-timeline plot-latency plot-compare plot-scenario plot-scenario-2" ;;
-    guardrail) echo "plot-summary plot-timeline plot-latency plot-compare plot-protection plot-distributions-1 plot-distributions-2 plot-distributions-3 plot-distributions-4 plot-scenario plot-scenario-2" ;;
+    drop125) echo "plot-summary plot-timeline plot-latency plot-compare plot-told plot-scenario plot-scenario-2" ;;
+    guardrail) echo "plot-summary plot-timeline plot-latency plot-compare plot-told plot-protection plot-distributions-1 plot-distributions-2 plot-distributions-3 plot-distributions-4 plot-scenario plot-scenario-2" ;;
     md1 | mm1 | mmc) echo "plot-summary plot-distributions plot-check plot-scenario" ;;
     occ-backoff) echo "plot-summary plot-latency plot-distributions plot-check plot-scenario plot-scenario-2" ;;
-    sneaker-drop) echo "plot-summary plot-timeline plot-oversell plot-latency plot-compare plot-distributions plot-scenario plot-scenario-2" ;;
+    sneaker-drop) echo "plot-summary plot-timeline plot-oversell plot-latency plot-compare plot-told plot-distributions plot-scenario plot-scenario-2" ;;
     *) echo "(no expectation for $1)" ;;
     esac
 }
 
 scenarios="append-storm batch-upload drop125 guardrail md1 mm1 mmc occ-backoff sneaker-drop"
-plan 36
+plan 38
 
 # Whether every *.png in $1 starts with the PNG signature and every *.svg
 # is one SVG document (XML declaration, one <svg, closed at the end).
@@ -73,6 +75,11 @@ contains "$tmpdir/mm1/plot-check.gp" "theory Wq (s)" \
     "mm1: the report shows the closed-form check the console prints"
 contains "$tmpdir/drop125/plot-summary.gp" "never oversold in 30 drops" \
     "drop125: the summary says what each variant did in words"
+contains "$tmpdir/drop125/plot-told.gp" \
+    "Every buyer held exactly what it was told, within the stock, in all 30 drops: object, sql_locked, sql_conditional." \
+    "drop125: the told-and-held page names the variants where both agree within the stock"
+contains "$tmpdir/sneaker-drop/plot-told.gp" "Most wrongs: era2_cache, per drop on average" \
+    "sneaker-drop: the told-and-held page names the most wronged variant"
 ok "drop125: live.gif made and embedded in report.html" \
     eval '[ "$(head -c 6 "$tmpdir/drop125/live.gif")" = GIF89a ] &&
           grep -q "data:image/gif;base64," "$tmpdir/drop125/report.html"'

@@ -337,7 +337,8 @@ enum {
 
 #define PROT (RG_MF_SHOW | RG_MF_PROTECTION)
 static const rg_metric dmetrics[M_COUNT] = {
-    [M_ALLOCATED] = {"allocated", RG_MF_INT, "units", "requests told they got a unit", RG_MF_SHOW},
+    [M_ALLOCATED] = {"allocated", RG_MF_INT, "units", "requests told they got a unit", RG_MF_SHOW,
+                     RG_ROLE_ALLOCATED},
     [M_REJECTED] = {"rejected", RG_MF_INT, "requests", "requests told sold out (409)", RG_MF_SHOW},
     [M_ERRORS] = {"errors", RG_MF_INT, "requests",
                   "timeouts, overload, database errors and declined payments", RG_MF_SHOW},
@@ -351,27 +352,30 @@ static const rg_metric dmetrics[M_COUNT] = {
     [M_OVERSOLD] = {"oversold", RG_MF_INT, "1", "1 if any SKU oversold in this replication",
                     RG_MF_SHOW | RG_MF_PROB},
     [M_LOST] = {"lost_updates", RG_MF_INT, "units",
-                "allocations the store does not hold: max(0, allocated - decremented)", RG_MF_SHOW},
+                "allocations the store does not hold: max(0, allocated - decremented)", RG_MF_SHOW,
+                RG_ROLE_LOST_UPDATES},
     [M_UNACK] = {"unacknowledged", RG_MF_INT, "units",
-                 "units the store decremented but no client was told of", 0},
+                 "units the store decremented but no client was told of", 0, RG_ROLE_UNACK},
     [M_LOST_SALES] = {"lost_sales", RG_MF_INT, "units",
                       "units left in the stores while buyers were told sold out: sum over SKUs "
                       "of min(max(0, stock - decremented), sold-out answers)",
-                      RG_MF_SHOW},
+                      RG_MF_SHOW, RG_ROLE_LOST_SALES},
     /* Identity: the stores' orders tables (who holds what) against what
      * each buyer was told; -1 if a store records no buyers. */
     [M_DUP] = {"dup_units", RG_MF_INT, "units",
                "units a buyer holds beyond what it asked for (1 for a human, bot_want for a "
                "bot): duplicate allocations of retries",
-               RG_MF_SHOW},
+               RG_MF_SHOW, RG_ROLE_DUP_UNITS},
     [M_GHOST] = {"ghost_units", RG_MF_INT, "units",
                  "units the stores hold for buyers beyond the allocations they were told of: "
                  "sum over buyers of max(0, held - told allocated)",
-                 RG_MF_SHOW},
+                 RG_MF_SHOW, RG_ROLE_GHOST_UNITS},
     [M_TOLD_EMPTY] = {"told_yours_empty", RG_MF_INT, "buyers",
-                      "buyers told they got a unit who hold none in the stores", RG_MF_SHOW},
+                      "buyers told they got a unit who hold none in the stores", RG_MF_SHOW,
+                      RG_ROLE_TOLD_EMPTY},
     [M_SOLDOUT_HELD] = {"told_soldout_held", RG_MF_INT, "buyers",
-                        "buyers told sold out (409) who hold a unit in the stores", RG_MF_SHOW},
+                        "buyers told sold out (409) who hold a unit in the stores", RG_MF_SHOW,
+                        RG_ROLE_SOLDOUT_HELD},
     [M_LINZ] = {"linearizable", RG_MF_REAL, "1",
                 "1 if what clients were told is linearizable for a stock counter per SKU "
                 "(doc/histories.md); NaN if too large to tell, or with reservations",
@@ -416,7 +420,7 @@ static const rg_metric dmetrics[M_COUNT] = {
                      RG_MF_SHOW | RG_MF_OPT_RESERVE},
     [M_RELEASED] = {"released", RG_MF_INT, "units",
                     "units given back to the store when an unpaid cart expired",
-                    RG_MF_SHOW | RG_MF_OPT_RESERVE},
+                    RG_MF_SHOW | RG_MF_OPT_RESERVE, RG_ROLE_RELEASED},
     [M_HELD] = {"held_at_close", RG_MF_INT, "units",
                 "units held by abandoned carts when the drop closed",
                 RG_MF_SHOW | RG_MF_OPT_RESERVE},

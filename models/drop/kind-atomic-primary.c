@@ -20,6 +20,27 @@
  *
  * Keys come from [atomic_primary].  Operations are billed as managed Redis
  * operations (the cache kind's), reads and decrements alike.
+ *
+ * Who bought, and idempotency.  The decrement records the buyer and the
+ * order id in the same atomic operation: a Lua script that DECRs and SADDs
+ * the order (Redis runs a script alone: assumption, not in FACTS.md), or a
+ * DynamoDB TransactWriteItems that decrements under `stock > 0` and puts
+ * the order under attribute_not_exists (conditions: FACTS.md, conditional
+ * writes; one transaction over both items: assumption).  With idempotency
+ * keys the operation looks the order up first and, if it is there, answers
+ * "allocated" and changes nothing.  The primary runs its operations one at
+ * a time in arrival order (primary.h), and only an operation of the same
+ * order changes whether that order is recorded, so the lookup can be made
+ * when the operation is queued, provided the operations of that order
+ * already queued ahead of it are counted: a retry queued behind its
+ * original becomes an operation that takes the primary's time (a read) and
+ * answers, when its turn comes, with what the original did: "allocated" if
+ * the order is recorded, else "sold out" (the original found no unit, and
+ * stock here only goes down).  So a retry allocates at most once, whenever
+ * it arrives.  What it cannot dedupe: the pre-check reads the stock on a
+ * replica, not the orders, so a retry whose original took the last unit is
+ * turned away by the pre-check with "sold out" although its buyer holds the
+ * unit (told_soldout_held).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -45,10 +66,12 @@ typedef struct apstore {
     rg_engine *e;
     const rg_places *pl;
     gsl_rng *net;
-    /* Who bought: an allocation is recorded as its reply leaves the store
-     * (made durable).  Idempotency is not modelled for this kind: order
-     * ids are recorded, never looked up, so a retry buys again. */
+    /* Who bought: recorded by the operation that decrements. */
     rg_orders *orders;
+    /* Order ids of the operations queued at the primary (with keys only),
+     * one entry per operation: a short list, scanned. */
+    uint64_t *queued;
+    size_t nqueued, capqueued;
 } apstore;
 
 /* One call's state (the kind's call data). */
@@ -169,7 +192,36 @@ static void ap_free_store(void *p)
         return;
     rg_primary_free(st->p);
     rg_orders_free(st->orders);
+    free(st->queued);
     free(st);
+}
+
+/* Whether an operation of `order` is queued at the primary. */
+static bool is_queued(const apstore *st, uint64_t order)
+{
+    for (size_t i = 0; i < st->nqueued; i++)
+        if (st->queued[i] == order)
+            return true;
+    return false;
+}
+
+static void queue_order(apstore *st, uint64_t order)
+{
+    if (st->nqueued == st->capqueued) {
+        st->capqueued = st->capqueued ? 2 * st->capqueued : 16;
+        st->queued = rg_xrealloc(st->queued, st->capqueued * sizeof *st->queued);
+    }
+    st->queued[st->nqueued++] = order;
+}
+
+/* An operation of `order` left the primary: one entry goes. */
+static void unqueue_order(apstore *st, uint64_t order)
+{
+    for (size_t i = 0; i < st->nqueued; i++)
+        if (st->queued[i] == order) {
+            st->queued[i] = st->queued[--st->nqueued];
+            return;
+        }
 }
 
 static void on_decremented(rg_engine *e, void *ctx, uint64_t tag, int64_t result)
@@ -178,11 +230,27 @@ static void on_decremented(rg_engine *e, void *ctx, uint64_t tag, int64_t result
     (void)tag;
     apcall *c = ctx;
     int sku = rg_drop_call_sku(c->q);
+    uint64_t order = rg_drop_call_order(c->q);
+    if (order != 0)
+        unqueue_order(c->st, order);
     if (result && rg_primary_value(c->st->p, 0, (size_t)sku) == 0)
         rg_drop_stock_zero(c->st->run, sku, "primary");
     if (result)
-        rg_orders_add(c->st->orders, rg_drop_call_client(c->q), rg_drop_call_order(c->q), sku);
+        rg_orders_add(c->st->orders, rg_drop_call_client(c->q), order, sku);
     rg_drop_reply(c->q, c->st->cfg->region, result ? RG_OUT_ALLOCATED : RG_OUT_SOLD_OUT);
+}
+
+/* A retry's operation had its turn at the primary (result: the stock). */
+static void on_replayed(rg_engine *e, void *ctx, uint64_t tag, int64_t result)
+{
+    (void)tag;
+    apcall *c = ctx;
+    uint64_t order = rg_drop_call_order(c->q);
+    unqueue_order(c->st, order);
+    bool had = rg_orders_find(c->st->orders, order);
+    /* the original found no unit: none has appeared since */
+    RG_ENGINE_ASSERT(e, had || result <= 0);
+    rg_drop_reply(c->q, c->st->cfg->region, had ? RG_OUT_ALLOCATED : RG_OUT_SOLD_OUT);
 }
 
 static void on_at_primary(rg_engine *e, void *ctx, uint64_t arg)
@@ -190,8 +258,20 @@ static void on_at_primary(rg_engine *e, void *ctx, uint64_t arg)
     (void)e;
     (void)arg;
     apcall *c = ctx;
-    rg_drop_bill(c->st->run, &rg_drop_cache_op);
-    rg_primary_decrement(c->st->p, (size_t)rg_drop_call_sku(c->q), on_decremented, c, 0);
+    apstore *st = c->st;
+    size_t sku = (size_t)rg_drop_call_sku(c->q);
+    uint64_t order = rg_drop_call_order(c->q);
+    rg_drop_bill(st->run, &rg_drop_cache_op);
+    if (order == 0) {
+        rg_primary_decrement(st->p, sku, on_decremented, c, 0);
+        return;
+    }
+    bool seen = rg_orders_find(st->orders, order) || is_queued(st, order);
+    queue_order(st, order);
+    if (seen)
+        rg_primary_read(st->p, 0, sku, on_replayed, c, 0);
+    else
+        rg_primary_decrement(st->p, sku, on_decremented, c, 0);
 }
 
 /* Sends call c from its PoP to the primary, `d` from now. */

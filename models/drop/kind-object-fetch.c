@@ -25,7 +25,29 @@
  * Object parameters and `region` come from [object] (as for `object`); the
  * kind's own keys (fetch, reserve_first, pay_fail) from [object_fetch].
  * The payment call is not billed (another company's invoice).
+ *
+ * Who bought, and idempotency.  Each allocation is recorded in the
+ * object's orders table (the buyer, the order id the client sent) in the
+ * step that takes the unit out: step 1's write, or step 0's reservation
+ * (given back if the payment fails), so in the same durable write as the
+ * stock.  With idempotency keys the object keeps its table of answered
+ * orders as `object` does, and looks the order up in every step that
+ * could sell: step 0 answers a retry of an order it holds with "allocated"
+ * and no write, no payment call; step 1 looks again before its write,
+ * because the input gate was open during the call: a retry that arrived
+ * while the original awaited its payment passed step 0's lookup, and
+ * whichever of the two writes second finds the other's entry and writes
+ * nothing.  (Each step runs atomically: FACTS.md, input gate.)  What it
+ * cannot dedupe: the retry's payment call is made twice (the buyer may be
+ * charged twice; not modelled), and with reserve_first a retry that
+ * arrives while the original awaits finds the reservation and is told
+ * "allocated" at once; if the original's payment then fails the buyer was
+ * told "yours" and holds nothing (told_yours_empty; pay_fail > 0 only).
+ * An object could park the retry until the original's call returns; this
+ * one answers from its table (assumption: the simplest table an
+ * application keeps).
  */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "models/drop/kind.h"
@@ -50,6 +72,7 @@ typedef struct fshard {
     int64_t stock;
     int sku;
     gsl_rng *fetch, *pay;
+    rg_orders *orders; /* the store's: who holds what (one table for all objects) */
 } fshard;
 
 typedef struct fstore {
@@ -63,9 +86,8 @@ typedef struct fstore {
     rg_engine *e;
     const rg_places *pl;
     gsl_rng *net;
-    /* Who bought: an allocation is recorded as its reply leaves the store
-     * (made durable).  Idempotency is not modelled for this kind: order
-     * ids are recorded, never looked up, so a retry buys again. */
+    /* Who bought: every object's entries (an order only ever reaches the
+     * object of its SKU, so one table is each object's table). */
     rg_orders *orders;
 } fstore;
 
@@ -110,16 +132,23 @@ static void write_stock(fshard *sh, int64_t v, rg_obj_step *s)
         rg_drop_stock_zero(sh->run, sh->sku, "object_fetch");
 }
 
-/* The object's application, one step at a time (see the top of the file). */
+/* The object's application, one step at a time (see the top of the file).
+ * s->arg is the call. */
 static int fetch_step(void *state, rg_obj_step *s)
 {
     fshard *sh = state;
     const fetchcfg *c = sh->cfg;
+    rg_drop_call *q = (rg_drop_call *)(uintptr_t)s->arg;
+    uint64_t order = rg_drop_call_order(q);
     if (s->step == 0) {
+        if (rg_orders_find(sh->orders, order))
+            return C_ALLOCATED; /* a retry: the original answer, nothing written */
         if (sh->stock <= 0)
             return C_SOLD_OUT;
-        if (c->reserve_first)
+        if (c->reserve_first) {
             write_stock(sh, sh->stock - 1, s);
+            rg_orders_add(sh->orders, rg_drop_call_client(q), order, sh->sku);
+        }
         s->local = (uint64_t)sh->stock; /* what this request read (or left) */
         s->awaits = true;
         s->await = rg_dist_sample_time(c->fetch, sh->fetch);
@@ -128,15 +157,21 @@ static int fetch_step(void *state, rg_obj_step *s)
     /* one draw per payment, whatever the form, so both see the same ones */
     bool failed = gsl_rng_uniform(sh->pay) < c->pay_fail;
     if (c->reserve_first) {
-        if (failed)
+        if (failed) {
             write_stock(sh, sh->stock + 1, s); /* the reservation goes back */
+            rg_orders_release(sh->orders, rg_drop_call_client(q), sh->sku);
+        }
         return failed ? C_DECLINED : C_ALLOCATED;
     }
     if (failed)
         return C_DECLINED;
+    /* the original (or a retry of it) wrote while this one awaited */
+    if (rg_orders_find(sh->orders, order))
+        return C_ALLOCATED;
     /* the write follows the read made before the call, whatever happened
      * to the stock in between */
     write_stock(sh, (int64_t)s->local - 1, s);
+    rg_orders_add(sh->orders, rg_drop_call_client(q), order, sh->sku);
     return C_ALLOCATED;
 }
 
@@ -157,7 +192,7 @@ static void *fetch_build(const void *cfg, rg_drop_run *r)
     gsl_rng *fetch = rg_engine_stream(st->e, "fetch"), *pay = rg_engine_stream(st->e, "payment");
     for (size_t k = 0; k < st->n; k++) {
         st->region[k] = c->region;
-        st->sh[k] = (fshard){c, r, st->stock, (int)k, fetch, pay};
+        st->sh[k] = (fshard){c, r, st->stock, (int)k, fetch, pay, st->orders};
         st->obj[k] = rg_object_new_async(st->e, &c->obj.p, fetch_step, &st->sh[k]);
     }
     /* An object lives where it was first asked for unless pinned. */
@@ -191,14 +226,11 @@ static void on_fetch_reply(rg_engine *e, void *ctx, uint64_t tag, int code, bool
     (void)e;
     (void)tag;
     rg_drop_call *q = ctx;
-    fstore *st = rg_drop_call_store(q);
+    const fstore *st = rg_drop_call_store(q);
     rg_outcome o = overloaded            ? RG_OUT_OVERLOADED
                    : code == C_ALLOCATED ? RG_OUT_ALLOCATED
                    : code == C_DECLINED  ? RG_OUT_DECLINED
                                          : RG_OUT_SOLD_OUT;
-    if (o == RG_OUT_ALLOCATED)
-        rg_orders_add(st->orders, rg_drop_call_client(q), rg_drop_call_order(q),
-                      rg_drop_call_sku(q));
     rg_drop_reply(q, st->region[rg_drop_call_sku(q)], o);
 }
 
@@ -209,7 +241,7 @@ static void on_at_fetch_object(rg_engine *e, void *ctx, uint64_t arg)
     rg_drop_call *q = ctx;
     const fstore *st = rg_drop_call_store(q);
     rg_drop_bill(st->run, &rg_drop_object_request);
-    rg_object_call(st->obj[rg_drop_call_sku(q)], 0, on_fetch_reply, q, 0);
+    rg_object_call(st->obj[rg_drop_call_sku(q)], (uint64_t)(uintptr_t)q, on_fetch_reply, q, 0);
 }
 
 static void fetch_route(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)

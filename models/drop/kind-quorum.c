@@ -28,6 +28,31 @@
  *
  * The checker reads the newest version any replica holds: once the engine
  * ran dry every replica holds it (no message is lost).
+ *
+ * Who bought, and idempotency.  A stock write acknowledged by W replicas
+ * is a sale the application records (buyer, order id).  A Dynamo-style
+ * store offers at most a conditional write on one key (Cassandra's
+ * INSERT ... IF NOT EXISTS, per partition: assumption, not in FACTS.md;
+ * DynamoDB's single-item conditional write is FACTS.md's), never on two
+ * keys at once, and the stock and the order are two keys.  So with
+ * idempotency keys the application first writes the order's key if it
+ * does not exist, and only then runs its read-then-write of the stock; a
+ * purchase that finds no unit deletes the key again (the Redis SET NX
+ * recipe of kind-cache.c, on a quorum store).  The conditional write is
+ * modelled as one quorum write round on the order's key, decided when the
+ * coordinator issues it (assumptions: a lightweight transaction
+ * serialises the key, as Paxos does, and costs one round here;
+ * Cassandra's takes several).  What it dedupes: a retry whose order key
+ * exists is answered "allocated" and touches no stock.  What it cannot:
+ *  - the stock's read-then-write is as unconditional as without keys:
+ *    concurrent purchases still lose updates and oversell;
+ *  - the key says "an attempt started", not "a unit was sold": a retry
+ *    that arrives while its original is still reading the stock is told
+ *    "allocated", and if the original then finds no unit the buyer was
+ *    told "yours" and holds nothing (told_yours_empty);
+ *  - under sloppy quorums (a partition, hinted handoff) two coordinators
+ *    can both see the key absent; this store has no partitions, so that
+ *    is not shown.
  */
 #include <stdlib.h>
 
@@ -44,10 +69,13 @@ typedef struct qstore {
     const qcfg *cfg;
     rg_quorum *q;
     /* Who bought: a write acknowledged by W replicas is a sale the
-     * application records.  A quorum KV offers no idempotency (no
-     * conditional write, no unique key): order ids are recorded but never
-     * looked up, so a retry after a timeout buys a second unit. */
+     * application records. */
     rg_orders *orders;
+    /* With idempotency keys: the order keys that exist (one entry per key
+     * written and not deleted), and the store's key they are written to
+     * (one key: only its messages' delays matter), made at the first key. */
+    rg_orders *keys;
+    rg_quorum *kq;
     /* the run's, looked up once */
     rg_engine *e;
     const rg_places *pl;
@@ -100,6 +128,8 @@ static void quorum_free_store(void *p)
         return;
     rg_quorum_free(st->q);
     rg_orders_free(st->orders);
+    rg_orders_free(st->keys);
+    rg_quorum_free(st->kq);
     free(st);
 }
 
@@ -132,6 +162,9 @@ static void on_read(rg_engine *e, void *ctx, uint64_t tag, const rg_quorum_res *
                       rg_drop_call_client(c->q), c->sku + 1, (long long)res->value,
                       (unsigned long long)res->version, res->value > 0 ? ", writes one less" : "");
     if (res->value <= 0) {
+        /* no unit: the order's key is deleted (not waited for) */
+        if (rg_drop_call_order(c->q) != 0)
+            rg_orders_release(st->keys, rg_drop_call_client(c->q), c->sku);
         rg_drop_reply(c->q, st->cfg->region, RG_OUT_SOLD_OUT);
         return;
     }
@@ -139,12 +172,45 @@ static void on_read(rg_engine *e, void *ctx, uint64_t tag, const rg_quorum_res *
     rg_quorum_write(st->q, (size_t)c->sku, res->value - 1, on_written, c, 0);
 }
 
+/* The conditional write of the order's key is acknowledged (tag: 1 if
+ * the key existed, so nothing was written). */
+static void on_key_written(rg_engine *e, void *ctx, uint64_t tag, const rg_quorum_res *res)
+{
+    (void)e;
+    (void)res;
+    qcall *c = ctx;
+    qstore *st = c->st;
+    if (tag) {
+        if (rg_drop_tracing(st->run))
+            rg_drop_trace(st->run,
+                          "quorum: buyer %zu's order key exists: \"allocated\", no stock read",
+                          rg_drop_call_client(c->q));
+        rg_drop_reply(c->q, st->cfg->region, RG_OUT_ALLOCATED);
+        return;
+    }
+    rg_quorum_read(st->q, (size_t)c->sku, on_read, c, 0);
+}
+
 static void on_at_coordinator(rg_engine *e, void *ctx, uint64_t arg)
 {
     (void)e;
     (void)arg;
     qcall *c = ctx;
-    rg_quorum_read(c->st->q, (size_t)c->sku, on_read, c, 0);
+    qstore *st = c->st;
+    uint64_t order = rg_drop_call_order(c->q);
+    if (order == 0) {
+        rg_quorum_read(st->q, (size_t)c->sku, on_read, c, 0);
+        return;
+    }
+    /* INSERT order IF NOT EXISTS: decided as the coordinator issues it */
+    if (st->keys == NULL) {
+        st->keys = rg_orders_new();
+        st->kq = rg_quorum_new(st->e, &st->cfg->qc.p, 1, 0, st->net);
+    }
+    bool exists = rg_orders_find(st->keys, order);
+    if (!exists)
+        rg_orders_add(st->keys, rg_drop_call_client(c->q), order, c->sku);
+    rg_quorum_write(st->kq, 0, 1, on_key_written, c, exists);
 }
 
 static void quorum_route(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)

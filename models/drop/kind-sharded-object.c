@@ -22,7 +22,21 @@
  * Object parameters and `region` come from [object] (as for `object`; a
  * shard lives near its first request unless pinned); the kind's own keys
  * from [sharded_object].
+ *
+ * Who bought, and idempotency.  A shard records each unit it allocates
+ * (buyer, order id) in its handler, with the decrement: the same durable
+ * write.  With idempotency keys each shard keeps its own table of answered
+ * orders, as `object` does, and answers a retry of an order it allocated
+ * with "allocated", writing nothing.  A shard knows only its own table: a
+ * retry dedupes only if the router sends it to the shard that sold the
+ * original.  router = session does (a buyer's requests stick to one
+ * shard); random and round_robin send a retry to another shard as often
+ * as not, which sells the buyer a second unit (dup_units), and so does
+ * on_empty = fallback when the original's shard ran dry meanwhile and the
+ * retry walks on.  (A router that hashed the order id would stick too; the
+ * routers here route buyers, as the stories' design did.)
  */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "models/drop/kind.h"
@@ -45,7 +59,8 @@ typedef struct shard {
     struct shstore *st;
     int64_t stock;
     int sku;
-    size_t index; /* within its SKU */
+    size_t index;    /* within its SKU */
+    rg_orders *seen; /* this shard's answered orders (made at its first key) */
 } shard;
 
 typedef struct shstore {
@@ -64,9 +79,7 @@ typedef struct shstore {
     rg_engine *e;
     const rg_places *pl;
     gsl_rng *net;
-    /* Who bought: an allocation is recorded as its reply leaves the store
-     * (made durable).  Idempotency is not modelled for this kind: order
-     * ids are recorded, never looked up, so a retry buys again. */
+    /* Who bought: every shard's allocations, for the checker. */
     rg_orders *orders;
 } shstore;
 
@@ -107,17 +120,28 @@ static void sh_free_cfg(void *p)
     free(c);
 }
 
-/* The shard's application: allocate one unit if this shard has one. */
+/* The shard's application: allocate one unit if this shard has one (arg:
+ * the call's shcall). */
 static int sh_handler(void *state, uint64_t arg, bool *wrote)
 {
     shard *s = state;
     shstore *st = s->st;
-    (void)arg;
+    const shcall *c = (const shcall *)(uintptr_t)arg;
+    uint64_t order = rg_drop_call_order(c->q);
+    if (s->seen != NULL && rg_orders_find(s->seen, order))
+        return 1; /* a retry this shard sold: the original answer, nothing written */
     if (s->stock <= 0)
         return 0;
     s->stock--;
     *wrote = true;
     rg_drop_bill(st->run, &rg_drop_object_write);
+    size_t client = rg_drop_call_client(c->q);
+    rg_orders_add(st->orders, client, order, s->sku);
+    if (order != 0) {
+        if (s->seen == NULL)
+            s->seen = rg_orders_new();
+        rg_orders_add(s->seen, client, order, s->sku);
+    }
     if (s->stock > 0 || !rg_drop_tracing(st->run))
         return 1;
     /* the SKU is sold out only when every shard is */
@@ -153,7 +177,7 @@ static void *sh_build(const void *cfg, rg_drop_run *r)
         size_t i = j % st->k;
         st->region[j] = -1;
         st->sh[j] = (shard){st, st->stock / c->shards + ((int64_t)i < st->stock % c->shards),
-                            (int)(j / st->k), i};
+                            (int)(j / st->k), i, NULL};
         st->obj[j] = rg_object_new(st->e, &c->obj.p, sh_handler, &st->sh[j]);
     }
     /* The router's stream exists only for this kind: other kinds' draws
@@ -172,8 +196,10 @@ static void sh_free_store(void *p)
     shstore *st = p;
     if (st == NULL)
         return;
-    for (size_t j = 0; j < st->n; j++)
+    for (size_t j = 0; j < st->n; j++) {
         rg_object_free(st->obj[j]);
+        rg_orders_free(st->sh[j].seen);
+    }
     free(st->obj);
     free(st->sh);
     free(st->region);
@@ -230,9 +256,6 @@ static void on_shard_reply(rg_engine *e, void *ctx, uint64_t tag, int code, bool
         send_to_shard(c, back);
         return;
     }
-    if (!overloaded && code)
-        rg_orders_add(st->orders, rg_drop_call_client(c->q), rg_drop_call_order(c->q),
-                      rg_drop_call_sku(c->q));
     rg_drop_reply(c->q, where,
                   overloaded ? RG_OUT_OVERLOADED
                   : code     ? RG_OUT_ALLOCATED
@@ -245,7 +268,7 @@ static void on_at_shard(rg_engine *e, void *ctx, uint64_t arg)
     (void)arg;
     shcall *c = ctx;
     rg_drop_bill(c->st->run, &rg_drop_object_request);
-    rg_object_call(c->st->obj[object_of(c)], 0, on_shard_reply, c, 0);
+    rg_object_call(c->st->obj[object_of(c)], (uint64_t)(uintptr_t)c, on_shard_reply, c, 0);
 }
 
 static void sh_route(void *store, rg_drop_run *r, rg_drop_call *q, rg_time d)

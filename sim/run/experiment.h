@@ -45,10 +45,10 @@ enum {
 
 /* What a metric means to code that is not the experiment's own: the run layer
  * (events, simulated end), report pages (oversell, latency quantiles, units
- * by kind of buyer, cost, stock).  Declared by the experiment in its metric
- * table, never guessed from a name.  Roles are not stored in results files:
- * a reader gets them back from the experiment that wrote the file
- * (rg_results_adopt_roles). */
+ * by kind of buyer, cost, stock, what buyers were told against what they
+ * hold).  Declared by the experiment in its metric table, never guessed
+ * from a name.  Roles are not stored in results files: a reader gets them
+ * back from the experiment that wrote the file (rg_results_adopt_roles). */
 typedef enum {
     RG_ROLE_NONE = 0,
     RG_ROLE_EVENTS,   /* events the engine processed (filled by the skeleton) */
@@ -61,6 +61,16 @@ typedef enum {
     RG_ROLE_UNITS_HUMANS, /* units won by each kind of buyer */
     RG_ROLE_UNITS_BOTS,
     RG_ROLE_COST, /* real cost of the replication */
+    /* what buyers were told against what the stores hold (a flash sale) */
+    RG_ROLE_ALLOCATED,    /* units clients were told were theirs */
+    RG_ROLE_RELEASED,     /* of those, units given back (expired carts) */
+    RG_ROLE_LOST_UPDATES, /* told units the stores' stock does not reflect */
+    RG_ROLE_UNACK,        /* units out of the stores' stock no client was told of */
+    RG_ROLE_DUP_UNITS,    /* units a buyer holds beyond what it asked for */
+    RG_ROLE_GHOST_UNITS,  /* units held beyond what their buyer was told of */
+    RG_ROLE_TOLD_EMPTY,   /* buyers told "yours" who hold nothing */
+    RG_ROLE_SOLDOUT_HELD, /* buyers told "sold out" who hold a unit */
+    RG_ROLE_LOST_SALES,   /* units left while buyers were turned away */
     RG_ROLE_COUNT
 } rg_mrole;
 
