@@ -254,6 +254,7 @@ static double sum_table(FILE *f, const rpt_ctx *c, double y)
         for (int pass = 0; pass < ((r->met[m].flags & RG_MF_MAX) ? 2 : 1); pass++) {
             if (y < 0.1) {
                 rg_gnuplot_label(f, "… (more in summary.csv)", X0, y, "left");
+                rg_buf_free(&zeros);
                 return y - line_h(11);
             }
             y -= line_h(cols.pt) * sum_row(f, c, &cols, m, pass == 1, row++ % 2 == 0, y);

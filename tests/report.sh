@@ -28,13 +28,14 @@ pages() {
     guardrail) echo "plot-summary plot-timeline plot-latency plot-compare plot-told plot-protection plot-distributions-1 plot-distributions-2 plot-distributions-3 plot-distributions-4 plot-scenario plot-scenario-2" ;;
     md1 | mm1 | mmc) echo "plot-summary plot-distributions plot-check plot-scenario" ;;
     occ-backoff) echo "plot-summary plot-latency plot-distributions plot-check plot-scenario plot-scenario-2" ;;
+    retry-storm) echo "plot-summary plot-timeline plot-oversell plot-latency plot-compare plot-told plot-distributions-1 plot-distributions-2 plot-distributions-3 plot-distributions-4 plot-scenario plot-scenario-2 plot-scenario-3 plot-scenario-4 plot-scenario-5" ;;
     sneaker-drop) echo "plot-summary plot-timeline plot-oversell plot-latency plot-compare plot-told plot-distributions plot-scenario plot-scenario-2" ;;
     *) echo "(no expectation for $1)" ;;
     esac
 }
 
-scenarios="append-storm batch-upload drop125 guardrail md1 mm1 mmc occ-backoff sneaker-drop"
-plan 38
+scenarios="append-storm batch-upload drop125 guardrail md1 mm1 mmc occ-backoff retry-storm sneaker-drop"
+plan 41
 
 # Whether every *.png in $1 starts with the PNG signature and every *.svg
 # is one SVG document (XML declaration, one <svg, closed at the end).
