@@ -7,7 +7,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_program
-plan 18
+plan 20
 scn=$top_srcdir/scenarios/failover.ini
 
 # ---- threads ----------------------------------------------------------------
@@ -46,6 +46,14 @@ bad db_failover soon "expected never or a time"
 bad partition "us-east, mars" "'mars' is not one of [network] regions"
 bad client_crash 2 ""
 bad object_flush_fail later "expected never or a time"
+
+# a fault the variant's kind does not model: refused at the key, not ignored
+printf '[variant.sharded_restart]\nkind = sharded_object\nobject_restart = 60ms\n' | cat "$scn" - >"$tmpdir/gap.ini"
+run_sim validate "$tmpdir/gap.ini"
+exit_is 2 "object_restart on a sharded_object variant: exit 2"
+line=$(grep -n "^object_restart = 60ms" "$tmpdir/gap.ini" | tail -1 | cut -d: -f1)
+contains "$err" "gap.ini:$line: [variant.sharded_restart] object_restart: kind sharded_object does not model this fault" \
+    "... naming file, line, key and the kind"
 
 # ---- no faults ------------------------------------------------------------------
 

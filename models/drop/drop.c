@@ -102,6 +102,28 @@ int rg_drop_load_region(rg_scn *s, const rg_places *pl, const char *var, const c
     return 0;
 }
 
+/* A fault the variant sets that would strike its kind's stores unmodelled
+ * (rg_drop_kind.fault_gaps) is an error at the key that sets it. */
+static int check_fault_gaps(rg_scn *s, const char *sec, const dvariant *v, rg_err *e)
+{
+    const rg_dfaults *f = &v->faults;
+    const struct {
+        const char *key;
+        unsigned bit;
+        bool set;
+    } gaps[] = {{"object_restart", RG_DROP_FAULT_OBJECT, f->object_restart >= 0},
+                {"object_flush_fail", RG_DROP_FAULT_OBJECT, f->object_flush_fail >= 0},
+                {"db_failover", RG_DROP_FAULT_DB, f->db_failover >= 0},
+                {"partition", RG_DROP_FAULT_PARTITION, f->cut.a >= 0}};
+    for (size_t i = 0; i < sizeof gaps / sizeof gaps[0]; i++)
+        if (gaps[i].set && (v->kind->fault_gaps & gaps[i].bit))
+            return rg_scn_err(s, rg_scn_has(s, sec, gaps[i].key) ? sec : "faults", gaps[i].key, e,
+                              "kind %s does not model this fault (doc/faults.md lists the kinds "
+                              "that do); set it only for other variants",
+                              v->kind->name);
+    return 0;
+}
+
 /* An mp_variant_fn: ctx is the dcfg (its places must be loaded).  The keys
  * are read in a fixed order: kind, the edge's, the kind's own, then the
  * protections. */
@@ -165,7 +187,9 @@ static int load_variant(rg_scn *s, const char *sec, void *var, void *ctx, rg_err
     /* Outages ([faults], dropfaults.h): read only in a scenario that
      * mentions one, so every other scenario resolves as before. */
     if (c->has_faults)
-        return rg_dfaults_load(s, sec, "faults", c->pl, &v->faults, e);
+        return rg_dfaults_load(s, sec, "faults", c->pl, &v->faults, e) < 0
+                   ? -1
+                   : check_fault_gaps(s, sec, v, e);
     rg_dfaults_none(&v->faults);
     return 0;
 }

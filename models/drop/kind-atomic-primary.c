@@ -355,4 +355,5 @@ const rg_drop_kind rg_drop_kind_atomic_primary = {
     .billable = billable,
     .call_size = sizeof(apcall),
     .orders = ap_orders,
+    .fault_gaps = RG_DROP_FAULT_DB | RG_DROP_FAULT_PARTITION,
 };

@@ -277,4 +277,5 @@ const rg_drop_kind rg_drop_kind_object_fetch = {
     .free_store = fetch_free_store,
     .billable = billable,
     .orders = fetch_orders,
+    .fault_gaps = RG_DROP_FAULT_OBJECT | RG_DROP_FAULT_PARTITION,
 };

@@ -243,4 +243,5 @@ const rg_drop_kind rg_drop_kind_quorum = {
     .billable = NULL, /* see the top of the file */
     .call_size = sizeof(qcall),
     .orders = quorum_orders,
+    .fault_gaps = RG_DROP_FAULT_PARTITION,
 };

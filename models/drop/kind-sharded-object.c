@@ -312,4 +312,5 @@ const rg_drop_kind rg_drop_kind_sharded_object = {
     .billable = billable,
     .call_size = sizeof(shcall),
     .orders = sh_orders,
+    .fault_gaps = RG_DROP_FAULT_OBJECT | RG_DROP_FAULT_PARTITION,
 };

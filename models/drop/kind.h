@@ -94,7 +94,17 @@ typedef struct rg_drop_kind {
      * (the operation, or its result): the store records no buyers, and the
      * checker reports the identity metrics as -1. */
     const rg_orders *(*orders)(const void *store);
+    /* The outages of [faults] (dropfaults.h) that would strike this kind's
+     * stores but that it does not model (RG_DROP_FAULT_* bits): a variant
+     * of the kind that sets one is refused, never run as if nothing had
+     * happened.  A fault on a store the kind does not have (a database
+     * failover for the object) simply does not apply. */
+    unsigned fault_gaps;
 } rg_drop_kind;
+
+#define RG_DROP_FAULT_OBJECT 1u    /* object_restart, object_flush_fail */
+#define RG_DROP_FAULT_DB 2u        /* db_failover */
+#define RG_DROP_FAULT_PARTITION 4u /* partition: the kind's own store hops */
 
 /* ---- the table ------------------------------------------------------------ */
 
