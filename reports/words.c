@@ -203,6 +203,20 @@ static uint64_t count_positive(const rpt_ctx *c, size_t v, size_t m)
     return k;
 }
 
+/* Replications of variant v that oversold: units told "yours" beyond the
+ * stock (the oversell role), or units the stores' orders hold beyond it
+ * though no buyer was told (RG_ROLE_HELD_OVERSELL, where the experiment
+ * has it: a naive write whose clients all timed out still sold them). */
+static uint64_t count_oversold(const rpt_ctx *c, size_t v)
+{
+    int h = role_for(c, RG_ROLE_HELD_OVERSELL, v);
+    uint64_t k = 0;
+    for (uint64_t i = 0; i < c->n; i++)
+        k += rg_results_value(c->r, v, i, (size_t)c->oversell) > 0 ||
+             (h >= 0 && rg_results_value(c->r, v, i, (size_t)h) > 0);
+    return k;
+}
+
 /* "<pre>25 % of the stock<post>" for x units, or nothing without a stock
  * role. */
 static void stock_share(rg_buf *b, const rpt_ctx *c, size_t v, double x, const char *pre,
@@ -225,7 +239,23 @@ static void verdict_oversell(rg_buf *b, const rpt_ctx *c, size_t v)
     uint64_t pos = count_positive(c, v, m);
     char n[32], x[32], y[32];
     rpt_fmt(n, sizeof n, (double)c->n, 4);
-    if (pos == 0) {
+    int h = role_for(c, RG_ROLE_HELD_OVERSELL, v);
+    uint64_t held = h >= 0 ? count_positive(c, v, (size_t)h) : 0;
+    if (pos == 0 && held > 0) {
+        /* nobody was told, yet the stores sold beyond the stock */
+        const rg_summary *hs = rpt_summ(c, v, (size_t)h);
+        rg_buf_printf(b,
+                      "no buyer was told of a unit beyond the stock, yet the stores hold %s "
+                      "units beyond it on average",
+                      rpt_fmt(x, sizeof x, hs->mean, 3));
+        stock_share(b, c, v, hs->mean, " (", ")");
+        if (held == c->n)
+            rg_buf_printf(b, ", in every %s", rpt_rep_word(c, false));
+        else
+            rg_buf_printf(b, ", in %s %% of %s",
+                          rpt_fmt(y, sizeof y, 100.0 * (double)held / (double)c->n, 3),
+                          rpt_rep_word(c, true));
+    } else if (pos == 0) {
         rg_buf_printf(b, "never oversold in %s %s", n, rpt_rep_word(c, c->n != 1));
     } else if (pos == c->n && s->min == s->max) {
         rg_buf_printf(b, "oversold %s units", rpt_fmt(x, sizeof x, s->max, 4));
@@ -349,7 +379,7 @@ static void headline_oversell(rg_buf *b, const rpt_ctx *c)
     for (size_t v = 0; v < nv; v++) {
         if (rpt_summ(c, v, (size_t)c->oversell)->n == 0)
             continue;
-        uint64_t pos = count_positive(c, v, (size_t)c->oversell);
+        uint64_t pos = count_oversold(c, v);
         int g = pos == c->n ? 0 : pos > 0 ? 1 : 2;
         grp[g][cnt[g]++] = c->r->varnames[v];
     }

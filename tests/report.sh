@@ -28,7 +28,7 @@ pages() {
     guardrail) echo "plot-summary plot-timeline plot-latency plot-compare plot-told plot-protection plot-distributions-1 plot-distributions-2 plot-distributions-3 plot-distributions-4 plot-scenario plot-scenario-2" ;;
     md1 | mm1 | mmc) echo "plot-summary plot-distributions plot-check plot-scenario" ;;
     occ-backoff) echo "plot-summary plot-latency plot-distributions plot-check plot-scenario plot-scenario-2" ;;
-    retry-storm) echo "plot-summary plot-timeline plot-oversell plot-latency plot-compare plot-told plot-distributions-1 plot-distributions-2 plot-distributions-3 plot-distributions-4 plot-scenario plot-scenario-2 plot-scenario-3 plot-scenario-4 plot-scenario-5" ;;
+    retry-storm) echo "plot-summary plot-timeline plot-oversell plot-latency plot-compare plot-told plot-distributions-1 plot-distributions-2 plot-distributions-3 plot-distributions-4 plot-distributions-5 plot-scenario plot-scenario-2 plot-scenario-3 plot-scenario-4 plot-scenario-5" ;;
     sneaker-drop) echo "plot-summary plot-timeline plot-oversell plot-latency plot-compare plot-told plot-distributions plot-scenario plot-scenario-2" ;;
     *) echo "(no expectation for $1)" ;;
     esac

@@ -201,4 +201,4 @@ ok "and keeps counts as they are" grep -qE '^variant,rep,allocated,rejected,' "$
 # %.17g wrote this median as 0.031692972999999999
 run_sim run "$scn/drop125.ini" -n 1 -s 7 --variant object -o "$tmpdir/d.h5" --csv "$tmpdir/d.csv" -q
 ok "reals are written in the fewest digits that read back exactly" \
-    grep -q '^object,0,100,25,0,0,0,0,0,0,0,0,0,0,0,0,0,1,0.048969507,' "$tmpdir/d.csv"
+    grep -q '^object,0,100,25,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,0.048969507,' "$tmpdir/d.csv"

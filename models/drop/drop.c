@@ -325,6 +325,7 @@ enum {
     M_GHOST,
     M_TOLD_EMPTY,
     M_SOLDOUT_HELD,
+    M_HELD_OVERSELL,
     M_LINZ,
     M_P50,
     M_P95,
@@ -400,6 +401,10 @@ static const rg_metric dmetrics[M_COUNT] = {
     [M_SOLDOUT_HELD] = {"told_soldout_held", RG_MF_INT, "buyers",
                         "buyers told sold out (409) who hold a unit in the stores", RG_MF_SHOW,
                         RG_ROLE_SOLDOUT_HELD},
+    [M_HELD_OVERSELL] = {"held_oversell", RG_MF_INT, "units",
+                         "sum over SKUs of max(0, units the stores' orders hold - stock): sold "
+                         "beyond the stock whether or not a buyer was told",
+                         RG_MF_SHOW, RG_ROLE_HELD_OVERSELL},
     [M_LINZ] = {"linearizable", RG_MF_REAL, "1",
                 "1 if what clients were told is linearizable for a stock counter per SKU "
                 "(doc/histories.md); NaN if too large to tell, or with reservations",
@@ -702,15 +707,23 @@ static void tally_identity(const drun *r, rg_mval *row)
 {
     const rg_orders *o = r->v->kind->orders ? r->v->kind->orders(r->store) : NULL;
     if (o == NULL) {
-        row[M_DUP].i = row[M_GHOST].i = row[M_TOLD_EMPTY].i = row[M_SOLDOUT_HELD].i = -1;
+        row[M_DUP].i = row[M_GHOST].i = row[M_TOLD_EMPTY].i = row[M_SOLDOUT_HELD].i =
+            row[M_HELD_OVERSELL].i = -1;
         return;
     }
     int64_t *held = rg_xcalloc(r->ncl ? r->ncl : 1, sizeof *held);
+    int64_t *held_sku = rg_xcalloc((size_t)r->c->w.skus, sizeof *held_sku);
     for (size_t i = 0; i < rg_orders_count(o); i++) {
         const rg_order *x = rg_orders_at(o, i);
-        RG_ENGINE_ASSERT(r->e, x->client < r->ncl);
+        RG_ENGINE_ASSERT(r->e, x->client < r->ncl && x->sku >= 0 && x->sku < r->c->w.skus);
         held[x->client] += !x->released;
+        held_sku[x->sku] += !x->released;
     }
+    int64_t over = 0;
+    for (int k = 0; k < r->c->w.skus; k++)
+        over += held_sku[k] > r->c->w.stock ? held_sku[k] - r->c->w.stock : 0;
+    row[M_HELD_OVERSELL].i = over;
+    free(held_sku);
     int64_t dup = 0, ghost = 0, empty = 0, soldout_held = 0;
     for (size_t i = 0; i < r->ncl; i++) {
         const dclient *cl = &r->cls[i];

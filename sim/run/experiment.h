@@ -62,15 +62,16 @@ typedef enum {
     RG_ROLE_UNITS_BOTS,
     RG_ROLE_COST, /* real cost of the replication */
     /* what buyers were told against what the stores hold (a flash sale) */
-    RG_ROLE_ALLOCATED,    /* units clients were told were theirs */
-    RG_ROLE_RELEASED,     /* of those, units given back (expired carts) */
-    RG_ROLE_LOST_UPDATES, /* told units the stores' stock does not reflect */
-    RG_ROLE_UNACK,        /* units out of the stores' stock no client was told of */
-    RG_ROLE_DUP_UNITS,    /* units a buyer holds beyond what it asked for */
-    RG_ROLE_GHOST_UNITS,  /* units held beyond what their buyer was told of */
-    RG_ROLE_TOLD_EMPTY,   /* buyers told "yours" who hold nothing */
-    RG_ROLE_SOLDOUT_HELD, /* buyers told "sold out" who hold a unit */
-    RG_ROLE_LOST_SALES,   /* units left while buyers were turned away */
+    RG_ROLE_ALLOCATED,     /* units clients were told were theirs */
+    RG_ROLE_RELEASED,      /* of those, units given back (expired carts) */
+    RG_ROLE_LOST_UPDATES,  /* told units the stores' stock does not reflect */
+    RG_ROLE_UNACK,         /* units out of the stores' stock no client was told of */
+    RG_ROLE_DUP_UNITS,     /* units a buyer holds beyond what it asked for */
+    RG_ROLE_GHOST_UNITS,   /* units held beyond what their buyer was told of */
+    RG_ROLE_TOLD_EMPTY,    /* buyers told "yours" who hold nothing */
+    RG_ROLE_SOLDOUT_HELD,  /* buyers told "sold out" who hold a unit */
+    RG_ROLE_LOST_SALES,    /* units left while buyers were turned away */
+    RG_ROLE_HELD_OVERSELL, /* units the stores hold for buyers beyond the stock */
     RG_ROLE_COUNT
 } rg_mrole;
 
