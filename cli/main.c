@@ -3,9 +3,11 @@
  * scenario, picks the subcommand, and is the only place that maps errors to
  * exit codes (util.h) and prints them.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -802,11 +804,15 @@ static int cmd_report(args *a)
         rg_meta m = {0};
         if (cli_read_meta(a->file, &m, &e) < 0)
             return cli_fail(&e);
-        /* The name comes from the file: never let it leave reports/out. */
+        /* The name comes from the file: never let it leave reports/out, and
+         * never make a directory name of control characters or escapes:
+         * anything but letters, digits and "._+-" becomes '_'. */
         const char *name = m.scenario_name ? m.scenario_name : "";
-        bool tame = name[0] != '\0' && name[0] != '.' && strchr(name, '/') == NULL &&
-                    strchr(name, '\\') == NULL;
+        bool tame = name[0] != '\0' && name[0] != '.' && strlen(name) <= 100;
         dir = rg_xasprintf("reports/out/%s", tame ? name : "results");
+        for (char *p = dir + strlen("reports/out/"); *p; p++)
+            if (!isalnum((unsigned char)*p) || (unsigned char)*p >= 0x80)
+                *p = strchr("._+-", *p) ? *p : '_';
         rg_meta_free(&m);
     }
     int rc = 0;
@@ -834,6 +840,9 @@ static int dispatch(int argc, char **argv)
 {
     /* Errors are statuses, never aborts inside GSL. */
     gsl_set_error_handler_off();
+    /* Under `ulimit -f` a write fails with EFBIG, reported as an I/O error,
+     * instead of killing the process half-way through a file. */
+    (void)signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return RG_EXIT_USAGE;
