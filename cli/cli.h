@@ -121,8 +121,12 @@ int cli_open_point(const args *a, const rg_iter *it, size_t k, const char *const
 int cli_open_scenario(const args *a, rg_study *l, rg_err *e);
 
 /* Before any simulation: --expect reads as an expectations file, and
- * --write-expect and --csv can be written.  -1 with e naming the file. */
+ * --write-expect and --csv can be written and are reserved (never a link,
+ * a device, a FIFO or a file the program did not write, without --force).
+ * -1 with e naming the file. */
 int cli_check_files(const args *a, rg_err *e);
+/* True if the file at path is a CSV file of run --csv (its header). */
+bool cli_csv_is_ours(const char *path);
 
 size_t cli_nmetrics(const rg_study *l);
 rg_runopts cli_runopts(const rg_study *l);

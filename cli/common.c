@@ -87,9 +87,19 @@ int cli_check_files(const args *a, rg_err *e)
             return -1;
         rg_scn_free(x);
     }
-    if (a->write_expect && rg_check_writable(a->write_expect, "expectations file", e) < 0)
+    /* Reserved now (rg_atomic_reserve): refused before the run if they
+     * cannot be written or are not ours to replace, not after it. */
+    if (a->write_expect && (rg_check_writable(a->write_expect, "expectations file", e) < 0 ||
+                            rg_atomic_reserve(a->write_expect, a->force, rg_expect_is_ours, e) < 0))
         return -1;
-    if (a->csv && rg_check_writable(a->csv, "CSV file", e) < 0)
+    if (a->csv && (rg_check_writable(a->csv, "CSV file", e) < 0 ||
+                   rg_atomic_reserve(a->csv, a->force, cli_csv_is_ours, e) < 0))
         return -1;
     return 0;
+}
+
+bool cli_csv_is_ours(const char *path)
+{
+    char head[16];
+    return rg_file_head(path, head, sizeof head) > 0 && strncmp(head, "variant,rep,", 12) == 0;
 }

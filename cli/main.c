@@ -70,10 +70,10 @@ static void csv_header(FILE *f, const rg_metric *met, size_t nmet)
     fputc('\n', f);
 }
 
-static int write_csv(const char *path, const rg_results *r, rg_err *e)
+static int write_csv(const char *path, bool force, const rg_results *r, rg_err *e)
 {
     rg_atomic a;
-    if (rg_atomic_open(&a, path, e) < 0)
+    if (rg_atomic_open(&a, path, force, cli_csv_is_ours, e) < 0)
         return -1;
     FILE *f = a.f;
     csv_header(f, r->met, r->nmet);
@@ -447,7 +447,8 @@ static int after_run(const args *a, const rg_results *r, const rg_meta *meta, co
     if (a->check_det && !a->quiet)
         printf("determinism: every replication ran twice with identical results\n");
     if (a->write_expect) {
-        if (rg_expect_write(a->write_expect, r, meta, e) < 0)
+        rg_results *one = (rg_results *)r;
+        if (rg_expect_save(a->write_expect, &one, 1, meta, a->force, e) < 0)
             return -1;
         if (!a->quiet)
             printf("expectations: %s\n", a->write_expect);
@@ -676,7 +677,7 @@ static int cmd_run(args *a)
                    a->output || a->extend || !overridden(a)
                        ? ""
                        : " (a name of its own: the command line changed the run)");
-        if (a->csv && write_csv(a->csv, r, &e) < 0)
+        if (a->csv && write_csv(a->csv, a->force, r, &e) < 0)
             goto err;
     }
     if (r->interrupted) {
@@ -719,7 +720,7 @@ static int write_history(const args *a, const rg_study *l, const rg_runopts *o, 
     bool edn = a->history_edn >= 0 ? a->history_edn == 1
                                    : n >= 4 && strcmp(a->history + n - 4, ".edn") == 0;
     rg_atomic f;
-    if (rg_atomic_open(&f, a->history, e) < 0)
+    if (rg_atomic_open_force(&f, a->history, e) < 0)
         return -1;
     int wrote;
     rg_repout *out = rg_run_history(l->ops, l->cfg, o, v, a->rep, f.f, edn, &wrote);

@@ -350,7 +350,7 @@ int rg_atomic_reserve(const char *path, bool force, rg_ours_fn ours, rg_err *e)
     return 0;
 }
 
-int rg_atomic_open_checked(rg_atomic *a, const char *path, bool force, rg_ours_fn ours, rg_err *e)
+int rg_atomic_open(rg_atomic *a, const char *path, bool force, rg_ours_fn ours, rg_err *e)
 {
     a->f = NULL;
     a->tmp = NULL;
@@ -367,9 +367,9 @@ int rg_atomic_open_checked(rg_atomic *a, const char *path, bool force, rg_ours_f
     return 0;
 }
 
-int rg_atomic_open(rg_atomic *a, const char *path, rg_err *e)
+int rg_atomic_open_force(rg_atomic *a, const char *path, rg_err *e)
 {
-    return rg_atomic_open_checked(a, path, true, NULL, e);
+    return rg_atomic_open(a, path, true, NULL, e);
 }
 
 void rg_atomic_discard(rg_atomic *a)
@@ -435,6 +435,9 @@ long rg_file_head(const char *path, char *buf, size_t n)
 
 int rg_check_writable(const char *path, const char *what, rg_err *e)
 {
+    size_t n = strlen(path);
+    if (n == 0 || path[n - 1] == '/')
+        return rg_err_set(e, RG_ERR_INPUT, "cannot write %s '%s': give a file name", what, path);
     const char *slash = strrchr(path, '/');
     char *dir = slash == NULL   ? rg_xstrdup(".")
                 : slash == path ? rg_xstrdup("/")
