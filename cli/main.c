@@ -687,6 +687,12 @@ static int cmd_run(args *a)
         code = RG_EXIT_INTERRUPTED;
         goto done;
     }
+    if (rg_run_signalled()) { /* after the last replication: all of it is written */
+        fprintf(stderr, "revguard-sim: interrupted after the run; the results are written, "
+                        "nothing more is done\n");
+        code = RG_EXIT_INTERRUPTED;
+        goto done;
+    }
     if (after_run(a, r, &meta, out, &e) < 0)
         goto err;
     goto done;
@@ -904,6 +910,9 @@ static int dispatch(int argc, char **argv)
     else
         rc = cmd_report(&a);
 out:
+    /* A signal held by the runner while the results were written. */
+    if (rg_run_release_signals() && rc == 0)
+        rc = RG_EXIT_INTERRUPTED;
     args_free(&a);
     return rc;
 }
