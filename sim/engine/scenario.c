@@ -45,6 +45,60 @@ typedef struct asked {
     char *what; /* what the value is: "an integer in [1, 10]" */
 } asked;
 
+/* An open-addressing hash index of the items of one array: slot holds
+ * item index + 1 (0: empty); cap is a power of two, at most half full. */
+typedef struct hindex {
+    size_t *slot;
+    size_t cap, n;
+} hindex;
+
+static uint64_t hash2(const char *a, const char *b)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (const char *p = a; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    h = (h ^ 0x1f) * 1099511628211ULL;
+    for (const char *p = b ? b : ""; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return h;
+}
+
+/* The first slot of the index for (a, b) whose item matches (eq) or that
+ * is empty. */
+typedef bool (*hix_eq)(const void *items, size_t i, const char *a, const char *b);
+static size_t *hix_slot(const hindex *x, const void *items, hix_eq eq, const char *a, const char *b)
+{
+    size_t m = x->cap - 1;
+    for (size_t i = (size_t)hash2(a, b) & m;; i = (i + 1) & m)
+        if (x->slot[i] == 0 || eq(items, x->slot[i] - 1, a, b))
+            return &x->slot[i];
+}
+
+/* Adds item i (with key a, b) to the index, growing it as needed. */
+static void hix_add(hindex *x, const void *items, hix_eq eq, size_t i, const char *a, const char *b,
+                    const char *(*ka)(const void *, size_t),
+                    const char *(*kb)(const void *, size_t))
+{
+    if (2 * (x->n + 1) > x->cap) {
+        size_t oldcap = x->cap, *old = x->slot;
+        x->cap = oldcap ? 2 * oldcap : 64;
+        x->slot = rg_xcalloc(x->cap, sizeof *x->slot);
+        for (size_t k = 0; k < oldcap; k++)
+            if (old[k] != 0)
+                *hix_slot(x, items, eq, ka(items, old[k] - 1), kb ? kb(items, old[k] - 1) : NULL) =
+                    old[k];
+        free(old);
+    }
+    *hix_slot(x, items, eq, a, b) = i + 1;
+    x->n++;
+}
+
+static void hix_free(hindex *x)
+{
+    free(x->slot);
+    *x = (hindex){0};
+}
+
 struct rg_scn {
     char *path;
     const char *base; /* the file name of path, for the resolved text */
@@ -57,6 +111,11 @@ struct rg_scn {
     char **old; /* superseded recorded values (see record) */
     size_t nold, capold;
     char *missing[3]; /* the last required key found missing: sec, key, what */
+    /* Hash indexes of ent (by section and key), sec (by name) and ask (by
+     * section and key): a scenario of 16,000 variants or 100,000 keys
+     * parses in linear time, not quadratic. */
+    hindex ient, isec, iask;
+    bool probing; /* lookup returns the default untouched (see shadowed) */
     /* parse state */
     FILE *f;
     int line;
@@ -64,12 +123,35 @@ struct rg_scn {
     rg_err *e;
 };
 
-static section *find_section(rg_scn *s, const char *name)
+static bool sec_eq(const void *items, size_t i, const char *a, const char *b)
 {
-    for (size_t i = 0; i < s->nsec; i++)
-        if (strcmp(s->sec[i].name, name) == 0)
-            return &s->sec[i];
-    return NULL;
+    (void)b;
+    return strcmp(((const section *)items)[i].name, a) == 0;
+}
+static const char *sec_name(const void *items, size_t i)
+{
+    return ((const section *)items)[i].name;
+}
+static bool ent_eq(const void *items, size_t i, const char *a, const char *b)
+{
+    const entry *x = &((const entry *)items)[i];
+    return strcmp(x->sec, a) == 0 && strcmp(x->key, b) == 0;
+}
+static const char *ent_sec(const void *items, size_t i)
+{
+    return ((const entry *)items)[i].sec;
+}
+static const char *ent_key(const void *items, size_t i)
+{
+    return ((const entry *)items)[i].key;
+}
+
+static section *find_section(const rg_scn *s, const char *name)
+{
+    if (s->isec.cap == 0)
+        return NULL;
+    size_t k = *hix_slot(&s->isec, s->sec, sec_eq, name, NULL);
+    return k ? &s->sec[k - 1] : NULL;
 }
 
 static section *add_section(rg_scn *s, const char *name, int line)
@@ -82,15 +164,26 @@ static section *add_section(rg_scn *s, const char *name, int line)
     x->name = rg_xstrdup(name);
     x->line = line;
     x->known = false;
+    hix_add(&s->isec, s->sec, sec_eq, s->nsec - 1, name, NULL, sec_name, NULL);
     return x;
 }
 
 static entry *find_entry(const rg_scn *s, const char *sec, const char *key)
 {
-    for (size_t i = 0; i < s->nent; i++)
-        if (strcmp(s->ent[i].sec, sec) == 0 && strcmp(s->ent[i].key, key) == 0)
-            return &s->ent[i];
-    return NULL;
+    if (s->ient.cap == 0)
+        return NULL;
+    size_t k = *hix_slot(&s->ient, s->ent, ent_eq, sec, key);
+    return k ? &s->ent[k - 1] : NULL;
+}
+
+/* Appends an entry (strings owned by the scenario from now on). */
+static entry *add_entry(rg_scn *s, char *sec, char *key, char *val, int line, const char *origin)
+{
+    rg_xgrow((void **)&s->ent, &s->capent, s->nent + 1, sizeof *s->ent);
+    entry *x = &s->ent[s->nent++];
+    *x = (entry){sec, key, val, line, origin, false};
+    hix_add(&s->ient, s->ent, ent_eq, s->nent - 1, sec, key, ent_sec, ent_key);
+    return x;
 }
 
 static void where(const rg_scn *s, int line, const char *origin, char *buf, size_t n)
@@ -188,14 +281,7 @@ static int handler(void *user, const char *sec, const char *key, const char *val
         return 0;
     }
     add_section(s, sec, s->line);
-    rg_xgrow((void **)&s->ent, &s->capent, s->nent + 1, sizeof *s->ent);
-    entry *x = &s->ent[s->nent++];
-    x->sec = rg_xstrdup(sec);
-    x->key = rg_xstrdup(key);
-    x->val = rg_xstrdup(val);
-    x->line = s->line;
-    x->origin = NULL;
-    x->used = false;
+    add_entry(s, rg_xstrdup(sec), rg_xstrdup(key), rg_xstrdup(val), s->line, NULL);
     return 1;
 }
 
@@ -290,6 +376,9 @@ void rg_scn_free(rg_scn *s)
     for (size_t i = 0; i < s->nold; i++)
         free(s->old[i]);
     free(s->old);
+    hix_free(&s->ient);
+    hix_free(&s->isec);
+    hix_free(&s->iask);
     free(s->ent);
     free(s->sec);
     free(s->ask);
@@ -350,14 +439,7 @@ int rg_scn_set_from(rg_scn *s, const char *assignment, const char *origin, rg_er
         return 0;
     }
     add_section(s, sec, 0);
-    rg_xgrow((void **)&s->ent, &s->capent, s->nent + 1, sizeof *s->ent);
-    x = &s->ent[s->nent++];
-    x->sec = sec;
-    x->key = key;
-    x->val = v;
-    x->line = 0;
-    x->origin = origin;
-    x->used = false;
+    add_entry(s, sec, key, v, 0, origin);
     return 0;
 }
 
@@ -368,12 +450,26 @@ bool rg_scn_has(const rg_scn *s, const char *sec, const char *key)
     return find_entry(s, sec, key) != NULL;
 }
 
+static bool ask_eq(const void *items, size_t i, const char *a, const char *b)
+{
+    const asked *x = &((const asked *)items)[i];
+    return strcmp(x->sec, a) == 0 && strcmp(x->key, b) == 0;
+}
+static const char *ask_sec(const void *items, size_t i)
+{
+    return ((const asked *)items)[i].sec;
+}
+static const char *ask_key(const void *items, size_t i)
+{
+    return ((const asked *)items)[i].key;
+}
+
 static asked *find_asked(const rg_scn *s, const char *sec, const char *key)
 {
-    for (size_t i = 0; i < s->nask; i++)
-        if (strcmp(s->ask[i].sec, sec) == 0 && strcmp(s->ask[i].key, key) == 0)
-            return &s->ask[i];
-    return NULL;
+    if (s->iask.cap == 0)
+        return NULL;
+    size_t k = *hix_slot(&s->iask, s->ask, ask_eq, sec, key);
+    return k ? &s->ask[k - 1] : NULL;
 }
 
 /* Records that sec.key was asked for with value val, from entry en (NULL:
@@ -394,6 +490,7 @@ static const char *record(rg_scn *s, const char *sec, const char *key, const cha
         a->val = rg_xstrdup(val);
         a->from = NULL;
         a->what = NULL;
+        hix_add(&s->iask, s->ask, ask_eq, s->nask - 1, sec, key, ask_sec, ask_key);
     } else if (strcmp(a->val, val) != 0) {
         rg_xgrow((void **)&s->old, &s->capold, s->nold + 1, sizeof *s->old);
         s->old[s->nold++] = a->val;
@@ -760,20 +857,39 @@ static void origin_of(const rg_scn *s, const asked *a, char *buf, size_t n)
 /* Values are aligned in a column, so that the comments line up. */
 #define RESOLVED_COLUMN 36
 
+static bool asksec_eq(const void *items, size_t i, const char *a, const char *b)
+{
+    (void)b;
+    return strcmp(((const asked *)items)[i].sec, a) == 0;
+}
+
 void rg_scn_resolved(const rg_scn *s, rg_buf *b)
 {
-    /* Group by section in the order sections were first asked about. */
-    bool *done = rg_xcalloc(s->nask + 1, sizeof *done);
+    /* Group by section in the order sections were first asked about:
+     * chain every asked key to the next of its section (linear time). */
+    size_t *next = rg_xcalloc(s->nask + 1, sizeof *next);
+    size_t *tail = rg_xcalloc(s->nask + 1, sizeof *tail);
+    bool *head = rg_xcalloc(s->nask + 1, sizeof *head);
+    hindex g = {0};
     for (size_t i = 0; i < s->nask; i++) {
-        if (done[i])
+        size_t *sl = g.cap ? hix_slot(&g, s->ask, asksec_eq, s->ask[i].sec, NULL) : NULL;
+        next[i] = SIZE_MAX;
+        if (sl == NULL || *sl == 0) {
+            hix_add(&g, s->ask, asksec_eq, i, s->ask[i].sec, NULL, ask_sec, NULL);
+            head[i] = true;
+            tail[i] = i;
+        } else {
+            size_t h = *sl - 1;
+            next[tail[h]] = i;
+            tail[h] = i;
+        }
+    }
+    for (size_t i = 0; i < s->nask; i++) {
+        if (!head[i])
             continue;
-        const char *sec = s->ask[i].sec;
-        rg_buf_printf(b, "%s[%s]\n", b->len ? "\n" : "", sec);
-        for (size_t j = i; j < s->nask; j++) {
+        rg_buf_printf(b, "%s[%s]\n", b->len ? "\n" : "", s->ask[i].sec);
+        for (size_t j = i; j != SIZE_MAX; j = next[j]) {
             const asked *a = &s->ask[j];
-            if (done[j] || strcmp(a->sec, sec) != 0)
-                continue;
-            done[j] = true;
             char o[512];
             origin_of(s, a, o, sizeof o);
             int len = (int)(strlen(a->key) + 3 + strlen(a->val));
@@ -786,5 +902,8 @@ void rg_scn_resolved(const rg_scn *s, rg_buf *b)
                 rg_buf_printf(b, "%s = %s%*s; %s\n", a->key, a->val, pad, "", o);
         }
     }
-    free(done);
+    hix_free(&g);
+    free(next);
+    free(tail);
+    free(head);
 }
