@@ -25,7 +25,7 @@
 #include "sim/run/sweep.h"
 
 /* Scenario files are small; a larger one is a mistake. */
-#define MAX_SCENARIO_BYTES ((size_t)16 << 20)
+#define MAX_SCENARIO_BYTES ((size_t)RG_SCN_MAX_BYTES)
 
 /* ---- points ------------------------------------------------------------- */
 

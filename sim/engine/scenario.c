@@ -11,12 +11,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -196,6 +198,40 @@ static void where(const rg_scn *s, int line, const char *origin, char *buf, size
 
 /* ---- reading ---------------------------------------------------------- */
 
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 if
+ * invalid: overlong forms, surrogates and code points past U+10FFFF
+ * are refused, as results files promise UTF-8. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t len = p[0] >= 0xc2 && p[0] <= 0xdf   ? 2
+                 : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+                 : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
+                                                : 0;
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+        (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+        return 0;
+    return len;
+}
+
+/* Offset of the first byte of s[0..n) that is not valid UTF-8, or n. */
+static size_t utf8_bad(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_len((const unsigned char *)s + i, n - i);
+        if (k == 0)
+            return i;
+        i += k;
+    }
+    return n;
+}
+
 /* inih's reader: one line into str (at most num - 1 bytes).  Lines longer
  * than the buffer and bytes that cannot be text stop the parse with an
  * error instead of being split or passed on. */
@@ -228,6 +264,13 @@ static char *reader(char *str, int num, void *stream)
         str[len++] = (char)c;
     }
     str[len] = '\0';
+    size_t bad = utf8_bad(str, (size_t)len);
+    if (bad < (size_t)len) {
+        rg_err_set(s->e, RG_ERR_INPUT,
+                   "%s:%d: byte 0x%02x at column %zu is not UTF-8: a scenario is UTF-8 text",
+                   s->path, s->line, (unsigned char)str[bad], bad + 1);
+        return NULL;
+    }
     /* inih treats an indented line after a key as a continuation of that
      * key's value; remember where indentation starts so the handler can say
      * so. */
@@ -237,11 +280,15 @@ static char *reader(char *str, int num, void *stream)
      * meaningful "all defaults" variant. */
     if (len > 0 && str[0] == '[') {
         char *close = memchr(str, ']', (size_t)len);
-        if (close != NULL) {
-            *close = '\0';
-            add_section(s, str + 1, s->line);
-            *close = ']';
+        if (close == NULL) {
+            /* inih would take the line for a key of the section before */
+            rg_err_set(s->e, RG_ERR_INPUT, "%s:%d: section header '%.40s' has no closing ']'",
+                       s->path, s->line, str);
+            return NULL;
         }
+        *close = '\0';
+        add_section(s, str + 1, s->line);
+        *close = ']';
     }
     if (len < num - 1) {
         str[len++] = '\n';
@@ -313,15 +360,31 @@ static rg_scn *load_stream(const char *name, FILE *f, rg_err *e)
 
 rg_scn *rg_scn_load_as(const char *path, const char *what, rg_err *e)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
         rg_err_set(e, RG_ERR_INPUT, "%s: cannot open %s: %s", path, what, strerror(errno));
         return NULL;
     }
     struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        rg_err_set(e, RG_ERR_INPUT, "%s: cannot open %s: it is a directory", path, what);
-        fclose(f);
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        rg_err_set(e, RG_ERR_INPUT, "%s: cannot open %s: %s", path, what,
+                   S_ISDIR(st.st_mode) ? "it is a directory"
+                                       : "not a regular file (a FIFO or a device?)");
+        close(fd);
+        return NULL;
+    }
+    if (st.st_size > RG_SCN_MAX_BYTES) {
+        rg_err_set(e, RG_ERR_INPUT, "%s: %lld bytes, more than a %s may hold (%d MB)", path,
+                   (long long)st.st_size, what, RG_SCN_MAX_BYTES >> 20);
+        close(fd);
+        return NULL;
+    }
+    (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "r");
+    if (f == NULL) {
+        rg_err_set(e, RG_ERR_IO, "%s: cannot read %s: %s", path, what, strerror(errno));
+        close(fd);
         return NULL;
     }
     rg_scn *s = load_stream(path, f, e);
@@ -417,6 +480,15 @@ int rg_scn_set_from(rg_scn *s, const char *assignment, const char *origin, rg_er
                               "cannot hold",
                               origin, assignment,
                               *p == ';' ? "' ;' (a comment)" : "a control character");
+    size_t bad = utf8_bad(assignment, strlen(assignment));
+    if (assignment[bad] != '\0')
+        return rg_err_set(e, RG_ERR_INPUT, "%s: byte 0x%02x at offset %zu is not UTF-8", origin,
+                          (unsigned char)assignment[bad], bad);
+    /* The resolved text holds it as "key = value" on one line. */
+    if (strlen(dot + 1) + 2 > RG_SCN_MAX_LINE)
+        return rg_err_set(e, RG_ERR_INPUT,
+                          "%s %.40s...: %zu characters, longer than a scenario line may be (%d)",
+                          origin, assignment, strlen(dot + 1) + 2, RG_SCN_MAX_LINE);
     char *sec = rg_xasprintf("%.*s", (int)(dot - assignment), assignment);
     char *key = rg_xasprintf("%.*s", (int)(eq - dot - 1), dot + 1);
     /* trim spaces around key and value, as the INI reader does */
@@ -572,6 +644,8 @@ int rg_scn_err(const rg_scn *s, const char *sec, const char *key, rg_err *e, con
 static const char *lookup(rg_scn *s, const char *sec, const char *key, const char *def,
                           const char *what, rg_err *e)
 {
+    if (s->probing)
+        return def;
     section *x = find_section(s, sec);
     if (x != NULL)
         x->known = true;
@@ -594,6 +668,59 @@ static const char *lookup(rg_scn *s, const char *sec, const char *key, const cha
     return record(s, sec, key, def, NULL, what);
 }
 
+/* Shadowed defaults.  A model passes a shared value as the default of a
+ * variant's key ([queue] servers for [variant.a] servers); when every
+ * variant sets the key, the shared value would never be parsed, and
+ * `--set queue.servers=banana` would pass.  So when the file gives sec.key
+ * and a default def is shadowed by it, def is parsed too, by the same
+ * getter (s->probing: lookup returns def and records nothing).  True if
+ * that is to be done. */
+static bool shadows(const rg_scn *s, const char *sec, const char *key, const char *def)
+{
+    if (s->probing || def == NULL)
+        return false;
+    const entry *en = find_entry(s, sec, key);
+    return en != NULL && strcmp(en->val, def) != 0;
+}
+
+/* The error of a shadowed default that does not parse (sub), placed at
+ * where the default came from: the asked key whose value is def. */
+static int shadow_err(const rg_scn *s, const char *sec, const char *key, const char *def,
+                      const rg_err *sub, rg_err *e)
+{
+    const asked *a = NULL;
+    for (size_t i = 0; a == NULL && i < s->nask; i++)
+        if (s->ask[i].val == def)
+            a = &s->ask[i];
+    /* else the shared section's key of that value */
+    for (size_t i = 0; a == NULL && i < s->nask; i++)
+        if (!s->ask[i].is_default && strcmp(s->ask[i].key, key) == 0 &&
+            strcmp(s->ask[i].sec, sec) != 0 && strcmp(s->ask[i].val, def) == 0)
+            a = &s->ask[i];
+    if (a != NULL) {
+        const char *msg = strstr(sub->msg, "]");
+        msg = msg && strncmp(msg, "] ", 2) == 0 ? msg + 2 : sub->msg;
+        msg = strncmp(msg, key, strlen(key)) == 0 && msg[strlen(key)] == ':' ? msg + strlen(key) + 2
+                                                                             : msg;
+        return rg_scn_err(s, a->sec, a->key, e, "%s (the default of [%s] %s, which sets its own)",
+                          msg, sec, key);
+    }
+    return rg_err_set(e, RG_ERR_INPUT, "%s", sub->msg);
+}
+
+#define PROBE(call)                                                                                \
+    do {                                                                                           \
+        if (shadows(s, sec, key, def)) {                                                           \
+            rg_err sub_;                                                                           \
+            rg_err_clear(&sub_);                                                                   \
+            s->probing = true;                                                                     \
+            int rc_ = (call);                                                                      \
+            s->probing = false;                                                                    \
+            if (rc_ < 0)                                                                           \
+                return shadow_err(s, sec, key, def, &sub_, e);                                     \
+        }                                                                                          \
+    } while (0)
+
 int rg_scn_str(rg_scn *s, const char *sec, const char *key, const char *def, const char **out,
                rg_err *e)
 {
@@ -607,6 +734,8 @@ int rg_scn_str(rg_scn *s, const char *sec, const char *key, const char *def, con
 int rg_scn_int(rg_scn *s, const char *sec, const char *key, const char *def, int64_t min,
                int64_t max, int64_t *out, rg_err *e)
 {
+    int64_t probe_;
+    PROBE(rg_scn_int(s, sec, key, def, min, max, &probe_, &sub_));
     char what[128];
     snprintf(what, sizeof what, "an integer in [%" PRId64 ", %" PRId64 "]", min, max);
     const char *v = lookup(s, sec, key, def, what, e);
@@ -628,6 +757,8 @@ int rg_scn_int(rg_scn *s, const char *sec, const char *key, const char *def, int
 int rg_scn_real(rg_scn *s, const char *sec, const char *key, const char *def, double min,
                 double max, double *out, rg_err *e)
 {
+    double probe_;
+    PROBE(rg_scn_real(s, sec, key, def, min, max, &probe_, &sub_));
     char what[128];
     snprintf(what, sizeof what, "a number in [%g, %g]", min, max);
     const char *v = lookup(s, sec, key, def, what, e);
@@ -661,6 +792,8 @@ int rg_scn_bool(rg_scn *s, const char *sec, const char *key, const char *def, bo
 int rg_scn_dur(rg_scn *s, const char *sec, const char *key, const char *def, rg_time *out,
                rg_err *e)
 {
+    rg_time probe_;
+    PROBE(rg_scn_dur(s, sec, key, def, &probe_, &sub_));
     const char *v = lookup(s, sec, key, def, "a duration such as 12ms", e);
     if (v == NULL)
         return -1;
@@ -679,6 +812,9 @@ int rg_scn_dur(rg_scn *s, const char *sec, const char *key, const char *def, rg_
 int rg_scn_dist(rg_scn *s, const char *sec, const char *key, const char *def, rg_qty kind,
                 rg_dist **out, rg_err *e)
 {
+    rg_dist *probe_ = NULL;
+    PROBE(rg_scn_dist(s, sec, key, def, kind, &probe_, &sub_));
+    rg_dist_free(probe_);
     const char *v =
         lookup(s, sec, key, def,
                kind == RG_QTY_DURATION ? "a duration distribution" : "a number distribution", e);
@@ -712,6 +848,8 @@ int rg_scn_enum(rg_scn *s, const char *sec, const char *key, const char *def,
 static int enum_as(rg_scn *s, const char *sec, const char *key, const char *def,
                    const char *const *choices, const char *what, int *out, rg_err *e)
 {
+    int probe_;
+    PROBE(enum_as(s, sec, key, def, choices, what, &probe_, &sub_));
     rg_buf b = {0};
     for (size_t i = 0; choices[i] != NULL; i++)
         rg_buf_printf(&b, "%s%s", i ? ", " : "one of ", choices[i]);

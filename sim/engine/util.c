@@ -535,16 +535,25 @@ void rg_buf_or_list(rg_buf *b, const char *const *names, size_t n)
 
 char *rg_read_text(const char *path, const char *what, size_t max, size_t *len, rg_err *e)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
         rg_err_set(e, RG_ERR_INPUT, "%s: cannot open %s: %s", path, what, strerror(errno));
         return NULL;
     }
     struct stat st;
-    if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         rg_err_set(e, RG_ERR_INPUT, "%s: cannot open %s: %s", path, what,
-                   S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular file");
-        fclose(f);
+                   S_ISDIR(st.st_mode) ? "it is a directory"
+                                       : "not a regular file (a FIFO or a device?)");
+        close(fd);
+        return NULL;
+    }
+    (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "r");
+    if (f == NULL) {
+        rg_err_set(e, RG_ERR_IO, "%s: cannot read %s: %s", path, what, strerror(errno));
+        close(fd);
         return NULL;
     }
     char *buf = NULL;
