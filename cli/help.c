@@ -45,7 +45,7 @@ static const cli_opt opts[] = {
     {"keep-latencies", 0, OPT_KEEP, NULL, "run sweep find",
      "store every request latency in the results file"},
     {"force", 0, OPT_FORCE, NULL, "run sweep find merge",
-     "overwrite an output file that is not a revguard-sim results file"},
+     "overwrite a file revguard-sim did not write (-o, --csv, --write-expect)"},
     {"expect", 0, OPT_EXPECT, "FILE", "run sweep find",
      "compare with an expectations file; exit 3 if anything moved"},
     {"write-expect", 0, OPT_WRITE_EXPECT, "FILE", "run sweep find",
