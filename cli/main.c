@@ -110,8 +110,10 @@ static int count_arg(const char *opt, const char *arg, uint64_t *out)
     char *end;
     errno = 0;
     unsigned long long v = strtoull(arg, &end, 10);
-    if (*arg == '\0' || *end != '\0' || errno || arg[0] == '-')
-        return cli_usage_error("%s '%s': expected a non-negative integer", opt, arg);
+    if (*arg == '\0' || *end != '\0' || errno || arg[0] == '-') {
+        cli_usage_error("%s '%s': expected a non-negative integer", opt, arg);
+        return -1; /* cli_usage_error's status is the exit code, not < 0 */
+    }
     *out = v;
     return 0;
 }
@@ -242,6 +244,10 @@ static int parse_args(int argc, char **argv, args *a)
             break;
         case OPT_MAX_REPS:
             if (count_arg("--max-reps", optarg, &a->max_reps) < 0)
+                return RG_EXIT_USAGE;
+            break;
+        case OPT_MEMORY_LIMIT:
+            if (cli_size_arg("--memory-limit", optarg, &a->mem_limit) < 0)
                 return RG_EXIT_USAGE;
             break;
         case OPT_VARY: push(&a->varies, &a->nvaries, optarg); break;
@@ -430,6 +436,8 @@ static int check_outputs(const args *a, const rg_study *l, const char *out, rg_e
                 "revguard-sim: note: this run holds about %.0f MB of per-replication "
                 "results in memory\n",
                 (double)bytes / 1e6);
+    if (cli_memory_check(a, l, bytes, e) < 0)
+        return -1;
     return cli_check_files(a, e);
 }
 

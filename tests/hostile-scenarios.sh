@@ -3,7 +3,7 @@
 # silently, hung or took minutes are clear errors (exit 2) or fast.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_program
-plan 24
+plan 28
 
 mm1=$top_srcdir/scenarios/mm1.ini
 cd "$tmpdir" || bail "cannot enter $tmpdir"
@@ -83,3 +83,12 @@ start=$(date +%s)
 run_sim validate keys.ini
 exit_is 2 "100,000 unknown keys are refused"
 ok "... in a few seconds ($(($(date +%s) - start)) s)" test $(($(date +%s) - start)) -le 4
+
+# --memory-limit: a run that will not fit is refused before it starts.
+run_sim run "$mm1" -n 10 -q -o mem.h5 --memory-limit 1K
+exit_is 2 "a run over --memory-limit is refused"
+contains "$err" "need about 2 kB" "... with the estimate"
+run_sim run "$mm1" -n 10 -q -o mem.h5 --memory-limit banana
+exit_is 2 "--memory-limit banana is a usage error"
+run_sim run "$mm1" --until-ci wait_mean_s=1 --max-reps banana -q -o mr.h5
+exit_is 2 "--max-reps banana is a usage error (it was ignored)"

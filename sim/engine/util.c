@@ -51,9 +51,17 @@ int rg_err_exit_code(const rg_err *e)
     return RG_EXIT_RUNTIME;
 }
 
+static char oom_text[256];
+
+void rg_oom_note(const char *note)
+{
+    snprintf(oom_text, sizeof oom_text, "%s", note ? note : "");
+}
+
 static void oom(size_t size)
 {
-    fprintf(stderr, "revguard-sim: out of memory allocating %zu bytes\n", size);
+    fprintf(stderr, "revguard-sim: out of memory allocating %zu bytes%s%s\n", size,
+            oom_text[0] ? ": " : "", oom_text);
     abort();
 }
 

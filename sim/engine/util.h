@@ -53,6 +53,9 @@ int rg_err_exit_code(const rg_err *e);
 void *rg_xmalloc(size_t size) __attribute__((malloc));
 void *rg_xcalloc(size_t n, size_t size) __attribute__((malloc));
 void *rg_xrealloc(void *p, size_t size);
+/* A sentence the out-of-memory message adds (a copy is kept; NULL: none),
+ * e.g. which memory limit was reached. */
+void rg_oom_note(const char *note);
 /* Grows *p (an array of elements of `size` bytes with capacity *cap) so that
  * it holds at least `need` elements; doubles the capacity. */
 void rg_xgrow(void **p, size_t *cap, size_t need, size_t size);

@@ -211,6 +211,11 @@ typedef struct rg_experiment {
      * if writing f failed. */
     int (*history)(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repout *out, FILE *f,
                    bool edn);
+    /* Optional: an estimate (bytes, from the configuration: buyers,
+     * requests, statements, the timeline) of the peak memory of one
+     * replication of variant v, with raw latencies kept or not.  run
+     * refuses, with the estimate, a run that will not fit --memory-limit. */
+    uint64_t (*mem_bytes)(const void *cfg, size_t v, bool keep_latencies);
 } rg_experiment;
 
 #endif
