@@ -332,20 +332,65 @@ static bool plain_name(const char *name)
     return name[0] != '\0' && name[0] != '.' && strchr(name, '/') == NULL;
 }
 
-/* Removes the files an earlier report listed in outdir's manifest that
+/* Whether name is one a report of this program writes (for a report
+ * written before reports kept a manifest). */
+static bool report_name(const char *name)
+{
+    static const char *const fixed[] = {"report.gp",   "report-svg.gp", "report.pdf",
+                                        "report.html", "summary.csv",   "sweep-summary.csv",
+                                        "live.gp",     "live.gif",      "gnuplot.log"};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        if (strcmp(name, fixed[i]) == 0)
+            return true;
+    const char *dot = strrchr(name, '.');
+    if (dot == NULL)
+        return false;
+    if (strcmp(dot, ".dat") == 0)
+        return true;
+    return strncmp(name, "plot-", 5) == 0 &&
+           (strcmp(dot, ".gp") == 0 || strcmp(dot, ".png") == 0 || strcmp(dot, ".svg") == 0);
+}
+
+/* The names of the files an earlier report wrote in outdir, one a line,
+ * into buf: its manifest, or for a report older than manifests (its
+ * report.gp says it was written by revguard-sim report) the files whose
+ * names a report gives.  False if outdir holds no report of ours. */
+static bool old_report(const rpt_ctx *c, char *buf, size_t n)
+{
+    char *mp = rg_xasprintf("%s/" MANIFEST, c->outdir);
+    long got = rg_file_head(mp, buf, n);
+    free(mp);
+    if (got > 0 && strncmp(buf, MANIFEST_HEAD, strlen(MANIFEST_HEAD)) == 0) {
+        memmove(buf, buf + strlen(MANIFEST_HEAD), (size_t)got - strlen(MANIFEST_HEAD) + 1);
+        return true;
+    }
+    char head[512];
+    char *gp = rg_xasprintf("%s/report.gp", c->outdir);
+    got = rg_file_head(gp, head, sizeof head);
+    free(gp);
+    if (got <= 0 || strstr(head, "Written by revguard-sim report") == NULL)
+        return false;
+    size_t k;
+    char **all = list_dir(c->outdir, &k);
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < k; i++)
+        if (report_name(all[i]) && len + strlen(all[i]) + 2 < n)
+            len += (size_t)snprintf(buf + len, n - len, "%s\n", all[i]);
+    free_list(all, k);
+    return true;
+}
+
+/* Removes the files an earlier report wrote in outdir (old_report) that
  * this one does not write (names, n): never stale pages beside new ones.
  * Only regular files are removed. */
 static void remove_stale(const rpt_ctx *c, char **names, size_t n)
 {
-    char *mp = rg_xasprintf("%s/" MANIFEST, c->outdir);
     char buf[1 << 16];
-    long got = rg_file_head(mp, buf, sizeof buf);
-    free(mp);
-    if (got <= 0 || strncmp(buf, MANIFEST_HEAD, strlen(MANIFEST_HEAD)) != 0)
+    if (!old_report(c, buf, sizeof buf))
         return;
     char *save = NULL;
-    for (char *l = strtok_r(buf + strlen(MANIFEST_HEAD), "\n", &save); l;
-         l = strtok_r(NULL, "\n", &save)) {
+    for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
         if (!plain_name(l))
             continue;
         bool again = false;

@@ -103,7 +103,9 @@ int rpt_out_close(rpt_ctx *c, FILE *f, const char *name);
  * (a full disk or `ulimit -f` cuts them short), refuses if a name in
  * outdir is a symbolic link, a directory or another non-regular file,
  * removes the files that the previous report there listed in its
- * manifest (.revguard-report) and this one does not write, then renames
+ * manifest (.revguard-report; for an older report whose report.gp is
+ * ours, the files named as a report names them) and this one does not
+ * write, then renames
  * every file into outdir with a new manifest.  rpt_stage_abort removes
  * the staging directory, keeping only gnuplot.log (the reason a report
  * failed).  Both return c->dir to outdir.  0, or -1 with c->e set. */

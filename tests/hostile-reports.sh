@@ -8,7 +8,7 @@
 need_program
 command -v gnuplot >/dev/null 2>&1 || [ -n "${REVGUARD_GNUPLOT:-}" ] ||
     skip_all "gnuplot not available (Debian package gnuplot-nox)"
-plan 15
+plan 17
 
 cd "$tmpdir" || bail "cannot enter $tmpdir"
 run_sim run "$top_srcdir/scenarios/drop125.ini" -n 4 -q -o drop.h5
@@ -42,3 +42,15 @@ for f in plot-timeline.png plot-latency.gp latency.dat timeline.dat live.gif; do
 done
 is "" "$stale" "... leaves none of the drop report's pages"
 ok "... and writes its own" test -s rep2/plot-summary.png
+
+# A report directory without a manifest (an older report): the files a
+# report writes are recognised by name once report.gp says it is ours,
+# and nothing else is touched.
+rm -f rep2/.revguard-report
+run_sim report drop.h5 -o rep2
+rm -f rep2/.revguard-report
+printf 'mine\n' >rep2/notes.txt
+run_sim report mm1.h5 -o rep2
+is "" "$(cd rep2 && ls plot-timeline.png latency.dat live.gif 2>/dev/null)" \
+    "an older report's pages are removed too"
+is mine "$(cat rep2/notes.txt)" "... but not the user's own files"
