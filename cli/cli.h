@@ -39,6 +39,7 @@ typedef struct args {
     char **until_ci; /* --until-ci METRIC=HALFWIDTH */
     size_t nuntil_ci;
     uint64_t min_reps, max_reps;
+    uint64_t mem_limit;        /* --memory-limit in bytes; 0: a share of the machine's */
     uint64_t shard_k, shard_n; /* --shard K/N; shard_n 0: the whole run */
     char **files;              /* merge's parts */
     size_t nfiles;
@@ -69,6 +70,7 @@ enum {
     OPT_UNTIL_CI,
     OPT_MIN_REPS,
     OPT_MAX_REPS,
+    OPT_MEMORY_LIMIT,
     OPT_EXTEND,
     OPT_SHARD,
     OPT_HISTORY,
@@ -124,8 +126,22 @@ int cli_open_point(const args *a, const rg_iter *it, size_t k, const char *const
 int cli_open_scenario(const args *a, rg_study *l, rg_err *e);
 
 /* Before any simulation: --expect reads as an expectations file, and
- * --write-expect and --csv can be written.  -1 with e naming the file. */
+ * --write-expect and --csv can be written and are reserved (never a link,
+ * a device, a FIFO or a file the program did not write, without --force).
+ * -1 with e naming the file. */
 int cli_check_files(const args *a, rg_err *e);
+/* Parses SIZE (bytes, or with K, M, G or T: binary multiples) of option
+ * opt into *out; prints the usage error and returns -1 if it is none. */
+int cli_size_arg(const char *opt, const char *arg, uint64_t *out);
+/* --memory-limit: estimates the run's memory (results_bytes, plus one
+ * replication per worker where the experiment can estimate it) and
+ * refuses, with the estimate, a run that will not fit the limit (the
+ * option, or 3/4 of the machine's memory); then caps the process's data
+ * at the limit, so that a run the estimate missed stops at the limit
+ * instead of taking the machine's memory.  -1 with e set. */
+int cli_memory_check(const args *a, const rg_study *l, uint64_t results_bytes, rg_err *e);
+/* True if the file at path is a CSV file of run --csv (its header). */
+bool cli_csv_is_ours(const char *path);
 
 /* Histories (histories.c).  Writes replication rep of variant v as a
  * history to path (EDN if edn, else JSON lines), whole or not at all;

@@ -7,15 +7,19 @@
  * them.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "sim/run/expect.h"
 #include "sim/run/results.h"
+#include "sim/run/runner.h"
 #include "sim/engine/scenario.h"
 
 int cli_fail(const rg_err *e)
@@ -87,9 +91,140 @@ int cli_check_files(const args *a, rg_err *e)
             return -1;
         rg_scn_free(x);
     }
-    if (a->write_expect && rg_check_writable(a->write_expect, "expectations file", e) < 0)
+    /* Reserved now (rg_atomic_reserve): refused before the run if they
+     * cannot be written or are not ours to replace, not after it. */
+    if (a->write_expect && (rg_check_writable(a->write_expect, "expectations file", e) < 0 ||
+                            rg_atomic_reserve(a->write_expect, a->force, rg_expect_is_ours, e) < 0))
         return -1;
-    if (a->csv && rg_check_writable(a->csv, "CSV file", e) < 0)
+    if (a->csv && (rg_check_writable(a->csv, "CSV file", e) < 0 ||
+                   rg_atomic_reserve(a->csv, a->force, cli_csv_is_ours, e) < 0))
         return -1;
+    return 0;
+}
+
+bool cli_csv_is_ours(const char *path)
+{
+    char head[16];
+    return rg_file_head(path, head, sizeof head) > 0 && strncmp(head, "variant,rep,", 12) == 0;
+}
+
+int cli_size_arg(const char *opt, const char *arg, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    int shift = 0;
+    switch (*end) {
+    case 'K':
+    case 'k':
+        shift = 10;
+        end++;
+        break;
+    case 'M':
+    case 'm':
+        shift = 20;
+        end++;
+        break;
+    case 'G':
+    case 'g':
+        shift = 30;
+        end++;
+        break;
+    case 'T':
+    case 't':
+        shift = 40;
+        end++;
+        break;
+    default: break;
+    }
+    if (*end == 'B' || *end == 'b')
+        end++;
+    v *= (double)((uint64_t)1 << shift);
+    if (end == arg || *end != '\0' || errno || !(v >= 1) || v > 9e18) {
+        cli_usage_error("%s '%s': expected a size such as 512M or 2G", opt, arg);
+        return -1;
+    }
+    *out = (uint64_t)v;
+    return 0;
+}
+
+/* n bytes as "512 kB", "3.2 MB", "1.50 GB" (powers of 1000). */
+static void human_bytes(char *buf, size_t len, uint64_t n)
+{
+    if (n < 1000000)
+        snprintf(buf, len, "%.0f kB", (double)n / 1e3);
+    else if (n < 1000000000)
+        snprintf(buf, len, "%.1f MB", (double)n / 1e6);
+    else
+        snprintf(buf, len, "%.2f GB", (double)n / 1e9);
+}
+
+/* The default memory limit: 3/4 of the machine's memory, leaving the rest
+ * to the system and other programs (an assumption, not a measurement). */
+static uint64_t default_mem_limit(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || size <= 0)
+        return 0;
+    return (uint64_t)pages / 4 * 3 * (uint64_t)size;
+}
+
+/* Weak: present only in sanitizer builds, whose shadow memory a data
+ * limit would count. */
+extern void __sanitizer_set_death_callback(void (*cb)(void)) __attribute__((weak));
+
+int cli_memory_check(const args *a, const rg_study *l, uint64_t results_bytes, rg_err *e)
+{
+    uint64_t limit = a->mem_limit ? a->mem_limit : default_mem_limit();
+    if (limit == 0)
+        return 0;
+    size_t nvar = l->ops->nvariants(l->cfg);
+    uint64_t per = 0;
+    size_t worst = 0;
+    for (size_t v = 0; l->ops->mem_bytes && v < nvar; v++) {
+        uint64_t b = l->ops->mem_bytes(l->cfg, v, a->keep);
+        if (b > per) {
+            per = b;
+            worst = v;
+        }
+    }
+    uint64_t workers = a->threads > 0 ? (uint64_t)a->threads : (uint64_t)rg_ncores();
+    uint64_t need = results_bytes + workers * per;
+    char sneed[32], slimit[32], sres[32], sper[32];
+    human_bytes(sneed, sizeof sneed, need);
+    human_bytes(slimit, sizeof slimit, limit);
+    human_bytes(sres, sizeof sres, results_bytes);
+    human_bytes(sper, sizeof sper, per);
+    if (need > limit) {
+        if (per > 0)
+            return rg_err_set(e, RG_ERR_INPUT,
+                              "%s: this run needs about %s (%s of results, and %s for each of "
+                              "%" PRIu64 " workers' replications of variant %s), more than the "
+                              "memory limit of %s (--memory-limit; default 3/4 of this "
+                              "machine's memory); use fewer workers (-j) or a smaller scenario",
+                              a->file, sneed, sres, sper, workers,
+                              l->ops->variant_name(l->cfg, worst), slimit);
+        return rg_err_set(e, RG_ERR_INPUT,
+                          "%s: this run's results need about %s, more than the memory limit of "
+                          "%s (--memory-limit; default 3/4 of this machine's memory); run fewer "
+                          "replications per file",
+                          a->file, sneed, slimit);
+    }
+    char note[160];
+    snprintf(note, sizeof note,
+             "the run reached its memory limit of %s (--memory-limit); the scenario is too "
+             "large for it",
+             slimit);
+    rg_oom_note(note);
+    /* What the estimate cannot see (a model without one) stops at the
+     * limit, with "out of memory", instead of taking the machine. */
+    if (!__sanitizer_set_death_callback) {
+        struct rlimit r;
+        if (getrlimit(RLIMIT_DATA, &r) == 0 &&
+            (r.rlim_cur == RLIM_INFINITY || r.rlim_cur > limit)) {
+            r.rlim_cur = limit;
+            (void)setrlimit(RLIMIT_DATA, &r);
+        }
+    }
     return 0;
 }

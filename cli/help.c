@@ -45,7 +45,7 @@ static const cli_opt opts[] = {
     {"keep-latencies", 0, OPT_KEEP, NULL, "run sweep find",
      "store every request latency in the results file"},
     {"force", 0, OPT_FORCE, NULL, "run sweep find merge",
-     "overwrite an output file that is not a revguard-sim results file"},
+     "overwrite a file revguard-sim did not write (-o, --csv, --write-expect)"},
     {"expect", 0, OPT_EXPECT, "FILE", "run sweep find",
      "compare with an expectations file; exit 3 if anything moved"},
     {"write-expect", 0, OPT_WRITE_EXPECT, "FILE", "run sweep find",
@@ -62,6 +62,9 @@ static const cli_opt opts[] = {
      "with --until-ci: the first batch (default 100)"},
     {"max-reps", 0, OPT_MAX_REPS, "N", "run sweep find",
      "with --until-ci: at most N replications (default 100000)"},
+    {"memory-limit", 0, OPT_MEMORY_LIMIT, "SIZE", "run",
+     "refuse a run estimated to need more memory, and stop one that does (e.g. 2G; default 3/4 "
+     "of the machine's memory)"},
     {"metric", 0, OPT_METRIC, "A,B", "sweep find",
      "the metrics shown (default: those the experiment shows)"},
     {"format", 0, OPT_FORMAT, "json|text", "run sweep find",

@@ -30,7 +30,7 @@ int cli_history_write(const rg_study *l, const rg_runopts *o, size_t v, uint64_t
                       const char *path, bool edn, bool force, rg_err *e)
 {
     rg_atomic f;
-    if (rg_atomic_open_checked(&f, path, force, history_is_ours, e) < 0)
+    if (rg_atomic_open(&f, path, force, history_is_ours, e) < 0)
         return -1;
     int wrote;
     rg_repout *out = rg_run_history(l->ops, l->cfg, o, v, rep, f.f, edn, &wrote);

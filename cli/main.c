@@ -3,9 +3,11 @@
  * scenario, picks the subcommand, and is the only place that maps errors to
  * exit codes (util.h) and prints them.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,10 +70,10 @@ static void csv_header(FILE *f, const rg_metric *met, size_t nmet)
     fputc('\n', f);
 }
 
-static int write_csv(const char *path, const rg_results *r, rg_err *e)
+static int write_csv(const char *path, bool force, const rg_results *r, rg_err *e)
 {
     rg_atomic a;
-    if (rg_atomic_open(&a, path, e) < 0)
+    if (rg_atomic_open(&a, path, force, cli_csv_is_ours, e) < 0)
         return -1;
     FILE *f = a.f;
     csv_header(f, r->met, r->nmet);
@@ -108,8 +110,10 @@ static int count_arg(const char *opt, const char *arg, uint64_t *out)
     char *end;
     errno = 0;
     unsigned long long v = strtoull(arg, &end, 10);
-    if (*arg == '\0' || *end != '\0' || errno || arg[0] == '-')
-        return cli_usage_error("%s '%s': expected a non-negative integer", opt, arg);
+    if (*arg == '\0' || *end != '\0' || errno || arg[0] == '-') {
+        cli_usage_error("%s '%s': expected a non-negative integer", opt, arg);
+        return -1; /* cli_usage_error's status is the exit code, not < 0 */
+    }
     *out = v;
     return 0;
 }
@@ -240,6 +244,10 @@ static int parse_args(int argc, char **argv, args *a)
             break;
         case OPT_MAX_REPS:
             if (count_arg("--max-reps", optarg, &a->max_reps) < 0)
+                return RG_EXIT_USAGE;
+            break;
+        case OPT_MEMORY_LIMIT:
+            if (cli_size_arg("--memory-limit", optarg, &a->mem_limit) < 0)
                 return RG_EXIT_USAGE;
             break;
         case OPT_VARY: push(&a->varies, &a->nvaries, optarg); break;
@@ -430,6 +438,8 @@ static int check_outputs(const args *a, const rg_study *l, const char *out, rg_e
                 "revguard-sim: note: this run holds about %.0f MB of per-replication "
                 "results in memory\n",
                 (double)bytes / 1e6);
+    if (cli_memory_check(a, l, bytes, e) < 0)
+        return -1;
     return cli_check_files(a, e);
 }
 
@@ -447,7 +457,8 @@ static int after_run(const args *a, const rg_results *r, const rg_meta *meta, co
     if (a->check_det && !a->quiet)
         printf("determinism: every replication ran twice with identical results\n");
     if (a->write_expect) {
-        if (rg_expect_write(a->write_expect, r, meta, e) < 0)
+        rg_results *one = (rg_results *)r;
+        if (rg_expect_save(a->write_expect, &one, 1, meta, a->force, e) < 0)
             return -1;
         if (!a->quiet)
             printf("expectations: %s\n", a->write_expect);
@@ -678,13 +689,19 @@ static int cmd_run(args *a)
                    a->output || a->extend || !overridden(a)
                        ? ""
                        : " (a name of its own: the command line changed the run)");
-        if (a->csv && write_csv(a->csv, r, &e) < 0)
+        if (a->csv && write_csv(a->csv, a->force, r, &e) < 0)
             goto err;
     }
     if (r->interrupted) {
         fprintf(stderr,
                 "revguard-sim: interrupted: %" PRIu64 " of %" PRIu64 " replications complete%s\n",
                 r->reps_done, r->reps, r->reps_done ? " and written" : "; nothing written");
+        code = RG_EXIT_INTERRUPTED;
+        goto done;
+    }
+    if (rg_run_signalled()) { /* after the last replication: all of it is written */
+        fprintf(stderr, "revguard-sim: interrupted after the run; the results are written, "
+                        "nothing more is done\n");
         code = RG_EXIT_INTERRUPTED;
         goto done;
     }
@@ -802,11 +819,15 @@ static int cmd_report(args *a)
         rg_meta m = {0};
         if (cli_read_meta(a->file, &m, &e) < 0)
             return cli_fail(&e);
-        /* The name comes from the file: never let it leave reports/out. */
+        /* The name comes from the file: never let it leave reports/out, and
+         * never make a directory name of control characters or escapes:
+         * anything but letters, digits and "._+-" becomes '_'. */
         const char *name = m.scenario_name ? m.scenario_name : "";
-        bool tame = name[0] != '\0' && name[0] != '.' && strchr(name, '/') == NULL &&
-                    strchr(name, '\\') == NULL;
+        bool tame = name[0] != '\0' && name[0] != '.' && strlen(name) <= 100;
         dir = rg_xasprintf("reports/out/%s", tame ? name : "results");
+        for (char *p = dir + strlen("reports/out/"); *p; p++)
+            if (!isalnum((unsigned char)*p) || (unsigned char)*p >= 0x80)
+                *p = strchr("._+-", *p) ? *p : '_';
         rg_meta_free(&m);
     }
     int rc = 0;
@@ -834,6 +855,9 @@ static int dispatch(int argc, char **argv)
 {
     /* Errors are statuses, never aborts inside GSL. */
     gsl_set_error_handler_off();
+    /* Under `ulimit -f` a write fails with EFBIG, reported as an I/O error,
+     * instead of killing the process half-way through a file. */
+    (void)signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return RG_EXIT_USAGE;
@@ -894,6 +918,9 @@ static int dispatch(int argc, char **argv)
     else
         rc = cmd_report(&a);
 out:
+    /* A signal held by the runner while the results were written. */
+    if (rg_run_release_signals() && rc == 0)
+        rc = RG_EXIT_INTERRUPTED;
     args_free(&a);
     return rc;
 }

@@ -25,7 +25,7 @@
 #include "sim/run/sweep.h"
 
 /* Scenario files are small; a larger one is a mistake. */
-#define MAX_SCENARIO_BYTES ((size_t)16 << 20)
+#define MAX_SCENARIO_BYTES ((size_t)RG_SCN_MAX_BYTES)
 
 /* ---- points ------------------------------------------------------------- */
 
@@ -595,7 +595,7 @@ static int sweep_outputs(const args *a, const char *text, rg_sweep *sw, rg_meta 
     if (rc == 0)
         rc = rg_sweep_write(out, sw, m, e);
     if (rc == 0 && a->write_expect &&
-        (rc = rg_expect_write_points(a->write_expect, sw->res, sw->npoints, m, e)) == 0 &&
+        (rc = rg_expect_save(a->write_expect, sw->res, sw->npoints, m, a->force, e)) == 0 &&
         !a->quiet && !a->json)
         printf("expectations: %s\n", a->write_expect);
     if (rc == 0 && a->json) {

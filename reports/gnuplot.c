@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,12 +328,13 @@ static void log_excerpt(int fd, off_t from, char *buf, size_t n)
 
 /* Runs `prog -d script` in dir with stdout and stderr appended to the log
  * (fd logfd), stdin from /dev/null.  No shell is involved. */
-static int run_one(const char *prog, const char *dir, const char *script, int logfd, rg_err *e)
+static int run_one(const char *prog, const char *dir, const char *shown, const char *script,
+                   int logfd, rg_err *e)
 {
     char head[256];
     int hl = snprintf(head, sizeof head, "=== gnuplot -d %s\n", script);
     if (write(logfd, head, (size_t)hl) != hl)
-        return rg_err_set(e, RG_ERR_IO, "%s/gnuplot.log: write failed: %s", dir, strerror(errno));
+        return rg_err_set(e, RG_ERR_IO, "%s/gnuplot.log: write failed: %s", shown, strerror(errno));
     off_t from = lseek(logfd, 0, SEEK_END);
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (devnull < 0)
@@ -346,6 +348,9 @@ static int run_one(const char *prog, const char *dir, const char *script, int lo
     if (pid == 0) {
         /* Child: only async-signal-safe calls until execv. */
         static const char msg[] = "revguard-sim: cannot run gnuplot\n";
+        /* The parent ignores SIGXFSZ to see EFBIG; gnuplot must die of a
+         * file size limit, not write a cut picture and exit 0. */
+        (void)signal(SIGXFSZ, SIG_DFL);
         if (chdir(dir) == 0 && dup2(devnull, 0) >= 0 && dup2(logfd, 1) >= 0 && dup2(logfd, 2) >= 0)
             execv(prog, argv);
         if (write(logfd, msg, sizeof msg - 1) < 0)
@@ -366,16 +371,17 @@ static int run_one(const char *prog, const char *dir, const char *script, int lo
         snprintf(what, sizeof what, "killed by signal %d", WIFSIGNALED(st) ? WTERMSIG(st) : 0);
     log_excerpt(logfd, from, msg, sizeof msg);
     return rg_err_set(e, RG_ERR_IO, "gnuplot failed on %s/%s (%s): %s (full log: %s/gnuplot.log)",
-                      dir, script, what, msg, dir);
+                      shown, script, what, msg, shown);
 }
 
-int rg_gnuplot_run(const char *dir, const char *const *scripts, size_t n, rg_err *e)
+int rg_gnuplot_run(const char *dir, const char *shown, const char *const *scripts, size_t n,
+                   rg_err *e)
 {
     char *prog = gnuplot_prog(e);
     if (prog == NULL)
         return -1;
     char *logpath = rg_xasprintf("%s/gnuplot.log", dir);
-    int logfd = open(logpath, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0666);
+    int logfd = open(logpath, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (logfd >= 0 && logfd <= 2) {
         /* With a standard stream closed the log could land on fd 0-2, which
          * the child's dup2 calls would overwrite. */
@@ -387,7 +393,7 @@ int rg_gnuplot_run(const char *dir, const char *const *scripts, size_t n, rg_err
     if (logfd < 0)
         rc = rg_err_set(e, RG_ERR_IO, "%s: cannot create: %s", logpath, strerror(errno));
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = run_one(prog, dir, scripts[i], logfd, e);
+        rc = run_one(prog, dir, shown ? shown : dir, scripts[i], logfd, e);
     if (logfd >= 0 && close(logfd) < 0 && rc == 0)
         rc = rg_err_set(e, RG_ERR_IO, "%s: %s", logpath, strerror(errno));
     free(logpath);

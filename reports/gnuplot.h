@@ -43,8 +43,10 @@ const char *rg_gnuplot_program(void);
  * each run is preceded by a "=== gnuplot -d <script>" line).  Stops at the
  * first failure.  Returns 0, or -1 with e set (RG_ERR_IO): gnuplot not
  * found, the log not writable, or gnuplot failing, in which case the
- * message quotes the first lines gnuplot wrote for that script. */
-int rg_gnuplot_run(const char *dir, const char *const *scripts, size_t n, rg_err *e);
+ * message quotes the first lines gnuplot wrote for that script.  Messages
+ * name the directory `shown` (the one the user named; dir if NULL). */
+int rg_gnuplot_run(const char *dir, const char *shown, const char *const *scripts, size_t n,
+                   rg_err *e);
 
 /* ---- text for scripts --------------------------------------------------- */
 

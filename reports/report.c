@@ -140,7 +140,7 @@ static int run_all(rpt_ctx *c)
     scripts[c->npages + 1] = rg_xstrdup("report-svg.gp");
     if (c->anim)
         scripts[c->npages + 2] = rg_xstrdup("live.gp");
-    int rc = rg_gnuplot_run(c->dir, (const char *const *)scripts, n, c->e);
+    int rc = rg_gnuplot_run(c->dir, c->outdir, (const char *const *)scripts, n, c->e);
     for (size_t i = 0; i < n; i++)
         free(scripts[i]);
     free(scripts);
@@ -185,14 +185,17 @@ int rg_report_make(const rg_results *r, const rg_meta *m, const char *extra, con
             c.show[c.nshow++] = k;
 
     int rc = -1;
+    if (rpt_stage_open(&c, outdir) < 0)
+        goto out;
     if (write_csv(&c) < 0 || rpt_page_summary(&c) < 0 || rpt_page_timeline(&c) < 0 ||
         rpt_page_oversell(&c) < 0 || rpt_page_latency(&c) < 0 || rpt_page_compare(&c) < 0 ||
         rpt_page_protection(&c) < 0 || rpt_page_metrics(&c) < 0 || rpt_page_check(&c) < 0 ||
         rpt_page_scenario(&c) < 0 || rpt_anim(&c) < 0 || write_pdf_script(&c) < 0 ||
         write_svg_script(&c) < 0 || run_all(&c) < 0 || rpt_html(&c) < 0)
         goto out;
-    rc = 0;
+    rc = rpt_stage_commit(&c);
 out:
+    rpt_stage_abort(&c);
     rpt_ctx_free_pages(&c);
     return rc;
 }

@@ -11,10 +11,14 @@
 #include "reports/gnuplot.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Colour-blind-safe palette (Okabe and Ito), one per variant, cycled.  The
  * first three differ for every kind of colour blindness: blue, vermillion,
@@ -124,12 +128,25 @@ void rpt_variant_tics(FILE *f, const rpt_ctx *c, double panel_frac)
 
 /* ---- files and page heads ----------------------------------------------- */
 
+/* The directory the user named, for messages: never the staging one. */
+static const char *shown_dir(const rpt_ctx *c)
+{
+    return c->outdir ? c->outdir : c->dir;
+}
+
 FILE *rpt_out_open(rpt_ctx *c, const char *name)
 {
     char *p = rg_xasprintf("%s/%s", c->dir, name);
-    FILE *f = fopen(p, "w");
-    if (f == NULL)
-        rg_err_set(c->e, RG_ERR_IO, "%s: cannot create: %s", p, strerror(errno));
+    /* The staging directory is ours alone: a name already there is a bug or
+     * an intruder, never something to write through. */
+    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+    if (f == NULL) {
+        rg_err_set(c->e, RG_ERR_IO, "%s/%s: cannot create: %s", shown_dir(c), name,
+                   strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
     free(p);
     return f;
 }
@@ -137,9 +154,14 @@ FILE *rpt_out_open(rpt_ctx *c, const char *name)
 int rpt_out_close(rpt_ctx *c, FILE *f, const char *name)
 {
     int bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        return rg_err_set(c->e, RG_ERR_IO, "%s/%s: write failed: %s", c->dir, name,
-                          strerror(errno));
+    int err = bad ? EIO : 0;
+    if (fflush(f) != 0 && err == 0)
+        err = errno;
+    if (fclose(f) != 0 && err == 0)
+        err = errno;
+    if (bad || err)
+        return rg_err_set(c->e, RG_ERR_IO, "%s/%s: write failed: %s", shown_dir(c), name,
+                          strerror(err ? err : EIO));
     return 0;
 }
 
@@ -216,4 +238,252 @@ int rpt_page_close(rpt_ctx *c, FILE *f)
     int rc = rpt_out_close(c, f, name);
     free(name);
     return rc;
+}
+
+/* ---- staging ------------------------------------------------------------ */
+
+/* The list of the files a report put in its directory, so that the next
+ * report there removes those it does not write again. */
+#define MANIFEST ".revguard-report"
+#define MANIFEST_HEAD "# revguard-sim report: the files it wrote here, one a line\n"
+
+int rpt_stage_open(rpt_ctx *c, const char *outdir)
+{
+    struct stat st;
+    if (lstat(outdir, &st) == 0 && S_ISLNK(st.st_mode) && stat(outdir, &st) == 0 &&
+        !S_ISDIR(st.st_mode))
+        return rg_err_set(c->e, RG_ERR_INPUT, "%s: not a directory", outdir);
+    char *tmpl = rg_xasprintf("%s/.revguard-report-XXXXXX", outdir);
+    if (mkdtemp(tmpl) == NULL) {
+        rg_err_set(c->e, RG_ERR_IO, "%s: cannot create a working directory: %s", outdir,
+                   strerror(errno));
+        free(tmpl);
+        return -1;
+    }
+    c->outdir = outdir;
+    c->stage = tmpl;
+    c->dir = tmpl;
+    return 0;
+}
+
+/* The names of the regular files in dir (not starting with '.'), or NULL
+ * with *n = 0 if dir cannot be read. */
+static char **list_dir(const char *dir, size_t *n)
+{
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return NULL;
+    char **v = NULL;
+    for (struct dirent *de; (de = readdir(d)) != NULL;) {
+        if (de->d_name[0] == '.')
+            continue;
+        v = rg_xrealloc(v, (*n + 1) * sizeof *v);
+        v[(*n)++] = rg_xstrdup(de->d_name);
+    }
+    closedir(d);
+    return v;
+}
+
+static void free_list(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* Whether the file that gnuplot wrote at path is whole: a PNG ends in its
+ * IEND chunk, a PDF in %%EOF, an SVG in </svg>, a GIF in its trailer.  A
+ * full disk or a file size limit cuts them short, and gnuplot does not
+ * always say so. */
+static bool picture_whole(const char *path, const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (dot == NULL ||
+        (strcmp(dot, ".png") && strcmp(dot, ".pdf") && strcmp(dot, ".svg") && strcmp(dot, ".gif")))
+        return true;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    char tail[65] = {0};
+    struct stat st;
+    ssize_t got = -1;
+    if (fstat(fd, &st) == 0 && st.st_size > 0) {
+        off_t from = st.st_size > 64 ? st.st_size - 64 : 0;
+        got = pread(fd, tail, 64, from);
+    }
+    close(fd);
+    if (got <= 0)
+        return false;
+    if (strcmp(dot, ".png") == 0)
+        return got >= 8 && memcmp(tail + got - 8, "IEND\xae\x42\x60\x82", 8) == 0;
+    if (strcmp(dot, ".gif") == 0)
+        return tail[got - 1] == 0x3b;
+    const char *end = strcmp(dot, ".pdf") == 0 ? "%%EOF" : "</svg>";
+    for (ssize_t i = 0; i + (ssize_t)strlen(end) <= got; i++)
+        if (memcmp(tail + i, end, strlen(end)) == 0)
+            return true;
+    return false;
+}
+
+/* Whether name (a line of an old manifest) is a plain file name. */
+static bool plain_name(const char *name)
+{
+    return name[0] != '\0' && name[0] != '.' && strchr(name, '/') == NULL;
+}
+
+/* Whether name is one a report of this program writes (for a report
+ * written before reports kept a manifest). */
+static bool report_name(const char *name)
+{
+    static const char *const fixed[] = {"report.gp",   "report-svg.gp", "report.pdf",
+                                        "report.html", "summary.csv",   "sweep-summary.csv",
+                                        "live.gp",     "live.gif",      "gnuplot.log"};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        if (strcmp(name, fixed[i]) == 0)
+            return true;
+    const char *dot = strrchr(name, '.');
+    if (dot == NULL)
+        return false;
+    if (strcmp(dot, ".dat") == 0)
+        return true;
+    return strncmp(name, "plot-", 5) == 0 &&
+           (strcmp(dot, ".gp") == 0 || strcmp(dot, ".png") == 0 || strcmp(dot, ".svg") == 0);
+}
+
+/* The names of the files an earlier report wrote in outdir, one a line,
+ * into buf: its manifest, or for a report older than manifests (its
+ * report.gp says it was written by revguard-sim report) the files whose
+ * names a report gives.  False if outdir holds no report of ours. */
+static bool old_report(const rpt_ctx *c, char *buf, size_t n)
+{
+    char *mp = rg_xasprintf("%s/" MANIFEST, c->outdir);
+    long got = rg_file_head(mp, buf, n);
+    free(mp);
+    if (got > 0 && strncmp(buf, MANIFEST_HEAD, strlen(MANIFEST_HEAD)) == 0) {
+        memmove(buf, buf + strlen(MANIFEST_HEAD), (size_t)got - strlen(MANIFEST_HEAD) + 1);
+        return true;
+    }
+    char head[512];
+    char *gp = rg_xasprintf("%s/report.gp", c->outdir);
+    got = rg_file_head(gp, head, sizeof head);
+    free(gp);
+    if (got <= 0 || strstr(head, "Written by revguard-sim report") == NULL)
+        return false;
+    size_t k;
+    char **all = list_dir(c->outdir, &k);
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < k; i++)
+        if (report_name(all[i]) && len + strlen(all[i]) + 2 < n)
+            len += (size_t)snprintf(buf + len, n - len, "%s\n", all[i]);
+    free_list(all, k);
+    return true;
+}
+
+/* Removes the files an earlier report wrote in outdir (old_report) that
+ * this one does not write (names, n): never stale pages beside new ones.
+ * Only regular files are removed. */
+static void remove_stale(const rpt_ctx *c, char **names, size_t n)
+{
+    char buf[1 << 16];
+    if (!old_report(c, buf, sizeof buf))
+        return;
+    char *save = NULL;
+    for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        if (!plain_name(l))
+            continue;
+        bool again = false;
+        for (size_t i = 0; i < n && !again; i++)
+            again = strcmp(names[i], l) == 0;
+        char *p = rg_xasprintf("%s/%s", c->outdir, l);
+        struct stat st;
+        if (!again && lstat(p, &st) == 0 && S_ISREG(st.st_mode))
+            (void)unlink(p);
+        free(p);
+    }
+}
+
+int rpt_stage_commit(rpt_ctx *c)
+{
+    size_t n;
+    char **names = list_dir(c->stage, &n);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        char *sp = rg_xasprintf("%s/%s", c->stage, names[i]);
+        char *dp = rg_xasprintf("%s/%s", c->outdir, names[i]);
+        struct stat st;
+        if (!picture_whole(sp, names[i]))
+            rc = rg_err_set(c->e, RG_ERR_IO,
+                            "%s: gnuplot left it incomplete (disk full or a file size limit?); "
+                            "nothing written",
+                            dp);
+        else if (lstat(dp, &st) == 0 && !S_ISREG(st.st_mode))
+            rc = rg_err_set(c->e, RG_ERR_INPUT,
+                            "%s exists and is %s; refusing to replace it (nothing written)", dp,
+                            S_ISLNK(st.st_mode)   ? "a symbolic link"
+                            : S_ISDIR(st.st_mode) ? "a directory"
+                                                  : "not a regular file");
+        free(sp);
+        free(dp);
+    }
+    if (rc == 0) {
+        /* The new manifest goes in with the rest. */
+        rpt_ctx mc = *c;
+        FILE *f = rpt_out_open(&mc, MANIFEST);
+        if (f == NULL)
+            rc = -1;
+        else {
+            fputs(MANIFEST_HEAD, f);
+            for (size_t i = 0; i < n; i++)
+                fprintf(f, "%s\n", names[i]);
+            rc = rpt_out_close(&mc, f, MANIFEST);
+        }
+    }
+    if (rc == 0)
+        remove_stale(c, names, n);
+    for (size_t i = 0; rc == 0 && i <= n; i++) {
+        const char *name = i < n ? names[i] : MANIFEST;
+        char *sp = rg_xasprintf("%s/%s", c->stage, name);
+        char *dp = rg_xasprintf("%s/%s", c->outdir, name);
+        /* rename never follows a link at dp: it would replace the link. */
+        if (rename(sp, dp) < 0)
+            rc = rg_err_set(c->e, RG_ERR_IO, "%s: cannot rename into place: %s", dp,
+                            strerror(errno));
+        free(sp);
+        free(dp);
+    }
+    free_list(names, n);
+    rpt_stage_abort(c);
+    return rc;
+}
+
+void rpt_stage_abort(rpt_ctx *c)
+{
+    if (c->stage == NULL)
+        return;
+    size_t n;
+    char **names = list_dir(c->stage, &n);
+    for (size_t i = 0; i < n; i++) {
+        char *sp = rg_xasprintf("%s/%s", c->stage, names[i]);
+        /* gnuplot's log tells why a report failed: keep it, unless the name
+         * holds something that is not a regular file. */
+        if (strcmp(names[i], "gnuplot.log") == 0) {
+            char *dp = rg_xasprintf("%s/%s", c->outdir, names[i]);
+            struct stat st;
+            if ((lstat(dp, &st) < 0 && errno == ENOENT) || S_ISREG(st.st_mode))
+                (void)rename(sp, dp);
+            free(dp);
+        }
+        (void)unlink(sp);
+        free(sp);
+    }
+    free_list(names, n);
+    char *mp = rg_xasprintf("%s/" MANIFEST, c->stage);
+    (void)unlink(mp);
+    free(mp);
+    (void)rmdir(c->stage);
+    free(c->stage);
+    c->stage = NULL;
+    c->dir = c->outdir;
 }

@@ -44,9 +44,11 @@
 typedef struct rpt_ctx {
     const rg_results *r;
     const rg_meta *m;
-    const char *dir;
-    uint64_t n;   /* completed replications */
-    size_t *show; /* indices of the shown metrics */
+    const char *dir;    /* where files are written: the staging directory */
+    const char *outdir; /* the directory the user named (borrowed) */
+    char *stage;        /* the staging directory inside outdir (owned), or NULL */
+    uint64_t n;         /* completed replications */
+    size_t *show;       /* indices of the shown metrics */
     size_t nshow;
     int oversell;      /* index of the metric in the oversell role, or -1 */
     const char *extra; /* what the model's report_extra wrote, or NULL */
@@ -93,6 +95,23 @@ FILE *rpt_out_open(rpt_ctx *c, const char *name);
 
 /* Closes f (file `name` of c->dir), reporting any write error. */
 int rpt_out_close(rpt_ctx *c, FILE *f, const char *name);
+
+/* A report is written whole or not at all.  rpt_stage_open creates a
+ * private staging directory inside outdir (mkdtemp) and points c->dir at
+ * it: every file, ours and gnuplot's, is created there (exclusively, never
+ * through a link).  rpt_stage_commit checks that every picture is whole
+ * (a full disk or `ulimit -f` cuts them short), refuses if a name in
+ * outdir is a symbolic link, a directory or another non-regular file,
+ * removes the files that the previous report there listed in its
+ * manifest (.revguard-report; for an older report whose report.gp is
+ * ours, the files named as a report names them) and this one does not
+ * write, then renames
+ * every file into outdir with a new manifest.  rpt_stage_abort removes
+ * the staging directory, keeping only gnuplot.log (the reason a report
+ * failed).  Both return c->dir to outdir.  0, or -1 with c->e set. */
+int rpt_stage_open(rpt_ctx *c, const char *outdir);
+int rpt_stage_commit(rpt_ctx *c);
+void rpt_stage_abort(rpt_ctx *c);
 
 /* The dash type of variant v's lines: colour is never the only cue. */
 int rpt_dash(size_t v);

@@ -364,7 +364,7 @@ static int run_gnuplot(swp_ctx *s)
     for (size_t i = 0; i < s->c.npages; i++)
         scripts[i] = rg_xasprintf("%s.gp", s->c.pages[i]);
     scripts[s->c.npages] = rg_xstrdup("report.gp");
-    int rc = rg_gnuplot_run(s->c.dir, (const char *const *)scripts, n, s->c.e);
+    int rc = rg_gnuplot_run(s->c.dir, s->c.outdir, (const char *const *)scripts, n, s->c.e);
     for (size_t i = 0; i < n; i++)
         free(scripts[i]);
     free(scripts);
@@ -399,11 +399,16 @@ int rg_report_sweep(const rg_sweep *sw, const rg_meta *m, const char *dir, rg_er
     swp_make_axes(&s);
     plan_pages(&s);
     bool heat = swp_plotted_axes(&s) >= 2;
-    int rc = write_csv(&s) < 0 || page_title(&s) < 0 ? -1 : 0;
+    int rc = rpt_stage_open(&s.c, dir);
+    if (rc == 0)
+        rc = write_csv(&s) < 0 || page_title(&s) < 0 ? -1 : 0;
     for (size_t i = 0; rc == 0 && i < s.npg; i++)
         rc = heat ? swp_page_heat(&s, &s.pg[i]) : swp_page_lines(&s, &s.pg[i]);
     if (rc == 0)
         rc = write_pdf_script(&s) < 0 || run_gnuplot(&s) < 0 ? -1 : 0;
+    if (rc == 0)
+        rc = rpt_stage_commit(&s.c);
+    rpt_stage_abort(&s.c);
     rpt_ctx_free_pages(&s.c);
     for (size_t i = 0; i < s.npg; i++)
         free(s.pg[i].base);

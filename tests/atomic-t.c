@@ -50,12 +50,12 @@ static bool exists(const char *path)
     return lstat(path, &st) == 0;
 }
 
-/* Writes text to path with rg_atomic_open_checked; the error in *e. */
+/* Writes text to path with rg_atomic_open; the error in *e. */
 static int put(const char *path, bool force, rg_ours_fn ours, const char *text, rg_err *e)
 {
     rg_atomic a;
     rg_err_clear(e);
-    if (rg_atomic_open_checked(&a, path, force, ours, e) < 0)
+    if (rg_atomic_open(&a, path, force, ours, e) < 0)
         return -1;
     fputs(text, a.f);
     return rg_atomic_commit(&a, e);
@@ -112,7 +112,7 @@ static void test_plain(void)
 
     rg_atomic a;
     rg_err_clear(&e);
-    ok(rg_atomic_open(&a, p, &e) == 0 && exists(tmp), "open creates the temporary");
+    ok(rg_atomic_open_force(&a, p, &e) == 0 && exists(tmp), "open creates the temporary");
     fputs("never", a.f);
     rg_atomic_discard(&a);
     ok(!exists(tmp) && strcmp(text_of(p), "variant,rep\nB,1\n") == 0,
@@ -163,7 +163,7 @@ static void test_links(void)
     /* A link that appears at the path while the file is being written. */
     rg_atomic a;
     rg_err_clear(&e);
-    rc = rg_atomic_open(&a, out, &e);
+    rc = rg_atomic_open_force(&a, out, &e);
     fputs("late\n", a.f);
     if (rc == 0 && symlink(victim, out) < 0)
         bail("cannot make a symlink");
@@ -203,7 +203,7 @@ static void test_writers(void)
     char *p = tpath("busy.csv"), *tmp = tpath("busy.csv.tmp");
     rg_atomic a;
     rg_err_clear(&e);
-    if (rg_atomic_open(&a, p, &e) < 0)
+    if (rg_atomic_open_force(&a, p, &e) < 0)
         bail("%s", e.msg);
     fputs("first\n", a.f);
     int rc = put(p, true, NULL, "second\n", &e);

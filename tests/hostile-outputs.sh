@@ -5,7 +5,7 @@
 # the same results file at once do not both win: the second is refused.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_program
-plan 16
+plan 24
 
 scn=$top_srcdir/scenarios/mm1.ini
 cd "$tmpdir" || bail "cannot enter $tmpdir"
@@ -57,3 +57,20 @@ contains "$err" "another revguard-sim is writing it" "... saying why"
 wait $first
 is 0 $? "... and the first one finishes"
 ok "... leaving its file and no temporary" test -f both.h5 -a ! -e both.h5.tmp
+
+# --csv follows -o's rules, and is refused before the run, not after it.
+cp "$scn" scenario.ini
+run_sim run "$scn" -n 2 -q -o c1.h5 --csv scenario.ini
+exit_is 2 "--csv over a scenario (not written by the program) is refused"
+ok "... which is left as it was" cmp -s scenario.ini "$scn"
+ok "... and nothing is simulated or written" test ! -e c1.h5
+run_sim run "$scn" -n 2 -q -o c2.h5 --csv rows.csv
+run_sim run "$scn" -n 2 -q -o c2.h5 --csv rows.csv
+exit_is 0 "--csv over its own CSV file is fine"
+run_sim run "$scn" -n 2 -q -o c3.h5 --csv scenario.ini --force
+exit_is 0 "--csv over another file with --force"
+run_sim run "$scn" -n 2 -q -o ''
+exit_is 2 "-o '' is refused before the run"
+run_sim run "$scn" -n 2 -q -o c4.h5 --csv ''
+exit_is 2 "--csv '' is refused before the run"
+ok "... writing nothing" test ! -e c4.h5

@@ -848,7 +848,8 @@ static void test_gnuplot_errors(const char *tmp)
     ok(strstr(e.msg, "gnuplot not found") && strstr(e.msg, "gnuplot-nox") &&
            strstr(e.msg, "REVGUARD_GNUPLOT"),
        "message names gnuplot and the fix: %s", e.msg);
-    ok(exists(dir, "summary.csv") && exists(dir, "plot-summary.gp"), "CSV and scripts written");
+    ok(!exists(dir, "summary.csv") && !exists(dir, "plot-summary.gp"),
+       "a report that fails leaves nothing (written whole or not at all)");
 
     /* A gnuplot that fails with a message on stderr. */
     char *fake = path2(tmp, "fake-gnuplot");

@@ -91,7 +91,7 @@ static uint64_t hist_total(const rg_results *r, size_t v)
 
 int main(void)
 {
-    plan(10);
+    plan(12);
     rg_err e;
     rg_err_clear(&e);
     fake f = {0, 0};
@@ -121,6 +121,12 @@ int main(void)
     is_int((long long)(k * (k + 1) / 2), (long long)hist_total(r, 1),
            "the histogram of variant b too");
     rg_results_free(r);
+    /* The signal stays noted until released: the next run would stop at
+     * once (a signal between the points of a sweep). */
+    r = rg_run(&ops, &f, &o, &e);
+    ok(r != NULL && r->interrupted && r->reps_done == 0, "a run after a held signal stops at once");
+    rg_results_free(r);
+    ok(rg_run_release_signals(), "releasing the signals says one arrived");
 
     f.interrupt_at = 0;
     f.fail_at = 123;

@@ -21,6 +21,7 @@ sample() {
     '') ;;
     N | S | J | K) echo 1 ;;
     K/N) echo 1/2 ;;
+    SIZE) echo 1G ;;
     'json|text') echo text ;;
     'jsonl|edn') echo edn ;;
     *) echo x ;;

@@ -445,8 +445,8 @@ static rg_dist *parse_mix(parser *ps, const dentry *de)
                      "const(1s))");
             goto fail;
         }
-        if (!(w > 0)) {
-            perr(ps, "mix weights must be > 0");
+        if (!(w > 0) || !isfinite(w)) {
+            perr(ps, "mix weights must be finite and > 0");
             goto fail;
         }
         ps->p = c + 1;
@@ -459,6 +459,12 @@ static rg_dist *parse_mix(parser *ps, const dentry *de)
         d->w[d->n] = w;
         d->n++;
         total += w;
+        if (!isfinite(total)) {
+            /* normalised, every weight would be 0 */
+            perr(ps, "mix weights add up to more than a number can hold: give shares such as "
+                     "0.99 and 0.01");
+            goto fail;
+        }
         skip_ws(ps);
         if (*ps->p == ')')
             break;

@@ -18,7 +18,17 @@
  *          | pareto(scale, shape)         scale = minimum value
  *          | weibull(scale, shape)
  *          | shift(offset, dist)          offset + dist (e.g. shifted gamma)
- *          | mix(w1: dist, w2: dist, ...) weights > 0, normalised
+ *          | mix(w1: dist, w2: dist, ...) weights finite and > 0 (and a
+ *                                         finite sum), normalised
+ *
+ * The ceiling.  A duration parameter (a constant, a mean, a scale, a shift
+ * offset) and the mean or median of a duration distribution may be at most
+ * 10 years; a larger one (const(300000h), lognormal(mu=1e300, ...),
+ * gamma(1e300, ...), pareto(1ns, 1e-300), shift(9e18ns, ...)) is a parse
+ * error naming it.  Samples are clamped to 10^18 ns.  A chain of delays
+ * that are each allowed can still add up past the engine's end of time
+ * (about 292 years): the replication then fails with a message
+ * (rg_rep_run), never with a wrong result.
  *
  * Parameters may be positional or named (name=value) in any order.  Sampling
  * a duration rounds to whole nanoseconds and clamps below 0 to 0: use

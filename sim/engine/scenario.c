@@ -11,12 +11,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -45,6 +47,60 @@ typedef struct asked {
     char *what; /* what the value is: "an integer in [1, 10]" */
 } asked;
 
+/* An open-addressing hash index of the items of one array: slot holds
+ * item index + 1 (0: empty); cap is a power of two, at most half full. */
+typedef struct hindex {
+    size_t *slot;
+    size_t cap, n;
+} hindex;
+
+static uint64_t hash2(const char *a, const char *b)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (const char *p = a; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    h = (h ^ 0x1f) * 1099511628211ULL;
+    for (const char *p = b ? b : ""; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return h;
+}
+
+/* The first slot of the index for (a, b) whose item matches (eq) or that
+ * is empty. */
+typedef bool (*hix_eq)(const void *items, size_t i, const char *a, const char *b);
+static size_t *hix_slot(const hindex *x, const void *items, hix_eq eq, const char *a, const char *b)
+{
+    size_t m = x->cap - 1;
+    for (size_t i = (size_t)hash2(a, b) & m;; i = (i + 1) & m)
+        if (x->slot[i] == 0 || eq(items, x->slot[i] - 1, a, b))
+            return &x->slot[i];
+}
+
+/* Adds item i (with key a, b) to the index, growing it as needed. */
+static void hix_add(hindex *x, const void *items, hix_eq eq, size_t i, const char *a, const char *b,
+                    const char *(*ka)(const void *, size_t),
+                    const char *(*kb)(const void *, size_t))
+{
+    if (2 * (x->n + 1) > x->cap) {
+        size_t oldcap = x->cap, *old = x->slot;
+        x->cap = oldcap ? 2 * oldcap : 64;
+        x->slot = rg_xcalloc(x->cap, sizeof *x->slot);
+        for (size_t k = 0; k < oldcap; k++)
+            if (old[k] != 0)
+                *hix_slot(x, items, eq, ka(items, old[k] - 1), kb ? kb(items, old[k] - 1) : NULL) =
+                    old[k];
+        free(old);
+    }
+    *hix_slot(x, items, eq, a, b) = i + 1;
+    x->n++;
+}
+
+static void hix_free(hindex *x)
+{
+    free(x->slot);
+    *x = (hindex){0};
+}
+
 struct rg_scn {
     char *path;
     const char *base; /* the file name of path, for the resolved text */
@@ -57,6 +113,11 @@ struct rg_scn {
     char **old; /* superseded recorded values (see record) */
     size_t nold, capold;
     char *missing[3]; /* the last required key found missing: sec, key, what */
+    /* Hash indexes of ent (by section and key), sec (by name) and ask (by
+     * section and key): a scenario of 16,000 variants or 100,000 keys
+     * parses in linear time, not quadratic. */
+    hindex ient, isec, iask;
+    bool probing; /* lookup returns the default untouched (see shadowed) */
     /* parse state */
     FILE *f;
     int line;
@@ -64,12 +125,35 @@ struct rg_scn {
     rg_err *e;
 };
 
-static section *find_section(rg_scn *s, const char *name)
+static bool sec_eq(const void *items, size_t i, const char *a, const char *b)
 {
-    for (size_t i = 0; i < s->nsec; i++)
-        if (strcmp(s->sec[i].name, name) == 0)
-            return &s->sec[i];
-    return NULL;
+    (void)b;
+    return strcmp(((const section *)items)[i].name, a) == 0;
+}
+static const char *sec_name(const void *items, size_t i)
+{
+    return ((const section *)items)[i].name;
+}
+static bool ent_eq(const void *items, size_t i, const char *a, const char *b)
+{
+    const entry *x = &((const entry *)items)[i];
+    return strcmp(x->sec, a) == 0 && strcmp(x->key, b) == 0;
+}
+static const char *ent_sec(const void *items, size_t i)
+{
+    return ((const entry *)items)[i].sec;
+}
+static const char *ent_key(const void *items, size_t i)
+{
+    return ((const entry *)items)[i].key;
+}
+
+static section *find_section(const rg_scn *s, const char *name)
+{
+    if (s->isec.cap == 0)
+        return NULL;
+    size_t k = *hix_slot(&s->isec, s->sec, sec_eq, name, NULL);
+    return k ? &s->sec[k - 1] : NULL;
 }
 
 static section *add_section(rg_scn *s, const char *name, int line)
@@ -82,15 +166,26 @@ static section *add_section(rg_scn *s, const char *name, int line)
     x->name = rg_xstrdup(name);
     x->line = line;
     x->known = false;
+    hix_add(&s->isec, s->sec, sec_eq, s->nsec - 1, name, NULL, sec_name, NULL);
     return x;
 }
 
 static entry *find_entry(const rg_scn *s, const char *sec, const char *key)
 {
-    for (size_t i = 0; i < s->nent; i++)
-        if (strcmp(s->ent[i].sec, sec) == 0 && strcmp(s->ent[i].key, key) == 0)
-            return &s->ent[i];
-    return NULL;
+    if (s->ient.cap == 0)
+        return NULL;
+    size_t k = *hix_slot(&s->ient, s->ent, ent_eq, sec, key);
+    return k ? &s->ent[k - 1] : NULL;
+}
+
+/* Appends an entry (strings owned by the scenario from now on). */
+static entry *add_entry(rg_scn *s, char *sec, char *key, char *val, int line, const char *origin)
+{
+    rg_xgrow((void **)&s->ent, &s->capent, s->nent + 1, sizeof *s->ent);
+    entry *x = &s->ent[s->nent++];
+    *x = (entry){sec, key, val, line, origin, false};
+    hix_add(&s->ient, s->ent, ent_eq, s->nent - 1, sec, key, ent_sec, ent_key);
+    return x;
 }
 
 static void where(const rg_scn *s, int line, const char *origin, char *buf, size_t n)
@@ -102,6 +197,40 @@ static void where(const rg_scn *s, int line, const char *origin, char *buf, size
 }
 
 /* ---- reading ---------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 if
+ * invalid: overlong forms, surrogates and code points past U+10FFFF
+ * are refused, as results files promise UTF-8. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t len = p[0] >= 0xc2 && p[0] <= 0xdf   ? 2
+                 : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+                 : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
+                                                : 0;
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+        (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+        return 0;
+    return len;
+}
+
+/* Offset of the first byte of s[0..n) that is not valid UTF-8, or n. */
+static size_t utf8_bad(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_len((const unsigned char *)s + i, n - i);
+        if (k == 0)
+            return i;
+        i += k;
+    }
+    return n;
+}
 
 /* inih's reader: one line into str (at most num - 1 bytes).  Lines longer
  * than the buffer and bytes that cannot be text stop the parse with an
@@ -135,6 +264,13 @@ static char *reader(char *str, int num, void *stream)
         str[len++] = (char)c;
     }
     str[len] = '\0';
+    size_t bad = utf8_bad(str, (size_t)len);
+    if (bad < (size_t)len) {
+        rg_err_set(s->e, RG_ERR_INPUT,
+                   "%s:%d: byte 0x%02x at column %zu is not UTF-8: a scenario is UTF-8 text",
+                   s->path, s->line, (unsigned char)str[bad], bad + 1);
+        return NULL;
+    }
     /* inih treats an indented line after a key as a continuation of that
      * key's value; remember where indentation starts so the handler can say
      * so. */
@@ -144,11 +280,15 @@ static char *reader(char *str, int num, void *stream)
      * meaningful "all defaults" variant. */
     if (len > 0 && str[0] == '[') {
         char *close = memchr(str, ']', (size_t)len);
-        if (close != NULL) {
-            *close = '\0';
-            add_section(s, str + 1, s->line);
-            *close = ']';
+        if (close == NULL) {
+            /* inih would take the line for a key of the section before */
+            rg_err_set(s->e, RG_ERR_INPUT, "%s:%d: section header '%.40s' has no closing ']'",
+                       s->path, s->line, str);
+            return NULL;
         }
+        *close = '\0';
+        add_section(s, str + 1, s->line);
+        *close = ']';
     }
     if (len < num - 1) {
         str[len++] = '\n';
@@ -188,14 +328,7 @@ static int handler(void *user, const char *sec, const char *key, const char *val
         return 0;
     }
     add_section(s, sec, s->line);
-    rg_xgrow((void **)&s->ent, &s->capent, s->nent + 1, sizeof *s->ent);
-    entry *x = &s->ent[s->nent++];
-    x->sec = rg_xstrdup(sec);
-    x->key = rg_xstrdup(key);
-    x->val = rg_xstrdup(val);
-    x->line = s->line;
-    x->origin = NULL;
-    x->used = false;
+    add_entry(s, rg_xstrdup(sec), rg_xstrdup(key), rg_xstrdup(val), s->line, NULL);
     return 1;
 }
 
@@ -227,15 +360,31 @@ static rg_scn *load_stream(const char *name, FILE *f, rg_err *e)
 
 rg_scn *rg_scn_load_as(const char *path, const char *what, rg_err *e)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
         rg_err_set(e, RG_ERR_INPUT, "%s: cannot open %s: %s", path, what, strerror(errno));
         return NULL;
     }
     struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        rg_err_set(e, RG_ERR_INPUT, "%s: cannot open %s: it is a directory", path, what);
-        fclose(f);
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        rg_err_set(e, RG_ERR_INPUT, "%s: cannot open %s: %s", path, what,
+                   S_ISDIR(st.st_mode) ? "it is a directory"
+                                       : "not a regular file (a FIFO or a device?)");
+        close(fd);
+        return NULL;
+    }
+    if (st.st_size > RG_SCN_MAX_BYTES) {
+        rg_err_set(e, RG_ERR_INPUT, "%s: %lld bytes, more than a %s may hold (%d MB)", path,
+                   (long long)st.st_size, what, RG_SCN_MAX_BYTES >> 20);
+        close(fd);
+        return NULL;
+    }
+    (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "r");
+    if (f == NULL) {
+        rg_err_set(e, RG_ERR_IO, "%s: cannot read %s: %s", path, what, strerror(errno));
+        close(fd);
         return NULL;
     }
     rg_scn *s = load_stream(path, f, e);
@@ -290,6 +439,9 @@ void rg_scn_free(rg_scn *s)
     for (size_t i = 0; i < s->nold; i++)
         free(s->old[i]);
     free(s->old);
+    hix_free(&s->ient);
+    hix_free(&s->isec);
+    hix_free(&s->iask);
     free(s->ent);
     free(s->sec);
     free(s->ask);
@@ -328,6 +480,15 @@ int rg_scn_set_from(rg_scn *s, const char *assignment, const char *origin, rg_er
                               "cannot hold",
                               origin, assignment,
                               *p == ';' ? "' ;' (a comment)" : "a control character");
+    size_t bad = utf8_bad(assignment, strlen(assignment));
+    if (assignment[bad] != '\0')
+        return rg_err_set(e, RG_ERR_INPUT, "%s: byte 0x%02x at offset %zu is not UTF-8", origin,
+                          (unsigned char)assignment[bad], bad);
+    /* The resolved text holds it as "key = value" on one line. */
+    if (strlen(dot + 1) + 2 > RG_SCN_MAX_LINE)
+        return rg_err_set(e, RG_ERR_INPUT,
+                          "%s %.40s...: %zu characters, longer than a scenario line may be (%d)",
+                          origin, assignment, strlen(dot + 1) + 2, RG_SCN_MAX_LINE);
     char *sec = rg_xasprintf("%.*s", (int)(dot - assignment), assignment);
     char *key = rg_xasprintf("%.*s", (int)(eq - dot - 1), dot + 1);
     /* trim spaces around key and value, as the INI reader does */
@@ -350,14 +511,7 @@ int rg_scn_set_from(rg_scn *s, const char *assignment, const char *origin, rg_er
         return 0;
     }
     add_section(s, sec, 0);
-    rg_xgrow((void **)&s->ent, &s->capent, s->nent + 1, sizeof *s->ent);
-    x = &s->ent[s->nent++];
-    x->sec = sec;
-    x->key = key;
-    x->val = v;
-    x->line = 0;
-    x->origin = origin;
-    x->used = false;
+    add_entry(s, sec, key, v, 0, origin);
     return 0;
 }
 
@@ -368,12 +522,26 @@ bool rg_scn_has(const rg_scn *s, const char *sec, const char *key)
     return find_entry(s, sec, key) != NULL;
 }
 
+static bool ask_eq(const void *items, size_t i, const char *a, const char *b)
+{
+    const asked *x = &((const asked *)items)[i];
+    return strcmp(x->sec, a) == 0 && strcmp(x->key, b) == 0;
+}
+static const char *ask_sec(const void *items, size_t i)
+{
+    return ((const asked *)items)[i].sec;
+}
+static const char *ask_key(const void *items, size_t i)
+{
+    return ((const asked *)items)[i].key;
+}
+
 static asked *find_asked(const rg_scn *s, const char *sec, const char *key)
 {
-    for (size_t i = 0; i < s->nask; i++)
-        if (strcmp(s->ask[i].sec, sec) == 0 && strcmp(s->ask[i].key, key) == 0)
-            return &s->ask[i];
-    return NULL;
+    if (s->iask.cap == 0)
+        return NULL;
+    size_t k = *hix_slot(&s->iask, s->ask, ask_eq, sec, key);
+    return k ? &s->ask[k - 1] : NULL;
 }
 
 /* Records that sec.key was asked for with value val, from entry en (NULL:
@@ -394,6 +562,7 @@ static const char *record(rg_scn *s, const char *sec, const char *key, const cha
         a->val = rg_xstrdup(val);
         a->from = NULL;
         a->what = NULL;
+        hix_add(&s->iask, s->ask, ask_eq, s->nask - 1, sec, key, ask_sec, ask_key);
     } else if (strcmp(a->val, val) != 0) {
         rg_xgrow((void **)&s->old, &s->capold, s->nold + 1, sizeof *s->old);
         s->old[s->nold++] = a->val;
@@ -475,6 +644,8 @@ int rg_scn_err(const rg_scn *s, const char *sec, const char *key, rg_err *e, con
 static const char *lookup(rg_scn *s, const char *sec, const char *key, const char *def,
                           const char *what, rg_err *e)
 {
+    if (s->probing)
+        return def;
     section *x = find_section(s, sec);
     if (x != NULL)
         x->known = true;
@@ -497,6 +668,59 @@ static const char *lookup(rg_scn *s, const char *sec, const char *key, const cha
     return record(s, sec, key, def, NULL, what);
 }
 
+/* Shadowed defaults.  A model passes a shared value as the default of a
+ * variant's key ([queue] servers for [variant.a] servers); when every
+ * variant sets the key, the shared value would never be parsed, and
+ * `--set queue.servers=banana` would pass.  So when the file gives sec.key
+ * and a default def is shadowed by it, def is parsed too, by the same
+ * getter (s->probing: lookup returns def and records nothing).  True if
+ * that is to be done. */
+static bool shadows(const rg_scn *s, const char *sec, const char *key, const char *def)
+{
+    if (s->probing || def == NULL)
+        return false;
+    const entry *en = find_entry(s, sec, key);
+    return en != NULL && strcmp(en->val, def) != 0;
+}
+
+/* The error of a shadowed default that does not parse (sub), placed at
+ * where the default came from: the asked key whose value is def. */
+static int shadow_err(const rg_scn *s, const char *sec, const char *key, const char *def,
+                      const rg_err *sub, rg_err *e)
+{
+    const asked *a = NULL;
+    for (size_t i = 0; a == NULL && i < s->nask; i++)
+        if (s->ask[i].val == def)
+            a = &s->ask[i];
+    /* else the shared section's key of that value */
+    for (size_t i = 0; a == NULL && i < s->nask; i++)
+        if (!s->ask[i].is_default && strcmp(s->ask[i].key, key) == 0 &&
+            strcmp(s->ask[i].sec, sec) != 0 && strcmp(s->ask[i].val, def) == 0)
+            a = &s->ask[i];
+    if (a != NULL) {
+        const char *msg = strstr(sub->msg, "]");
+        msg = msg && strncmp(msg, "] ", 2) == 0 ? msg + 2 : sub->msg;
+        msg = strncmp(msg, key, strlen(key)) == 0 && msg[strlen(key)] == ':' ? msg + strlen(key) + 2
+                                                                             : msg;
+        return rg_scn_err(s, a->sec, a->key, e, "%s (the default of [%s] %s, which sets its own)",
+                          msg, sec, key);
+    }
+    return rg_err_set(e, RG_ERR_INPUT, "%s", sub->msg);
+}
+
+#define PROBE(call)                                                                                \
+    do {                                                                                           \
+        if (shadows(s, sec, key, def)) {                                                           \
+            rg_err sub_;                                                                           \
+            rg_err_clear(&sub_);                                                                   \
+            s->probing = true;                                                                     \
+            int rc_ = (call);                                                                      \
+            s->probing = false;                                                                    \
+            if (rc_ < 0)                                                                           \
+                return shadow_err(s, sec, key, def, &sub_, e);                                     \
+        }                                                                                          \
+    } while (0)
+
 int rg_scn_str(rg_scn *s, const char *sec, const char *key, const char *def, const char **out,
                rg_err *e)
 {
@@ -510,6 +734,8 @@ int rg_scn_str(rg_scn *s, const char *sec, const char *key, const char *def, con
 int rg_scn_int(rg_scn *s, const char *sec, const char *key, const char *def, int64_t min,
                int64_t max, int64_t *out, rg_err *e)
 {
+    int64_t probe_;
+    PROBE(rg_scn_int(s, sec, key, def, min, max, &probe_, &sub_));
     char what[128];
     snprintf(what, sizeof what, "an integer in [%" PRId64 ", %" PRId64 "]", min, max);
     const char *v = lookup(s, sec, key, def, what, e);
@@ -531,6 +757,8 @@ int rg_scn_int(rg_scn *s, const char *sec, const char *key, const char *def, int
 int rg_scn_real(rg_scn *s, const char *sec, const char *key, const char *def, double min,
                 double max, double *out, rg_err *e)
 {
+    double probe_;
+    PROBE(rg_scn_real(s, sec, key, def, min, max, &probe_, &sub_));
     char what[128];
     snprintf(what, sizeof what, "a number in [%g, %g]", min, max);
     const char *v = lookup(s, sec, key, def, what, e);
@@ -564,6 +792,8 @@ int rg_scn_bool(rg_scn *s, const char *sec, const char *key, const char *def, bo
 int rg_scn_dur(rg_scn *s, const char *sec, const char *key, const char *def, rg_time *out,
                rg_err *e)
 {
+    rg_time probe_;
+    PROBE(rg_scn_dur(s, sec, key, def, &probe_, &sub_));
     const char *v = lookup(s, sec, key, def, "a duration such as 12ms", e);
     if (v == NULL)
         return -1;
@@ -582,6 +812,9 @@ int rg_scn_dur(rg_scn *s, const char *sec, const char *key, const char *def, rg_
 int rg_scn_dist(rg_scn *s, const char *sec, const char *key, const char *def, rg_qty kind,
                 rg_dist **out, rg_err *e)
 {
+    rg_dist *probe_ = NULL;
+    PROBE(rg_scn_dist(s, sec, key, def, kind, &probe_, &sub_));
+    rg_dist_free(probe_);
     const char *v =
         lookup(s, sec, key, def,
                kind == RG_QTY_DURATION ? "a duration distribution" : "a number distribution", e);
@@ -615,6 +848,8 @@ int rg_scn_enum(rg_scn *s, const char *sec, const char *key, const char *def,
 static int enum_as(rg_scn *s, const char *sec, const char *key, const char *def,
                    const char *const *choices, const char *what, int *out, rg_err *e)
 {
+    int probe_;
+    PROBE(enum_as(s, sec, key, def, choices, what, &probe_, &sub_));
     rg_buf b = {0};
     for (size_t i = 0; choices[i] != NULL; i++)
         rg_buf_printf(&b, "%s%s", i ? ", " : "one of ", choices[i]);
@@ -760,20 +995,39 @@ static void origin_of(const rg_scn *s, const asked *a, char *buf, size_t n)
 /* Values are aligned in a column, so that the comments line up. */
 #define RESOLVED_COLUMN 36
 
+static bool asksec_eq(const void *items, size_t i, const char *a, const char *b)
+{
+    (void)b;
+    return strcmp(((const asked *)items)[i].sec, a) == 0;
+}
+
 void rg_scn_resolved(const rg_scn *s, rg_buf *b)
 {
-    /* Group by section in the order sections were first asked about. */
-    bool *done = rg_xcalloc(s->nask + 1, sizeof *done);
+    /* Group by section in the order sections were first asked about:
+     * chain every asked key to the next of its section (linear time). */
+    size_t *next = rg_xcalloc(s->nask + 1, sizeof *next);
+    size_t *tail = rg_xcalloc(s->nask + 1, sizeof *tail);
+    bool *head = rg_xcalloc(s->nask + 1, sizeof *head);
+    hindex g = {0};
     for (size_t i = 0; i < s->nask; i++) {
-        if (done[i])
+        size_t *sl = g.cap ? hix_slot(&g, s->ask, asksec_eq, s->ask[i].sec, NULL) : NULL;
+        next[i] = SIZE_MAX;
+        if (sl == NULL || *sl == 0) {
+            hix_add(&g, s->ask, asksec_eq, i, s->ask[i].sec, NULL, ask_sec, NULL);
+            head[i] = true;
+            tail[i] = i;
+        } else {
+            size_t h = *sl - 1;
+            next[tail[h]] = i;
+            tail[h] = i;
+        }
+    }
+    for (size_t i = 0; i < s->nask; i++) {
+        if (!head[i])
             continue;
-        const char *sec = s->ask[i].sec;
-        rg_buf_printf(b, "%s[%s]\n", b->len ? "\n" : "", sec);
-        for (size_t j = i; j < s->nask; j++) {
+        rg_buf_printf(b, "%s[%s]\n", b->len ? "\n" : "", s->ask[i].sec);
+        for (size_t j = i; j != SIZE_MAX; j = next[j]) {
             const asked *a = &s->ask[j];
-            if (done[j] || strcmp(a->sec, sec) != 0)
-                continue;
-            done[j] = true;
             char o[512];
             origin_of(s, a, o, sizeof o);
             int len = (int)(strlen(a->key) + 3 + strlen(a->val));
@@ -786,5 +1040,8 @@ void rg_scn_resolved(const rg_scn *s, rg_buf *b)
                 rg_buf_printf(b, "%s = %s%*s; %s\n", a->key, a->val, pad, "", o);
         }
     }
-    free(done);
+    hix_free(&g);
+    free(next);
+    free(tail);
+    free(head);
 }

@@ -30,6 +30,10 @@
 #include "sim/engine/util.h"
 
 #define RG_SCN_MAX_LINE 199
+/* The largest scenario file read (bytes): far above any real scenario (the
+ * largest shipped is a few kB), low enough that a file of that size parses
+ * in well under a second.  Scenarios are UTF-8 text. */
+#define RG_SCN_MAX_BYTES (16 << 20)
 /* Durations read by rg_scn_dur are at most 10 years: with samples of
  * distributions clamped at 10^18 ns (rg_dist_sample_time), no sum of a
  * time and a delay in a replication can overflow int64 nanoseconds. */

@@ -51,9 +51,17 @@ int rg_err_exit_code(const rg_err *e)
     return RG_EXIT_RUNTIME;
 }
 
+static char oom_text[256];
+
+void rg_oom_note(const char *note)
+{
+    snprintf(oom_text, sizeof oom_text, "%s", note ? note : "");
+}
+
 static void oom(size_t size)
 {
-    fprintf(stderr, "revguard-sim: out of memory allocating %zu bytes\n", size);
+    fprintf(stderr, "revguard-sim: out of memory allocating %zu bytes%s%s\n", size,
+            oom_text[0] ? ": " : "", oom_text);
     abort();
 }
 
@@ -350,7 +358,7 @@ int rg_atomic_reserve(const char *path, bool force, rg_ours_fn ours, rg_err *e)
     return 0;
 }
 
-int rg_atomic_open_checked(rg_atomic *a, const char *path, bool force, rg_ours_fn ours, rg_err *e)
+int rg_atomic_open(rg_atomic *a, const char *path, bool force, rg_ours_fn ours, rg_err *e)
 {
     a->f = NULL;
     a->tmp = NULL;
@@ -367,9 +375,9 @@ int rg_atomic_open_checked(rg_atomic *a, const char *path, bool force, rg_ours_f
     return 0;
 }
 
-int rg_atomic_open(rg_atomic *a, const char *path, rg_err *e)
+int rg_atomic_open_force(rg_atomic *a, const char *path, rg_err *e)
 {
-    return rg_atomic_open_checked(a, path, true, NULL, e);
+    return rg_atomic_open(a, path, true, NULL, e);
 }
 
 void rg_atomic_discard(rg_atomic *a)
@@ -435,6 +443,9 @@ long rg_file_head(const char *path, char *buf, size_t n)
 
 int rg_check_writable(const char *path, const char *what, rg_err *e)
 {
+    size_t n = strlen(path);
+    if (n == 0 || path[n - 1] == '/')
+        return rg_err_set(e, RG_ERR_INPUT, "cannot write %s '%s': give a file name", what, path);
     const char *slash = strrchr(path, '/');
     char *dir = slash == NULL   ? rg_xstrdup(".")
                 : slash == path ? rg_xstrdup("/")
@@ -532,16 +543,25 @@ void rg_buf_or_list(rg_buf *b, const char *const *names, size_t n)
 
 char *rg_read_text(const char *path, const char *what, size_t max, size_t *len, rg_err *e)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
         rg_err_set(e, RG_ERR_INPUT, "%s: cannot open %s: %s", path, what, strerror(errno));
         return NULL;
     }
     struct stat st;
-    if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         rg_err_set(e, RG_ERR_INPUT, "%s: cannot open %s: %s", path, what,
-                   S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular file");
-        fclose(f);
+                   S_ISDIR(st.st_mode) ? "it is a directory"
+                                       : "not a regular file (a FIFO or a device?)");
+        close(fd);
+        return NULL;
+    }
+    (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "r");
+    if (f == NULL) {
+        rg_err_set(e, RG_ERR_IO, "%s: cannot read %s: %s", path, what, strerror(errno));
+        close(fd);
         return NULL;
     }
     char *buf = NULL;

@@ -53,6 +53,9 @@ int rg_err_exit_code(const rg_err *e);
 void *rg_xmalloc(size_t size) __attribute__((malloc));
 void *rg_xcalloc(size_t n, size_t size) __attribute__((malloc));
 void *rg_xrealloc(void *p, size_t size);
+/* A sentence the out-of-memory message adds (a copy is kept; NULL: none),
+ * e.g. which memory limit was reached. */
+void rg_oom_note(const char *note);
 /* Grows *p (an array of elements of `size` bytes with capacity *cap) so that
  * it holds at least `need` elements; doubles the capacity. */
 void rg_xgrow(void **p, size_t *cap, size_t need, size_t size);
@@ -89,7 +92,7 @@ void rg_buf_or_list(rg_buf *b, const char *const *names, size_t n);
  *
  * rg_atomic_reserve takes the temporary early, at the start of a run, so
  * that a second run of the same output is refused at its start, not
- * minutes later; the process's next rg_atomic_open of that path uses it,
+ * minutes later; the process's next rg_atomic_open(_force) of that path uses it,
  * and a reservation never used is removed at exit.  Reservations belong
  * to the main thread: take them before starting workers. */
 
@@ -108,16 +111,18 @@ typedef struct rg_atomic {
  * not NULL) is false unless force; then takes path's reservation or
  * creates its temporary.  RG_ERR_INPUT for what is refused, RG_ERR_IO
  * for a failing system call. */
-int rg_atomic_open_checked(rg_atomic *a, const char *path, bool force, rg_ours_fn ours, rg_err *e);
-/* The same with force: any regular file at path may be replaced. */
-int rg_atomic_open(rg_atomic *a, const char *path, rg_err *e);
+int rg_atomic_open(rg_atomic *a, const char *path, bool force, rg_ours_fn ours, rg_err *e);
+/* rg_atomic_open with force: any regular file at path may be replaced
+ * (still never a link, a directory or a device).  For files whose names
+ * the program chose itself or that the user asked to replace. */
+int rg_atomic_open_force(rg_atomic *a, const char *path, rg_err *e);
 /* Flushes, syncs and renames the temporary over path (checked again),
  * or removes it and reports the error (with the path) if anything failed.
  * Either way the rg_atomic is released. */
 int rg_atomic_commit(rg_atomic *a, rg_err *e);
 /* Removes the temporary and releases the rg_atomic: nothing is written. */
 void rg_atomic_discard(rg_atomic *a);
-/* Checks path as rg_atomic_open_checked does and reserves it for this
+/* Checks path as rg_atomic_open does and reserves it for this
  * process (see above).  Reserving a path twice is one reservation. */
 int rg_atomic_reserve(const char *path, bool force, rg_ours_fn ours, rg_err *e);
 

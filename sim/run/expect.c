@@ -362,7 +362,7 @@ int rg_expect_save(const char *path, rg_results *const *res, size_t np, const rg
                    bool force, rg_err *e)
 {
     rg_atomic a;
-    if (rg_atomic_open_checked(&a, path, force, rg_expect_is_ours, e) < 0)
+    if (rg_atomic_open(&a, path, force, rg_expect_is_ours, e) < 0)
         return -1;
     FILE *f = a.f;
     const rg_results *r = res[0];

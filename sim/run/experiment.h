@@ -174,9 +174,18 @@ double *rg_repout_take_latencies(rg_repout *o, size_t *n);
  * so a worker allocates its engine once. */
 rg_engine *rg_rep_begin(rg_repout *out, uint64_t seed, uint64_t rep);
 /* Runs e until simulated time `until` under the event budget.  Returns
- * false when the budget stopped it: out then holds the error, and the run
- * fails when it ends (the checker may still run, on a partial world). */
+ * false when the budget stopped it, when simulated time reached its end
+ * (RG_RUN_END_OF_TIME: a scenario whose delays add up to centuries) or
+ * when a stop was requested (rg_rep_request_stop, checked every 2^20
+ * events): out then holds the error, and the run fails when it ends (the
+ * checker may still run, on a partial world) or, if interrupted
+ * (rg_repout_interrupted), the task is dropped as unfinished. */
 bool rg_rep_run(rg_repout *out, rg_engine *e, rg_time until);
+/* Sets or clears the stop request that rg_rep_run checks.  Async-signal
+ * safe: the runner's signal handler calls it. */
+void rg_rep_request_stop(bool stop);
+/* True if the task stopped on a stop request rather than failing. */
+bool rg_repout_interrupted(const rg_repout *o);
 /* Ends the replication: fills the metrics of roles RG_ROLE_EVENTS and
  * RG_ROLE_SIM_END from e, marks out done unless it failed, and gives e
  * back to out for its next task (e must not be used after this; out frees
@@ -213,6 +222,11 @@ typedef struct rg_experiment {
      * if writing f failed. */
     int (*history)(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repout *out, FILE *f,
                    bool edn);
+    /* Optional: an estimate (bytes, from the configuration: buyers,
+     * requests, statements, the timeline) of the peak memory of one
+     * replication of variant v, with raw latencies kept or not.  run
+     * refuses, with the estimate, a run that will not fit --memory-limit. */
+    uint64_t (*mem_bytes)(const void *cfg, size_t v, bool keep_latencies);
 } rg_experiment;
 
 #endif

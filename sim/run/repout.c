@@ -10,6 +10,7 @@
 #include "sim/run/experiment.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -83,6 +84,7 @@ struct rg_repout {
      * resets it): its heap, slots and generators are allocated once per
      * worker, not once per replication.  NULL while a task holds it. */
     rg_engine *spare;
+    bool interrupted; /* stopped by rg_rep_request_stop: not a failure */
     char error[256];
 };
 
@@ -150,6 +152,7 @@ void rg_repout_reset(rg_repout *o, uint64_t *hist, bool keep_latencies, bool wan
     memset(o->row, 0, (o->nmet ? o->nmet : 1) * sizeof *o->row);
     o->done = false;
     o->events = 0;
+    o->interrupted = false;
     o->error[0] = '\0';
     o->hist = hist;
     o->keep_latencies = keep_latencies;
@@ -206,15 +209,56 @@ rg_engine *rg_rep_begin(rg_repout *out, uint64_t seed, uint64_t rep)
     return e;
 }
 
+/* A stop request (SIGINT, SIGTERM, SIGHUP): replications in flight end at
+ * their next slice of events instead of running for minutes. */
+static volatile sig_atomic_t stop_request;
+
+void rg_rep_request_stop(bool stop)
+{
+    stop_request = stop;
+}
+
+bool rg_repout_interrupted(const rg_repout *o)
+{
+    return o->interrupted;
+}
+
+/* Events between two looks at the stop request: about 0.1 s of work. */
+#define STOP_SLICE ((uint64_t)1 << 20)
+
 bool rg_rep_run(rg_repout *out, rg_engine *e, rg_time until)
 {
-    if (rg_engine_run(e, until, out->max_events) != RG_RUN_BUDGET)
-        return true;
-    snprintf(out->error, sizeof out->error,
-             "stopped after the event budget of %llu events ([scenario] max_events) at "
-             "simulated %.3f s",
-             (unsigned long long)out->max_events, rg_time_sec(rg_now(e)));
-    return false;
+    uint64_t start = rg_engine_events(e);
+    for (;;) {
+        uint64_t used = rg_engine_events(e) - start;
+        uint64_t slice = STOP_SLICE;
+        if (out->max_events != 0 && out->max_events - used < slice)
+            slice = out->max_events - used;
+        /* Stopping and resuming between slices fires the same events in the
+         * same order: the slices change nothing but when the flag is read. */
+        rg_runstop st = slice == 0 ? RG_RUN_BUDGET : rg_engine_run(e, until, slice);
+        if (st == RG_RUN_END_OF_TIME) {
+            snprintf(out->error, sizeof out->error,
+                     "simulated time reached its end (about 292 years) after %llu events: the "
+                     "scenario's delays add up to more than that; make them shorter or fewer",
+                     (unsigned long long)(rg_engine_events(e) - start));
+            return false;
+        }
+        if (st != RG_RUN_BUDGET)
+            return true;
+        if (out->max_events != 0 && rg_engine_events(e) - start >= out->max_events) {
+            snprintf(out->error, sizeof out->error,
+                     "stopped after the event budget of %llu events ([scenario] max_events) at "
+                     "simulated %.3f s",
+                     (unsigned long long)out->max_events, rg_time_sec(rg_now(e)));
+            return false;
+        }
+        if (stop_request) {
+            out->interrupted = true;
+            snprintf(out->error, sizeof out->error, "interrupted");
+            return false;
+        }
+    }
 }
 
 void rg_rep_end(rg_repout *out, rg_engine *e)

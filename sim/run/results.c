@@ -465,7 +465,7 @@ int rh5_write_file(const char *path, const rg_results *r, rh5_fill_fn fill, cons
     /* Take the temporary file before the work, so that a missing
      * directory, a permission problem, a path that must not be replaced
      * or another writer of the same path shows at once. */
-    if (rg_atomic_open(&a, path, e) < 0)
+    if (rg_atomic_open_force(&a, path, e) < 0)
         goto out;
     open = true;
     if (rh5_types_make(&w.c, r->met, r->nmet, (const char *const *)r->tlnames, &w.t) < 0)

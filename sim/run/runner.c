@@ -34,6 +34,47 @@ static void on_signal(int sig)
 {
     (void)sig;
     g_interrupt = 1;
+    rg_rep_request_stop(true);
+}
+
+/* SIGINT, SIGTERM and SIGHUP are taken by the first rg_run and held until
+ * rg_run_release_signals: a signal during the results' write, or between
+ * the points of a sweep, is noted, never fatal. */
+static const int held_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+#define NHELD (sizeof held_sigs / sizeof held_sigs[0])
+static struct sigaction saved[NHELD];
+static bool held;
+
+static void hold_signals(void)
+{
+    if (held)
+        return;
+    g_interrupt = 0;
+    rg_rep_request_stop(false);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NHELD; i++)
+        sigaction(held_sigs[i], &sa, &saved[i]);
+    held = true;
+}
+
+bool rg_run_release_signals(void)
+{
+    if (held) {
+        for (size_t i = 0; i < NHELD; i++)
+            sigaction(held_sigs[i], &saved[i], NULL);
+        held = false;
+    }
+    bool was = g_interrupt != 0;
+    g_interrupt = 0;
+    rg_rep_request_stop(false);
+    return was;
+}
+
+bool rg_run_signalled(void)
+{
+    return g_interrupt != 0;
 }
 
 /* ---- one task ------------------------------------------------------------ */
@@ -170,6 +211,7 @@ static void *work(void *arg)
     rg_results *r = ru->r;
     rg_repout *out = task_out(&ru->k);
     rg_repout *again = ru->k.o->check_determinism ? task_out(&ru->k) : NULL;
+    uint64_t *scratch = rg_xcalloc(RG_HIST_NBINS, sizeof *scratch);
     for (;;) {
         if (atomic_load(&ru->stop) || g_interrupt)
             break;
@@ -178,10 +220,15 @@ static void *work(void *arg)
             break;
         uint64_t rep = t / r->nvar;
         size_t v = (size_t)(t % r->nvar);
-        run_task(&ru->k, out, v, rep, &w->hist[v * RG_HIST_NBINS], ru->k.o->keep_latencies,
+        /* Into a scratch histogram, added only if the task is kept: a task
+         * interrupted half-way must leave no counts behind. */
+        memset(scratch, 0, RG_HIST_NBINS * sizeof *scratch);
+        run_task(&ru->k, out, v, rep, scratch, ru->k.o->keep_latencies,
                  ru->k.o->first_rep + rep == 0, NULL);
         if (rg_repout_error(out) == NULL && again != NULL)
             check_again(ru, again, t, v, rep, out);
+        if (rg_repout_interrupted(out))
+            break; /* unfinished: the run is interrupted, not failed */
         if (rg_repout_error(out) != NULL) {
             note_first(ru, &ru->error, &ru->error_task, t,
                        rg_xasprintf("replication %llu of variant %s: %s",
@@ -189,8 +236,11 @@ static void *work(void *arg)
                                     rg_repout_error(out)));
             continue;
         }
+        for (size_t b = 0; b < RG_HIST_NBINS; b++)
+            w->hist[v * RG_HIST_NBINS + b] += scratch[b];
         keep_task(ru, t, v, rep, out);
     }
+    free(scratch);
     rg_repout_free(out);
     rg_repout_free(again);
     return NULL;
@@ -401,12 +451,7 @@ rg_results *rg_run(const rg_experiment *ops, const void *cfg, const rg_runopts *
         nth = (int)(ru.ntasks ? ru.ntasks : 1);
     worker *ws = rg_xcalloc((size_t)nth, sizeof *ws);
 
-    g_interrupt = 0;
-    struct sigaction sa = {0}, old_int, old_term;
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    hold_signals();
     run_workers(&ru, ws, nth);
     r->error = ru.error;
     r->nondeterministic = ru.nondet;
@@ -423,12 +468,11 @@ rg_results *rg_run(const rg_experiment *ops, const void *cfg, const rg_runopts *
         free(ws[i].hist);
     }
     free(ws);
+    /* The reruns below must run to their end; g_interrupt stays set, and
+     * the signals stay held until the caller has written the results. */
+    rg_rep_request_stop(false);
     if (k < o->reps)
         unhist_beyond(&ru, k);
-    /* Only now: a second Ctrl-C while the tasks above run again must not
-     * kill the process before the finished replications are written. */
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
     if (o->keep_latencies)
         gather_latencies(&ru, k);
     for (uint64_t t = 0; t < ru.ntasks; t++)

@@ -38,12 +38,21 @@ typedef struct rg_runopts {
 } rg_runopts;
 
 /* Runs the variants of o (all, or o->only) for replications first_rep ..
- * first_rep + reps - 1.  SIGINT/SIGTERM stop it after the tasks in flight;
+ * first_rep + reps - 1.  SIGINT, SIGTERM or SIGHUP stop it: tasks in
+ * flight end at their next slice of events (rg_rep_run) and are dropped;
  * then r->interrupted is set and reps_done says how many replications are
- * complete.  A replication that fails (r->error) or differs between two
+ * complete.  The first rg_run takes those signals and holds them until
+ * rg_run_release_signals, so that a signal while the results are written
+ * is noted (rg_run_signalled), never fatal; a signal between two runs
+ * stops the next one at once.  A replication that fails (r->error) or differs between two
  * runs (r->nondeterministic, with check_determinism) also stops the run.
  * Returns NULL only on invalid options. */
 rg_results *rg_run(const rg_experiment *ops, const void *cfg, const rg_runopts *o, rg_err *e);
+/* True if a held signal arrived since the first rg_run. */
+bool rg_run_signalled(void);
+/* Gives SIGINT, SIGTERM and SIGHUP back their former handlers; returns
+ * whether one of them arrived while held.  The caller exits 130 then. */
+bool rg_run_release_signals(void);
 
 /* Runs variant v of replication rep alone, as it runs inside rg_run (same
  * streams, budget and generator from o), writing its event log to trace

@@ -1,0 +1,56 @@
+#!/bin/sh
+# hostile-reports.sh: a report is written whole or not at all.  A symbolic
+# link planted in the report directory is never written through; a file
+# size limit leaves no cut picture under its final name (exit 1); a
+# report written over another scenario's report leaves none of the old
+# pages behind.
+. "${top_srcdir:-.}/tests/lib.sh"
+need_program
+command -v gnuplot >/dev/null 2>&1 || [ -n "${REVGUARD_GNUPLOT:-}" ] ||
+    skip_all "gnuplot not available (Debian package gnuplot-nox)"
+plan 17
+
+cd "$tmpdir" || bail "cannot enter $tmpdir"
+run_sim run "$top_srcdir/scenarios/drop125.ini" -n 4 -q -o drop.h5
+exit_is 0 "a drop run to report"
+run_sim run "$top_srcdir/scenarios/mm1.ini" -n 3 -q -o mm1.h5
+exit_is 0 "a queue run to report"
+
+printf 'precious\n' >victim
+for name in summary.csv plot-summary.png gnuplot.log; do
+    rm -rf rep && mkdir rep && ln -s ../victim "rep/$name"
+    run_sim report drop.h5 -o rep
+    exit_is 2 "a symbolic link planted at $name is refused"
+    is precious "$(cat victim)" "... and never written through"
+done
+lacks "$(ls -A rep)" ".revguard-report-" "... and the working directory is removed"
+
+# A file size limit of 20 KiB: gnuplot cannot finish the first picture.
+rm -rf lim && mkdir lim
+rc=0
+(ulimit -f 40 && exec "$REVGUARD_SIM" report drop.h5 -o lim) >"$out" 2>"$err" || rc=$?
+exit_is 1 "a report under ulimit -f fails with exit 1"
+is "" "$(cd lim && ls *.png *.pdf *.svg 2>/dev/null)" "... and leaves no cut picture"
+
+run_sim report drop.h5 -o rep2
+exit_is 0 "a drop report"
+run_sim report mm1.h5 -o rep2
+exit_is 0 "then a queue report into the same directory"
+stale=
+for f in plot-timeline.png plot-latency.gp latency.dat timeline.dat live.gif; do
+    [ -e "rep2/$f" ] && stale="$stale $f"
+done
+is "" "$stale" "... leaves none of the drop report's pages"
+ok "... and writes its own" test -s rep2/plot-summary.png
+
+# A report directory without a manifest (an older report): the files a
+# report writes are recognised by name once report.gp says it is ours,
+# and nothing else is touched.
+rm -f rep2/.revguard-report
+run_sim report drop.h5 -o rep2
+rm -f rep2/.revguard-report
+printf 'mine\n' >rep2/notes.txt
+run_sim report mm1.h5 -o rep2
+is "" "$(cd rep2 && ls plot-timeline.png latency.dat live.gif 2>/dev/null)" \
+    "an older report's pages are removed too"
+is mine "$(cat rep2/notes.txt)" "... but not the user's own files"

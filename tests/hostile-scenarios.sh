@@ -1,0 +1,94 @@
+#!/bin/sh
+# hostile-scenarios.sh: scenarios and --set values that were accepted
+# silently, hung or took minutes are clear errors (exit 2) or fast.
+. "${top_srcdir:-.}/tests/lib.sh"
+need_program
+plan 28
+
+mm1=$top_srcdir/scenarios/mm1.ini
+cd "$tmpdir" || bail "cannot enter $tmpdir"
+
+# A chain of long delays reaches the end of simulated time: an error, not
+# NaN with exit 0.
+run_sim run "$mm1" -n 2 -q -o eot.h5 --set 'variant.rho_0.5.arrival=exp(mean=200h)'
+exit_is 2 "arrivals 200 h apart: the end of simulated time is an error"
+contains "$err" "simulated time reached its end" "... saying so"
+ok "... and nothing is written" test ! -e eot.h5
+
+run_sim validate "$mm1" --set 'queue.service=mix(1e308: const(1s), 1e308: const(2s))'
+exit_is 2 "mix weights whose sum overflows are refused"
+run_sim validate "$mm1" --set 'queue.service=mix(inf: const(1s), 1: const(2s))'
+exit_is 2 "an infinite mix weight is refused"
+
+cat >shadow.ini <<'INI'
+[scenario]
+name = shadow
+model = queue
+[queue]
+servers = 1
+service = exp(mean=1s)
+customers = 100
+warmup = 10
+[variant.a]
+servers = 2
+arrival = exp(mean=2s)
+INI
+run_sim validate shadow.ini
+exit_is 0 "a shared value every variant overrides"
+run_sim validate shadow.ini --set queue.servers=banana
+exit_is 2 "... is still parsed: --set queue.servers=banana is refused"
+contains "$err" "[queue] servers" "... naming the shared key"
+
+printf '[scenario]\nname = u\ndescription = caf\351\nmodel = queue\n' >latin1.ini
+run_sim validate latin1.ini
+exit_is 2 "a scenario that is not UTF-8 is refused"
+contains "$err" "latin1.ini:3" "... at its line"
+run_sim validate "$mm1" --set "scenario.name=$(printf 'a\377b')"
+exit_is 2 "a --set value that is not UTF-8 is refused"
+run_sim validate "$mm1" --set "scenario.description=$(printf '%0300d' 0)"
+exit_is 2 "a --set value longer than a scenario line is refused"
+
+printf '[scenario]\nname = w\nmodel = drop\n[workload\nbuyers = 10\n\n\nbuyers = 3\n' >open.ini
+run_sim validate open.ini
+exit_is 2 "an unclosed [workload"
+contains "$err" "open.ini:4: section header" "... is reported at its own line"
+
+mkdir adir
+mkfifo apipe
+for cmd in validate run; do
+    for f in adir apipe; do
+        rc=0
+        timeout 20 "$REVGUARD_SIM" $cmd $f -q >"$out" 2>"$err" || rc=$?
+        exit_is 2 "$cmd on a $(echo $f | cut -c2-): exit 2, no hang"
+    done
+done
+run_sim run "$mm1" -n 2 -q -o x.h5
+rc=0
+timeout 20 "$REVGUARD_SIM" check x.h5 apipe >"$out" 2>"$err" || rc=$?
+exit_is 2 "check with a FIFO: exit 2, no hang"
+rc=0
+timeout 20 "$REVGUARD_SIM" report apipe >"$out" 2>"$err" || rc=$?
+exit_is 2 "report on a FIFO: exit 2, no hang"
+
+# Parsing in linear time (it took 27 s and 42 s).
+awk 'BEGIN { print "[scenario]\nname = mv\nmodel = queue\n[queue]\nservice = exp(mean=1s)\ncustomers = 10\nwarmup = 1"
+             for (i = 0; i < 16000; i++) printf "[variant.v%d]\narrival = exp(mean=2s)\n", i }' >many.ini
+start=$(date +%s)
+run_sim validate many.ini
+exit_is 0 "16,000 variant sections validate"
+ok "... in a few seconds ($(($(date +%s) - start)) s)" test $(($(date +%s) - start)) -le 4
+awk 'BEGIN { print "[scenario]\nname = mk\nmodel = queue\n[queue]\nservice = exp(mean=1s)\narrival = exp(mean=2s)"
+             for (i = 0; i < 100000; i++) printf "k%d = 1\n", i }' >keys.ini
+start=$(date +%s)
+run_sim validate keys.ini
+exit_is 2 "100,000 unknown keys are refused"
+ok "... in a few seconds ($(($(date +%s) - start)) s)" test $(($(date +%s) - start)) -le 4
+
+# --memory-limit: a run that will not fit is refused before it starts.
+run_sim run "$mm1" -n 10 -q -o mem.h5 --memory-limit 1K
+exit_is 2 "a run over --memory-limit is refused"
+contains "$err" "need about 2 kB" "... with the estimate"
+run_sim run "$mm1" -n 10 -q -o mem.h5 --memory-limit banana
+exit_is 2 "--memory-limit banana is a usage error"
+run_sim run "$mm1" --until-ci wait_mean_s=1 --max-reps banana -q -o mr.h5
+exit_is 2 "--max-reps banana is a usage error (it was ignored)"
