@@ -10,6 +10,8 @@
  * Files live in a mkdtemp directory under /tmp that is removed at the end.
  */
 #include <dirent.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +80,12 @@ static int run_self(const char *what, const char *path)
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
+        /* under AddressSanitizer, a failed malloc returns NULL as libc's
+         * does, instead of ending the test */
+        const char *asan = getenv("ASAN_OPTIONS");
+        char *opts = rg_xasprintf("%s%sallocator_may_return_null=1", asan ? asan : "",
+                                  asan && *asan ? ":" : "");
+        setenv("ASAN_OPTIONS", opts, 1);
         execl(self, self, what, path, (char *)NULL);
         _exit(127);
     }
@@ -94,6 +102,23 @@ static int other(const char *what, const char *path)
     rg_err_clear(&e);
     if (strcmp(what, "reserve") == 0)
         return rg_atomic_reserve(path, true, NULL, &e) == 0 ? 0 : 1;
+    if (strcmp(what, "oom") == 0 || strcmp(what, "oom-child") == 0) {
+        /* a run under its memory limit that runs out: the reservation's
+         * temporary goes, exit 1; a process forked after the note aborts */
+        if (rg_atomic_reserve(path, true, NULL, &e) < 0)
+            return 2;
+        rg_oom_note("the test's limit");
+        if (strcmp(what, "oom-child") == 0) {
+            pid_t pid = fork();
+            if (pid == 0)
+                free(rg_xmalloc(SIZE_MAX / 2));
+            int st = 0;
+            waitpid(pid, &st, 0);
+            return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT ? 5 : 6;
+        }
+        free(rg_xmalloc(SIZE_MAX / 2));
+        return 4; /* not reached */
+    }
     if (put(path, true, NULL, "other\n", &e) == 0)
         return 0;
     return strstr(e.msg, "another revguard-sim is writing") != NULL ? 3 : 1;
@@ -251,12 +276,26 @@ static void remove_tree(const char *dir)
     rmdir(dir);
 }
 
+/* Out of memory under a memory limit: exit 1, no temporary left; a
+ * forked process (the results reader's vetting child) still aborts. */
+static void test_oom(void)
+{
+    char *p = rg_xasprintf("%s/oom.h5", tmpdir), *tmp = rg_xasprintf("%s.tmp", p);
+    is_int(1, run_self("oom", p), "out of memory under the limit: exit 1 ...");
+    ok(!exists(tmp) && !exists(p), "... the reserved temporary removed, nothing written");
+    free(p);
+    free(tmp);
+    p = rg_xasprintf("%s/oom2.h5", tmpdir);
+    is_int(5, run_self("oom-child", p), "a process forked after the note aborts");
+    free(p);
+}
+
 int main(int argc, char **argv)
 {
     self = argv[0];
     if (argc == 3)
         return other(argv[1], argv[2]);
-    plan(19);
+    plan(22);
     snprintf(tmpdir, sizeof tmpdir, "/tmp/atomic-t.XXXXXX");
     if (mkdtemp(tmpdir) == NULL)
         bail("mkdtemp failed");
@@ -265,6 +304,7 @@ int main(int argc, char **argv)
     test_links();
     test_special();
     test_writers();
+    test_oom();
     remove_tree(tmpdir);
     return 0;
 }

@@ -52,16 +52,28 @@ int rg_err_exit_code(const rg_err *e)
 }
 
 static char oom_text[256];
+static pid_t oom_pid; /* the process that set the note */
 
 void rg_oom_note(const char *note)
 {
     snprintf(oom_text, sizeof oom_text, "%s", note ? note : "");
+    oom_pid = getpid();
 }
 
+static void resv_unlink_unwritten(void);
+
+/* Out of memory.  In the process that set a note (a run under its memory
+ * limit), a runtime failure: the message, the unwritten temporaries
+ * removed, exit 1, without atexit handlers (other threads may be running).
+ * Anywhere else (the results reader's vetting child among them), abort. */
 static void oom(size_t size)
 {
     fprintf(stderr, "revguard-sim: out of memory allocating %zu bytes%s%s\n", size,
             oom_text[0] ? ": " : "", oom_text);
+    if (oom_text[0] && getpid() == oom_pid) {
+        resv_unlink_unwritten();
+        _exit(1);
+    }
     abort();
 }
 
@@ -164,6 +176,15 @@ static bool same_file(int fd, const char *p)
 {
     struct stat a, b;
     return fstat(fd, &a) == 0 && lstat(p, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* The temporaries of reservations never written are removed (nothing
+ * freed: called from the out-of-memory path too). */
+static void resv_unlink_unwritten(void)
+{
+    for (size_t i = 0; i < nresv; i++)
+        if (same_file(resvs[i].fd, resvs[i].tmp))
+            unlink(resvs[i].tmp);
 }
 
 /* At exit: the temporaries of reservations never written are removed. */
