@@ -22,6 +22,7 @@
 
 #include "sim/engine/util.h"
 #include "tests/tap/basic.h"
+#include "tests/tap/files.h"
 
 static char tmpdir[64];
 
@@ -260,22 +261,6 @@ static void test_writers(void)
     free(qtmp);
 }
 
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    while (d && (de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        char *p = rg_xasprintf("%s/%s", dir, de->d_name);
-        unlink(p);
-        free(p);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-}
-
 /* Out of memory under a memory limit: exit 1, no temporary left; a
  * forked process (the results reader's vetting child) still aborts. */
 static void test_oom(void)
@@ -305,6 +290,6 @@ int main(int argc, char **argv)
     test_special();
     test_writers();
     test_oom();
-    remove_tree(tmpdir);
+    tfiles_remove_tree(tmpdir);
     return 0;
 }

@@ -15,6 +15,7 @@
 
 #include "sim/run/expect.h"
 #include "tests/tap/basic.h"
+#include "tests/tap/files.h"
 
 static const char *const varnames[2] = {"object", "sql"};
 static const rg_metric metrics[2] = {
@@ -145,22 +146,6 @@ static void test_writer(void)
     free(mine);
 }
 
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    while (d && (de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        char *p = rg_xasprintf("%s/%s", dir, de->d_name);
-        unlink(p);
-        free(p);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-}
-
 int main(void)
 {
     plan(17);
@@ -174,6 +159,6 @@ int main(void)
     test_writer();
     rg_results_free(res);
     rg_meta_free(&meta);
-    remove_tree(tmpdir);
+    tfiles_remove_tree(tmpdir);
     return 0;
 }

@@ -23,6 +23,7 @@
 #include "sim/run/results.h"
 #include "sim/run/sweep.h"
 #include "tests/tap/basic.h"
+#include "tests/tap/files.h"
 
 #define NVAR 2
 #define NMET 2
@@ -355,22 +356,6 @@ static void test_not_files(void)
     free(fifo);
 }
 
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    while (d && (de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        char *p = rg_xasprintf("%s/%s", dir, de->d_name);
-        unlink(p);
-        free(p);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-}
-
 int main(void)
 {
     plan(16);
@@ -399,6 +384,6 @@ int main(void)
     test_types();
     test_sweep_link();
     test_not_files();
-    remove_tree(tmpdir);
+    tfiles_remove_tree(tmpdir);
     return 0;
 }

@@ -26,6 +26,7 @@
 #include "sim/run/results.h"
 #include "sim/engine/stats.h"
 #include "tests/tap/basic.h"
+#include "tests/tap/files.h"
 
 #define NVAR 4
 #define NMET 5
@@ -145,26 +146,6 @@ static int temp_files(void)
     if (d)
         closedir(d);
     return n;
-}
-
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    while (d && (de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        char *p = rg_xasprintf("%s/%s", dir, de->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            remove_tree(p);
-        else
-            unlink(p);
-        free(p);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
 }
 
 static bool same_file(const char *a, const char *b)
@@ -759,6 +740,6 @@ int main(void)
 
     free(a);
     free(part);
-    remove_tree(tmpdir);
+    tfiles_remove_tree(tmpdir);
     return 0;
 }
