@@ -41,12 +41,18 @@ struct rg_engine {
     size_t nslots, slotcap;
     uint32_t free_head; /* UINT32_MAX: empty */
     uint64_t seq;
-    uint64_t events;
     uint64_t live;
     uint64_t stale; /* cancelled entries still in the heap */
     bool stop;
+    /* heap[0] is a hole: its event is firing (rg_engine_run), and the first
+     * event its callback schedules goes there (fused pop and push). */
+    bool hole;
     bool past_end; /* an event fell after RG_TIME_MAX (engine.h) */
     uint64_t seed, rep;
+    /* Away from `live`: updated side by side, the two were joined into one
+     * 16-byte load that waited on rg_at's 8-byte store of `live` (a failed
+     * store-to-load forward on every event). */
+    uint64_t events;
     const gsl_rng_type *rng_type;
     named_stream *streams;
     size_t nstreams;
@@ -89,6 +95,7 @@ void rg_engine_reset(rg_engine *e, uint64_t seed, uint64_t rep, const gsl_rng_ty
     e->free_head = NO_SLOT;
     e->seq = e->events = e->live = e->stale = 0;
     e->stop = false;
+    e->hole = false;
     e->past_end = false;
     e->seed = seed;
     e->rep = rep;
@@ -124,9 +131,11 @@ static inline bool before(const hent *a, const hent *b)
     return order_of(a) < order_of(b);
 }
 
-static void sift_up(hent *h, size_t i)
+/* Places x, the new entry at position i (the end), where it belongs.  x
+ * comes in registers: reading it back from h[i] after writing it field by
+ * field would wait on those stores. */
+static void sift_up(hent *h, size_t i, hent x)
 {
-    hent x = h[i];
     while (i > 0) {
         size_t p = (i - 1) / 4;
         if (!before(&x, &h[p]))
@@ -144,7 +153,7 @@ static inline size_t smaller(const hent *h, size_t a, size_t b)
     return before(&h[b], &h[a]) ? b : a;
 }
 
-/* Restores the heap after h[i] was replaced by x (the former last entry).
+/* Restores the heap with x in the hole at position i (h[i] is not read).
  * Floyd's bottom-up variant: walk the hole down along the smallest children
  * to a leaf without comparing against x, then sift x up from there.  The
  * former last entry almost always belongs near the bottom, so this saves
@@ -152,9 +161,10 @@ static inline size_t smaller(const hent *h, size_t a, size_t b)
  * all four children picks the smallest by a fixed tournament (three
  * comparisons the compiler turns into conditional moves); only the last
  * parent, with fewer, takes the loop. */
-static void sift_down(hent *h, size_t n, size_t i)
+/* Inlined: x, 24 bytes, would otherwise pass through the stack (and wait
+ * on its own stores, see sift_up). */
+__attribute__((always_inline)) static inline void sift_hole(hent *h, size_t n, size_t i, hent x)
 {
-    hent x = h[i];
     size_t start = i;
     for (;;) {
         size_t c = 4 * i + 1;
@@ -179,6 +189,20 @@ static void sift_down(hent *h, size_t n, size_t i)
         i = p;
     }
     h[i] = x;
+}
+
+static void sift_down(hent *h, size_t n, size_t i)
+{
+    sift_hole(h, n, i, h[i]);
+}
+
+/* Fills the hole at the root with the last entry: the pop, completed once
+ * the callback scheduled nothing. */
+static void fill_hole(rg_engine *e)
+{
+    e->hole = false;
+    if (--e->n > 0)
+        sift_hole(e->heap, e->n, 0, e->heap[e->n]);
 }
 
 /* The slow paths of rg_at, out of line so the hot path stays short: a
@@ -226,14 +250,17 @@ rg_evh rg_at(rg_engine *e, rg_time t, int prio, rg_evfn fn, void *ctx, uint64_t 
     sl->ctx = ctx;
     sl->arg = arg;
 
-    if (e->n == e->cap)
-        grow_heap(e);
-    hent *h = &e->heap[e->n];
-    h->t = t;
-    h->key = ((uint64_t)(prio - RG_PRIO_MIN) << SEQ_BITS) | e->seq++;
-    h->slot = s;
-    h->gen = sl->gen;
-    sift_up(e->heap, e->n++);
+    hent x = {t, ((uint64_t)(prio - RG_PRIO_MIN) << SEQ_BITS) | e->seq++, s, sl->gen};
+    if (e->hole) {
+        /* The firing event's place: one sift down from the root instead of
+         * a pop and a push.  x is due at or after now, like every entry. */
+        e->hole = false;
+        sift_hole(e->heap, e->n, 0, x);
+    } else {
+        if (e->n == e->cap)
+            grow_heap(e);
+        sift_up(e->heap, e->n++, x);
+    }
     e->live++;
     return (rg_evh){s, sl->gen};
 }
@@ -269,6 +296,8 @@ bool rg_pending(const rg_engine *e, rg_evh h)
  * and deepen every sift). */
 static void compact(rg_engine *e)
 {
+    if (e->hole)
+        fill_hole(e);
     size_t k = 0;
     for (size_t i = 0; i < e->n; i++)
         if (e->slots[e->heap[i].slot].gen == e->heap[i].gen)
@@ -295,15 +324,15 @@ bool rg_cancel(rg_engine *e, rg_evh h)
 rg_runstop rg_engine_run(rg_engine *e, rg_time until, uint64_t max_events)
 {
     uint64_t fired = 0;
+    RG_ENGINE_ASSERT(e, !e->hole); /* not from inside a callback */
     e->stop = false;
     while (e->n > 0) {
         hent top = e->heap[0];
         slot *sl = &e->slots[top.slot];
         if (sl->gen != top.gen) { /* cancelled */
             e->stale--;
-            e->heap[0] = e->heap[--e->n];
-            if (e->n > 0)
-                sift_down(e->heap, e->n, 0);
+            if (--e->n > 0)
+                sift_hole(e->heap, e->n, 0, e->heap[e->n]);
             continue;
         }
         /* Everything due before the end of time has fired. */
@@ -315,9 +344,6 @@ rg_runstop rg_engine_run(rg_engine *e, rg_time until, uint64_t max_events)
         }
         if (max_events != 0 && fired >= max_events)
             return RG_RUN_BUDGET;
-        e->heap[0] = e->heap[--e->n];
-        if (e->n > 0)
-            sift_down(e->heap, e->n, 0);
         rg_evfn fn = sl->fn;
         void *ctx = sl->ctx;
         uint64_t arg = sl->arg;
@@ -326,7 +352,10 @@ rg_runstop rg_engine_run(rg_engine *e, rg_time until, uint64_t max_events)
         e->now = top.t;
         e->events++;
         fired++;
+        e->hole = true;
         fn(e, ctx, arg);
+        if (e->hole)
+            fill_hole(e);
         if (e->stop)
             return RG_RUN_STOPPED;
     }

@@ -26,6 +26,11 @@
  * list.  Cancellation is lazy: rg_cancel frees the slot and bumps its
  * generation, and the heap entry, whose generation no longer matches, is
  * skipped when it reaches the top.  Both push and pop are O(log4 n).
+ * While a callback runs, its event's place at the top of the heap stays
+ * empty; the first event the callback schedules goes there and sinks to
+ * its place (one sift instead of a pop and a push); if it schedules
+ * nothing, the pop is completed when it returns.  rg_engine_run must not
+ * be called from inside a callback.
  *
  * Handles.  rg_at returns a handle; the all-zero handle is never a live event
  * (generations start at 1), so `rg_evh h = {0}` is a safe "no event".
