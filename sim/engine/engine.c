@@ -134,7 +134,7 @@ static inline bool before(const hent *a, const hent *b)
 /* Places x, the new entry at position i (the end), where it belongs.  x
  * comes in registers: reading it back from h[i] after writing it field by
  * field would wait on those stores. */
-static void sift_up(hent *h, size_t i, hent x)
+__attribute__((always_inline)) static inline void sift_up(hent *h, size_t i, hent x)
 {
     while (i > 0) {
         size_t p = (i - 1) / 4;
@@ -232,64 +232,73 @@ static void fill_hole(rg_engine *e)
         sift_hole(e->heap, e->n, 0, e->heap[e->n]);
 }
 
-/* The slow paths of rg_at, out of line so the hot path stays short: a
- * failed precondition (an always-on assertion, same message as before),
- * a new slot past the free list, a larger heap. */
-__attribute__((noinline, cold)) static void at_failed(rg_engine *e, rg_time t, int prio, rg_evfn fn)
+/* rg_at once its preconditions hold, the free list has a slot and the
+ * heap has room (or a hole): no calls, so no registers to save. */
+__attribute__((always_inline)) static inline rg_evh at_fast(rg_engine *e, rg_time t, int prio,
+                                                            rg_evfn fn, void *ctx, uint64_t arg)
 {
-    RG_ENGINE_ASSERT(e, t >= e->now);
-    RG_ENGINE_ASSERT(e, prio >= RG_PRIO_MIN && prio <= RG_PRIO_MAX);
-    RG_ENGINE_ASSERT(e, fn != NULL);
-    RG_ENGINE_ASSERT(e, e->seq <= SEQ_MASK);
-}
-
-__attribute__((noinline)) static uint32_t new_slot(rg_engine *e)
-{
-    RG_ASSERT(e->nslots < NO_SLOT);
-    if (e->nslots == e->slotcap)
-        rg_xgrow((void **)&e->slots, &e->slotcap, e->nslots + 1, sizeof *e->slots);
-    uint32_t s = (uint32_t)e->nslots++;
-    e->slots[s].gen = 1;
-    return s;
-}
-
-__attribute__((noinline)) static void grow_heap(rg_engine *e)
-{
-    rg_xgrow((void **)&e->heap, &e->cap, e->n + 1, sizeof *e->heap);
-}
-
-rg_evh rg_at(rg_engine *e, rg_time t, int prio, rg_evfn fn, void *ctx, uint64_t arg)
-{
-    /* The four preconditions in one predictable branch: (unsigned) maps a
-     * priority outside [MIN, MAX] beyond 0xffff. */
-    if (__builtin_expect(t < e->now || (unsigned)(prio - RG_PRIO_MIN) > 0xffffu || fn == NULL ||
-                             e->seq > SEQ_MASK,
-                         0))
-        at_failed(e, t, prio, fn);
-
     uint32_t s = e->free_head;
-    if (s != NO_SLOT)
-        e->free_head = e->slots[s].next;
-    else
-        s = new_slot(e);
     slot *sl = &e->slots[s];
+    e->free_head = sl->next;
     sl->fn = fn;
     sl->ctx = ctx;
     sl->arg = arg;
-
-    hent x = {t, ((uint64_t)(prio - RG_PRIO_MIN) << SEQ_BITS) | e->seq++, s, sl->gen};
+    uint32_t gen = sl->gen;
+    hent x = {t, ((uint64_t)(prio - RG_PRIO_MIN) << SEQ_BITS) | e->seq++, s, gen};
     if (e->hole) {
         /* The firing event's place: one sift down from the root instead of
          * a pop and a push.  x is due at or after now, like every entry. */
         e->hole = false;
         sift_top(e->heap, e->n, x);
     } else {
-        if (e->n == e->cap)
-            grow_heap(e);
         sift_up(e->heap, e->n++, x);
     }
     e->live++;
-    return (rg_evh){s, sl->gen};
+    return (rg_evh){s, gen};
+}
+
+/* The slow path of rg_at, out of line so the hot path stays short: a
+ * failed precondition (an always-on assertion), an empty free list (a new
+ * slot goes on it), a full heap. */
+__attribute__((noinline)) static rg_evh at_slow(rg_engine *e, rg_time t, int prio, rg_evfn fn,
+                                                void *ctx, uint64_t arg)
+{
+    RG_ENGINE_ASSERT(e, t >= e->now);
+    RG_ENGINE_ASSERT(e, prio >= RG_PRIO_MIN && prio <= RG_PRIO_MAX);
+    RG_ENGINE_ASSERT(e, fn != NULL);
+    RG_ENGINE_ASSERT(e, e->seq <= SEQ_MASK);
+    if (e->free_head == NO_SLOT) {
+        RG_ASSERT(e->nslots < NO_SLOT);
+        if (e->nslots == e->slotcap)
+            rg_xgrow((void **)&e->slots, &e->slotcap, e->nslots + 1, sizeof *e->slots);
+        uint32_t s = (uint32_t)e->nslots++;
+        e->slots[s].gen = 1;
+        e->slots[s].next = NO_SLOT;
+        e->free_head = s;
+    }
+    if (!e->hole && e->n == e->cap)
+        rg_xgrow((void **)&e->heap, &e->cap, e->n + 1, sizeof *e->heap);
+    return at_fast(e, t, prio, fn, ctx, arg);
+}
+
+/* The four preconditions, a free slot and room in the heap, in one
+ * predictable branch: (unsigned) maps a priority outside [MIN, MAX]
+ * beyond 0xffff.  The slow path is a tail call, so the fast one makes
+ * none. */
+__attribute__((always_inline)) static inline rg_evh at(rg_engine *e, rg_time t, int prio,
+                                                       rg_evfn fn, void *ctx, uint64_t arg)
+{
+    if (__builtin_expect(t < e->now || (unsigned)(prio - RG_PRIO_MIN) > 0xffffu || fn == NULL ||
+                             e->seq > SEQ_MASK || e->free_head == NO_SLOT ||
+                             (e->n == e->cap && !e->hole),
+                         0))
+        return at_slow(e, t, prio, fn, ctx, arg);
+    return at_fast(e, t, prio, fn, ctx, arg);
+}
+
+rg_evh rg_at(rg_engine *e, rg_time t, int prio, rg_evfn fn, void *ctx, uint64_t arg)
+{
+    return at(e, t, prio, fn, ctx, arg);
 }
 
 rg_evh rg_after(rg_engine *e, rg_time dt, int prio, rg_evfn fn, void *ctx, uint64_t arg)
@@ -300,7 +309,7 @@ rg_evh rg_after(rg_engine *e, rg_time dt, int prio, rg_evfn fn, void *ctx, uint6
         e->past_end = true;
         return rg_at(e, RG_TIME_MAX, prio, fn, ctx, arg);
     }
-    return rg_at(e, e->now + dt, prio, fn, ctx, arg);
+    return at(e, e->now + dt, prio, fn, ctx, arg);
 }
 
 static inline void free_slot(rg_engine *e, uint32_t s)
@@ -354,31 +363,34 @@ rg_runstop rg_engine_run(rg_engine *e, rg_time until, uint64_t max_events)
     RG_ENGINE_ASSERT(e, !e->hole); /* not from inside a callback */
     e->stop = false;
     while (e->n > 0) {
-        hent top = e->heap[0];
-        slot *sl = &e->slots[top.slot];
-        if (sl->gen != top.gen) { /* cancelled */
+        /* Field by field: the entry was just written by a sift, and one
+         * wide load spanning two of its stores would wait for both. */
+        rg_time t = e->heap[0].t;
+        uint32_t s = e->heap[0].slot;
+        slot *sl = &e->slots[s];
+        if (sl->gen != e->heap[0].gen) { /* cancelled */
             e->stale--;
             if (--e->n > 0)
                 sift_hole(e->heap, e->n, 0, e->heap[e->n]);
             continue;
         }
         /* Everything due before the end of time has fired. */
-        if (e->past_end && top.t == RG_TIME_MAX)
+        if (e->past_end && t == RG_TIME_MAX)
             return RG_RUN_END_OF_TIME;
-        if (top.t > until) {
+        if (t > until) {
             e->now = until;
             return RG_RUN_UNTIL;
         }
         if (max_events != 0 && fired >= max_events)
             return RG_RUN_BUDGET;
+        fired++;
         rg_evfn fn = sl->fn;
         void *ctx = sl->ctx;
         uint64_t arg = sl->arg;
-        free_slot(e, top.slot);
+        free_slot(e, s);
         e->live--;
-        e->now = top.t;
+        e->now = t;
         e->events++;
-        fired++;
         e->hole = true;
         fn(e, ctx, arg);
         if (e->hole)
