@@ -446,7 +446,7 @@ static void test_reset(void)
     rg_engine *e = rg_engine_new(5, 0, NULL);
     rg_engine_stream(e, "network");
     gsl_rng_get(rg_engine_stream(e, "arrivals"));
-    rg_at(e, 50, 0, note_arg, log2, 1000); /* left pending */
+    rg_evh old = rg_at(e, 50, 0, note_arg, log2, 1000); /* left pending */
     rg_engine_run(e, 10, 0);
     rg_after(e, RG_TIME_MAX, 0, note_arg, log2, 1001); /* past the end of time */
     rg_engine_reset(e, 11, 4, NULL);
@@ -454,7 +454,10 @@ static void test_reset(void)
     ok(rg_now(e) == 0 && rg_engine_events(e) == 0 && rg_engine_pending(e) == 0 &&
            rg_engine_seed(e) == 11 && rg_engine_rep(e) == 4 && !rg_engine_past_end(e),
        "reset: time 0, nothing pending, not past the end, the new seed and replication");
+    bool old_gone = !rg_pending(e, old) && !rg_cancel(e, old);
     reset_trial(e, log2, d2);
+    ok(old_gone && !rg_pending(e, old) && !rg_cancel(e, old),
+       "reset: a handle of the old replication names no event of the new one");
     ok(d1[0] == d2[0] && d1[1] == d2[1], "reset: the streams draw as new ones would");
     ok(memcmp(log1, log2, sizeof log1) == 0 && rg_engine_events(e) == rg_engine_events(fresh),
        "reset: the same events in the same order");
@@ -785,7 +788,7 @@ static void test_random(void)
 
 int main(void)
 {
-    plan(7 + 2 + 1 + 18 + 20 + 5 + 6 + 3 + 5 + 3 + 10);
+    plan(7 + 2 + 1 + 18 + 20 + 5 + 6 + 3 + 5 + 4 + 10);
     test_time_order();
     test_ties();
     test_fifo_large();

@@ -95,8 +95,17 @@ void rg_engine_reset(rg_engine *e, uint64_t seed, uint64_t rep, const gsl_rng_ty
         e->streams[i].seeded = false;
     e->now = 0;
     e->n = 0;
-    e->nslots = 0;
+    /* The slots are kept, all free: rg_at takes them from the free list
+     * instead of its slow path.  Their generations move on, so a handle of
+     * the old replication names no event of the new one.  Which slot an
+     * event gets never affects the order (engine.h). */
     e->free_head = NO_SLOT;
+    for (size_t i = e->nslots; i-- > 0;) {
+        if (++e->slots[i].gen == 0)
+            e->slots[i].gen = 1;
+        e->slots[i].next = e->free_head;
+        e->free_head = (uint32_t)i;
+    }
     e->seq = e->events = e->live = e->stale = 0;
     e->stop = false;
     e->hole = false;

@@ -79,7 +79,7 @@ void rg_engine_free(rg_engine *e);
  * arrays and generators (each reseeded on its first use by the new
  * replication): a worker that runs thousands of replications allocates
  * its engine once.  Pointers to the old replication's streams must not be
- * used after this. */
+ * used after this; its handles name no event (rg_pending is false). */
 void rg_engine_reset(rg_engine *e, uint64_t seed, uint64_t rep, const gsl_rng_type *rng_type);
 
 /* Schedules fn(e, ctx, arg) at absolute time t (>= now) with a priority in
