@@ -286,6 +286,60 @@ static void test_callbacks(void)
     rg_engine_free(e);
 }
 
+/* The firing event's place in the queue is reused by the first event its
+ * callback schedules.  Here the callback cancels most pending events (so
+ * the queue is compacted while that place is empty), checks its own handle,
+ * schedules two events, and stops the run. */
+typedef struct holectx {
+    firelog *l;
+    rg_evh h[100], self;
+    int self_pending, self_cancel;
+} holectx;
+
+static void hole_fire(rg_engine *e, void *ctx, uint64_t arg)
+{
+    holectx *c = ctx;
+    log_fire(e, c->l, arg);
+    c->self_pending = rg_pending(e, c->self);
+    c->self_cancel = rg_cancel(e, c->self);
+    for (int i = 0; i < 96; i++)
+        rg_cancel(e, c->h[i]);
+    rg_after(e, 500, 0, log_fire, c->l, 1000); /* after all: sifts down from the top */
+    rg_after(e, 0, 1, log_fire, c->l, 1001);   /* same time, after the pending 999 (prio 0) */
+    rg_engine_stop(e);
+}
+
+static void test_hole(void)
+{
+    char buf[512];
+    rg_engine *e = rg_engine_new(1, 0, NULL);
+    firelog l = {0};
+    holectx c = {.l = &l};
+    for (int i = 0; i < 100; i++)
+        c.h[i] = rg_at(e, 10 + i, 0, log_fire, &l, (uint64_t)(100 + i));
+    c.self = rg_at(e, 5, 0, hole_fire, &c, 1);
+    rg_at(e, 5, 0, log_fire, &l, 999);
+    is_int(RG_RUN_STOPPED, rg_engine_run(e, RG_TIME_MAX, 0), "stop from a callback that schedules");
+    ok(!c.self_pending && !c.self_cancel, "the firing event is neither pending nor cancellable");
+    is_int(7, (long long)rg_engine_pending(e), "pending after cancels and compaction: 4 + 1 + 2");
+    is_int(RG_RUN_EMPTY, rg_engine_run(e, RG_TIME_MAX, 0), "the run continues");
+    is_string("1,999,1001,196,197,198,199,1000", log_str(&l, buf, sizeof buf),
+              "order kept across a compaction while the firing event's place was empty");
+    rg_engine_free(e);
+
+    /* A callback that schedules nothing, one event, or three, in turn. */
+    e = rg_engine_new(1, 0, NULL);
+    l.n = 0;
+    rg_at(e, 3, 0, log_fire, &l, 3);
+    rg_at(e, 1, 0, log_fire, &l, 1);
+    rg_at(e, 2, 0, log_fire, &l, 2);
+    rg_engine_run(e, 1, 0);
+    rg_at(e, 2, -1, log_fire, &l, 20);
+    rg_engine_run(e, RG_TIME_MAX, 0);
+    is_string("1,20,2,3", log_str(&l, buf, sizeof buf), "scheduling between runs");
+    rg_engine_free(e);
+}
+
 /* ---- programmer errors abort ----------------------------------------------- */
 
 static void nop(rg_engine *e, void *ctx, uint64_t arg)
@@ -392,7 +446,7 @@ static void test_reset(void)
     rg_engine *e = rg_engine_new(5, 0, NULL);
     rg_engine_stream(e, "network");
     gsl_rng_get(rg_engine_stream(e, "arrivals"));
-    rg_at(e, 50, 0, note_arg, log2, 1000); /* left pending */
+    rg_evh old = rg_at(e, 50, 0, note_arg, log2, 1000); /* left pending */
     rg_engine_run(e, 10, 0);
     rg_after(e, RG_TIME_MAX, 0, note_arg, log2, 1001); /* past the end of time */
     rg_engine_reset(e, 11, 4, NULL);
@@ -400,7 +454,10 @@ static void test_reset(void)
     ok(rg_now(e) == 0 && rg_engine_events(e) == 0 && rg_engine_pending(e) == 0 &&
            rg_engine_seed(e) == 11 && rg_engine_rep(e) == 4 && !rg_engine_past_end(e),
        "reset: time 0, nothing pending, not past the end, the new seed and replication");
+    bool old_gone = !rg_pending(e, old) && !rg_cancel(e, old);
     reset_trial(e, log2, d2);
+    ok(old_gone && !rg_pending(e, old) && !rg_cancel(e, old),
+       "reset: a handle of the old replication names no event of the new one");
     ok(d1[0] == d2[0] && d1[1] == d2[1], "reset: the streams draw as new ones would");
     ok(memcmp(log1, log2, sizeof log1) == 0 && rg_engine_events(e) == rg_engine_events(fresh),
        "reset: the same events in the same order");
@@ -486,11 +543,14 @@ typedef struct fuzz {
     int fired_count;
     /* mismatches */
     uint64_t bad_order, bad_time, bad_status, bad_pending, bad_cancel, bad_stale, bad_rc;
-    uint64_t pushes, cancels, stale, pops, nested;
+    uint64_t pushes, cancels, stale, pops, nested, nested_cancels, stops;
+    bool stopped;           /* the last callback called rg_engine_stop */
+    bool fired_was_pending; /* the last callback's event was pending */
     size_t max_pending;
 } fuzz;
 
 static void fuzz_fire(rg_engine *e, void *ctx, uint64_t arg);
+static void fuzz_cancel(fuzz *f);
 
 static void live_add(fuzz *f, uint64_t id)
 {
@@ -551,10 +611,33 @@ static void fuzz_fire(rg_engine *e, void *ctx, uint64_t arg)
     f->fired_id = arg;
     f->fired_at = rg_now(e);
     f->fired_count++;
-    /* Sometimes schedule from inside the callback. */
-    if (gsl_rng_uniform_int(f->r, 8) == 0) {
+    /* The firing event stops pending at once, although its place in the
+     * queue waits for what the callback schedules. */
+    f->fired_was_pending = arg < f->nids && f->st[arg] == ST_PENDING;
+    if (f->fired_was_pending) {
+        if (rg_pending(e, f->h[arg]) || rg_cancel(e, f->h[arg]))
+            f->bad_status++;
+        f->st[arg] = ST_FIRED;
+        live_del(f, arg);
+    }
+    /* Schedule nothing, one event or two from inside the callback;
+     * sometimes cancel pending events (and so compact the queue while the
+     * firing event's place is empty), sometimes stop the run. */
+    unsigned long u = gsl_rng_uniform_int(f->r, 64);
+    for (unsigned long k = 0; k < (u < 12 ? 1 : u < 20 ? 2 : 0); k++) {
         fuzz_push(f);
         f->nested++;
+    }
+    if (u >= 20 && u <= 24) {
+        int burst = u == 24 && gsl_rng_uniform_int(f->r, 8) == 0 ? 40 : 1;
+        for (int k = 0; k < burst; k++)
+            fuzz_cancel(f);
+        f->nested_cancels++;
+    }
+    if (u >= 24 && u <= 26) {
+        rg_engine_stop(e);
+        f->stopped = true;
+        f->stops++;
     }
 }
 
@@ -568,6 +651,7 @@ static void fuzz_pop(fuzz *f)
         f->ref.n--;
     }
     f->fired_count = 0;
+    f->stopped = false;
     rg_runstop rc = rg_engine_run(f->e, RG_TIME_MAX, 1);
     f->pops++;
     if (!expect_fire) {
@@ -587,7 +671,7 @@ static void fuzz_pop(fuzz *f)
                  want.prio);
         f->bad_order++;
         /* Resynchronise the reference so one error does not cascade. */
-        if (f->fired_id < f->nids && f->st[f->fired_id] == ST_PENDING) {
+        if (f->fired_was_pending) {
             ref_insert(&f->ref, want);
             ref_remove(&f->ref, &f->keys[f->fired_id]);
             want = f->keys[f->fired_id];
@@ -595,15 +679,13 @@ static void fuzz_pop(fuzz *f)
     }
     if (f->fired_at != want.t || rg_now(f->e) != want.t)
         f->bad_time++;
-    if (f->fired_id >= f->nids || f->st[f->fired_id] != ST_PENDING) {
+    if (!f->fired_was_pending) {
         f->bad_status++;
         return;
     }
-    f->st[f->fired_id] = ST_FIRED;
-    live_del(f, f->fired_id);
     if (rg_pending(f->e, f->h[f->fired_id]))
         f->bad_status++;
-    rg_runstop wrc = f->ref.n > 0 ? RG_RUN_BUDGET : RG_RUN_EMPTY;
+    rg_runstop wrc = f->stopped ? RG_RUN_STOPPED : f->ref.n > 0 ? RG_RUN_BUDGET : RG_RUN_EMPTY;
     if (rc != wrc)
         f->bad_rc++;
 }
@@ -670,10 +752,11 @@ static void test_random(void)
         fuzz_pop(&f);
     fuzz_pop(&f); /* on an empty engine */
 
-    diag("random: %zu ops: %llu pushes (%llu from callbacks), %llu cancels, %llu stale "
-         "cancels, %llu pops, max %zu pending",
+    diag("random: %zu ops: %llu pushes (%llu from callbacks), %llu cancels (from %llu "
+         "callbacks), %llu stale cancels, %llu pops (%llu stopping the run), max %zu pending",
          ops, (unsigned long long)f.pushes, (unsigned long long)f.nested,
-         (unsigned long long)f.cancels, (unsigned long long)f.stale, (unsigned long long)f.pops,
+         (unsigned long long)f.cancels, (unsigned long long)f.nested_cancels,
+         (unsigned long long)f.stale, (unsigned long long)f.pops, (unsigned long long)f.stops,
          f.max_pending);
     ok(f.pushes + f.cancels + f.stale + f.pops >= 100000 && f.max_pending >= 1000,
        "random test ran >= 100,000 operations with >= 1000 pending at once");
@@ -683,7 +766,8 @@ static void test_random(void)
     is_int(0, (long long)f.bad_pending, "rg_engine_pending equals the reference size");
     is_int(0, (long long)f.bad_cancel, "cancelling a pending event succeeds exactly once");
     is_int(0, (long long)f.bad_stale, "stale handles neither pend nor cancel");
-    is_int(0, (long long)f.bad_rc, "rg_engine_run returns BUDGET while events remain, then EMPTY");
+    is_int(0, (long long)f.bad_rc,
+           "rg_engine_run returns STOPPED if asked, else BUDGET while events remain, then EMPTY");
     uint64_t fired = 0;
     for (size_t i = 0; i < f.nids; i++)
         fired += f.st[i] == ST_FIRED;
@@ -704,13 +788,14 @@ static void test_random(void)
 
 int main(void)
 {
-    plan(7 + 2 + 1 + 18 + 20 + 5 + 3 + 5 + 3 + 10);
+    plan(7 + 2 + 1 + 18 + 20 + 5 + 6 + 3 + 5 + 4 + 10);
     test_time_order();
     test_ties();
     test_fifo_large();
     test_cancel();
     test_run_limits();
     test_callbacks();
+    test_hole();
     test_asserts();
     test_streams();
     test_reset();

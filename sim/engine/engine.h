@@ -26,6 +26,11 @@
  * list.  Cancellation is lazy: rg_cancel frees the slot and bumps its
  * generation, and the heap entry, whose generation no longer matches, is
  * skipped when it reaches the top.  Both push and pop are O(log4 n).
+ * While a callback runs, its event's place at the top of the heap stays
+ * empty; the first event the callback schedules goes there and sinks to
+ * its place (one sift instead of a pop and a push); if it schedules
+ * nothing, the pop is completed when it returns.  rg_engine_run must not
+ * be called from inside a callback.
  *
  * Handles.  rg_at returns a handle; the all-zero handle is never a live event
  * (generations start at 1), so `rg_evh h = {0}` is a safe "no event".
@@ -74,7 +79,7 @@ void rg_engine_free(rg_engine *e);
  * arrays and generators (each reseeded on its first use by the new
  * replication): a worker that runs thousands of replications allocates
  * its engine once.  Pointers to the old replication's streams must not be
- * used after this. */
+ * used after this; its handles name no event (rg_pending is false). */
 void rg_engine_reset(rg_engine *e, uint64_t seed, uint64_t rep, const gsl_rng_type *rng_type);
 
 /* Schedules fn(e, ctx, arg) at absolute time t (>= now) with a priority in
@@ -96,7 +101,13 @@ rg_runstop rg_engine_run(rg_engine *e, rg_time until, uint64_t max_events);
 /* Makes rg_engine_run return after the current callback. */
 void rg_engine_stop(rg_engine *e);
 
-rg_time rg_now(const rg_engine *e);
+/* The clock.  Inline, since nearly every callback reads it: the clock is
+ * the engine's first member (engine.c checks this at compile time), and
+ * only engine.c writes it. */
+static inline rg_time rg_now(const rg_engine *e)
+{
+    return *(const rg_time *)(const void *)e;
+}
 /* True once an event fell after RG_TIME_MAX (rg_after): the replication
  * cannot go on, and its results stop at rg_now. */
 bool rg_engine_past_end(const rg_engine *e);
