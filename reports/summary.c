@@ -97,7 +97,7 @@ static double sum_head(FILE *f, const rpt_ctx *c, double y)
     char *h = rpt_headline(c);
     if (h != NULL) {
         y -= 0.5 * line_h(14);
-        y -= line_h(14) * rg_gnuplot_label_lines(f, h, fit_chars(0.93, 14.5), 3, X0, y, line_h(14),
+        y -= line_h(14) * rg_gnuplot_label_lines(f, h, fit_chars(0.93, 16.5), 3, X0, y, line_h(14),
                                                  "left font \"sans:Bold,14\"");
         free(h);
     }

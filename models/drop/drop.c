@@ -402,12 +402,13 @@ static const rg_metric dmetrics[M_COUNT] = {
                         "buyers told sold out (409) who hold a unit in the stores", RG_MF_SHOW,
                         RG_ROLE_SOLDOUT_HELD},
     [M_HELD_OVERSELL] = {"held_oversell", RG_MF_INT, "units",
-                         "sum over SKUs of max(0, units the stores' orders hold - stock): sold "
-                         "beyond the stock whether or not a buyer was told",
+                         "units the stores hold for buyers beyond the stock, told or not: the "
+                         "sum over SKUs of max(0, units the orders tables hold - stock)",
                          RG_MF_SHOW, RG_ROLE_HELD_OVERSELL},
     [M_LINZ] = {"linearizable", RG_MF_REAL, "1",
-                "1 if what clients were told is linearizable for a stock counter per SKU "
-                "(doc/histories.md); NaN if too large to tell, or with reservations",
+                "1 if what clients were told fits one stock counter per SKU: the history is "
+                "linearizable (doc/histories.md); NaN if too large to tell, or with "
+                "reservations",
                 RG_MF_SHOW | RG_MF_PROB},
     [M_P50] = {"lat_p50", RG_MF_REAL, "s", "median request latency", RG_MF_SHOW | RG_MF_MS,
                RG_ROLE_LAT_P50},
