@@ -207,6 +207,10 @@ int cmd_merge(args *a);
  * ranks get their own share and write nothing). */
 void cli_mpi_init(int *argc, char ***argv);
 void cli_mpi_finalize(void);
+/* Before a run: rc (0 or -1, from this rank's checks of its inputs and
+ * outputs) agreed by every rank, so that no rank starts a run another
+ * refused (it would wait for that rank for ever).  Without MPI, rc. */
+int cli_mpi_agree(int rc, rg_err *e);
 int cli_mpi_rank(void);
 int cli_mpi_size(void);
 rg_results *cli_mpi_run(const args *a, const rg_study *l, rg_runopts o, rg_err *e);

@@ -633,8 +633,10 @@ static int cmd_run(args *a)
         goto err;
     out = default_output(a, &l);
     /* Fail before simulating if an output cannot be written. */
-    if (check_outputs(a, &l, out, &e) < 0 ||
-        cli_histories_prepare(a, &l, only, nonly, &hist, &e) < 0)
+    int ready = check_outputs(a, &l, out, &e);
+    if (ready == 0)
+        ready = cli_histories_prepare(a, &l, only, nonly, &hist, &e);
+    if (cli_mpi_agree(ready, &e) < 0)
         goto err;
 
     rg_runopts o = cli_runopts(&l);

@@ -41,6 +41,8 @@ void cli_mpi_init(int *argc, char ***argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &g_size);
     g_on = true;
+    if (g_rank > 0)
+        rg_atomic_reserve_checks_only(); /* rank 0 writes every output */
 #else
     (void)argc;
     (void)argv;
@@ -53,6 +55,23 @@ void cli_mpi_finalize(void)
     if (g_on)
         MPI_Finalize();
 #endif
+}
+
+int cli_mpi_agree(int rc, rg_err *e)
+{
+#ifdef HAVE_MPI
+    if (g_on) {
+        int mine = rc < 0 ? 1 : 0, any = 0;
+        MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        if (any && rc == 0)
+            return rg_err_set(e, RG_ERR_INPUT,
+                              "another MPI rank refused the run before it started (its "
+                              "message says why)");
+    }
+#else
+    (void)e;
+#endif
+    return rc;
 }
 
 int cli_mpi_rank(void)

@@ -691,7 +691,7 @@ int cmd_sweep(args *a)
                    a->file);
         goto err;
     }
-    if (sweep_checks(a, it, "sweep", &out, &e) < 0)
+    if (cli_mpi_agree(sweep_checks(a, it, "sweep", &out, &e), &e) < 0)
         goto err;
     size_t nv = rg_iter_nvars(it);
     const char **names = rg_xcalloc(nv, sizeof *names);
@@ -983,7 +983,7 @@ int cmd_find(args *a)
                    rg_iter_nvars(it) == 1 ? ", not a range" : "");
         goto err;
     }
-    if (sweep_checks(a, it, "find", &out, &e) < 0)
+    if (cli_mpi_agree(sweep_checks(a, it, "find", &out, &e), &e) < 0)
         goto err;
     double lo = rg_iter_lo(it, 0), hi = rg_iter_hi(it, 0), tol;
     bool geometric = lo > 0 && hi / lo >= 10;

@@ -9,7 +9,7 @@ bin=${REVGUARD_SIM_MPI:-}
 [ -n "$bin" ] && [ -x "$bin" ] || skip_all "no MPI build (configure --with-mpi; REVGUARD_SIM_MPI)"
 command -v mpirun >/dev/null 2>&1 || skip_all "mpirun not found (Debian package openmpi-bin)"
 [ -n "$H5DUMP" ] && [ -x "$H5DUMP" ] || skip_all "h5dump not installed"
-plan 8
+plan 11
 
 src=$top_srcdir/scenarios
 cd "$tmpdir" || bail "no scratch directory"
@@ -41,3 +41,17 @@ mpi 2 find "$src/mm1.ini" --set 'variant.rho_0.8.arrival=exp(mean=${m=1.1s..2s})
     --until 'rho_0.8.wait_mean.mean <= 4s' -n 5 -o f.h5
 exit_is 2 "find under mpirun is refused"
 contains "$err" "not under mpirun" "saying why"
+
+# Rank 0 alone reserves the outputs; a run one rank refuses is refused by
+# all of them, before any work (a rank left running waited for ever).
+mpi 3 run "$src/drop125.ini" -n 6 -q -o h.h5 --histories hist --rep-list 0,5
+exit_is 0 "run --histories under mpirun -n 3"
+ok "... rank 0 wrote the 8 histories" test "$(ls hist | wc -l)" -eq 8
+: >busy.h5.tmp
+flock busy.h5.tmp sleep 30 &
+holder=$!
+sleep 0.5
+mpi 2 run "$src/drop125.ini" -n 6 -q -o busy.h5
+exit_is 2 "an output another process is writing: every rank refuses, none waits"
+kill "$holder" 2>/dev/null
+

@@ -354,11 +354,18 @@ static int tmp_open(const char *path, bool force, rg_ours_fn ours, char **tmp, r
     return fd;
 }
 
+static bool resv_checks_only;
+
+void rg_atomic_reserve_checks_only(void)
+{
+    resv_checks_only = true;
+}
+
 int rg_atomic_reserve(const char *path, bool force, rg_ours_fn ours, rg_err *e)
 {
     if (check_target(path, force, ours, e) < 0)
         return -1;
-    if (resv_find(path, -1) >= 0)
+    if (resv_checks_only || resv_find(path, -1) >= 0)
         return 0;
     char *tmp = rg_xasprintf("%s.tmp", path);
     long i;

@@ -125,6 +125,10 @@ void rg_atomic_discard(rg_atomic *a);
 /* Checks path as rg_atomic_open does and reserves it for this
  * process (see above).  Reserving a path twice is one reservation. */
 int rg_atomic_reserve(const char *path, bool force, rg_ours_fn ours, rg_err *e);
+/* In a process that writes none of its outputs (an MPI rank above 0: rank
+ * 0 writes), rg_atomic_reserve only checks: taking rank 0's reservation
+ * would refuse one of them at random. */
+void rg_atomic_reserve_checks_only(void);
 
 /* Reads up to n - 1 bytes from the start of the regular file at path into
  * buf, NUL-terminated (never blocking on a FIFO, never through a
