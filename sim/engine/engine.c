@@ -166,31 +166,37 @@ static inline size_t smaller(const hent *h, size_t a, size_t b)
     return before(&h[b], &h[a]) ? b : a;
 }
 
+/* The position of the smallest child of position i, or 0 if it has none
+ * (0 is nobody's child).  A node with all four children picks by a fixed
+ * tournament (three comparisons the compiler turns into conditional
+ * moves); only the last parent, with fewer, takes the loop. */
+__attribute__((always_inline)) static inline size_t min_child(const hent *h, size_t n, size_t i)
+{
+    size_t c = 4 * i + 1;
+    if (c + 3 < n)
+        return smaller(h, smaller(h, c, c + 1), smaller(h, c + 2, c + 3));
+    if (c >= n)
+        return 0;
+    size_t best = c;
+    for (size_t k = c + 1; k < n; k++)
+        best = smaller(h, best, k);
+    return best;
+}
+
 /* Restores the heap with x in the hole at position i (h[i] is not read).
  * Floyd's bottom-up variant: walk the hole down along the smallest children
  * to a leaf without comparing against x, then sift x up from there.  The
  * former last entry almost always belongs near the bottom, so this saves
- * about a quarter of the comparisons of the textbook loop.  A node with
- * all four children picks the smallest by a fixed tournament (three
- * comparisons the compiler turns into conditional moves); only the last
- * parent, with fewer, takes the loop. */
+ * about a quarter of the comparisons of the textbook loop. */
 /* Inlined: x, 24 bytes, would otherwise pass through the stack (and wait
  * on its own stores, see sift_up). */
 __attribute__((always_inline)) static inline void sift_hole(hent *h, size_t n, size_t i, hent x)
 {
     size_t start = i;
     for (;;) {
-        size_t c = 4 * i + 1;
-        size_t best;
-        if (c + 3 < n) {
-            best = smaller(h, smaller(h, c, c + 1), smaller(h, c + 2, c + 3));
-        } else if (c < n) {
-            best = c;
-            for (size_t k = c + 1; k < n; k++)
-                best = smaller(h, best, k);
-        } else {
+        size_t best = min_child(h, n, i);
+        if (best == 0)
             break;
-        }
         h[i] = h[best];
         i = best;
     }
@@ -212,17 +218,9 @@ __attribute__((always_inline)) static inline void sift_top(hent *h, size_t n, he
 {
     size_t i = 0;
     for (;;) {
-        size_t c = 4 * i + 1;
-        size_t best;
-        if (c + 3 < n) {
-            best = smaller(h, smaller(h, c, c + 1), smaller(h, c + 2, c + 3));
-        } else if (c < n) {
-            best = c;
-            for (size_t k = c + 1; k < n; k++)
-                best = smaller(h, best, k);
-        } else {
+        size_t best = min_child(h, n, i);
+        if (best == 0)
             break;
-        }
         if (!before(&h[best], &x))
             break;
         h[i] = h[best];
