@@ -360,35 +360,12 @@ static rg_scn *load_stream(const char *name, FILE *f, rg_err *e)
 
 rg_scn *rg_scn_load_as(const char *path, const char *what, rg_err *e)
 {
-    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0) {
-        rg_err_set(e, RG_ERR_INPUT, "%s: cannot open %s: %s", path, what, strerror(errno));
+    size_t len;
+    char *text = rg_read_text(path, what, RG_SCN_MAX_BYTES, &len, e);
+    if (text == NULL)
         return NULL;
-    }
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        rg_err_set(e, RG_ERR_INPUT, "%s: cannot open %s: %s", path, what,
-                   S_ISDIR(st.st_mode) ? "it is a directory"
-                                       : "not a regular file (a FIFO or a device?)");
-        close(fd);
-        return NULL;
-    }
-    if (st.st_size > RG_SCN_MAX_BYTES) {
-        rg_err_set(e, RG_ERR_INPUT, "%s: %lld bytes, more than a %s may hold (%d MB)", path,
-                   (long long)st.st_size, what, RG_SCN_MAX_BYTES >> 20);
-        close(fd);
-        return NULL;
-    }
-    (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    FILE *f = fdopen(fd, "r");
-    if (f == NULL) {
-        rg_err_set(e, RG_ERR_IO, "%s: cannot read %s: %s", path, what, strerror(errno));
-        close(fd);
-        return NULL;
-    }
-    rg_scn *s = load_stream(path, f, e);
-    fclose(f);
+    rg_scn *s = rg_scn_load_mem(path, text, len, e);
+    free(text);
     return s;
 }
 

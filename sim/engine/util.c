@@ -578,10 +578,21 @@ char *rg_read_text(const char *path, const char *what, size_t max, size_t *len, 
         return NULL;
     }
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) < 0) {
+        rg_err_set(e, RG_ERR_IO, "%s: cannot read %s: %s", path, what, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
         rg_err_set(e, RG_ERR_INPUT, "%s: cannot open %s: %s", path, what,
                    S_ISDIR(st.st_mode) ? "it is a directory"
                                        : "not a regular file (a FIFO or a device?)");
+        close(fd);
+        return NULL;
+    }
+    if ((uint64_t)st.st_size > max) { /* refused before reading any of it */
+        rg_err_set(e, RG_ERR_INPUT, "%s: %lld bytes, more than a %s may hold (%zu bytes)", path,
+                   (long long)st.st_size, what, max);
         close(fd);
         return NULL;
     }
