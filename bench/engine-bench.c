@@ -48,11 +48,23 @@
 #define MEAN_IA_NS (1e9 / 0.9)
 #define MEAN_SVC_NS 1e9
 #define THEORY_WQ_S 9.0 /* rho / (mu - lambda) = 0.9 / 0.1 */
+#define ROUNDS 5        /* one-thread measurements: the fastest of 5 */
 
 static double wall(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* CPU time of the calling thread: what the one-thread measurements use, so
+ * that time the thread spends descheduled (a shared machine) is not
+ * counted.  Cache and memory contention from other processes still is,
+ * hence the repeated rounds (main). */
+static double cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -64,13 +76,13 @@ typedef struct qjob {
     const rg_dist *arrival, *service;
     /* results */
     uint64_t events;
-    double wq, seconds;
+    double wq, seconds, wall_seconds; /* seconds: the thread's CPU time */
 } qjob;
 
 static void *qjob_run(void *p)
 {
     qjob *j = p;
-    double t0 = wall();
+    double t0 = cpu(), w0 = wall();
     rg_engine *e = rg_engine_new(SEED, j->rep, NULL);
     rg_queue_sim *q = rg_queue_sim_new(e, 1, j->arrival, j->service, 0, j->customers);
     rg_engine_run(e, RG_TIME_MAX, 0);
@@ -80,7 +92,8 @@ static void *qjob_run(void *p)
     j->wq = r.wait_mean;
     rg_queue_sim_free(q);
     rg_engine_free(e);
-    j->seconds = wall() - t0;
+    j->seconds = cpu() - t0;
+    j->wall_seconds = wall() - w0;
     return NULL;
 }
 
@@ -138,9 +151,10 @@ static void mm1_departure(rg_engine *e, void *ctx, uint64_t arg)
 
 /* Runs the minimal loop; returns events, fills the mean wait (Little:
  * area / customers) and the time taken. */
-static uint64_t run_minimal(int64_t customers, double *wq, double *seconds)
+__attribute__((noinline)) static uint64_t run_minimal(int64_t customers, double *wq,
+                                                      double *seconds)
 {
-    double t0 = wall();
+    double t0 = cpu();
     rg_engine *e = rg_engine_new(SEED, 0, NULL);
     mm1 m;
     memset(&m, 0, sizeof m);
@@ -152,7 +166,7 @@ static uint64_t run_minimal(int64_t customers, double *wq, double *seconds)
     uint64_t ev = rg_engine_events(e);
     *wq = m.area / (double)m.arrived * 1e-9;
     rg_engine_free(e);
-    *seconds = wall() - t0;
+    *seconds = cpu() - t0;
     return ev;
 }
 
@@ -225,9 +239,9 @@ static bent bpop(bheap *q)
 }
 
 /* Runs the bare-heap M/M/1; returns events, fills W and the time taken. */
-static uint64_t run_bare(int64_t customers, double *wq, double *seconds)
+__attribute__((noinline)) static uint64_t run_bare(int64_t customers, double *wq, double *seconds)
 {
-    double t0 = wall();
+    double t0 = cpu();
     gsl_rng *ra = rg_stream_new(gsl_rng_mt19937, SEED, 0, "arrivals");
     gsl_rng *rs = rg_stream_new(gsl_rng_mt19937, SEED, 0, "service");
     bheap q = {0};
@@ -264,7 +278,7 @@ static uint64_t run_bare(int64_t customers, double *wq, double *seconds)
     free(q.h);
     gsl_rng_free(ra);
     gsl_rng_free(rs);
-    *seconds = wall() - t0;
+    *seconds = cpu() - t0;
     return ev;
 }
 
@@ -344,23 +358,33 @@ int main(int argc, char **argv)
            "customer, MT19937, %d core%s\n",
            customers, ncores, ncores == 1 ? "" : "s");
 
-    /* 1. rg_queue_sim on one thread. */
-    qjob one = {0, customers, arr, svc, 0, 0, 0};
-    qjob_run(&one);
+    /* 1, 2 and 2b, in ROUNDS rounds, each keeping its fastest run: on a
+     * shared machine a slow run says something about the neighbours, the
+     * fastest about the program.  The three take turns, so a burst of
+     * load elsewhere slows one round of each rather than all of one. */
+    qjob one = {0, customers, arr, svc, 0, 0, 0, 0};
+    double s2 = INFINITY, s3 = INFINITY, wq2 = 0, wq3 = 0;
+    uint64_t ev2 = 0, ev3 = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        qjob j = {0, customers, arr, svc, 0, 0, 0, 0};
+        qjob_run(&j);
+        if (round == 0 || j.seconds < one.seconds)
+            one = j;
+        double w, t;
+        ev2 = run_minimal(customers, &w, &t);
+        wq2 = w;
+        s2 = t < s2 ? t : s2;
+        ev3 = run_bare(customers, &w, &t);
+        wq3 = w;
+        s3 = t < s3 ? t : s3;
+    }
     double rate1 = (double)customers / one.seconds;
     line("rg_queue_sim, 1 thread:", customers, one.events, one.seconds, one.wq);
-
-    /* 2. The minimal loop. */
-    double wq2, s2;
-    uint64_t ev2 = run_minimal(customers, &wq2, &s2);
     line("minimal engine loop, 1 thread:", customers, ev2, s2, wq2);
     printf("%-28s %8.0f %% of rg_queue_sim's time is the engine and sampling\n",
            "engine share:", 100 * s2 / one.seconds);
-
-    /* 2b. The bare heap, and the engine against it (rates, so >1 is faster). */
-    double wq3, s3;
-    uint64_t ev3 = run_bare(customers, &wq3, &s3);
     line("bare 4-ary heap, 1 thread:", customers, ev3, s3, wq3);
+    /* Rates, so > 1 is faster than the bare heap. */
     printf("%-28s %8.3f rg_queue_sim / bare heap, %.3f minimal loop / bare heap (target >= "
            "0.95)\n",
            "ratio to bare heap:", s3 / one.seconds, s3 / s2);
@@ -374,7 +398,7 @@ int main(int argc, char **argv)
     }
     double t0 = wall();
     for (int i = 0; i < ncores; i++) {
-        jobs[i] = (qjob){(uint64_t)i + 1, customers, arr, svc, 0, 0, 0};
+        jobs[i] = (qjob){(uint64_t)i + 1, customers, arr, svc, 0, 0, 0, 0};
         if (pthread_create(&th[i], NULL, qjob_run, &jobs[i]) != 0) {
             fprintf(stderr, "engine-bench: cannot create thread %d\n", i);
             return 1;
@@ -391,9 +415,10 @@ int main(int argc, char **argv)
     char what[64];
     snprintf(what, sizeof what, "rg_queue_sim, %d threads:", ncores);
     line(what, customers * ncores, events, sp, wqsum / ncores);
-    double ratep = (double)customers * ncores / sp;
-    printf("%-28s %8.2f x on %d cores (ideal %d; efficiency %.0f %%)\n", "scaling:", ratep / rate1,
-           ncores, ncores, 100 * ratep / rate1 / ncores);
+    /* Wall time against wall time: what the user waits for. */
+    double ratep = (double)customers * ncores / sp, ratew = (double)customers / one.wall_seconds;
+    printf("%-28s %8.2f x on %d cores (ideal %d; efficiency %.0f %%)\n", "scaling:", ratep / ratew,
+           ncores, ncores, 100 * ratep / ratew / ncores);
 
     printf("%-28s %8.2f x on %d cores for a CPU-bound loop without memory traffic\n",
            "machine ceiling:", machine_scaling(ncores), ncores);

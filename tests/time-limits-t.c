@@ -111,11 +111,26 @@ static void test_engine(void)
     ok(st == RG_RUN_EMPTY && fired == 1 && !rg_engine_past_end(e) && rg_now(e) == RG_TIME_MAX,
        "an event at exactly RG_TIME_MAX still fires");
     rg_engine_free(e);
+
+    /* A run with a limit: the end of time wins over the limit, and an
+     * earlier limit still stops the run before it. */
+    e = rg_engine_new(1, 0, NULL);
+    fired = 0;
+    rg_at(e, 10, RG_PRIO_DEFAULT, count, NULL, 0);
+    st = rg_engine_run(e, 5, 0);
+    ok(st == RG_RUN_UNTIL && fired == 0 && rg_now(e) == 5, "a limit before every event stops there");
+    rg_after(e, RG_TIME_MAX - 3, RG_PRIO_DEFAULT, count, NULL, 0); /* 5 + MAX - 3: past the end */
+    st = rg_engine_run(e, 1000, 0);
+    ok(st == RG_RUN_END_OF_TIME && fired == 1 && rg_now(e) == 10 && rg_engine_past_end(e),
+       "the end of time is reported even under a limit, after the events before it");
+    st = rg_engine_run(e, RG_TIME_MAX, 3);
+    ok(st == RG_RUN_END_OF_TIME && fired == 1, "... and not as the budget");
+    rg_engine_free(e);
 }
 
 int main(void)
 {
-    plan(22);
+    plan(25);
     test_ceiling();
     test_engine();
     return 0;

@@ -292,15 +292,15 @@ __attribute__((noinline)) static rg_evh at_slow(rg_engine *e, rg_time t, int pri
     return at_fast(e, t, prio, fn, ctx, arg);
 }
 
-/* The four preconditions, a free slot and room in the heap, in one
- * predictable branch: (unsigned) maps a priority outside [MIN, MAX]
- * beyond 0xffff.  The slow path is a tail call, so the fast one makes
- * none. */
-__attribute__((always_inline)) static inline rg_evh at(rg_engine *e, rg_time t, int prio,
-                                                       rg_evfn fn, void *ctx, uint64_t arg)
+/* The preconditions, a free slot and room in the heap, in one predictable
+ * branch: (unsigned) maps a priority outside [MIN, MAX] beyond 0xffff.
+ * The slow path is a tail call, so the fast one makes none.  `t_ok`: the
+ * caller has shown t >= now (rg_after). */
+__attribute__((always_inline)) static inline rg_evh
+at(rg_engine *e, rg_time t, int prio, rg_evfn fn, void *ctx, uint64_t arg, bool t_ok)
 {
-    if (__builtin_expect(t < e->now || (unsigned)(prio - RG_PRIO_MIN) > 0xffffu || fn == NULL ||
-                             e->seq > SEQ_MASK || e->free_head == NO_SLOT ||
+    if (__builtin_expect((!t_ok && t < e->now) || (unsigned)(prio - RG_PRIO_MIN) > 0xffffu ||
+                             fn == NULL || e->seq > SEQ_MASK || e->free_head == NO_SLOT ||
                              (e->n == e->cap && !e->hole),
                          0))
         return at_slow(e, t, prio, fn, ctx, arg);
@@ -309,18 +309,26 @@ __attribute__((always_inline)) static inline rg_evh at(rg_engine *e, rg_time t, 
 
 rg_evh rg_at(rg_engine *e, rg_time t, int prio, rg_evfn fn, void *ctx, uint64_t arg)
 {
-    return at(e, t, prio, fn, ctx, arg);
+    return at(e, t, prio, fn, ctx, arg, false);
+}
+
+/* rg_after's rare cases, out of line: a negative delay (an assertion) and
+ * one that passes the end of time (saturated, engine.h). */
+__attribute__((noinline)) static rg_evh after_far(rg_engine *e, rg_time dt, int prio, rg_evfn fn,
+                                                  void *ctx, uint64_t arg)
+{
+    RG_ENGINE_ASSERT(e, dt >= 0);
+    e->past_end = true;
+    return rg_at(e, RG_TIME_MAX, prio, fn, ctx, arg);
 }
 
 rg_evh rg_after(rg_engine *e, rg_time dt, int prio, rg_evfn fn, void *ctx, uint64_t arg)
 {
-    RG_ENGINE_ASSERT(e, dt >= 0);
-    /* Saturating: a delay from the input may pass the end of time. */
-    if (dt > RG_TIME_MAX - e->now) {
-        e->past_end = true;
-        return rg_at(e, RG_TIME_MAX, prio, fn, ctx, arg);
-    }
-    return at(e, e->now + dt, prio, fn, ctx, arg);
+    /* One unsigned comparison catches both a negative delay (huge as
+     * unsigned) and one past RG_TIME_MAX; after it, now + dt >= now. */
+    if (__builtin_expect((uint64_t)dt > (uint64_t)(RG_TIME_MAX - e->now), 0))
+        return after_far(e, dt, prio, fn, ctx, arg);
+    return at(e, e->now + dt, prio, fn, ctx, arg, true);
 }
 
 static inline void free_slot(rg_engine *e, uint32_t s)
@@ -370,9 +378,10 @@ bool rg_cancel(rg_engine *e, rg_evh h)
 
 rg_runstop rg_engine_run(rg_engine *e, rg_time until, uint64_t max_events)
 {
-    uint64_t fired = 0;
     RG_ENGINE_ASSERT(e, !e->hole); /* not from inside a callback */
     e->stop = false;
+    /* Counted down; with no limit it would take 2^64 events to run out. */
+    uint64_t budget = max_events != 0 ? max_events : UINT64_MAX;
     while (e->n > 0) {
         /* Field by field: the entry was just written by a sift, and one
          * wide load spanning two of its stores would wait for both. */
@@ -385,16 +394,20 @@ rg_runstop rg_engine_run(rg_engine *e, rg_time until, uint64_t max_events)
                 sift_hole(e->heap, e->n, 0, e->heap[e->n]);
             continue;
         }
-        /* Everything due before the end of time has fired. */
-        if (e->past_end && t == RG_TIME_MAX)
-            return RG_RUN_END_OF_TIME;
-        if (t > until) {
-            e->now = until;
-            return RG_RUN_UNTIL;
+        /* One test for both rare stops: t >= until covers t == RG_TIME_MAX
+         * whatever until is. */
+        if (__builtin_expect(t >= until, 0)) {
+            /* Everything due before the end of time has fired. */
+            if (e->past_end && t == RG_TIME_MAX)
+                return RG_RUN_END_OF_TIME;
+            if (t > until) {
+                e->now = until;
+                return RG_RUN_UNTIL;
+            }
         }
-        if (max_events != 0 && fired >= max_events)
+        if (__builtin_expect(budget == 0, 0))
             return RG_RUN_BUDGET;
-        fired++;
+        budget--;
         rg_evfn fn = sl->fn;
         void *ctx = sl->ctx;
         uint64_t arg = sl->arg;
