@@ -282,6 +282,59 @@ __attribute__((noinline)) static uint64_t run_bare(int64_t customers, double *wq
     return ev;
 }
 
+/* ---- 5: the hold model, pending events from 100 to a million ------------- */
+
+/* The classic "hold" benchmark of event queues: n events pending; each one
+ * that fires schedules one more at now + exp(mean 1 s).  The queue stays
+ * at n, so the cost per event shows how the queue grows with its size
+ * (cache misses once the heap outgrows the caches), apart from any model.
+ * Run on the engine and on the bare heap, with the same stream. */
+typedef struct hold {
+    gsl_rng *r;
+    uint64_t left; /* events still to schedule */
+} hold;
+
+static void hold_fire(rg_engine *e, void *ctx, uint64_t arg)
+{
+    hold *h = ctx;
+    (void)arg;
+    if (h->left > 0) {
+        h->left--;
+        rg_after(e, draw(h->r, MEAN_SVC_NS), RG_PRIO_DEFAULT, hold_fire, h, 0);
+    }
+}
+
+/* ns per event on the engine (bare: on the bare heap) with n pending. */
+__attribute__((noinline)) static double run_hold(size_t n, uint64_t events, bool bare)
+{
+    gsl_rng *r = rg_stream_new(gsl_rng_mt19937, SEED, 0, "hold");
+    double t0 = 0, fired = 0;
+    if (bare) {
+        bheap q = {0};
+        for (size_t i = 0; i < n; i++)
+            bpush(&q, draw(r, MEAN_SVC_NS), 0);
+        t0 = cpu();
+        for (uint64_t i = 0; i < events; i++) {
+            bent b = bpop(&q);
+            bpush(&q, b.t + draw(r, MEAN_SVC_NS), 0);
+        }
+        fired = (double)events;
+        free(q.h);
+    } else {
+        rg_engine *e = rg_engine_new(SEED, 0, NULL);
+        hold h = {r, events};
+        for (size_t i = 0; i < n; i++)
+            rg_at(e, draw(r, MEAN_SVC_NS), RG_PRIO_DEFAULT, hold_fire, &h, 0);
+        t0 = cpu();
+        rg_engine_run(e, RG_TIME_MAX, events);
+        fired = (double)rg_engine_events(e);
+        rg_engine_free(e);
+    }
+    double ns = (cpu() - t0) / fired * 1e9;
+    gsl_rng_free(r);
+    return ns;
+}
+
 /* ---- 4: the machine's ceiling ------------------------------------------------ */
 
 typedef struct spin {
@@ -422,6 +475,25 @@ int main(int argc, char **argv)
 
     printf("%-28s %8.2f x on %d cores for a CPU-bound loop without memory traffic\n",
            "machine ceiling:", machine_scaling(ncores), ncores);
+
+    /* 5. The hold model at three queue sizes. */
+    static const size_t holds[] = {100, 10000, 1000000};
+    double first = 0;
+    for (size_t k = 0; k < sizeof holds / sizeof holds[0]; k++) {
+        double ne = INFINITY, nb = INFINITY;
+        for (int round = 0; round < 3; round++) {
+            double x = run_hold(holds[k], 2000000, false), y = run_hold(holds[k], 2000000, true);
+            ne = x < ne ? x : ne;
+            nb = y < nb ? y : nb;
+        }
+        if (k == 0)
+            first = ne;
+        char label[64];
+        snprintf(label, sizeof label, "hold, %zu pending:", holds[k]);
+        printf("%-28s %8.1f ns/event engine, %.1f ns/event bare heap (ratio %.3f; %.2f x the "
+               "engine at %zu)\n",
+               label, ne, nb, nb / ne, ne / first, holds[0]);
+    }
 
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

@@ -124,6 +124,26 @@ static void fifo_fire(rg_engine *e, void *ctx, uint64_t arg)
     c->next = arg + 1;
 }
 
+/* Waves of 1,000 events at one (time, priority), each wave half fired
+ * before the next: 40,000 schedules with about 1,500 pending, so an engine
+ * whose sequences run out early (engine-renum-t) renumbers with events of
+ * several waves pending, and must keep their order. */
+static void test_fifo_waves(void)
+{
+    rg_engine *e = rg_engine_new(1, 0, NULL);
+    fifo_check c = {0, 0};
+    uint64_t id = 0;
+    for (int wave = 0; wave < 40; wave++) {
+        for (int k = 0; k < 1000; k++, id++)
+            rg_at(e, 42, 3, fifo_fire, &c, id);
+        rg_engine_run(e, RG_TIME_MAX, wave == 0 ? 500 : 1000);
+    }
+    rg_engine_run(e, RG_TIME_MAX, 0);
+    ok(c.errors == 0 && c.next == 40000,
+       "40,000 events at one (time, priority), scheduled in waves, fire in order");
+    rg_engine_free(e);
+}
+
 static void test_fifo_large(void)
 {
     rg_engine *e = rg_engine_new(1, 0, NULL);
@@ -788,10 +808,11 @@ static void test_random(void)
 
 int main(void)
 {
-    plan(7 + 2 + 1 + 18 + 20 + 5 + 6 + 3 + 5 + 4 + 10);
+    plan(7 + 2 + 1 + 1 + 18 + 20 + 5 + 6 + 3 + 5 + 4 + 10);
     test_time_order();
     test_ties();
     test_fifo_large();
+    test_fifo_waves();
     test_cancel();
     test_run_limits();
     test_callbacks();

@@ -5,26 +5,34 @@
 #include "sim/engine/engine.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/engine/rstream.h"
+#include "sim/engine/sort.h"
 
-/* A heap entry.  `key` packs the priority (biased to unsigned, high 16 bits)
- * above a 48-bit insertion sequence, so one integer comparison orders ties by
- * priority and then first-in-first-out.  2^48 events is about three days at
- * a billion events per second. */
-typedef struct hent {
-    rg_time t;
-    uint64_t key;
-    uint32_t slot, gen;
-} hent;
+/* A heap entry is one 128-bit unsigned number, so that comparing two
+ * entries is one integer comparison (two instructions, no branch) and the
+ * entry's order is the event's:
+ *
+ *     bits 127..64  time (>= 0)
+ *     bits  63..56  priority, biased to unsigned
+ *     bits  55..28  insertion sequence (renumbered before it runs out)
+ *     bits  27..0   slot of the callback
+ *
+ * Sequences are unique among pending entries, so the slot bits never
+ * decide an order.  Sixteen bytes, and the heap's array is placed so that
+ * the four children of every node share one 64-byte cache line: a sift
+ * through a heap larger than the caches misses once per level (24-byte
+ * entries spanned two lines per level). */
+__extension__ typedef unsigned __int128 hent;
 
 typedef struct slot {
-    rg_evfn fn;
+    rg_evfn fn; /* NULL: cancelled, its entry still in the heap */
     void *ctx;
     uint64_t arg;
-    uint32_t gen;  /* bumped when the slot is freed */
+    uint32_t gen;  /* bumped when the event fires or is cancelled */
     uint32_t next; /* free-list link */
 } slot;
 
@@ -36,7 +44,8 @@ typedef struct named_stream {
 
 struct rg_engine {
     rg_time now;
-    hent *heap;
+    hent *heap;  /* heap[0] is the root; heap[1..4] start a cache line */
+    void *block; /* the allocation heap points into */
     size_t n, cap;
     slot *slots;
     size_t nslots, slotcap;
@@ -61,18 +70,59 @@ struct rg_engine {
 
 /* engine.h reads the clock inline at the start of the struct. */
 _Static_assert(offsetof(struct rg_engine, now) == 0, "the clock is the engine's first member");
+_Static_assert(RG_PRIO_MAX - RG_PRIO_MIN == 0xff, "priorities fill the entry's 8 bits");
 
 #define NO_SLOT UINT32_MAX
-#define SEQ_BITS 48
-#define SEQ_MASK ((UINT64_C(1) << SEQ_BITS) - 1)
+#define SLOT_BITS 28
+#define SLOT_MASK ((UINT64_C(1) << SLOT_BITS) - 1)
+#define SEQ_SHIFT SLOT_BITS
+/* Fewer only in a test build (tests/engine-renum-t), to renumber often. */
+#ifndef RG_ENGINE_SEQ_BITS
+#define RG_ENGINE_SEQ_BITS 28
+#endif
+_Static_assert(RG_ENGINE_SEQ_BITS >= 8 && RG_ENGINE_SEQ_BITS <= 28,
+               "the sequence field has 28 bits");
+#define SEQ_LIMIT (UINT64_C(1) << RG_ENGINE_SEQ_BITS)
+#define PRIO_SHIFT 56
+/* At most this many slots (events pending or cancelled in the heap), so
+ * a renumbering leaves at least as many fresh sequences as it used: the
+ * renumbering's O(n log n) is paid at most once per 2^27 events. */
+#define MAX_SLOTS (SEQ_LIMIT / 2)
+#define CACHE_LINE 64
+
+static inline rg_time time_of(hent x)
+{
+    return (rg_time)(uint64_t)(x >> 64);
+}
+
+static inline uint32_t slot_of(hent x)
+{
+    return (uint32_t)((uint64_t)x & SLOT_MASK);
+}
+
+/* Makes room for cap entries: the new array is placed so that heap[1] starts
+ * a cache line (then heap[4i+1 .. 4i+4], the children of i, fill one line). */
+static void heap_alloc(rg_engine *e, size_t cap)
+{
+    RG_ASSERT(cap <= (SIZE_MAX - 2 * CACHE_LINE) / sizeof(hent));
+    char *block = rg_xmalloc(cap * sizeof(hent) + 2 * CACHE_LINE);
+    uintptr_t line = ((uintptr_t)block + CACHE_LINE - 1) & ~(uintptr_t)(CACHE_LINE - 1);
+    hent *h = (hent *)(void *)((char *)line + CACHE_LINE - sizeof(hent));
+    if (e->n > 0)
+        memcpy(h, e->heap, e->n * sizeof *h);
+    free(e->block);
+    e->block = block;
+    e->heap = h;
+    e->cap = cap;
+}
 
 rg_engine *rg_engine_new(uint64_t seed, uint64_t rep, const gsl_rng_type *rng_type)
 {
     rg_engine *e = rg_xcalloc(1, sizeof *e);
     /* Room for a typical replication's pending events up front: growing
      * from nothing costs a string of reallocations per replication. */
-    e->cap = e->slotcap = 256;
-    e->heap = rg_xmalloc(e->cap * sizeof *e->heap);
+    heap_alloc(e, 256);
+    e->slotcap = 256;
     e->slots = rg_xmalloc(e->slotcap * sizeof *e->slots);
     e->free_head = NO_SLOT;
     e->seed = seed;
@@ -124,34 +174,17 @@ void rg_engine_free(rg_engine *e)
         gsl_rng_free(e->streams[i].r);
     }
     free(e->streams);
-    free(e->heap);
+    free(e->block);
     free(e->slots);
     free(e);
 }
 
-/* (t, key) as one 128-bit unsigned number: times are >= 0, so the order
- * is the same, and the comparison compiles to two instructions without a
- * branch, which matters in the sift loops. */
-__extension__ typedef unsigned __int128 u128;
-
-static inline u128 order_of(const hent *a)
-{
-    return ((u128)(uint64_t)a->t << 64) | a->key;
-}
-
-static inline bool before(const hent *a, const hent *b)
-{
-    return order_of(a) < order_of(b);
-}
-
-/* Places x, the new entry at position i (the end), where it belongs.  x
- * comes in registers: reading it back from h[i] after writing it field by
- * field would wait on those stores. */
+/* Places x, the new entry at position i (the end), where it belongs. */
 __attribute__((always_inline)) static inline void sift_up(hent *h, size_t i, hent x)
 {
     while (i > 0) {
         size_t p = (i - 1) / 4;
-        if (!before(&x, &h[p]))
+        if (!(x < h[p]))
             break;
         h[i] = h[p];
         i = p;
@@ -159,11 +192,11 @@ __attribute__((always_inline)) static inline void sift_up(hent *h, size_t i, hen
     h[i] = x;
 }
 
-/* The smaller of two heap positions' entries.  Keys are unique (the
+/* The smaller of two heap positions' entries.  Entries are unique (the
  * sequence), so there are no ties and any tournament picks the same entry. */
 static inline size_t smaller(const hent *h, size_t a, size_t b)
 {
-    return before(&h[b], &h[a]) ? b : a;
+    return h[b] < h[a] ? b : a;
 }
 
 /* The position of the smallest child of position i, or 0 if it has none
@@ -188,8 +221,6 @@ __attribute__((always_inline)) static inline size_t min_child(const hent *h, siz
  * to a leaf without comparing against x, then sift x up from there.  The
  * former last entry almost always belongs near the bottom, so this saves
  * about a quarter of the comparisons of the textbook loop. */
-/* Inlined: x, 24 bytes, would otherwise pass through the stack (and wait
- * on its own stores, see sift_up). */
 __attribute__((always_inline)) static inline void sift_hole(hent *h, size_t n, size_t i, hent x)
 {
     size_t start = i;
@@ -202,7 +233,7 @@ __attribute__((always_inline)) static inline void sift_hole(hent *h, size_t n, s
     }
     while (i > start) {
         size_t p = (i - 1) / 4;
-        if (!before(&x, &h[p]))
+        if (!(x < h[p]))
             break;
         h[i] = h[p];
         i = p;
@@ -221,7 +252,7 @@ __attribute__((always_inline)) static inline void sift_top(hent *h, size_t n, he
         size_t best = min_child(h, n, i);
         if (best == 0)
             break;
-        if (!before(&h[best], &x))
+        if (!(h[best] < x))
             break;
         h[i] = h[best];
         i = best;
@@ -243,6 +274,19 @@ static void fill_hole(rg_engine *e)
         sift_hole(e->heap, e->n, 0, e->heap[e->n]);
 }
 
+static inline void push_free(rg_engine *e, uint32_t s)
+{
+    e->slots[s].next = e->free_head;
+    e->free_head = s;
+}
+
+/* Moves a generation on, keeping 0 for the null handle. */
+static inline void bump(slot *sl)
+{
+    if (++sl->gen == 0)
+        sl->gen = 1;
+}
+
 /* rg_at once its preconditions hold, the free list has a slot and the
  * heap has room (or a hole): no calls, so no registers to save. */
 __attribute__((always_inline)) static inline rg_evh at_fast(rg_engine *e, rg_time t, int prio,
@@ -255,7 +299,8 @@ __attribute__((always_inline)) static inline rg_evh at_fast(rg_engine *e, rg_tim
     sl->ctx = ctx;
     sl->arg = arg;
     uint32_t gen = sl->gen;
-    hent x = {t, ((uint64_t)(prio - RG_PRIO_MIN) << SEQ_BITS) | e->seq++, s, gen};
+    hent x = ((hent)(uint64_t)t << 64) |
+             ((uint64_t)(prio - RG_PRIO_MIN) << PRIO_SHIFT | e->seq++ << SEQ_SHIFT | s);
     if (e->hole) {
         /* The firing event's place: one sift down from the root instead of
          * a pop and a push.  x is due at or after now, like every entry. */
@@ -268,39 +313,57 @@ __attribute__((always_inline)) static inline rg_evh at_fast(rg_engine *e, rg_tim
     return (rg_evh){s, gen};
 }
 
+RG_DEFINE_SORT(sort_entries, hent)
+
+/* Gives the pending entries the sequences 0 .. n-1 in their order, so the
+ * sequence field never runs out: sorted, the array is a heap as it is, and
+ * a sequence's only job is to order entries of equal time and priority,
+ * which their ranks do as well.  O(n log n), at most once per 2^27
+ * events (MAX_SLOTS). */
+static void renumber(rg_engine *e)
+{
+    if (e->hole)
+        fill_hole(e);
+    sort_entries(e->heap, 0, e->n);
+    hent field = (hent)(((UINT64_C(1) << 28) - 1) << SEQ_SHIFT);
+    for (size_t i = 0; i < e->n; i++)
+        e->heap[i] = (e->heap[i] & ~field) | (hent)((uint64_t)i << SEQ_SHIFT);
+    e->seq = e->n;
+}
+
 /* The slow path of rg_at, out of line so the hot path stays short: a
- * failed precondition (an always-on assertion), an empty free list (a new
- * slot goes on it), a full heap. */
+ * failed precondition (an always-on assertion), sequences run out, an
+ * empty free list (a new slot goes on it), a full heap. */
 __attribute__((noinline)) static rg_evh at_slow(rg_engine *e, rg_time t, int prio, rg_evfn fn,
                                                 void *ctx, uint64_t arg)
 {
     RG_ENGINE_ASSERT(e, t >= e->now);
     RG_ENGINE_ASSERT(e, prio >= RG_PRIO_MIN && prio <= RG_PRIO_MAX);
     RG_ENGINE_ASSERT(e, fn != NULL);
-    RG_ENGINE_ASSERT(e, e->seq <= SEQ_MASK);
+    if (e->seq >= SEQ_LIMIT)
+        renumber(e);
     if (e->free_head == NO_SLOT) {
-        RG_ASSERT(e->nslots < NO_SLOT);
+        RG_ENGINE_ASSERT(e, e->nslots < MAX_SLOTS);
         if (e->nslots == e->slotcap)
             rg_xgrow((void **)&e->slots, &e->slotcap, e->nslots + 1, sizeof *e->slots);
         uint32_t s = (uint32_t)e->nslots++;
         e->slots[s].gen = 1;
-        e->slots[s].next = NO_SLOT;
-        e->free_head = s;
+        push_free(e, s);
     }
     if (!e->hole && e->n == e->cap)
-        rg_xgrow((void **)&e->heap, &e->cap, e->n + 1, sizeof *e->heap);
+        heap_alloc(e, 2 * e->cap);
     return at_fast(e, t, prio, fn, ctx, arg);
 }
 
 /* The preconditions, a free slot and room in the heap, in one predictable
- * branch: (unsigned) maps a priority outside [MIN, MAX] beyond 0xffff.
+ * branch: (unsigned) maps a priority outside [MIN, MAX] beyond 0xff.
  * The slow path is a tail call, so the fast one makes none.  `t_ok`: the
  * caller has shown t >= now (rg_after). */
 __attribute__((always_inline)) static inline rg_evh
 at(rg_engine *e, rg_time t, int prio, rg_evfn fn, void *ctx, uint64_t arg, bool t_ok)
 {
-    if (__builtin_expect((!t_ok && t < e->now) || (unsigned)(prio - RG_PRIO_MIN) > 0xffffu ||
-                             fn == NULL || e->seq > SEQ_MASK || e->free_head == NO_SLOT ||
+    if (__builtin_expect((!t_ok && t < e->now) || (unsigned)(prio - RG_PRIO_MIN) > 0xffu ||
+                             fn == NULL || e->seq >= SEQ_LIMIT || e->free_head == NO_SLOT ||
                              (e->n == e->cap && !e->hole),
                          0))
         return at_slow(e, t, prio, fn, ctx, arg);
@@ -331,32 +394,27 @@ rg_evh rg_after(rg_engine *e, rg_time dt, int prio, rg_evfn fn, void *ctx, uint6
     return at(e, e->now + dt, prio, fn, ctx, arg, true);
 }
 
-static inline void free_slot(rg_engine *e, uint32_t s)
-{
-    slot *sl = &e->slots[s];
-    if (++sl->gen == 0) /* keep 0 for the null handle */
-        sl->gen = 1;
-    sl->next = e->free_head;
-    e->free_head = s;
-}
-
 bool rg_pending(const rg_engine *e, rg_evh h)
 {
     return h.gen != 0 && h.slot < e->nslots && e->slots[h.slot].gen == h.gen;
 }
 
-/* Removes every cancelled entry and re-heapifies: O(n), run when cancelled
- * entries outnumber live ones, so the heap never exceeds twice the pending
- * events (timeouts that are nearly always cancelled would otherwise pile up
- * and deepen every sift). */
+/* Removes every cancelled entry (freeing its slot) and re-heapifies: O(n),
+ * run when cancelled entries outnumber live ones, so the heap never
+ * exceeds twice the pending events (timeouts that are nearly always
+ * cancelled would otherwise pile up and deepen every sift). */
 static void compact(rg_engine *e)
 {
     if (e->hole)
         fill_hole(e);
     size_t k = 0;
-    for (size_t i = 0; i < e->n; i++)
-        if (e->slots[e->heap[i].slot].gen == e->heap[i].gen)
+    for (size_t i = 0; i < e->n; i++) {
+        uint32_t s = slot_of(e->heap[i]);
+        if (e->slots[s].fn != NULL)
             e->heap[k++] = e->heap[i];
+        else
+            push_free(e, s);
+    }
     e->n = k;
     e->stale = 0;
     for (size_t i = k / 4 + 1; i-- > 0;)
@@ -364,11 +422,15 @@ static void compact(rg_engine *e)
             sift_down(e->heap, k, i);
 }
 
+/* The slot stays taken until its entry leaves the heap (fired over or
+ * compacted away): the entry names it, and no other event may. */
 bool rg_cancel(rg_engine *e, rg_evh h)
 {
     if (!rg_pending(e, h))
         return false;
-    free_slot(e, h.slot);
+    slot *sl = &e->slots[h.slot];
+    bump(sl);
+    sl->fn = NULL;
     e->live--;
     e->stale++;
     if (e->stale > 32 && e->stale > e->live)
@@ -383,13 +445,13 @@ rg_runstop rg_engine_run(rg_engine *e, rg_time until, uint64_t max_events)
     /* Counted down; with no limit it would take 2^64 events to run out. */
     uint64_t budget = max_events != 0 ? max_events : UINT64_MAX;
     while (e->n > 0) {
-        /* Field by field: the entry was just written by a sift, and one
-         * wide load spanning two of its stores would wait for both. */
-        rg_time t = e->heap[0].t;
-        uint32_t s = e->heap[0].slot;
+        hent top = e->heap[0];
+        rg_time t = time_of(top);
+        uint32_t s = slot_of(top);
         slot *sl = &e->slots[s];
-        if (sl->gen != e->heap[0].gen) { /* cancelled */
+        if (sl->fn == NULL) { /* cancelled */
             e->stale--;
+            push_free(e, s);
             if (--e->n > 0)
                 sift_hole(e->heap, e->n, 0, e->heap[e->n]);
             continue;
@@ -411,7 +473,8 @@ rg_runstop rg_engine_run(rg_engine *e, rg_time until, uint64_t max_events)
         rg_evfn fn = sl->fn;
         void *ctx = sl->ctx;
         uint64_t arg = sl->arg;
-        free_slot(e, s);
+        bump(sl);
+        push_free(e, s);
         e->live--;
         e->now = t;
         e->events++;

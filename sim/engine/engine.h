@@ -21,11 +21,17 @@
  * and fires nothing more (RG_RUN_END_OF_TIME), so the replication ends
  * cleanly and its caller can report why.
  *
- * Queue.  A 4-ary min-heap of 24-byte entries (time, priority|sequence, slot,
- * generation); callbacks live in a side array of slots reused through a free
- * list.  Cancellation is lazy: rg_cancel frees the slot and bumps its
- * generation, and the heap entry, whose generation no longer matches, is
- * skipped when it reaches the top.  Both push and pop are O(log4 n).
+ * Queue.  A 4-ary min-heap of 16-byte entries, each one integer that
+ * orders as the event does (time, priority, sequence, then the slot of its
+ * callback), laid out so that the four children of a node share one cache
+ * line; callbacks live in a side array of slots reused through a free
+ * list.  Cancellation is lazy: rg_cancel marks the slot and moves its
+ * generation on (so the handle names nothing), and the heap entry is
+ * dropped, its slot freed, when it reaches the top or when cancelled
+ * entries outnumber live ones (a compaction).  Both push and pop are
+ * O(log4 n).  Sequences are renumbered, in order, before they run out
+ * (once per 2^27 events at most); at most 2^27 events may be pending or
+ * cancelled at once (an assertion).
  * While a callback runs, its event's place at the top of the heap stays
  * empty; the first event the callback schedules goes there and sinks to
  * its place (one sift instead of a pop and a push); if it schedules
@@ -58,8 +64,8 @@ typedef struct rg_evh {
 
 /* Default priority; lower values fire first among events at the same time. */
 #define RG_PRIO_DEFAULT 0
-#define RG_PRIO_MIN (-32768)
-#define RG_PRIO_MAX 32767
+#define RG_PRIO_MIN (-128)
+#define RG_PRIO_MAX 127
 
 /* Why rg_engine_run returned. */
 typedef enum {
