@@ -24,6 +24,7 @@
  * computed from a formula of the parameters.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -594,11 +595,10 @@ static void setup_clients(drun *r)
     for (size_t i = 0; i < r->ncl; i++) {
         dclient *cl = &r->cls[i];
         cl->id = i;
-        cl->b = &r->buyers[i];
+        cl->region = (uint8_t)r->buyers[i].region;
+        cl->sku = r->buyers[i].sku;
         cl->bot = c->cl.bots > 0 && gsl_rng_uniform(r->clients) < c->cl.bots;
         cl->has_session = !r->v->challenge;
-        /* humans: an address each; bots: a NAT pool (or rotation) */
-        cl->ip = cl->bot && c->cl.bot_ips > 0 ? (UINT64_C(1) << 32) + i % (size_t)c->cl.bot_ips : i;
     }
     /* [faults] client_crash: who crashes after sending, from the faults
      * stream (made only when used), after every other set-up draw. */
@@ -615,6 +615,10 @@ static void setup_clients(drun *r)
 static void setup_run(drun *r)
 {
     const dcfg *c = r->c;
+    /* rounded up so that every call's data is aligned for any type */
+    size_t align = _Alignof(max_align_t);
+    r->ksize = (r->v->kind->call_size + align - 1) / align * align;
+    r->has_x = r->v->kv_state || r->v->reserve;
     r->alloc_sku = rg_xcalloc((size_t)c->w.skus, sizeof *r->alloc_sku);
     r->zero_traced = rg_xcalloc((size_t)c->w.skus, sizeof *r->zero_traced);
     r->ledger = rg_ledger_new(c->prices);
@@ -723,7 +727,7 @@ static void tally_requests(drun *r, dtally *t)
         t->blk_challenge += q->outcome == RG_OUT_CHALLENGE;
         t->blk_rate += q->outcome == RG_OUT_RATE_LIMITED;
         t->blk_guard += q->outcome == RG_OUT_GUARDRAIL;
-        t->soldout_sku[q->cl->b->sku] += q->outcome == RG_OUT_SOLD_OUT;
+        t->soldout_sku[q->cl->sku] += q->outcome == RG_OUT_SOLD_OUT;
         t->lat[i] = rg_time_sec(q->answered - q->started);
         rg_repout_latency(r->out, t->lat[i]);
         if (q->answered > t->last)
@@ -913,8 +917,8 @@ static rg_drop_req *copy_requests(const drun *r)
         d[i].sent = q->started;
         d[i].admitted = r->v->room ? q->sent : -1;
         d[i].answered = q->answered;
-        d[i].region = q->cl->b->region;
-        d[i].sku = q->cl->b->sku;
+        d[i].region = q->cl->region;
+        d[i].sku = q->cl->sku;
         d[i].client = q->cl->id;
         d[i].bot = q->cl->bot;
         d[i].outcome = q->outcome;
@@ -939,9 +943,12 @@ static void drun_free(drun *r)
         free(r->blocks[b]);
         if (r->kblocks != NULL)
             free(r->kblocks[b]);
+        if (r->xblocks != NULL)
+            free(r->xblocks[b]);
     }
     free(r->blocks);
     free(r->kblocks);
+    free(r->xblocks);
     free(r->alloc_sku);
     free(r->released_sku);
     free(r->zero_traced);
@@ -1042,7 +1049,8 @@ static uint64_t dmem_bytes(const void *cfg, size_t v, bool keep)
     double reqs = (buyers - bots) * (double)c->cl.human_attempts +
                   bots * (double)c->cl.bot_attempts * (double)c->cl.bot_want;
     double per_req =
-        (double)(sizeof(dreq) + var->kind->call_size + sizeof(rg_drop_req) +
+        (double)(sizeof(dreq) + var->kind->call_size +
+                 (var->kv_state || var->reserve ? sizeof(dreqx) : 0) + sizeof(rg_drop_req) +
                  (keep ? 2 : 1) * sizeof(double) + sizeof(rg_order) + 24 + 3 * (24 + 32) + 256);
     double per_buyer = (double)(sizeof(rg_buyer) + sizeof(dclient));
     double b = buyers * per_buyer + reqs * per_req;

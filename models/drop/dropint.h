@@ -106,49 +106,61 @@ typedef struct dcfg {
 typedef struct rg_drop_run drun;
 typedef struct rg_drop_call dreq;
 
+/* One buyer's client.  Every field a request's callbacks read is here,
+ * the buyer's region and SKU included, so that a reply touches its request
+ * and its client only (at 10^6 buyers each is a cache miss); counts are 32
+ * bits (attempts and units are bounded by [clients] limits of 10^6) so
+ * that a client takes 64 bytes.  Its IP is computed (dcl_ip). */
 typedef struct dclient {
     size_t id;
-    const rg_buyer *b;
-    bool bot;
-    bool has_session;
-    uint64_t ip; /* fixed IP, unless bots rotate */
-    int64_t units;
-    int64_t attempts;
     rg_time first_sent; /* start of the retry window */
     rg_time prev_wait;  /* decorrelated jitter's memory */
-    bool done;
-    bool admitted;   /* through the waiting room (it lets a buyer in once) */
-    rg_time pressed; /* when the attempt waiting in the room was made */
+    rg_time pressed;    /* when the attempt waiting in the room was made */
+    int32_t units;
+    int32_t attempts;
     /* what the client was told and did, for the checker's identity
      * metrics: sold-out answers, units given back by expired carts */
-    int64_t soldout, gaveback;
-    int64_t purchase; /* purchases completed: the next order id's number */
-    bool crash;       /* [faults] client_crash: crashes after its first send */
-    bool crashed;     /* ... and has: it reads no answer, sends nothing more */
+    int32_t soldout, gaveback;
+    int32_t purchase; /* purchases completed: the next order id's number */
+    int32_t sku;      /* the buyer's (rg_buyer) */
+    uint8_t region;   /* the buyer's (rg_buyer; < RG_MAX_REGIONS) */
+    bool bot;
+    bool has_session;
+    bool done;
+    bool admitted; /* through the waiting room (it lets a buyer in once) */
+    bool crash;    /* [faults] client_crash: crashes after its first send */
+    bool crashed;  /* ... and has: it reads no answer, sends nothing more */
 } dclient;
 
+/* One request: 72 bytes, what every request needs.  The kind's call data
+ * and the options' fields (dreqx) live in blocks of their own, found by
+ * the request's id, so a scenario without the options pays nothing for
+ * them. */
 struct rg_drop_call {
     drun *run;
-    size_t id; /* creation order = send order */
     dclient *cl;
-    rg_time sent;       /* the client's timeout runs from here */
-    rg_time started;    /* the buyer pressed "buy": latency runs from here
-                           (before sent if it waited in the waiting room) */
-    rg_outcome outcome; /* what the client was told */
-    uint64_t order;     /* the order id sent (0: none) */
+    size_t id;       /* creation order = send order */
+    rg_time sent;    /* the client's timeout runs from here */
+    rg_time started; /* the buyer pressed "buy": latency runs from here
+                        (before sent if it waited in the waiting room) */
     rg_time answered;
-    uint64_t ip;
-    void *kdata;       /* the kind's call_size bytes, or NULL */
     rg_time lock_wait; /* reported by the kind */
+    uint64_t order;    /* the order id sent (0: none) */
+    uint8_t outcome;   /* what the client was told (rg_outcome) */
+};
+
+/* A request's fields for the options: made only for a variant with
+ * protections kept in the KV or with reservations. */
+typedef struct dreqx {
     /* protections kept in the KV: the reads in flight at the PoP */
     unsigned char kv_pending;
     bool kv_found[3];
-    int64_t kv_value[3];
     bool exact_ok; /* what exact counts said of its rate limits */
+    int64_t kv_value[3];
     /* reservations: the cart of an allocated call */
     rg_time held; /* when the buyer was told (-1: no cart) */
     rg_time paid; /* when the buyer pays (-1: abandons the cart) */
-};
+} dreqx;
 
 /* Requests live in fixed blocks so pointers held by events stay valid as
  * clients send more. */
@@ -164,6 +176,9 @@ struct rg_drop_run {
     size_t ncl;
     dreq **blocks;
     unsigned char **kblocks; /* the kind's call data, by the same blocks */
+    dreqx **xblocks;         /* the options' fields, by the same blocks */
+    size_t ksize;            /* bytes of one call's data (aligned), 0: none */
+    bool has_x;              /* the variant needs dreqx */
     size_t nreq, nblocks;
     size_t next_arrival;  /* clients start in time order, one event */
     size_t next_deadline; /* oldest request whose timeout may be due */
@@ -202,6 +217,26 @@ struct rg_drop_run {
 static inline dreq *drun_req(const drun *r, size_t i)
 {
     return &r->blocks[i / DREQ_BLOCK][i % DREQ_BLOCK];
+}
+
+/* q's option fields (the variant must have them: r->has_x). */
+static inline dreqx *drun_reqx(const drun *r, const dreq *q)
+{
+    return &r->xblocks[q->id / DREQ_BLOCK][q->id % DREQ_BLOCK];
+}
+
+/* The IP a client sends from: humans an address each, bots a NAT pool of
+ * bot_ips addresses (0: a fresh address per request, see dreq_ip). */
+static inline uint64_t dcl_ip(const drun *r, const dclient *cl)
+{
+    return cl->bot && r->c->cl.bot_ips > 0 ? (UINT64_C(1) << 32) + cl->id % (size_t)r->c->cl.bot_ips
+                                           : cl->id;
+}
+
+/* The IP request q came from. */
+static inline uint64_t dreq_ip(const drun *r, const dreq *q)
+{
+    return q->cl->bot && r->c->cl.bot_ips == 0 ? (UINT64_C(1) << 40) + q->id : dcl_ip(r, q->cl);
 }
 
 /* drop.c */
