@@ -804,19 +804,17 @@ static void tally_identity(const drun *r, rg_mval *row)
     free(held);
 }
 
-static rg_drop_req *copy_requests(const drun *r);
+static void req_record(const void *run, size_t i, rg_drop_req *d);
 
 /* The history of what clients sent and were told, checked for a stock
- * counter per SKU (drophist.c).  NaN when too large to tell, and with
- * reservations: an expired cart gives its unit back, which the counter
- * of the history cannot do. */
+ * counter per SKU (drophist.c), reading the requests in place.  NaN when
+ * too large to tell, and with reservations: an expired cart gives its unit
+ * back, which the counter of the history cannot do. */
 static double tally_linearizable(const drun *r)
 {
     if (r->v->reserve)
         return NAN;
-    rg_drop_req *d = copy_requests(r);
-    int v = rg_drop_history_check(d, r->nreq, r->c->w.skus, r->c->w.stock);
-    free(d);
+    int v = dhist_check(req_record, r, r->nreq, (int)r->c->w.skus, r->c->w.stock);
     return v < 0 ? NAN : v;
 }
 
@@ -830,6 +828,11 @@ static void check(drun *r, rg_mval *row)
     tally_stores(r, &t);
     static const double qs[] = {0.50, 0.95, 0.99};
     select_quantiles(t.lat, r->nreq, qs, 3);
+    row[M_P50].d = rg_quantile_sorted(t.lat, r->nreq, 0.50);
+    row[M_P95].d = rg_quantile_sorted(t.lat, r->nreq, 0.95);
+    row[M_P99].d = rg_quantile_sorted(t.lat, r->nreq, 0.99);
+    row[M_MAX].d = r->nreq ? t.lat[r->nreq - 1] : NAN;
+    free(t.lat); /* before the history check's arrays: a lower peak */
     row[M_ALLOCATED].i = r->allocated;
     row[M_REJECTED].i = r->rejected;
     row[M_ERRORS].i = t.timeouts + t.overloaded + t.dberr + t.declined;
@@ -843,10 +846,6 @@ static void check(drun *r, rg_mval *row)
     row[M_LOST_SALES].i = t.lost_sales;
     tally_identity(r, row);
     row[M_LINZ].d = tally_linearizable(r);
-    row[M_P50].d = rg_quantile_sorted(t.lat, r->nreq, 0.50);
-    row[M_P95].d = rg_quantile_sorted(t.lat, r->nreq, 0.95);
-    row[M_P99].d = rg_quantile_sorted(t.lat, r->nreq, 0.99);
-    row[M_MAX].d = r->nreq ? t.lat[r->nreq - 1] : NAN;
     row[M_LAST].d = rg_time_sec(t.last);
     row[M_STOCK].i = w->stock;
     row[M_STOCK_TOTAL].i = w->stock * w->skus;
@@ -882,7 +881,6 @@ static void check(drun *r, rg_mval *row)
     row[M_ROOM_MAX].d = r->room_n > 0 ? rg_time_sec(r->room_wait_max) : NAN;
     row[M_GUARD_LEAK].i = r->guard_leak;
     row[M_RATE_LEAK].i = r->rate_leak;
-    free(t.lat);
     free(t.soldout_sku);
 }
 
@@ -906,25 +904,32 @@ static void trace_summary(const drun *r, const rg_mval *row)
             rg_ledger_virtual(r->ledger));
 }
 
+/* The record of request i of run r (a dhist_get); fills every field but
+ * the padding. */
+static void req_record(const void *run, size_t i, rg_drop_req *d)
+{
+    const drun *r = run;
+    const dreq *q = drun_req(r, i);
+    d->sent = q->started;
+    d->admitted = r->v->room ? q->sent : -1;
+    d->answered = q->answered;
+    d->region = q->cl->region;
+    d->sku = q->cl->sku;
+    d->client = q->cl->id;
+    d->bot = q->cl->bot;
+    d->outcome = q->outcome;
+    d->lock_wait = q->lock_wait;
+    d->order = q->order;
+}
+
 /* The per-request records for rg_drop_run_detail's caller. */
 static rg_drop_req *copy_requests(const drun *r)
 {
     /* Zeroed, padding included: callers compare records with memcmp
      * (the same seed must give the same bytes). */
     rg_drop_req *d = rg_xcalloc(r->nreq ? r->nreq : 1, sizeof *d);
-    for (size_t i = 0; i < r->nreq; i++) {
-        const dreq *q = drun_req(r, i);
-        d[i].sent = q->started;
-        d[i].admitted = r->v->room ? q->sent : -1;
-        d[i].answered = q->answered;
-        d[i].region = q->cl->region;
-        d[i].sku = q->cl->sku;
-        d[i].client = q->cl->id;
-        d[i].bot = q->cl->bot;
-        d[i].outcome = q->outcome;
-        d[i].lock_wait = q->lock_wait;
-        d[i].order = q->order;
-    }
+    for (size_t i = 0; i < r->nreq; i++)
+        req_record(r, i, &d[i]);
     return d;
 }
 

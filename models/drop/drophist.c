@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/drop/drop.h"
+#include "models/drop/dropint.h"
 #include "models/mech/linz.h"
 #include "sim/engine/util.h"
 
@@ -55,6 +55,12 @@ static const char *fail_error(rg_outcome o)
     }
 }
 
+/* A dhist_get over an array of records. */
+static void array_get(const void *ctx, size_t i, rg_drop_req *out)
+{
+    *out = ((const rg_drop_req *)ctx)[i];
+}
+
 /* One purchase: its first and last request, what it did to the counter,
  * and its process (a client's number, renewed after an info). */
 typedef struct hop {
@@ -66,12 +72,15 @@ typedef struct hop {
 /* The purchases of reqs[0..n-1] (in send order), in the order of their
  * first request, and if procs their processes.  Returns their count;
  * *ops is the caller's to free. */
-static size_t purchases(const rg_drop_req *reqs, size_t n, bool procs, hop **ops)
+static size_t purchases(dhist_get get, const void *ctx, size_t n, bool procs, hop **ops)
 {
     size_t ncl = 0;
-    for (size_t i = 0; i < n; i++)
-        if (reqs[i].client + 1 > ncl)
-            ncl = reqs[i].client + 1;
+    rg_drop_req q, o;
+    for (size_t i = 0; i < n; i++) {
+        get(ctx, i, &q);
+        if (q.client + 1 > ncl)
+            ncl = q.client + 1;
+    }
     /* the purchases, then per client its open purchase (its crashes) */
     hop *op = rg_xmalloc((n ? n : 1) * sizeof *op + (ncl ? ncl : 1) * sizeof(size_t));
     size_t *open = (size_t *)(op + (n ? n : 1));
@@ -79,9 +88,10 @@ static size_t purchases(const rg_drop_req *reqs, size_t n, bool procs, hop **ops
         open[c] = SIZE_MAX;
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
-        size_t c = reqs[i].client, k = open[c];
-        rg_linz_type t = req_type(reqs[i].outcome);
-        if (reqs[i].order != 0 && k != SIZE_MAX && reqs[op[k].last].order == reqs[i].order) {
+        get(ctx, i, &q);
+        size_t c = q.client, k = open[c];
+        rg_linz_type t = req_type(q.outcome);
+        if (q.order != 0 && k != SIZE_MAX && (get(ctx, op[k].last, &o), o.order == q.order)) {
             /* another attempt of the same purchase: its answer is the
              * purchase's, but a refusal on the way does not undo an
              * earlier attempt that may have landed */
@@ -99,7 +109,8 @@ static size_t purchases(const rg_drop_req *reqs, size_t n, bool procs, hop **ops
         size_t *crashes = open;
         memset(crashes, 0, ncl * sizeof *crashes);
         for (size_t k = 0; k < m; k++) {
-            size_t c = reqs[op[k].first].client;
+            get(ctx, op[k].first, &q);
+            size_t c = q.client;
             op[k].proc = c + crashes[c] * ncl;
             crashes[c] += op[k].type == RG_LINZ_INFO;
         }
@@ -127,7 +138,7 @@ static int hev_cmp(const void *a, const void *b)
 int rg_drop_history_write(const rg_drop_req *reqs, size_t n, FILE *f, rg_drop_hist_fmt fmt)
 {
     hop *op;
-    size_t m = purchases(reqs, n, true, &op);
+    size_t m = purchases(array_get, reqs, n, true, &op);
     hev *ev = rg_xmalloc((2 * m + 1) * sizeof *ev);
     for (size_t k = 0; k < m; k++) {
         ev[2 * k] = (hev){reqs[op[k].first].sent, k, 0};
@@ -168,17 +179,26 @@ int rg_drop_history_write(const rg_drop_req *reqs, size_t n, FILE *f, rg_drop_hi
 
 int rg_drop_history_check(const rg_drop_req *reqs, size_t n, int skus, int64_t stock)
 {
+    return dhist_check(array_get, reqs, n, skus, stock);
+}
+
+int dhist_check(dhist_get get, const void *ctx, size_t n, int skus, int64_t stock)
+{
     hop *op;
-    size_t m = purchases(reqs, n, false, &op);
+    size_t m = purchases(get, ctx, n, false, &op);
     rg_linz_op *lo = rg_xmalloc((m ? m : 1) * sizeof *lo);
     int verdict = 1;
     /* linearizability is local: each SKU's counter on its own */
     for (int s = 0; s < skus && verdict != 0; s++) {
         size_t k = 0;
-        for (size_t j = 0; j < m; j++)
-            if (skus == 1 || reqs[op[j].first].sku == s)
-                lo[k++] =
-                    (rg_linz_op){reqs[op[j].first].sent, reqs[op[j].last].answered, op[j].type};
+        rg_drop_req first, last;
+        for (size_t j = 0; j < m; j++) {
+            get(ctx, op[j].first, &first);
+            if (skus == 1 || first.sku == s) {
+                get(ctx, op[j].last, &last);
+                lo[k++] = (rg_linz_op){first.sent, last.answered, op[j].type};
+            }
+        }
         rg_linz_verdict v = rg_linz_counter(lo, k, stock, NULL, NULL);
         if (v == RG_LINZ_NO)
             verdict = 0;
