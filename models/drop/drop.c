@@ -814,7 +814,7 @@ static double tally_linearizable(const drun *r)
 {
     if (r->v->reserve)
         return NAN;
-    int v = dhist_check(req_record, r, r->nreq, (int)r->c->w.skus, r->c->w.stock);
+    int v = dhist_check(req_record, r, r->nreq, r->ncl, (int)r->c->w.skus, r->c->w.stock);
     return v < 0 ? NAN : v;
 }
 

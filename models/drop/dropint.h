@@ -297,9 +297,10 @@ void dkvp_reset(drun *r);
 /* drophist.c */
 /* Request i of a history, as rg_drop_run_detail's records give it. */
 typedef void (*dhist_get)(const void *ctx, size_t i, rg_drop_req *out);
-/* rg_drop_history_check over the n records get gives: the checker reads
- * the run's requests in place instead of a copy of them all. */
-int dhist_check(dhist_get get, const void *ctx, size_t n, int skus, int64_t stock);
+/* rg_drop_history_check over the n records get gives (clients numbered
+ * below ncl), each read once: the checker reads the run's requests in
+ * place instead of a copy of them all. */
+int dhist_check(dhist_get get, const void *ctx, size_t n, size_t ncl, int skus, int64_t stock);
 
 /* kinds.c */
 /* Declares every billable operation, of the drop and of every kind, into
