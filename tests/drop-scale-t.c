@@ -7,6 +7,15 @@
  * the sorted latencies the per-request records say (answered - sent),
  * whatever the number of requests (1, a few, many) and however many are
  * tied (constant latencies make every request's the same).
+ *
+ * The SQL pool's waiters share one timeout timer: 1,000 callers wait on a
+ * pool of one connection; with constant times each must be told
+ * RG_SQL_POOL_TIMEOUT at exactly its join time + pool_timeout, in FIFO
+ * order, one event each, while the event queue holds a handful of events,
+ * not one per waiter; an event another caller scheduled for the same
+ * instant after the waiters joined runs after their timeouts (the order
+ * per-waiter timers gave); a waiter served before its timeout is never
+ * told it.
  */
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +26,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "models/drop/drop.h"
+#include "models/stores/sqldb.h"
 #include "sim/engine/scenario.h"
 #include "tests/tap/basic.h"
 
@@ -161,9 +171,115 @@ static void test_quantiles(void)
     ok(bad == 0, "tied latencies: quantiles equal GSL's (%zu runs)", checked);
 }
 
+/* ---- the SQL pool's one timer ------------------------------------------ */
+
+#define NWAIT 1000
+
+typedef struct pool_world {
+    rg_engine *e;
+    rg_sqldb *db;
+    rg_time told_at[NWAIT + 1];
+    rg_sqlstatus told[NWAIT + 1];
+    size_t order[NWAIT + 1], norder;
+    uint64_t max_pending;
+    rg_time other_at;   /* when the same-instant event ran */
+    size_t other_after; /* answers given before it */
+} pool_world;
+
+static void on_conn(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres *res)
+{
+    pool_world *w = ctx;
+    w->told_at[tag] = rg_now(e);
+    w->told[tag] = res->status;
+    w->order[w->norder++] = tag;
+}
+
+static void on_join(rg_engine *e, void *ctx, uint64_t tag)
+{
+    (void)e;
+    pool_world *w = ctx;
+    rg_sqldb_connect(w->db, on_conn, w, tag);
+}
+
+static void on_other(rg_engine *e, void *ctx, uint64_t arg);
+
+/* At 2 ms, every caller waiting: how many events are queued, and an event
+ * for the instant of their timeouts, scheduled after they joined. */
+static void on_probe(rg_engine *e, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    pool_world *w = ctx;
+    w->max_pending = rg_engine_pending(e);
+    rg_at(e, 51 * RG_MS, RG_PRIO_DEFAULT, on_other, w, 0);
+}
+
+static void on_other(rg_engine *e, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    pool_world *w = ctx;
+    w->other_at = rg_now(e);
+    w->other_after = w->norder;
+}
+
+static void on_close(rg_engine *e, void *ctx, uint64_t conn)
+{
+    (void)e;
+    pool_world *w = ctx;
+    rg_sqldb_close(w->db, (int64_t)conn);
+}
+
+static void test_pool_timer(void)
+{
+    rg_err err;
+    rg_err_clear(&err);
+    rg_dist *stmt = rg_dist_parse("const(1ms)", RG_QTY_DURATION, &err);
+    pool_world *w = calloc(1, sizeof *w);
+    if (stmt == NULL || w == NULL)
+        bail("set-up failed");
+    rg_sqldb_params p = {stmt, 1, 1, 50 * RG_MS, 0};
+    w->e = rg_engine_new(7, 0, NULL);
+    w->db = rg_sqldb_new(w->e, &p, 1, 5);
+    /* caller 0 holds the one connection until 30 ms, then closes it:
+     * caller 1 (joined at 0) is served then; callers 2..NWAIT join at
+     * 1 ms (two by two at the same instant) and time out at 51 ms */
+    rg_sqldb_connect(w->db, on_conn, w, 0);
+    rg_at(w->e, 0, RG_PRIO_DEFAULT, on_join, w, 1);
+    for (size_t k = 2; k <= NWAIT; k++)
+        rg_at(w->e, 1 * RG_MS, RG_PRIO_DEFAULT, on_join, w, k);
+    rg_at(w->e, 30 * RG_MS, RG_PRIO_DEFAULT, on_close, w, 0);
+    rg_at(w->e, 2 * RG_MS, RG_PRIO_DEFAULT, on_probe, w, 0);
+    rg_engine_run(w->e, RG_TIME_MAX, 0);
+    bool exact = w->told[1] == RG_SQL_OK && w->told_at[1] == 30 * RG_MS;
+    for (size_t k = 2; k <= NWAIT; k++)
+        exact = exact && w->told[k] == RG_SQL_POOL_TIMEOUT && w->told_at[k] == 51 * RG_MS;
+    bool fifo = w->norder == NWAIT + 1;
+    for (size_t i = 0; fifo && i < w->norder; i++)
+        fifo = w->order[i] == i;
+    ok(exact && fifo,
+       "pool of one: the waiter served at 30 ms is never timed out; the 999 others are told "
+       "RG_SQL_POOL_TIMEOUT at exactly 51 ms, in FIFO order");
+    is_int(NWAIT - 1, (long long)rg_sqldb_stats_get(w->db)->pool_timeouts,
+           "one pool timeout per waiter");
+    ok(w->max_pending < 16, "the event queue holds %llu events with %d waiters (one timer for all)",
+       (unsigned long long)w->max_pending, NWAIT - 1);
+    ok(w->other_at == 51 * RG_MS && w->other_after == NWAIT + 1,
+       "an event scheduled later for the same instant runs after every timeout (%zu before it)",
+       w->other_after);
+    /* one event per join, the close, the probe, the other event, and one
+     * per timeout */
+    is_int(NWAIT + 3 + (NWAIT - 1), (long long)rg_engine_events(w->e),
+           "events: %d joins, the close, the probe, the other event, %d timeouts", NWAIT,
+           NWAIT - 1);
+    rg_sqldb_free(w->db);
+    rg_engine_free(w->e);
+    rg_dist_free(stmt);
+    free(w);
+}
+
 int main(void)
 {
-    plan(5);
+    plan(10);
     test_quantiles();
+    test_pool_timer();
     return 0;
 }
