@@ -16,6 +16,10 @@
  * instant after the waiters joined runs after their timeouts (the order
  * per-waiter timers gave); a waiter served before its timeout is never
  * told it.
+ *
+ * The buyers' arrival times, sorted by radix from 4,096 buyers on, are the
+ * draws sorted as qsort sorts them, for a burst (ties included: a window
+ * of 1 us for 10^5 buyers) and a long Poisson process.
  */
 #include <math.h>
 #include <stdio.h>
@@ -26,6 +30,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "models/drop/drop.h"
+#include "models/mech/workload.h"
 #include "models/stores/sqldb.h"
 #include "sim/engine/scenario.h"
 #include "tests/tap/basic.h"
@@ -276,9 +281,65 @@ static void test_pool_timer(void)
     free(w);
 }
 
+/* ---- arrival times ---------------------------------------------------- */
+
+static int cmp_time(const void *a, const void *b)
+{
+    rg_time x = *(const rg_time *)a, y = *(const rg_time *)b;
+    return (x > y) - (x < y);
+}
+
+/* rg_workload_buyers' times against the same draws sorted by qsort. */
+static bool arrivals_sorted(rg_arrkind kind, rg_time span, double rate, size_t n)
+{
+    rg_workload w;
+    memset(&w, 0, sizeof w);
+    w.buyers = (int64_t)n;
+    w.skus = 1;
+    w.arrival = kind;
+    w.span = span;
+    w.rate = rate;
+    w.mix[0] = 1;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 42);
+    rg_buyer *b = rg_workload_buyers(&w, 1, r);
+    gsl_rng_set(r, 42);
+    rg_time *t = malloc(n * sizeof *t);
+    double acc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (kind == RG_ARR_BURST) {
+            t[i] = (rg_time)llround(gsl_rng_uniform(r) * (double)span);
+        } else {
+            acc += -log1p(-gsl_rng_uniform(r)) / rate * 1e9;
+            t[i] = (rg_time)llround(acc);
+        }
+    }
+    qsort(t, n, sizeof *t, cmp_time);
+    bool same = true;
+    for (size_t i = 0; i < n; i++)
+        same = same && b[i].t == t[i];
+    free(t);
+    free(b);
+    gsl_rng_free(r);
+    return same;
+}
+
+static void test_arrivals(void)
+{
+    ok(arrivals_sorted(RG_ARR_BURST, RG_S, 0, 200000),
+       "200,000 buyers in a 1 s burst: radix-sorted times equal the sorted draws");
+    ok(arrivals_sorted(RG_ARR_BURST, 1000, 0, 100000),
+       "100,000 buyers in 1 us (every time tied with others): equal the sorted draws");
+    ok(arrivals_sorted(RG_ARR_POISSON, 0, 0.001, 5000),
+       "5,000 Poisson buyers over about 58 days (more radix passes): equal the sorted draws");
+    ok(arrivals_sorted(RG_ARR_BURST, RG_S, 0, 4095),
+       "4,095 buyers (quicksort): equal the sorted draws");
+}
+
 int main(void)
 {
-    plan(10);
+    plan(14);
+    test_arrivals();
     test_quantiles();
     test_pool_timer();
     return 0;

@@ -263,7 +263,7 @@ void rg_drop_reply_after(dreq *q, rg_time d, rg_outcome o)
 void rg_drop_reply(dreq *q, int from, rg_outcome o)
 {
     drun *r = q->run;
-    rg_drop_reply_after(q, rg_drop_hop(r, from, q->cl->region), o);
+    rg_drop_reply_after(q, rg_drop_hop(r, from, q->region), o);
 }
 
 rg_time rg_drop_hop(drun *r, int from, int to)
@@ -368,12 +368,12 @@ void *rg_drop_call_data(const dreq *q)
 
 int rg_drop_call_region(const dreq *q)
 {
-    return q->cl->region;
+    return q->region;
 }
 
 int rg_drop_call_sku(const dreq *q)
 {
-    return q->cl->sku;
+    return q->sku;
 }
 
 size_t rg_drop_call_client(const dreq *q)
@@ -488,6 +488,8 @@ static dreq *new_request(drun *r, dclient *cl)
         x->held = x->paid = -1;
     }
     q->cl = cl;
+    q->region = cl->region;
+    q->sku = cl->sku;
     q->sent = q->started = rg_now(r->e);
     /* An idempotency key: constant across the retries of one purchase,
      * never 0 (the client index above 24 bits of purchase number). */

@@ -132,7 +132,8 @@ typedef struct dclient {
     bool crashed;  /* ... and has: it reads no answer, sends nothing more */
 } dclient;
 
-/* One request: 72 bytes, what every request needs.  The kind's call data
+/* One request: 72 bytes, what every request needs (its buyer's region
+ * and SKU included, so a kind's callback touches no client).  The kind's call data
  * and the options' fields (dreqx) live in blocks of their own, found by
  * the request's id, so a scenario without the options pays nothing for
  * them. */
@@ -147,6 +148,8 @@ struct rg_drop_call {
     rg_time lock_wait; /* reported by the kind */
     uint64_t order;    /* the order id sent (0: none) */
     uint8_t outcome;   /* what the client was told (rg_outcome) */
+    uint8_t region;    /* the buyer's, copied from its client: the kinds' */
+    int32_t sku;       /* callbacks read them without touching the client */
 };
 
 /* A request's fields for the options: made only for a variant with
