@@ -24,6 +24,7 @@
  * computed from a formula of the parameters.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,123 @@
 #include "models/drop/dropint.h"
 #include "models/mech/mparam.h"
 #include "sim/engine/stats.h"
+
+/* ---- the buyers, shared by the variants of a replication ------------------ */
+
+/* Every variant of replication (seed, rep) draws the same buyers from the
+ * "arrivals" stream (workload.h: common random numbers), and drawing and
+ * sorting them was a visible share of a short replication: the first
+ * variant to run draws them, the others of the same replication borrow
+ * them.  The cache belongs to the scenario's dcfg, whose runs may be on
+ * any thread in any order, hence the lock; a slot in use is never
+ * evicted, and when every slot is in use a variant draws its own.  Only
+ * small crowds are cached (BC_MAX_BUYERS), so the cache adds at most
+ * BC_SLOTS x 1 MB to a run's memory.  Buyers depend on nothing but the
+ * workload, the regions and the stream, so a borrowed array is the one the
+ * variant would have drawn. */
+#define BC_SLOTS 8
+#define BC_MAX_BUYERS 65536
+
+typedef struct dbuyers {
+    pthread_mutex_t lock;
+    struct {
+        uint64_t seed, rep;
+        rg_buyer *b; /* NULL: empty slot */
+        unsigned refs;
+        uint64_t used; /* for least-recently-used eviction */
+    } slot[BC_SLOTS];
+    uint64_t tick;
+} dbuyers;
+
+static dbuyers *dbuyers_new(void)
+{
+    dbuyers *bc = rg_xcalloc(1, sizeof *bc);
+    pthread_mutex_init(&bc->lock, NULL);
+    return bc;
+}
+
+static void dbuyers_free(dbuyers *bc)
+{
+    if (bc == NULL)
+        return;
+    for (size_t i = 0; i < BC_SLOTS; i++)
+        free(bc->slot[i].b);
+    pthread_mutex_destroy(&bc->lock);
+    free(bc);
+}
+
+/* The slot holding (seed, rep), or -1; bc locked. */
+static int dbuyers_find(const dbuyers *bc, uint64_t seed, uint64_t rep)
+{
+    for (int i = 0; i < BC_SLOTS; i++)
+        if (bc->slot[i].b != NULL && bc->slot[i].seed == seed && bc->slot[i].rep == rep)
+            return i;
+    return -1;
+}
+
+/* The buyers of replication (seed, rep) of engine e, borrowed from the
+ * cache or drawn; give them back with dbuyers_release. */
+static rg_buyer *dbuyers_get(const dcfg *c, rg_engine *e)
+{
+    dbuyers *bc = c->buyers;
+    uint64_t seed = rg_engine_seed(e), rep = rg_engine_rep(e);
+    if (c->w.buyers > BC_MAX_BUYERS)
+        return rg_workload_buyers(&c->w, c->pl->n, rg_engine_stream(e, "arrivals"));
+    pthread_mutex_lock(&bc->lock);
+    int i = dbuyers_find(bc, seed, rep);
+    if (i >= 0) {
+        bc->slot[i].refs++;
+        bc->slot[i].used = ++bc->tick;
+        rg_buyer *b = bc->slot[i].b;
+        pthread_mutex_unlock(&bc->lock);
+        return b;
+    }
+    pthread_mutex_unlock(&bc->lock);
+    /* drawn outside the lock: another thread may draw the same meanwhile */
+    rg_buyer *b = rg_workload_buyers(&c->w, c->pl->n, rg_engine_stream(e, "arrivals"));
+    pthread_mutex_lock(&bc->lock);
+    i = dbuyers_find(bc, seed, rep);
+    if (i < 0) {
+        /* an empty slot, else the least recently used one not in use */
+        for (int k = 0; k < BC_SLOTS; k++)
+            if (bc->slot[k].refs == 0 &&
+                (i < 0 || bc->slot[k].b == NULL ||
+                 (bc->slot[i].b != NULL && bc->slot[k].used < bc->slot[i].used)))
+                i = k;
+        if (i >= 0) {
+            free(bc->slot[i].b);
+            bc->slot[i].seed = seed;
+            bc->slot[i].rep = rep;
+            bc->slot[i].b = b;
+            b = NULL;
+        }
+    }
+    rg_buyer *got = b;
+    if (i >= 0) {
+        bc->slot[i].refs++;
+        bc->slot[i].used = ++bc->tick;
+        got = bc->slot[i].b;
+    }
+    pthread_mutex_unlock(&bc->lock);
+    if (got != b)
+        free(b); /* another thread's copy of the same buyers was there */
+    return got;
+}
+
+/* Gives back buyers from dbuyers_get. */
+static void dbuyers_release(const dcfg *c, const rg_buyer *b)
+{
+    dbuyers *bc = c->buyers;
+    pthread_mutex_lock(&bc->lock);
+    for (int i = 0; i < BC_SLOTS; i++)
+        if (bc->slot[i].b == b) {
+            bc->slot[i].refs--;
+            b = NULL;
+            break;
+        }
+    pthread_mutex_unlock(&bc->lock);
+    free((void *)b); /* not cached: the variant's own */
+}
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -61,6 +179,7 @@ static void dcfg_free(void *p)
     rg_kv_cfg_free(&c->kv);
     free(c->met);
     free(c->col);
+    dbuyers_free(c->buyers);
     free(c);
 }
 
@@ -560,6 +679,7 @@ static int dload(rg_scn *s, void **out, rg_err *e)
         c->show_protection = c->show_protection || c->var[i].challenge || c->var[i].rate_limit ||
                              c->var[i].guardrail;
     make_metrics(c);
+    c->buyers = dbuyers_new();
     *out = c;
     return 0;
 fail:
@@ -584,7 +704,7 @@ static void setup_clients(drun *r)
 {
     const dcfg *c = r->c;
     r->ncl = (size_t)c->w.buyers;
-    r->buyers = rg_workload_buyers(&c->w, c->pl->n, rg_engine_stream(r->e, "arrivals"));
+    r->buyers = dbuyers_get(c, r->e);
     r->net = rg_engine_stream(r->e, "network");
     /* Who is a bot, and challenge results, come from their own stream, so
      * adding bots leaves every other draw of the replication unchanged; it
@@ -971,7 +1091,7 @@ static void drun_free(drun *r)
     free(r->released_sku);
     free(r->zero_traced);
     free(r->cls);
-    free(r->buyers);
+    dbuyers_release(r->c, r->buyers);
 }
 
 /* Never a silent cut: buyers who would arrive after the horizon fail the

@@ -98,8 +98,9 @@ typedef struct dcfg {
     double room_rate; /* admissions per second */
     bool kv_loaded;   /* [kv]: read by the first variant that keeps state there */
     rg_kv_cfg kv;
-    rg_metric *met; /* the metric table with this scenario's flags */
-    int *col;       /* metric (enum) -> column of met, -1 if not reported */
+    struct dbuyers *buyers; /* the buyers of recent replications (drop.c) */
+    rg_metric *met;         /* the metric table with this scenario's flags */
+    int *col;               /* metric (enum) -> column of met, -1 if not reported */
     size_t nmet;
 } dcfg;
 
@@ -174,7 +175,7 @@ struct rg_drop_run {
     const dcfg *c;
     const dvariant *v;
     gsl_rng *net, *clients;
-    rg_buyer *buyers;
+    const rg_buyer *buyers; /* borrowed from the dcfg's cache, or the run's own */
     dclient *cls;
     size_t ncl;
     dreq **blocks;
