@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "models/drop/dropint.h"
+#include "models/mech/linz.h"
 #include "models/mech/mparam.h"
 #include "sim/engine/stats.h"
 
@@ -711,15 +712,17 @@ static void setup_clients(drun *r)
      * is only created when used (seeding a generator is not free). */
     if (c->cl.bots > 0 || r->v->challenge || c->cl.human_backoff)
         r->clients = rg_engine_stream(r->e, "clients");
-    r->cls = rg_xcalloc(r->ncl, sizeof *r->cls);
-    for (size_t i = 0; i < r->ncl; i++) {
-        dclient *cl = &r->cls[i];
-        cl->id = i;
-        cl->region = (uint8_t)r->buyers[i].region;
-        cl->sku = r->buyers[i].sku;
-        cl->bot = c->cl.bots > 0 && gsl_rng_uniform(r->clients) < c->cl.bots;
-        cl->has_session = !r->v->challenge;
-    }
+    /* Not calloc: each client is written whole below (the rest of its
+     * fields zero), where calloc cleared the array first. */
+    r->cls = rg_xmalloc((r->ncl ? r->ncl : 1) * sizeof *r->cls);
+    for (size_t i = 0; i < r->ncl; i++)
+        r->cls[i] = (dclient){
+            .id = i,
+            .region = (uint8_t)r->buyers[i].region,
+            .sku = r->buyers[i].sku,
+            .bot = c->cl.bots > 0 && gsl_rng_uniform(r->clients) < c->cl.bots,
+            .has_session = !r->v->challenge,
+        };
     /* [faults] client_crash: who crashes after sending, from the faults
      * stream (made only when used), after every other set-up draw. */
     double crash = r->v->faults.client_crash;
@@ -1169,16 +1172,20 @@ static int dhistory(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_r
 static const char *const dtimeline[] = {"allocated", "rejected"};
 
 /* An estimate of one replication's peak memory, for --memory-limit.  Per
- * buyer: its arrival and its client.  Per request (every attempt a buyer
- * may make): its record and the kind's call data, the copy the checker
- * makes, its latency (twice with raw latencies kept), an orders entry, a
- * point of the timeline, and the events it keeps pending (a deadline, a
- * hop, a reply: three heap entries with their slots).  The stores' own
- * state (SQL statements and connections, cache and replica entries) is
+ * buyer: its arrival, its client and the history check's two words.  Per
+ * request (every attempt a buyer may make): its record, the kind's call
+ * data and the options' block, its latency (twice with raw latencies
+ * kept), the history check's operation, an orders entry, a point of the
+ * timeline, and the events it keeps pending (a deadline, a hop, a reply:
+ * three heap entries with their slots).  The stores' own state (SQL
+ * statements, pool waiters and connections, cache and replica entries) is
  * taken as 256 B a request: an assumption, checked against the peak
  * resident memory of sneaker-drop.ini with `--set workload.buyers=N -n 1
- * -j1`: 92 MB estimated for 90 MB measured at 10^5 buyers, 920 MB for
- * 680 MB at 10^6. */
+ * -j1`: 76.8 MB estimated for a peak RSS of 48,288 KB at 10^5 buyers,
+ * 768 MB for 403,832 KB at 10^6 (each the largest variant's, era2_cache;
+ * era1_sql_locks 46,712 and 390,884 KB).  The events and the stores' share
+ * are what a scenario whose requests all wait at once would need, so the
+ * estimate stays above the peak. */
 static uint64_t dmem_bytes(const void *cfg, size_t v, bool keep)
 {
     const dcfg *c = cfg;
@@ -1186,11 +1193,11 @@ static uint64_t dmem_bytes(const void *cfg, size_t v, bool keep)
     double buyers = (double)c->w.buyers, bots = buyers * c->cl.bots;
     double reqs = (buyers - bots) * (double)c->cl.human_attempts +
                   bots * (double)c->cl.bot_attempts * (double)c->cl.bot_want;
-    double per_req =
-        (double)(sizeof(dreq) + var->kind->call_size +
-                 (var->kv_state || var->reserve ? sizeof(dreqx) : 0) + sizeof(rg_drop_req) +
-                 (keep ? 2 : 1) * sizeof(double) + sizeof(rg_order) + 24 + 3 * (24 + 32) + 256);
-    double per_buyer = (double)(sizeof(rg_buyer) + sizeof(dclient));
+    double per_req = (double)(sizeof(dreq) + var->kind->call_size +
+                              (var->kv_state || var->reserve ? sizeof(dreqx) : 0) +
+                              (keep ? 2 : 1) * sizeof(double) + sizeof(rg_linz_op) +
+                              sizeof(rg_order) + 24 + 3 * (24 + 32) + 256);
+    double per_buyer = (double)(sizeof(rg_buyer) + sizeof(dclient) + 2 * sizeof(size_t));
     double b = buyers * per_buyer + reqs * per_req;
     return b >= 1.8e19 ? UINT64_MAX : (uint64_t)b;
 }
