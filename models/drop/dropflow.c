@@ -109,15 +109,16 @@ static void next_move(drun *r, dclient *cl, rg_outcome o)
             cl->done = true;
             return;
         }
-        wait = rg_bo_delay(bp, cl->attempts, cl->prev_wait ? cl->prev_wait : bp->base,
+        dclientx *x = &r->clx[cl->id];
+        wait = rg_bo_delay(bp, cl->attempts, x->prev_wait ? x->prev_wait : bp->base,
                            gsl_rng_uniform(r->clients));
         if ((o == RG_OUT_OVERLOADED || o == RG_OUT_RATE_LIMITED) && wait < bp->overload_wait)
             wait = bp->overload_wait;
-        cl->prev_wait = wait;
+        x->prev_wait = wait;
         /* the same rules as rg_bo_op_result: the next attempt must start
          * strictly inside the window, within the attempt limit */
         bool out_of_budget = bp->mode == RG_BO_WINDOW
-                                 ? rg_now(r->e) + wait - cl->first_sent >= bp->window ||
+                                 ? rg_now(r->e) + wait - x->first_sent >= bp->window ||
                                        (bp->max_attempts > 0 && cl->attempts >= bp->max_attempts)
                                  : cl->attempts > bp->legacy_retries;
         if (out_of_budget) {
@@ -161,7 +162,7 @@ static void client_answer(drun *r, dreq *q, rg_outcome o)
                "[allocated %lld, rejected %lld]",
                q->cl->bot ? "bot" : "buyer", q->cl->id, r->c->pl->name[q->cl->region],
                q->cl->sku + 1, o == RG_OUT_ALLOCATED ? "+1 allocated" : dflow_outcome_name(o),
-               r->v->name, rg_time_ms(now - q->started), (long long)r->allocated,
+               r->v->name, rg_time_ms(now - dreq_started(r, q)), (long long)r->allocated,
                (long long)r->rejected);
     if (o == RG_OUT_ALLOCATED && r->v->reserve)
         dcart_hold(r, q);
@@ -310,7 +311,8 @@ size_t rg_drop_run_buyers(const drun *r)
 
 const rg_buyer *rg_drop_run_buyer(const drun *r, size_t i)
 {
-    RG_ENGINE_ASSERT(r->e, i < r->ncl);
+    /* kinds ask while they build, before the buyers arrive */
+    RG_ENGINE_ASSERT(r->e, i < r->ncl && r->buyers != NULL);
     return &r->buyers[i];
 }
 
@@ -486,11 +488,12 @@ static dreq *new_request(drun *r, dclient *cl)
         dreqx *x = drun_reqx(r, q);
         memset(x, 0, sizeof *x);
         x->held = x->paid = -1;
+        x->started = rg_now(r->e);
     }
     q->cl = cl;
     q->region = cl->region;
     q->sku = cl->sku;
-    q->sent = q->started = rg_now(r->e);
+    q->sent = rg_now(r->e);
     /* An idempotency key: constant across the retries of one purchase,
      * never 0 (the client index above 24 bits of purchase number). */
     if (r->v->idem)
@@ -530,7 +533,8 @@ static void send_request(drun *r, dclient *cl)
 {
     const dvariant *v = r->v;
     if (cl->attempts++ == 0)
-        cl->first_sent = rg_now(r->e);
+        if (r->clx != NULL)
+            r->clx[cl->id].first_sent = rg_now(r->e);
     if (v->room && !cl->admitted) {
         droom_enter(r, cl);
         return;
@@ -552,6 +556,8 @@ static void on_arrival(rg_engine *e, void *ctx, uint64_t arg)
     dclient *cl = &r->cls[r->next_arrival++];
     if (r->next_arrival < r->ncl)
         rg_at(e, r->buyers[r->next_arrival].t, RG_PRIO_DEFAULT, on_arrival, r, 0);
+    else
+        drun_buyers_done(r);
     send_request(r, cl);
 }
 

@@ -188,30 +188,38 @@ int rg_drop_history_write(const rg_drop_req *reqs, size_t n, FILE *f, rg_drop_hi
 
 int rg_drop_history_check(const rg_drop_req *reqs, size_t n, int skus, int64_t stock)
 {
-    return dhist_check(array_get, reqs, n, array_clients(reqs, n), skus, stock);
+    bool keyed = false;
+    for (size_t i = 0; i < n && !keyed; i++)
+        keyed = reqs[i].order != 0;
+    return dhist_check(array_get, reqs, n, array_clients(reqs, n), keyed, skus, stock);
 }
 
-int dhist_check(dhist_get get, const void *ctx, size_t n, size_t ncl, int skus, int64_t stock)
+int dhist_check(dhist_get get, const void *ctx, size_t n, size_t ncl, bool keyed, int skus,
+                int64_t stock)
 {
     /* The purchases as purchases() finds them, but laid out SKU by SKU
      * for the checker (linearizability is local: each SKU's counter on
      * its own) in two passes over the requests: count each SKU's
      * purchases, then place each where its SKU's run of the array says.
-     * Per purchase only its rg_linz_op; per client its open purchase. */
+     * Per purchase only its rg_linz_op; per client its open purchase, and
+     * only if requests carry order ids (without, each is a purchase). */
     size_t ns = (size_t)(skus > 0 ? skus : 1);
     size_t *start = rg_xcalloc(ns + 1, sizeof *start);
-    uint64_t *open_order = rg_xmalloc((ncl ? ncl : 1) * sizeof *open_order);
-    size_t *open_at = rg_xmalloc((ncl ? ncl : 1) * sizeof *open_at);
-    for (size_t c = 0; c < ncl; c++)
+    size_t nopen = keyed && ncl ? ncl : 1;
+    uint64_t *open_order = rg_xmalloc(nopen * sizeof *open_order);
+    size_t *open_at = rg_xmalloc(nopen * sizeof *open_at);
+    for (size_t c = 0; keyed && c < ncl; c++)
         open_at[c] = SIZE_MAX;
     rg_drop_req q;
     for (size_t i = 0; i < n; i++) {
         get(ctx, i, &q);
-        RG_ASSERT(q.client < ncl);
-        if (q.order != 0 && open_at[q.client] != SIZE_MAX && open_order[q.client] == q.order)
-            continue; /* another attempt of the same purchase */
-        open_order[q.client] = q.order;
-        open_at[q.client] = 0;
+        RG_ASSERT(q.client < ncl && (keyed || q.order == 0));
+        if (keyed) {
+            if (q.order != 0 && open_at[q.client] != SIZE_MAX && open_order[q.client] == q.order)
+                continue; /* another attempt of the same purchase */
+            open_order[q.client] = q.order;
+            open_at[q.client] = 0;
+        }
         if (skus == 1 || (q.sku >= 0 && q.sku < skus))
             start[(skus == 1 ? 0 : (size_t)q.sku) + 1]++;
     }
@@ -220,11 +228,11 @@ int dhist_check(dhist_get get, const void *ctx, size_t n, size_t ncl, int skus, 
     rg_linz_op *lo = rg_xmalloc((start[ns] ? start[ns] : 1) * sizeof *lo);
     size_t *fill = rg_xmalloc(ns * sizeof *fill);
     memcpy(fill, start, ns * sizeof *fill);
-    for (size_t c = 0; c < ncl; c++)
+    for (size_t c = 0; keyed && c < ncl; c++)
         open_at[c] = SIZE_MAX;
     for (size_t i = 0; i < n; i++) {
         get(ctx, i, &q);
-        size_t c = q.client, k = open_at[c];
+        size_t c = q.client, k = keyed ? open_at[c] : SIZE_MAX;
         rg_linz_type t = req_type(q.outcome);
         if (q.order != 0 && k != SIZE_MAX && open_order[c] == q.order) {
             /* the same rule as purchases(): a refusal on the way does not
@@ -235,12 +243,14 @@ int dhist_check(dhist_get get, const void *ctx, size_t n, size_t ncl, int skus, 
             }
             continue;
         }
-        open_order[c] = q.order;
+        if (keyed)
+            open_order[c] = q.order;
         if (skus == 1 || (q.sku >= 0 && q.sku < skus)) {
             k = fill[skus == 1 ? 0 : (size_t)q.sku]++;
             lo[k] = (rg_linz_op){q.sent, q.answered, t};
-            open_at[c] = k;
-        } else {
+            if (keyed)
+                open_at[c] = k;
+        } else if (keyed) {
             open_at[c] = SIZE_MAX - 1; /* a SKU no counter checks */
         }
     }

@@ -107,16 +107,14 @@ typedef struct dcfg {
 typedef struct rg_drop_run drun;
 typedef struct rg_drop_call dreq;
 
-/* One buyer's client.  Every field a request's callbacks read is here,
- * the buyer's region and SKU included, so that a reply touches its request
- * and its client only (at 10^6 buyers each is a cache miss); counts are 32
- * bits (attempts and units are bounded by [clients] limits of 10^6) so
- * that a client takes 64 bytes.  Its IP is computed (dcl_ip). */
+/* One buyer's client: 40 bytes.  Every field a request's callbacks read
+ * is here, the buyer's region and SKU included, so that a reply touches
+ * its request and its client only (at 10^6 buyers each is a cache miss);
+ * counts are 32 bits (attempts and units are bounded by [clients] limits
+ * of 10^6); the times only backoff and the waiting room use are in
+ * dclientx, made only for them.  Its IP is computed (dcl_ip). */
 typedef struct dclient {
     size_t id;
-    rg_time first_sent; /* start of the retry window */
-    rg_time prev_wait;  /* decorrelated jitter's memory */
-    rg_time pressed;    /* when the attempt waiting in the room was made */
     int32_t units;
     int32_t attempts;
     /* what the client was told and did, for the checker's identity
@@ -133,7 +131,16 @@ typedef struct dclient {
     bool crashed;  /* ... and has: it reads no answer, sends nothing more */
 } dclient;
 
-/* One request: 72 bytes, what every request needs (its buyer's region
+/* A client's times for the options that need them: made only for a
+ * scenario whose humans retry through the backpressure policy, or a
+ * variant with a waiting room (drun.clx, by client id). */
+typedef struct dclientx {
+    rg_time first_sent; /* start of the retry window */
+    rg_time prev_wait;  /* decorrelated jitter's memory */
+    rg_time pressed;    /* when the attempt waiting in the room was made */
+} dclientx;
+
+/* One request: 64 bytes, what every request needs (its buyer's region
  * and SKU included, so a kind's callback touches no client).  The kind's call data
  * and the options' fields (dreqx) live in blocks of their own, found by
  * the request's id, so a scenario without the options pays nothing for
@@ -141,10 +148,9 @@ typedef struct dclient {
 struct rg_drop_call {
     drun *run;
     dclient *cl;
-    size_t id;       /* creation order = send order */
-    rg_time sent;    /* the client's timeout runs from here */
-    rg_time started; /* the buyer pressed "buy": latency runs from here
-                        (before sent if it waited in the waiting room) */
+    size_t id;    /* creation order = send order */
+    rg_time sent; /* the client's timeout runs from here; the buyer pressed
+                     "buy" then too, but in the waiting room (dreq_started) */
     rg_time answered;
     rg_time lock_wait; /* reported by the kind */
     uint64_t order;    /* the order id sent (0: none) */
@@ -164,6 +170,8 @@ typedef struct dreqx {
     /* reservations: the cart of an allocated call */
     rg_time held; /* when the buyer was told (-1: no cart) */
     rg_time paid; /* when the buyer pays (-1: abandons the cart) */
+    /* the waiting room: when the buyer pressed "buy", before sent */
+    rg_time started;
 } dreqx;
 
 /* Requests live in fixed blocks so pointers held by events stay valid as
@@ -177,6 +185,7 @@ struct rg_drop_run {
     gsl_rng *net, *clients;
     const rg_buyer *buyers; /* borrowed from the dcfg's cache, or the run's own */
     dclient *cls;
+    dclientx *clx; /* NULL unless the options need them */
     size_t ncl;
     dreq **blocks;
     unsigned char **kblocks; /* the kind's call data, by the same blocks */
@@ -229,6 +238,13 @@ static inline dreqx *drun_reqx(const drun *r, const dreq *q)
     return &r->xblocks[q->id / DREQ_BLOCK][q->id % DREQ_BLOCK];
 }
 
+/* When q's buyer pressed "buy": latency runs from here (before q was sent
+ * if it waited in the waiting room). */
+static inline rg_time dreq_started(const drun *r, const dreq *q)
+{
+    return r->v->room ? drun_reqx(r, q)->started : q->sent;
+}
+
 /* The IP a client sends from: humans an address each, bots a NAT pool of
  * bot_ips addresses (0: a fresh address per request, see dreq_ip). */
 static inline uint64_t dcl_ip(const drun *r, const dclient *cl)
@@ -244,6 +260,9 @@ static inline uint64_t dreq_ip(const drun *r, const dreq *q)
 }
 
 /* drop.c */
+/* Every buyer has arrived: their array (the arrival times) is given back,
+ * long before the replication's peak at its end. */
+void drun_buyers_done(drun *r);
 /* True if the scenario mentions an option: a key in section `shared`, or
  * `varkey` in some [variant.NAME].  An option nobody mentions is off and
  * none of its keys is read. */
@@ -302,9 +321,11 @@ void dkvp_reset(drun *r);
 /* Request i of a history, as rg_drop_run_detail's records give it. */
 typedef void (*dhist_get)(const void *ctx, size_t i, rg_drop_req *out);
 /* rg_drop_history_check over the n records get gives (clients numbered
- * below ncl), each read once: the checker reads the run's requests in
+ * below ncl; keyed: some carry an order id, else none does), each read
+ * twice: the checker reads the run's requests in
  * place instead of a copy of them all. */
-int dhist_check(dhist_get get, const void *ctx, size_t n, size_t ncl, int skus, int64_t stock);
+int dhist_check(dhist_get get, const void *ctx, size_t n, size_t ncl, bool keyed, int skus,
+                int64_t stock);
 
 /* kinds.c */
 /* Declares every billable operation, of the drop and of every kind, into
