@@ -1177,7 +1177,7 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
      * arenas in pieces that the next replication's arrays, of other
      * sizes, cannot all reuse: given back to the system, the next peak is
      * that replication's own and not its own plus this one's remains
-     * (sneaker-drop at 10^6 buyers: 433 -> 3xx MB of peak RSS).  The walk
+     * (sneaker-drop at 10^6 buyers: 433 -> 372 MB of peak RSS).  The walk
      * of the heap is nothing next to such a replication. */
     if (c->w.buyers >= TRIM_BUYERS)
         malloc_trim(0);
@@ -1214,11 +1214,11 @@ static const char *const dtimeline[] = {"allocated", "rejected"};
  * statements, pool waiters and connections, cache and replica entries) is
  * taken as 256 B a request: an assumption, checked against the peak
  * resident memory of sneaker-drop.ini with `--set workload.buyers=N -n 1
- * -j1`: 76.8 MB estimated for a peak RSS of 48,288 KB at 10^5 buyers,
- * 768 MB for 403,832 KB at 10^6 (each the largest variant's, era2_cache;
- * era1_sql_locks 46,712 and 390,884 KB).  The events and the stores' share
- * are what a scenario whose requests all wait at once would need, so the
- * estimate stays above the peak. */
+ * -j1`: 73.6 MB estimated (the largest variant) for a peak RSS of
+ * 48,416 KB for the whole run at 10^5 buyers, 736 MB for 371,740 KB at
+ * 10^6.  The events and the stores' share are what a scenario whose
+ * requests all wait at once would need, so the estimate stays above the
+ * peak. */
 static uint64_t dmem_bytes(const void *cfg, size_t v, bool keep)
 {
     const dcfg *c = cfg;
