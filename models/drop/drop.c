@@ -24,12 +24,135 @@
  * computed from a formula of the parameters.
  */
 #include <math.h>
+#include <pthread.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/drop/dropint.h"
+#include "models/mech/linz.h"
 #include "models/mech/mparam.h"
 #include "sim/engine/stats.h"
+
+/* ---- the buyers, shared by the variants of a replication ------------------ */
+
+/* Every variant of replication (seed, rep) draws the same buyers from the
+ * "arrivals" stream (workload.h: common random numbers), and drawing and
+ * sorting them was a visible share of a short replication: the first
+ * variant to run draws them, the others of the same replication borrow
+ * them.  The cache belongs to the scenario's dcfg, whose runs may be on
+ * any thread in any order, hence the lock; a slot in use is never
+ * evicted, and when every slot is in use a variant draws its own.  Only
+ * small crowds are cached (BC_MAX_BUYERS), so the cache adds at most
+ * BC_SLOTS x 1 MB to a run's memory.  Buyers depend on nothing but the
+ * workload, the regions and the stream, so a borrowed array is the one the
+ * variant would have drawn. */
+#define BC_SLOTS 8
+#define BC_MAX_BUYERS 65536
+
+typedef struct dbuyers {
+    pthread_mutex_t lock;
+    struct {
+        uint64_t seed, rep;
+        rg_buyer *b; /* NULL: empty slot */
+        unsigned refs;
+        uint64_t used; /* for least-recently-used eviction */
+    } slot[BC_SLOTS];
+    uint64_t tick;
+} dbuyers;
+
+static dbuyers *dbuyers_new(void)
+{
+    dbuyers *bc = rg_xcalloc(1, sizeof *bc);
+    pthread_mutex_init(&bc->lock, NULL);
+    return bc;
+}
+
+static void dbuyers_free(dbuyers *bc)
+{
+    if (bc == NULL)
+        return;
+    for (size_t i = 0; i < BC_SLOTS; i++)
+        free(bc->slot[i].b);
+    pthread_mutex_destroy(&bc->lock);
+    free(bc);
+}
+
+/* The slot holding (seed, rep), or -1; bc locked. */
+static int dbuyers_find(const dbuyers *bc, uint64_t seed, uint64_t rep)
+{
+    for (int i = 0; i < BC_SLOTS; i++)
+        if (bc->slot[i].b != NULL && bc->slot[i].seed == seed && bc->slot[i].rep == rep)
+            return i;
+    return -1;
+}
+
+/* The buyers of replication (seed, rep) of engine e, borrowed from the
+ * cache or drawn; give them back with dbuyers_release. */
+static rg_buyer *dbuyers_get(const dcfg *c, rg_engine *e)
+{
+    dbuyers *bc = c->buyers;
+    uint64_t seed = rg_engine_seed(e), rep = rg_engine_rep(e);
+    if (c->w.buyers > BC_MAX_BUYERS)
+        return rg_workload_buyers(&c->w, c->pl->n, rg_engine_stream(e, "arrivals"));
+    pthread_mutex_lock(&bc->lock);
+    int i = dbuyers_find(bc, seed, rep);
+    if (i >= 0) {
+        bc->slot[i].refs++;
+        bc->slot[i].used = ++bc->tick;
+        rg_buyer *b = bc->slot[i].b;
+        pthread_mutex_unlock(&bc->lock);
+        return b;
+    }
+    pthread_mutex_unlock(&bc->lock);
+    /* drawn outside the lock: another thread may draw the same meanwhile */
+    rg_buyer *b = rg_workload_buyers(&c->w, c->pl->n, rg_engine_stream(e, "arrivals"));
+    pthread_mutex_lock(&bc->lock);
+    i = dbuyers_find(bc, seed, rep);
+    if (i < 0) {
+        /* an empty slot, else the least recently used one not in use */
+        for (int k = 0; k < BC_SLOTS; k++)
+            if (bc->slot[k].refs == 0 &&
+                (i < 0 || bc->slot[k].b == NULL ||
+                 (bc->slot[i].b != NULL && bc->slot[k].used < bc->slot[i].used)))
+                i = k;
+        if (i >= 0) {
+            free(bc->slot[i].b);
+            bc->slot[i].seed = seed;
+            bc->slot[i].rep = rep;
+            bc->slot[i].b = b;
+            b = NULL;
+        }
+    }
+    rg_buyer *got = b;
+    if (i >= 0) {
+        bc->slot[i].refs++;
+        bc->slot[i].used = ++bc->tick;
+        got = bc->slot[i].b;
+    }
+    pthread_mutex_unlock(&bc->lock);
+    if (got != b)
+        free(b); /* another thread's copy of the same buyers was there */
+    return got;
+}
+
+/* Gives back buyers from dbuyers_get. */
+static void dbuyers_release(const dcfg *c, const rg_buyer *b)
+{
+    dbuyers *bc = c->buyers;
+    pthread_mutex_lock(&bc->lock);
+    for (int i = 0; i < BC_SLOTS; i++)
+        if (bc->slot[i].b == b) {
+            bc->slot[i].refs--;
+            b = NULL;
+            break;
+        }
+    pthread_mutex_unlock(&bc->lock);
+    free((void *)b); /* not cached: the variant's own */
+}
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -60,6 +183,7 @@ static void dcfg_free(void *p)
     rg_kv_cfg_free(&c->kv);
     free(c->met);
     free(c->col);
+    dbuyers_free(c->buyers);
     free(c);
 }
 
@@ -559,6 +683,7 @@ static int dload(rg_scn *s, void **out, rg_err *e)
         c->show_protection = c->show_protection || c->var[i].challenge || c->var[i].rate_limit ||
                              c->var[i].guardrail;
     make_metrics(c);
+    c->buyers = dbuyers_new();
     *out = c;
     return 0;
 fail:
@@ -583,23 +708,26 @@ static void setup_clients(drun *r)
 {
     const dcfg *c = r->c;
     r->ncl = (size_t)c->w.buyers;
-    r->buyers = rg_workload_buyers(&c->w, c->pl->n, rg_engine_stream(r->e, "arrivals"));
+    r->buyers = dbuyers_get(c, r->e);
     r->net = rg_engine_stream(r->e, "network");
     /* Who is a bot, and challenge results, come from their own stream, so
      * adding bots leaves every other draw of the replication unchanged; it
      * is only created when used (seeding a generator is not free). */
     if (c->cl.bots > 0 || r->v->challenge || c->cl.human_backoff)
         r->clients = rg_engine_stream(r->e, "clients");
-    r->cls = rg_xcalloc(r->ncl, sizeof *r->cls);
-    for (size_t i = 0; i < r->ncl; i++) {
-        dclient *cl = &r->cls[i];
-        cl->id = i;
-        cl->b = &r->buyers[i];
-        cl->bot = c->cl.bots > 0 && gsl_rng_uniform(r->clients) < c->cl.bots;
-        cl->has_session = !r->v->challenge;
-        /* humans: an address each; bots: a NAT pool (or rotation) */
-        cl->ip = cl->bot && c->cl.bot_ips > 0 ? (UINT64_C(1) << 32) + i % (size_t)c->cl.bot_ips : i;
-    }
+    /* Not calloc: each client is written whole below (the rest of its
+     * fields zero), where calloc cleared the array first. */
+    r->cls = rg_xmalloc((r->ncl ? r->ncl : 1) * sizeof *r->cls);
+    for (size_t i = 0; i < r->ncl; i++)
+        r->cls[i] = (dclient){
+            .id = i,
+            .region = (uint8_t)r->buyers[i].region,
+            .sku = r->buyers[i].sku,
+            .bot = c->cl.bots > 0 && gsl_rng_uniform(r->clients) < c->cl.bots,
+            .has_session = !r->v->challenge,
+        };
+    if (c->cl.human_backoff || r->v->room)
+        r->clx = rg_xcalloc(r->ncl ? r->ncl : 1, sizeof *r->clx);
     /* [faults] client_crash: who crashes after sending, from the faults
      * stream (made only when used), after every other set-up draw. */
     double crash = r->v->faults.client_crash;
@@ -615,6 +743,10 @@ static void setup_clients(drun *r)
 static void setup_run(drun *r)
 {
     const dcfg *c = r->c;
+    /* rounded up so that every call's data is aligned for any type */
+    size_t align = _Alignof(max_align_t);
+    r->ksize = (r->v->kind->call_size + align - 1) / align * align;
+    r->has_x = r->v->kv_state || r->v->reserve || r->v->room;
     r->alloc_sku = rg_xcalloc((size_t)c->w.skus, sizeof *r->alloc_sku);
     r->zero_traced = rg_xcalloc((size_t)c->w.skus, sizeof *r->zero_traced);
     r->ledger = rg_ledger_new(c->prices);
@@ -634,13 +766,71 @@ static void setup_run(drun *r)
 
 /* ---- the checker ---- */
 
+/* Moves the k-th smallest of x[lo, hi) to x[k], the smaller ones before it
+ * and the larger after (quickselect: median-of-three pivot, the same
+ * partition as sort.h).  A range that will not shrink is sorted instead,
+ * so the worst case stays O(n log n).  Latencies are never NaN. */
+static void select_rank(double *x, size_t lo, size_t hi, size_t k)
+{
+    unsigned budget = 64;
+    while (hi - lo > 16) {
+        if (budget-- == 0) {
+            rg_sort_doubles(x + lo, hi - lo);
+            return;
+        }
+        size_t mid = lo + (hi - lo) / 2;
+        double a = x[lo], b = x[mid], c = x[hi - 1];
+        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        size_t i = lo, j = hi - 1;
+        for (;;) {
+            while (x[i] < pivot)
+                i++;
+            while (pivot < x[j])
+                j--;
+            if (i >= j)
+                break;
+            double t = x[i];
+            x[i] = x[j];
+            x[j] = t;
+            i++;
+            j--;
+        }
+        /* [lo, j] <= pivot <= [j + 1, hi) */
+        if (k <= j)
+            hi = j + 1;
+        else
+            lo = j + 1;
+    }
+    rg_sort_doubles(x + lo, hi - lo);
+}
+
+/* Puts the order statistics that the quantiles p[0..np-1] (ascending) and
+ * the maximum read into their sorted places, leaving the rest of x in no
+ * particular order: gsl_stats_quantile_from_sorted_data(x, 1, n, p) reads
+ * only x[floor(p (n - 1))] and the element after it, so it then gives
+ * bit for bit what it gives on the fully sorted x, for O(n) work instead of
+ * a sort (the sort was a visible share of a short replication). */
+static void select_quantiles(double *x, size_t n, const double *p, size_t np)
+{
+    size_t lo = 0;
+    for (size_t i = 0; i <= np && lo < n; i++) {
+        /* the same index arithmetic as GSL's */
+        size_t k = i < np ? (size_t)(int)(p[i] * (double)(n - 1)) : n - 1;
+        for (size_t r = k; r <= k + 1 && r < n; r++)
+            if (r >= lo) {
+                select_rank(x, lo, n, r);
+                lo = r + 1;
+            }
+    }
+}
+
 /* What the checker counts from the answers and from the stores. */
 typedef struct dtally {
     int64_t timeouts, overloaded, dberr, declined, blk_challenge, blk_rate, blk_guard;
     int64_t units_h, units_b, humans_empty;
     int64_t oversell, lost, unack, lost_sales;
     int64_t *soldout_sku; /* sold-out answers per SKU */
-    double *lat;          /* seconds per request, sorted */
+    double *lat;          /* seconds per request, the quantiles' ranks in place */
     rg_time last;
     size_t cut; /* requests the horizon cut short (their client had not given up) */
 } dtally;
@@ -665,8 +855,8 @@ static void tally_requests(drun *r, dtally *t)
         t->blk_challenge += q->outcome == RG_OUT_CHALLENGE;
         t->blk_rate += q->outcome == RG_OUT_RATE_LIMITED;
         t->blk_guard += q->outcome == RG_OUT_GUARDRAIL;
-        t->soldout_sku[q->cl->b->sku] += q->outcome == RG_OUT_SOLD_OUT;
-        t->lat[i] = rg_time_sec(q->answered - q->started);
+        t->soldout_sku[q->cl->sku] += q->outcome == RG_OUT_SOLD_OUT;
+        t->lat[i] = rg_time_sec(q->answered - dreq_started(r, q));
         rg_repout_latency(r->out, t->lat[i]);
         if (q->answered > t->last)
             t->last = q->answered;
@@ -742,20 +932,31 @@ static void tally_identity(const drun *r, rg_mval *row)
     free(held);
 }
 
-static rg_drop_req *copy_requests(const drun *r);
+static void req_record(const void *run, size_t i, rg_drop_req *d);
 
 /* The history of what clients sent and were told, checked for a stock
- * counter per SKU (drophist.c).  NaN when too large to tell, and with
- * reservations: an expired cart gives its unit back, which the counter
- * of the history cannot do. */
+ * counter per SKU (drophist.c), reading the requests in place.  NaN when
+ * too large to tell, and with reservations: an expired cart gives its unit
+ * back, which the counter of the history cannot do. */
 static double tally_linearizable(const drun *r)
 {
     if (r->v->reserve)
         return NAN;
-    rg_drop_req *d = copy_requests(r);
-    int v = rg_drop_history_check(d, r->nreq, r->c->w.skus, r->c->w.stock);
-    free(d);
+    int v =
+        dhist_check(req_record, r, r->nreq, r->ncl, r->v->idem, (int)r->c->w.skus, r->c->w.stock);
     return v < 0 ? NAN : v;
+}
+
+/* The kinds' call data is dead once the stores have been asked what they
+ * hold: freed before the history check's arrays, for a lower peak. */
+static void drun_free_calldata(drun *r)
+{
+    if (r->kblocks == NULL)
+        return;
+    for (size_t b = 0; b < r->nblocks; b++)
+        free(r->kblocks[b]);
+    free(r->kblocks);
+    r->kblocks = NULL;
 }
 
 /* Runs the checker and fills `row`, one value per metric of the drop's
@@ -766,7 +967,13 @@ static void check(drun *r, rg_mval *row)
     dtally t = {0};
     tally_requests(r, &t);
     tally_stores(r, &t);
-    rg_sort_doubles(t.lat, r->nreq);
+    static const double qs[] = {0.50, 0.95, 0.99};
+    select_quantiles(t.lat, r->nreq, qs, 3);
+    row[M_P50].d = rg_quantile_sorted(t.lat, r->nreq, 0.50);
+    row[M_P95].d = rg_quantile_sorted(t.lat, r->nreq, 0.95);
+    row[M_P99].d = rg_quantile_sorted(t.lat, r->nreq, 0.99);
+    row[M_MAX].d = r->nreq ? t.lat[r->nreq - 1] : NAN;
+    free(t.lat); /* before the history check's arrays: a lower peak */
     row[M_ALLOCATED].i = r->allocated;
     row[M_REJECTED].i = r->rejected;
     row[M_ERRORS].i = t.timeouts + t.overloaded + t.dberr + t.declined;
@@ -779,11 +986,13 @@ static void check(drun *r, rg_mval *row)
     row[M_UNACK].i = t.unack;
     row[M_LOST_SALES].i = t.lost_sales;
     tally_identity(r, row);
+    /* The stores and the kinds' call data have said all they hold: freed
+     * before the history check's arrays, for a lower peak. */
+    if (r->v->kind->free_store != NULL)
+        r->v->kind->free_store(r->store);
+    r->store = NULL;
+    drun_free_calldata(r);
     row[M_LINZ].d = tally_linearizable(r);
-    row[M_P50].d = rg_quantile_sorted(t.lat, r->nreq, 0.50);
-    row[M_P95].d = rg_quantile_sorted(t.lat, r->nreq, 0.95);
-    row[M_P99].d = rg_quantile_sorted(t.lat, r->nreq, 0.99);
-    row[M_MAX].d = r->nreq ? t.lat[r->nreq - 1] : NAN;
     row[M_LAST].d = rg_time_sec(t.last);
     row[M_STOCK].i = w->stock;
     row[M_STOCK_TOTAL].i = w->stock * w->skus;
@@ -819,7 +1028,6 @@ static void check(drun *r, rg_mval *row)
     row[M_ROOM_MAX].d = r->room_n > 0 ? rg_time_sec(r->room_wait_max) : NAN;
     row[M_GUARD_LEAK].i = r->guard_leak;
     row[M_RATE_LEAK].i = r->rate_leak;
-    free(t.lat);
     free(t.soldout_sku);
 }
 
@@ -843,26 +1051,40 @@ static void trace_summary(const drun *r, const rg_mval *row)
             rg_ledger_virtual(r->ledger));
 }
 
+/* The record of request i of run r (a dhist_get); fills every field but
+ * the padding. */
+static void req_record(const void *run, size_t i, rg_drop_req *d)
+{
+    const drun *r = run;
+    const dreq *q = drun_req(r, i);
+    d->sent = dreq_started(r, q);
+    d->admitted = r->v->room ? q->sent : -1;
+    d->answered = q->answered;
+    d->region = q->cl->region;
+    d->sku = q->cl->sku;
+    d->client = q->cl->id;
+    d->bot = q->cl->bot;
+    d->outcome = q->outcome;
+    d->lock_wait = q->lock_wait;
+    d->order = q->order;
+}
+
 /* The per-request records for rg_drop_run_detail's caller. */
 static rg_drop_req *copy_requests(const drun *r)
 {
     /* Zeroed, padding included: callers compare records with memcmp
      * (the same seed must give the same bytes). */
     rg_drop_req *d = rg_xcalloc(r->nreq ? r->nreq : 1, sizeof *d);
-    for (size_t i = 0; i < r->nreq; i++) {
-        const dreq *q = drun_req(r, i);
-        d[i].sent = q->started;
-        d[i].admitted = r->v->room ? q->sent : -1;
-        d[i].answered = q->answered;
-        d[i].region = q->cl->b->region;
-        d[i].sku = q->cl->b->sku;
-        d[i].client = q->cl->id;
-        d[i].bot = q->cl->bot;
-        d[i].outcome = q->outcome;
-        d[i].lock_wait = q->lock_wait;
-        d[i].order = q->order;
-    }
+    for (size_t i = 0; i < r->nreq; i++)
+        req_record(r, i, &d[i]);
     return d;
+}
+
+void drun_buyers_done(drun *r)
+{
+    if (r->buyers != NULL)
+        dbuyers_release(r->c, r->buyers);
+    r->buyers = NULL;
 }
 
 /* Frees everything the replication holds but its engine, stores first
@@ -880,14 +1102,18 @@ static void drun_free(drun *r)
         free(r->blocks[b]);
         if (r->kblocks != NULL)
             free(r->kblocks[b]);
+        if (r->xblocks != NULL)
+            free(r->xblocks[b]);
     }
     free(r->blocks);
     free(r->kblocks);
+    free(r->xblocks);
     free(r->alloc_sku);
     free(r->released_sku);
     free(r->zero_traced);
     free(r->cls);
-    free(r->buyers);
+    free(r->clx);
+    drun_buyers_done(r);
 }
 
 /* Never a silent cut: buyers who would arrive after the horizon fail the
@@ -906,6 +1132,10 @@ static void horizon_arrivals(drun *r)
                        rg_time_sec(r->buyers[r->ncl - 1].t));
     }
 }
+
+/* From this many buyers a replication gives its freed memory back to the
+ * system when it ends. */
+#define TRIM_BUYERS 100000
 
 void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep, rg_repout *out,
                         FILE *trace, rg_drop_req **reqs_out, size_t *nreqs)
@@ -942,6 +1172,16 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
     }
     drun_free(&r);
     rg_rep_end(out, r.e);
+#ifdef __GLIBC__
+    /* A large replication's memory, freed, stays in the allocator's
+     * arenas in pieces that the next replication's arrays, of other
+     * sizes, cannot all reuse: given back to the system, the next peak is
+     * that replication's own and not its own plus this one's remains
+     * (sneaker-drop at 10^6 buyers: 433 -> 372 MB of peak RSS).  The walk
+     * of the heap is nothing next to such a replication. */
+    if (c->w.buyers >= TRIM_BUYERS)
+        malloc_trim(0);
+#endif
 }
 
 static void drun_task(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repout *out,
@@ -965,16 +1205,20 @@ static int dhistory(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_r
 static const char *const dtimeline[] = {"allocated", "rejected"};
 
 /* An estimate of one replication's peak memory, for --memory-limit.  Per
- * buyer: its arrival and its client.  Per request (every attempt a buyer
- * may make): its record and the kind's call data, the copy the checker
- * makes, its latency (twice with raw latencies kept), an orders entry, a
- * point of the timeline, and the events it keeps pending (a deadline, a
- * hop, a reply: three heap entries with their slots).  The stores' own
- * state (SQL statements and connections, cache and replica entries) is
+ * buyer: its arrival, its client and the history check's two words.  Per
+ * request (every attempt a buyer may make): its record, the kind's call
+ * data and the options' block, its latency (twice with raw latencies
+ * kept), the history check's operation, an orders entry, a point of the
+ * timeline, and the events it keeps pending (a deadline, a hop, a reply:
+ * three heap entries with their slots).  The stores' own state (SQL
+ * statements, pool waiters and connections, cache and replica entries) is
  * taken as 256 B a request: an assumption, checked against the peak
  * resident memory of sneaker-drop.ini with `--set workload.buyers=N -n 1
- * -j1`: 92 MB estimated for 90 MB measured at 10^5 buyers, 920 MB for
- * 680 MB at 10^6. */
+ * -j1`: 73.6 MB estimated (the largest variant) for a peak RSS of
+ * 48,416 KB for the whole run at 10^5 buyers, 736 MB for 371,740 KB at
+ * 10^6.  The events and the stores' share are what a scenario whose
+ * requests all wait at once would need, so the estimate stays above the
+ * peak. */
 static uint64_t dmem_bytes(const void *cfg, size_t v, bool keep)
 {
     const dcfg *c = cfg;
@@ -982,10 +1226,13 @@ static uint64_t dmem_bytes(const void *cfg, size_t v, bool keep)
     double buyers = (double)c->w.buyers, bots = buyers * c->cl.bots;
     double reqs = (buyers - bots) * (double)c->cl.human_attempts +
                   bots * (double)c->cl.bot_attempts * (double)c->cl.bot_want;
-    double per_req =
-        (double)(sizeof(dreq) + var->kind->call_size + sizeof(rg_drop_req) +
-                 (keep ? 2 : 1) * sizeof(double) + sizeof(rg_order) + 24 + 3 * (24 + 32) + 256);
-    double per_buyer = (double)(sizeof(rg_buyer) + sizeof(dclient));
+    double per_req = (double)(sizeof(dreq) + var->kind->call_size +
+                              (var->kv_state || var->reserve || var->room ? sizeof(dreqx) : 0) +
+                              (keep ? 2 : 1) * sizeof(double) + sizeof(rg_linz_op) +
+                              sizeof(rg_order) + 24 + 3 * (24 + 32) + 256);
+    double per_buyer =
+        (double)(sizeof(rg_buyer) + sizeof(dclient) +
+                 (c->cl.human_backoff || var->room ? sizeof(dclientx) : 0) + 2 * sizeof(size_t));
     double b = buyers * per_buyer + reqs * per_req;
     return b >= 1.8e19 ? UINT64_MAX : (uint64_t)b;
 }

@@ -51,11 +51,11 @@ static void on_expired(rg_engine *e, void *ctx, uint64_t arg)
     drun *r = ctx;
     dreq *q = drun_req(r, (size_t)arg);
     r->released++;
-    r->released_sku[q->cl->b->sku]++;
+    r->released_sku[q->cl->sku]++;
     q->cl->gaveback++;
     if (r->trace)
         dtrace(r, "%s %zu's cart expired unpaid: sku-%03d unit released",
-               q->cl->bot ? "bot" : "buyer", q->cl->id, q->cl->b->sku + 1);
+               q->cl->bot ? "bot" : "buyer", q->cl->id, q->cl->sku + 1);
     r->v->kind->release(r->store, r, q, 0);
 }
 
@@ -65,12 +65,13 @@ void dcart_hold(drun *r, dreq *q)
     rg_time now = rg_now(r->e);
     bool pays = gsl_rng_uniform(r->payments) < res->pay;
     rg_time t = rg_dist_sample_time(res->pay_time, r->payments);
-    q->held = now;
-    q->paid = pays && t < res->ttl ? now + t : -1;
-    if (q->paid < 0)
+    dreqx *x = drun_reqx(r, q);
+    x->held = now;
+    x->paid = pays && t < res->ttl ? now + t : -1;
+    if (x->paid < 0)
         rg_at(r->e, now + res->ttl, RG_PRIO_DEFAULT, on_expired, r, q->id);
     if (r->trace) {
-        if (q->paid >= 0)
+        if (x->paid >= 0)
             dtrace(r, "%s %zu holds the unit and pays %.1f s later", q->cl->bot ? "bot" : "buyer",
                    q->cl->id, rg_time_sec(t));
         else
@@ -90,13 +91,13 @@ void dcart_tally(const drun *r, int64_t *confirmed, int64_t *lost_sales, double 
     size_t npaid = 0;
     *lost_sales = 0;
     for (size_t i = 0; i < r->nreq; i++) {
-        const dreq *q = drun_req(r, i);
-        if (q->held < 0)
+        const dreqx *x = drun_reqx(r, drun_req(r, i));
+        if (x->held < 0)
             continue;
-        if (q->paid >= 0 && q->paid <= horizon)
-            paid[npaid++] = q->paid;
+        if (x->paid >= 0 && x->paid <= horizon)
+            paid[npaid++] = x->paid;
         /* an abandoned cart still holding its unit when the drop closes */
-        if (q->paid < 0 && q->held <= res->close && res->close < q->held + res->ttl)
+        if (x->paid < 0 && x->held <= res->close && res->close < x->held + res->ttl)
             ++*lost_sales;
     }
     sort_times(paid, 0, npaid);

@@ -109,15 +109,16 @@ static void next_move(drun *r, dclient *cl, rg_outcome o)
             cl->done = true;
             return;
         }
-        wait = rg_bo_delay(bp, cl->attempts, cl->prev_wait ? cl->prev_wait : bp->base,
+        dclientx *x = &r->clx[cl->id];
+        wait = rg_bo_delay(bp, cl->attempts, x->prev_wait ? x->prev_wait : bp->base,
                            gsl_rng_uniform(r->clients));
         if ((o == RG_OUT_OVERLOADED || o == RG_OUT_RATE_LIMITED) && wait < bp->overload_wait)
             wait = bp->overload_wait;
-        cl->prev_wait = wait;
+        x->prev_wait = wait;
         /* the same rules as rg_bo_op_result: the next attempt must start
          * strictly inside the window, within the attempt limit */
         bool out_of_budget = bp->mode == RG_BO_WINDOW
-                                 ? rg_now(r->e) + wait - cl->first_sent >= bp->window ||
+                                 ? rg_now(r->e) + wait - x->first_sent >= bp->window ||
                                        (bp->max_attempts > 0 && cl->attempts >= bp->max_attempts)
                                  : cl->attempts > bp->legacy_retries;
         if (out_of_budget) {
@@ -148,7 +149,7 @@ static void client_answer(drun *r, dreq *q, rg_outcome o)
     q->answered = now;
     if (o == RG_OUT_ALLOCATED) {
         r->allocated++;
-        r->alloc_sku[q->cl->b->sku]++;
+        r->alloc_sku[q->cl->sku]++;
         if (r->allocated == r->c->w.stock * r->c->w.skus)
             r->sold_at = now;
     } else if (o == RG_OUT_SOLD_OUT) {
@@ -159,9 +160,9 @@ static void client_answer(drun *r, dreq *q, rg_outcome o)
         dtrace(r,
                "%s %zu (%s) sku-%03d: %s (%s) latency %.1f ms  "
                "[allocated %lld, rejected %lld]",
-               q->cl->bot ? "bot" : "buyer", q->cl->id, r->c->pl->name[q->cl->b->region],
-               q->cl->b->sku + 1, o == RG_OUT_ALLOCATED ? "+1 allocated" : dflow_outcome_name(o),
-               r->v->name, rg_time_ms(now - q->started), (long long)r->allocated,
+               q->cl->bot ? "bot" : "buyer", q->cl->id, r->c->pl->name[q->cl->region],
+               q->cl->sku + 1, o == RG_OUT_ALLOCATED ? "+1 allocated" : dflow_outcome_name(o),
+               r->v->name, rg_time_ms(now - dreq_started(r, q)), (long long)r->allocated,
                (long long)r->rejected);
     if (o == RG_OUT_ALLOCATED && r->v->reserve)
         dcart_hold(r, q);
@@ -232,14 +233,14 @@ static void on_result_at_pop(rg_engine *e, void *ctx, uint64_t arg)
                                   : rg_ledger_virtual(r->ledger) - r->guard.cost_base > g->budget);
         if (r->v->kv_state) {
             dkvp_evaluate(r, q);
-        } else if (rg_guard_evaluate(&r->guard, r->decided, r->ledger, q->cl->b->region, rg_now(e),
+        } else if (rg_guard_evaluate(&r->guard, r->decided, r->ledger, q->cl->region, rg_now(e),
                                      r->net)) {
             rg_ledger_add(r->ledger, &dflow_kv_write); /* the flag */
             if (r->trace)
                 dtrace(r,
                        "GUARDRAIL TRIPPED at %s after %lld units, virtual cost "
                        "%.3g: no further allocations",
-                       r->c->pl->name[q->cl->b->region], (long long)r->decided,
+                       r->c->pl->name[q->cl->region], (long long)r->decided,
                        rg_ledger_virtual(r->ledger));
         }
     }
@@ -263,7 +264,7 @@ void rg_drop_reply_after(dreq *q, rg_time d, rg_outcome o)
 void rg_drop_reply(dreq *q, int from, rg_outcome o)
 {
     drun *r = q->run;
-    rg_drop_reply_after(q, rg_drop_hop(r, from, q->cl->b->region), o);
+    rg_drop_reply_after(q, rg_drop_hop(r, from, q->region), o);
 }
 
 rg_time rg_drop_hop(drun *r, int from, int to)
@@ -310,7 +311,8 @@ size_t rg_drop_run_buyers(const drun *r)
 
 const rg_buyer *rg_drop_run_buyer(const drun *r, size_t i)
 {
-    RG_ENGINE_ASSERT(r->e, i < r->ncl);
+    /* kinds ask while they build, before the buyers arrive */
+    RG_ENGINE_ASSERT(r->e, i < r->ncl && r->buyers != NULL);
     return &r->buyers[i];
 }
 
@@ -362,17 +364,18 @@ void *rg_drop_call_store(const dreq *q)
 
 void *rg_drop_call_data(const dreq *q)
 {
-    return q->kdata;
+    const drun *r = q->run;
+    return r->ksize ? r->kblocks[q->id / DREQ_BLOCK] + q->id % DREQ_BLOCK * r->ksize : NULL;
 }
 
 int rg_drop_call_region(const dreq *q)
 {
-    return q->cl->b->region;
+    return q->region;
 }
 
 int rg_drop_call_sku(const dreq *q)
 {
-    return q->cl->b->sku;
+    return q->sku;
 }
 
 size_t rg_drop_call_client(const dreq *q)
@@ -416,12 +419,12 @@ static rg_outcome protect(drun *r, dreq *q)
     if (v->rate_limit && !v->kv_state) {
         /* Without a challenge every client still has a session id. */
         if (!rg_limiter_take(r->lim_session, cl->id, now) ||
-            !rg_limiter_take(r->lim_ip, q->ip, now))
+            !rg_limiter_take(r->lim_ip, dreq_ip(r, q), now))
             return RG_OUT_RATE_LIMITED;
     }
     if (v->guardrail && !v->kv_state) {
         rg_ledger_add(r->ledger, &dflow_kv_read); /* the guardrail flag */
-        if (rg_guard_blocks(&r->guard, cl->b->region, now))
+        if (rg_guard_blocks(&r->guard, cl->region, now))
             return RG_OUT_GUARDRAIL;
     }
     return RG_OUT_PENDING;
@@ -460,9 +463,7 @@ void dflow_protected(drun *r, dreq *q, rg_outcome blocked)
 
 static dreq *new_request(drun *r, dclient *cl)
 {
-    /* rounded up so that every call's data is aligned for any type */
-    size_t align = _Alignof(max_align_t);
-    size_t ksize = (r->v->kind->call_size + align - 1) / align * align;
+    size_t ksize = r->ksize;
     if (r->nreq == r->nblocks * DREQ_BLOCK) {
         /* not zeroed: each request is cleared as it is handed out */
         r->blocks = rg_xrealloc(r->blocks, (r->nblocks + 1) * sizeof *r->blocks);
@@ -471,25 +472,32 @@ static dreq *new_request(drun *r, dclient *cl)
             r->kblocks = rg_xrealloc(r->kblocks, (r->nblocks + 1) * sizeof *r->kblocks);
             r->kblocks[r->nblocks] = rg_xmalloc(DREQ_BLOCK * ksize);
         }
+        if (r->has_x) {
+            r->xblocks = rg_xrealloc(r->xblocks, (r->nblocks + 1) * sizeof *r->xblocks);
+            r->xblocks[r->nblocks] = rg_xmalloc(DREQ_BLOCK * sizeof **r->xblocks);
+        }
         r->nblocks++;
     }
     dreq *q = drun_req(r, r->nreq);
     memset(q, 0, sizeof *q);
-    if (ksize > 0) {
-        q->kdata = r->kblocks[r->nreq / DREQ_BLOCK] + r->nreq % DREQ_BLOCK * ksize;
-        memset(q->kdata, 0, ksize);
-    }
     q->run = r;
     q->id = r->nreq++;
+    if (ksize > 0)
+        memset(rg_drop_call_data(q), 0, ksize);
+    if (r->has_x) {
+        dreqx *x = drun_reqx(r, q);
+        memset(x, 0, sizeof *x);
+        x->held = x->paid = -1;
+        x->started = rg_now(r->e);
+    }
     q->cl = cl;
-    q->sent = q->started = rg_now(r->e);
-    q->held = q->paid = -1;
+    q->region = cl->region;
+    q->sku = cl->sku;
+    q->sent = rg_now(r->e);
     /* An idempotency key: constant across the retries of one purchase,
      * never 0 (the client index above 24 bits of purchase number). */
     if (r->v->idem)
         q->order = ((uint64_t)(cl->id + 1) << 24) | (uint64_t)cl->purchase;
-    /* Bots without a NAT pool rotate: a fresh address per request. */
-    q->ip = cl->bot && r->c->cl.bot_ips == 0 ? (UINT64_C(1) << 40) + q->id : cl->ip;
     return q;
 }
 
@@ -525,7 +533,8 @@ static void send_request(drun *r, dclient *cl)
 {
     const dvariant *v = r->v;
     if (cl->attempts++ == 0)
-        cl->first_sent = rg_now(r->e);
+        if (r->clx != NULL)
+            r->clx[cl->id].first_sent = rg_now(r->e);
     if (v->room && !cl->admitted) {
         droom_enter(r, cl);
         return;
@@ -546,7 +555,9 @@ static void on_arrival(rg_engine *e, void *ctx, uint64_t arg)
     drun *r = ctx;
     dclient *cl = &r->cls[r->next_arrival++];
     if (r->next_arrival < r->ncl)
-        rg_at(e, r->cls[r->next_arrival].b->t, RG_PRIO_DEFAULT, on_arrival, r, 0);
+        rg_at(e, r->buyers[r->next_arrival].t, RG_PRIO_DEFAULT, on_arrival, r, 0);
+    else
+        drun_buyers_done(r);
     send_request(r, cl);
 }
 
@@ -590,7 +601,7 @@ void dflow_start(drun *r)
         rg_at(r->e, cut->until, RG_PRIO_DEFAULT, on_partition, r, 1);
     }
     if (r->ncl > 0)
-        rg_at(r->e, r->cls[0].b->t, RG_PRIO_DEFAULT, on_arrival, r, 0);
+        rg_at(r->e, r->buyers[0].t, RG_PRIO_DEFAULT, on_arrival, r, 0);
     if (r->v->guardrail)
         for (size_t i = 0; i < r->c->pr.nresets; i++)
             rg_at(r->e, r->c->pr.resets[i], RG_PRIO_DEFAULT, on_reset, r, i);

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/drop/drop.h"
+#include "models/drop/dropint.h"
 #include "models/mech/linz.h"
 #include "sim/engine/util.h"
 
@@ -55,41 +55,51 @@ static const char *fail_error(rg_outcome o)
     }
 }
 
-/* One purchase: its first and last request, what it did to the counter,
- * and its process (a client's number, renewed after an info). */
+/* A dhist_get over an array of records. */
+static void array_get(const void *ctx, size_t i, rg_drop_req *out)
+{
+    *out = ((const rg_drop_req *)ctx)[i];
+}
+
+/* One purchase: its last request, what it did to the counter, its
+ * process (a client's number, renewed after an info), and what the history
+ * needs of its requests (the first's send, client and SKU, the last's
+ * answer and order id), kept here so that each request is read once. */
 typedef struct hop {
-    size_t first, last;
+    size_t last, proc, client;
+    rg_time sent, answered;
+    uint64_t order;
+    int sku;
     rg_linz_type type;
-    size_t proc;
 } hop;
 
-/* The purchases of reqs[0..n-1] (in send order), in the order of their
- * first request, and if procs their processes.  Returns their count;
- * *ops is the caller's to free. */
-static size_t purchases(const rg_drop_req *reqs, size_t n, bool procs, hop **ops)
+/* The purchases of the n requests get gives (in send order, from ncl
+ * clients), in the order of their first request, and if procs their
+ * processes.  Returns their count; *ops is the caller's to free. */
+static size_t purchases(dhist_get get, const void *ctx, size_t n, size_t ncl, bool procs, hop **ops)
 {
-    size_t ncl = 0;
-    for (size_t i = 0; i < n; i++)
-        if (reqs[i].client + 1 > ncl)
-            ncl = reqs[i].client + 1;
     /* the purchases, then per client its open purchase (its crashes) */
     hop *op = rg_xmalloc((n ? n : 1) * sizeof *op + (ncl ? ncl : 1) * sizeof(size_t));
     size_t *open = (size_t *)(op + (n ? n : 1));
     for (size_t c = 0; c < ncl; c++)
         open[c] = SIZE_MAX;
     size_t m = 0;
+    rg_drop_req q;
     for (size_t i = 0; i < n; i++) {
-        size_t c = reqs[i].client, k = open[c];
-        rg_linz_type t = req_type(reqs[i].outcome);
-        if (reqs[i].order != 0 && k != SIZE_MAX && reqs[op[k].last].order == reqs[i].order) {
+        get(ctx, i, &q);
+        size_t c = q.client, k = open[c];
+        RG_ASSERT(c < ncl);
+        rg_linz_type t = req_type(q.outcome);
+        if (q.order != 0 && k != SIZE_MAX && op[k].order == q.order) {
             /* another attempt of the same purchase: its answer is the
              * purchase's, but a refusal on the way does not undo an
              * earlier attempt that may have landed */
             op[k].last = i;
+            op[k].answered = q.answered;
             op[k].type = t == RG_LINZ_FAIL && op[k].type == RG_LINZ_INFO ? RG_LINZ_INFO : t;
             continue;
         }
-        op[m] = (hop){i, i, t, 0};
+        op[m] = (hop){i, 0, c, q.sent, q.answered, q.order, q.sku, t};
         open[c] = m++;
     }
     if (procs) {
@@ -99,13 +109,23 @@ static size_t purchases(const rg_drop_req *reqs, size_t n, bool procs, hop **ops
         size_t *crashes = open;
         memset(crashes, 0, ncl * sizeof *crashes);
         for (size_t k = 0; k < m; k++) {
-            size_t c = reqs[op[k].first].client;
+            size_t c = op[k].client;
             op[k].proc = c + crashes[c] * ncl;
             crashes[c] += op[k].type == RG_LINZ_INFO;
         }
     }
     *ops = op;
     return m;
+}
+
+/* The clients of an array of records: one more than the largest index. */
+static size_t array_clients(const rg_drop_req *reqs, size_t n)
+{
+    size_t ncl = 0;
+    for (size_t i = 0; i < n; i++)
+        if (reqs[i].client + 1 > ncl)
+            ncl = reqs[i].client + 1;
+    return ncl;
 }
 
 typedef struct hev {
@@ -127,11 +147,11 @@ static int hev_cmp(const void *a, const void *b)
 int rg_drop_history_write(const rg_drop_req *reqs, size_t n, FILE *f, rg_drop_hist_fmt fmt)
 {
     hop *op;
-    size_t m = purchases(reqs, n, true, &op);
+    size_t m = purchases(array_get, reqs, n, array_clients(reqs, n), true, &op);
     hev *ev = rg_xmalloc((2 * m + 1) * sizeof *ev);
     for (size_t k = 0; k < m; k++) {
-        ev[2 * k] = (hev){reqs[op[k].first].sent, k, 0};
-        ev[2 * k + 1] = (hev){reqs[op[k].last].answered, k, 1};
+        ev[2 * k] = (hev){op[k].sent, k, 0};
+        ev[2 * k + 1] = (hev){op[k].answered, k, 1};
     }
     qsort(ev, 2 * m, sizeof *ev, hev_cmp);
     static const char *const tname[] = {"ok", "fail", "info", "fail"};
@@ -168,24 +188,85 @@ int rg_drop_history_write(const rg_drop_req *reqs, size_t n, FILE *f, rg_drop_hi
 
 int rg_drop_history_check(const rg_drop_req *reqs, size_t n, int skus, int64_t stock)
 {
-    hop *op;
-    size_t m = purchases(reqs, n, false, &op);
-    rg_linz_op *lo = rg_xmalloc((m ? m : 1) * sizeof *lo);
+    bool keyed = false;
+    for (size_t i = 0; i < n && !keyed; i++)
+        keyed = reqs[i].order != 0;
+    return dhist_check(array_get, reqs, n, array_clients(reqs, n), keyed, skus, stock);
+}
+
+int dhist_check(dhist_get get, const void *ctx, size_t n, size_t ncl, bool keyed, int skus,
+                int64_t stock)
+{
+    /* The purchases as purchases() finds them, but laid out SKU by SKU
+     * for the checker (linearizability is local: each SKU's counter on
+     * its own) in two passes over the requests: count each SKU's
+     * purchases, then place each where its SKU's run of the array says.
+     * Per purchase only its rg_linz_op; per client its open purchase, and
+     * only if requests carry order ids (without, each is a purchase). */
+    size_t ns = (size_t)(skus > 0 ? skus : 1);
+    size_t *start = rg_xcalloc(ns + 1, sizeof *start);
+    size_t nopen = keyed && ncl ? ncl : 1;
+    uint64_t *open_order = rg_xmalloc(nopen * sizeof *open_order);
+    size_t *open_at = rg_xmalloc(nopen * sizeof *open_at);
+    for (size_t c = 0; keyed && c < ncl; c++)
+        open_at[c] = SIZE_MAX;
+    rg_drop_req q;
+    for (size_t i = 0; i < n; i++) {
+        get(ctx, i, &q);
+        RG_ASSERT(q.client < ncl && (keyed || q.order == 0));
+        if (keyed) {
+            if (q.order != 0 && open_at[q.client] != SIZE_MAX && open_order[q.client] == q.order)
+                continue; /* another attempt of the same purchase */
+            open_order[q.client] = q.order;
+            open_at[q.client] = 0;
+        }
+        if (skus == 1 || (q.sku >= 0 && q.sku < skus))
+            start[(skus == 1 ? 0 : (size_t)q.sku) + 1]++;
+    }
+    for (size_t k = 0; k < ns; k++)
+        start[k + 1] += start[k];
+    rg_linz_op *lo = rg_xmalloc((start[ns] ? start[ns] : 1) * sizeof *lo);
+    size_t *fill = rg_xmalloc(ns * sizeof *fill);
+    memcpy(fill, start, ns * sizeof *fill);
+    for (size_t c = 0; keyed && c < ncl; c++)
+        open_at[c] = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        get(ctx, i, &q);
+        size_t c = q.client, k = keyed ? open_at[c] : SIZE_MAX;
+        rg_linz_type t = req_type(q.outcome);
+        if (q.order != 0 && k != SIZE_MAX && open_order[c] == q.order) {
+            /* the same rule as purchases(): a refusal on the way does not
+             * undo an earlier attempt that may have landed */
+            if (k != SIZE_MAX - 1) {
+                lo[k].ret = q.answered;
+                lo[k].type = t == RG_LINZ_FAIL && lo[k].type == RG_LINZ_INFO ? RG_LINZ_INFO : t;
+            }
+            continue;
+        }
+        if (keyed)
+            open_order[c] = q.order;
+        if (skus == 1 || (q.sku >= 0 && q.sku < skus)) {
+            k = fill[skus == 1 ? 0 : (size_t)q.sku]++;
+            lo[k] = (rg_linz_op){q.sent, q.answered, t};
+            if (keyed)
+                open_at[c] = k;
+        } else if (keyed) {
+            open_at[c] = SIZE_MAX - 1; /* a SKU no counter checks */
+        }
+    }
+    free(fill);
+    free(open_at);
+    free(open_order);
     int verdict = 1;
-    /* linearizability is local: each SKU's counter on its own */
-    for (int s = 0; s < skus && verdict != 0; s++) {
-        size_t k = 0;
-        for (size_t j = 0; j < m; j++)
-            if (skus == 1 || reqs[op[j].first].sku == s)
-                lo[k++] =
-                    (rg_linz_op){reqs[op[j].first].sent, reqs[op[j].last].answered, op[j].type};
-        rg_linz_verdict v = rg_linz_counter(lo, k, stock, NULL, NULL);
+    for (size_t s = 0; s < ns && verdict != 0; s++) {
+        rg_linz_verdict v =
+            rg_linz_counter(lo + start[s], start[s + 1] - start[s], stock, NULL, NULL);
         if (v == RG_LINZ_NO)
             verdict = 0;
         else if (v == RG_LINZ_TOO_LARGE)
             verdict = -1;
     }
     free(lo);
-    free(op);
+    free(start);
     return verdict;
 }

@@ -98,57 +98,81 @@ typedef struct dcfg {
     double room_rate; /* admissions per second */
     bool kv_loaded;   /* [kv]: read by the first variant that keeps state there */
     rg_kv_cfg kv;
-    rg_metric *met; /* the metric table with this scenario's flags */
-    int *col;       /* metric (enum) -> column of met, -1 if not reported */
+    struct dbuyers *buyers; /* the buyers of recent replications (drop.c) */
+    rg_metric *met;         /* the metric table with this scenario's flags */
+    int *col;               /* metric (enum) -> column of met, -1 if not reported */
     size_t nmet;
 } dcfg;
 
 typedef struct rg_drop_run drun;
 typedef struct rg_drop_call dreq;
 
+/* One buyer's client: 40 bytes.  Every field a request's callbacks read
+ * is here, the buyer's region and SKU included, so that a reply touches
+ * its request and its client only (at 10^6 buyers each is a cache miss);
+ * counts are 32 bits (attempts and units are bounded by [clients] limits
+ * of 10^6); the times only backoff and the waiting room use are in
+ * dclientx, made only for them.  Its IP is computed (dcl_ip). */
 typedef struct dclient {
     size_t id;
-    const rg_buyer *b;
-    bool bot;
-    bool has_session;
-    uint64_t ip; /* fixed IP, unless bots rotate */
-    int64_t units;
-    int64_t attempts;
-    rg_time first_sent; /* start of the retry window */
-    rg_time prev_wait;  /* decorrelated jitter's memory */
-    bool done;
-    bool admitted;   /* through the waiting room (it lets a buyer in once) */
-    rg_time pressed; /* when the attempt waiting in the room was made */
+    int32_t units;
+    int32_t attempts;
     /* what the client was told and did, for the checker's identity
      * metrics: sold-out answers, units given back by expired carts */
-    int64_t soldout, gaveback;
-    int64_t purchase; /* purchases completed: the next order id's number */
-    bool crash;       /* [faults] client_crash: crashes after its first send */
-    bool crashed;     /* ... and has: it reads no answer, sends nothing more */
+    int32_t soldout, gaveback;
+    int32_t purchase; /* purchases completed: the next order id's number */
+    int32_t sku;      /* the buyer's (rg_buyer) */
+    uint8_t region;   /* the buyer's (rg_buyer; < RG_MAX_REGIONS) */
+    bool bot;
+    bool has_session;
+    bool done;
+    bool admitted; /* through the waiting room (it lets a buyer in once) */
+    bool crash;    /* [faults] client_crash: crashes after its first send */
+    bool crashed;  /* ... and has: it reads no answer, sends nothing more */
 } dclient;
 
+/* A client's times for the options that need them: made only for a
+ * scenario whose humans retry through the backpressure policy, or a
+ * variant with a waiting room (drun.clx, by client id). */
+typedef struct dclientx {
+    rg_time first_sent; /* start of the retry window */
+    rg_time prev_wait;  /* decorrelated jitter's memory */
+    rg_time pressed;    /* when the attempt waiting in the room was made */
+} dclientx;
+
+/* One request: 64 bytes, what every request needs (its buyer's region
+ * and SKU included, so a kind's callback touches no client).  The kind's call data
+ * and the options' fields (dreqx) live in blocks of their own, found by
+ * the request's id, so a scenario without the options pays nothing for
+ * them. */
 struct rg_drop_call {
     drun *run;
-    size_t id; /* creation order = send order */
     dclient *cl;
-    rg_time sent;       /* the client's timeout runs from here */
-    rg_time started;    /* the buyer pressed "buy": latency runs from here
-                           (before sent if it waited in the waiting room) */
-    rg_outcome outcome; /* what the client was told */
-    uint64_t order;     /* the order id sent (0: none) */
+    size_t id;    /* creation order = send order */
+    rg_time sent; /* the client's timeout runs from here; the buyer pressed
+                     "buy" then too, but in the waiting room (dreq_started) */
     rg_time answered;
-    uint64_t ip;
-    void *kdata;       /* the kind's call_size bytes, or NULL */
     rg_time lock_wait; /* reported by the kind */
+    uint64_t order;    /* the order id sent (0: none) */
+    uint8_t outcome;   /* what the client was told (rg_outcome) */
+    uint8_t region;    /* the buyer's, copied from its client: the kinds' */
+    int32_t sku;       /* callbacks read them without touching the client */
+};
+
+/* A request's fields for the options: made only for a variant with
+ * protections kept in the KV or with reservations. */
+typedef struct dreqx {
     /* protections kept in the KV: the reads in flight at the PoP */
     unsigned char kv_pending;
     bool kv_found[3];
-    int64_t kv_value[3];
     bool exact_ok; /* what exact counts said of its rate limits */
+    int64_t kv_value[3];
     /* reservations: the cart of an allocated call */
     rg_time held; /* when the buyer was told (-1: no cart) */
     rg_time paid; /* when the buyer pays (-1: abandons the cart) */
-};
+    /* the waiting room: when the buyer pressed "buy", before sent */
+    rg_time started;
+} dreqx;
 
 /* Requests live in fixed blocks so pointers held by events stay valid as
  * clients send more. */
@@ -159,11 +183,15 @@ struct rg_drop_run {
     const dcfg *c;
     const dvariant *v;
     gsl_rng *net, *clients;
-    rg_buyer *buyers;
+    const rg_buyer *buyers; /* borrowed from the dcfg's cache, or the run's own */
     dclient *cls;
+    dclientx *clx; /* NULL unless the options need them */
     size_t ncl;
     dreq **blocks;
     unsigned char **kblocks; /* the kind's call data, by the same blocks */
+    dreqx **xblocks;         /* the options' fields, by the same blocks */
+    size_t ksize;            /* bytes of one call's data (aligned), 0: none */
+    bool has_x;              /* the variant needs dreqx */
     size_t nreq, nblocks;
     size_t next_arrival;  /* clients start in time order, one event */
     size_t next_deadline; /* oldest request whose timeout may be due */
@@ -204,7 +232,37 @@ static inline dreq *drun_req(const drun *r, size_t i)
     return &r->blocks[i / DREQ_BLOCK][i % DREQ_BLOCK];
 }
 
+/* q's option fields (the variant must have them: r->has_x). */
+static inline dreqx *drun_reqx(const drun *r, const dreq *q)
+{
+    return &r->xblocks[q->id / DREQ_BLOCK][q->id % DREQ_BLOCK];
+}
+
+/* When q's buyer pressed "buy": latency runs from here (before q was sent
+ * if it waited in the waiting room). */
+static inline rg_time dreq_started(const drun *r, const dreq *q)
+{
+    return r->v->room ? drun_reqx(r, q)->started : q->sent;
+}
+
+/* The IP a client sends from: humans an address each, bots a NAT pool of
+ * bot_ips addresses (0: a fresh address per request, see dreq_ip). */
+static inline uint64_t dcl_ip(const drun *r, const dclient *cl)
+{
+    return cl->bot && r->c->cl.bot_ips > 0 ? (UINT64_C(1) << 32) + cl->id % (size_t)r->c->cl.bot_ips
+                                           : cl->id;
+}
+
+/* The IP request q came from. */
+static inline uint64_t dreq_ip(const drun *r, const dreq *q)
+{
+    return q->cl->bot && r->c->cl.bot_ips == 0 ? (UINT64_C(1) << 40) + q->id : dcl_ip(r, q->cl);
+}
+
 /* drop.c */
+/* Every buyer has arrived: their array (the arrival times) is given back,
+ * long before the replication's peak at its end. */
+void drun_buyers_done(drun *r);
 /* True if the scenario mentions an option: a key in section `shared`, or
  * `varkey` in some [variant.NAME].  An option nobody mentions is off and
  * none of its keys is read. */
@@ -258,6 +316,16 @@ void dkvp_check(drun *r, dreq *q);
 void dkvp_evaluate(drun *r, dreq *q);
 /* An accepted operator reset, from the first region: flag and counter. */
 void dkvp_reset(drun *r);
+
+/* drophist.c */
+/* Request i of a history, as rg_drop_run_detail's records give it. */
+typedef void (*dhist_get)(const void *ctx, size_t i, rg_drop_req *out);
+/* rg_drop_history_check over the n records get gives (clients numbered
+ * below ncl; keyed: some carry an order id, else none does), each read
+ * twice: the checker reads the run's requests in
+ * place instead of a copy of them all. */
+int dhist_check(dhist_get get, const void *ctx, size_t n, size_t ncl, bool keyed, int skus,
+                int64_t stock);
 
 /* kinds.c */
 /* Declares every billable operation, of the drop and of every kind, into

@@ -117,8 +117,9 @@ static bool bucket_take(drun *r, dreq *q, int slot, size_t key, double rate, dou
 {
     rg_time now = rg_now(r->e);
     double tokens = burst;
-    if (q->kv_found[slot]) {
-        const struct dsnap *s = &r->snap[q->kv_value[slot]];
+    const dreqx *x = drun_reqx(r, q);
+    if (x->kv_found[slot]) {
+        const struct dsnap *s = &r->snap[x->kv_value[slot]];
         tokens = s->tokens + rate * rg_time_sec(now - s->at);
         if (tokens > burst)
             tokens = burst;
@@ -128,7 +129,7 @@ static bool bucket_take(drun *r, dreq *q, int slot, size_t key, double rate, dou
         return false;
     rg_xgrow((void **)&r->snap, &r->capsnap, r->nsnap + 1, sizeof *r->snap);
     r->snap[r->nsnap] = (struct dsnap){tokens - 1.0, now};
-    put(r, q->cl->b->region, key, (int64_t)r->nsnap++);
+    put(r, q->cl->region, key, (int64_t)r->nsnap++);
     return true;
 }
 
@@ -139,15 +140,16 @@ static void decide(drun *r, dreq *q)
     const dprotect *p = &r->c->pr;
     rg_outcome o = RG_OUT_PENDING;
     if (v->rate_limit) {
-        size_t kip = key_ip(r, q->ip);
+        size_t kip = key_ip(r, dreq_ip(r, q));
         if (!bucket_take(r, q, R_SESSION, key_session(r, q->cl), p->session_rate,
                          p->session_burst) ||
             (kip != SIZE_MAX && !bucket_take(r, q, R_IP, kip, p->ip_rate, p->ip_burst)))
             o = RG_OUT_RATE_LIMITED;
-        else if (!q->exact_ok)
+        else if (!drun_reqx(r, q)->exact_ok)
             r->rate_leak++;
     }
-    if (o == RG_OUT_PENDING && v->guardrail && q->kv_found[R_FLAG] && q->kv_value[R_FLAG] == 1)
+    const dreqx *x = drun_reqx(r, q);
+    if (o == RG_OUT_PENDING && v->guardrail && x->kv_found[R_FLAG] && x->kv_value[R_FLAG] == 1)
         o = RG_OUT_GUARDRAIL;
     dflow_protected(r, q, o);
 }
@@ -156,29 +158,30 @@ static void on_read(rg_engine *e, void *ctx, uint64_t slot, const rg_kv_res *res
 {
     (void)e;
     dreq *q = ctx;
-    q->kv_found[slot] = res->status == RG_KV_OK;
-    q->kv_value[slot] = res->value;
-    if (--q->kv_pending == 0)
+    dreqx *x = drun_reqx(q->run, q);
+    x->kv_found[slot] = res->status == RG_KV_OK;
+    x->kv_value[slot] = res->value;
+    if (--x->kv_pending == 0)
         decide(q->run, q);
 }
 
 static void read_key(drun *r, dreq *q, int slot, size_t key)
 {
     rg_ledger_add(r->ledger, &dflow_kv_read);
-    q->kv_pending++;
-    rg_kv_get(r->pkv, (size_t)q->cl->b->region, key, on_read, q, (uint64_t)slot);
+    drun_reqx(r, q)->kv_pending++;
+    rg_kv_get(r->pkv, (size_t)q->cl->region, key, on_read, q, (uint64_t)slot);
 }
 
 void dkvp_check(drun *r, dreq *q)
 {
     const dvariant *v = r->v;
     rg_time now = rg_now(r->e);
-    q->kv_pending = 0;
+    drun_reqx(r, q)->kv_pending = 0;
     if (v->rate_limit) {
         /* what exact counts fed the same requests say, for the leak */
-        q->exact_ok = rg_limiter_take(r->shadow_session, q->cl->id, now) &&
-                      rg_limiter_take(r->shadow_ip, q->ip, now);
-        size_t kip = key_ip(r, q->ip);
+        drun_reqx(r, q)->exact_ok = rg_limiter_take(r->shadow_session, q->cl->id, now) &&
+                                    rg_limiter_take(r->shadow_ip, dreq_ip(r, q), now);
+        size_t kip = key_ip(r, dreq_ip(r, q));
         read_key(r, q, R_SESSION, key_session(r, q->cl));
         if (kip != SIZE_MAX)
             read_key(r, q, R_IP, kip);
@@ -202,7 +205,7 @@ static void on_counter(rg_engine *e, void *ctx, uint64_t tag, const rg_kv_res *r
         r->cost_reported = v;
     }
     double now_at = was + add;
-    int region = q->cl->b->region;
+    int region = q->cl->region;
     put(r, region, K_SPENT, bits_of(now_at));
     bool over = g->kind == RG_BUDGET_UNITS ? now_at >= g->budget : now_at > g->budget;
     if (!over)
@@ -216,7 +219,7 @@ static void on_counter(rg_engine *e, void *ctx, uint64_t tag, const rg_kv_res *r
 void dkvp_evaluate(drun *r, dreq *q)
 {
     rg_ledger_add(r->ledger, &dflow_kv_read);
-    rg_kv_get(r->pkv, (size_t)q->cl->b->region, K_SPENT, on_counter, q, 0);
+    rg_kv_get(r->pkv, (size_t)q->cl->region, K_SPENT, on_counter, q, 0);
 }
 
 void dkvp_reset(drun *r)

@@ -63,10 +63,10 @@ static void on_admitted(rg_engine *e, void *ctx, uint64_t arg)
     dclient *cl = &r->cls[arg];
     cl->admitted = true;
     dreq *q = dflow_new_request(r, cl);
-    q->started = cl->pressed;
+    drun_reqx(r, q)->started = r->clx[cl->id].pressed;
     if (r->trace)
         dtrace(r, "%s %zu let in after %.1f ms in the waiting room", cl->bot ? "bot" : "buyer",
-               cl->id, rg_time_ms(rg_now(e) - cl->pressed));
+               cl->id, rg_time_ms(rg_now(e) - r->clx[cl->id].pressed));
     bool cold;
     dflow_to_pop(r, q, rg_edge_delay(&r->v->edge, r->net, &cold));
 }
@@ -98,6 +98,6 @@ static void on_room(rg_engine *e, void *ctx, uint64_t arg)
 
 void droom_enter(drun *r, dclient *cl)
 {
-    cl->pressed = rg_now(r->e);
+    r->clx[cl->id].pressed = rg_now(r->e);
     rg_after(r->e, rg_places_client(r->c->pl, r->net), RG_PRIO_DEFAULT, on_room, r, cl->id);
 }

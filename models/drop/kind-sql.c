@@ -117,21 +117,22 @@ typedef struct sqlstore {
 } sqlstore;
 
 /* One call's state (the kind's call data). */
+/* Fields ordered widest first: one per request, 96 bytes with the
+ * drop's alignment (112 in declaration order). */
 typedef struct sqlcall {
     sqlstore *st;
     rg_drop_call *q;
+    int64_t conn;
+    rg_sqlres res;  /* its result, on its way back */
+    int64_t value;  /* the statement on its way to the database: its value, */
+    rg_sqlop op;    /* ... its operation */
     int sku;        /* the call's, looked up once */
     int app_region; /* where the application runs */
-    int64_t conn;
     phase ph;
+    bool autocommit;
     bool releasing; /* the call was answered; now it gives its unit back */
     bool dup;       /* its order's insert failed: it was allocated before */
     bool recorded;  /* its order is inserted, not yet committed */
-    /* the statement on its way to the database */
-    rg_sqlop op;
-    int64_t value;
-    bool autocommit;
-    rg_sqlres res; /* its result, on its way back */
 } sqlcall;
 
 static int sql_load(rg_scn *s, const char *sec, const rg_places *pl, const protocol *proto,

@@ -152,7 +152,9 @@ gsl_rng *rg_drop_run_net(const rg_drop_run *r);
 /* Initial stock per SKU, and the number of SKUs. */
 int64_t rg_drop_run_stock(const rg_drop_run *r);
 size_t rg_drop_run_skus(const rg_drop_run *r);
-/* The buyers, in the order (and time) they arrive; buyer i is client i. */
+/* The buyers, in the order (and time) they arrive; buyer i is client i.
+ * A kind asks while it builds its store: once the last buyer has arrived
+ * their array is given back (a programmer error to ask then). */
 size_t rg_drop_run_buyers(const rg_drop_run *r);
 const rg_buyer *rg_drop_run_buyer(const rg_drop_run *r, size_t i);
 /* The variant's name ([variant.NAME]). */

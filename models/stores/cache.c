@@ -9,8 +9,10 @@
  * last write (ties broken by region index), as DynamoDB global tables do.
  *
  * Operations and messages are small records reused through spare lists;
- * every record ever allocated is also kept in `all`, so those still in
- * flight when a replication stops at its horizon are freed too.
+ * they are made in slabs of REC_SLAB (no allocation per record: at 10^6
+ * buyers the records in flight were a tenth of the peak memory), and the
+ * slabs, in the order records were made, are freed at the end, those
+ * still in flight when a replication stops at its horizon included.
  */
 #include "models/stores/cache.h"
 
@@ -51,8 +53,8 @@ struct rg_cache {
     size_t nreg, nkeys;
     uint64_t replicated;
     rec *spare;
-    rec **all;
-    size_t nall, capall;
+    rec **slabs;           /* every record made: slab i holds i*REC_SLAB... */
+    size_t nall, capslabs; /* ... records made, in the order made */
     /* failover: the standby of node sb_region (a replica struct) */
     bool standby;
     size_t sb_region;
@@ -63,15 +65,26 @@ struct rg_cache {
     const rg_partition *cut; /* NULL: none */
 };
 
+#define REC_SLAB 256
+
+/* The i-th record made. */
+static rec *rec_at(const rg_cache *c, size_t i)
+{
+    return &c->slabs[i / REC_SLAB][i % REC_SLAB];
+}
+
 static rec *rec_new(rg_cache *c)
 {
     rec *x = c->spare;
     if (x != NULL) {
         c->spare = x->next;
     } else {
-        x = rg_xmalloc(sizeof *x);
-        rg_xgrow((void **)&c->all, &c->capall, c->nall + 1, sizeof *c->all);
-        c->all[c->nall++] = x;
+        if (c->nall % REC_SLAB == 0) {
+            size_t n = c->nall / REC_SLAB;
+            rg_xgrow((void **)&c->slabs, &c->capslabs, n + 1, sizeof *c->slabs);
+            c->slabs[n] = rg_xmalloc(REC_SLAB * sizeof **c->slabs);
+        }
+        x = rec_at(c, c->nall++);
     }
     x->c = c;
     x->dead = false;
@@ -117,9 +130,9 @@ void rg_cache_free(rg_cache *c)
         free(c->rep[r].stamp);
         free(c->rep[r].writer);
     }
-    for (size_t i = 0; i < c->nall; i++)
-        free(c->all[i]);
-    free(c->all);
+    for (size_t i = 0; i < c->nall; i += REC_SLAB)
+        free(c->slabs[i / REC_SLAB]);
+    free(c->slabs);
     free(c->rep);
     free(c->sb.v);
     free(c->sb.stamp);
@@ -318,7 +331,7 @@ uint64_t rg_cache_failover(rg_cache *c, rg_time down)
     /* the standby's pending changes are void; the node's operations fail,
      * in the order their records were made */
     for (size_t i = 0; i < c->nall; i++) {
-        rec *x = c->all[i];
+        rec *x = rec_at(c, i);
         if (x->dead)
             continue;
         if (x->kind == R_STANDBY) {
