@@ -247,23 +247,6 @@ int rh5_types_make(rh5_ctx *c, const rg_metric *met, size_t nmet, const char *co
     return 0;
 }
 
-/* File access for writing: in memory, format capped at 1.8, and SEMI
- * closing, so that a handle left open by mistake fails the write instead of
- * going unnoticed. */
-hid_t rh5_fapl(rh5_ctx *c)
-{
-    hid_t p = H5Pcreate(H5P_FILE_ACCESS);
-    if (p < 0 || H5Pset_fapl_core(p, (size_t)4 << 20, 0) < 0 ||
-        H5Pset_libver_bounds(p, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18) < 0 ||
-        H5Pset_fclose_degree(p, H5F_CLOSE_SEMI) < 0) {
-        rh5_fail(c, -1, NULL, "cannot set up file access");
-        if (p >= 0)
-            (void)H5Pclose(p);
-        return H5I_INVALID_HID;
-    }
-    return p;
-}
-
 void rg_meta_free(rg_meta *m)
 {
     if (m == NULL)
