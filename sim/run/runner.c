@@ -140,7 +140,7 @@ typedef struct run {
     atomic_bool stop;
     atomic_bool *task_done; /* set by the worker that ran the task, read by the bar */
     uint64_t *events;       /* per task */
-    double **lat;           /* raw latencies per task if kept */
+    double **lat;           /* raw latencies per task if kept, else NULL */
     size_t *nlat;
     pthread_mutex_t lock; /* guards the two messages below */
     char *error;
@@ -198,7 +198,8 @@ static void keep_task(run *ru, uint64_t t, size_t v, uint64_t rep, rg_repout *ou
     memcpy(&r->rows[(v * r->reps + rep) * r->nmet], rg_repout_row(out), r->nmet * sizeof(rg_mval));
     if (ru->k.o->first_rep + rep == 0)
         r->tl[v] = rg_repout_take_timeline(out, &r->ntl[v]);
-    ru->lat[t] = rg_repout_take_latencies(out, &ru->nlat[t]);
+    if (ru->lat != NULL)
+        ru->lat[t] = rg_repout_take_latencies(out, &ru->nlat[t]);
     ru->events[t] = rg_repout_events(out);
     atomic_store_explicit(&ru->task_done[t], true, memory_order_release);
     atomic_fetch_add(&ru->ndone, 1);
@@ -442,8 +443,10 @@ rg_results *rg_run(const rg_experiment *ops, const void *cfg, const rg_runopts *
     for (uint64_t t = 0; t < ru.ntasks; t++)
         atomic_init(&ru.task_done[t], false);
     ru.events = rg_xcalloc(ru.ntasks, sizeof *ru.events);
-    ru.lat = rg_xcalloc(ru.ntasks, sizeof *ru.lat);
-    ru.nlat = rg_xcalloc(ru.ntasks, sizeof *ru.nlat);
+    if (o->keep_latencies) { /* 16 bytes a task: only when kept */
+        ru.lat = rg_xcalloc(ru.ntasks, sizeof *ru.lat);
+        ru.nlat = rg_xcalloc(ru.ntasks, sizeof *ru.nlat);
+    }
     pthread_mutex_init(&ru.lock, NULL);
 
     int nth = o->threads > 0 ? o->threads : rg_ncores();
@@ -475,7 +478,7 @@ rg_results *rg_run(const rg_experiment *ops, const void *cfg, const rg_runopts *
         unhist_beyond(&ru, k);
     if (o->keep_latencies)
         gather_latencies(&ru, k);
-    for (uint64_t t = 0; t < ru.ntasks; t++)
+    for (uint64_t t = 0; ru.lat != NULL && t < ru.ntasks; t++)
         free(ru.lat[t]);
     for (uint64_t t = 0; t < k * nvar; t++)
         r->events += ru.events[t];
