@@ -14,8 +14,8 @@
  * at exit.  No check before the call can see those bytes, so the reader
  * runs once in a child process, on an image of the file in memory, and
  * only a clean finish there lets the same read run here on the same image.
- * Known cost: the file is read twice and held in memory (twice its size
- * while HDF5 copies the image), plus one fork.
+ * Known cost: the file is read twice and held in memory once (HDF5 shares
+ * the loaded image, image_fapl, rather than copying it), plus one fork.
  */
 #include "sim/run/results-h5.h"
 
@@ -247,23 +247,6 @@ int rh5_types_make(rh5_ctx *c, const rg_metric *met, size_t nmet, const char *co
     return 0;
 }
 
-/* File access for writing: in memory, format capped at 1.8, and SEMI
- * closing, so that a handle left open by mistake fails the write instead of
- * going unnoticed. */
-hid_t rh5_fapl(rh5_ctx *c)
-{
-    hid_t p = H5Pcreate(H5P_FILE_ACCESS);
-    if (p < 0 || H5Pset_fapl_core(p, (size_t)4 << 20, 0) < 0 ||
-        H5Pset_libver_bounds(p, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18) < 0 ||
-        H5Pset_fclose_degree(p, H5F_CLOSE_SEMI) < 0) {
-        rh5_fail(c, -1, NULL, "cannot set up file access");
-        if (p >= 0)
-            (void)H5Pclose(p);
-        return H5I_INVALID_HID;
-    }
-    return p;
-}
-
 void rg_meta_free(rg_meta *m)
 {
     if (m == NULL)
@@ -350,18 +333,114 @@ static unsigned char *load(rh5_ctx *c, const char *path, size_t *n)
     return buf;
 }
 
-/* A file access list that opens the image buf[0..n-1] (copied) read-only
- * in memory. */
-static hid_t image_fapl(rh5_ctx *c, const void *buf, size_t n)
+/* The image of a file being read, shared with HDF5 instead of copied:
+ * HDF5 would otherwise copy it into the file access list and again into
+ * every file opened from it, holding the file two or three times over.
+ * These callbacks hand HDF5 the one buffer each time it asks for memory
+ * for the image, and count who holds it: the buffer is freed when the last
+ * holder (the reader, an access list or an open file) lets it go, and the
+ * counts themselves when the last access list drops its copy of udata.
+ * HDF5 only reads the image (the file is opened read-only), so sharing it
+ * is safe; anything else it asks (a different size, a copy from elsewhere,
+ * a resize) fails. */
+typedef struct shared_image {
+    unsigned char *buf;
+    size_t size;
+    unsigned holders; /* of buf */
+    unsigned udatas;  /* copies of the pointer to this struct */
+} shared_image;
+
+static void shared_release(shared_image *s)
 {
+    if (s->holders == 0 && s->buf != NULL) {
+        free(s->buf);
+        s->buf = NULL;
+    }
+    if (s->holders == 0 && s->udatas == 0)
+        free(s);
+}
+
+static void *shared_malloc(size_t size, H5FD_file_image_op_t op, void *udata)
+{
+    shared_image *s = udata;
+    (void)op;
+    if (s->buf == NULL || size != s->size)
+        return NULL;
+    s->holders++;
+    return s->buf;
+}
+
+static void *shared_memcpy(void *dest, const void *src, size_t size, H5FD_file_image_op_t op,
+                           void *udata)
+{
+    shared_image *s = udata;
+    (void)op;
+    return dest == s->buf && src == s->buf && size == s->size ? dest : NULL;
+}
+
+static void *shared_realloc(void *ptr, size_t size, H5FD_file_image_op_t op, void *udata)
+{
+    (void)ptr;
+    (void)size;
+    (void)op;
+    (void)udata;
+    return NULL;
+}
+
+static herr_t shared_free(void *ptr, H5FD_file_image_op_t op, void *udata)
+{
+    shared_image *s = udata;
+    (void)op;
+    if (ptr == NULL || ptr != s->buf || s->holders == 0)
+        return -1;
+    s->holders--;
+    shared_release(s);
+    return 0;
+}
+
+static void *shared_udata_copy(void *udata)
+{
+    shared_image *s = udata;
+    s->udatas++;
+    return s;
+}
+
+static herr_t shared_udata_free(void *udata)
+{
+    shared_image *s = udata;
+    if (s->udatas == 0)
+        return -1;
+    s->udatas--;
+    shared_release(s);
+    return 0;
+}
+
+/* A file access list that opens the image buf[0..n-1] read-only in
+ * memory.  Takes buf (malloc'ed): it is shared with HDF5, never copied,
+ * and freed once the list and every file opened from it are closed (on
+ * failure, at once). */
+static hid_t image_fapl(rh5_ctx *c, unsigned char *buf, size_t n)
+{
+    shared_image *s = rg_xmalloc(sizeof *s);
+    *s = (shared_image){buf, n, 1, 1}; /* held by this function until the end */
+    H5FD_file_image_callbacks_t cb = {shared_malloc,
+                                      shared_memcpy,
+                                      shared_realloc,
+                                      shared_free,
+                                      shared_udata_copy,
+                                      shared_udata_free,
+                                      s};
     hid_t p = H5Pcreate(H5P_FILE_ACCESS);
     if (p < 0 || H5Pset_fapl_core(p, (size_t)1 << 20, 0) < 0 ||
-        H5Pset_file_image(p, (void *)buf, n) < 0) {
+        H5Pset_file_image_callbacks(p, &cb) < 0 || H5Pset_file_image(p, buf, n) < 0) {
         rh5_fail(c, -1, NULL, "cannot set up reading");
         if (p >= 0)
             (void)H5Pclose(p);
-        return H5I_INVALID_HID;
+        p = H5I_INVALID_HID;
     }
+    s->holders--;
+    s->udatas--;
+    shared_release(s);
     return p;
 }
 
@@ -578,8 +657,7 @@ int rh5_read_file(rh5_ctx *c, const char *path, rh5_read_fn fn, rh5_drop_fn drop
     }
     c->budget = READ_SLACK + (uint64_t)n * READ_RATIO;
     c->input = true;
-    hid_t fapl = image_fapl(c, buf, n);
-    free(buf); /* HDF5 copied it */
+    hid_t fapl = image_fapl(c, buf, n); /* takes buf */
     if (fapl < 0)
         return -1;
     uint64_t budget = c->budget;

@@ -167,11 +167,6 @@ int rh5_types_make(rh5_ctx *c, const rg_metric *met, size_t nmet, const char *co
  * and marks them closed. */
 int rh5_types_close(rh5_ctx *c, rh5_types *t, int rc);
 
-/* A new file access property list for writing: in memory, format capped
- * at HDF5 1.8 and SEMI closing.  (Readers open an image in memory:
- * rh5_read_file.)  H5I_INVALID_HID with c->e filled on failure. */
-hid_t rh5_fapl(rh5_ctx *c);
-
 /* ---- writing (results.c) ------------------------------------------------- */
 
 /* The writer's handles that every helper needs. */
@@ -183,7 +178,8 @@ typedef struct rh5_wctx {
 
 /* Typed writers: an attribute of loc (a scalar, or an array of n; an empty
  * array has a null dataspace), and a 1-D dataset of n elements of ftype
- * read from buf as mtype, returned open (H5I_INVALID_HID on failure).
+ * read from buf as mtype (buf NULL: left for the caller to write),
+ * returned open (H5I_INVALID_HID on failure).
  * Each returns -1 with the context's error filled on failure. */
 int rh5_put_attr(rh5_wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, bool scalar,
                  size_t n, const void *buf);

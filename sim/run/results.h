@@ -33,8 +33,9 @@
  * asked for is in the file.  Strings are variable-length UTF-8; numbers are
  * little-endian; the format is capped at HDF5 1.8.
  *
- * The file is built in memory, written to "<path>.tmp" in the same
- * directory (created exclusively and locked: a second writer of the same
+ * The file is written (through the program's own HDF5 file driver, which
+ * reports a failed write instead of letting HDF5 see it) to "<path>.tmp"
+ * in the same directory (created exclusively and locked: a second writer of the same
  * path is refused), synced and renamed over <path> only when complete, so
  * a crash never leaves a file that looks finished.  A symbolic link, a
  * directory or anything but a regular file at <path> is never replaced.  Object time stamps are off, so
