@@ -144,6 +144,48 @@ static void test_fifo_waves(void)
     rg_engine_free(e);
 }
 
+/* A heap past the size from which the run loop fetches the next slot
+ * ahead (engine.c, PREFETCH_MIN): events at scattered times, each firing
+ * one more, still fire in time order.  The small-sequence build
+ * (engine-renum-t) allows only 2^13 events at once. */
+#if defined(RG_ENGINE_SEQ_BITS) && RG_ENGINE_SEQ_BITS < 16
+#define BIG_HEAP 4000
+#else
+#define BIG_HEAP 20000
+#endif
+
+typedef struct big_check {
+    rg_time last;
+    uint64_t fired, errors, x;
+} big_check;
+
+static void big_fire(rg_engine *e, void *ctx, uint64_t arg)
+{
+    big_check *c = ctx;
+    if (rg_now(e) < c->last)
+        c->errors++;
+    c->last = rg_now(e);
+    c->fired++;
+    if (arg > 0) {
+        c->x = c->x * 6364136223846793005u + 1442695040888963407u;
+        rg_after(e, (rg_time)(c->x >> 40), RG_PRIO_DEFAULT, big_fire, c, arg - 1);
+    }
+}
+
+static void test_big_heap(void)
+{
+    rg_engine *e = rg_engine_new(1, 0, NULL);
+    big_check c = {0, 0, 0, 12345};
+    for (int i = 0; i < BIG_HEAP; i++) {
+        c.x = c.x * 6364136223846793005u + 1442695040888963407u;
+        rg_at(e, (rg_time)(c.x >> 40), RG_PRIO_DEFAULT, big_fire, &c, 3);
+    }
+    rg_engine_run(e, RG_TIME_MAX, 0);
+    ok(c.errors == 0 && c.fired == 4 * (uint64_t)BIG_HEAP,
+       "a large heap (%d pending) fires every event in time order", BIG_HEAP);
+    rg_engine_free(e);
+}
+
 static void test_fifo_large(void)
 {
     rg_engine *e = rg_engine_new(1, 0, NULL);
@@ -808,11 +850,12 @@ static void test_random(void)
 
 int main(void)
 {
-    plan(7 + 2 + 1 + 1 + 18 + 20 + 5 + 6 + 3 + 5 + 4 + 10);
+    plan(7 + 2 + 1 + 1 + 1 + 18 + 20 + 5 + 6 + 3 + 5 + 4 + 10);
     test_time_order();
     test_ties();
     test_fifo_large();
     test_fifo_waves();
+    test_big_heap();
     test_cancel();
     test_run_limits();
     test_callbacks();
