@@ -66,18 +66,13 @@ static inline size_t *conn_locked(conn *c, size_t i)
     return i < CONN_INLINE ? &c->inl[i] : &c->more[i - CONN_INLINE];
 }
 
-/* A caller waiting for a connection, kept by value in the pool's FIFO.
- * Every waiter waits the same pool_timeout from when it joined, so
- * deadlines expire in FIFO order and the first waiter's is the next: one
- * timer event (pool_timer) stands for all of them, where one per waiter
- * (a million pending events, each cancelled when served) made the event
- * queue as large as the crowd.  Each expiry is still one event, at the
- * same time, so the events and their count stay what they were. */
-typedef struct pwait {
+typedef struct pwait { /* a caller waiting for a connection */
+    struct rg_sqldb *db;
     rg_sql_cb cb;
     void *ctx;
     uint64_t tag;
-    rg_time deadline;
+    rg_evh timer;
+    bool gone;
 } pwait;
 
 struct rg_sqldb {
@@ -91,15 +86,14 @@ struct rg_sqldb {
     int64_t open;
     int64_t *free_ids;
     size_t nfree, capfree;
-    pwait *pq; /* pool waiters, FIFO (a ring) */
+    pwait **pq; /* pool waiters, FIFO */
     size_t pq_head, pq_len, pq_cap;
-    rg_evh pool_timer; /* the first waiter's pool timeout (pwait) */
-    fifo ready;        /* statements waiting for a worker */
-    stmt *spare;       /* finished statements, reused (no malloc per
-                          statement on the hot path) */
-    stmt **all;        /* every statement ever allocated: freed at the
-                          end, wherever it is (a run that stops at its
-                          horizon leaves some executing) */
+    fifo ready;  /* statements waiting for a worker */
+    stmt *spare; /* finished statements, reused (no malloc per
+                    statement on the hot path) */
+    stmt **all;  /* every statement ever allocated: freed at the
+                    end, wherever it is (a run that stops at its
+                    horizon leaves some executing) */
     size_t nall, capall;
     int64_t busy;
     rg_sqldb_stats stats;
@@ -197,6 +191,8 @@ void rg_sqldb_free(rg_sqldb *db)
     for (size_t i = 0; i < db->nall; i++)
         free(db->all[i]);
     free(db->all);
+    for (size_t i = 0; i < db->pq_len; i++)
+        free(db->pq[(db->pq_head + i) % db->pq_cap]);
     for (size_t i = 0; i < db->nconns; i++)
         free(db->conns[i].more);
     free(db->pq);
@@ -237,43 +233,14 @@ static int64_t open_conn(rg_sqldb *db)
     return id;
 }
 
-static void on_pool_timeout(rg_engine *e, void *ctx, uint64_t arg);
-
-/* A waiter's timeout used to be scheduled when it joined the FIFO, so it
- * fired before every other event due at the same instant but those
- * scheduled even earlier (pool_timeout or more ahead: none in practice).
- * The one timer is armed later, when the waiter becomes the first; ahead
- * of the default priority it keeps that order at ties (times are whole
- * nanoseconds: with 10^6 buyers in a second, ties happen). */
-#define POOL_TIMER_PRIO (RG_PRIO_DEFAULT - 1)
-
-/* Arms the pool timer for the first waiter, unless it is armed. */
-static void arm_pool_timer(rg_sqldb *db)
-{
-    if (db->p.pool_timeout > 0 && db->pq_len > 0 && !rg_pending(db->e, db->pool_timer))
-        db->pool_timer =
-            rg_at(db->e, db->pq[db->pq_head].deadline, POOL_TIMER_PRIO, on_pool_timeout, db, 0);
-}
-
-/* Takes the first waiter off the FIFO. */
-static pwait pool_pop(rg_sqldb *db)
-{
-    pwait w = db->pq[db->pq_head];
-    db->pq_head = (db->pq_head + 1) % db->pq_cap;
-    db->pq_len--;
-    return w;
-}
-
 static void on_pool_timeout(rg_engine *e, void *ctx, uint64_t arg)
 {
-    rg_sqldb *db = ctx;
+    pwait *w = ctx;
     (void)arg;
-    RG_ENGINE_ASSERT(e, db->pq_len > 0 && db->pq[db->pq_head].deadline == rg_now(e));
-    pwait w = pool_pop(db);
-    db->stats.pool_timeouts++;
-    arm_pool_timer(db); /* the next waiter's, before anything the callback schedules */
+    w->gone = true; /* freed when it reaches the front of the queue */
+    w->db->stats.pool_timeouts++;
     rg_sqlres res = {RG_SQL_POOL_TIMEOUT, -1, 0, 0, 0};
-    w.cb(e, w.ctx, w.tag, &res);
+    w->cb(e, w->ctx, w->tag, &res);
 }
 
 void rg_sqldb_connect(rg_sqldb *db, rg_sql_cb cb, void *ctx, uint64_t tag)
@@ -283,9 +250,16 @@ void rg_sqldb_connect(rg_sqldb *db, rg_sql_cb cb, void *ctx, uint64_t tag)
         cb(db->e, ctx, tag, &res);
         return;
     }
+    pwait *w = rg_xcalloc(1, sizeof *w);
+    w->db = db;
+    w->cb = cb;
+    w->ctx = ctx;
+    w->tag = tag;
+    if (db->p.pool_timeout > 0)
+        w->timer = rg_after(db->e, db->p.pool_timeout, RG_PRIO_DEFAULT, on_pool_timeout, w, 0);
     if (db->pq_len == db->pq_cap) {
         size_t nc = db->pq_cap ? 2 * db->pq_cap : 16;
-        pwait *nq = rg_xmalloc(nc * sizeof *nq);
+        pwait **nq = rg_xmalloc(nc * sizeof *nq);
         for (size_t i = 0; i < db->pq_len; i++)
             nq[i] = db->pq[(db->pq_head + i) % db->pq_cap];
         free(db->pq);
@@ -293,9 +267,7 @@ void rg_sqldb_connect(rg_sqldb *db, rg_sql_cb cb, void *ctx, uint64_t tag)
         db->pq_head = 0;
         db->pq_cap = nc;
     }
-    db->pq[(db->pq_head + db->pq_len++) % db->pq_cap] =
-        (pwait){cb, ctx, tag, rg_now(db->e) + db->p.pool_timeout};
-    arm_pool_timer(db);
+    db->pq[(db->pq_head + db->pq_len++) % db->pq_cap] = w;
 }
 
 static void release_locks(rg_sqldb *db, int64_t c);
@@ -311,14 +283,23 @@ void rg_sqldb_close(rg_sqldb *db, int64_t c)
     if (db->nfree == db->capfree)
         rg_xgrow((void **)&db->free_ids, &db->capfree, db->nfree + 1, sizeof *db->free_ids);
     db->free_ids[db->nfree++] = c;
-    /* Hand the freed slot to the first caller waiting (every waiter in
-     * the FIFO is: a timed-out one has left it). */
-    if (db->pq_len > 0) {
-        pwait w = pool_pop(db);
-        rg_cancel(db->e, db->pool_timer);
-        arm_pool_timer(db);
+    /* Hand the freed slot to the first caller still waiting. */
+    while (db->pq_len > 0) {
+        pwait *w = db->pq[db->pq_head];
+        db->pq_head = (db->pq_head + 1) % db->pq_cap;
+        db->pq_len--;
+        if (w->gone) {
+            free(w);
+            continue;
+        }
+        rg_cancel(db->e, w->timer);
         rg_sqlres res = {RG_SQL_OK, open_conn(db), 0, 0, 0};
-        w.cb(db->e, w.ctx, w.tag, &res);
+        rg_sql_cb cb = w->cb;
+        void *ctx = w->ctx;
+        uint64_t tag = w->tag;
+        free(w);
+        cb(db->e, ctx, tag, &res);
+        break;
     }
 }
 
@@ -614,9 +595,14 @@ uint64_t rg_sqldb_failover(rg_sqldb *db, rg_time down)
         cb(e, cctx, tag, &res);
     }
     while (db->pq_len > 0) {
-        pwait w = pool_pop(db);
-        rg_cancel(e, db->pool_timer);
-        w.cb(e, w.ctx, w.tag, &res);
+        pwait *w = db->pq[db->pq_head];
+        db->pq_head = (db->pq_head + 1) % db->pq_cap;
+        db->pq_len--;
+        if (!w->gone) {
+            rg_cancel(e, w->timer);
+            w->cb(e, w->ctx, w->tag, &res);
+        }
+        free(w);
     }
     return kept;
 }
