@@ -3,7 +3,7 @@
 # silently, hung or took minutes are clear errors (exit 2) or fast.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_program
-plan 29
+plan 30
 
 mm1=$top_srcdir/scenarios/mm1.ini
 cd "$tmpdir" || bail "cannot enter $tmpdir"
@@ -94,6 +94,26 @@ run_sim run "$top_srcdir/scenarios/sneaker-drop.ini" -n 1 -j 1 -q -o mem.h5 \
 exit_is 2 "a drop of 10^6 buyers over a 100 MB limit is refused before it starts"
 contains "$err" "MB for each of 1 workers' replications of variant" "... with its estimate per replication"
 ok "... writing nothing" test ! -e mem.h5
+# ... and its stores: one object per buyer (shard = session) takes about
+# 2.5 kB each, which the estimate once left out (64 MB estimated, 290 MB used)
+cat >objsess.ini <<'EOF'
+[scenario]
+name = objsess
+model = drop
+[network]
+regions = us-east, us-west
+[workload]
+buyers = 100000
+stock = 100
+skus = 1
+arrival = burst(window=1s)
+regions = us-east:0.5, us-west:0.5
+[variant.sess]
+kind = object
+shard = session
+EOF
+run_sim run objsess.ini -n 1 -j 1 -q -o mem.h5 --memory-limit 200M
+exit_is 2 "an object per buyer for 10^5 buyers over a 200 MB limit is refused before it starts"
 run_sim run "$mm1" -n 10 -q -o mem.h5 --memory-limit banana
 exit_is 2 "--memory-limit banana is a usage error"
 run_sim run "$mm1" --until-ci wait_mean_s=1 --max-reps banana -q -o mr.h5

@@ -175,6 +175,18 @@ static int fetch_step(void *state, rg_obj_step *s)
     return C_ALLOCATED;
 }
 
+/* Memory estimate (kind.h): per object its record and first queues, its
+ * shard, its pointer and its region. */
+static uint64_t fetch_store_bytes(const void *cfg, size_t buyers, size_t skus)
+{
+    const fetchcfg *c = cfg;
+    (void)c;
+    (void)buyers;
+    (void)skus;
+    return (uint64_t)(skus) *
+           (rg_object_bytes(true) + sizeof(fshard) + sizeof(void *) + sizeof(int));
+}
+
 static void *fetch_build(const void *cfg, rg_drop_run *r)
 {
     const fetchcfg *c = cfg;
@@ -272,6 +284,7 @@ const rg_drop_kind rg_drop_kind_object_fetch = {
     .load = fetch_load,
     .free_cfg = fetch_free_cfg,
     .build = fetch_build,
+    .store_bytes = fetch_store_bytes,
     .route = fetch_route,
     .decremented = fetch_decremented,
     .free_store = fetch_free_store,

@@ -194,6 +194,18 @@ static void on_restart(rg_engine *e, void *ctx, uint64_t arg)
         rg_object_restart(st->obj[k], rg_drop_run_faults(st->run)->object_down);
 }
 
+/* Memory estimate (kind.h): per object its record and first queues, its
+ * shard, its pointer and its region. */
+static uint64_t obj_store_bytes(const void *cfg, size_t buyers, size_t skus)
+{
+    const objcfg *c = cfg;
+    (void)c;
+    (void)buyers;
+    (void)skus;
+    return (uint64_t)(c->shard_session ? buyers : skus) *
+           (rg_object_bytes(false) + sizeof(shard) + sizeof(void *) + sizeof(int));
+}
+
 static void *obj_build(const void *cfg, rg_drop_run *r)
 {
     const objcfg *c = cfg;
@@ -361,6 +373,7 @@ const rg_drop_kind rg_drop_kind_object = {
     .load = obj_load,
     .free_cfg = obj_free_cfg,
     .build = obj_build,
+    .store_bytes = obj_store_bytes,
     .route = obj_route,
     .decremented = obj_decremented,
     .free_store = obj_free_store,

@@ -156,6 +156,18 @@ static int sh_handler(void *state, uint64_t arg, bool *wrote)
     return 1;
 }
 
+/* Memory estimate (kind.h): per object its record and first queues, its
+ * shard, its pointer and its region. */
+static uint64_t sh_store_bytes(const void *cfg, size_t buyers, size_t skus)
+{
+    const shcfg *c = cfg;
+    (void)c;
+    (void)buyers;
+    (void)skus;
+    return (uint64_t)(skus * (size_t)c->shards) *
+           (rg_object_bytes(false) + sizeof(shard) + sizeof(void *) + sizeof(int));
+}
+
 static void *sh_build(const void *cfg, rg_drop_run *r)
 {
     const shcfg *c = cfg;
@@ -306,6 +318,7 @@ const rg_drop_kind rg_drop_kind_sharded_object = {
     .load = sh_load,
     .free_cfg = sh_free_cfg,
     .build = sh_build,
+    .store_bytes = sh_store_bytes,
     .route = sh_route,
     .decremented = sh_decremented,
     .free_store = sh_free_store,

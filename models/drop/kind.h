@@ -78,6 +78,10 @@ typedef struct rg_drop_kind {
     /* Bytes of per-call state the kind wants (0: none), zeroed when the
      * call is made: rg_drop_call_data. */
     size_t call_size;
+    /* Optional (NULL: none worth counting): an upper bound of the bytes
+     * one replication's store holds beyond its per-call data, for the
+     * drop's memory estimate (--memory-limit): objects, shards, rows. */
+    uint64_t (*store_bytes)(const void *cfg, size_t buyers, size_t skus);
     /* Optional (NULL: the kind cannot take a unit back, and the drop
      * refuses reservations for its variants): gives back the unit that
      * call q was allocated, whose buyer abandoned the cart.  The

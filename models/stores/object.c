@@ -164,6 +164,18 @@ static rg_object *object_new(rg_engine *e, const rg_obj_params *p, rg_obj_handle
     return o;
 }
 
+size_t rg_object_bytes(bool async)
+{
+    /* the record, and a first ring of 16 for the queue and for the output
+     * gate, each with malloc's 16-byte header; async: a ring of resumed
+     * requests, and the first 8 parked slots (rg_xgrow) with their chain */
+    size_t first_ring = 16 * sizeof(oreq) + 16;
+    size_t b = sizeof(rg_object) + 16 + 2 * first_ring;
+    if (async)
+        b += first_ring + 8 * sizeof(oreq) + 16 + 8 * sizeof(size_t) + 16;
+    return b;
+}
+
 rg_object *rg_object_new(rg_engine *e, const rg_obj_params *p, rg_obj_handler h, void *state)
 {
     return object_new(e, p, h, NULL, state);

@@ -153,6 +153,12 @@ typedef struct rg_object rg_object;
 rg_object *rg_object_new(rg_engine *e, const rg_obj_params *p, rg_obj_handler h, void *state);
 /* The same with an application whose steps may await outbound calls. */
 rg_object *rg_object_new_async(rg_engine *e, const rg_obj_params *p, rg_obj_step_fn h, void *state);
+/* Bytes an idle object holds once it has served a request: its record and
+ * the first allocation of its queues (requests queued beyond that are the
+ * caller's to count, about 64 bytes each); `async`: an object of
+ * rg_object_new_async, with its parked and resumed requests.  For memory
+ * estimates. */
+size_t rg_object_bytes(bool async);
 /* Frees o, with any request still waiting, awaiting or resuming; NULL is a
  * no-op. */
 void rg_object_free(rg_object *o);
