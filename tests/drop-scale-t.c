@@ -188,6 +188,7 @@ static void test_quantiles(void)
 typedef struct pool_world {
     rg_engine *e;
     rg_sqldb *db;
+    rg_dist *stmt;
     rg_time told_at[NWAIT + 1];
     rg_sqlstatus told[NWAIT + 1];
     size_t order[NWAIT + 1], norder;
@@ -236,17 +237,32 @@ static void on_close(rg_engine *e, void *ctx, uint64_t conn)
     rg_sqldb_close(w->db, (int64_t)conn);
 }
 
-static void test_pool_timer(void)
+/* A database with a pool of one connection, 1 ms statements and a 50 ms
+ * pool timeout, on an engine of its own. */
+static pool_world *pool_new(void)
 {
     rg_err err;
     rg_err_clear(&err);
-    rg_dist *stmt = rg_dist_parse("const(1ms)", RG_QTY_DURATION, &err);
     pool_world *w = calloc(1, sizeof *w);
-    if (stmt == NULL || w == NULL)
+    if (w == NULL || (w->stmt = rg_dist_parse("const(1ms)", RG_QTY_DURATION, &err)) == NULL)
         bail("set-up failed");
-    rg_sqldb_params p = {stmt, 1, 1, 50 * RG_MS, 0};
+    rg_sqldb_params p = {w->stmt, 1, 1, 50 * RG_MS, 0};
     w->e = rg_engine_new(7, 0, NULL);
     w->db = rg_sqldb_new(w->e, &p, 1, 5);
+    return w;
+}
+
+static void pool_free(pool_world *w)
+{
+    rg_sqldb_free(w->db);
+    rg_engine_free(w->e);
+    rg_dist_free(w->stmt);
+    free(w);
+}
+
+static void test_pool_timer(void)
+{
+    pool_world *w = pool_new();
     /* caller 0 holds the one connection until 30 ms, then closes it:
      * caller 1 (joined at 0) is served then; callers 2..NWAIT join at
      * 1 ms (two by two at the same instant) and time out at 51 ms */
@@ -276,10 +292,7 @@ static void test_pool_timer(void)
     is_int(NWAIT + 3 + (NWAIT - 1), (long long)rg_engine_events(w->e),
            "events: %d joins, the close, the probe, the other event, %d timeouts", NWAIT,
            NWAIT - 1);
-    rg_sqldb_free(w->db);
-    rg_engine_free(w->e);
-    rg_dist_free(stmt);
-    free(w);
+    pool_free(w);
 }
 
 /* A connection closed at exactly a waiter's deadline, by an event scheduled
@@ -288,15 +301,7 @@ static void test_pool_timer(void)
  * (A shared timer at a higher priority once made the timeout win.) */
 static void test_pool_tie(void)
 {
-    rg_err err;
-    rg_err_clear(&err);
-    rg_dist *stmt = rg_dist_parse("const(1ms)", RG_QTY_DURATION, &err);
-    pool_world *w = calloc(1, sizeof *w);
-    if (stmt == NULL || w == NULL)
-        bail("set-up failed");
-    rg_sqldb_params p = {stmt, 1, 1, 50 * RG_MS, 0};
-    w->e = rg_engine_new(7, 0, NULL);
-    w->db = rg_sqldb_new(w->e, &p, 1, 5);
+    pool_world *w = pool_new();
     rg_sqldb_connect(w->db, on_conn, w, 0); /* caller 0 holds the one connection */
     rg_at(w->e, 50 * RG_MS, RG_PRIO_DEFAULT, on_close, w, 0); /* ... until 50 ms */
     rg_at(w->e, 0, RG_PRIO_DEFAULT, on_join, w, 1);           /* caller 1: deadline 50 ms */
@@ -305,10 +310,7 @@ static void test_pool_tie(void)
            rg_sqldb_stats_get(w->db)->pool_timeouts == 0,
        "a connection closed at exactly a waiter's deadline, by an event scheduled before it "
        "joined, serves it");
-    rg_sqldb_free(w->db);
-    rg_engine_free(w->e);
-    rg_dist_free(stmt);
-    free(w);
+    pool_free(w);
 }
 
 /* ---- arrival times ---------------------------------------------------- */
