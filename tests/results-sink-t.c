@@ -33,14 +33,6 @@
 #include "tests/tap/basic.h"
 #include "tests/tap/files.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-
 #define NVAR 2
 #define NMET 40
 #define REPS 20001 /* summary rows go 2048 at a time: 9 full blocks and a short one */
@@ -222,7 +214,7 @@ static void test_failures(const rg_results *r, const rg_meta *meta, const char *
 
 static void test_memory(const rg_results *r, const rg_meta *meta, const char *path)
 {
-#ifdef SANITIZED
+#ifdef RG_SANITIZED
     (void)r;
     (void)meta;
     (void)path;

@@ -154,6 +154,17 @@ size_t rg_edit_distance(const char *a, const char *b);
 
 /* Always-on assertion (never compiled out).  Prints the expression, file and
  * line, then aborts. */
+/* RG_SANITIZED is defined in a build under AddressSanitizer (GCC or clang)
+ * or MemorySanitizer, which reserve terabytes of shadow memory: memory
+ * caps and measurements of resident memory mean nothing there. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RG_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define RG_SANITIZED 1
+#endif
+#endif
+
 #define RG_ASSERT(cond)                                                                            \
     do {                                                                                           \
         if (!(cond))                                                                               \

@@ -41,15 +41,6 @@
 #ifndef RH5_VET_SECONDS
 #define RH5_VET_SECONDS 60
 #endif
-/* Sanitizer builds reserve terabytes of shadow memory, which counts as
- * data: the child's memory cap (cap_memory) is left off there. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
 /* The reader's budget: what a file may make it allocate.  Every table
  * stored in a file takes room in it, except compressed raw latencies
  * (deflate shrinks at most about 1032:1) and what HDF5 fills in for data
@@ -467,7 +458,9 @@ static int read_once(rh5_ctx *c, hid_t fapl, rh5_read_fn fn, void *arg)
  * builds, nothing is capped. */
 static void cap_memory(uint64_t extra)
 {
-#ifdef SANITIZED
+    /* Sanitizer builds reserve terabytes of shadow memory, which counts
+     * as data: the cap is left off there. */
+#ifdef RG_SANITIZED
     (void)extra;
 #else
     FILE *f = fopen("/proc/self/status", "r");
