@@ -178,16 +178,22 @@ int cli_memory_check(const args *a, const rg_study *l, uint64_t results_bytes, r
     uint64_t limit = a->mem_limit ? a->mem_limit : default_mem_limit();
     if (limit == 0)
         return 0;
-    size_t nvar = l->ops->nvariants(l->cfg);
+    /* The variants that will run: with --variant, only those. */
+    size_t *only = NULL, nonly = 0;
+    if (cli_variants(a, l, &only, &nonly, e) < 0)
+        return -1;
+    size_t nvar = only != NULL ? nonly : l->ops->nvariants(l->cfg);
     uint64_t per = 0;
     size_t worst = 0;
-    for (size_t v = 0; l->ops->mem_bytes && v < nvar; v++) {
+    for (size_t k = 0; l->ops->mem_bytes && k < nvar; k++) {
+        size_t v = only != NULL ? only[k] : k;
         uint64_t b = l->ops->mem_bytes(l->cfg, v, a->keep);
         if (b > per) {
             per = b;
             worst = v;
         }
     }
+    free(only);
     uint64_t workers = a->threads > 0 ? (uint64_t)a->threads : (uint64_t)rg_ncores();
     uint64_t need = results_bytes + workers * per;
     char sneed[32], slimit[32], sres[32], sper[32];

@@ -3,7 +3,7 @@
 # silently, hung or took minutes are clear errors (exit 2) or fast.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_program
-plan 30
+plan 31
 
 mm1=$top_srcdir/scenarios/mm1.ini
 cd "$tmpdir" || bail "cannot enter $tmpdir"
@@ -94,6 +94,10 @@ run_sim run "$top_srcdir/scenarios/sneaker-drop.ini" -n 1 -j 1 -q -o mem.h5 \
 exit_is 2 "a drop of 10^6 buyers over a 100 MB limit is refused before it starts"
 contains "$err" "MB for each of 1 workers' replications of variant" "... with its estimate per replication"
 ok "... writing nothing" test ! -e mem.h5
+# with --variant, the estimate is that of the variants that will run
+run_sim run "$top_srcdir/scenarios/sneaker-drop.ini" -n 1 -j 1 -q -o mem.h5 \
+    --set workload.buyers=1000000 --memory-limit 100M --variant era3_objects
+contains "$err" "replications of variant era3_objects" "--variant: the estimate is the chosen variant's"
 # ... and its stores: one object per buyer (shard = session) takes about
 # 2.5 kB each, which the estimate once left out (64 MB estimated, 290 MB used)
 cat >objsess.ini <<'EOF'
