@@ -1234,6 +1234,11 @@ static uint64_t dmem_bytes(const void *cfg, size_t v, bool keep)
         (double)(sizeof(rg_buyer) + sizeof(dclient) +
                  (c->cl.human_backoff || var->room ? sizeof(dclientx) : 0) + 2 * sizeof(size_t));
     double b = buyers * per_buyer + reqs * per_req;
+    /* [protection] state = kv: two keys per client (its session and its
+     * address), one per address of the bots' pool, two of the store's own
+     * (dkvp_setup) */
+    if (var->kv_state)
+        b += (2 * buyers + (double)c->cl.bot_ips + 2) * (double)rg_kv_key_bytes(c->pl->n);
     if (var->kind->store_bytes != NULL)
         b += (double)var->kind->store_bytes(var->kcfg, (size_t)c->w.buyers, (size_t)c->w.skus);
     return b >= 1.8e19 ? UINT64_MAX : (uint64_t)b;

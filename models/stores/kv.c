@@ -119,6 +119,11 @@ void rg_kv_cfg_free(rg_kv_cfg *c)
     c->hit = c->central = c->propagation = NULL;
 }
 
+size_t rg_kv_key_bytes(size_t nloc)
+{
+    return sizeof(kkey) + nloc * sizeof(kentry) + 8 * sizeof(kwrite) + 16;
+}
+
 rg_kv *rg_kv_new(rg_engine *e, const rg_kv_params *p, size_t nloc, size_t nkeys)
 {
     RG_ASSERT(nloc > 0 && nkeys > 0 && p->write_burst >= 1);

@@ -94,6 +94,11 @@ typedef struct rg_kv_stats {
 typedef struct rg_kv rg_kv;
 
 rg_kv *rg_kv_new(rg_engine *e, const rg_kv_params *p, size_t nloc, size_t nkeys);
+/* Bytes a store of nloc locations holds per key once the key was written:
+ * its central record, a cache entry per location and the first block of
+ * its write log (8 writes; more are the caller's to count).  For memory
+ * estimates. */
+size_t rg_kv_key_bytes(size_t nloc);
 void rg_kv_free(rg_kv *kv);
 /* Reads key at location loc; cb gets RG_KV_OK or RG_KV_NOT_FOUND. */
 void rg_kv_get(rg_kv *kv, size_t loc, size_t key, rg_kv_cb cb, void *ctx, uint64_t tag);
