@@ -3,7 +3,7 @@
 # silently, hung or took minutes are clear errors (exit 2) or fast.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_program
-plan 31
+plan 32
 
 mm1=$top_srcdir/scenarios/mm1.ini
 cd "$tmpdir" || bail "cannot enter $tmpdir"
@@ -118,6 +118,11 @@ shard = session
 EOF
 run_sim run objsess.ini -n 1 -j 1 -q -o mem.h5 --memory-limit 200M
 exit_is 2 "an object per buyer for 10^5 buyers over a 200 MB limit is refused before it starts"
+# ... and the protections' state when it lives in the KV (two keys a client)
+run_sim run "$top_srcdir/scenarios/guardrail.ini" -n 1 -j 1 -q -o mem.h5 --variant full \
+    --set workload.buyers=100000 --set protection.state=kv --set clients.bot_attempts=3 \
+    --set clients.bot_want=1 --memory-limit 180M
+exit_is 2 "protections kept in the KV for 10^5 buyers over a 180 MB limit are refused before they start"
 run_sim run "$mm1" -n 10 -q -o mem.h5 --memory-limit banana
 exit_is 2 "--memory-limit banana is a usage error"
 run_sim run "$mm1" --until-ci wait_mean_s=1 --max-reps banana -q -o mr.h5
