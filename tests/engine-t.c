@@ -848,9 +848,205 @@ static void test_random(void)
     free(f.live_pos);
 }
 
+/* ---- lanes --------------------------------------------------------------- */
+
+static void test_lanes(void)
+{
+    rg_engine *e = rg_engine_new(1, 0, NULL);
+    firelog l = {0};
+    char buf[512];
+    rg_lane *a = rg_lane_new(e, RG_PRIO_DEFAULT, log_fire);
+    /* At t = 10 in the order set: a plain event, lane timer 1, another
+     * plain event, lane timer 2 (cancelled), lane timer 3. */
+    rg_at(e, 10, RG_PRIO_DEFAULT, log_fire, &l, 100);
+    uint64_t t1 = rg_lane_after(a, 10, &l, 1);
+    rg_at(e, 10, RG_PRIO_DEFAULT, log_fire, &l, 101);
+    uint64_t t2 = rg_lane_after(a, 10, &l, 2);
+    uint64_t t3 = rg_lane_after(a, 10, &l, 3);
+    ok(t1 != 0 && t2 == t1 + 1 && t3 == t2 + 1, "lane timer ids count up from 1");
+    is_int(5, (long long)rg_engine_pending(e), "pending counts the lane's timers");
+    ok(rg_lane_cancel(a, t2) && !rg_lane_cancel(a, t2) && !rg_lane_pending(a, t2),
+       "a lane timer is cancelled once");
+    ok(!rg_lane_cancel(a, 0) && !rg_lane_cancel(a, t3 + 1), "ids 0 and not yet given name nothing");
+    is_int(4, (long long)rg_engine_pending(e), "pending after the cancel");
+    rg_engine_run(e, RG_TIME_MAX, 0);
+    is_string("100,1,101,3", log_str(&l, buf, sizeof buf),
+              "lane timers fire in their place among events of the same time");
+    ok(!rg_lane_pending(a, t1) && !rg_lane_cancel(a, t1), "a fired timer is no longer pending");
+    is_int(4, (long long)rg_engine_events(e), "each timer that fired is one event");
+
+    /* Cancelling the first timer hands the heap entry to the next one. */
+    l.n = 0;
+    uint64_t u1 = rg_lane_after(a, 5, &l, 1);
+    uint64_t u2 = rg_lane_after(a, 5, &l, 2);
+    rg_at(e, rg_now(e) + 5, RG_PRIO_DEFAULT, log_fire, &l, 100);
+    uint64_t u3 = rg_lane_after(a, 7, &l, 3);
+    ok(rg_lane_cancel(a, u1), "the first timer cancelled");
+    rg_engine_run(e, RG_TIME_MAX, 0);
+    is_string("2,100,3", log_str(&l, buf, sizeof buf), "the next timer keeps its own place");
+    (void)u2;
+    (void)u3;
+
+    /* Freed with timers pending: their events are gone. */
+    l.n = 0;
+    rg_lane *b = rg_lane_new(e, -1, log_fire);
+    rg_lane_after(b, 3, &l, 7);
+    rg_lane_after(b, 4, &l, 8);
+    rg_lane_free(b);
+    is_int(0, (long long)rg_engine_pending(e), "a freed lane leaves nothing pending");
+    rg_engine_run(e, RG_TIME_MAX, 0);
+    is_int(0, (long long)l.n, "and nothing fires");
+
+    /* Reset detaches a lane; freeing it later only frees its memory. */
+    rg_lane_after(a, 1, &l, 9);
+    rg_engine_reset(e, 1, 1, NULL);
+    is_int(0, (long long)rg_engine_pending(e), "reset leaves no lane timer pending");
+    rg_lane_free(a);
+    rg_engine_free(e);
+}
+
+/* The same random program run twice, once with lane timers and once with
+ * one rg_after per timer; the fire logs must be equal, ties included
+ * (times are small integers, so ties are common).  Three lanes with a
+ * constant delay each (two share a priority, one differs), plain events at
+ * every priority, cancels of timers and events, and timers set, cancelled
+ * and fired from callbacks.  In tests/engine-renum-t the sequences run out
+ * every 2^14 events, so this also renumbers with timers waiting in lanes. */
+#define LW_LANES 3
+#define LW_MAXT 3000
+
+typedef struct lworld {
+    rg_engine *e;
+    bool lanes;
+    rg_lane *lane[LW_LANES];
+    uint64_t lcg;
+    uint64_t left;        /* actions still to take */
+    uint64_t id[LW_MAXT]; /* a timer: lane id, or handle packed */
+    rg_evh h[LW_MAXT];
+    int which[LW_MAXT]; /* its lane, or -1 */
+    size_t ntimers;
+    uint64_t *log;
+    size_t nlog, caplog;
+    uint64_t events;
+} lworld;
+
+static const rg_time lw_delay[LW_LANES] = {3, 3, 0};
+static const int lw_prio[LW_LANES] = {0, 0, -1};
+
+static uint32_t lw_rand(lworld *w, uint32_t n)
+{
+    w->lcg = w->lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)((w->lcg >> 33) % n);
+}
+
+static void lw_record(lworld *w, uint64_t what)
+{
+    if (w->nlog == w->caplog) {
+        w->caplog = w->caplog ? 2 * w->caplog : 1024;
+        w->log = realloc(w->log, w->caplog * sizeof *w->log);
+        if (w->log == NULL)
+            abort();
+    }
+    w->log[w->nlog++] = what ^ ((uint64_t)rg_now(w->e) << 32);
+}
+
+static void lw_act(lworld *w);
+
+static void lw_timer(rg_engine *e, void *ctx, uint64_t arg)
+{
+    lworld *w = ctx;
+    (void)e;
+    lw_record(w, arg);
+    lw_act(w);
+}
+
+static void lw_plain(rg_engine *e, void *ctx, uint64_t arg)
+{
+    lworld *w = ctx;
+    (void)e;
+    lw_record(w, arg | (UINT64_C(1) << 31));
+    lw_act(w);
+}
+
+/* One to three random actions. */
+static void lw_act(lworld *w)
+{
+    for (uint32_t k = lw_rand(w, 3) + 1; k > 0 && w->left > 0; k--, w->left--) {
+        uint32_t u = lw_rand(w, 100);
+        /* At most about 2,000 pending (the renumbering build allows
+         * 8,192): past that, only cancels. */
+        if (rg_engine_pending(w->e) > 2000)
+            u = 40 + u % 20;
+        if (u < 40) {
+            /* Records are reused round the ring: a cancel through an old
+             * one names a timer long fired, in both runs. */
+            int q = (int)lw_rand(w, LW_LANES);
+            size_t i = w->ntimers++ % LW_MAXT;
+            w->which[i] = q;
+            if (w->lanes)
+                w->id[i] = rg_lane_after(w->lane[q], lw_delay[q], w, i);
+            else
+                w->h[i] = rg_after(w->e, lw_delay[q], lw_prio[q], lw_timer, w, i);
+        } else if (u < 60 && w->ntimers > 0) {
+            size_t i = lw_rand(w, (uint32_t)(w->ntimers < LW_MAXT ? w->ntimers : LW_MAXT));
+            bool was = w->lanes ? rg_lane_cancel(w->lane[w->which[i]], w->id[i])
+                                : rg_cancel(w->e, w->h[i]);
+            lw_record(w, (uint64_t)was << 30 | i);
+        } else if (u < 95) {
+            rg_after(w->e, lw_rand(w, 5), (int)lw_rand(w, 3) - 1, lw_plain, w, lw_rand(w, 1000));
+        } else {
+            lw_record(w, rg_engine_pending(w->e) << 40);
+        }
+    }
+    /* Keep something scheduled while actions are left. */
+    if (w->left > 0 && rg_engine_pending(w->e) == 0)
+        rg_after(w->e, 1, 0, lw_plain, w, 7);
+}
+
+static void lw_run(lworld *w, bool lanes, uint64_t actions)
+{
+    memset(w, 0, sizeof *w);
+    w->e = rg_engine_new(1, 0, NULL);
+    w->lanes = lanes;
+    w->lcg = 20261203;
+    w->left = actions;
+    for (int q = 0; q < LW_LANES; q++)
+        w->lane[q] = rg_lane_new(w->e, lw_prio[q], lw_timer);
+    /* Timers whose slots get reused: rg_cancel by a stale handle. */
+    for (size_t i = 0; i < LW_MAXT; i++)
+        w->h[i] = (rg_evh){0, 0};
+    rg_after(w->e, 0, 0, lw_plain, w, 0);
+    rg_engine_run(w->e, RG_TIME_MAX, 0);
+    w->events = rg_engine_events(w->e);
+    lw_record(w, w->events);
+    for (int q = 0; q < LW_LANES; q++)
+        rg_lane_free(w->lane[q]);
+    rg_engine_free(w->e);
+}
+
+static void test_lanes_random(void)
+{
+    static lworld a, b;
+    const uint64_t actions = 150000;
+    lw_run(&a, true, actions);
+    lw_run(&b, false, actions);
+    size_t first = 0;
+    while (first < a.nlog && first < b.nlog && a.log[first] == b.log[first])
+        first++;
+    diag("lanes: %zu records, %zu timers set, %llu events", a.nlog, a.ntimers,
+         (unsigned long long)a.events);
+    /* 2^16 events: the renumbering build runs out of sequences 4 times. */
+    ok(a.ntimers >= 10000 && a.events >= 65536, "the random program set >= 10,000 timers");
+    ok(a.nlog == b.nlog && first == a.nlog,
+       "lane timers fire exactly as one event per timer (first difference at %zu of %zu)", first,
+       a.nlog);
+    free(a.log);
+    free(b.log);
+}
+
 int main(void)
 {
-    plan(7 + 2 + 1 + 1 + 1 + 18 + 20 + 5 + 6 + 3 + 5 + 4 + 10);
+    plan(7 + 2 + 1 + 1 + 1 + 18 + 20 + 5 + 6 + 3 + 5 + 4 + 10 + 13 + 2);
     test_time_order();
     test_ties();
     test_fifo_large();
@@ -864,5 +1060,7 @@ int main(void)
     test_streams();
     test_reset();
     test_random();
+    test_lanes();
+    test_lanes_random();
     return 0;
 }

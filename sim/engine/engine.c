@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "sim/engine/rstream.h"
-#include "sim/engine/sort.h"
 
 /* A heap entry is one 128-bit unsigned number, so that comparing two
  * entries is one integer comparison (two instructions, no branch) and the
@@ -66,6 +65,30 @@ struct rg_engine {
     const gsl_rng_type *rng_type;
     named_stream *streams;
     size_t nstreams;
+    rg_lane *lanes;       /* every lane of the engine (renumber) */
+    uint64_t lane_items;  /* timers in all lanes, cancelled ones included */
+    uint64_t lane_queued; /* live timers in lanes whose event is not in the heap */
+};
+
+/* A lane's timer: its entry as it will be in the heap (time, priority,
+ * the sequence it took when set; the slot bits are 0, or LANE_CANCELLED). */
+typedef struct litem {
+    hent key;
+    void *ctx;
+    uint64_t arg;
+} litem;
+
+struct rg_lane {
+    rg_engine *e; /* NULL once the engine was reset or freed */
+    rg_evfn fn;
+    int prio;
+    litem *items; /* ring, cap a power of two; items[head] is timer first_id */
+    size_t head, len, cap;
+    uint64_t first_id;
+    uint64_t live; /* timers not cancelled */
+    rg_time last;  /* the time of the last timer set */
+    rg_evh ev;     /* the event of items[head], live whenever len > 0 */
+    rg_lane *prev, *next;
 };
 
 /* engine.h reads the clock inline at the start of the struct. */
@@ -73,6 +96,7 @@ _Static_assert(offsetof(struct rg_engine, now) == 0, "the clock is the engine's 
 _Static_assert(RG_PRIO_MAX - RG_PRIO_MIN == 0xff, "priorities fill the entry's 8 bits");
 
 #define NO_SLOT UINT32_MAX
+#define LANE_CANCELLED 1u
 #define SLOT_BITS 28
 #define SLOT_MASK ((UINT64_C(1) << SLOT_BITS) - 1)
 #define SEQ_SHIFT SLOT_BITS
@@ -140,8 +164,22 @@ rg_engine *rg_engine_new(uint64_t seed, uint64_t rep, const gsl_rng_type *rng_ty
     return e;
 }
 
+/* Lanes left on an engine that is reset or freed keep their memory (their
+ * owner frees them) but no longer belong to it. */
+static void detach_lanes(rg_engine *e)
+{
+    for (rg_lane *l = e->lanes, *next; l != NULL; l = next) {
+        next = l->next;
+        l->e = NULL;
+        l->prev = l->next = NULL;
+    }
+    e->lanes = NULL;
+    e->lane_items = e->lane_queued = 0;
+}
+
 void rg_engine_reset(rg_engine *e, uint64_t seed, uint64_t rep, const gsl_rng_type *rng_type)
 {
+    detach_lanes(e);
     rng_type = rng_type ? rng_type : gsl_rng_mt19937;
     if (rng_type != e->rng_type) {
         for (size_t i = 0; i < e->nstreams; i++) {
@@ -178,6 +216,7 @@ void rg_engine_free(rg_engine *e)
 {
     if (e == NULL)
         return;
+    detach_lanes(e);
     for (size_t i = 0; i < e->nstreams; i++) {
         free(e->streams[i].name);
         gsl_rng_free(e->streams[i].r);
@@ -308,10 +347,11 @@ static inline void bump(slot *sl)
         sl->gen = 1;
 }
 
-/* rg_at once its preconditions hold, the free list has a slot and the
- * heap has room (or a hole): no calls, so no registers to save. */
-__attribute__((always_inline)) static inline rg_evh at_fast(rg_engine *e, rg_time t, int prio,
-                                                            rg_evfn fn, void *ctx, uint64_t arg)
+/* Schedules the entry `key` (time, priority and sequence; slot bits 0) once
+ * the free list has a slot and the heap has room (or a hole): no calls, so
+ * no registers to save. */
+__attribute__((always_inline)) static inline rg_evh insert(rg_engine *e, hent key, rg_evfn fn,
+                                                           void *ctx, uint64_t arg)
 {
     uint32_t s = e->free_head;
     slot *sl = &e->slots[s];
@@ -320,8 +360,7 @@ __attribute__((always_inline)) static inline rg_evh at_fast(rg_engine *e, rg_tim
     sl->ctx = ctx;
     sl->arg = arg;
     uint32_t gen = sl->gen;
-    hent x = ((hent)(uint64_t)t << 64) |
-             ((uint64_t)(prio - RG_PRIO_MIN) << PRIO_SHIFT | e->seq++ << SEQ_SHIFT | s);
+    hent x = key | s;
     if (e->hole) {
         /* The firing event's place: one sift down from the root instead of
          * a pop and a push.  x is due at or after now, like every entry. */
@@ -334,22 +373,76 @@ __attribute__((always_inline)) static inline rg_evh at_fast(rg_engine *e, rg_tim
     return (rg_evh){s, gen};
 }
 
-RG_DEFINE_SORT(sort_entries, hent)
+/* The entry of an event at t with priority prio and the next sequence. */
+static inline hent make_key(rg_engine *e, rg_time t, int prio)
+{
+    return ((hent)(uint64_t)t << 64) |
+           ((uint64_t)(prio - RG_PRIO_MIN) << PRIO_SHIFT | e->seq++ << SEQ_SHIFT);
+}
 
-/* Gives the pending entries the sequences 0 .. n-1 in their order, so the
- * sequence field never runs out: sorted, the array is a heap as it is, and
- * a sequence's only job is to order entries of equal time and priority,
- * which their ranks do as well.  O(n log n), at most once per 2^27
- * events (MAX_SLOTS). */
+/* rg_at once its preconditions hold and a sequence, a slot and room are
+ * there. */
+__attribute__((always_inline)) static inline rg_evh at_fast(rg_engine *e, rg_time t, int prio,
+                                                            rg_evfn fn, void *ctx, uint64_t arg)
+{
+    return insert(e, make_key(e, t, prio), fn, ctx, arg);
+}
+
+static int cmp_entry_at(const void *a, const void *b)
+{
+    hent x = **(hent *const *)a >> SEQ_SHIFT, y = **(hent *const *)b >> SEQ_SHIFT;
+    return (x > y) - (x < y);
+}
+
+/* Gives the sequences in use, those of the heap's entries and of the
+ * lanes' timers, the ranks 0, 1, ... in their order, so the sequence field
+ * never runs out: a sequence's only job is to order entries of equal time
+ * and priority, which their ranks do as well.  The order of all entries is
+ * kept, so the heap stays a heap as it is.  A lane's first timer and its
+ * heap entry have the same sequence, and keep sharing one.  O(n log n), at
+ * most once per 2^27 events (MAX_SLOTS). */
 static void renumber(rg_engine *e)
 {
     if (e->hole)
         fill_hole(e);
-    sort_entries(e->heap, 0, e->n);
-    hent field = (hent)(((UINT64_C(1) << 28) - 1) << SEQ_SHIFT);
+    size_t total = e->n + (size_t)e->lane_items, k = 0;
+    hent **at = rg_xmalloc((total ? total : 1) * sizeof *at);
     for (size_t i = 0; i < e->n; i++)
-        e->heap[i] = (e->heap[i] & ~field) | (hent)((uint64_t)i << SEQ_SHIFT);
-    e->seq = e->n;
+        at[k++] = &e->heap[i];
+    for (rg_lane *l = e->lanes; l != NULL; l = l->next)
+        for (size_t i = 0; i < l->len; i++)
+            at[k++] = &l->items[(l->head + i) & (l->cap - 1)].key;
+    RG_ASSERT(k == total);
+    qsort(at, k, sizeof *at, cmp_entry_at);
+    hent field = (hent)(((UINT64_C(1) << 28) - 1) << SEQ_SHIFT);
+    uint64_t rank = 0;
+    hent prev = 0; /* the entry before, as it was */
+    for (size_t i = 0; i < k; i++) {
+        hent cur = *at[i] >> SEQ_SHIFT;
+        if (i > 0 && cur != prev)
+            rank++;
+        prev = cur;
+        *at[i] = (*at[i] & ~field) | (hent)(rank << SEQ_SHIFT);
+    }
+    e->seq = k > 0 ? rank + 1 : 0;
+    free(at);
+}
+
+/* Makes sure a slot is free and the heap has room for one more entry. */
+static void make_room(rg_engine *e)
+{
+    if (e->free_head == NO_SLOT) {
+        /* Sequences in use (heap entries and lane timers) stay within
+         * MAX_SLOTS, so a renumbering leaves as many fresh ones. */
+        RG_ENGINE_ASSERT(e, e->nslots + e->lane_items < MAX_SLOTS);
+        if (e->nslots == e->slotcap)
+            rg_xgrow((void **)&e->slots, &e->slotcap, e->nslots + 1, sizeof *e->slots);
+        uint32_t s = (uint32_t)e->nslots++;
+        e->slots[s].gen = 1;
+        push_free(e, s);
+    }
+    if (!e->hole && e->n == e->cap)
+        heap_alloc(e, 2 * e->cap);
 }
 
 /* The slow path of rg_at, out of line so the hot path stays short: a
@@ -363,16 +456,7 @@ __attribute__((noinline)) static rg_evh at_slow(rg_engine *e, rg_time t, int pri
     RG_ENGINE_ASSERT(e, fn != NULL);
     if (e->seq >= SEQ_LIMIT)
         renumber(e);
-    if (e->free_head == NO_SLOT) {
-        RG_ENGINE_ASSERT(e, e->nslots < MAX_SLOTS);
-        if (e->nslots == e->slotcap)
-            rg_xgrow((void **)&e->slots, &e->slotcap, e->nslots + 1, sizeof *e->slots);
-        uint32_t s = (uint32_t)e->nslots++;
-        e->slots[s].gen = 1;
-        push_free(e, s);
-    }
-    if (!e->hole && e->n == e->cap)
-        heap_alloc(e, 2 * e->cap);
+    make_room(e);
     return at_fast(e, t, prio, fn, ctx, arg);
 }
 
@@ -532,7 +616,7 @@ uint64_t rg_engine_events(const rg_engine *e)
 }
 uint64_t rg_engine_pending(const rg_engine *e)
 {
-    return e->live;
+    return e->live + e->lane_queued;
 }
 uint64_t rg_engine_seed(const rg_engine *e)
 {
@@ -541,6 +625,156 @@ uint64_t rg_engine_seed(const rg_engine *e)
 uint64_t rg_engine_rep(const rg_engine *e)
 {
     return e->rep;
+}
+
+/* ---- lanes ------------------------------------------------------------ */
+
+rg_lane *rg_lane_new(rg_engine *e, int prio, rg_evfn fn)
+{
+    RG_ENGINE_ASSERT(e, prio >= RG_PRIO_MIN && prio <= RG_PRIO_MAX);
+    RG_ENGINE_ASSERT(e, fn != NULL);
+    rg_lane *l = rg_xcalloc(1, sizeof *l);
+    l->e = e;
+    l->fn = fn;
+    l->prio = prio;
+    l->cap = 16;
+    l->items = rg_xmalloc(l->cap * sizeof *l->items);
+    l->first_id = 1; /* 0 names no timer */
+    l->next = e->lanes;
+    if (e->lanes != NULL)
+        e->lanes->prev = l;
+    e->lanes = l;
+    return l;
+}
+
+void rg_lane_free(rg_lane *l)
+{
+    if (l == NULL)
+        return;
+    rg_engine *e = l->e;
+    if (e != NULL) {
+        if (l->len > 0) {
+            rg_cancel(e, l->ev);
+            e->lane_queued -= l->live - 1;
+        }
+        e->lane_items -= l->len;
+        if (l->prev != NULL)
+            l->prev->next = l->next;
+        else
+            e->lanes = l->next;
+        if (l->next != NULL)
+            l->next->prev = l->prev;
+    }
+    free(l->items);
+    free(l);
+}
+
+static void lane_fire(rg_engine *e, void *ctx, uint64_t arg);
+
+/* Drops the lane's first timer from its ring. */
+static void lane_drop_first(rg_lane *l)
+{
+    l->head = (l->head + 1) & (l->cap - 1);
+    l->len--;
+    l->first_id++;
+    l->e->lane_items--;
+}
+
+/* Drops the cancelled timers at the front, then gives the first live one
+ * its event, with the entry it took when it was set: the order is the one
+ * an event per timer would have had. */
+static void lane_arm(rg_lane *l)
+{
+    rg_engine *e = l->e;
+    while (l->len > 0 && (l->items[l->head].key & LANE_CANCELLED))
+        lane_drop_first(l);
+    if (l->len == 0)
+        return;
+    const litem *it = &l->items[l->head];
+    /* Every timer after the first is due at or after it, and the first was
+     * pending, so it is due at or after now. */
+    RG_ENGINE_ASSERT(e, time_of(it->key) >= e->now);
+    make_room(e);
+    l->ev = insert(e, it->key, lane_fire, l, 0);
+    e->lane_queued--;
+}
+
+static void lane_fire(rg_engine *e, void *ctx, uint64_t arg)
+{
+    rg_lane *l = ctx;
+    (void)arg;
+    litem it = l->items[l->head]; /* live: lane_arm drops cancelled ones */
+    lane_drop_first(l);
+    l->live--;
+    l->ev = (rg_evh){0, 0};
+    lane_arm(l); /* into the firing event's place: no extra sift */
+    l->fn(e, it.ctx, it.arg);
+}
+
+uint64_t rg_lane_after(rg_lane *l, rg_time dt, void *ctx, uint64_t arg)
+{
+    rg_engine *e = l->e;
+    RG_ASSERT(e != NULL); /* a lane of an engine since reset or freed */
+    RG_ENGINE_ASSERT(e, dt >= 0);
+    rg_time t;
+    if ((uint64_t)dt > (uint64_t)(RG_TIME_MAX - e->now)) {
+        t = RG_TIME_MAX; /* saturated, as rg_after does */
+        e->past_end = true;
+    } else {
+        t = e->now + dt;
+    }
+    RG_ENGINE_ASSERT(e, t >= l->last); /* due in the order they are set */
+    l->last = t;
+    RG_ENGINE_ASSERT(e, e->nslots + e->lane_items < MAX_SLOTS);
+    if (e->seq >= SEQ_LIMIT)
+        renumber(e);
+    if (l->len == l->cap) {
+        litem *items = rg_xmalloc(2 * l->cap * sizeof *items);
+        for (size_t i = 0; i < l->len; i++)
+            items[i] = l->items[(l->head + i) & (l->cap - 1)];
+        free(l->items);
+        l->items = items;
+        l->head = 0;
+        l->cap *= 2;
+    }
+    litem *it = &l->items[(l->head + l->len) & (l->cap - 1)];
+    it->key = make_key(e, t, l->prio);
+    it->ctx = ctx;
+    it->arg = arg;
+    l->len++;
+    l->live++;
+    e->lane_items++;
+    e->lane_queued++;
+    if (l->len == 1)
+        lane_arm(l);
+    return l->first_id + l->len - 1;
+}
+
+bool rg_lane_cancel(rg_lane *l, uint64_t id)
+{
+    rg_engine *e = l->e;
+    if (e == NULL || id < l->first_id || id - l->first_id >= l->len)
+        return false;
+    litem *it = &l->items[(l->head + (id - l->first_id)) & (l->cap - 1)];
+    if (it->key & LANE_CANCELLED)
+        return false;
+    it->key |= LANE_CANCELLED;
+    l->live--;
+    if (id == l->first_id) {
+        /* The first timer: its event goes, and the next live one's comes. */
+        rg_cancel(e, l->ev);
+        l->ev = (rg_evh){0, 0};
+        lane_arm(l);
+    } else {
+        e->lane_queued--;
+    }
+    return true;
+}
+
+bool rg_lane_pending(const rg_lane *l, uint64_t id)
+{
+    return l->e != NULL && id >= l->first_id && id - l->first_id < l->len &&
+           !(l->items[(l->head + (id - l->first_id)) & (l->cap - 1)].key & LANE_CANCELLED);
 }
 
 gsl_rng *rg_engine_stream(rg_engine *e, const char *name)

@@ -30,8 +30,8 @@
  * dropped, its slot freed, when it reaches the top or when cancelled
  * entries outnumber live ones (a compaction).  Both push and pop are
  * O(log4 n).  Sequences are renumbered, in order, before they run out
- * (once per 2^27 events at most); at most 2^27 events may be pending or
- * cancelled at once (an assertion).
+ * (once per 2^27 events at most); at most 2^27 events and lane timers
+ * (below) may be pending or cancelled at once (an assertion).
  * While a callback runs, its event's place at the top of the heap stays
  * empty; the first event the callback schedules goes there and sinks to
  * its place (one sift instead of a pop and a push); if it schedules
@@ -100,6 +100,30 @@ bool rg_cancel(rg_engine *e, rg_evh h);
 /* True if h names a pending event. */
 bool rg_pending(const rg_engine *e, rg_evh h);
 
+/* Lanes.  Timers that come due in the order they are set, such as a
+ * constant timeout from now for each waiter of a queue, can share a lane:
+ * only the lane's first live timer has an entry in the heap, so a million
+ * waiters cost the heap one entry instead of a million (a deep heap is
+ * slow: every sift crosses its levels).  Each timer takes its sequence when
+ * it is set and keeps it, so events fire in exactly the order that one
+ * rg_after per timer would give, ties included.  A lane belongs to one
+ * engine until rg_engine_reset or rg_engine_free; free it with
+ * rg_lane_free before then (freeing after only frees the memory). */
+typedef struct rg_lane rg_lane;
+/* A lane whose timers call fn(e, ctx, arg) with priority prio. */
+rg_lane *rg_lane_new(rg_engine *e, int prio, rg_evfn fn);
+/* Cancels the lane's timers and frees it; NULL is a no-op. */
+void rg_lane_free(rg_lane *l);
+/* Sets a timer dt (>= 0) after now, saturated at the end of time as in
+ * rg_after; now + dt may not be before the lane's previous timer (an
+ * assertion).  Returns the timer's id, never 0. */
+uint64_t rg_lane_after(rg_lane *l, rg_time dt, void *ctx, uint64_t arg);
+/* Cancels a timer: true if it was pending, false if it fired, was
+ * cancelled already, or id is 0. */
+bool rg_lane_cancel(rg_lane *l, uint64_t id);
+/* True if timer id of the lane is pending. */
+bool rg_lane_pending(const rg_lane *l, uint64_t id);
+
 /* Runs events in order while the next one is at or before `until`
  * (RG_TIME_MAX for no limit) and fewer than `max_events` (0: no limit) have
  * fired in this call. */
@@ -119,7 +143,7 @@ static inline rg_time rg_now(const rg_engine *e)
 bool rg_engine_past_end(const rg_engine *e);
 /* Events fired since creation. */
 uint64_t rg_engine_events(const rg_engine *e);
-/* Events pending (excluding cancelled ones). */
+/* Events pending (excluding cancelled ones), lane timers included. */
 uint64_t rg_engine_pending(const rg_engine *e);
 uint64_t rg_engine_seed(const rg_engine *e);
 uint64_t rg_engine_rep(const rg_engine *e);
