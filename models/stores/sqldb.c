@@ -71,7 +71,7 @@ typedef struct pwait { /* a caller waiting for a connection */
     rg_sql_cb cb;
     void *ctx;
     uint64_t tag;
-    rg_evh timer;
+    uint64_t timer; /* its pool_timeout in db->pool_lane, 0 if none */
     bool gone;
 } pwait;
 
@@ -88,6 +88,11 @@ struct rg_sqldb {
     size_t nfree, capfree;
     pwait **pq; /* pool waiters, FIFO */
     size_t pq_head, pq_len, pq_cap;
+    /* The waiters' pool_timeouts: all the same length and set in the
+     * order the waiters queue, so they come due in that order and share
+     * one heap entry (engine.h, lanes) instead of one per waiter, whose
+     * thousands deepened every sift of a crowd the pool cannot serve. */
+    rg_lane *pool_lane;
     fifo ready;  /* statements waiting for a worker */
     stmt *spare; /* finished statements, reused (no malloc per
                     statement on the hot path) */
@@ -196,6 +201,7 @@ void rg_sqldb_free(rg_sqldb *db)
     for (size_t i = 0; i < db->nconns; i++)
         free(db->conns[i].more);
     free(db->pq);
+    rg_lane_free(db->pool_lane);
     free(db->conns);
     free(db->free_ids);
     free(db->rows);
@@ -255,8 +261,11 @@ void rg_sqldb_connect(rg_sqldb *db, rg_sql_cb cb, void *ctx, uint64_t tag)
     w->cb = cb;
     w->ctx = ctx;
     w->tag = tag;
-    if (db->p.pool_timeout > 0)
-        w->timer = rg_after(db->e, db->p.pool_timeout, RG_PRIO_DEFAULT, on_pool_timeout, w, 0);
+    if (db->p.pool_timeout > 0) {
+        if (db->pool_lane == NULL)
+            db->pool_lane = rg_lane_new(db->e, RG_PRIO_DEFAULT, on_pool_timeout);
+        w->timer = rg_lane_after(db->pool_lane, db->p.pool_timeout, w, 0);
+    }
     if (db->pq_len == db->pq_cap) {
         size_t nc = db->pq_cap ? 2 * db->pq_cap : 16;
         pwait **nq = rg_xmalloc(nc * sizeof *nq);
@@ -292,7 +301,8 @@ void rg_sqldb_close(rg_sqldb *db, int64_t c)
             free(w);
             continue;
         }
-        rg_cancel(db->e, w->timer);
+        if (w->timer != 0)
+            rg_lane_cancel(db->pool_lane, w->timer);
         rg_sqlres res = {RG_SQL_OK, open_conn(db), 0, 0, 0};
         rg_sql_cb cb = w->cb;
         void *ctx = w->ctx;
@@ -599,7 +609,8 @@ uint64_t rg_sqldb_failover(rg_sqldb *db, rg_time down)
         db->pq_head = (db->pq_head + 1) % db->pq_cap;
         db->pq_len--;
         if (!w->gone) {
-            rg_cancel(e, w->timer);
+            if (w->timer != 0)
+                rg_lane_cancel(db->pool_lane, w->timer);
             w->cb(e, w->ctx, w->tag, &res);
         }
         free(w);
