@@ -716,13 +716,18 @@ uint64_t rg_lane_after(rg_lane *l, rg_time dt, void *ctx, uint64_t arg)
     rg_engine *e = l->e;
     RG_ASSERT(e != NULL); /* a lane of an engine since reset or freed */
     RG_ENGINE_ASSERT(e, dt >= 0);
-    rg_time t;
     if ((uint64_t)dt > (uint64_t)(RG_TIME_MAX - e->now)) {
-        t = RG_TIME_MAX; /* saturated, as rg_after does */
-        e->past_end = true;
-    } else {
-        t = e->now + dt;
+        e->past_end = true; /* saturated, as rg_after does */
+        return rg_lane_at(l, RG_TIME_MAX, ctx, arg);
     }
+    return rg_lane_at(l, e->now + dt, ctx, arg);
+}
+
+uint64_t rg_lane_at(rg_lane *l, rg_time t, void *ctx, uint64_t arg)
+{
+    rg_engine *e = l->e;
+    RG_ASSERT(e != NULL); /* a lane of an engine since reset or freed */
+    RG_ENGINE_ASSERT(e, t >= e->now);
     RG_ENGINE_ASSERT(e, t >= l->last); /* due in the order they are set */
     l->last = t;
     RG_ENGINE_ASSERT(e, e->nslots + e->lane_items < MAX_SLOTS);

@@ -118,6 +118,8 @@ void rg_lane_free(rg_lane *l);
  * rg_after; now + dt may not be before the lane's previous timer (an
  * assertion).  Returns the timer's id, never 0. */
 uint64_t rg_lane_after(rg_lane *l, rg_time dt, void *ctx, uint64_t arg);
+/* Same, at absolute time t (>= now, >= the lane's previous timer). */
+uint64_t rg_lane_at(rg_lane *l, rg_time t, void *ctx, uint64_t arg);
 /* Cancels a timer: true if it was pending, false if it fired, was
  * cancelled already, or id is 0. */
 bool rg_lane_cancel(rg_lane *l, uint64_t id);
