@@ -277,12 +277,45 @@ static void test_increment(void)
     world_free(w);
 }
 
+
+static void on_failover(rg_engine *e, void *ctx, uint64_t arg)
+{
+    world *w = ctx;
+    (void)e;
+    rg_cache_failover(w->c, (rg_time)arg);
+}
+
+/* A failover voids the operations still queued at the node, and they keep
+ * their completion events; an operation queued after it is served from
+ * then on, so it completes before the void ones do (their completions share
+ * one heap entry in service order: the new ones must not join them). */
+static void test_failover_queue(void)
+{
+    world *w = world_new("const(10ms)", "const(1ms)", RG_CACHE_DELTA, 1, 10);
+    rg_cache_standby(w->c, 0, w->lag, rg_engine_stream(w->e, "faults"));
+    for (int i = 0; i < 5; i++)
+        sell(w, 0, 0); /* complete at 10, 20, 30, 40, 50 ms */
+    rg_at(w->e, (15 * RG_MS), RG_PRIO_DEFAULT, on_failover, w, (uint64_t)(1 * RG_MS));
+    size_t late = sell(w, (21 * RG_MS), 0);
+    run(w);
+    ok(w->answered[0] && w->result[0] == 1 && w->done[0] == (10 * RG_MS),
+       "the first sale completed before the failover");
+    int voided = 0;
+    for (size_t i = 1; i < 5; i++)
+        voided += w->answered[i] && w->result[i] == -1;
+    is_int(4, voided, "the four still queued failed with the node");
+    ok(w->answered[late] && w->result[late] == 1 && w->done[late] == (31 * RG_MS),
+       "a sale after the failover completes at 31 ms, before the void ones' events");
+    world_free(w);
+}
+
 int main(void)
 {
-    plan(23);
+    plan(23 + 3);
     test_single_server();
     test_delta();
     test_state();
     test_increment();
+    test_failover_queue();
     return 0;
 }

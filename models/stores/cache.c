@@ -41,6 +41,10 @@ typedef struct replica {
     rg_time *stamp; /* when v[key] was written (-1: initial) */
     size_t *writer;
     rg_time busy_until;
+    /* Operations in service order: each completes at a busy_until at or
+     * after the one before, so their completions share one heap entry
+     * (engine.h, lanes) instead of one each, with the same event order. */
+    rg_lane *ops;
     uint64_t seq;       /* changes applied */
     rg_time down_until; /* failed over: operations fail until then */
 } replica;
@@ -51,6 +55,8 @@ struct rg_cache {
     gsl_rng *service, *net;
     replica *rep;
     size_t nreg, nkeys;
+    rg_lane **retired; /* replicas' lanes from before a failover */
+    size_t nretired, capretired;
     uint64_t replicated;
     rec *spare;
     rec **slabs;           /* every record made: slab i holds i*REC_SLAB... */
@@ -126,10 +132,14 @@ void rg_cache_free(rg_cache *c)
     if (c == NULL)
         return;
     for (size_t r = 0; r < c->nreg; r++) {
+        rg_lane_free(c->rep[r].ops);
         free(c->rep[r].v);
         free(c->rep[r].stamp);
         free(c->rep[r].writer);
     }
+    for (size_t i = 0; i < c->nretired; i++)
+        rg_lane_free(c->retired[i]);
+    free(c->retired);
     for (size_t i = 0; i < c->nall; i += REC_SLAB)
         free(c->slabs[i / REC_SLAB]);
     free(c->slabs);
@@ -278,7 +288,9 @@ static void queue_op(rg_cache *c, int64_t delta, size_t region, size_t key, rg_c
     rg_time now = rg_now(c->e);
     rg_time start = rp->busy_until > now ? rp->busy_until : now;
     rp->busy_until = start + rg_dist_sample_time(c->p.op, c->service);
-    rg_at(c->e, rp->busy_until, RG_PRIO_DEFAULT, on_op_done, o, 0);
+    if (rp->ops == NULL)
+        rp->ops = rg_lane_new(c->e, RG_PRIO_DEFAULT, on_op_done);
+    rg_lane_at(rp->ops, rp->busy_until, o, 0);
 }
 
 void rg_cache_decrement(rg_cache *c, size_t region, size_t key, rg_cache_cb cb, void *ctx,
@@ -327,6 +339,13 @@ uint64_t rg_cache_failover(rg_cache *c, rg_time down)
     }
     rp->seq = c->sb.seq;
     rp->busy_until = rg_now(e);
+    /* Operations queued from now may complete before the void ones still
+     * queued, which keep their events: a new lane for them. */
+    if (rp->ops != NULL) {
+        rg_xgrow((void **)&c->retired, &c->capretired, c->nretired + 1, sizeof *c->retired);
+        c->retired[c->nretired++] = rp->ops;
+        rp->ops = NULL;
+    }
     rp->down_until = rg_now(e) + down;
     /* the standby's pending changes are void; the node's operations fail,
      * in the order their records were made */
