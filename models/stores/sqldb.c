@@ -88,13 +88,14 @@ struct rg_sqldb {
     size_t nfree, capfree;
     pwait **pq; /* pool waiters, FIFO */
     size_t pq_head, pq_len, pq_cap;
-    fifo ready;  /* statements waiting for a worker */
-    stmt *spare; /* finished statements, reused (no malloc per
-                    statement on the hot path) */
-    stmt **all;  /* every statement ever allocated: freed at the
-                    end, wherever it is (a run that stops at its
-                    horizon leaves some executing) */
-    size_t nall, capall;
+    fifo ready;            /* statements waiting for a worker */
+    stmt *spare;           /* finished statements, reused (no malloc per
+                              statement on the hot path) */
+    stmt **slabs;          /* every statement made: slab i holds statements
+                              i*STMT_SLAB...; freed at the end, wherever each
+                              is (a run that stops at its horizon leaves some
+                              executing) */
+    size_t nall, capslabs; /* statements made, in the order made */
     int64_t busy;
     rg_sqldb_stats stats;
     /* the asynchronous replica (rg_sqldb_replicate), and failover */
@@ -146,15 +147,29 @@ static stmt *fifo_pop(fifo *f)
     return s;
 }
 
+/* Statements are made in slabs: a replication of the drop makes a few
+ * hundred per database, and one malloc (and one free) each was a visible
+ * share of its cost. */
+#define STMT_SLAB 64
+
+/* The i-th statement made. */
+static stmt *stmt_at(const rg_sqldb *db, size_t i)
+{
+    return &db->slabs[i / STMT_SLAB][i % STMT_SLAB];
+}
+
 static stmt *stmt_new(rg_sqldb *db)
 {
     stmt *s = db->spare;
     if (s != NULL) {
         db->spare = s->next;
     } else {
-        s = rg_xmalloc(sizeof *s);
-        rg_xgrow((void **)&db->all, &db->capall, db->nall + 1, sizeof *db->all);
-        db->all[db->nall++] = s;
+        if (db->nall % STMT_SLAB == 0) {
+            size_t n = db->nall / STMT_SLAB;
+            rg_xgrow((void **)&db->slabs, &db->capslabs, n + 1, sizeof *db->slabs);
+            db->slabs[n] = rg_xmalloc(STMT_SLAB * sizeof **db->slabs);
+        }
+        s = stmt_at(db, db->nall++);
     }
     memset(s, 0, sizeof *s);
     return s;
@@ -188,9 +203,9 @@ void rg_sqldb_free(rg_sqldb *db)
     if (db == NULL)
         return;
     /* Statements waiting, executing or spare at the end of a replication. */
-    for (size_t i = 0; i < db->nall; i++)
-        free(db->all[i]);
-    free(db->all);
+    for (size_t i = 0; i < db->nall; i += STMT_SLAB)
+        free(db->slabs[i / STMT_SLAB]);
+    free(db->slabs);
     for (size_t i = 0; i < db->pq_len; i++)
         free(db->pq[(db->pq_head + i) % db->pq_cap]);
     for (size_t i = 0; i < db->nconns; i++)
@@ -582,7 +597,7 @@ uint64_t rg_sqldb_failover(rg_sqldb *db, rg_time down)
     /* every statement in flight fails, in the order they were made */
     rg_sqlres res = {RG_SQL_FAILOVER, -1, 0, 0, 0};
     for (size_t i = 0; i < db->nall; i++) {
-        stmt *s = db->all[i];
+        stmt *s = stmt_at(db, i);
         if (s->where == S_SPARE || s->dead)
             continue;
         rg_sql_cb cb = s->cb;
