@@ -848,14 +848,18 @@ static void tally_requests(drun *r, dtally *t)
             q->answered = q->sent + r->c->w.timeout;
             t->cut += q->answered > r->c->w.horizon;
         }
-        t->timeouts += q->outcome == RG_OUT_TIMEOUT;
-        t->overloaded += q->outcome == RG_OUT_OVERLOADED;
-        t->dberr += q->outcome == RG_OUT_DB_ERROR;
-        t->declined += q->outcome == RG_OUT_DECLINED;
-        t->blk_challenge += q->outcome == RG_OUT_CHALLENGE;
-        t->blk_rate += q->outcome == RG_OUT_RATE_LIMITED;
-        t->blk_guard += q->outcome == RG_OUT_GUARDRAIL;
-        t->soldout_sku[q->cl->sku] += q->outcome == RG_OUT_SOLD_OUT;
+        switch (q->outcome) {
+        case RG_OUT_TIMEOUT: t->timeouts++; break;
+        case RG_OUT_OVERLOADED: t->overloaded++; break;
+        case RG_OUT_DB_ERROR: t->dberr++; break;
+        case RG_OUT_DECLINED: t->declined++; break;
+        case RG_OUT_CHALLENGE: t->blk_challenge++; break;
+        case RG_OUT_RATE_LIMITED: t->blk_rate++; break;
+        case RG_OUT_GUARDRAIL: t->blk_guard++; break;
+        case RG_OUT_SOLD_OUT: t->soldout_sku[q->cl->sku]++; break;
+        case RG_OUT_PENDING:
+        case RG_OUT_ALLOCATED: break;
+        }
         t->lat[i] = rg_time_sec(q->answered - dreq_started(r, q));
         rg_repout_latency(r->out, t->lat[i]);
         if (q->answered > t->last)
