@@ -58,6 +58,7 @@ typedef struct conn {
     size_t nlocked;          /* rows locked by this connection: */
     size_t inl[CONN_INLINE]; /* the first CONN_INLINE here, */
     size_t *more, capmore;   /* the rest here */
+    int64_t next_free;       /* closed: the next closed connection */
 } conn;
 
 /* The i-th row locked by c. */
@@ -84,9 +85,8 @@ struct rg_sqldb {
     conn *conns;
     size_t nconns, capconns;
     int64_t open;
-    int64_t *free_ids;
-    size_t nfree, capfree;
-    pwait **pq; /* pool waiters, FIFO */
+    int64_t free_head; /* closed connections, the last closed first (-1: none) */
+    pwait **pq;        /* pool waiters, FIFO */
     size_t pq_head, pq_len, pq_cap;
     fifo ready;            /* statements waiting for a worker */
     stmt *spare;           /* finished statements, reused (no malloc per
@@ -190,6 +190,7 @@ rg_sqldb *rg_sqldb_new(rg_engine *e, const rg_sqldb_params *p, size_t nrows, int
     db->service = rg_engine_stream(e, "service");
     db->rows = rg_xcalloc(nrows, sizeof *db->rows);
     db->nrows = nrows;
+    db->free_head = -1;
     for (size_t i = 0; i < nrows; i++) {
         db->rows[i].value = initial;
         db->rows[i].owner = -1;
@@ -212,7 +213,6 @@ void rg_sqldb_free(rg_sqldb *db)
         free(db->conns[i].more);
     free(db->pq);
     free(db->conns);
-    free(db->free_ids);
     free(db->rows);
     free(db->rrows);
     free(db->ships);
@@ -233,8 +233,9 @@ const rg_sqldb_stats *rg_sqldb_stats_get(const rg_sqldb *db)
 static int64_t open_conn(rg_sqldb *db)
 {
     int64_t id;
-    if (db->nfree > 0) {
-        id = db->free_ids[--db->nfree];
+    if (db->free_head >= 0) {
+        id = db->free_head;
+        db->free_head = db->conns[id].next_free;
     } else {
         if (db->nconns == db->capconns)
             rg_xgrow((void **)&db->conns, &db->capconns, db->nconns + 1, sizeof *db->conns);
@@ -295,9 +296,8 @@ void rg_sqldb_close(rg_sqldb *db, int64_t c)
     dispatch(db); /* a statement granted a lock may now run */
     db->conns[c].open = false;
     db->open--;
-    if (db->nfree == db->capfree)
-        rg_xgrow((void **)&db->free_ids, &db->capfree, db->nfree + 1, sizeof *db->free_ids);
-    db->free_ids[db->nfree++] = c;
+    db->conns[c].next_free = db->free_head;
+    db->free_head = c;
     /* Hand the freed slot to the first caller still waiting. */
     while (db->pq_len > 0) {
         pwait *w = db->pq[db->pq_head];
