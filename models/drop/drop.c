@@ -936,7 +936,20 @@ static void tally_identity(const drun *r, rg_mval *row)
     free(held);
 }
 
-static void req_record(const void *run, size_t i, rg_drop_req *d);
+/* What the history check reads of request i of run r (a dhist_get): its
+ * times, buyer, SKU, order id and outcome, as req_record gives them; the
+ * check reads every request twice, so the rest is left unset. */
+static void req_hist(const void *run, size_t i, rg_drop_req *d)
+{
+    const drun *r = run;
+    const dreq *q = drun_req(r, i);
+    d->sent = dreq_started(r, q);
+    d->answered = q->answered;
+    d->sku = q->cl->sku;
+    d->client = q->cl->id;
+    d->outcome = q->outcome;
+    d->order = q->order;
+}
 
 /* The history of what clients sent and were told, checked for a stock
  * counter per SKU (drophist.c), reading the requests in place.  NaN when
@@ -946,8 +959,7 @@ static double tally_linearizable(const drun *r)
 {
     if (r->v->reserve)
         return NAN;
-    int v =
-        dhist_check(req_record, r, r->nreq, r->ncl, r->v->idem, (int)r->c->w.skus, r->c->w.stock);
+    int v = dhist_check(req_hist, r, r->nreq, r->ncl, r->v->idem, (int)r->c->w.skus, r->c->w.stock);
     return v < 0 ? NAN : v;
 }
 
