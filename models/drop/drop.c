@@ -848,14 +848,18 @@ static void tally_requests(drun *r, dtally *t)
             q->answered = q->sent + r->c->w.timeout;
             t->cut += q->answered > r->c->w.horizon;
         }
-        t->timeouts += q->outcome == RG_OUT_TIMEOUT;
-        t->overloaded += q->outcome == RG_OUT_OVERLOADED;
-        t->dberr += q->outcome == RG_OUT_DB_ERROR;
-        t->declined += q->outcome == RG_OUT_DECLINED;
-        t->blk_challenge += q->outcome == RG_OUT_CHALLENGE;
-        t->blk_rate += q->outcome == RG_OUT_RATE_LIMITED;
-        t->blk_guard += q->outcome == RG_OUT_GUARDRAIL;
-        t->soldout_sku[q->cl->sku] += q->outcome == RG_OUT_SOLD_OUT;
+        switch (q->outcome) {
+        case RG_OUT_TIMEOUT: t->timeouts++; break;
+        case RG_OUT_OVERLOADED: t->overloaded++; break;
+        case RG_OUT_DB_ERROR: t->dberr++; break;
+        case RG_OUT_DECLINED: t->declined++; break;
+        case RG_OUT_CHALLENGE: t->blk_challenge++; break;
+        case RG_OUT_RATE_LIMITED: t->blk_rate++; break;
+        case RG_OUT_GUARDRAIL: t->blk_guard++; break;
+        case RG_OUT_SOLD_OUT: t->soldout_sku[q->cl->sku]++; break;
+        case RG_OUT_PENDING:
+        case RG_OUT_ALLOCATED: break;
+        }
         t->lat[i] = rg_time_sec(q->answered - dreq_started(r, q));
         rg_repout_latency(r->out, t->lat[i]);
         if (q->answered > t->last)
@@ -932,7 +936,20 @@ static void tally_identity(const drun *r, rg_mval *row)
     free(held);
 }
 
-static void req_record(const void *run, size_t i, rg_drop_req *d);
+/* What the history check reads of request i of run r (a dhist_get): its
+ * times, buyer, SKU, order id and outcome, as req_record gives them; the
+ * check reads every request twice, so the rest is left unset. */
+static void req_hist(const void *run, size_t i, rg_drop_req *d)
+{
+    const drun *r = run;
+    const dreq *q = drun_req(r, i);
+    d->sent = dreq_started(r, q);
+    d->answered = q->answered;
+    d->sku = q->cl->sku;
+    d->client = q->cl->id;
+    d->outcome = q->outcome;
+    d->order = q->order;
+}
 
 /* The history of what clients sent and were told, checked for a stock
  * counter per SKU (drophist.c), reading the requests in place.  NaN when
@@ -942,8 +959,7 @@ static double tally_linearizable(const drun *r)
 {
     if (r->v->reserve)
         return NAN;
-    int v =
-        dhist_check(req_record, r, r->nreq, r->ncl, r->v->idem, (int)r->c->w.skus, r->c->w.stock);
+    int v = dhist_check(req_hist, r, r->nreq, r->ncl, r->v->idem, (int)r->c->w.skus, r->c->w.stock);
     return v < 0 ? NAN : v;
 }
 

@@ -267,14 +267,22 @@ void rg_drop_reply(dreq *q, int from, rg_outcome o)
     rg_drop_reply_after(q, rg_drop_hop(r, from, q->region), o);
 }
 
-rg_time rg_drop_hop(drun *r, int from, int to)
+/* The trace line of a held message, out of rg_drop_hop's way: the hop is
+ * on every message's path, the trace on almost none. */
+static void __attribute__((noinline, cold)) hop_trace(drun *r, int from, int to, rg_time now)
 {
     const rg_partition *cut = &r->v->faults.cut;
-    rg_time now = rg_now(r->e);
-    if (r->trace && rg_partition_holds(cut, from, to, now))
+    if (rg_partition_holds(cut, from, to, now))
         dtrace(r, "message %s -> %s held by the partition until %.3f ms", r->c->pl->name[from],
                r->c->pl->name[to], rg_time_ms(cut->until));
-    return rg_places_hop_at(r->c->pl, cut, from, to, now, r->net);
+}
+
+rg_time rg_drop_hop(drun *r, int from, int to)
+{
+    rg_time now = rg_now(r->e);
+    if (r->trace)
+        hop_trace(r, from, to, now);
+    return rg_places_hop_at(r->c->pl, &r->v->faults.cut, from, to, now, r->net);
 }
 
 /* ---- what a kind sees ------------------------------------------------------- */

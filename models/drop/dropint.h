@@ -318,7 +318,8 @@ void dkvp_evaluate(drun *r, dreq *q);
 void dkvp_reset(drun *r);
 
 /* drophist.c */
-/* Request i of a history, as rg_drop_run_detail's records give it. */
+/* Request i of a history, as rg_drop_run_detail's records give it; the
+ * check reads only sent, answered, sku, client, outcome and order. */
 typedef void (*dhist_get)(const void *ctx, size_t i, rg_drop_req *out);
 /* rg_drop_history_check over the n records get gives (clients numbered
  * below ncl; keyed: some carry an order id, else none does), each read

@@ -28,8 +28,8 @@ rg_limiter *rg_limiter_new(double rate, double burst)
     rg_limiter *l = rg_xcalloc(1, sizeof *l);
     l->rate = rate;
     l->burst = burst;
-    l->cap = 64;
-    l->tab = rg_xcalloc(l->cap, sizeof *l->tab);
+    /* The table comes with the first key: every replication of a drop
+     * makes a guardrail's reset limiter, which most never use. */
     return l;
 }
 
@@ -53,7 +53,7 @@ static void grow(rg_limiter *l)
 {
     bucket *old = l->tab;
     size_t oc = l->cap;
-    l->cap *= 2;
+    l->cap = oc ? 2 * oc : 64;
     l->tab = rg_xcalloc(l->cap, sizeof *l->tab);
     for (size_t i = 0; i < oc; i++)
         if (old[i].used)

@@ -58,6 +58,7 @@ typedef struct conn {
     size_t nlocked;          /* rows locked by this connection: */
     size_t inl[CONN_INLINE]; /* the first CONN_INLINE here, */
     size_t *more, capmore;   /* the rest here */
+    int64_t next_free;       /* closed: the next closed connection */
 } conn;
 
 /* The i-th row locked by c. */
@@ -84,22 +85,22 @@ struct rg_sqldb {
     conn *conns;
     size_t nconns, capconns;
     int64_t open;
-    int64_t *free_ids;
-    size_t nfree, capfree;
-    pwait **pq; /* pool waiters, FIFO */
+    int64_t free_head; /* closed connections, the last closed first (-1: none) */
+    pwait **pq;        /* pool waiters, FIFO */
     size_t pq_head, pq_len, pq_cap;
     /* The waiters' pool_timeouts: all the same length and set in the
      * order the waiters queue, so they come due in that order and share
      * one heap entry (engine.h, lanes) instead of one per waiter, whose
      * thousands deepened every sift of a crowd the pool cannot serve. */
     rg_lane *pool_lane;
-    fifo ready;  /* statements waiting for a worker */
-    stmt *spare; /* finished statements, reused (no malloc per
-                    statement on the hot path) */
-    stmt **all;  /* every statement ever allocated: freed at the
-                    end, wherever it is (a run that stops at its
-                    horizon leaves some executing) */
-    size_t nall, capall;
+    fifo ready;            /* statements waiting for a worker */
+    stmt *spare;           /* finished statements, reused (no malloc per
+                              statement on the hot path) */
+    stmt **slabs;          /* every statement made: slab i holds statements
+                              i*STMT_SLAB...; freed at the end, wherever each
+                              is (a run that stops at its horizon leaves some
+                              executing) */
+    size_t nall, capslabs; /* statements made, in the order made */
     int64_t busy;
     rg_sqldb_stats stats;
     /* the asynchronous replica (rg_sqldb_replicate), and failover */
@@ -151,15 +152,29 @@ static stmt *fifo_pop(fifo *f)
     return s;
 }
 
+/* Statements are made in slabs: a replication of the drop makes a few
+ * hundred per database, and one malloc (and one free) each was a visible
+ * share of its cost. */
+#define STMT_SLAB 64
+
+/* The i-th statement made. */
+static stmt *stmt_at(const rg_sqldb *db, size_t i)
+{
+    return &db->slabs[i / STMT_SLAB][i % STMT_SLAB];
+}
+
 static stmt *stmt_new(rg_sqldb *db)
 {
     stmt *s = db->spare;
     if (s != NULL) {
         db->spare = s->next;
     } else {
-        s = rg_xmalloc(sizeof *s);
-        rg_xgrow((void **)&db->all, &db->capall, db->nall + 1, sizeof *db->all);
-        db->all[db->nall++] = s;
+        if (db->nall % STMT_SLAB == 0) {
+            size_t n = db->nall / STMT_SLAB;
+            rg_xgrow((void **)&db->slabs, &db->capslabs, n + 1, sizeof *db->slabs);
+            db->slabs[n] = rg_xmalloc(STMT_SLAB * sizeof **db->slabs);
+        }
+        s = stmt_at(db, db->nall++);
     }
     memset(s, 0, sizeof *s);
     return s;
@@ -180,6 +195,7 @@ rg_sqldb *rg_sqldb_new(rg_engine *e, const rg_sqldb_params *p, size_t nrows, int
     db->service = rg_engine_stream(e, "service");
     db->rows = rg_xcalloc(nrows, sizeof *db->rows);
     db->nrows = nrows;
+    db->free_head = -1;
     for (size_t i = 0; i < nrows; i++) {
         db->rows[i].value = initial;
         db->rows[i].owner = -1;
@@ -193,9 +209,9 @@ void rg_sqldb_free(rg_sqldb *db)
     if (db == NULL)
         return;
     /* Statements waiting, executing or spare at the end of a replication. */
-    for (size_t i = 0; i < db->nall; i++)
-        free(db->all[i]);
-    free(db->all);
+    for (size_t i = 0; i < db->nall; i += STMT_SLAB)
+        free(db->slabs[i / STMT_SLAB]);
+    free(db->slabs);
     for (size_t i = 0; i < db->pq_len; i++)
         free(db->pq[(db->pq_head + i) % db->pq_cap]);
     for (size_t i = 0; i < db->nconns; i++)
@@ -203,7 +219,6 @@ void rg_sqldb_free(rg_sqldb *db)
     free(db->pq);
     rg_lane_free(db->pool_lane);
     free(db->conns);
-    free(db->free_ids);
     free(db->rows);
     free(db->rrows);
     free(db->ships);
@@ -224,8 +239,9 @@ const rg_sqldb_stats *rg_sqldb_stats_get(const rg_sqldb *db)
 static int64_t open_conn(rg_sqldb *db)
 {
     int64_t id;
-    if (db->nfree > 0) {
-        id = db->free_ids[--db->nfree];
+    if (db->free_head >= 0) {
+        id = db->free_head;
+        db->free_head = db->conns[id].next_free;
     } else {
         if (db->nconns == db->capconns)
             rg_xgrow((void **)&db->conns, &db->capconns, db->nconns + 1, sizeof *db->conns);
@@ -289,9 +305,8 @@ void rg_sqldb_close(rg_sqldb *db, int64_t c)
     dispatch(db); /* a statement granted a lock may now run */
     db->conns[c].open = false;
     db->open--;
-    if (db->nfree == db->capfree)
-        rg_xgrow((void **)&db->free_ids, &db->capfree, db->nfree + 1, sizeof *db->free_ids);
-    db->free_ids[db->nfree++] = c;
+    db->conns[c].next_free = db->free_head;
+    db->free_head = c;
     /* Hand the freed slot to the first caller still waiting. */
     while (db->pq_len > 0) {
         pwait *w = db->pq[db->pq_head];
@@ -592,7 +607,7 @@ uint64_t rg_sqldb_failover(rg_sqldb *db, rg_time down)
     /* every statement in flight fails, in the order they were made */
     rg_sqlres res = {RG_SQL_FAILOVER, -1, 0, 0, 0};
     for (size_t i = 0; i < db->nall; i++) {
-        stmt *s = db->all[i];
+        stmt *s = stmt_at(db, i);
         if (s->where == S_SPARE || s->dead)
             continue;
         rg_sql_cb cb = s->cb;

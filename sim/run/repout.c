@@ -23,12 +23,45 @@
 static double edges[RG_HIST_NBINS + 1];
 static pthread_once_t edges_once = PTHREAD_ONCE_INIT;
 
+/* Binning without log10 (it was a visible share of a replication): a
+ * positive double's bits, read as an integer, grow with its value, so the
+ * top bits (exponent and HIST_SUB_BITS of mantissa) cut [edges[1],
+ * edges[NBINS-1]) into buckets 2^(1/64) wide, much narrower than a bin
+ * (10^(1/20)).  hist_start[k] is the bin of bucket k's smallest value; a sample
+ * then steps up past the edges it reaches, at most one.  The result is the
+ * bin the edges table says, exactly as before. */
+#define HIST_SUB_BITS 6
+#define HIST_SHIFT (52 - HIST_SUB_BITS)
+/* buckets over 9 decades: log2(10) < 4 binades a decade, plus the ends */
+#define HIST_NKEYS ((RG_HIST_DECADES * 4 + 2) << HIST_SUB_BITS)
+static uint8_t hist_start[HIST_NKEYS];
+static uint64_t key0; /* bucket of edges[1] */
+
+static uint64_t hist_key(double s)
+{
+    uint64_t u;
+    memcpy(&u, &s, sizeof u);
+    return u >> HIST_SHIFT;
+}
+
 static void init_edges(void)
 {
     edges[0] = 0.0;
     for (int i = 1; i < RG_HIST_NBINS; i++)
         edges[i] = pow(10.0, -6.0 + (double)(i - 1) / RG_HIST_PER_DECADE);
     edges[RG_HIST_NBINS] = INFINITY;
+    key0 = hist_key(edges[1]);
+    uint64_t nkeys = hist_key(edges[RG_HIST_NBINS - 1]) - key0 + 1;
+    RG_ASSERT(nkeys <= HIST_NKEYS && RG_HIST_NBINS <= 256);
+    int b = 1;
+    for (uint64_t k = 0; k < nkeys; k++) {
+        uint64_t u = (key0 + k) << HIST_SHIFT;
+        double x;
+        memcpy(&x, &u, sizeof x);
+        while (b < RG_HIST_NBINS - 1 && x >= edges[b + 1])
+            b++;
+        hist_start[k] = (uint8_t)b;
+    }
 }
 
 double rg_hist_edge(int i)
@@ -41,19 +74,17 @@ double rg_hist_edge(int i)
     return edges[i];
 }
 
+/* The bin of s: the last i in [1, NBINS-1] with edges[i] <= s, or 0 (below
+ * 1 us, or NaN). */
 int rg_hist_bin(double s)
 {
     pthread_once(&edges_once, init_edges);
     if (!(s >= edges[1]))
         return 0;
-    double k = floor((log10(s) + 6.0) * RG_HIST_PER_DECADE + 1e-9);
-    int b = (int)k + 1;
-    if (b >= RG_HIST_NBINS - 1)
-        b = RG_HIST_NBINS - 1;
-    /* log10 may land one bin off at an edge: settle against the table */
-    while (b > 1 && s < edges[b])
-        b--;
-    while (b < RG_HIST_NBINS - 1 && s >= edges[b + 1])
+    if (s >= edges[RG_HIST_NBINS - 1])
+        return RG_HIST_NBINS - 1;
+    int b = hist_start[hist_key(s) - key0];
+    while (s >= edges[b + 1])
         b++;
     return b;
 }
