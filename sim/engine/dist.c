@@ -630,7 +630,10 @@ void rg_dist_free(rg_dist *d)
 
 /* ---- sampling --------------------------------------------------------- */
 
-double rg_dist_sample(const rg_dist *d, gsl_rng *r)
+/* A draw, inline in both entry points below (rg_dist_sample_time is the
+ * hot one: every network hop and service time); composite kinds call the
+ * out-of-line rg_dist_sample for their children. */
+__attribute__((always_inline)) static inline double sample(const rg_dist *d, gsl_rng *r)
 {
     switch (d->k) {
     case D_CONST: return d->a;
@@ -665,9 +668,14 @@ double rg_dist_sample(const rg_dist *d, gsl_rng *r)
     return 0;
 }
 
+double rg_dist_sample(const rg_dist *d, gsl_rng *r)
+{
+    return sample(d, r);
+}
+
 rg_time rg_dist_sample_time(const rg_dist *d, gsl_rng *r)
 {
-    double x = rg_dist_sample(d, r);
+    double x = sample(d, r);
     if (!(x > 0))
         return 0;
     if (x > 1e18)
