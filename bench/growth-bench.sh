@@ -2,8 +2,9 @@
 # growth-bench.sh: how the flash-sale drop scales with its buyers (issue
 # 18).  Runs scenarios/sneaker-drop.ini (all variants, one thread) with
 # --set workload.buyers=N at 125, 125,000 and 1,250,000 buyers, and prints
-# the time per event at each size (the run's own wall time over its events,
-# as `run` prints them), the ratio of the largest to the smallest, and the
+# the time per event at each size (the process's CPU time, user and system,
+# over the events `run` prints: on a shared machine, time spent waiting for
+# a core is not the program's), the ratio of the largest to the smallest, and the
 # heap per buyer at 10^6 buyers (peak RSS / buyers).  Targets: the ratio at
 # most 2, the heap at most 0.4 KB per buyer; each is reported met or NOT
 # met.
@@ -26,7 +27,7 @@ trap 'rm -rf "$out"' EXIT
 
 # run BUYERS REPS: prints "EVENTS NS_PER_EVENT PEAK_KB"
 run() {
-    /usr/bin/time -f "%M" -o "$out/time" \
+    /usr/bin/time -f "%M %U %S" -o "$out/time" \
         "$bin" run "$scenario" --set workload.buyers="$1" -n "$2" -j 1 \
         -o "$out/run.h5" --force >"$out/log" 2>&1 || {
         echo "growth-bench: the run of $1 buyers failed:" >&2
@@ -34,8 +35,9 @@ run() {
         exit 1
     }
     # "N events in W s of wall time (R M events/s)"
-    sed -n 's/^\([0-9]*\) events in .*(\([0-9.e+]*\) M events\/s).*/\1 \2/p' "$out/log" |
-        awk -v kb="$(cat "$out/time")" '{ printf "%s %.6g %s\n", $1, 1000 / $2, kb }'
+    read -r kb user sys <"$out/time"
+    sed -n 's/^\([0-9]*\) events in .*/\1/p' "$out/log" |
+        awk -v kb="$kb" -v u="$user" -v s="$sys" '{ printf "%s %.6g %s\n", $1, (u + s) / $1 * 1e9, kb }'
 }
 
 best() { # best FILE: the smallest ns/event of the rounds in FILE
