@@ -28,6 +28,11 @@ typedef struct copy {
     int64_t *v;
     rg_time busy_until;
     rg_time applied_at; /* replicas: when the last shipped change lands */
+    /* Completions of its operations (at busy_until) and arrivals of shipped
+     * changes (at applied_at) come due in the order they are made, so each
+     * kind shares one heap entry (engine.h, lanes), with the same event
+     * order as one event each. */
+    rg_lane *ops, *applied;
 } copy;
 
 struct rg_primary {
@@ -87,8 +92,11 @@ void rg_primary_free(rg_primary *p)
 {
     if (p == NULL)
         return;
-    for (size_t i = 0; i < p->ncopies; i++)
+    for (size_t i = 0; i < p->ncopies; i++) {
+        rg_lane_free(p->c[i].ops);
+        rg_lane_free(p->c[i].applied);
         free(p->c[i].v);
+    }
     for (size_t i = 0; i < p->nall; i++)
         free(p->all[i]);
     free(p->all);
@@ -131,7 +139,9 @@ static void replicate(rg_primary *p, size_t key, int64_t value)
         if (at < p->c[i].applied_at)
             at = p->c[i].applied_at;
         p->c[i].applied_at = at;
-        rg_at(p->e, at, RG_PRIO_DEFAULT, on_applied, m, 0);
+        if (p->c[i].applied == NULL)
+            p->c[i].applied = rg_lane_new(p->e, RG_PRIO_DEFAULT, on_applied);
+        rg_lane_at(p->c[i].applied, at, m, 0);
     }
 }
 
@@ -172,7 +182,9 @@ static void enqueue(rg_primary *p, size_t c, size_t key, bool decrement, rg_prim
     rg_time now = rg_now(p->e);
     rg_time start = cp->busy_until > now ? cp->busy_until : now;
     cp->busy_until = start + rg_dist_sample_time(p->p.op, p->service);
-    rg_at(p->e, cp->busy_until, RG_PRIO_DEFAULT, on_op_done, o, 0);
+    if (cp->ops == NULL)
+        cp->ops = rg_lane_new(p->e, RG_PRIO_DEFAULT, on_op_done);
+    rg_lane_at(cp->ops, cp->busy_until, o, 0);
 }
 
 void rg_primary_decrement(rg_primary *p, size_t key, rg_primary_cb cb, void *ctx, uint64_t tag)
