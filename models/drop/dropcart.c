@@ -68,8 +68,14 @@ void dcart_hold(drun *r, dreq *q)
     dreqx *x = drun_reqx(r, q);
     x->held = now;
     x->paid = pays && t < res->ttl ? now + t : -1;
-    if (x->paid < 0)
-        rg_at(r->e, now + res->ttl, RG_PRIO_DEFAULT, on_expired, r, q->id);
+    if (x->paid < 0) {
+        /* Every cart waits the same TTL from its hold, so expiries come
+         * due in the order they are set: one lane, one heap entry, the
+         * same event order as one event per cart. */
+        if (r->cart_expiry == NULL)
+            r->cart_expiry = rg_lane_new(r->e, RG_PRIO_DEFAULT, on_expired);
+        rg_lane_at(r->cart_expiry, now + res->ttl, r, q->id);
+    }
     if (r->trace) {
         if (x->paid >= 0)
             dtrace(r, "%s %zu holds the unit and pays %.1f s later", q->cl->bot ? "bot" : "buyer",

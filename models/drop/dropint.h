@@ -196,7 +196,8 @@ struct rg_drop_run {
     size_t next_arrival;  /* clients start in time order, one event */
     size_t next_deadline; /* oldest request whose timeout may be due */
     rg_evh deadline_timer;
-    void *store; /* the kind's, from its build */
+    rg_lane *cart_expiry; /* carts' TTLs: set in order, all as long (dcart.c) */
+    void *store;          /* the kind's, from its build */
     rg_limiter *lim_session, *lim_ip;
     rg_guard guard;
     /* reservations */
