@@ -335,6 +335,53 @@ __attribute__((noinline)) static double run_hold(size_t n, uint64_t events, bool
     return ns;
 }
 
+/* ---- 6: timeouts, one event each or in a lane ------------------------------- */
+
+/* K waiters, each with a timeout of the same length T: a pool that cannot
+ * serve its crowd.  Each timeout that fires lets a new waiter join with
+ * its own (so K stay waiting).  With one event per timeout the heap holds
+ * K entries; in a lane (engine.h) it holds one, and the events are the
+ * same, in the same order. */
+#define TIMEOUT_NS 5000000000LL
+
+typedef struct tmo {
+    rg_lane *lane; /* NULL: one event per timeout */
+    uint64_t left;
+} tmo;
+
+static void tmo_fire(rg_engine *e, void *ctx, uint64_t arg)
+{
+    tmo *w = ctx;
+    (void)arg;
+    if (w->left == 0)
+        return;
+    w->left--;
+    if (w->lane != NULL)
+        rg_lane_after(w->lane, TIMEOUT_NS, w, 0);
+    else
+        rg_after(e, TIMEOUT_NS, RG_PRIO_DEFAULT, tmo_fire, w, 0);
+}
+
+/* ns per event with k waiting, in a lane or not. */
+__attribute__((noinline)) static double run_timeouts(size_t k, uint64_t events, bool lane)
+{
+    rg_engine *e = rg_engine_new(SEED, 0, NULL);
+    tmo w = {lane ? rg_lane_new(e, RG_PRIO_DEFAULT, tmo_fire) : NULL, events};
+    for (size_t i = 0; i < k; i++) {
+        rg_time t = (rg_time)((double)TIMEOUT_NS * (double)i / (double)k);
+        if (lane)
+            rg_lane_at(w.lane, t, &w, 0);
+        else
+            rg_at(e, t, RG_PRIO_DEFAULT, tmo_fire, &w, 0);
+    }
+    double t0 = cpu();
+    rg_engine_run(e, RG_TIME_MAX, events);
+    double ns = (cpu() - t0) / (double)rg_engine_events(e) * 1e9;
+    rg_lane_free(w.lane);
+    rg_engine_free(e);
+    return ns;
+}
+
 /* ---- 4: the machine's ceiling ------------------------------------------------ */
 
 typedef struct spin {
@@ -493,6 +540,22 @@ int main(int argc, char **argv)
         printf("%-28s %8.1f ns/event engine, %.1f ns/event bare heap (ratio %.3f; %.2f x the "
                "engine at %zu)\n",
                label, ne, nb, nb / ne, ne / first, holds[0]);
+    }
+
+    /* 6. Timeouts of one length: one event each, or a lane. */
+    static const size_t waiting[] = {10000, 1000000};
+    for (size_t k = 0; k < sizeof waiting / sizeof waiting[0]; k++) {
+        double ne = INFINITY, nl = INFINITY;
+        for (int round = 0; round < 3; round++) {
+            double x = run_timeouts(waiting[k], 2000000, false);
+            double y = run_timeouts(waiting[k], 2000000, true);
+            ne = x < ne ? x : ne;
+            nl = y < nl ? y : nl;
+        }
+        char label[64];
+        snprintf(label, sizeof label, "timeouts, %zu waiting:", waiting[k]);
+        printf("%-28s %8.1f ns/event one event each, %.1f ns/event in a lane (%.2f x)\n", label, ne,
+               nl, ne / nl);
     }
 
     struct rusage ru;
