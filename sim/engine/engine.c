@@ -66,7 +66,7 @@ struct rg_engine {
     named_stream *streams;
     size_t nstreams;
     rg_lane *lanes;       /* every lane of the engine (renumber) */
-    uint64_t lane_items;  /* timers in all lanes, cancelled ones included */
+    uint64_t lane_items;  /* live timers in all lanes */
     uint64_t lane_queued; /* live timers in lanes whose event is not in the heap */
 };
 
@@ -409,9 +409,14 @@ static void renumber(rg_engine *e)
     hent **at = rg_xmalloc((total ? total : 1) * sizeof *at);
     for (size_t i = 0; i < e->n; i++)
         at[k++] = &e->heap[i];
+    /* A cancelled timer never fires and is never compared: it keeps its
+     * old sequence. */
     for (rg_lane *l = e->lanes; l != NULL; l = l->next)
-        for (size_t i = 0; i < l->len; i++)
-            at[k++] = &l->items[(l->head + i) & (l->cap - 1)].key;
+        for (size_t i = 0; i < l->len; i++) {
+            hent *key = &l->items[(l->head + i) & (l->cap - 1)].key;
+            if (!(*key & LANE_CANCELLED))
+                at[k++] = key;
+        }
     RG_ASSERT(k == total);
     qsort(at, k, sizeof *at, cmp_entry_at);
     hent field = (hent)(((UINT64_C(1) << 28) - 1) << SEQ_SHIFT);
@@ -606,6 +611,16 @@ void rg_engine_stop(rg_engine *e)
 {
     e->stop = true;
 }
+rg_time rg_engine_add(rg_engine *e, rg_time a, rg_time b)
+{
+    RG_ENGINE_ASSERT(e, a >= 0 && b >= 0);
+    if (b > RG_TIME_MAX - a) {
+        e->past_end = true;
+        return RG_TIME_MAX;
+    }
+    return a + b;
+}
+
 bool rg_engine_past_end(const rg_engine *e)
 {
     return e->past_end;
@@ -657,7 +672,7 @@ void rg_lane_free(rg_lane *l)
             rg_cancel(e, l->ev);
             e->lane_queued -= l->live - 1;
         }
-        e->lane_items -= l->len;
+        e->lane_items -= l->live;
         if (l->prev != NULL)
             l->prev->next = l->next;
         else
@@ -677,7 +692,6 @@ static void lane_drop_first(rg_lane *l)
     l->head = (l->head + 1) & (l->cap - 1);
     l->len--;
     l->first_id++;
-    l->e->lane_items--;
 }
 
 /* Drops the cancelled timers at the front, then gives the first live one
@@ -706,6 +720,7 @@ static void lane_fire(rg_engine *e, void *ctx, uint64_t arg)
     litem it = l->items[l->head]; /* live: lane_arm drops cancelled ones */
     lane_drop_first(l);
     l->live--;
+    e->lane_items--;
     l->ev = (rg_evh){0, 0};
     lane_arm(l); /* into the firing event's place: no extra sift */
     l->fn(e, it.ctx, it.arg);
@@ -765,6 +780,7 @@ bool rg_lane_cancel(rg_lane *l, uint64_t id)
         return false;
     it->key |= LANE_CANCELLED;
     l->live--;
+    e->lane_items--;
     if (id == l->first_id) {
         /* The first timer: its event goes, and the next live one's comes. */
         rg_cancel(e, l->ev);

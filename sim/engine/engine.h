@@ -108,7 +108,11 @@ bool rg_pending(const rg_engine *e, rg_evh h);
  * it is set and keeps it, so events fire in exactly the order that one
  * rg_after per timer would give, ties included.  A lane belongs to one
  * engine until rg_engine_reset or rg_engine_free; free it with
- * rg_lane_free before then (freeing after only frees the memory). */
+ * rg_lane_free before then (freeing after only frees the memory).
+ * A cancelled timer keeps its 32 bytes in the lane until the timers set
+ * before it have fired or been cancelled: lanes suit queues that cancel
+ * mostly their first timer (a waiter served in turn), not bulk cancels
+ * behind one long wait. */
 typedef struct rg_lane rg_lane;
 /* A lane whose timers call fn(e, ctx, arg) with priority prio. */
 rg_lane *rg_lane_new(rg_engine *e, int prio, rg_evfn fn);
@@ -140,6 +144,10 @@ static inline rg_time rg_now(const rg_engine *e)
 {
     return *(const rg_time *)(const void *)e;
 }
+/* a + b for times a, b >= 0, for a model that adds up a time itself (a
+ * queue's busy_until): RG_TIME_MAX, with the engine past its end as with
+ * rg_after, if the sum passes the end of time. */
+rg_time rg_engine_add(rg_engine *e, rg_time a, rg_time b);
 /* True once an event fell after RG_TIME_MAX (rg_after): the replication
  * cannot go on, and its results stop at rg_now. */
 bool rg_engine_past_end(const rg_engine *e);
