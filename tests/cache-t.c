@@ -277,7 +277,6 @@ static void test_increment(void)
     world_free(w);
 }
 
-
 static void on_failover(rg_engine *e, void *ctx, uint64_t arg)
 {
     world *w = ctx;
@@ -309,13 +308,32 @@ static void test_failover_queue(void)
     world_free(w);
 }
 
+/* Operations of 9.5 years each: a queue of 32 passes the end of time
+ * (292 years).  Those that would end after it never complete, and
+ * the run ends there (engine.h) instead of overflowing the clock. */
+static void test_end_of_time(void)
+{
+    world *w = world_new("const(300000000s)", "const(1ms)", RG_CACHE_DELTA, 1, 1000);
+    for (int i = 0; i < MAXOP; i++)
+        sell(w, 0, 0);
+    rg_runstop why = rg_engine_run(w->e, RG_TIME_MAX, 0);
+    int done = 0;
+    for (size_t i = 0; i < w->nops; i++)
+        done += w->answered[i];
+    ok(why == RG_RUN_END_OF_TIME && rg_engine_past_end(w->e),
+       "a queue that passes the end of time stops the run there");
+    is_int(30, done, "the 30 operations that end within 292 years complete");
+    world_free(w);
+}
+
 int main(void)
 {
-    plan(23 + 3);
+    plan(23 + 3 + 2);
     test_single_server();
     test_delta();
     test_state();
     test_increment();
     test_failover_queue();
+    test_end_of_time();
     return 0;
 }

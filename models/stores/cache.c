@@ -287,7 +287,9 @@ static void queue_op(rg_cache *c, int64_t delta, size_t region, size_t key, rg_c
     replica *rp = &c->rep[region];
     rg_time now = rg_now(c->e);
     rg_time start = rp->busy_until > now ? rp->busy_until : now;
-    rp->busy_until = start + rg_dist_sample_time(c->p.op, c->service);
+    /* At most the end of time (engine.h), which a queue of operations of
+     * years each can reach. */
+    rp->busy_until = rg_engine_add(c->e, start, rg_dist_sample_time(c->p.op, c->service));
     if (rp->ops == NULL)
         rp->ops = rg_lane_new(c->e, RG_PRIO_DEFAULT, on_op_done);
     rg_lane_at(rp->ops, rp->busy_until, o, 0);

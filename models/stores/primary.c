@@ -135,7 +135,7 @@ static void replicate(rg_primary *p, size_t key, int64_t value)
         m->copy = i;
         m->key = key;
         m->value = value;
-        rg_time at = now + rg_dist_sample_time(p->p.lag, p->lagrng);
+        rg_time at = rg_engine_add(p->e, now, rg_dist_sample_time(p->p.lag, p->lagrng));
         if (at < p->c[i].applied_at)
             at = p->c[i].applied_at;
         p->c[i].applied_at = at;
@@ -181,7 +181,8 @@ static void enqueue(rg_primary *p, size_t c, size_t key, bool decrement, rg_prim
     copy *cp = &p->c[c];
     rg_time now = rg_now(p->e);
     rg_time start = cp->busy_until > now ? cp->busy_until : now;
-    cp->busy_until = start + rg_dist_sample_time(p->p.op, p->service);
+    /* At most the end of time (as in cache.c). */
+    cp->busy_until = rg_engine_add(p->e, start, rg_dist_sample_time(p->p.op, p->service));
     if (cp->ops == NULL)
         cp->ops = rg_lane_new(p->e, RG_PRIO_DEFAULT, on_op_done);
     rg_lane_at(cp->ops, cp->busy_until, o, 0);
