@@ -185,6 +185,7 @@ static int put_summary_rows(rh5_wctx *w, hid_t ds, const rg_results *r, size_t v
         }
         if (rh5_close_all(&w->c, ids, 2, 0) < 0)
             goto out;
+        rg_results_let_go(r, v, at, at + count); /* rows spilled to a file */
     }
     rc = 0;
 out:

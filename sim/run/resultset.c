@@ -5,14 +5,29 @@
 #include "sim/run/resultset.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "sim/engine/stats.h"
 
 /* ---- results object ---------------------------------------------------- */
+
+/* Frees r's rows, mapped or allocated. */
+static void rows_drop(rg_results *r)
+{
+    if (r->spilled > 0)
+        munmap(r->rows, r->spilled);
+    else
+        free(r->rows);
+    r->rows = NULL;
+    r->spilled = 0;
+}
 
 rg_results *rg_results_new(size_t nvar, const char *const *varnames, size_t nmet,
                            const rg_metric *met, uint64_t reps)
@@ -59,7 +74,7 @@ void rg_results_free(rg_results *r)
     free(r->error);
     free(r->nondeterministic);
     free(r->sum);
-    free(r->rows);
+    rows_drop(r);
     free(r->hist);
     free(r->lat);
     free(r->nlat);
@@ -103,7 +118,7 @@ int rg_results_append(rg_results *a, const rg_results *b, rg_err *e)
             a->nlat[v] = 0;
         }
     }
-    free(a->rows);
+    rows_drop(a);
     a->rows = rows;
     a->reps = a->reps_done = n;
     a->events += b->events;
@@ -124,9 +139,92 @@ void rg_results_reserve(rg_results *r, uint64_t reps)
         if (r->reps_done > 0)
             memcpy(&rows[v * reps * r->nmet], &r->rows[v * r->reps * r->nmet],
                    r->reps_done * r->nmet * sizeof *rows);
-    free(r->rows);
+    rows_drop(r);
     r->rows = rows;
     r->reps = reps;
+}
+
+/* An unnamed file in dir: O_TMPFILE where the file system has it, else a
+ * name removed at once. */
+static int unnamed_file(const char *dir)
+{
+#ifdef O_TMPFILE
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+        return fd;
+#endif
+    char *path = rg_xasprintf("%s/.revguard-rows-XXXXXX", dir);
+    int fd2 = mkstemp(path);
+    if (fd2 >= 0) {
+        unlink(path);
+        (void)fcntl(fd2, F_SETFD, FD_CLOEXEC);
+    }
+    free(path);
+    return fd2;
+}
+
+int rg_results_spill_min(uint64_t *min, rg_err *e)
+{
+    *min = RG_SPILL_MIN;
+    const char *env = getenv("REVGUARD_SPILL_MIN");
+    if (env == NULL || *env == '\0')
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(env, &end, 10);
+    if (*end != '\0' || errno != 0 || !isdigit((unsigned char)*env))
+        return rg_err_set(e, RG_ERR_INPUT,
+                          "REVGUARD_SPILL_MIN: expected a number of bytes, got '%s'", env);
+    *min = v;
+    return 0;
+}
+
+int rg_results_spill(rg_results *r, const char *dir, rg_err *e)
+{
+    size_t bytes = r->nvar * (r->reps ? r->reps : 1) * (r->nmet ? r->nmet : 1) * sizeof *r->rows;
+    uint64_t min;
+    if (rg_results_spill_min(&min, e) < 0)
+        return -1;
+    if (r->spilled > 0 || bytes < min || r->reps_done > 0)
+        return 0;
+    int fd = unnamed_file(dir);
+    if (fd < 0)
+        return rg_err_set(e, RG_ERR_IO, "cannot make a file in %s for the rows: %s", dir,
+                          strerror(errno));
+    /* The space is set aside now: a file system that filled up later would
+     * otherwise fail a write to the mapping with SIGBUS. */
+    int rc = posix_fallocate(fd, 0, (off_t)bytes);
+    if (rc != 0) {
+        close(fd);
+        return rg_err_set(e, RG_ERR_IO,
+                          "cannot set aside %.0f MB in %s for the results' rows: %s (free space "
+                          "there, or keep them in memory with REVGUARD_SPILL_MIN)",
+                          (double)bytes / 1048576, dir, strerror(rc));
+    }
+    void *map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    int err = errno;
+    close(fd);
+    if (map == MAP_FAILED)
+        return rg_err_set(e, RG_ERR_IO, "cannot map the rows' file in %s: %s", dir, strerror(err));
+    free(r->rows);
+    r->rows = map;
+    r->spilled = bytes;
+    return 1;
+}
+
+void rg_results_let_go(const rg_results *r, size_t v, uint64_t from, uint64_t to)
+{
+    if (r->spilled == 0 || to <= from)
+        return;
+    /* whole pages inside the range only: the pages at its ends may hold
+     * rows still in use */
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = (uintptr_t)&r->rows[(v * r->reps + from) * r->nmet];
+    uintptr_t b = (uintptr_t)&r->rows[(v * r->reps + to) * r->nmet];
+    a = (a + page - 1) & ~(uintptr_t)(page - 1);
+    b &= ~(uintptr_t)(page - 1);
+    if (b > a)
+        (void)madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
 void rg_results_set_timeline_names(rg_results *r, const char *const *names)
@@ -149,6 +247,42 @@ void rg_results_column(const rg_results *r, size_t v, size_t m, double *x)
         x[i] = rg_results_value(r, v, i, m);
 }
 
+/* Spilled rows, summarized without bringing them all back: for each
+ * variant, as many columns at a time as fit in a quarter of the size from
+ * which rows spill, at most SPILL_COLS bytes, read in blocks of
+ * SPILL_BLOCK replications that are let go once read.  The columns are
+ * the same numbers in the same order, so the summaries are. */
+#define SPILL_COLS (64u << 20)
+#define SPILL_BLOCK 4096
+
+static void summarize_spilled(rg_results *r)
+{
+    size_t n = r->reps_done, nmet = r->nmet;
+    if (nmet == 0)
+        return;
+    uint64_t budget = SPILL_COLS, min;
+    rg_err e;
+    if (rg_results_spill_min(&min, &e) == 0 && min / 4 < budget)
+        budget = min / 4;
+    size_t k = n > 0 ? (size_t)(budget / (n * sizeof(double))) : nmet;
+    k = k < 1 ? 1 : k > nmet ? nmet : k;
+    double *cols = rg_xmalloc((n ? n : 1) * k * sizeof *cols);
+    for (size_t v = 0; v < r->nvar; v++)
+        for (size_t m0 = 0; m0 < nmet; m0 += k) {
+            size_t kk = nmet - m0 < k ? nmet - m0 : k;
+            for (uint64_t i0 = 0; i0 < n; i0 += SPILL_BLOCK) {
+                uint64_t i1 = n - i0 < SPILL_BLOCK ? n : i0 + SPILL_BLOCK;
+                for (uint64_t i = i0; i < i1; i++)
+                    for (size_t j = 0; j < kk; j++)
+                        cols[j * n + i] = rg_results_value(r, v, i, m0 + j);
+                rg_results_let_go(r, v, i0, i1);
+            }
+            for (size_t j = 0; j < kk; j++)
+                rg_summarize(cols + j * n, n, &r->sum[v * nmet + m0 + j]);
+        }
+    free(cols);
+}
+
 const rg_summary *rg_results_summary(const rg_results *r, size_t v, size_t m)
 {
     RG_ASSERT(v < r->nvar && m < r->nmet);
@@ -156,13 +290,17 @@ const rg_summary *rg_results_summary(const rg_results *r, size_t v, size_t m)
         /* a cache: logically const */
         rg_results *w = (rg_results *)r;
         w->sum = rg_xcalloc(r->nvar * (r->nmet ? r->nmet : 1), sizeof *w->sum);
-        double *x = rg_xmalloc((r->reps_done ? r->reps_done : 1) * sizeof *x);
-        for (size_t vv = 0; vv < r->nvar; vv++)
-            for (size_t mm = 0; mm < r->nmet; mm++) {
-                rg_results_column(r, vv, mm, x);
-                rg_summarize(x, r->reps_done, &w->sum[vv * r->nmet + mm]);
-            }
-        free(x);
+        if (r->spilled > 0) {
+            summarize_spilled(w);
+        } else {
+            double *x = rg_xmalloc((r->reps_done ? r->reps_done : 1) * sizeof *x);
+            for (size_t vv = 0; vv < r->nvar; vv++)
+                for (size_t mm = 0; mm < r->nmet; mm++) {
+                    rg_results_column(r, vv, mm, x);
+                    rg_summarize(x, r->reps_done, &w->sum[vv * r->nmet + mm]);
+                }
+            free(x);
+        }
     }
     return &r->sum[v * r->nmet + m];
 }

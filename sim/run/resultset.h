@@ -41,7 +41,12 @@ struct rg_results {
     char *error;            /* a replication failed (event budget): why */
     struct rg_summary *sum; /* summaries, computed once (rg_results_summary) */
     char *nondeterministic; /* --check-determinism: the first difference */
+    size_t spilled;         /* bytes of rows mapped from a file (rg_results_spill), 0: in memory */
 };
+
+/* Rows of at least this many bytes are kept in a file (rg_results_spill)
+ * unless the environment's REVGUARD_SPILL_MIN says otherwise. */
+#define RG_SPILL_MIN (256u << 20)
 
 /* An empty results object (for readers), with names copied. */
 rg_results *rg_results_new(size_t nvar, const char *const *varnames, size_t nmet,
@@ -56,6 +61,28 @@ int rg_results_append(rg_results *a, const rg_results *b, rg_err *e);
 /* Makes room for `reps` replications asked for (reps_done unchanged): a
  * run assembled from parts that stopped early. */
 void rg_results_reserve(rg_results *r, uint64_t reps);
+/* Moves r's rows, still all zero, to an unnamed file in directory dir
+ * mapped into memory, if they take at least RG_SPILL_MIN bytes (or
+ * REVGUARD_SPILL_MIN, bytes, from the environment): the system then writes
+ * them to disk, and rows let go (rg_results_let_go) leave the process's
+ * memory, so a run of a million replications holds little more than the
+ * replications in flight.  The file has no name from the start, so nothing
+ * is left behind, whatever ends the process.  Returns 1 if spilled, 0 if
+ * not needed, -1 (r unchanged, e says why) if the file could not be made
+ * or its space set aside. */
+int rg_results_spill(rg_results *r, const char *dir, rg_err *e);
+/* The size from which rows are spilled, into *min: RG_SPILL_MIN, or
+ * REVGUARD_SPILL_MIN from the environment.  -1 with e set if that is not
+ * a number of bytes. */
+int rg_results_spill_min(uint64_t *min, rg_err *e);
+/* What a spilled run still holds in memory for its results, about: the
+ * columns the summaries read at a time (64 MB at most, a quarter of the
+ * size from which rows spill) and 24 bytes a
+ * replication (the summaries' scratch, the runner's per-task flags). */
+#define RG_SPILL_RESIDENT(reps) ((UINT64_C(64) << 20) + UINT64_C(24) * (uint64_t)(reps))
+/* Lets the memory of the rows of variant v, replications from..to-1, go
+ * back to the file (spilled rows only; they read back on the next use). */
+void rg_results_let_go(const rg_results *r, size_t v, uint64_t from, uint64_t to);
 /* Names the timeline's two counters (copied; names NULL: unnamed). */
 void rg_results_set_timeline_names(rg_results *r, const char *const *names);
 /* Value of metric m of variant v, replication i, as a double. */

@@ -342,7 +342,8 @@ static void run_workers(run *ru, worker *ws, int nth)
     }
     bool tty = o->progress && isatty(STDERR_FILENO);
     progress p = {o->label, o->reps, 0, 0, 0, 0, false};
-    double next_draw = 1.0; /* a short run draws nothing */
+    progress kept = p; /* replications whose spilled rows were let go */
+    double next_draw = 1.0, next_let_go = PROGRESS_EVERY; /* a short run draws nothing */
     for (;;) {
         uint64_t d = atomic_load(&ru->ndone);
         if (d >= ru->ntasks)
@@ -357,6 +358,14 @@ static void run_workers(run *ru, worker *ws, int nth)
         if (tty && el >= next_draw) {
             draw_progress(ru, &p, el, false);
             next_draw = el + PROGRESS_EVERY;
+        }
+        if (ru->r->spilled > 0 && el >= next_let_go) {
+            /* Complete replications' rows are final: to the file with them. */
+            uint64_t from = kept.prefix;
+            advance_prefix(ru, &kept);
+            for (size_t v = 0; v < ru->r->nvar; v++)
+                rg_results_let_go(ru->r, v, from, kept.prefix);
+            next_let_go = el + PROGRESS_EVERY;
         }
     }
     for (int i = 0; i < nth; i++)
@@ -435,6 +444,10 @@ rg_results *rg_run(const rg_experiment *ops, const void *cfg, const rg_runopts *
     }
     rg_results *r = rg_results_new(nvar, names, ru.k.nmet, ru.k.met, o->reps);
     free(names);
+    if (o->spill_dir != NULL && rg_results_spill(r, o->spill_dir, e) < 0) {
+        rg_results_free(r);
+        return NULL;
+    }
     rg_results_set_timeline_names(r, ops->timeline);
     r->seed = o->seed;
 

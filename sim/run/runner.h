@@ -35,6 +35,9 @@ typedef struct rg_runopts {
     /* The run holds replications first_rep .. first_rep + reps - 1 (stored
      * from row 0): a run that extends another. */
     uint64_t first_rep;
+    /* A directory for the rows of a large run (rg_results_spill), NULL: in
+     * memory whatever their size. */
+    const char *spill_dir;
 } rg_runopts;
 
 /* Runs the variants of o (all, or o->only) for replications first_rep ..
