@@ -433,12 +433,21 @@ static int check_outputs(const args *a, const rg_study *l, const char *out, rg_e
                           "results in memory (limit %.0f GB); run fewer replications per file",
                           l->reps, l->ops->nvariants(l->cfg), (double)bytes / 1e9,
                           (double)MAX_RESULT_BYTES / 1e9);
+    /* From REVGUARD_SPILL_MIN bytes the rows go to a file beside the
+     * output (rg_results_spill; cmd_run): not into memory. */
+    uint64_t spill_min;
+    if (rg_results_spill_min(&spill_min, e) < 0)
+        return -1;
+    bool spills = !a->extend && cli_mpi_size() <= 1 && bytes >= spill_min;
     if (bytes > NOTE_RESULT_BYTES)
         fprintf(stderr,
-                "revguard-sim: note: this run holds about %.0f MB of per-replication "
-                "results in memory\n",
+                spills ? "revguard-sim: note: this run keeps about %.0f MB of per-replication "
+                         "results in a file beside its output, not in memory\n"
+                       : "revguard-sim: note: this run holds about %.0f MB of per-replication "
+                         "results in memory\n",
                 (double)bytes / 1e6);
-    if (cli_memory_check(a, l, bytes, e) < 0)
+    uint64_t resident = RG_SPILL_RESIDENT(l->reps);
+    if (cli_memory_check(a, l, spills && resident < bytes ? resident : bytes, e) < 0)
         return -1;
     return cli_check_files(a, e);
 }
@@ -619,7 +628,7 @@ static int cmd_run(args *a)
     rg_err_clear(&e);
     rg_study l = {0};
     rg_results *r = NULL;
-    char *out = NULL;
+    char *out = NULL, *spill = NULL;
     size_t *only = NULL, nonly = 0;
     int code = 0;
     rg_meta meta = {0};
@@ -646,6 +655,16 @@ static int cmd_run(args *a)
     o.progress = !a->quiet;
     o.only = only;
     o.nonly = nonly;
+    /* A large run keeps its rows in a file beside the results (they are
+     * written there anyway), not in memory (rg_results_spill).  Not when
+     * extending (the rows join the old ones in memory) or across MPI ranks. */
+    if (!a->extend && cli_mpi_size() <= 1) {
+        const char *slash = strrchr(out, '/');
+        spill = slash == NULL  ? rg_xstrdup(".")
+                : slash == out ? rg_xstrdup("/")
+                               : rg_xasprintf("%.*s", (int)(slash - out), out);
+        o.spill_dir = spill;
+    }
     if (a->shard_n)
         cli_shard_block(o.reps, a->shard_k, a->shard_n, &o.first_rep, &o.reps);
     if (a->shard_n && o.reps == 0) {
@@ -723,6 +742,7 @@ done:
     rg_meta_free(&meta);
     rg_results_free(r);
     free(out);
+    free(spill);
     free(only);
     rg_study_close(&l);
     return code;

@@ -1,0 +1,72 @@
+#!/bin/sh
+# spill.sh: a large run keeps its rows in an unnamed file beside the
+# results instead of in memory (rg_results_spill), and gets exactly the
+# same results.  REVGUARD_SPILL_MIN sets the size from which rows are
+# spilled: 1 spills every run, a huge value none.  Checks the HDF5 contents
+# (every dataset and attribute but "created") and the CSV of a spilled and
+# an in-memory run of drop125 are the same, that nothing is left beside
+# the results, that a spilled run's peak memory is lower by at least half
+# the rows' size, that a rows' file without room fails the run cleanly,
+# and that a malformed REVGUARD_SPILL_MIN is refused.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+need_program
+plan 15
+scn=$top_srcdir/scenarios/drop125.ini
+cd "$tmpdir" || bail "cannot cd to $tmpdir"
+never=99999999999999
+
+mkdir mem spill
+REVGUARD_SPILL_MIN=$never run_sim run "$scn" -n 300 -j2 -q -o mem/r.h5 --csv mem/r.csv
+exit_is 0 "an in-memory run exits 0"
+REVGUARD_SPILL_MIN=1 run_sim run "$scn" -n 300 -j2 -q -o spill/r.h5 --csv spill/r.csv
+exit_is 0 "a spilled run exits 0"
+ok "the CSV of the spilled run is the in-memory run's" cmp mem/r.csv spill/r.csv
+is "r.csv r.h5" "$(ls -A spill | tr '\n' ' ' | sed 's/ $//')" \
+    "nothing is left beside the results of a spilled run"
+if [ -n "$H5DUMP" ] && [ -x "$H5DUMP" ]; then
+    h5dump_data mem/r.h5 >mem.dump 2>mem.err
+    h5dump_data spill/r.h5 >spill.dump 2>spill.err
+    ok "h5dump reads the spilled run's file" grep -q 'DATASET "summary"' spill.dump
+    ok "the spilled run's HDF5 contents are the in-memory run's (summaries included)" \
+        cmp mem.dump spill.dump
+else
+    skip "h5dump not installed (Debian package hdf5-tools)"
+    skip "h5dump not installed (Debian package hdf5-tools)"
+fi
+
+# An output in the current directory spills there.
+REVGUARD_SPILL_MIN=1 run_sim run "$scn" -n 20 -j1 -q -o here.h5
+exit_is 0 "a spilled run into the current directory exits 0"
+
+# Peak memory: 30,000 replications of drop125 hold about 36 MB of rows.
+if [ -x /usr/bin/time ]; then
+    REVGUARD_SPILL_MIN=$never /usr/bin/time -f %M -o mem.kb \
+        "$REVGUARD_SIM" run "$scn" -n 30000 -j2 -q -o mem/big.h5 >/dev/null 2>&1
+    REVGUARD_SPILL_MIN=1 /usr/bin/time -f %M -o spill.kb \
+        "$REVGUARD_SIM" run "$scn" -n 30000 -j2 -q -o spill/big.h5 >/dev/null 2>&1
+    m=$(tail -n 1 mem.kb)
+    s=$(tail -n 1 spill.kb)
+    diag "peak resident memory, 30,000 replications: $m KB in memory, $s KB spilled"
+    ok "the spilled run's peak is lower by at least half the rows (18 MB)" \
+        test "$((s + 18000))" -lt "$m"
+    ok "both big runs wrote their results" test -s mem/big.h5 -a -s spill/big.h5
+else
+    skip "/usr/bin/time not installed (Debian package time)"
+    skip "/usr/bin/time not installed (Debian package time)"
+fi
+
+# No room for the rows' file (a file size limit): refused before the run.
+(
+    ulimit -f 100
+    REVGUARD_SPILL_MIN=1 "$REVGUARD_SIM" run "$scn" -n 2000 -q -o full.h5 >full.out 2>full.err
+    echo $? >full.rc
+)
+is 1 "$(cat full.rc)" "a rows' file that cannot get its space fails the run (exit 1)"
+contains full.err "REVGUARD_SPILL_MIN" "the error says how to keep the rows in memory"
+ok "and nothing is written" test ! -e full.h5
+
+REVGUARD_SPILL_MIN=lots run_sim run "$scn" -n 5 -q -o bad.h5
+exit_is 2 "a malformed REVGUARD_SPILL_MIN is refused"
+contains "$err" "REVGUARD_SPILL_MIN" "the error names the variable"
+ok "and nothing is written" test ! -e bad.h5
