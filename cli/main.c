@@ -84,6 +84,8 @@ static int write_csv(const char *path, bool force, const rg_results *r, rg_err *
             for (size_t m = 0; m < r->nmet; m++)
                 rg_csv_value(f, &r->met[m], r->rows[(v * r->reps + i) * r->nmet + m]);
             fputc('\n', f);
+            if ((i + 1) % 4096 == 0) /* spilled rows go back to their file */
+                rg_results_let_go(r, v, i + 1 - 4096, i + 1);
         }
     return rg_atomic_commit(&a, e);
 }
