@@ -440,7 +440,7 @@ static int check_outputs(const args *a, const rg_study *l, const char *out, rg_e
     uint64_t spill_min;
     if (rg_results_spill_min(&spill_min, e) < 0)
         return -1;
-    bool spills = !a->extend && cli_mpi_size() <= 1 && bytes >= spill_min;
+    bool spills = !a->extend && a->nuntil_ci == 0 && cli_mpi_size() <= 1 && bytes >= spill_min;
     if (bytes > NOTE_RESULT_BYTES)
         fprintf(stderr,
                 spills ? "revguard-sim: note: this run keeps about %.0f MB of per-replication "
@@ -659,8 +659,9 @@ static int cmd_run(args *a)
     o.nonly = nonly;
     /* A large run keeps its rows in a file beside the results (they are
      * written there anyway), not in memory (rg_results_spill).  Not when
-     * extending (the rows join the old ones in memory) or across MPI ranks. */
-    if (!a->extend && cli_mpi_size() <= 1) {
+     * extending or in batches (--until-ci: the rows join earlier ones in
+     * memory), nor across MPI ranks. */
+    if (!a->extend && a->nuntil_ci == 0 && cli_mpi_size() <= 1) {
         const char *slash = strrchr(out, '/');
         spill = slash == NULL  ? rg_xstrdup(".")
                 : slash == out ? rg_xstrdup("/")
