@@ -1110,6 +1110,7 @@ static void drun_free(drun *r)
     if (r->v->kind->free_store != NULL)
         r->v->kind->free_store(r->store);
     rg_lane_free(r->cart_expiry);
+    rg_lane_free(r->room_lane);
     rg_limiter_free(r->lim_session);
     rg_limiter_free(r->lim_ip);
     rg_guard_free(&r->guard);

@@ -197,6 +197,7 @@ struct rg_drop_run {
     size_t next_deadline; /* oldest request whose timeout may be due */
     rg_evh deadline_timer;
     rg_lane *cart_expiry; /* carts' TTLs: set in order, all as long (dcart.c) */
+    rg_lane *room_lane;   /* waiting-room admissions, in slot order (droproom.c) */
     void *store;          /* the kind's, from its build */
     rg_limiter *lim_session, *lim_ip;
     rg_guard guard;

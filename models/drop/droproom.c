@@ -90,10 +90,16 @@ static void on_room(rg_engine *e, void *ctx, uint64_t arg)
     r->room_wait_sum += wait;
     if (wait > r->room_wait_max)
         r->room_wait_max = wait;
-    if (wait == 0)
+    if (wait == 0) {
         on_admitted(e, r, arg);
-    else
-        rg_at(e, at, RG_PRIO_DEFAULT, on_admitted, r, arg);
+    } else {
+        /* Slots are handed out in order and a new period starts only once
+         * the last slot has passed: admissions come due in the order they
+         * are set, one heap entry for the whole room (engine.h, lanes). */
+        if (r->room_lane == NULL)
+            r->room_lane = rg_lane_new(e, RG_PRIO_DEFAULT, on_admitted);
+        rg_lane_at(r->room_lane, at, r, arg);
+    }
 }
 
 void droom_enter(drun *r, dclient *cl)
