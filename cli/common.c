@@ -195,6 +195,13 @@ int cli_memory_check(const args *a, const rg_study *l, uint64_t results_bytes, r
     }
     free(only);
     uint64_t workers = a->threads > 0 ? (uint64_t)a->threads : (uint64_t)rg_ncores();
+    /* Each worker is a thread: its stack counts against the data cap
+     * below (RLIMIT_STACK's size, 8 MB by default). */
+    struct rlimit st;
+    uint64_t stack = getrlimit(RLIMIT_STACK, &st) == 0 && st.rlim_cur != RLIM_INFINITY
+                         ? (uint64_t)st.rlim_cur
+                         : UINT64_C(8) << 20;
+    per += stack;
     uint64_t need = results_bytes + workers * per;
     char sneed[32], slimit[32], sres[32], sper[32];
     human_bytes(sneed, sizeof sneed, need);
@@ -202,19 +209,21 @@ int cli_memory_check(const args *a, const rg_study *l, uint64_t results_bytes, r
     human_bytes(sres, sizeof sres, results_bytes);
     human_bytes(sper, sizeof sper, per);
     if (need > limit) {
-        if (per > 0)
+        if (per > stack)
             return rg_err_set(e, RG_ERR_INPUT,
                               "%s: this run needs about %s (%s of results, and %s for each of "
-                              "%" PRIu64 " workers' replications of variant %s), more than the "
-                              "memory limit of %s (--memory-limit; default 3/4 of this "
-                              "machine's memory); use fewer workers (-j) or a smaller scenario",
+                              "%" PRIu64 " workers: its stack and a replication of variant %s), "
+                              "more than the memory limit of %s (--memory-limit; default 3/4 of "
+                              "this machine's memory); use fewer workers (-j) or a smaller "
+                              "scenario",
                               a->file, sneed, sres, sper, workers,
                               l->ops->variant_name(l->cfg, worst), slimit);
         return rg_err_set(e, RG_ERR_INPUT,
-                          "%s: this run's results need about %s, more than the memory limit of "
-                          "%s (--memory-limit; default 3/4 of this machine's memory); run fewer "
-                          "replications per file",
-                          a->file, sneed, slimit);
+                          "%s: this run needs about %s (%s of results, and %s of stack for each "
+                          "of %" PRIu64 " workers), more than the memory limit of %s "
+                          "(--memory-limit; default 3/4 of this machine's memory); run fewer "
+                          "replications per file or use fewer workers (-j)",
+                          a->file, sneed, sres, sper, workers, slimit);
     }
     char note[160];
     snprintf(note, sizeof note,

@@ -77,16 +77,18 @@ static int write_csv(const char *path, bool force, const rg_results *r, rg_err *
         return -1;
     FILE *f = a.f;
     csv_header(f, r->met, r->nmet);
-    for (size_t v = 0; v < r->nvar; v++)
+    for (size_t v = 0; v < r->nvar; v++) {
+        uint64_t gone = 0; /* spilled rows go back to their file as written */
         for (uint64_t i = 0; i < r->reps_done; i++) {
             rg_csv_field(f, r->varnames[v]);
             fprintf(f, ",%" PRIu64, i);
             for (size_t m = 0; m < r->nmet; m++)
                 rg_csv_value(f, &r->met[m], r->rows[(v * r->reps + i) * r->nmet + m]);
             fputc('\n', f);
-            if ((i + 1) % 4096 == 0) /* spilled rows go back to their file */
-                rg_results_let_go(r, v, i + 1 - 4096, i + 1);
+            if ((i + 1) % 4096 == 0)
+                gone = rg_results_let_go(r, v, gone, i + 1);
         }
+    }
     return rg_atomic_commit(&a, e);
 }
 
@@ -419,7 +421,8 @@ static int cmd_validate(args *a)
 
 /* Before simulating: every output can be written, and the results fit in
  * memory. */
-static int check_outputs(const args *a, const rg_study *l, const char *out, rg_err *e)
+static int check_outputs(const args *a, const rg_study *l, const char *out, const char *spill,
+                         rg_err *e)
 {
     if (a->output == NULL && cli_mkdir_p("results", e) < 0)
         return -1;
@@ -436,11 +439,24 @@ static int check_outputs(const args *a, const rg_study *l, const char *out, rg_e
                           l->reps, l->ops->nvariants(l->cfg), (double)bytes / 1e9,
                           (double)MAX_RESULT_BYTES / 1e9);
     /* From REVGUARD_SPILL_MIN bytes the rows go to a file beside the
-     * output (rg_results_spill; cmd_run): not into memory. */
-    uint64_t spill_min;
-    if (rg_results_spill_min(&spill_min, e) < 0)
-        return -1;
-    bool spills = !a->extend && a->nuntil_ci == 0 && cli_mpi_size() <= 1 && bytes >= spill_min;
+     * output (rg_results_spill; cmd_run): not into memory.  The same rows
+     * the runner will make: the variants that run, this shard's share. */
+    bool spills = false;
+    uint64_t spill_min = 0;
+    if (spill != NULL) {
+        uint64_t first = 0, reps = (uint64_t)l->reps;
+        if (rg_results_spill_min(&spill_min, e) < 0)
+            return -1;
+        size_t *only = NULL, nonly = 0;
+        if (cli_variants(a, l, &only, &nonly, e) < 0)
+            return -1;
+        size_t nvar = only != NULL ? nonly : l->ops->nvariants(l->cfg);
+        free(only);
+        if (a->shard_n)
+            cli_shard_block(reps, a->shard_k, a->shard_n, &first, &reps);
+        uint64_t rows = (reps ? reps : 1) * nvar * (uint64_t)(sizeof(rg_mval) * cli_nmetrics(l));
+        spills = rows >= spill_min && !rg_in_memory_fs(spill);
+    }
     if (bytes > NOTE_RESULT_BYTES)
         fprintf(stderr,
                 spills ? "revguard-sim: note: this run keeps about %.0f MB of per-replication "
@@ -448,7 +464,7 @@ static int check_outputs(const args *a, const rg_study *l, const char *out, rg_e
                        : "revguard-sim: note: this run holds about %.0f MB of per-replication "
                          "results in memory\n",
                 (double)bytes / 1e6);
-    uint64_t resident = RG_SPILL_RESIDENT(l->reps);
+    uint64_t resident = RG_SPILL_RESIDENT(l->reps, spill_min);
     if (cli_memory_check(a, l, spills && resident < bytes ? resident : bytes, e) < 0)
         return -1;
     return cli_check_files(a, e);
@@ -643,8 +659,18 @@ static int cmd_run(args *a)
     if (a->shard_n && cli_shard_refuse(a, &e) < 0)
         goto err;
     out = default_output(a, &l);
+    /* A large run keeps its rows in a file beside the results (they are
+     * written there anyway), not in memory (rg_results_spill).  Not when
+     * extending or in batches (--until-ci: the rows join earlier ones in
+     * memory), nor across MPI ranks. */
+    if (!a->extend && a->nuntil_ci == 0 && cli_mpi_size() <= 1) {
+        const char *slash = strrchr(out, '/');
+        spill = slash == NULL  ? rg_xstrdup(".")
+                : slash == out ? rg_xstrdup("/")
+                               : rg_xasprintf("%.*s", (int)(slash - out), out);
+    }
     /* Fail before simulating if an output cannot be written. */
-    int ready = check_outputs(a, &l, out, &e);
+    int ready = check_outputs(a, &l, out, spill, &e);
     if (ready == 0)
         ready = cli_histories_prepare(a, &l, only, nonly, &hist, &e);
     if (cli_mpi_agree(ready, &e) < 0)
@@ -657,17 +683,7 @@ static int cmd_run(args *a)
     o.progress = !a->quiet;
     o.only = only;
     o.nonly = nonly;
-    /* A large run keeps its rows in a file beside the results (they are
-     * written there anyway), not in memory (rg_results_spill).  Not when
-     * extending or in batches (--until-ci: the rows join earlier ones in
-     * memory), nor across MPI ranks. */
-    if (!a->extend && a->nuntil_ci == 0 && cli_mpi_size() <= 1) {
-        const char *slash = strrchr(out, '/');
-        spill = slash == NULL  ? rg_xstrdup(".")
-                : slash == out ? rg_xstrdup("/")
-                               : rg_xasprintf("%.*s", (int)(slash - out), out);
-        o.spill_dir = spill;
-    }
+    o.spill_dir = spill;
     if (a->shard_n)
         cli_shard_block(o.reps, a->shard_k, a->shard_n, &o.first_rep, &o.reps);
     if (a->shard_n && o.reps == 0) {

@@ -87,17 +87,17 @@ diag "took $(($(date +%s) - start)) s (a figure, not a test: the machines are no
 # --memory-limit: a run that will not fit is refused before it starts.
 run_sim run "$mm1" -n 10 -q -o mem.h5 --memory-limit 1K
 exit_is 2 "a run over --memory-limit is refused"
-contains "$err" "need about 2 kB" "... with the estimate"
+contains "$err" "2 kB of results" "... with the estimate"
 # a drop's estimate counts its buyers and requests (about 920 MB here)
 run_sim run "$top_srcdir/scenarios/sneaker-drop.ini" -n 1 -j 1 -q -o mem.h5 \
     --set workload.buyers=1000000 --memory-limit 100M
 exit_is 2 "a drop of 10^6 buyers over a 100 MB limit is refused before it starts"
-contains "$err" "MB for each of 1 workers' replications of variant" "... with its estimate per replication"
+contains "$err" "MB for each of 1 workers: its stack and a replication of variant" "... with its estimate per replication"
 ok "... writing nothing" test ! -e mem.h5
 # with --variant, the estimate is that of the variants that will run
 run_sim run "$top_srcdir/scenarios/sneaker-drop.ini" -n 1 -j 1 -q -o mem.h5 \
     --set workload.buyers=1000000 --memory-limit 100M --variant era3_objects
-contains "$err" "replications of variant era3_objects" "--variant: the estimate is the chosen variant's"
+contains "$err" "a replication of variant era3_objects" "--variant: the estimate is the chosen variant's"
 # ... and its stores: one object per buyer (shard = session) takes about
 # 2.5 kB each, which the estimate once left out (64 MB estimated, 290 MB used)
 cat >objsess.ini <<'EOF'

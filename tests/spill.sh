@@ -11,7 +11,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_program
-plan 15
+plan 17
 scn=$top_srcdir/scenarios/drop125.ini
 cd "$tmpdir" || bail "cannot cd to $tmpdir"
 never=99999999999999
@@ -55,6 +55,13 @@ else
     skip "/usr/bin/time not installed (Debian package time)"
     skip "/usr/bin/time not installed (Debian package time)"
 fi
+
+# Under a --memory-limit below the rows' size: refused in memory, run when
+# spilled (the rows are never allocated in memory first).
+REVGUARD_SPILL_MIN=$never run_sim run "$scn" -n 30000 -j2 -q -o mem/lim.h5 --memory-limit 30M
+exit_is 2 "rows in memory over --memory-limit are refused"
+REVGUARD_SPILL_MIN=1 run_sim run "$scn" -n 30000 -j2 -q -o spill/lim.h5 --memory-limit 30M
+exit_is 0 "spilled, the same run fits its --memory-limit"
 
 # No room for the rows' file (a file size limit): refused before the run.
 (

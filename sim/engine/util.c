@@ -77,6 +77,11 @@ static void oom(size_t size)
     abort();
 }
 
+void rg_oom(size_t size)
+{
+    oom(size);
+}
+
 void *rg_xmalloc(size_t size)
 {
     void *p = malloc(size ? size : 1);

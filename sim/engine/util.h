@@ -56,6 +56,10 @@ void *rg_xrealloc(void *p, size_t size);
 /* A sentence the out-of-memory message adds (a copy is kept; NULL: none),
  * e.g. which memory limit was reached. */
 void rg_oom_note(const char *note);
+/* Out of memory for `size` bytes: what rg_xmalloc does when malloc fails
+ * (the note's message and exit 1 under a memory limit, else abort), for
+ * memory taken otherwise (a thread's stack). */
+void rg_oom(size_t size);
 /* Grows *p (an array of elements of `size` bytes with capacity *cap) so that
  * it holds at least `need` elements; doubles the capacity. */
 void rg_xgrow(void **p, size_t *cap, size_t need, size_t size);

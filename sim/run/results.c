@@ -164,6 +164,7 @@ static int put_summary_rows(rh5_wctx *w, hid_t ds, const rg_results *r, size_t v
     rh5_cell *rows = rg_xcalloc((nb ? nb : 1) * nf, sizeof *rows);
     hid_t ids[2] = {H5I_INVALID_HID, H5I_INVALID_HID}; /* file space, memory space */
     int rc = -1;
+    uint64_t gone = 0; /* spilled rows let go below this replication */
     for (size_t at = 0; at < n; at += nb) {
         hsize_t start = at, count = n - at < nb ? n - at : nb;
         for (size_t i = 0; i < count; i++) {
@@ -185,7 +186,7 @@ static int put_summary_rows(rh5_wctx *w, hid_t ds, const rg_results *r, size_t v
         }
         if (rh5_close_all(&w->c, ids, 2, 0) < 0)
             goto out;
-        rg_results_let_go(r, v, at, at + count); /* rows spilled to a file */
+        gone = rg_results_let_go(r, v, gone, at + count); /* rows spilled to a file */
     }
     rc = 0;
 out:

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#ifdef __linux__
+#include <sys/vfs.h>
+#endif
 #include <unistd.h>
 
 #include "sim/engine/stats.h"
@@ -179,13 +182,26 @@ int rg_results_spill_min(uint64_t *min, rg_err *e)
     return 0;
 }
 
-int rg_results_spill(rg_results *r, const char *dir, rg_err *e)
+bool rg_in_memory_fs(const char *dir)
 {
-    size_t bytes = r->nvar * (r->reps ? r->reps : 1) * (r->nmet ? r->nmet : 1) * sizeof *r->rows;
+#ifdef __linux__
+    struct statfs st;
+    if (statfs(dir, &st) == 0)
+        return st.f_type == 0x01021994 /* TMPFS_MAGIC */ || st.f_type == 0x858458f6 /* RAMFS */;
+#else
+    (void)dir;
+#endif
+    return false;
+}
+
+int rg_results_spill(rg_results *r, const char *dir, uint64_t reps, rg_err *e)
+{
+    RG_ASSERT(r->reps == 0 && r->reps_done == 0 && r->spilled == 0);
+    size_t bytes = r->nvar * (reps ? reps : 1) * (r->nmet ? r->nmet : 1) * sizeof *r->rows;
     uint64_t min;
     if (rg_results_spill_min(&min, e) < 0)
         return -1;
-    if (r->spilled > 0 || bytes < min || r->reps_done > 0)
+    if (bytes < min || rg_in_memory_fs(dir))
         return 0;
     int fd = unnamed_file(dir);
     if (fd < 0)
@@ -197,9 +213,9 @@ int rg_results_spill(rg_results *r, const char *dir, rg_err *e)
     if (rc != 0) {
         close(fd);
         return rg_err_set(e, RG_ERR_IO,
-                          "cannot set aside %.0f MB in %s for the results' rows: %s (free space "
-                          "there, or keep them in memory with REVGUARD_SPILL_MIN)",
-                          (double)bytes / 1048576, dir, strerror(rc));
+                          "cannot set aside %.0f MB in %s for the results' rows: %s "
+                          "(REVGUARD_SPILL_MIN keeps them in memory)",
+                          (double)bytes / 1e6, dir, strerror(rc));
     }
     void *map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     int err = errno;
@@ -209,22 +225,26 @@ int rg_results_spill(rg_results *r, const char *dir, rg_err *e)
     free(r->rows);
     r->rows = map;
     r->spilled = bytes;
+    r->reps = reps;
     return 1;
 }
 
-void rg_results_let_go(const rg_results *r, size_t v, uint64_t from, uint64_t to)
+uint64_t rg_results_let_go(const rg_results *r, size_t v, uint64_t from, uint64_t to)
 {
     if (r->spilled == 0 || to <= from)
-        return;
-    /* whole pages inside the range only: the pages at its ends may hold
-     * rows still in use */
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    uintptr_t a = (uintptr_t)&r->rows[(v * r->reps + from) * r->nmet];
-    uintptr_t b = (uintptr_t)&r->rows[(v * r->reps + to) * r->nmet];
+        return from;
+    /* Whole pages inside the range only: the pages at its ends may hold
+     * rows still in use.  The page at the end is let go by a later call,
+     * which starts from the replication returned. */
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), row = r->nmet * sizeof *r->rows;
+    uintptr_t base = (uintptr_t)&r->rows[v * r->reps * r->nmet];
+    uintptr_t a = base + from * row, b = base + to * row;
     a = (a + page - 1) & ~(uintptr_t)(page - 1);
     b &= ~(uintptr_t)(page - 1);
-    if (b > a)
-        (void)madvise((void *)a, b - a, MADV_DONTNEED);
+    if (b <= a || row == 0)
+        return from;
+    (void)madvise((void *)a, b - a, MADV_DONTNEED);
+    return (b - base) / row;
 }
 
 void rg_results_set_timeline_names(rg_results *r, const char *const *names)
@@ -249,10 +269,9 @@ void rg_results_column(const rg_results *r, size_t v, size_t m, double *x)
 
 /* Spilled rows, summarized without bringing them all back: for each
  * variant, as many columns at a time as fit in a quarter of the size from
- * which rows spill, at most SPILL_COLS bytes, read in blocks of
+ * which rows spill, at most RG_SPILL_COLS bytes, read in blocks of
  * SPILL_BLOCK replications that are let go once read.  The columns are
  * the same numbers in the same order, so the summaries are. */
-#define SPILL_COLS (64u << 20)
 #define SPILL_BLOCK 4096
 
 static void summarize_spilled(rg_results *r)
@@ -260,7 +279,7 @@ static void summarize_spilled(rg_results *r)
     size_t n = r->reps_done, nmet = r->nmet;
     if (nmet == 0)
         return;
-    uint64_t budget = SPILL_COLS, min;
+    uint64_t budget = RG_SPILL_COLS, min;
     rg_err e;
     if (rg_results_spill_min(&min, &e) == 0 && min / 4 < budget)
         budget = min / 4;
@@ -270,12 +289,13 @@ static void summarize_spilled(rg_results *r)
     for (size_t v = 0; v < r->nvar; v++)
         for (size_t m0 = 0; m0 < nmet; m0 += k) {
             size_t kk = nmet - m0 < k ? nmet - m0 : k;
+            uint64_t gone = 0;
             for (uint64_t i0 = 0; i0 < n; i0 += SPILL_BLOCK) {
                 uint64_t i1 = n - i0 < SPILL_BLOCK ? n : i0 + SPILL_BLOCK;
                 for (uint64_t i = i0; i < i1; i++)
                     for (size_t j = 0; j < kk; j++)
                         cols[j * n + i] = rg_results_value(r, v, i, m0 + j);
-                rg_results_let_go(r, v, i0, i1);
+                gone = rg_results_let_go(r, v, gone, i1);
             }
             for (size_t j = 0; j < kk; j++)
                 rg_summarize(cols + j * n, n, &r->sum[v * nmet + m0 + j]);

@@ -61,28 +61,40 @@ int rg_results_append(rg_results *a, const rg_results *b, rg_err *e);
 /* Makes room for `reps` replications asked for (reps_done unchanged): a
  * run assembled from parts that stopped early. */
 void rg_results_reserve(rg_results *r, uint64_t reps);
-/* Moves r's rows, still all zero, to an unnamed file in directory dir
- * mapped into memory, if they take at least RG_SPILL_MIN bytes (or
- * REVGUARD_SPILL_MIN, bytes, from the environment): the system then writes
- * them to disk, and rows let go (rg_results_let_go) leave the process's
- * memory, so a run of a million replications holds little more than the
- * replications in flight.  The file has no name from the start, so nothing
- * is left behind, whatever ends the process.  Returns 1 if spilled, 0 if
- * not needed, -1 (r unchanged, e says why) if the file could not be made
- * or its space set aside. */
-int rg_results_spill(rg_results *r, const char *dir, rg_err *e);
+/* Gives r, made for no replications, room for `reps` of them in an
+ * unnamed file in directory dir mapped into memory, if their rows take at
+ * least RG_SPILL_MIN bytes (or REVGUARD_SPILL_MIN, bytes, from the
+ * environment) and dir is not itself in memory (tmpfs): the system then
+ * writes them to disk, and rows let go (rg_results_let_go) leave the
+ * process's memory, so a run of a million replications holds little more
+ * than the replications in flight.  The rows are never allocated in
+ * memory first.  The file has no name, so nothing is left behind, and its
+ * space is set aside at once.  Returns 1 if spilled (r->reps is then
+ * reps), 0 if not (r unchanged: rg_results_reserve gives it the rows in
+ * memory), -1 (e says why) if the file could not be made or its space set
+ * aside. */
+int rg_results_spill(rg_results *r, const char *dir, uint64_t reps, rg_err *e);
+/* True if directory dir lives in memory (tmpfs, ramfs): rows are not
+ * spilled there, since that saves nothing, and a small one (a container's
+ * /dev/shm) would refuse a run that fits in memory. */
+bool rg_in_memory_fs(const char *dir);
 /* The size from which rows are spilled, into *min: RG_SPILL_MIN, or
  * REVGUARD_SPILL_MIN from the environment.  -1 with e set if that is not
  * a number of bytes. */
 int rg_results_spill_min(uint64_t *min, rg_err *e);
 /* What a spilled run still holds in memory for its results, about: the
- * columns the summaries read at a time (64 MB at most, a quarter of the
- * size from which rows spill) and 24 bytes a
- * replication (the summaries' scratch, the runner's per-task flags). */
-#define RG_SPILL_RESIDENT(reps) ((UINT64_C(64) << 20) + UINT64_C(24) * (uint64_t)(reps))
+ * columns the summaries read at a time (at most 64 MB, at most a quarter
+ * of the size from which rows spill) and 24 bytes a replication (the
+ * summaries' scratch, the runner's per-task flags). */
+#define RG_SPILL_COLS (UINT64_C(64) << 20)
+#define RG_SPILL_RESIDENT(reps, spill_min)                                                         \
+    (((spill_min) / 4 < RG_SPILL_COLS ? (spill_min) / 4 : RG_SPILL_COLS) +                         \
+     UINT64_C(24) * (uint64_t)(reps))
 /* Lets the memory of the rows of variant v, replications from..to-1, go
- * back to the file (spilled rows only; they read back on the next use). */
-void rg_results_let_go(const rg_results *r, size_t v, uint64_t from, uint64_t to);
+ * back to the file (spilled rows only; they read back on the next use),
+ * whole pages only.  Returns the replication to start the next call from,
+ * so that successive calls leave no page behind. */
+uint64_t rg_results_let_go(const rg_results *r, size_t v, uint64_t from, uint64_t to);
 /* Names the timeline's two counters (copied; names NULL: unnamed). */
 void rg_results_set_timeline_names(rg_results *r, const char *const *names);
 /* Value of metric m of variant v, replication i, as a double. */

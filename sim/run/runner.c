@@ -11,12 +11,14 @@
  */
 #include "sim/run/runner.h"
 
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -338,12 +340,21 @@ static void run_workers(run *ru, worker *ws, int nth)
     for (int i = 0; i < nth; i++) {
         ws[i].run = ru;
         ws[i].hist = rg_xcalloc(ru->r->nvar * RG_HIST_NBINS, sizeof *ws[i].hist);
-        RG_ASSERT(pthread_create(&ws[i].tid, NULL, work, &ws[i]) == 0);
+        int rc = pthread_create(&ws[i].tid, NULL, work, &ws[i]);
+        if (rc == EAGAIN || rc == ENOMEM) {
+            /* no memory for the thread's stack (a --memory-limit) */
+            struct rlimit st;
+            rg_oom(getrlimit(RLIMIT_STACK, &st) == 0 && st.rlim_cur != RLIM_INFINITY
+                       ? (size_t)st.rlim_cur
+                       : (size_t)8 << 20);
+        }
+        RG_ASSERT(rc == 0);
     }
     bool tty = o->progress && isatty(STDERR_FILENO);
     progress p = {o->label, o->reps, 0, 0, 0, 0, false};
-    progress kept = p; /* replications whose spilled rows were let go */
-    double next_draw = 1.0, next_let_go = PROGRESS_EVERY; /* a short run draws nothing */
+    progress kept = p; /* complete replications, whose spilled rows may go */
+    uint64_t *gone = rg_xcalloc(ru->r->nvar, sizeof *gone); /* per variant: let go below */
+    double next_draw = 1.0, next_let_go = PROGRESS_EVERY;   /* a short run draws nothing */
     for (;;) {
         uint64_t d = atomic_load(&ru->ndone);
         if (d >= ru->ntasks)
@@ -361,15 +372,15 @@ static void run_workers(run *ru, worker *ws, int nth)
         }
         if (ru->r->spilled > 0 && el >= next_let_go) {
             /* Complete replications' rows are final: to the file with them. */
-            uint64_t from = kept.prefix;
             advance_prefix(ru, &kept);
             for (size_t v = 0; v < ru->r->nvar; v++)
-                rg_results_let_go(ru->r, v, from, kept.prefix);
+                gone[v] = rg_results_let_go(ru->r, v, gone[v], kept.prefix);
             next_let_go = el + PROGRESS_EVERY;
         }
     }
     for (int i = 0; i < nth; i++)
         pthread_join(ws[i].tid, NULL);
+    free(gone);
     ru->r->wall_seconds = now_s() - t0;
     if (p.drawn) {
         draw_progress(ru, &p, ru->r->wall_seconds, true);
@@ -442,11 +453,20 @@ rg_results *rg_run(const rg_experiment *ops, const void *cfg, const rg_runopts *
         RG_ASSERT(!o->only || o->only[v] < ops->nvariants(cfg));
         names[v] = ops->variant_name(cfg, o->only ? o->only[v] : v);
     }
-    rg_results *r = rg_results_new(nvar, names, ru.k.nmet, ru.k.met, o->reps);
+    /* With a directory to spill to, the rows are made there or in memory,
+     * never both: a run under --memory-limit could not allocate rows it
+     * would then move to a file. */
+    rg_results *r =
+        rg_results_new(nvar, names, ru.k.nmet, ru.k.met, o->spill_dir != NULL ? 0 : o->reps);
     free(names);
-    if (o->spill_dir != NULL && rg_results_spill(r, o->spill_dir, e) < 0) {
-        rg_results_free(r);
-        return NULL;
+    if (o->spill_dir != NULL) {
+        int sp = rg_results_spill(r, o->spill_dir, o->reps, e);
+        if (sp < 0) {
+            rg_results_free(r);
+            return NULL;
+        }
+        if (sp == 0)
+            rg_results_reserve(r, o->reps);
     }
     rg_results_set_timeline_names(r, ops->timeline);
     r->seed = o->seed;
