@@ -770,14 +770,21 @@ uint64_t rg_lane_at(rg_lane *l, rg_time t, void *ctx, uint64_t arg)
     return l->first_id + l->len - 1;
 }
 
+/* Timer id of lane l if it is still pending, else NULL. */
+static litem *lane_pending(const rg_lane *l, uint64_t id)
+{
+    if (l->e == NULL || id < l->first_id || id - l->first_id >= l->len)
+        return NULL;
+    litem *it = &l->items[(l->head + (id - l->first_id)) & (l->cap - 1)];
+    return it->key & LANE_CANCELLED ? NULL : it;
+}
+
 bool rg_lane_cancel(rg_lane *l, uint64_t id)
 {
+    litem *it = lane_pending(l, id);
+    if (it == NULL)
+        return false;
     rg_engine *e = l->e;
-    if (e == NULL || id < l->first_id || id - l->first_id >= l->len)
-        return false;
-    litem *it = &l->items[(l->head + (id - l->first_id)) & (l->cap - 1)];
-    if (it->key & LANE_CANCELLED)
-        return false;
     it->key |= LANE_CANCELLED;
     l->live--;
     e->lane_items--;
@@ -794,8 +801,7 @@ bool rg_lane_cancel(rg_lane *l, uint64_t id)
 
 bool rg_lane_pending(const rg_lane *l, uint64_t id)
 {
-    return l->e != NULL && id >= l->first_id && id - l->first_id < l->len &&
-           !(l->items[(l->head + (id - l->first_id)) & (l->cap - 1)].key & LANE_CANCELLED);
+    return lane_pending(l, id) != NULL;
 }
 
 gsl_rng *rg_engine_stream(rg_engine *e, const char *name)
