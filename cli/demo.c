@@ -383,6 +383,24 @@ static void put_cols(rg_buf *b, const char *s, size_t cols)
     rg_buf_printf(b, "%.*s", (int)i, s);
 }
 
+/* Hands a whole frame to the terminal in as few writes as it takes. Through
+ * stdio a terminal's stdout is line buffered, so a frame went out a line at
+ * a time and a terminal (or a screen capture) could show the new first line
+ * above the last frame's counters. */
+static void put_frame(const char *s, size_t n)
+{
+    fflush(stdout);
+    while (n > 0) {
+        ssize_t w = write(STDOUT_FILENO, s, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return; /* the terminal is gone: nothing to draw on */
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
 /* Draws one frame of the replay at simulated time now into the terminal
  * of rows x cols. */
 static void draw(const demo *d, const view *w, double now, double speed, bool paused, bool done,
@@ -469,8 +487,7 @@ static void draw(const demo *d, const view *w, double now, double speed, bool pa
     }
     free(last);
     rg_buf_printf(&b, "\033[J");
-    fwrite(b.s, 1, b.len, stdout);
-    fflush(stdout);
+    put_frame(b.s, b.len);
     rg_buf_free(&b);
 }
 
