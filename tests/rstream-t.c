@@ -4,8 +4,9 @@
  * the derivation documented in rstream.h, computed here independently; the
  * same (seed, rep, name) gives the same outputs, a different seed, rep or
  * name gives a different stream; the engine's named streams are these
- * streams; seeds of neighbouring replications look unrelated.  No stream
- * seed is hard-coded from the program's output.
+ * streams; seeds of neighbouring replications look unrelated; rg_gaussian
+ * gives GSL's ziggurat samples bit for bit.  No stream seed is hard-coded
+ * from the program's output.
  */
 #include <math.h>
 #include <stdint.h>
@@ -244,13 +245,87 @@ static void test_xoshiro(void)
     gsl_rng_free(r);
 }
 
+/* Samples of rg_gaussian_with(z) and of gsl_ran_gaussian_ziggurat from
+ * the same states of generator r, n of them, sigma changing each time:
+ * the samples or the states after them that differ; *slow gets the
+ * samples whose first word the table z leaves to GSL. */
+static size_t gauss_mismatches(const rg_zig_layers *z, gsl_rng *r, size_t n, size_t *slow)
+{
+    static const double sigmas[] = {1.0, 0.5, 3e-4, 12.0, 0.0};
+    gsl_rng *c = gsl_rng_clone(r);
+    size_t bad = 0;
+    *slow = 0;
+    for (size_t k = 0; k < n; k++) {
+        double sigma = sigmas[k % 5];
+        gsl_rng_memcpy(c, r);
+        if (r->type == rg_rng_xoshiro256) {
+            uint64_t w = rg_xo_peek(r->state) >> 32;
+            if (((w >> 8) & 0xffffff) >= z->k[w & 0x7f])
+                (*slow)++;
+        }
+        double x = rg_gaussian_with(z, r, sigma), y = gsl_ran_gaussian_ziggurat(c, sigma);
+        if (memcmp(&x, &y, sizeof x) != 0 ||
+            memcmp(gsl_rng_state(r), gsl_rng_state(c), gsl_rng_size(r)) != 0) {
+            if (bad++ == 0)
+                diag("sample %zu: %a against GSL's %a", k, x, y);
+            gsl_rng_memcpy(r, c);
+        }
+    }
+    gsl_rng_free(c);
+    return bad;
+}
+
+/* rg_gaussian is gsl_ran_gaussian_ziggurat, bit for bit, state for state. */
+static void test_gaussian(void)
+{
+    if (!rg_gaussian_fast()) {
+        for (int i = 0; i < 5; i++)
+            skip("this GSL's ziggurat is not the one measured: every normal sample is GSL's own "
+                 "(same results, slower)");
+        return;
+    }
+    /* Layers 1 to 127 measured: bounds in (1, 2^24], widths positive and
+     * rising towards the base.  Layer 0, the top, has no part taken at
+     * once (GSL's bound there is 0): its samples are GSL's. */
+    int layers = 0;
+    for (int i = 1; i < 128; i++)
+        layers += rg_zig.k[i] > 1 && rg_zig.k[i] <= (1u << 24) && rg_zig.w[i] > 0 &&
+                  (i == 1 || rg_zig.w[i] > rg_zig.w[i - 1]);
+    is_int(127, layers, "the ziggurat's layers 1 to 127 measured, widths rising");
+    size_t bad = 0, slow = 0, n = 0;
+    for (uint64_t seed = 1; seed <= 8; seed++) {
+        gsl_rng *r = rg_stream_new(rg_rng_xoshiro256, seed, seed * 7, "service");
+        size_t s;
+        bad += gauss_mismatches(&rg_zig, r, 50000, &s);
+        slow += s;
+        n += 50000;
+        gsl_rng_free(r);
+    }
+    is_int(0, (long long)bad, "xoshiro256: 400,000 samples and states as GSL's");
+    diag("first words left to GSL's slow path: %zu of %zu (%.2f %%)", slow, n, 100.0 * slow / n);
+    ok(slow > n / 1000 && slow < n / 10, "both paths taken: %zu of %zu to GSL", slow, n);
+    /* The check can fail: one layer's width off by one unit in the last
+     * place shows at once. */
+    rg_zig_layers off = rg_zig;
+    off.w[3] = nextafter(off.w[3], 1.0);
+    gsl_rng *r = rg_stream_new(rg_rng_xoshiro256, 9, 0, "service");
+    size_t s;
+    ok(gauss_mismatches(&off, r, 20000, &s) > 0, "a table one ulp off disagrees");
+    gsl_rng_free(r);
+    /* Another generator type goes to GSL as it is. */
+    r = rg_stream_new(gsl_rng_mt19937, 9, 0, "service");
+    is_int(0, (long long)gauss_mismatches(&rg_zig, r, 20000, &s), "mt19937: samples as GSL's");
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
-    plan(6 + 3 + 10 + 2 + 6);
+    plan(6 + 3 + 10 + 2 + 6 + 5);
     test_vectors();
     test_derivation();
     test_streams();
     test_engine_streams();
     test_xoshiro();
+    test_gaussian();
     return 0;
 }

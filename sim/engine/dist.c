@@ -28,6 +28,8 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
 
+#include "sim/engine/rstream.h"
+
 typedef enum {
     D_CONST,
     D_UNIFORM,
@@ -639,19 +641,19 @@ __attribute__((always_inline)) static inline double sample(const rg_dist *d, gsl
     case D_CONST: return d->a;
     case D_UNIFORM: return d->a + (d->b - d->a) * gsl_rng_uniform(r);
     case D_EXP: return gsl_ran_exponential(r, d->a);
-    case D_NORMAL: return d->a + gsl_ran_gaussian_ziggurat(r, d->b);
+    case D_NORMAL: return d->a + rg_gaussian(r, d->b);
     case D_TNORMAL: {
         double x;
         do
-            x = d->a + gsl_ran_gaussian_ziggurat(r, d->b);
+            x = d->a + rg_gaussian(r, d->b);
         while (x < 0);
         return x;
     }
-    case D_ABSNORMAL: return fabs(d->a + gsl_ran_gaussian_ziggurat(r, d->b));
+    case D_ABSNORMAL: return fabs(d->a + rg_gaussian(r, d->b));
     case D_LOGNORMAL:
         /* exp of a ziggurat normal: the same distribution as
          * gsl_ran_lognormal, about twice as fast (no polar rejection). */
-        return exp(d->a + gsl_ran_gaussian_ziggurat(r, d->b));
+        return exp(d->a + rg_gaussian(r, d->b));
     case D_GAMMA: return gsl_ran_gamma(r, d->a, d->b);
     case D_PARETO: return gsl_ran_pareto(r, d->b, d->a);
     case D_WEIBULL: return gsl_ran_weibull(r, d->a, d->b);

@@ -3,6 +3,9 @@
  */
 #include "sim/engine/rstream.h"
 
+#include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "sim/engine/util.h"
@@ -43,39 +46,35 @@ uint64_t rg_stream_seed(uint64_t seed, uint64_t rep, const char *name)
  * from the published description.  get() returns the top 32 bits (GSL's
  * integer samplers assume a 32-bit range); get_double() uses 53. */
 
-typedef struct xo_state {
-    uint64_t s[4];
-} xo_state;
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
+typedef rg_xo_state xo_state;
 
 static inline uint64_t xo_next(xo_state *st)
 {
-    uint64_t *s = st->s;
-    uint64_t out = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
+    uint64_t out = rg_xo_peek(st);
+    rg_xo_step(st);
     return out;
 }
 
-static void xo_set(void *vstate, unsigned long seed)
+static void zig_once(void);
+
+/* Sets the state from a 64-bit seed, without measuring the ziggurat. */
+static void xo_seed(xo_state *st, uint64_t x)
 {
-    xo_state *st = vstate;
-    uint64_t x = (uint64_t)seed;
     for (int i = 0; i < 4; i++) {
         x += UINT64_C(0x9e3779b97f4a7c15);
         st->s[i] = rg_splitmix64(x);
     }
     if ((st->s[0] | st->s[1] | st->s[2] | st->s[3]) == 0)
         st->s[0] = 1; /* the one state xoshiro must not be in */
+}
+
+static void xo_set(void *vstate, unsigned long seed)
+{
+    /* Every xoshiro256** stream is seeded here (gsl_rng_alloc seeds too)
+     * before its first sample: the tables of rg_gaussian are ready, and
+     * pthread_once makes them visible to the thread that seeds. */
+    zig_once();
+    xo_seed(vstate, (uint64_t)seed);
 }
 
 static unsigned long xo_get(void *vstate)
@@ -114,4 +113,111 @@ gsl_rng *rg_stream_new(const gsl_rng_type *type, uint64_t seed, uint64_t rep, co
     }
     gsl_rng_set(r, (unsigned long)rg_stream_seed(seed, rep, name));
     return r;
+}
+
+/* ---- the ziggurat's layers (rstream.h, rg_gaussian) ----------------------
+ *
+ * Read from gsl_ran_gaussian_ziggurat itself through a scripted generator:
+ * its first word is the one under test, every later one makes GSL return
+ * at once (layer 127, j = 0: zero, or the tail's first candidate with
+ * U2 = 0, accepted), and it counts the words taken. */
+
+rg_zig_layers rg_zig; /* all zero until zig_measure has checked them */
+
+typedef struct zprobe {
+    unsigned long first;
+    int words;
+} zprobe;
+
+static void zprobe_set(void *v, unsigned long seed)
+{
+    (void)v;
+    (void)seed;
+}
+
+static unsigned long zprobe_get(void *v)
+{
+    zprobe *p = v;
+    return p->words++ == 0 ? p->first : 0xffUL;
+}
+
+static double zprobe_get_double(void *v)
+{
+    zprobe *p = v;
+    p->words++;
+    return 0.0;
+}
+
+static const gsl_rng_type zprobe_type = {
+    "revguard-zig-probe", 0xffffffffUL,      0, sizeof(zprobe), zprobe_set,
+    zprobe_get,           zprobe_get_double,
+};
+
+/* The words GSL takes for a normal sample whose first word has layer i,
+ * positive sign and j; *x gets the sample (sigma 1). */
+static int zig_words(uint32_t i, uint32_t j, double *x)
+{
+    zprobe p = {(unsigned long)j << 8 | 0x80 | i, 0};
+    gsl_rng g = {&zprobe_type, &p};
+    *x = gsl_ran_gaussian_ziggurat(&g, 1.0);
+    return p.words;
+}
+
+/* Samples of the fast path and of GSL from the same states agree, bit for
+ * bit, and leave the same states: over `n` samples each of a few sigmas. */
+static bool zig_agrees(const rg_zig_layers *z, int n)
+{
+    static const double sigmas[] = {1.0, 0.35, 2.5e-3, 7.0};
+    xo_state a, b;
+    xo_seed(&a, UINT64_C(0x5eed0f2199a7d1));
+    gsl_rng ga = {&xoshiro_type, &a}, gb = {&xoshiro_type, &b};
+    for (int k = 0; k < n; k++) {
+        double sigma = sigmas[k & 3];
+        b = a;
+        double x = rg_gaussian_with(z, &ga, sigma), y = gsl_ran_gaussian_ziggurat(&gb, sigma);
+        if (memcmp(&x, &y, sizeof x) != 0 || memcmp(&a, &b, sizeof a) != 0)
+            return false;
+    }
+    return true;
+}
+
+static void zig_measure(void)
+{
+    static rg_zig_layers z; /* zero-initialised: every sample GSL's */
+    for (uint32_t i = 0; i < 128; i++) {
+        double x;
+        /* the least j of more than one word, in [0, 2^24] */
+        uint32_t lo = 0, hi = UINT32_C(1) << 24;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (zig_words(i, mid, &x) == 1)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        /* w[i] is the sample of j = 1, exact (1 * w[i] * 1); a layer that
+         * takes even j = 1 to its slow path is left to GSL. */
+        if (lo > 1 && zig_words(i, 1, &x) == 1 && isfinite(x) && x > 0) {
+            z.k[i] = lo;
+            z.w[i] = x;
+        }
+    }
+    if (zig_agrees(&z, 1 << 12))
+        rg_zig = z;
+}
+
+static pthread_once_t zig_done = PTHREAD_ONCE_INIT;
+
+static void zig_once(void)
+{
+    pthread_once(&zig_done, zig_measure);
+}
+
+bool rg_gaussian_fast(void)
+{
+    zig_once();
+    for (int i = 0; i < 128; i++)
+        if (rg_zig.k[i] != 0)
+            return true;
+    return false;
 }

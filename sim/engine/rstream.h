@@ -29,8 +29,10 @@
 #ifndef RG_RSTREAM_H
 #define RG_RSTREAM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 uint64_t rg_splitmix64(uint64_t x);
@@ -44,5 +46,82 @@ extern const gsl_rng_type *rg_rng_xoshiro256;
 const gsl_rng_type *rg_rng_type_find(const char *name);
 /* A new generator of `type` seeded as above.  Caller frees with gsl_rng_free. */
 gsl_rng *rg_stream_new(const gsl_rng_type *type, uint64_t seed, uint64_t rep, const char *name);
+
+/* ---- normal samples ------------------------------------------------------
+ *
+ * rg_gaussian(r, sigma) returns what gsl_ran_gaussian_ziggurat(r, sigma)
+ * returns, bit for bit, and leaves r as it leaves it: the results are the
+ * same whichever is called.  On an xoshiro256** stream it takes the
+ * ziggurat's fast path itself (97 % of samples): one 32-bit word
+ * gives the layer i (7 bits), the sign (1 bit) and j (24 bits); if j is
+ * below the layer's bound k[i], the sample is j * w[i] with the sign, and
+ * that word is consumed.  Otherwise the stream is left untouched and GSL's
+ * function draws the same word again and goes on from it.  This saves the
+ * library call and the generator's indirect call on nearly every sample.
+ *
+ * k[] and w[] are read from the GSL in use, not copied: at the first
+ * seeding of an xoshiro256** stream, rstream.c feeds gsl_ran_gaussian_
+ * ziggurat words of its choosing through a scripted generator (w[i] is the
+ * sample of j = 1; k[i] the least j whose sample takes more than one word)
+ * and then checks thousands of samples of a real stream against it.  If
+ * anything disagrees, k[] stays all zero and every sample is GSL's own. */
+typedef struct rg_xo_state {
+    uint64_t s[4];
+} rg_xo_state;
+
+typedef struct rg_zig_layers {
+    uint32_t k[128];
+    double w[128];
+} rg_zig_layers;
+
+extern rg_zig_layers rg_zig;
+
+/* xoshiro256**'s next output (Blackman and Vigna, 2018), without moving
+ * the state; rg_xo_step moves it. */
+static inline uint64_t rg_xo_rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static inline uint64_t rg_xo_peek(const rg_xo_state *st)
+{
+    return rg_xo_rotl(st->s[1] * 5, 7) * 9;
+}
+
+static inline void rg_xo_step(rg_xo_state *st)
+{
+    uint64_t *s = st->s;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rg_xo_rotl(s[3], 45);
+}
+
+/* The fast path on a given table (rstream.c checks its tables with it). */
+static inline double rg_gaussian_with(const rg_zig_layers *z, const gsl_rng *r, double sigma)
+{
+    if (r->type == rg_rng_xoshiro256) {
+        rg_xo_state *st = r->state;
+        uint64_t k = rg_xo_peek(st) >> 32; /* get(): the top 32 bits */
+        uint32_t i = (uint32_t)k & 0x7f, j = (uint32_t)(k >> 8) & 0xffffff;
+        if (j < z->k[i]) {
+            rg_xo_step(st);
+            /* GSL: sign * sigma * x, with sign an int of +1 or -1 */
+            return (double)((k & 0x80) ? 1 : -1) * sigma * ((double)j * z->w[i]);
+        }
+    }
+    return gsl_ran_gaussian_ziggurat(r, sigma);
+}
+
+static inline double rg_gaussian(const gsl_rng *r, double sigma)
+{
+    return rg_gaussian_with(&rg_zig, r, sigma);
+}
+
+/* Whether the fast path is on (the tables were measured and agreed). */
+bool rg_gaussian_fast(void);
 
 #endif
