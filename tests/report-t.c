@@ -784,6 +784,81 @@ static void test_incomplete(const char *tmp)
     rg_results_free(r);
 }
 
+/* Rows of block `block` (0-based) of replications.dat whose first field is
+ * rep, or all of its rows if rep is UINT64_MAX. */
+static size_t dat_rows(const char *dir, size_t block, uint64_t rep)
+{
+    char *b = slurp(dir, "replications.dat", NULL);
+    size_t at = 0, rows = 0;
+    bool blank = false; /* blocks are parted by two empty lines */
+    for (char *q = b; q != NULL && *q != '\0';) {
+        char *nl = strchr(q, '\n');
+        size_t len = nl ? (size_t)(nl - q) : strlen(q);
+        if (len == 0 && !blank) {
+            at++;
+            blank = true;
+        } else if (len > 0) {
+            blank = false;
+            if (q[0] != '#' && at == block && (rep == UINT64_MAX || strtoull(q, NULL, 10) == rep))
+                rows++;
+        }
+        q = nl ? nl + 1 : NULL;
+    }
+    free(b);
+    return rows;
+}
+
+/* Many replications: the spread page draws a sample of about 4,000 of
+ * each variant, the extremes always among them; few: every one. */
+static void test_sampled(const char *tmp)
+{
+    static const char *const names[] = {"a", "b"};
+    rg_results *r = make_flash(names, 2, 9000);
+    setv(r, 0, 4321, "lost_updates", 999);
+    rg_meta m = make_meta("big", "", "flashsale", 1);
+    char *dir = path2(tmp, "sampled");
+    rg_err e;
+    rg_err_clear(&e);
+    if (!ok(rg_report_make_from(r, &m, "big.h5", dir, &e) == 0, "report of 9,000 written"))
+        diag("%s", e.msg);
+    size_t n0 = dat_rows(dir, 0, UINT64_MAX), n1 = dat_rows(dir, 1, UINT64_MAX);
+    diag("replications drawn: %zu and %zu of 9,000", n0, n1);
+    ok(n0 >= 3700 && n0 <= 4300 && n1 >= 3700 && n1 <= 4300,
+       "about 4,000 of 9,000 drawn per variant (%zu, %zu)", n0, n1);
+    ok(contains(dir, "plot-distributions.gp", "drawn: about 4,000 drops of each variant"),
+       "the page says what is drawn");
+    check_png(dir, "plot-distributions.png", 1200, 750);
+    /* the dots of counts: the highest kept */
+    size_t high = dat_rows(dir, 0, 4321);
+    free(dir);
+    rg_results_free(r);
+
+    /* boxes of times: the highest and the lowest kept, in every variant */
+    r = make_queue(9000);
+    setv(r, 1, 7777, "wait_mean", 99.0);
+    setv(r, 2, 12, "wait_mean", 1e-6);
+    m = make_meta("mm1", "M/M/1 queue", "queue", 1);
+    dir = path2(tmp, "sampled-queue");
+    if (rg_report_make_from(r, &m, "q.h5", dir, &e) < 0)
+        diag("%s", e.msg);
+    ok(high == 1 && dat_rows(dir, 1, 7777) == 1 && dat_rows(dir, 2, 12) == 1 &&
+           contains(dir, "plot-distributions.gp", "with boxplot"),
+       "the highest and the lowest of a count and of a time are drawn");
+    free(dir);
+    rg_results_free(r);
+
+    r = make_flash(names, 2, 300);
+    m = make_meta("small", "", "flashsale", 1);
+    dir = path2(tmp, "unsampled");
+    if (rg_report_make_from(r, &m, "small.h5", dir, &e) < 0)
+        diag("%s", e.msg);
+    ok(dat_rows(dir, 0, UINT64_MAX) == 300 && dat_rows(dir, 1, UINT64_MAX) == 300 &&
+           !contains(dir, "plot-distributions.gp", "drawn:"),
+       "300 replications: every one drawn");
+    free(dir);
+    rg_results_free(r);
+}
+
 /* Hostile scenario strings: nothing may run, the report must still work. */
 static void test_injection(const char *tmp)
 {
@@ -953,7 +1028,7 @@ int main(void)
     if (g[0] == '\0' || access(g, X_OK) != 0)
         skip_all("gnuplot not available (Debian package gnuplot-nox)");
     plan(6 + 12 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 17 + 3 * FLASH_NMET) + 19 + 6 + 10 + 8 + 7 +
-         4);
+         4 + 7);
     char *tmp = make_tmpdir();
     diag("gnuplot: %s; output under %s", g, tmp);
     test_escape();
@@ -962,6 +1037,7 @@ int main(void)
     test_queue(tmp);
     test_protection(tmp);
     test_incomplete(tmp);
+    test_sampled(tmp);
     test_injection(tmp);
     test_gnuplot_errors(tmp);
     test_end_to_end(tmp);
