@@ -16,6 +16,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <gsl/gsl_version.h>
 
 #include "sim/engine/engine.h"
 #include "sim/engine/rstream.h"
@@ -245,58 +246,119 @@ static void test_xoshiro(void)
     gsl_rng_free(r);
 }
 
-/* Samples of rg_gaussian_with(z) and of gsl_ran_gaussian_ziggurat from
- * the same states of generator r, n of them, sigma changing each time:
- * the samples or the states after them that differ; *slow gets the
- * samples whose first word the table z leaves to GSL. */
+static const double gsigmas[] = {1.0, 0.5, 3e-4, 12.0, 0.0, -0.0, NAN};
+#define NGSIGMAS (sizeof gsigmas / sizeof gsigmas[0])
+
+/* One sample of rg_gaussian_with(z) and one of gsl_ran_gaussian_ziggurat
+ * from the same state of r (c: scratch): true if the samples' bits and the
+ * states after them agree; r is left as GSL leaves it.  The first
+ * disagreement of a series (*bad 0) is shown. */
+static bool gauss_same(const rg_zig_layers *z, gsl_rng *r, gsl_rng *c, double sigma, size_t *bad)
+{
+    gsl_rng_memcpy(c, r);
+    double x = rg_gaussian_with(z, r, sigma), y = gsl_ran_gaussian_ziggurat(c, sigma);
+    bool same = memcmp(&x, &y, sizeof x) == 0 &&
+                memcmp(gsl_rng_state(r), gsl_rng_state(c), gsl_rng_size(r)) == 0;
+    if (!same) {
+        if ((*bad)++ == 0)
+            diag("first disagreement (sigma %g): %a against GSL's %a", sigma, x, y);
+        gsl_rng_memcpy(r, c);
+    }
+    return same;
+}
+
+/* Samples of rg_gaussian_with(z) and of GSL from the same states of r, n
+ * of them, sigma changing each time: the ones that differ; *slow gets
+ * those whose first word z leaves to GSL. */
 static size_t gauss_mismatches(const rg_zig_layers *z, gsl_rng *r, size_t n, size_t *slow)
 {
-    static const double sigmas[] = {1.0, 0.5, 3e-4, 12.0, 0.0};
     gsl_rng *c = gsl_rng_clone(r);
     size_t bad = 0;
     *slow = 0;
     for (size_t k = 0; k < n; k++) {
-        double sigma = sigmas[k % 5];
-        gsl_rng_memcpy(c, r);
         if (r->type == rg_rng_xoshiro256) {
             uint64_t w = rg_xo_peek(r->state) >> 32;
             if (((w >> 8) & 0xffffff) >= z->k[w & 0x7f])
                 (*slow)++;
         }
-        double x = rg_gaussian_with(z, r, sigma), y = gsl_ran_gaussian_ziggurat(c, sigma);
-        if (memcmp(&x, &y, sizeof x) != 0 ||
-            memcmp(gsl_rng_state(r), gsl_rng_state(c), gsl_rng_size(r)) != 0) {
-            if (bad++ == 0)
-                diag("sample %zu: %a against GSL's %a", k, x, y);
-            gsl_rng_memcpy(r, c);
-        }
+        gauss_same(z, r, c, gsigmas[k % NGSIGMAS], &bad);
     }
     gsl_rng_free(c);
+    return bad;
+}
+
+/* xoshiro256**'s output is rotl(s1 * 5, 7) * 9, so a chosen output comes
+ * from s1 = rotr(out * 9^-1, 7) * 5^-1 (inverses modulo 2^64, worked out
+ * here by Newton's iteration, apart from rstream.c's). */
+static uint64_t inv64(uint64_t a)
+{
+    uint64_t x = 1;
+    for (int i = 0; i < 64; i++)
+        x *= 2 - a * x;
+    return x;
+}
+
+static void aim(gsl_rng *r, uint32_t word)
+{
+    uint64_t out = (uint64_t)word << 32 | 0x5a5a5a5au, t = out * inv64(9);
+    rg_xo_state *st = gsl_rng_state(r);
+    st->s[1] = ((t >> 7) | (t << 57)) * inv64(5);
+}
+
+/* Samples from words at the edges of every layer's bound (j = 0, 1, k - 1,
+ * k, k + 1, 2^24 - 1), both signs, every sigma: the ones that differ.  A
+ * bound off by one shows only there (a random word hits it once in 2^24). */
+static size_t gauss_edges(const rg_zig_layers *z, uint32_t truek0)
+{
+    gsl_rng *r = rg_stream_new(rg_rng_xoshiro256, 5, 5, "edges"), *c = gsl_rng_clone(r);
+    size_t bad = 0, n = 0;
+    for (uint32_t i = 0; i < 128; i++)
+        for (uint32_t sign = 0; sign <= 0x80; sign += 0x80) {
+            uint64_t k = i == 0 ? truek0 : rg_zig.k[i];
+            const uint64_t js[] = {0, 1, k - 1, k, k + 1, 0xffffff};
+            for (size_t t = 0; t < 6; t++) {
+                if (js[t] > 0xffffff)
+                    continue;
+                aim(r, (uint32_t)js[t] << 8 | sign | i);
+                if (rg_xo_peek(gsl_rng_state(r)) >> 32 != ((uint32_t)js[t] << 8 | sign | i))
+                    bail("aim: the next word is not the one chosen");
+                gauss_same(z, r, c, gsigmas[n++ % NGSIGMAS], &bad);
+            }
+        }
+    gsl_rng_free(c);
+    gsl_rng_free(r);
     return bad;
 }
 
 /* rg_gaussian is gsl_ran_gaussian_ziggurat, bit for bit, state for state. */
 static void test_gaussian(void)
 {
-    if (!rg_gaussian_fast()) {
-        for (int i = 0; i < 5; i++)
-            skip("this GSL's ziggurat is not the one measured: every normal sample is GSL's own "
-                 "(same results, slower)");
-        return;
-    }
-    /* Layers 1 to 127 measured: bounds in (1, 2^24], widths positive and
-     * rising towards the base.  Layer 0, the top, has no part taken at
-     * once (GSL's bound there is 0): its samples are GSL's. */
-    int layers = 0;
+#if GSL_MAJOR_VERSION != 2
+    for (int i = 0; i < 8; i++)
+        skip("GSL %s: a ziggurat not checked against; every normal sample may be GSL's own "
+             "(same results, slower)",
+             GSL_VERSION);
+    return;
+#endif
+    /* The tables as the program measures them, measured here again: a
+     * wrong fast path then fails below instead of turning itself off.
+     * Layers 1 to 127: bounds in (1, 2^24], widths positive and rising
+     * towards the base.  Layer 0, the top, has no part taken at once
+     * (GSL's bound there is 0): its samples are GSL's. */
+    rg_zig_layers z;
+    int measured = rg_zig_measure(&z), layers = 0;
     for (int i = 1; i < 128; i++)
-        layers += rg_zig.k[i] > 1 && rg_zig.k[i] <= (1u << 24) && rg_zig.w[i] > 0 &&
-                  (i == 1 || rg_zig.w[i] > rg_zig.w[i - 1]);
-    is_int(127, layers, "the ziggurat's layers 1 to 127 measured, widths rising");
+        layers +=
+            z.k[i] > 1 && z.k[i] <= (1u << 24) && z.w[i] > 0 && (i == 1 || z.w[i] > z.w[i - 1]);
+    ok(measured == 127 && layers == 127 && z.k[0] == 0,
+       "the ziggurat's layers 1 to 127 measured (%d), widths rising", layers);
+    ok(rg_gaussian_fast() && memcmp(&z, &rg_zig, sizeof z) == 0,
+       "the program's fast path is on, with these tables");
     size_t bad = 0, slow = 0, n = 0;
     for (uint64_t seed = 1; seed <= 8; seed++) {
         gsl_rng *r = rg_stream_new(rg_rng_xoshiro256, seed, seed * 7, "service");
         size_t s;
-        bad += gauss_mismatches(&rg_zig, r, 50000, &s);
+        bad += gauss_mismatches(&z, r, 50000, &s);
         slow += s;
         n += 50000;
         gsl_rng_free(r);
@@ -304,23 +366,29 @@ static void test_gaussian(void)
     is_int(0, (long long)bad, "xoshiro256: 400,000 samples and states as GSL's");
     diag("first words left to GSL's slow path: %zu of %zu (%.2f %%)", slow, n, 100.0 * slow / n);
     ok(slow > n / 1000 && slow < n / 10, "both paths taken: %zu of %zu to GSL", slow, n);
-    /* The check can fail: one layer's width off by one unit in the last
-     * place shows at once. */
-    rg_zig_layers off = rg_zig;
+    is_int(0, (long long)gauss_edges(&z, 0), "every layer's edge words, both signs: as GSL's");
+    /* The checks can fail: a bound one too high (j = k taken at once where
+     * GSL draws a second word), or a width one unit in the last place
+     * off. */
+    rg_zig_layers off = z;
+    off.k[5]++;
+    ok(gauss_edges(&off, 0) > 0 && !rg_zig_agrees(&off, 16), "a bound one too high disagrees");
+    off = z;
     off.w[3] = nextafter(off.w[3], 1.0);
     gsl_rng *r = rg_stream_new(rg_rng_xoshiro256, 9, 0, "service");
     size_t s;
-    ok(gauss_mismatches(&off, r, 20000, &s) > 0, "a table one ulp off disagrees");
+    ok(gauss_mismatches(&off, r, 20000, &s) > 0 && !rg_zig_agrees(&off, 1 << 12),
+       "a width one ulp off disagrees");
     gsl_rng_free(r);
     /* Another generator type goes to GSL as it is. */
     r = rg_stream_new(gsl_rng_mt19937, 9, 0, "service");
-    is_int(0, (long long)gauss_mismatches(&rg_zig, r, 20000, &s), "mt19937: samples as GSL's");
+    is_int(0, (long long)gauss_mismatches(&z, r, 20000, &s), "mt19937: samples as GSL's");
     gsl_rng_free(r);
 }
 
 int main(void)
 {
-    plan(6 + 3 + 10 + 2 + 6 + 5);
+    plan(6 + 3 + 10 + 2 + 6 + 8);
     test_vectors();
     test_derivation();
     test_streams();

@@ -163,27 +163,67 @@ static int zig_words(uint32_t i, uint32_t j, double *x)
     return p.words;
 }
 
-/* Samples of the fast path and of GSL from the same states agree, bit for
- * bit, and leave the same states: over `n` samples each of a few sigmas. */
-static bool zig_agrees(const rg_zig_layers *z, int n)
+/* The inverse of odd a modulo 2^64 (Newton's iteration: each step
+ * doubles the bits that are right; a is its own inverse modulo 8). */
+static uint64_t inverse64(uint64_t a)
+{
+    uint64_t x = a;
+    for (int i = 0; i < 5; i++)
+        x *= 2 - a * x;
+    return x;
+}
+
+void rg_xo_aim(rg_xo_state *st, uint32_t word)
+{
+    /* out = rotl(s1 * 5, 7) * 9, so s1 = rotr(out / 9, 7) / 5 */
+    uint64_t out = (uint64_t)word << 32 | UINT64_C(0x9e3779b9);
+    uint64_t r = out * inverse64(9);
+    st->s[1] = ((r >> 7) | (r << 57)) * inverse64(5);
+}
+
+/* One sample of the fast path on z and one of GSL from the same state st
+ * agree, bit for bit, and leave the same state. */
+static bool zig_same(const rg_zig_layers *z, const xo_state *st, double sigma)
+{
+    xo_state a = *st, b = *st;
+    gsl_rng ga = {&xoshiro_type, &a}, gb = {&xoshiro_type, &b};
+    double x = rg_gaussian_with(z, &ga, sigma), y = gsl_ran_gaussian_ziggurat(&gb, sigma);
+    return memcmp(&x, &y, sizeof x) == 0 && memcmp(&a, &b, sizeof a) == 0;
+}
+
+bool rg_zig_agrees(const rg_zig_layers *z, int n)
 {
     static const double sigmas[] = {1.0, 0.35, 2.5e-3, 7.0};
-    xo_state a, b;
-    xo_seed(&a, UINT64_C(0x5eed0f2199a7d1));
-    gsl_rng ga = {&xoshiro_type, &a}, gb = {&xoshiro_type, &b};
+    xo_state st;
+    xo_seed(&st, UINT64_C(0x5eed0f2199a7d1));
+    /* The words at each layer's edges, both signs: a bound off by one
+     * shows only there (a random word hits it once in 2^24). */
+    for (uint32_t i = 0; i < 128; i++)
+        for (uint32_t sign = 0; sign <= 0x80; sign += 0x80) {
+            const uint64_t js[] = {
+                0, 1, (uint64_t)z->k[i] - 1, z->k[i], (uint64_t)z->k[i] + 1, 0xffffff};
+            for (size_t t = 0; t < sizeof js / sizeof js[0]; t++) {
+                if (js[t] > 0xffffff)
+                    continue;
+                xo_state aimed = st;
+                rg_xo_aim(&aimed, (uint32_t)js[t] << 8 | sign | i);
+                if (!zig_same(z, &aimed, sigmas[t & 3]))
+                    return false;
+            }
+        }
+    /* and n words as they come */
     for (int k = 0; k < n; k++) {
-        double sigma = sigmas[k & 3];
-        b = a;
-        double x = rg_gaussian_with(z, &ga, sigma), y = gsl_ran_gaussian_ziggurat(&gb, sigma);
-        if (memcmp(&x, &y, sizeof x) != 0 || memcmp(&a, &b, sizeof a) != 0)
+        if (!zig_same(z, &st, sigmas[k & 3]))
             return false;
+        (void)xo_next(&st);
     }
     return true;
 }
 
-static void zig_measure(void)
+int rg_zig_measure(rg_zig_layers *z)
 {
-    static rg_zig_layers z; /* zero-initialised: every sample GSL's */
+    memset(z, 0, sizeof *z); /* all zero: every sample GSL's */
+    int layers = 0;
     for (uint32_t i = 0; i < 128; i++) {
         double x;
         /* the least j of more than one word, in [0, 2^24] */
@@ -198,11 +238,18 @@ static void zig_measure(void)
         /* w[i] is the sample of j = 1, exact (1 * w[i] * 1); a layer that
          * takes even j = 1 to its slow path is left to GSL. */
         if (lo > 1 && zig_words(i, 1, &x) == 1 && isfinite(x) && x > 0) {
-            z.k[i] = lo;
-            z.w[i] = x;
+            z->k[i] = lo;
+            z->w[i] = x;
+            layers++;
         }
     }
-    if (zig_agrees(&z, 1 << 12))
+    return layers;
+}
+
+static void zig_measure(void)
+{
+    rg_zig_layers z;
+    if (rg_zig_measure(&z) > 0 && rg_zig_agrees(&z, 1 << 12))
         rg_zig = z;
 }
 

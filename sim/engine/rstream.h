@@ -63,8 +63,11 @@ gsl_rng *rg_stream_new(const gsl_rng_type *type, uint64_t seed, uint64_t rep, co
  * seeding of an xoshiro256** stream, rstream.c feeds gsl_ran_gaussian_
  * ziggurat words of its choosing through a scripted generator (w[i] is the
  * sample of j = 1; k[i] the least j whose sample takes more than one word)
- * and then checks thousands of samples of a real stream against it.  If
- * anything disagrees, k[] stays all zero and every sample is GSL's own. */
+ * and then checks it against GSL: the words at both edges of every
+ * layer's bound with both signs (a bound off by one shows only there),
+ * then 4,096 samples of a stream.  If anything disagrees, k[] stays all
+ * zero and every sample is GSL's own.  Any sigma, a NaN included, gives
+ * GSL's bits. */
 typedef struct rg_xo_state {
     uint64_t s[4];
 } rg_xo_state;
@@ -109,8 +112,11 @@ static inline double rg_gaussian_with(const rg_zig_layers *z, const gsl_rng *r, 
         uint32_t i = (uint32_t)k & 0x7f, j = (uint32_t)(k >> 8) & 0xffffff;
         if (j < z->k[i]) {
             rg_xo_step(st);
-            /* GSL: sign * sigma * x, with sign an int of +1 or -1 */
-            return (double)((k & 0x80) ? 1 : -1) * sigma * ((double)j * z->w[i]);
+            /* GSL: sign * sigma * x, sign an int of +1 or -1.  The sign is
+             * loaded and multiplied, not folded into a negation, so that
+             * even a NaN sigma keeps GSL's sign bit. */
+            static const double sign[2] = {-1.0, 1.0};
+            return sign[(k >> 7) & 1] * sigma * ((double)j * z->w[i]);
         }
     }
     return gsl_ran_gaussian_ziggurat(r, sigma);
@@ -123,5 +129,14 @@ static inline double rg_gaussian(const gsl_rng *r, double sigma)
 
 /* Whether the fast path is on (the tables were measured and agreed). */
 bool rg_gaussian_fast(void);
+/* Measures the tables from the linked GSL into *z (as at the first
+ * seeding); returns the layers measured (GSL's own: 127, all but the top). */
+int rg_zig_measure(rg_zig_layers *z);
+/* Whether the fast path on z gives GSL's samples and states: at both edges
+ * of every layer's bound with both signs, then n samples of a stream. */
+bool rg_zig_agrees(const rg_zig_layers *z, int n);
+/* Sets s[1] of st so that its next 32-bit word (get) is `word`: tests
+ * reach chosen words with it. */
+void rg_xo_aim(rg_xo_state *st, uint32_t word);
 
 #endif
