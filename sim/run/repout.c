@@ -12,6 +12,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,12 +242,16 @@ rg_engine *rg_rep_begin(rg_repout *out, uint64_t seed, uint64_t rep)
 }
 
 /* A stop request (SIGINT, SIGTERM, SIGHUP): replications in flight end at
- * their next slice of events instead of running for minutes. */
-static volatile sig_atomic_t stop_request;
+ * their next slice of events instead of running for minutes.  Set from a
+ * signal handler and read by the workers: a lock-free atomic, which both
+ * may touch (a volatile sig_atomic_t is for one thread and its handler;
+ * across threads its use is a data race). */
+static atomic_int stop_request;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler may store to an atomic_int");
 
 void rg_rep_request_stop(bool stop)
 {
-    stop_request = stop;
+    atomic_store_explicit(&stop_request, stop, memory_order_relaxed);
 }
 
 bool rg_repout_interrupted(const rg_repout *o)
@@ -284,7 +289,7 @@ bool rg_rep_run(rg_repout *out, rg_engine *e, rg_time until)
                      (unsigned long long)out->max_events, rg_time_sec(rg_now(e)));
             return false;
         }
-        if (stop_request) {
+        if (atomic_load_explicit(&stop_request, memory_order_relaxed)) {
             out->interrupted = true;
             snprintf(out->error, sizeof out->error, "interrupted");
             return false;

@@ -30,13 +30,20 @@ int rg_ncores(void)
 
 /* ---- signals ------------------------------------------------------------ */
 
-static volatile sig_atomic_t g_interrupt;
+/* Set by the handler, read by the workers and the main thread: a
+ * lock-free atomic (see repout.c's stop_request). */
+static atomic_int g_interrupt;
 
 static void on_signal(int sig)
 {
     (void)sig;
-    g_interrupt = 1;
+    atomic_store_explicit(&g_interrupt, 1, memory_order_relaxed);
     rg_rep_request_stop(true);
+}
+
+static bool interrupted(void)
+{
+    return atomic_load_explicit(&g_interrupt, memory_order_relaxed) != 0;
 }
 
 /* SIGINT, SIGTERM and SIGHUP are taken by the first rg_run and held until
@@ -51,7 +58,7 @@ static void hold_signals(void)
 {
     if (held)
         return;
-    g_interrupt = 0;
+    atomic_store_explicit(&g_interrupt, 0, memory_order_relaxed);
     rg_rep_request_stop(false);
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
@@ -68,15 +75,15 @@ bool rg_run_release_signals(void)
             sigaction(held_sigs[i], &saved[i], NULL);
         held = false;
     }
-    bool was = g_interrupt != 0;
-    g_interrupt = 0;
+    bool was = interrupted();
+    atomic_store_explicit(&g_interrupt, 0, memory_order_relaxed);
     rg_rep_request_stop(false);
     return was;
 }
 
 bool rg_run_signalled(void)
 {
-    return g_interrupt != 0;
+    return interrupted();
 }
 
 /* ---- one task ------------------------------------------------------------ */
@@ -215,7 +222,7 @@ static void *work(void *arg)
     rg_repout *again = ru->k.o->check_determinism ? task_out(&ru->k) : NULL;
     uint64_t *scratch = rg_xcalloc(RG_HIST_NBINS, sizeof *scratch);
     for (;;) {
-        if (atomic_load(&ru->stop) || g_interrupt)
+        if (atomic_load(&ru->stop) || interrupted())
             break;
         uint64_t t = atomic_fetch_add(&ru->next, 1);
         if (t >= ru->ntasks)
@@ -359,7 +366,7 @@ static void run_workers(run *ru, worker *ws, int nth)
         uint64_t d = atomic_load(&ru->ndone);
         if (d >= ru->ntasks)
             break;
-        if (g_interrupt || atomic_load(&ru->stop)) {
+        if (interrupted() || atomic_load(&ru->stop)) {
             atomic_store(&ru->stop, true);
             break;
         }
