@@ -8,7 +8,9 @@
  * replications with the same value show as a dense patch, not one dot.  Box
  * plots would spread tied outliers sideways into the next panel.  A time or
  * other real value is a box plot, on a log axis when it spans more than a
- * factor of 20.  The mean is a black diamond in both.
+ * factor of 20.  The mean is a black diamond in both.  Beyond SPREAD_DRAWN
+ * replications a fixed sample of each variant's is drawn, with each
+ * metric's highest and lowest; the means stay over all of them.
  *
  * Metrics that took one value in every replication of each variant would
  * be flat panels: they are a small table instead, below the panels of the
