@@ -205,8 +205,10 @@ static void bins_fill(bins *h, const rpt_ctx *c, size_t v, size_t m, double lo, 
     h->nb = (size_t)((hi - lo) / h->bw) + 1;
     h->cnt = rg_xcalloc(h->nb, sizeof *h->cnt);
     h->cmax = 1;
+    uint64_t gone = 0;
     for (uint64_t i = 0; i < c->n; i++) {
         double x = floor(rg_results_value(c->r, v, i, m));
+        gone = rg_results_read_past(c->r, v, gone, i, c->n);
         if (!isfinite(x))
             continue;
         size_t b = (size_t)((x - lo) / h->bw);
@@ -352,8 +354,11 @@ static void ohist_head(FILE *f, const rpt_ctx *c, const ohist *o)
 static char *ohist_caption(const rpt_ctx *c, const ohist *o, size_t v)
 {
     double pos = 0;
-    for (uint64_t i = 0; i < c->n; i++)
+    uint64_t gone = 0;
+    for (uint64_t i = 0; i < c->n; i++) {
         pos += rg_results_value(c->r, v, i, o->m) > 0;
+        gone = rg_results_read_past(c->r, v, gone, i, c->n);
+    }
     char mean[32];
     return rg_xasprintf("%s: oversold in %.3g %% of %s, %s units on average", c->r->varnames[v],
                         100.0 * pos / (double)c->n, rpt_rep_word(c, true),

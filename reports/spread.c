@@ -96,10 +96,11 @@ static double jit(size_t v, uint64_t i, int k)
 static void mark_extremes(const rpt_ctx *c, const spread *s, size_t v, bool *keep)
 {
     for (size_t k = 0; k < s->nvar; k++) {
-        uint64_t lo = UINT64_MAX, hi = UINT64_MAX;
+        uint64_t lo = UINT64_MAX, hi = UINT64_MAX, gone = 0;
         double vlo = INFINITY, vhi = -INFINITY;
         for (uint64_t i = 0; i < c->n; i++) {
             double x = rg_results_value(c->r, v, i, s->var[k]);
+            gone = rg_results_read_past(c->r, v, gone, i, c->n);
             if (x < vlo) {
                 vlo = x;
                 lo = i;
@@ -154,14 +155,16 @@ static int spread_write(rpt_ctx *c, const spread *s)
             memset(keep, 0, (size_t)c->n * sizeof *keep);
             mark_extremes(c, s, v, keep);
         }
+        uint64_t gone = 0;
         for (uint64_t i = 0; i < c->n; i++) {
-            if (!drawn(c, v, i, keep))
-                continue;
-            fprintf(d, "%" PRIu64 " %.4f %.4f", i, 0.27 * jit(v, i, 0), 0.16 * jit(v, i, 1));
-            for (size_t k = 0; k < s->nvar; k++)
-                rg_gnuplot_put_num(d, rg_results_value(r, v, i, s->var[k]) *
-                                          rpt_met_scale(&r->met[s->var[k]]));
-            fputc('\n', d);
+            if (drawn(c, v, i, keep)) {
+                fprintf(d, "%" PRIu64 " %.4f %.4f", i, 0.27 * jit(v, i, 0), 0.16 * jit(v, i, 1));
+                for (size_t k = 0; k < s->nvar; k++)
+                    rg_gnuplot_put_num(d, rg_results_value(r, v, i, s->var[k]) *
+                                              rpt_met_scale(&r->met[s->var[k]]));
+                fputc('\n', d);
+            }
+            gone = rg_results_read_past(r, v, gone, i, c->n);
         }
     }
     free(keep);

@@ -197,9 +197,11 @@ static int role_for(const rpt_ctx *c, rg_mrole role, size_t v)
 /* Replications of variant v in which metric m is above zero. */
 static uint64_t count_positive(const rpt_ctx *c, size_t v, size_t m)
 {
-    uint64_t k = 0;
-    for (uint64_t i = 0; i < c->n; i++)
+    uint64_t k = 0, gone = 0;
+    for (uint64_t i = 0; i < c->n; i++) {
         k += rg_results_value(c->r, v, i, m) > 0;
+        gone = rg_results_read_past(c->r, v, gone, i, c->n);
+    }
     return k;
 }
 
@@ -210,10 +212,12 @@ static uint64_t count_positive(const rpt_ctx *c, size_t v, size_t m)
 static uint64_t count_oversold(const rpt_ctx *c, size_t v)
 {
     int h = role_for(c, RG_ROLE_HELD_OVERSELL, v);
-    uint64_t k = 0;
-    for (uint64_t i = 0; i < c->n; i++)
+    uint64_t k = 0, gone = 0;
+    for (uint64_t i = 0; i < c->n; i++) {
         k += rg_results_value(c->r, v, i, (size_t)c->oversell) > 0 ||
              (h >= 0 && rg_results_value(c->r, v, i, (size_t)h) > 0);
+        gone = rg_results_read_past(c->r, v, gone, i, c->n);
+    }
     return k;
 }
 

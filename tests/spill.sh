@@ -7,17 +7,21 @@
 # an in-memory run of drop125 are the same, that nothing is left beside
 # the results, that a spilled run's peak memory is lower by at least half
 # the rows' size, that a rows' file without room fails the run cleanly,
-# and that a malformed REVGUARD_SPILL_MIN is refused.
+# and that a malformed REVGUARD_SPILL_MIN is refused.  Reading a results
+# file (check, report) spills its table the same way, beside the file,
+# with the same outputs, a lower peak, nothing left behind, and memory
+# where the file cannot get its space.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_program
-plan 17
+plan 25
 scn=$top_srcdir/scenarios/drop125.ini
 cd "$tmpdir" || bail "cannot cd to $tmpdir"
 never=99999999999999
 
 mkdir mem spill
-REVGUARD_SPILL_MIN=$never run_sim run "$scn" -n 300 -j2 -q -o mem/r.h5 --csv mem/r.csv
+REVGUARD_SPILL_MIN=$never run_sim run "$scn" -n 300 -j2 -q -o mem/r.h5 --csv mem/r.csv \
+    --write-expect r.exp
 exit_is 0 "an in-memory run exits 0"
 REVGUARD_SPILL_MIN=1 run_sim run "$scn" -n 300 -j2 -q -o spill/r.h5 --csv spill/r.csv
 exit_is 0 "a spilled run exits 0"
@@ -35,6 +39,34 @@ else
     skip "h5dump not installed (Debian package hdf5-tools)"
 fi
 
+# Reading: check and report with the table in a file are as in memory.
+REVGUARD_SPILL_MIN=$never "$REVGUARD_SIM" check mem/r.h5 r.exp >check.mem 2>&1
+REVGUARD_SPILL_MIN=$never run_sim check mem/r.h5 r.exp
+mem_out=$out
+REVGUARD_SPILL_MIN=1 run_sim check mem/r.h5 r.exp
+exit_is 0 "check of a results file with its table spilled exits 0"
+is "$mem_out" "$out" "and prints what check in memory prints"
+if command -v gnuplot >/dev/null 2>&1 || [ -n "${REVGUARD_GNUPLOT:-}" ]; then
+    REVGUARD_SPILL_MIN=$never run_sim report mem/r.h5 -o rep.mem
+    REVGUARD_SPILL_MIN=1 run_sim report mem/r.h5 -o rep.spill
+    exit_is 0 "report with the table spilled exits 0"
+    ok "and writes the summary and the plots' data of the report in memory" \
+        sh -c 'for f in rep.mem/*.csv rep.mem/*.dat; do cmp "$f" "rep.spill/${f#rep.mem/}" || exit 1; done'
+else
+    skip "gnuplot not available (Debian package gnuplot-nox)"
+    skip "gnuplot not available (Debian package gnuplot-nox)"
+fi
+is "r.csv r.h5" "$(ls -A mem | tr '\n' ' ' | sed 's/ $//')" \
+    "nothing is left beside a results file read with its table spilled"
+# No room for the table's file: read in memory, as before.
+(
+    ulimit -f 100
+    REVGUARD_SPILL_MIN=1 "$REVGUARD_SIM" check mem/r.h5 r.exp >check.full 2>&1
+    echo $? >check.rc
+)
+ok "a table that cannot get its file's space is read in memory" \
+    sh -c 'test "$(cat check.rc)" = 0 && cmp -s check.full check.mem'
+
 # An output in the current directory spills there.
 REVGUARD_SPILL_MIN=1 run_sim run "$scn" -n 20 -j1 -q -o here.h5
 exit_is 0 "a spilled run into the current directory exits 0"
@@ -51,7 +83,17 @@ if [ -x /usr/bin/time ]; then
     ok "the spilled run's peak is lower by at least half the rows (18 MB)" \
         test "$((s + 18000))" -lt "$m"
     ok "both big runs wrote their results" test -s mem/big.h5 -a -s spill/big.h5
+    REVGUARD_SPILL_MIN=$never /usr/bin/time -f %M -o rmem.kb \
+        "$REVGUARD_SIM" check mem/big.h5 r.exp >/dev/null 2>&1
+    REVGUARD_SPILL_MIN=1 /usr/bin/time -f %M -o rspill.kb \
+        "$REVGUARD_SIM" check mem/big.h5 r.exp >/dev/null 2>&1
+    m=$(tail -n 1 rmem.kb)
+    s=$(tail -n 1 rspill.kb)
+    diag "peak resident memory, check of 30,000 replications: $m KB in memory, $s KB spilled"
+    ok "reading with the table spilled peaks lower by at least half the rows (18 MB)" \
+        test "$((s + 18000))" -lt "$m"
 else
+    skip "/usr/bin/time not installed (Debian package time)"
     skip "/usr/bin/time not installed (Debian package time)"
     skip "/usr/bin/time not installed (Debian package time)"
 fi
@@ -77,3 +119,5 @@ REVGUARD_SPILL_MIN=lots run_sim run "$scn" -n 5 -q -o bad.h5
 exit_is 2 "a malformed REVGUARD_SPILL_MIN is refused"
 contains "$err" "REVGUARD_SPILL_MIN" "the error names the variable"
 ok "and nothing is written" test ! -e bad.h5
+REVGUARD_SPILL_MIN=lots run_sim check mem/r.h5 r.exp
+exit_is 2 "reading, too, refuses a malformed REVGUARD_SPILL_MIN"

@@ -113,6 +113,9 @@ typedef struct rh5_ctx {
     rg_err *e;
     uint64_t budget;
     bool input; /* reading an image in memory: HDF5 failures are input errors */
+    /* Where a large table of replications may be kept in an unnamed file
+     * instead of memory (rg_results_spill); NULL: in memory. */
+    const char *spill_dir;
 } rh5_ctx;
 
 /* Switches off HDF5's automatic error printing and its loading of filter

@@ -578,14 +578,92 @@ out:
 
 /* Reads variant v from group `gname` of vars into r, whose metrics and
  * timeline came from variant 0: every variant must have the same ones. */
+/* Replications read at a time from a summary table: they go into the
+ * result set a block at a time (spilled rows back to their file as they
+ * go), so the table is never held whole beside the rows. */
+#define ROWS_BLOCK 16384
+
+/* Reads the summary table of variant v (group g) into r's rows: as many
+ * rows as replications done, one field per metric after the index. */
+static int get_rows(rh5_ctx *c, const rh5_types *t, hid_t g, rg_results *r, size_t v,
+                    const rg_metric *met)
+{
+    hid_t ids[4] = {H5I_INVALID_HID, H5I_INVALID_HID, H5I_INVALID_HID,
+                    H5I_INVALID_HID}; /* dataset, type, file space, memory space */
+    size_t nf = r->nmet + 1;
+    rh5_cell *buf = NULL;
+    int rc = -1;
+    H5T_class_t k = H5Tget_class(t->sum_m);
+    if (k < 0) {
+        rh5_fail(c, -1, RH5_SUMMARY, "cannot inspect the memory type for");
+        goto out;
+    }
+    if (open_dset(c, g, RH5_SUMMARY, k, ids) < 0)
+        goto out;
+    if ((ids[2] = H5Dget_space(ids[0])) < 0) {
+        rh5_fail(c, g, RH5_SUMMARY, "cannot open dataset");
+        goto out;
+    }
+    int rank = H5Sget_simple_extent_ndims(ids[2]);
+    hssize_t np = H5Sget_simple_extent_npoints(ids[2]);
+    if (rank < 0 || np < 0) {
+        rh5_fail(c, g, RH5_SUMMARY, "cannot inspect dataset");
+        goto out;
+    }
+    if (rank > 1) {
+        bad(c, "dataset '%s' at %s has %d dimensions, expected 1", RH5_SUMMARY, where_of(g).s,
+            rank);
+        goto out;
+    }
+    if ((uint64_t)np != r->reps_done) {
+        bad(c, "dataset '%s' at %s has %lld rows, expected %llu", RH5_SUMMARY, where_of(g).s,
+            (long long)np, (unsigned long long)r->reps_done);
+        goto out;
+    }
+    char what[300];
+    snprintf(what, sizeof what, "dataset %s", where_of(ids[0]).s);
+    uint64_t n = (uint64_t)np, blk = n < ROWS_BLOCK ? n : ROWS_BLOCK, gone = 0;
+    if ((buf = rdalloc(c, blk, sizeof(rh5_cell) * nf, what)) == NULL)
+        goto out;
+    for (uint64_t at = 0; at < n; at += blk) {
+        hsize_t start = at, count = n - at < blk ? n - at : blk;
+        /* a scalar table (one replication) is read whole */
+        if (rank == 1 &&
+            (H5Sselect_hyperslab(ids[2], H5S_SELECT_SET, &start, NULL, &count, NULL) < 0 ||
+             (ids[3] = H5Screate_simple(1, &count, NULL)) < 0)) {
+            rh5_fail(c, g, RH5_SUMMARY, "cannot read dataset");
+            goto out;
+        }
+        if (H5Dread(ids[0], t->sum_m, rank == 1 ? ids[3] : H5S_ALL, rank == 1 ? ids[2] : H5S_ALL,
+                    H5P_DEFAULT, buf) < 0) {
+            rh5_fail(c, g, RH5_SUMMARY, "cannot read dataset");
+            goto out;
+        }
+        if (rh5_close_all(c, &ids[3], 1, 0) < 0)
+            goto out;
+        for (uint64_t i = 0; i < count; i++)
+            for (size_t m = 0; m < r->nmet; m++) {
+                rg_mval *x = &r->rows[(v * r->reps + at + i) * r->nmet + m];
+                if (met[m].type == RG_MF_INT)
+                    x->i = buf[i * nf + m + 1].i;
+                else
+                    x->d = buf[i * nf + m + 1].d;
+            }
+        gone = rg_results_let_go(r, v, gone, at + count);
+    }
+    rc = 0;
+out:
+    free(buf);
+    return rh5_close_all(c, ids, 4, rc);
+}
+
 static int get_variant(rh5_ctx *c, const rh5_types *t, hid_t vars, const char *gname, rg_results *r,
                        size_t v)
 {
     hid_t g = H5I_INVALID_HID;
     rg_metric *met = NULL;
     char *tln[2] = {NULL, NULL};
-    size_t nmet = 0, n = 0, nf = r->nmet + 1;
-    rh5_cell *rows = NULL;
+    size_t nmet = 0, n = 0;
     rh5_hrow *h = NULL;
     int rc = -1;
 
@@ -604,17 +682,8 @@ static int get_variant(rh5_ctx *c, const rh5_types *t, hid_t vars, const char *g
             r->varnames[0]);
         goto out;
     }
-    if ((rows = get_dset(c, g, RH5_SUMMARY, t->sum_m, sizeof(rh5_cell) * nf, r->reps_done, &n)) ==
-        NULL)
+    if (get_rows(c, t, g, r, v, met) < 0)
         goto out;
-    for (size_t i = 0; i < n; i++)
-        for (size_t m = 0; m < nmet; m++) {
-            rg_mval *x = &r->rows[(v * r->reps + i) * nmet + m];
-            if (met[m].type == RG_MF_INT)
-                x->i = rows[i * nf + m + 1].i;
-            else
-                x->d = rows[i * nf + m + 1].d;
-        }
 
     if ((h = get_dset(c, g, RH5_HISTOGRAM, t->hist_m, sizeof(rh5_hrow), RG_HIST_NBINS, &n)) == NULL)
         goto out;
@@ -637,7 +706,6 @@ static int get_variant(rh5_ctx *c, const rh5_types *t, hid_t vars, const char *g
         goto out;
     rc = 0;
 out:
-    free(rows);
     free(h);
     free(tln[0]);
     free(tln[1]);
@@ -703,11 +771,10 @@ static int get_root(rh5_ctx *c, const rh5_types *t, hid_t f, rg_meta *meta, uint
     htri_t part = H5Aexists(f, RH5_A_SHARDS);
     if (part < 0)
         return rh5_fail(c, f, RH5_A_SHARDS, "cannot look up attribute");
-    if (part > 0 &&
-        (get_attr(c, f, RH5_A_SHARD, H5T_NATIVE_UINT64, 1, &meta->shard) < 0 ||
-         get_attr(c, f, RH5_A_SHARDS, H5T_NATIVE_UINT64, 1, &meta->shards) < 0 ||
-         get_attr(c, f, RH5_A_FIRST_REP, H5T_NATIVE_UINT64, 1, &meta->first_rep) < 0 ||
-         get_attr(c, f, RH5_A_TOTAL_REPS, H5T_NATIVE_UINT64, 1, &meta->total_reps) < 0))
+    if (part > 0 && (get_attr(c, f, RH5_A_SHARD, H5T_NATIVE_UINT64, 1, &meta->shard) < 0 ||
+                     get_attr(c, f, RH5_A_SHARDS, H5T_NATIVE_UINT64, 1, &meta->shards) < 0 ||
+                     get_attr(c, f, RH5_A_FIRST_REP, H5T_NATIVE_UINT64, 1, &meta->first_rep) < 0 ||
+                     get_attr(c, f, RH5_A_TOTAL_REPS, H5T_NATIVE_UINT64, 1, &meta->total_reps) < 0))
         return -1;
     if (part > 0 && (meta->shards == 0 || meta->shard < 1 || meta->shard > meta->shards ||
                      meta->total_reps > READ_MAX_REPS || meta->first_rep > meta->total_reps ||
@@ -781,14 +848,28 @@ int rh5_read_variants(rh5_ctx *c, hid_t loc, uint64_t reps, uint64_t done, rg_re
     if (rh5_spend(c, nvar * reps, (nmet ? nmet : 1) * sizeof(rg_mval), what) < 0 ||
         rh5_spend(c, nvar, RG_HIST_NBINS * sizeof(uint64_t), "the latency histograms") < 0)
         goto out;
-    void *probe = calloc((size_t)(nvar * (reps ? reps : 1)), (nmet ? nmet : 1) * sizeof(rg_mval));
-    if (probe == NULL) {
-        rg_err_set(c->e, RG_ERR_IO, "%s: out of memory for %llu replications of %zu variants",
-                   c->prefix, (unsigned long long)reps, nvar);
+    r = rg_results_new(nvar, (const char *const *)order, nmet, met, 0);
+    /* A large table goes into an unnamed file beside the results file, as
+     * a run's does (rg_results_spill); where that cannot be (no room, a
+     * directory that is read-only or in memory), into memory as before. */
+    rg_err se;
+    rg_err_clear(&se);
+    int sp = c->spill_dir != NULL && reps > 0 ? rg_results_spill(r, c->spill_dir, reps, &se) : 0;
+    if (sp < 0 && se.kind == RG_ERR_INPUT) { /* a malformed REVGUARD_SPILL_MIN */
+        rg_err_set(c->e, se.kind, "%s", se.msg);
         goto out;
     }
-    free(probe);
-    r = rg_results_new(nvar, (const char *const *)order, nmet, met, reps);
+    if (sp <= 0) {
+        void *probe =
+            calloc((size_t)(nvar * (reps ? reps : 1)), (nmet ? nmet : 1) * sizeof(rg_mval));
+        if (probe == NULL) {
+            rg_err_set(c->e, RG_ERR_IO, "%s: out of memory for %llu replications of %zu variants",
+                       c->prefix, (unsigned long long)reps, nvar);
+            goto out;
+        }
+        free(probe);
+        rg_results_reserve(r, reps);
+    }
     r->reps_done = done;
     rg_results_set_timeline_names(r, (const char *const *)tlnames);
     if (rh5_types_close(c, &t, 0) < 0 ||
@@ -802,9 +883,13 @@ int rh5_read_variants(rh5_ctx *c, hid_t loc, uint64_t reps, uint64_t done, rg_re
     static const rg_metric std[] = {RG_METRIC_EVENTS};
     rg_results_adopt_roles(r, std, 1);
     int ev = rg_results_role(r, RG_ROLE_EVENTS);
-    for (size_t v = 0; ev >= 0 && v < nvar; v++)
-        for (uint64_t i = 0; i < done; i++)
+    for (size_t v = 0; ev >= 0 && v < nvar; v++) {
+        uint64_t gone = 0; /* spilled rows go back to their file as read */
+        for (uint64_t i = 0; i < done; i++) {
             r->events += (uint64_t)rg_results_value(r, v, i, (size_t)ev);
+            gone = rg_results_read_past(r, v, gone, i, done);
+        }
+    }
     rc = 0;
 out:
     rc = rh5_close_all(c, ids, 2, rc);
@@ -862,11 +947,18 @@ bad:
 
 int rg_results_read(const char *path, rg_results **out, rg_meta *meta, rg_err *e)
 {
-    rh5_ctx c = {path, e, 0, false};
+    /* the file's own directory, for a large table of replications */
+    const char *slash = strrchr(path, '/');
+    char *dir = slash == NULL   ? rg_xstrdup(".")
+                : slash == path ? rg_xstrdup("/")
+                                : rg_xasprintf("%.*s", (int)(slash - path), path);
+    rh5_ctx c = {path, e, 0, false, dir};
     runread j = {NULL, {0}};
     *out = NULL;
     memset(meta, 0, sizeof *meta);
-    if (rh5_read_file(&c, path, read_run, runread_drop, &j) < 0) {
+    int rc = rh5_read_file(&c, path, read_run, runread_drop, &j);
+    free(dir);
+    if (rc < 0) {
         runread_drop(&j);
         return -1;
     }
@@ -910,7 +1002,7 @@ bool rg_results_is_sweep(const char *path)
 {
     rg_err e;
     rg_err_clear(&e);
-    rh5_ctx c = {path, &e, 0, false};
+    rh5_ctx c = {path, &e, 0, false, NULL};
     rootread j = {true, false};
     return rh5_read_file(&c, path, read_root, rootread_drop, &j) == 0 && j.sweep;
 }
@@ -919,7 +1011,7 @@ bool rg_results_is_ours(const char *path)
 {
     rg_err e;
     rg_err_clear(&e);
-    rh5_ctx c = {path, &e, 0, false};
+    rh5_ctx c = {path, &e, 0, false, NULL};
     rootread j = {false, false};
     return rh5_read_file(&c, path, read_root, rootread_drop, &j) == 0;
 }

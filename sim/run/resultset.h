@@ -95,6 +95,18 @@ int rg_results_spill_min(uint64_t *min, rg_err *e);
  * whole pages only.  Returns the replication to start the next call from,
  * so that successive calls leave no page behind. */
 uint64_t rg_results_let_go(const rg_results *r, size_t v, uint64_t from, uint64_t to);
+/* For a loop over the n replications of variant v that reads spilled
+ * rows: call it after replication i with what it returned last (0 at the
+ * start); every 4,096 replications, and after the last, the rows read go
+ * back to their file, so the loop holds a few pages, not the variant's
+ * table.  Nothing for rows in memory. */
+static inline uint64_t rg_results_read_past(const rg_results *r, size_t v, uint64_t gone,
+                                            uint64_t i, uint64_t n)
+{
+    if (r->spilled == 0 || ((i + 1) % 4096 != 0 && i + 1 != n))
+        return gone;
+    return rg_results_let_go(r, v, gone, i + 1);
+}
 /* Names the timeline's two counters (copied; names NULL: unnamed). */
 void rg_results_set_timeline_names(rg_results *r, const char *const *names);
 /* Value of metric m of variant v, replication i, as a double. */
