@@ -362,6 +362,34 @@ int rh5_get_str(rh5_ctx *c, hid_t loc, const char *name, char **out)
     return rh5_types_close(c, &t, rc);
 }
 
+/* Opens the dataset `name` of loc to be read as memory type mtype: its
+ * dataset, type and space into ids[0..2] (the caller closes them), its
+ * rank (0, a scalar, or 1) into *rank and its length into *rows, which
+ * must be `want` unless want is UINT64_MAX.  -1 with c->e filled. */
+static int open_table(rh5_ctx *c, hid_t loc, const char *name, hid_t mtype, uint64_t want,
+                      hid_t ids[3], int *rank, uint64_t *rows)
+{
+    H5T_class_t k = H5Tget_class(mtype);
+    if (k < 0)
+        return rh5_fail(c, -1, name, "cannot inspect the memory type for");
+    if (open_dset(c, loc, name, k, ids) < 0)
+        return -1;
+    if ((ids[2] = H5Dget_space(ids[0])) < 0)
+        return rh5_fail(c, loc, name, "cannot open dataset");
+    *rank = H5Sget_simple_extent_ndims(ids[2]);
+    hssize_t np = H5Sget_simple_extent_npoints(ids[2]);
+    if (*rank < 0 || np < 0)
+        return rh5_fail(c, loc, name, "cannot inspect dataset");
+    if (*rank > 1)
+        return bad(c, "dataset '%s' at %s has %d dimensions, expected 1", name, where_of(loc).s,
+                   *rank);
+    if (want != UINT64_MAX && (uint64_t)np != want)
+        return bad(c, "dataset '%s' at %s has %lld rows, expected %llu", name, where_of(loc).s,
+                   (long long)np, (unsigned long long)want);
+    *rows = (uint64_t)np;
+    return 0;
+}
+
 /* Reads the 1-D dataset `name` of loc (a null dataspace counts as empty) as
  * memory type mtype into a new buffer of at least one element of esize
  * bytes; *n is its length, which must be `want` unless want is SIZE_MAX.
@@ -372,32 +400,10 @@ static void *get_dset(rh5_ctx *c, hid_t loc, const char *name, hid_t mtype, size
 {
     hid_t ids[3] = {H5I_INVALID_HID, H5I_INVALID_HID, H5I_INVALID_HID}; /* dataset, type, space */
     void *buf = NULL;
-    H5T_class_t k = H5Tget_class(mtype);
-    if (k < 0) {
-        rh5_fail(c, -1, name, "cannot inspect the memory type for");
+    int rank;
+    uint64_t np;
+    if (open_table(c, loc, name, mtype, want == SIZE_MAX ? UINT64_MAX : want, ids, &rank, &np) < 0)
         goto out;
-    }
-    if (open_dset(c, loc, name, k, ids) < 0)
-        goto out;
-    if ((ids[2] = H5Dget_space(ids[0])) < 0) {
-        rh5_fail(c, loc, name, "cannot open dataset");
-        goto out;
-    }
-    int rank = H5Sget_simple_extent_ndims(ids[2]);
-    hssize_t np = H5Sget_simple_extent_npoints(ids[2]);
-    if (rank < 0 || np < 0) {
-        rh5_fail(c, loc, name, "cannot inspect dataset");
-        goto out;
-    }
-    if (rank > 1) {
-        bad(c, "dataset '%s' at %s has %d dimensions, expected 1", name, where_of(loc).s, rank);
-        goto out;
-    }
-    if (want != SIZE_MAX && (uint64_t)np != want) {
-        bad(c, "dataset '%s' at %s has %lld rows, expected %zu", name, where_of(loc).s,
-            (long long)np, want);
-        goto out;
-    }
     char what[300];
     snprintf(what, sizeof what, "dataset %s", where_of(ids[0]).s);
     if ((buf = rdalloc(c, (uint64_t)np, esize, what)) == NULL)
@@ -593,36 +599,13 @@ static int get_rows(rh5_ctx *c, const rh5_types *t, hid_t g, rg_results *r, size
     size_t nf = r->nmet + 1;
     rh5_cell *buf = NULL;
     int rc = -1;
-    H5T_class_t k = H5Tget_class(t->sum_m);
-    if (k < 0) {
-        rh5_fail(c, -1, RH5_SUMMARY, "cannot inspect the memory type for");
+    int rank;
+    uint64_t n;
+    if (open_table(c, g, RH5_SUMMARY, t->sum_m, r->reps_done, ids, &rank, &n) < 0)
         goto out;
-    }
-    if (open_dset(c, g, RH5_SUMMARY, k, ids) < 0)
-        goto out;
-    if ((ids[2] = H5Dget_space(ids[0])) < 0) {
-        rh5_fail(c, g, RH5_SUMMARY, "cannot open dataset");
-        goto out;
-    }
-    int rank = H5Sget_simple_extent_ndims(ids[2]);
-    hssize_t np = H5Sget_simple_extent_npoints(ids[2]);
-    if (rank < 0 || np < 0) {
-        rh5_fail(c, g, RH5_SUMMARY, "cannot inspect dataset");
-        goto out;
-    }
-    if (rank > 1) {
-        bad(c, "dataset '%s' at %s has %d dimensions, expected 1", RH5_SUMMARY, where_of(g).s,
-            rank);
-        goto out;
-    }
-    if ((uint64_t)np != r->reps_done) {
-        bad(c, "dataset '%s' at %s has %lld rows, expected %llu", RH5_SUMMARY, where_of(g).s,
-            (long long)np, (unsigned long long)r->reps_done);
-        goto out;
-    }
     char what[300];
     snprintf(what, sizeof what, "dataset %s", where_of(ids[0]).s);
-    uint64_t n = (uint64_t)np, blk = n < ROWS_BLOCK ? n : ROWS_BLOCK, gone = 0;
+    uint64_t blk = n < ROWS_BLOCK ? n : ROWS_BLOCK, gone = 0;
     if ((buf = rdalloc(c, blk, sizeof(rh5_cell) * nf, what)) == NULL)
         goto out;
     for (uint64_t at = 0; at < n; at += blk) {
