@@ -942,6 +942,16 @@ static int dispatch(int argc, char **argv)
             cli_usage_error("%s needs a file: revguard-sim %s %s", cmd, cmd, cli_command_args(cmd));
         goto out;
     }
+    /* REVGUARD_SPILL_MIN, read by every command that runs or reads
+     * results: refused at once if malformed, not only where a table is
+     * large enough to ask it. */
+    uint64_t spill_min;
+    rg_err se;
+    rg_err_clear(&se);
+    if (rg_results_spill_min(&spill_min, &se) < 0) {
+        rc = cli_fail(&se);
+        goto out;
+    }
     if (strcmp(cmd, "run") == 0)
         rc = cmd_run(&a);
     else if (strcmp(cmd, "validate") == 0)

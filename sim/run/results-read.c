@@ -837,7 +837,11 @@ int rh5_read_variants(rh5_ctx *c, hid_t loc, uint64_t reps, uint64_t done, rg_re
      * directory that is read-only or in memory), into memory as before. */
     rg_err se;
     rg_err_clear(&se);
-    int sp = c->spill_dir != NULL && reps > 0 ? rg_results_spill(r, c->spill_dir, reps, &se) : 0;
+    /* sized by the replications done: the rest of a run that stopped
+     * early is never written, and gets no space */
+    int sp = c->spill_dir != NULL && reps > 0 && done <= reps
+                 ? rg_results_spill(r, c->spill_dir, reps, done, &se)
+                 : 0;
     if (sp < 0 && se.kind == RG_ERR_INPUT) { /* a malformed REVGUARD_SPILL_MIN */
         rg_err_set(c->e, se.kind, "%s", se.msg);
         goto out;

@@ -194,28 +194,38 @@ bool rg_in_memory_fs(const char *dir)
     return false;
 }
 
-int rg_results_spill(rg_results *r, const char *dir, uint64_t reps, rg_err *e)
+int rg_results_spill(rg_results *r, const char *dir, uint64_t reps, uint64_t used, rg_err *e)
 {
-    RG_ASSERT(r->reps == 0 && r->reps_done == 0 && r->spilled == 0);
-    size_t bytes = r->nvar * (reps ? reps : 1) * (r->nmet ? r->nmet : 1) * sizeof *r->rows;
+    RG_ASSERT(r->reps == 0 && r->reps_done == 0 && r->spilled == 0 && used <= reps);
+    size_t row = (r->nmet ? r->nmet : 1) * sizeof *r->rows;
+    size_t bytes = r->nvar * (reps ? reps : 1) * row, in_use = r->nvar * used * row;
     uint64_t min;
     if (rg_results_spill_min(&min, e) < 0)
         return -1;
-    if (bytes < min || rg_in_memory_fs(dir))
+    if (in_use == 0 || in_use < min || rg_in_memory_fs(dir))
         return 0;
     int fd = unnamed_file(dir);
     if (fd < 0)
         return rg_err_set(e, RG_ERR_IO, "cannot make a file in %s for the rows: %s", dir,
                           strerror(errno));
-    /* The space is set aside now: a file system that filled up later would
-     * otherwise fail a write to the mapping with SIGBUS. */
-    int rc = posix_fallocate(fd, 0, (off_t)bytes);
+    /* The space of the rows that will be written is set aside now: a file
+     * system that filled up later would otherwise fail a write to the
+     * mapping with SIGBUS.  The rest of each variant's part (replications
+     * asked for but never run, in a file read back) stays a hole. */
+    int rc = 0;
+    if (used == reps)
+        rc = posix_fallocate(fd, 0, (off_t)bytes);
+    else if (ftruncate(fd, (off_t)bytes) != 0)
+        rc = errno;
+    else
+        for (size_t v = 0; rc == 0 && v < r->nvar; v++)
+            rc = posix_fallocate(fd, (off_t)(v * reps * row), (off_t)(used * row));
     if (rc != 0) {
         close(fd);
         return rg_err_set(e, RG_ERR_IO,
                           "cannot set aside %.0f MB in %s for the results' rows: %s "
                           "(REVGUARD_SPILL_MIN keeps them in memory)",
-                          (double)bytes / 1e6, dir, strerror(rc));
+                          (double)in_use / 1e6, dir, strerror(rc));
     }
     void *map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     int err = errno;

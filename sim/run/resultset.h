@@ -62,18 +62,20 @@ int rg_results_append(rg_results *a, const rg_results *b, rg_err *e);
  * run assembled from parts that stopped early. */
 void rg_results_reserve(rg_results *r, uint64_t reps);
 /* Gives r, made for no replications, room for `reps` of them in an
- * unnamed file in directory dir mapped into memory, if their rows take at
- * least RG_SPILL_MIN bytes (or REVGUARD_SPILL_MIN, bytes, from the
- * environment) and dir is not itself in memory (tmpfs): the system then
- * writes them to disk, and rows let go (rg_results_let_go) leave the
- * process's memory, so a run of a million replications holds little more
- * than the replications in flight.  The rows are never allocated in
- * memory first.  The file has no name, so nothing is left behind, and its
- * space is set aside at once.  Returns 1 if spilled (r->reps is then
+ * unnamed file in directory dir mapped into memory, if the rows that will
+ * be written, the first `used` (<= reps) of each variant, take at least
+ * RG_SPILL_MIN bytes (or REVGUARD_SPILL_MIN, bytes, from the environment)
+ * and dir is not itself in memory (tmpfs): the system then writes them to
+ * disk, and rows let go (rg_results_let_go) leave the process's memory, so
+ * a run of a million replications holds little more than the replications
+ * in flight.  The rows are never allocated in memory first.  The file has
+ * no name, so nothing is left behind, and the space of the rows used is
+ * set aside at once (the rest is a hole: a file read back claims no space
+ * for replications it never ran).  Returns 1 if spilled (r->reps is then
  * reps), 0 if not (r unchanged: rg_results_reserve gives it the rows in
  * memory), -1 (e says why) if the file could not be made or its space set
  * aside. */
-int rg_results_spill(rg_results *r, const char *dir, uint64_t reps, rg_err *e);
+int rg_results_spill(rg_results *r, const char *dir, uint64_t reps, uint64_t used, rg_err *e);
 /* True if directory dir lives in memory (tmpfs, ramfs): rows are not
  * spilled there, since that saves nothing, and a small one (a container's
  * /dev/shm) would refuse a run that fits in memory. */

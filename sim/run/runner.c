@@ -467,7 +467,7 @@ rg_results *rg_run(const rg_experiment *ops, const void *cfg, const rg_runopts *
         rg_results_new(nvar, names, ru.k.nmet, ru.k.met, o->spill_dir != NULL ? 0 : o->reps);
     free(names);
     if (o->spill_dir != NULL) {
-        int sp = rg_results_spill(r, o->spill_dir, o->reps, e);
+        int sp = rg_results_spill(r, o->spill_dir, o->reps, o->reps, e);
         if (sp < 0) {
             rg_results_free(r);
             return NULL;
