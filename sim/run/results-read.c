@@ -582,8 +582,6 @@ out:
     return rh5_close_all(c, ids, 2, rc);
 }
 
-/* Reads variant v from group `gname` of vars into r, whose metrics and
- * timeline came from variant 0: every variant must have the same ones. */
 /* Replications read at a time from a summary table: they go into the
  * result set a block at a time (spilled rows back to their file as they
  * go), so the table is never held whole beside the rows. */
@@ -640,6 +638,8 @@ out:
     return rh5_close_all(c, ids, 4, rc);
 }
 
+/* Reads variant v from group `gname` of vars into r, whose metrics and
+ * timeline came from variant 0: every variant must have the same ones. */
 static int get_variant(rh5_ctx *c, const rh5_types *t, hid_t vars, const char *gname, rg_results *r,
                        size_t v)
 {
