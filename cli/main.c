@@ -664,10 +664,7 @@ static int cmd_run(args *a)
      * extending or in batches (--until-ci: the rows join earlier ones in
      * memory), nor across MPI ranks. */
     if (!a->extend && a->nuntil_ci == 0 && cli_mpi_size() <= 1) {
-        const char *slash = strrchr(out, '/');
-        spill = slash == NULL  ? rg_xstrdup(".")
-                : slash == out ? rg_xstrdup("/")
-                               : rg_xasprintf("%.*s", (int)(slash - out), out);
+        spill = rg_dir_of(out);
     }
     /* Fail before simulating if an output cannot be written. */
     int ready = check_outputs(a, &l, out, spill, &e);

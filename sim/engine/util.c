@@ -144,6 +144,14 @@ char *rg_xasprintf(const char *fmt, ...)
     return s;
 }
 
+char *rg_dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash == NULL   ? rg_xstrdup(".")
+           : slash == path ? rg_xstrdup("/")
+                           : rg_xasprintf("%.*s", (int)(slash - path), path);
+}
+
 void rg_buf_printf(rg_buf *b, const char *fmt, ...)
 {
     va_list ap;
@@ -325,10 +333,7 @@ static int tmp_commit(int fd, const char *tmp, const char *path, rg_err *e)
         return rg_err_set(e, RG_ERR_IO, "%s: cannot rename %s: %s", path, tmp, strerror(errno));
     /* Make the rename itself durable; some file systems cannot sync a
      * directory, and the file is complete either way. */
-    const char *slash = strrchr(path, '/');
-    char *dir = slash == NULL   ? rg_xstrdup(".")
-                : slash == path ? rg_xstrdup("/")
-                                : rg_xasprintf("%.*s", (int)(slash - path), path);
+    char *dir = rg_dir_of(path);
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         (void)fsync(dfd);
@@ -479,10 +484,7 @@ int rg_check_writable(const char *path, const char *what, rg_err *e)
     size_t n = strlen(path);
     if (n == 0 || path[n - 1] == '/')
         return rg_err_set(e, RG_ERR_INPUT, "cannot write %s '%s': give a file name", what, path);
-    const char *slash = strrchr(path, '/');
-    char *dir = slash == NULL   ? rg_xstrdup(".")
-                : slash == path ? rg_xstrdup("/")
-                                : rg_xasprintf("%.*s", (int)(slash - path), path);
+    char *dir = rg_dir_of(path);
     struct stat st;
     int rc = 0;
     if (stat(dir, &st) < 0)

@@ -65,6 +65,9 @@ void rg_oom(size_t size);
 void rg_xgrow(void **p, size_t *cap, size_t need, size_t size);
 char *rg_xstrdup(const char *s) __attribute__((malloc));
 char *rg_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2), malloc));
+/* The directory part of path, new: "." for a bare name, "/" for one at the
+ * root (a trailing name is dropped, whether or not it exists). */
+char *rg_dir_of(const char *path) __attribute__((malloc));
 
 /* A growable string, for building messages and text files. */
 typedef struct rg_buf {

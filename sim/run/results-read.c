@@ -935,10 +935,7 @@ bad:
 int rg_results_read(const char *path, rg_results **out, rg_meta *meta, rg_err *e)
 {
     /* the file's own directory, for a large table of replications */
-    const char *slash = strrchr(path, '/');
-    char *dir = slash == NULL   ? rg_xstrdup(".")
-                : slash == path ? rg_xstrdup("/")
-                                : rg_xasprintf("%.*s", (int)(slash - path), path);
+    char *dir = rg_dir_of(path);
     rh5_ctx c = {path, e, 0, false, dir};
     runread j = {NULL, {0}};
     *out = NULL;
