@@ -16,6 +16,10 @@
  * only a clean finish there lets the same read run here on the same image.
  * Known cost: the file is read twice and held in memory once (HDF5 shares
  * the loaded image, image_fapl, rather than copying it), plus one fork.
+ * A file of REVGUARD_SPILL_MIN bytes or more is not held in memory: its
+ * image is a copy in an unnamed file beside it, mapped (copy_mapped), and
+ * the pages read go back to that file as the reader passes them
+ * (rh5_let_image_go); it is copied once more instead.
  */
 #include "sim/run/results-h5.h"
 
@@ -27,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -264,23 +269,85 @@ int rh5_spend(rh5_ctx *c, uint64_t n, uint64_t size, const char *what)
 }
 
 /* True if buf[0..n-1] holds HDF5's signature where the library looks for
- * it: at 0, 512, 1024, 2048, ... */
-static bool has_signature(const unsigned char *buf, size_t n)
+ * it: at 0, 512, 1024, 2048, ...  With buf NULL, looks in the first n
+ * bytes of file fd instead, without reading the rest. */
+static bool has_signature(const unsigned char *buf, int fd, size_t n)
 {
     static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-    for (size_t off = 0; off <= n && n - off >= sizeof sig; off = off ? off * 2 : 512)
-        if (memcmp(buf + off, sig, sizeof sig) == 0)
+    unsigned char at[sizeof sig];
+    for (size_t off = 0; off <= n && n - off >= sizeof sig; off = off ? off * 2 : 512) {
+        if (buf == NULL && pread(fd, at, sizeof at, (off_t)off) != (ssize_t)sizeof at)
+            return false;
+        if (memcmp(buf != NULL ? buf + off : at, sig, sizeof sig) == 0)
             return true;
+    }
     return false;
 }
 
-/* Reads the regular file at path into a new buffer (*n bytes).  A FIFO,
- * device or directory is refused without being read (opening with
+static void not_hdf5(rh5_ctx *c, const char *path)
+{
+    rg_err_set(c->e, RG_ERR_INPUT, "%s: not an HDF5 file (expected a revguard-sim results file)",
+               path);
+}
+
+/* Copies the want bytes of fd (fewer if it ends sooner) into a new
+ * unnamed file in dir and maps the copy read-only: the image of a large
+ * file, whose pages the system can take back (rh5_let_image_go) where
+ * memory would hold them all.  The copy has no name, so no other process
+ * can change it under the reader.  NULL (and fd's offset back at 0)
+ * wherever that cannot be done: no room, a file-size limit, a directory
+ * that cannot be written; the caller then reads into memory. */
+static unsigned char *copy_mapped(int fd, const char *dir, size_t want, size_t *n)
+{
+    enum { CHUNK = 1 << 20 };
+    int t = rg_unnamed_file(dir);
+    unsigned char *tmp = t >= 0 ? malloc(CHUNK) : NULL;
+    size_t got = 0;
+    bool ok = tmp != NULL && posix_fallocate(t, 0, (off_t)want) == 0;
+    while (ok && got < want) {
+        ssize_t k = read(fd, tmp, want - got < CHUNK ? want - got : CHUNK);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            ok = k == 0; /* shrank while being read: take what is there */
+            break;
+        }
+        for (ssize_t off = 0; ok && off < k;) {
+            ssize_t w = write(t, tmp + off, (size_t)(k - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            ok = w > 0;
+            off += w > 0 ? w : 0;
+        }
+        got += (size_t)k;
+    }
+    free(tmp);
+    void *map = MAP_FAILED;
+    if (ok && got > 0 && (got == want || ftruncate(t, (off_t)got) == 0))
+        map = mmap(NULL, got, PROT_READ, MAP_SHARED, t, 0);
+    if (t >= 0)
+        close(t);
+    if (map == MAP_FAILED) {
+        (void)lseek(fd, 0, SEEK_SET);
+        return NULL;
+    }
+    *n = got;
+    return map;
+}
+
+/* Reads the regular file at path into a new buffer (*n bytes): a copy
+ * mapped from an unnamed file beside it (copy_mapped, *mapped set) if the
+ * file has at least REVGUARD_SPILL_MIN bytes, else memory (malloc).  A
+ * FIFO, device or directory is refused without being read (opening with
  * O_NONBLOCK, so that a FIFO cannot block). */
-static unsigned char *load(rh5_ctx *c, const char *path, size_t *n)
+static unsigned char *load(rh5_ctx *c, const char *path, size_t *n, bool *mapped)
 {
     struct stat st;
     unsigned char *buf = NULL;
+    uint64_t min = 0;
+    *mapped = false;
+    if (rg_results_spill_min(&min, c->e) < 0)
+        return NULL;
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
         rg_err_set(c->e, RG_ERR_INPUT, "%s: cannot open results file: %s", path, strerror(errno));
@@ -292,13 +359,23 @@ static unsigned char *load(rh5_ctx *c, const char *path, size_t *n)
         rg_err_set(c->e, RG_ERR_INPUT, "%s: is a directory, not a results file", path);
     } else if (!S_ISREG(st.st_mode)) {
         rg_err_set(c->e, RG_ERR_INPUT, "%s: not a regular file, so not a results file", path);
-    } else if ((uint64_t)st.st_size > SIZE_MAX / 2 ||
-               (buf = malloc(st.st_size ? (size_t)st.st_size : 1)) == NULL) {
+    } else if ((uint64_t)st.st_size > SIZE_MAX / 2) {
         rg_err_set(c->e, RG_ERR_IO, "%s: too large to read (%lld bytes)", path,
                    (long long)st.st_size);
+    } else if (!has_signature(NULL, fd, (size_t)st.st_size)) {
+        not_hdf5(c, path); /* refused before it is read or copied */
     } else {
         size_t got = 0, want = (size_t)st.st_size;
-        while (got < want) {
+        if (want >= min) {
+            char *dir = rg_dir_of(path);
+            if (!rg_in_memory_fs(dir) && (buf = copy_mapped(fd, dir, want, &got)) != NULL)
+                *mapped = true;
+            free(dir);
+        }
+        if (buf == NULL && (buf = malloc(want ? want : 1)) == NULL)
+            rg_err_set(c->e, RG_ERR_IO, "%s: too large to read (%lld bytes)", path,
+                       (long long)st.st_size);
+        while (buf != NULL && !*mapped && got < want) {
             ssize_t k = read(fd, buf + got, want - got);
             if (k < 0 && errno == EINTR)
                 continue;
@@ -313,11 +390,14 @@ static unsigned char *load(rh5_ctx *c, const char *path, size_t *n)
             got += (size_t)k;
         }
         *n = got;
-        if (buf != NULL && !has_signature(buf, got)) {
-            rg_err_set(c->e, RG_ERR_INPUT,
-                       "%s: not an HDF5 file (expected a revguard-sim results file)", path);
-            free(buf);
+        if (buf != NULL && !has_signature(buf, -1, got)) { /* changed while read */
+            not_hdf5(c, path);
+            if (*mapped)
+                munmap(buf, got);
+            else
+                free(buf);
             buf = NULL;
+            *mapped = false;
         }
     }
     close(fd);
@@ -337,6 +417,7 @@ static unsigned char *load(rh5_ctx *c, const char *path, size_t *n)
 typedef struct shared_image {
     unsigned char *buf;
     size_t size;
+    bool mapped;      /* buf is a mapping (copy_mapped), not malloc'ed */
     unsigned holders; /* of buf */
     unsigned udatas;  /* copies of the pointer to this struct */
 } shared_image;
@@ -344,7 +425,10 @@ typedef struct shared_image {
 static void shared_release(shared_image *s)
 {
     if (s->holders == 0 && s->buf != NULL) {
-        free(s->buf);
+        if (s->mapped)
+            munmap(s->buf, s->size);
+        else
+            free(s->buf);
         s->buf = NULL;
     }
     if (s->holders == 0 && s->udatas == 0)
@@ -407,13 +491,13 @@ static herr_t shared_udata_free(void *udata)
 }
 
 /* A file access list that opens the image buf[0..n-1] read-only in
- * memory.  Takes buf (malloc'ed): it is shared with HDF5, never copied,
- * and freed once the list and every file opened from it are closed (on
- * failure, at once). */
-static hid_t image_fapl(rh5_ctx *c, unsigned char *buf, size_t n)
+ * memory.  Takes buf (malloc'ed, or mapped if `mapped`): it is shared with
+ * HDF5, never copied, and freed once the list and every file opened from
+ * it are closed (on failure, at once). */
+static hid_t image_fapl(rh5_ctx *c, unsigned char *buf, size_t n, bool mapped)
 {
     shared_image *s = rg_xmalloc(sizeof *s);
-    *s = (shared_image){buf, n, 1, 1}; /* held by this function until the end */
+    *s = (shared_image){buf, n, mapped, 1, 1}; /* held by this function until the end */
     H5FD_file_image_callbacks_t cb = {shared_malloc,
                                       shared_memcpy,
                                       shared_realloc,
@@ -608,19 +692,32 @@ static int vet(rh5_ctx *c, hid_t fapl, rh5_read_fn fn, rh5_drop_fn drop, void *a
 }
 
 /* A hash of the n bytes at buf (FNV-1a over 8-byte words: about a
- * gigabyte a second). */
-static uint64_t image_hash(const unsigned char *buf, size_t n)
+ * gigabyte a second).  A mapped image's pages go back to its file as the
+ * hash passes them (every 4 MB), so hashing does not hold it all. */
+static uint64_t image_hash(const unsigned char *buf, size_t n, bool mapped)
 {
+    enum { STRIDE = 4 << 20 }; /* a multiple of the page and of 8 */
     uint64_t h = 14695981039346656037u ^ n;
     size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, buf + i, 8);
-        h = (h ^ w) * 1099511628211u;
+    for (size_t at = 0; at < n; at += STRIDE) {
+        size_t end = n - at < STRIDE ? n : at + STRIDE;
+        for (; i + 8 <= end; i += 8) {
+            uint64_t w;
+            memcpy(&w, buf + i, 8);
+            h = (h ^ w) * 1099511628211u;
+        }
+        if (mapped)
+            (void)madvise((void *)(uintptr_t)(buf + at), end - at, MADV_DONTNEED);
     }
     for (; i < n; i++)
         h = (h ^ buf[i]) * 1099511628211u;
     return h;
+}
+
+void rh5_let_image_go(const rh5_ctx *c)
+{
+    if (c->image != NULL)
+        (void)madvise((void *)(uintptr_t)c->image, c->image_size, MADV_DONTNEED);
 }
 
 /* The last image that crashed or hung the vetting child, and the verdict:
@@ -640,19 +737,26 @@ int rh5_read_file(rh5_ctx *c, const char *path, rh5_read_fn fn, rh5_drop_fn drop
 {
     rh5_quiet();
     size_t n = 0;
-    unsigned char *buf = load(c, path, &n);
+    bool mapped;
+    unsigned char *buf = load(c, path, &n, &mapped);
     if (buf == NULL)
         return -1;
-    uint64_t hash = image_hash(buf, n);
+    uint64_t hash = image_hash(buf, n, mapped);
     if (damaged.set && damaged.hash == hash && damaged.n == n) {
-        free(buf);
+        if (mapped)
+            munmap(buf, n);
+        else
+            free(buf);
         return rh5_bad(c, "%s", damaged.why);
     }
     c->budget = READ_SLACK + (uint64_t)n * READ_RATIO;
     c->input = true;
-    hid_t fapl = image_fapl(c, buf, n); /* takes buf */
+    hid_t fapl = image_fapl(c, buf, n, mapped); /* takes buf */
     if (fapl < 0)
         return -1;
+    /* for rh5_let_image_go, here and in the child; gone with the image */
+    c->image = mapped ? buf : NULL;
+    c->image_size = n;
     uint64_t budget = c->budget;
     char verdict[sizeof damaged.why] = "";
     int rc = vet(c, fapl, fn, drop, arg, verdict, sizeof verdict);
@@ -665,5 +769,6 @@ int rh5_read_file(rh5_ctx *c, const char *path, rh5_read_fn fn, rh5_drop_fn drop
     c->budget = budget;
     if (rc == 0)
         rc = read_once(c, fapl, fn, arg);
+    c->image = NULL;
     return rh5_close_all(c, &fapl, 1, rc);
 }

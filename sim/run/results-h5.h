@@ -116,6 +116,10 @@ typedef struct rh5_ctx {
     /* Where a large table of replications may be kept in an unnamed file
      * instead of memory (rg_results_spill); NULL: in memory. */
     const char *spill_dir;
+    /* The image being read, when it is a mapped copy of a large file
+     * (rh5_read_file); NULL otherwise. */
+    const unsigned char *image;
+    size_t image_size;
 } rh5_ctx;
 
 /* Switches off HDF5's automatic error printing and its loading of filter
@@ -219,8 +223,10 @@ typedef int (*rh5_read_fn)(rh5_ctx *c, hid_t f, void *arg);
 typedef void (*rh5_drop_fn)(void *arg);
 
 /* Reads the file at path with fn, treating it as hostile.  The file is
- * loaded into memory once (a regular file that starts with HDF5's
- * signature, else RG_ERR_INPUT), so every read below sees the same bytes.
+ * loaded once (a regular file that starts with HDF5's signature, else
+ * RG_ERR_INPUT), so every read below sees the same bytes: into memory,
+ * or, from REVGUARD_SPILL_MIN bytes, into an unnamed file beside it that
+ * is mapped (c->image; in memory where that file cannot be made).
  * HDF5 1.10 is not safe on damaged files (a corrupt heap makes it copy out
  * of bounds or follow wild pointers), so fn first runs in a child process
  * on that image, then drop; only if the child finishes cleanly within
@@ -230,6 +236,10 @@ typedef void (*rh5_drop_fn)(void *arg);
  * set from the file's size.  Call it with no other thread of the program
  * running (the child is forked). */
 int rh5_read_file(rh5_ctx *c, const char *path, rh5_read_fn fn, rh5_drop_fn drop, void *arg);
+/* Lets the pages of the image read so far go back to its file, when the
+ * image is a mapped copy (c->image): a reader calls it as it passes large
+ * tables, so that it never holds the whole file.  Nothing otherwise. */
+void rh5_let_image_go(const rh5_ctx *c);
 
 /* Takes bytes from c->budget for `what` (a phrase naming what the file
  * claims, e.g. "dataset timeline of 2^40 rows"); -1 with c->e filled when

@@ -631,6 +631,7 @@ static int get_rows(rh5_ctx *c, const rh5_types *t, hid_t g, rg_results *r, size
                     x->d = buf[i * nf + m + 1].d;
             }
         gone = rg_results_let_go(r, v, gone, at + count);
+        rh5_let_image_go(c); /* and the block's bytes in the file's copy */
     }
     rc = 0;
 out:
@@ -687,6 +688,7 @@ static int get_variant(rh5_ctx *c, const rh5_types *t, hid_t vars, const char *g
     if (ex > 0 && (r->lat[v] = get_dset(c, g, RH5_LATENCIES, H5T_NATIVE_DOUBLE, sizeof(double),
                                         SIZE_MAX, &r->nlat[v])) == NULL)
         goto out;
+    rh5_let_image_go(c);
     rc = 0;
 out:
     free(h);
@@ -936,7 +938,7 @@ int rg_results_read(const char *path, rg_results **out, rg_meta *meta, rg_err *e
 {
     /* the file's own directory, for a large table of replications */
     char *dir = rg_dir_of(path);
-    rh5_ctx c = {path, e, 0, false, dir};
+    rh5_ctx c = {.prefix = path, .e = e, .spill_dir = dir};
     runread j = {NULL, {0}};
     *out = NULL;
     memset(meta, 0, sizeof *meta);
@@ -986,7 +988,7 @@ bool rg_results_is_sweep(const char *path)
 {
     rg_err e;
     rg_err_clear(&e);
-    rh5_ctx c = {path, &e, 0, false, NULL};
+    rh5_ctx c = {.prefix = path, .e = &e};
     rootread j = {true, false};
     return rh5_read_file(&c, path, read_root, rootread_drop, &j) == 0 && j.sweep;
 }
@@ -995,7 +997,7 @@ bool rg_results_is_ours(const char *path)
 {
     rg_err e;
     rg_err_clear(&e);
-    rh5_ctx c = {path, &e, 0, false, NULL};
+    rh5_ctx c = {.prefix = path, .e = &e};
     rootread j = {false, false};
     return rh5_read_file(&c, path, read_root, rootread_drop, &j) == 0;
 }

@@ -147,9 +147,7 @@ void rg_results_reserve(rg_results *r, uint64_t reps)
     r->reps = reps;
 }
 
-/* An unnamed file in dir: O_TMPFILE where the file system has it, else a
- * name removed at once. */
-static int unnamed_file(const char *dir)
+int rg_unnamed_file(const char *dir)
 {
 #ifdef O_TMPFILE
     int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -204,7 +202,7 @@ int rg_results_spill(rg_results *r, const char *dir, uint64_t reps, uint64_t use
         return -1;
     if (in_use == 0 || in_use < min || rg_in_memory_fs(dir))
         return 0;
-    int fd = unnamed_file(dir);
+    int fd = rg_unnamed_file(dir);
     if (fd < 0)
         return rg_err_set(e, RG_ERR_IO, "cannot make a file in %s for the rows: %s", dir,
                           strerror(errno));

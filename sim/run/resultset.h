@@ -80,6 +80,11 @@ int rg_results_spill(rg_results *r, const char *dir, uint64_t reps, uint64_t use
  * spilled there, since that saves nothing, and a small one (a container's
  * /dev/shm) would refuse a run that fits in memory. */
 bool rg_in_memory_fs(const char *dir);
+/* A new file in directory dir with no name, open for reading and writing
+ * (close-on-exec): O_TMPFILE where the file system has it, else a name
+ * removed at once.  Nothing is left behind when it is closed.  -1 (errno)
+ * if it cannot be made. */
+int rg_unnamed_file(const char *dir);
 /* The size from which rows are spilled, into *min: RG_SPILL_MIN, or
  * REVGUARD_SPILL_MIN from the environment.  -1 with e set if that is not
  * a number of bytes. */

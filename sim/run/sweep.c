@@ -427,7 +427,7 @@ out:
 
 int rg_sweep_read(const char *path, rg_sweep **out, rg_meta *meta, rg_err *e)
 {
-    rh5_ctx c = {path, e, 0, false, NULL};
+    rh5_ctx c = {.prefix = path, .e = e};
     sweepread j = {NULL, {0}};
     *out = NULL;
     memset(meta, 0, sizeof *meta);
