@@ -7,6 +7,7 @@
 # target: at most 1.2 KB per replication beyond the rows.  Then the same
 # two counts with the rows spilled to a file (rg_results_spill), as a run
 # of 256 MB of rows or more does: the slope left is what stays in memory.
+# Last, reading the files back (`check`), in memory and spilled.
 #
 # The rows are variants x metrics x 8 bytes a replication; they are read
 # off the two files: each file grows by variants x (metrics + 1) x 8 bytes a
@@ -79,4 +80,32 @@ awk -v p1="$p1" -v p2="$p2" -v n1="$n1" -v n2="$n2" -v s1="$s1" -v s2="$s2" \
 awk -v p1="$q1" -v p2="$q2" -v n1="$n1" -v n2="$n2" 'BEGIN {
     printf "  rows spilled     %s KB and %s KB: slope %.3f KB per replication (REVGUARD_SPILL_MIN=1)\n",
         p1, p2, (p2 - p1) / (n2 - n1)
+}'
+
+# Reading the two files back (check, against expectations written by a
+# small run): in memory, then with the table spilled and the file read
+# through its copy, as files of 256 MB or more are.
+"$bin" run "$scn" -n 20 -j 1 -q -o "$out/e.h5" --write-expect "$out/e.exp" >"$out/log" 2>&1 || {
+    cat "$out/log" >&2
+    exit 1
+}
+rpeak() { # N SPILL_MIN -> peak KB of `check` of the N file (exit 3, moved, is fine)
+    rc=0
+    REVGUARD_SPILL_MIN=$2 /usr/bin/time -f "%M" -o "$out/time" \
+        "$bin" check "$out/$1.h5" "$out/e.exp" >"$out/log" 2>&1 || rc=$?
+    if [ "$rc" != 0 ] && [ "$rc" != 3 ]; then
+        cat "$out/log" >&2
+        exit 1
+    fi
+    tail -n 1 "$out/time"
+}
+r1=$(rpeak "$n1" $never)
+r2=$(rpeak "$n2" $never)
+t1=$(rpeak "$n1" 1)
+t2=$(rpeak "$n2" 1)
+awk -v a1="$r1" -v a2="$r2" -v b1="$t1" -v b2="$t2" -v n1="$n1" -v n2="$n2" 'BEGIN {
+    printf "  reading (check)  in memory %s KB and %s KB: slope %.3f KB per replication\n",
+        a1, a2, (a2 - a1) / (n2 - n1)
+    printf "  reading spilled  %s KB and %s KB: slope %.3f KB per replication (REVGUARD_SPILL_MIN=1)\n",
+        b1, b2, (b2 - b1) / (n2 - n1)
 }'
