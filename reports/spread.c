@@ -10,7 +10,10 @@
  * other real value is a box plot, on a log axis when it spans more than a
  * factor of 20.  The mean is a black diamond in both.  Beyond SPREAD_DRAWN
  * replications a fixed sample of each variant's is drawn, with each
- * metric's highest and lowest; the means stay over all of them.
+ * metric's highest and lowest; the means, and the boxes (quartiles,
+ * median and whisker ends, computed here and drawn as candlesticks), stay
+ * over all of them, and the sample gives only the dots beyond the
+ * whiskers.
  *
  * Metrics that took one value in every replication of each variant would
  * be flat panels: they are a small table instead, below the panels of the
@@ -40,10 +43,17 @@
  * a 47 MB SVG, so 10^6 would have taken about 8 GB. */
 #define SPREAD_DRAWN 4000
 
+/* One box of the exact box plot of a sampled variant and metric (display
+ * units; all NAN when it has no value). */
+typedef struct box {
+    double q1, q3, med, wlo, whi;
+} box;
+
 typedef struct spread {
     size_t *var, nvar; /* varying metrics (indices into the results) */
     size_t *st, nst;   /* steady metrics */
     bool sampled;      /* more replications than SPREAD_DRAWN: a sample drawn */
+    box *bx;           /* sampled: the exact box of variant v, metric k at [v * nvar + k] */
 } spread;
 
 /* Sorts the shown metrics into varying, steady and left out. */
@@ -56,6 +66,7 @@ static void spread_pick(const rpt_ctx *c, spread *s)
     s->st = rg_xcalloc(c->nshow + 1, sizeof *s->st);
     s->nvar = s->nst = 0;
     s->sampled = c->n > SPREAD_DRAWN;
+    s->bx = NULL;
     for (size_t k = 0; k < c->nshow; k++) {
         size_t m = c->show[k];
         const rg_metric *me = &r->met[m];
@@ -129,6 +140,75 @@ static bool drawn(const rpt_ctx *c, size_t v, uint64_t i, const bool *keep)
            (double)SPREAD_DRAWN / (double)c->n * 9007199254740992.0;
 }
 
+/* How far the whiskers reach beyond the box, in box heights: gnuplot's
+ * boxplot default, so that sampled and whole boxes mean the same. */
+#define WHISKER_RANGE 1.5
+
+/* The exact box of metric m of variant v over all c->n replications: x is
+ * scratch for c->n values. */
+static box box_of(const rpt_ctx *c, size_t v, size_t m, double *x)
+{
+    double sc = rpt_met_scale(&c->r->met[m]);
+    size_t k = 0;
+    uint64_t gone = 0;
+    for (uint64_t i = 0; i < c->n; i++) {
+        double y = rg_results_value(c->r, v, i, m);
+        if (!isnan(y))
+            x[k++] = y * sc;
+        gone = rg_results_read_past(c->r, v, gone, i, c->n);
+    }
+    box b = {NAN, NAN, NAN, NAN, NAN};
+    if (k == 0)
+        return b;
+    rg_sort_doubles(x, k);
+    b.q1 = rg_quantile_sorted(x, k, 0.25);
+    b.med = rg_quantile_sorted(x, k, 0.5);
+    b.q3 = rg_quantile_sorted(x, k, 0.75);
+    double reach = WHISKER_RANGE * (b.q3 - b.q1);
+    size_t lo = 0, hi = k - 1;
+    while (x[lo] < b.q1 - reach)
+        lo++;
+    while (x[hi] > b.q3 + reach)
+        hi--;
+    b.wlo = x[lo];
+    b.whi = x[hi];
+    return b;
+}
+
+/* Writes boxes.dat for a sampled report: a row per variant, its index,
+ * then for each varying metric its exact box (q1, q3, median, lower and
+ * upper whisker end; "NaN" for counts, which have no box).  Fills bx[v *
+ * s->nvar + k] with the same. */
+static int boxes_write(rpt_ctx *c, const spread *s)
+{
+    box *bx = s->bx;
+    const rg_results *r = c->r;
+    FILE *d = rpt_out_open(c, "boxes.dat");
+    if (d == NULL)
+        return -1;
+    fprintf(d,
+            "# variant_index, then for each metric of the spread pages, over all\n"
+            "# replications: lower quartile, upper quartile, median, and the whiskers'\n"
+            "# ends (the lowest and the highest value within %.1f times the box's\n"
+            "# height of it); ms for times; NaN for counts (drawn as dots, no box)\n",
+            WHISKER_RANGE);
+    double *x = rg_xmalloc((size_t)c->n * sizeof *x);
+    for (size_t v = 0; v < r->nvar; v++) {
+        fprintf(d, "%zu", v);
+        for (size_t k = 0; k < s->nvar; k++) {
+            box *b = &bx[v * s->nvar + k];
+            *b = r->met[s->var[k]].type == RG_MF_INT ? (box){NAN, NAN, NAN, NAN, NAN}
+                                                     : box_of(c, v, s->var[k], x);
+            double cell[5] = {b->q1, b->q3, b->med, b->wlo, b->whi};
+            for (int j = 0; j < 5; j++)
+                rg_gnuplot_put_num(d, cell[j]);
+        }
+        fputc('\n', d);
+    }
+    free(x);
+    return rpt_out_close(c, d, "boxes.dat");
+}
+
 /* Writes replications.dat (a block per variant: replication, x jitter, y
  * jitter, then each varying metric in display units; only the drawn
  * replications) and means.dat (variant index, then the mean of each
@@ -181,7 +261,30 @@ static int spread_write(rpt_ctx *c, const spread *s)
                                rpt_summ(c, v, s->var[k])->mean * rpt_met_scale(&r->met[s->var[k]]));
         fputc('\n', d);
     }
-    return rpt_out_close(c, d, "means.dat");
+    if (rpt_out_close(c, d, "means.dat") < 0)
+        return -1;
+    return s->bx != NULL ? boxes_write(c, s) : 0;
+}
+
+/* The plot elements of the exact box of variant v, varying metric k (a
+ * sampled report): box and whiskers from boxes.dat, the median, and the
+ * drawn replications beyond the whiskers as dots, as gnuplot's boxplot
+ * draws a whole one. */
+static void exact_box(FILE *f, const spread *s, size_t v, size_t k)
+{
+    const box *b = &s->bx[v * s->nvar + k];
+    size_t col = 2 + 5 * k; /* q1; then q3, median, whisker ends */
+    if (isnan(b->q1))
+        return;
+    fprintf(f,
+            "    \"boxes.dat\" every ::%zu::%zu using ($1+1):%zu:%zu:%zu:%zu with candlesticks "
+            "whiskerbars 0.15 lt %zu notitle, \\\n"
+            "    \"boxes.dat\" every ::%zu::%zu using ($1+1):%zu:%zu:%zu:%zu with candlesticks "
+            "lt -1 notitle, \\\n"
+            "    \"replications.dat\" index %zu using (%zu):($%zu < %.10g || $%zu > %.10g ? $%zu : "
+            "NaN) with points pt 7 ps 0.8 lc rgb \"#000000\" notitle, \\\n",
+            v, v, col, col + 3, col + 4, col + 1, v + 1, v, v, col + 2, col + 2, col + 2, col + 2,
+            v, v + 1, 4 + k, b->wlo, 4 + k, b->whi, 4 + k);
 }
 
 /* The panel of varying metric number k (column 4 + k of replications.dat,
@@ -228,11 +331,13 @@ static void spread_panel(FILE *f, const rpt_ctx *c, const spread *s, size_t k, s
                     "    \"replications.dat\" index %zu using (%zu+$2):($%zu%s) with points "
                     "pt 7 ps 0.45 lc rgb \"#A0%s\" notitle, \\\n",
                     v, v + 1, 4 + k, yj, rpt_color(v) + 1);
-        else
+        else if (s->bx == NULL)
             fprintf(f,
                     "    \"replications.dat\" index %zu using (%zu):%zu with boxplot lt %zu "
                     "notitle, \\\n",
                     v, v + 1, 4 + k, v + 1);
+        else
+            exact_box(f, s, v, k);
     }
     fprintf(f,
             "    \"means.dat\" using ($1+1):%zu with points pt 13 ps 1.8 lc rgb \"#000000\" "
@@ -320,8 +425,9 @@ static int spread_page(rpt_ctx *c, const spread *s, const char *base, size_t fir
             char d[32];
             fprintf(f,
                     "\\ndrawn: about %s %s of each variant (a fixed choice, extremes kept); "
-                    "the means are over all %s",
-                    rpt_fmt(d, sizeof d, SPREAD_DRAWN, 6), rpt_rep_word(c, true), n);
+                    "the means%s are over all %s",
+                    rpt_fmt(d, sizeof d, SPREAD_DRAWN, 6), rpt_rep_word(c, true),
+                    reals ? " and the boxes" : "", n);
         }
         fprintf(f, "\" font \",13\"\n");
     }
@@ -359,6 +465,11 @@ int rpt_page_metrics(rpt_ctx *c)
         return 0;
     spread s;
     spread_pick(c, &s);
+    bool reals = false; /* drawn as boxes */
+    for (size_t k = 0; k < s.nvar; k++)
+        reals = reals || c->r->met[s.var[k]].type != RG_MF_INT;
+    if (s.sampled && reals)
+        s.bx = rg_xcalloc(c->r->nvar * s.nvar, sizeof *s.bx);
     int rc = 0;
     if (s.nvar + s.nst > 0)
         rc = spread_write(c, &s);
@@ -379,6 +490,7 @@ int rpt_page_metrics(rpt_ctx *c)
     /* without a single panel the key numbers say it all: no page */
     if (rc == 0 && s.nst > 0 && npg > 0 && !table_here)
         rc = spread_page(c, &s, "plot-steady", 0, 0, maxcols, true);
+    free(s.bx);
     free(s.var);
     free(s.st);
     return rc;

@@ -808,8 +808,71 @@ static size_t dat_rows(const char *dir, size_t block, uint64_t rep)
     return rows;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The quantile q of sorted x[0..n-1], interpolated between the two
+ * nearest ranks (as GSL's, computed here apart from the program's). */
+static double quantile(const double *x, size_t n, double q)
+{
+    double h = (double)(n - 1) * q;
+    size_t lo = (size_t)h;
+    return lo + 1 < n ? x[lo] + (h - (double)lo) * (x[lo + 1] - x[lo]) : x[lo];
+}
+
+/* True if row v of boxes.dat holds, among its 5-value groups, the box of
+ * metric `name` of variant v over all its replications in ms: q1, q3,
+ * median, and the lowest and highest value within 1.5 box heights. */
+static bool has_exact_box(const char *dir, const rg_results *r, size_t v, const char *name)
+{
+    int m = rg_results_metric(r, name);
+    uint64_t n = r->reps_done;
+    double *x = malloc(n * sizeof *x);
+    for (uint64_t i = 0; i < n; i++)
+        x[i] = rg_results_value(r, v, i, (size_t)m) * 1000;
+    qsort(x, n, sizeof *x, cmp_double);
+    double q1 = quantile(x, n, 0.25), q3 = quantile(x, n, 0.75), reach = 1.5 * (q3 - q1);
+    double want[5] = {q1, q3, quantile(x, n, 0.5), NAN, NAN};
+    for (uint64_t i = 0; i < n; i++)
+        if (x[i] >= q1 - reach && isnan(want[3]))
+            want[3] = x[i];
+    for (uint64_t i = n; i-- > 0;)
+        if (x[i] <= q3 + reach && isnan(want[4]))
+            want[4] = x[i];
+    free(x);
+    char *b = slurp(dir, "boxes.dat", NULL);
+    bool found = false;
+    for (char *q = b; q != NULL && *q != '\0' && !found;) {
+        char *end;
+        if (*q != '#' && strtoull(q, &end, 10) == v) {
+            double got[256];
+            size_t k = 0;
+            for (q = end; k < 256;) {
+                got[k] = strtod(q, &end);
+                if (end == q)
+                    break;
+                q = end;
+                k++;
+            }
+            for (size_t g = 0; g + 5 <= k && !found; g += 5) {
+                found = true;
+                for (int j = 0; j < 5; j++)
+                    found = found && fabs(got[g + j] - want[j]) <= 1e-8 * fabs(want[j]);
+            }
+        }
+        q = q != NULL ? strchr(q, '\n') : NULL;
+        q = q != NULL ? q + 1 : NULL;
+    }
+    free(b);
+    return found;
+}
+
 /* Many replications: the spread page draws a sample of about 4,000 of
- * each variant, the extremes always among them; few: every one. */
+ * each variant, the extremes always among them, and the boxes over all
+ * of them; few: every one, boxes by gnuplot. */
 static void test_sampled(const char *tmp)
 {
     static const char *const names[] = {"a", "b"};
@@ -841,9 +904,16 @@ static void test_sampled(const char *tmp)
     dir = path2(tmp, "sampled-queue");
     if (rg_report_make_from(r, &m, "q.h5", dir, &e) < 0)
         diag("%s", e.msg);
-    ok(high == 1 && dat_rows(dir, 1, 7777) == 1 && dat_rows(dir, 2, 12) == 1 &&
-           contains(dir, "plot-distributions.gp", "with boxplot"),
+    ok(high == 1 && dat_rows(dir, 1, 7777) == 1 && dat_rows(dir, 2, 12) == 1,
        "the highest and the lowest of a count and of a time are drawn");
+    ok(has_exact_box(dir, r, 1, "wait_mean") && has_exact_box(dir, r, 2, "wait_mean") &&
+           has_exact_box(dir, r, 0, "sojourn_mean"),
+       "the boxes are the quartiles, median and whisker ends of all 9,000");
+    ok(contains(dir, "plot-distributions.gp", "with candlesticks") &&
+           !contains(dir, "plot-distributions.gp", "with boxplot") &&
+           contains(dir, "plot-distributions.gp", "the means and the boxes are over all 9,000"),
+       "drawn as candlesticks, and the page says they are over all");
+    check_png(dir, "plot-distributions.png", 1200, 750);
     free(dir);
     rg_results_free(r);
 
@@ -855,6 +925,18 @@ static void test_sampled(const char *tmp)
     ok(dat_rows(dir, 0, UINT64_MAX) == 300 && dat_rows(dir, 1, UINT64_MAX) == 300 &&
            !contains(dir, "plot-distributions.gp", "drawn:"),
        "300 replications: every one drawn");
+    free(dir);
+    rg_results_free(r);
+
+    r = make_queue(300);
+    m = make_meta("mm1", "M/M/1 queue", "queue", 1);
+    dir = path2(tmp, "unsampled-queue");
+    if (rg_report_make_from(r, &m, "q.h5", dir, &e) < 0)
+        diag("%s", e.msg);
+    char *bx = path2(dir, "boxes.dat");
+    ok(contains(dir, "plot-distributions.gp", "with boxplot") && access(bx, F_OK) != 0,
+       "300 replications: the boxes are gnuplot's, of every one");
+    free(bx);
     free(dir);
     rg_results_free(r);
 }
@@ -1027,8 +1109,8 @@ int main(void)
     const char *g = rg_report_gnuplot();
     if (g[0] == '\0' || access(g, X_OK) != 0)
         skip_all("gnuplot not available (Debian package gnuplot-nox)");
-    plan(6 + 12 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 17 + 3 * FLASH_NMET) + 19 + 6 + 10 + 8 + 7 +
-         4 + 7);
+    plan(6 + 12 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 17 + 3 * FLASH_NMET) + 19 + 6 + 10 + 13 +
+         7 + 4 + 7);
     char *tmp = make_tmpdir();
     diag("gnuplot: %s; output under %s", g, tmp);
     test_escape();
