@@ -160,18 +160,20 @@ static box box_of(const rpt_ctx *c, size_t v, size_t m, double *x)
     box b = {NAN, NAN, NAN, NAN, NAN};
     if (k == 0)
         return b;
-    rg_sort_doubles(x, k);
+    static const double qs[3] = {0.25, 0.5, 0.75};
+    rg_select_quantiles(x, k, qs, 3);
     b.q1 = rg_quantile_sorted(x, k, 0.25);
     b.med = rg_quantile_sorted(x, k, 0.5);
     b.q3 = rg_quantile_sorted(x, k, 0.75);
     double reach = WHISKER_RANGE * (b.q3 - b.q1);
-    size_t lo = 0, hi = k - 1;
-    while (x[lo] < b.q1 - reach)
-        lo++;
-    while (x[hi] > b.q3 + reach)
-        hi--;
-    b.wlo = x[lo];
-    b.whi = x[hi];
+    b.wlo = INFINITY; /* the lowest value within reach of the box */
+    b.whi = -INFINITY; /* the highest */
+    for (size_t j = 0; j < k; j++) {
+        if (x[j] < b.wlo && x[j] >= b.q1 - reach)
+            b.wlo = x[j];
+        if (x[j] > b.whi && x[j] <= b.q3 + reach)
+            b.whi = x[j];
+    }
     return b;
 }
 

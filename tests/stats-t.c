@@ -5,7 +5,9 @@
  * sets whose mean, standard deviation, quantiles (GSL's linear
  * interpolation: index q (n - 1)) and 95 % CI half-width were worked out by
  * hand, with Student t quantiles taken from published tables; n = 0 and
- * n = 1; rg_ci95, rg_quantile_sorted and rg_sort_doubles.
+ * n = 1; rg_ci95, rg_quantile_sorted and rg_sort_doubles; and
+ * rg_select_quantiles and rg_summarize's quantiles against sorting.  Built
+ * twice: tests/stats-heap-t makes the selection sort by heapsort at once.
  */
 #include <math.h>
 #include <stdio.h>
@@ -235,13 +237,100 @@ static void test_sort_vs_qsort(void)
     gsl_rng_free(r);
 }
 
+/* Fills a[0..n-1] with pattern p of nine: random over 3 values, random
+ * over 10^5, sorted, reversed, all equal, organ pipe, sawtooth, random with
+ * NaN-free extremes (+-inf), and a median-of-three killer (Musser's). */
+static void fill(double *a, size_t n, int p, gsl_rng *r)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (p) {
+        case 0: a[i] = (double)gsl_rng_uniform_int(r, 3); break;
+        case 1:
+        case 2:
+        case 3: a[i] = (double)gsl_rng_uniform_int(r, 100000); break;
+        case 4: a[i] = 7.5; break;
+        case 5: a[i] = (double)(i < n / 2 ? i : n - i); break;
+        case 6: a[i] = (double)(i % 17); break;
+        case 7: a[i] = i % 97 == 0 ? (i % 2 ? INFINITY : -INFINITY) : gsl_rng_uniform(r); break;
+        default: {
+            size_t k = n / 2;
+            a[i] = i < k ? (double)(i % 2 ? k + i : i + 1) : (double)(2 * (i - k + 1));
+        }
+        }
+    }
+    if (p == 2)
+        qsort(a, n, sizeof *a, cmp_double);
+    if (p == 3) {
+        qsort(a, n, sizeof *a, cmp_double);
+        for (size_t i = 0; i < n / 2; i++) {
+            double x = a[i];
+            a[i] = a[n - 1 - i];
+            a[n - 1 - i] = x;
+        }
+    }
+}
+
+/* rg_select_quantiles leaves, and rg_summarize reads, exactly what
+ * sorting would: compared with qsort on thousands of arrays of every
+ * pattern above, small and large, bit for bit. */
+static void test_select(void)
+{
+    static const double qs[6] = {0.0, 0.05, 0.25, 0.5, 0.95, 0.99};
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    int bad_q = 0, bad_perm = 0, bad_sum = 0, arrays = 0;
+    for (int t = 0; t < 2700 + 9 * 3; t++) {
+        size_t n = t < 2700 ? gsl_rng_uniform_int(r, 600) : 20000 + 3331 * (size_t)(t % 3);
+        double *a = malloc((n ? n : 1) * sizeof *a), *b = malloc((n ? n : 1) * sizeof *b);
+        fill(a, n, t % 9, r);
+        memcpy(b, a, n * sizeof *a);
+        rg_summary got, want;
+        rg_summarize(a, n, &got);
+        qsort(b, n, sizeof *b, cmp_double);
+        want.n = n;
+        if (n > 0) {
+            want.min = b[0];
+            want.max = b[n - 1];
+            want.p05 = rg_quantile_sorted(b, n, 0.05);
+            want.p50 = rg_quantile_sorted(b, n, 0.50);
+            want.p95 = rg_quantile_sorted(b, n, 0.95);
+            want.p99 = rg_quantile_sorted(b, n, 0.99);
+            bad_sum += memcmp(&got.min, &want.min, sizeof got.min) != 0 ||
+                       memcmp(&got.max, &want.max, sizeof got.max) != 0 ||
+                       memcmp(&got.p05, &want.p05, sizeof got.p05) != 0 ||
+                       memcmp(&got.p50, &want.p50, sizeof got.p50) != 0 ||
+                       memcmp(&got.p95, &want.p95, sizeof got.p95) != 0 ||
+                       memcmp(&got.p99, &want.p99, sizeof got.p99) != 0;
+        }
+        rg_select_quantiles(a, n, qs, 6);
+        if (n > 0) {
+            bad_q += a[0] != b[0] || a[n - 1] != b[n - 1];
+            for (int j = 0; j < 6; j++) {
+                double x = rg_quantile_sorted(a, n, qs[j]), y = rg_quantile_sorted(b, n, qs[j]);
+                bad_q += memcmp(&x, &y, sizeof x) != 0;
+            }
+        }
+        qsort(a, n, sizeof *a, cmp_double);
+        bad_perm += memcmp(a, b, n * sizeof *a) != 0;
+        arrays++;
+        free(a);
+        free(b);
+    }
+    diag("%d arrays", arrays);
+    is_int(0, bad_q, "rg_select_quantiles: min, max and 6 quantiles as after sorting");
+    is_int(0, bad_perm, "rg_select_quantiles: only moves the values");
+    is_int(0, bad_sum, "rg_summarize: min, max, p05, p50, p95 and p99 as from a sorted copy");
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
-    plan(12 + 20 + 4 + 6 + 1);
+    plan(12 + 20 + 4 + 6 + 1 + 3);
     test_acc();
     test_summarize();
     test_ci95();
     test_quantile_sort();
     test_sort_vs_qsort();
+    test_select();
     return 0;
 }

@@ -62,6 +62,113 @@ double rg_quantile_sorted(const double *sorted, size_t n, double q)
     return gsl_stats_quantile_from_sorted_data(sorted, 1, n, q);
 }
 
+/* 0 only in a test build (tests/stats-heap-t): select_rank sorts by
+ * heapsort at once, so that the tests take that path too. */
+#ifndef RG_SELECT_PATIENCE
+#define RG_SELECT_PATIENCE 1
+#endif
+
+/* Sorts x[0, n) by heapsort: select_rank's way out when its partitions
+ * keep coming out lopsided, so that no order of the input (a results file
+ * is input) makes it quadratic. */
+static void heap_sort(double *x, size_t n)
+{
+    for (size_t end = n, start = n / 2; end > 1;) {
+        if (start > 0) {
+            start--; /* building the heap */
+        } else {
+            end--; /* the largest to the end */
+            double t = x[0];
+            x[0] = x[end];
+            x[end] = t;
+        }
+        for (size_t i = start;;) {
+            size_t c = 2 * i + 1;
+            if (c >= end)
+                break;
+            if (c + 1 < end && x[c] < x[c + 1])
+                c++;
+            if (!(x[i] < x[c]))
+                break;
+            double t = x[i];
+            x[i] = x[c];
+            x[c] = t;
+            i = c;
+        }
+    }
+}
+
+/* Puts into x[k] the value sorting x[lo, hi) would put there, with nothing
+ * greater before it and nothing smaller after it (lo <= k < hi): the
+ * partition of sort_range, following only the side that holds k.  After
+ * about 2 log2(n) lopsided rounds the rest is sorted instead. */
+static void select_rank(double *x, size_t lo, size_t hi, size_t k)
+{
+    int rounds = 0;
+    for (size_t m = hi - lo; RG_SELECT_PATIENCE && m > 1; m >>= 1)
+        rounds += 2;
+    rounds += RG_SELECT_PATIENCE ? 16 : 0;
+    while (hi - lo > 16) {
+        if (rounds-- == 0) {
+            heap_sort(x + lo, hi - lo);
+            return;
+        }
+        size_t mid = lo + (hi - lo) / 2;
+        double a = x[lo], b = x[mid], c = x[hi - 1];
+        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        size_t i = lo, j = hi - 1;
+        for (;;) {
+            while (x[i] < pivot)
+                i++;
+            while (pivot < x[j])
+                j--;
+            if (i >= j)
+                break;
+            double t = x[i];
+            x[i] = x[j];
+            x[j] = t;
+            i++;
+            j--;
+        }
+        /* [lo, j] <= pivot <= [j + 1, hi) */
+        if (k <= j)
+            hi = j + 1;
+        else
+            lo = j + 1;
+    }
+    sort_range(x, lo, hi);
+}
+
+void rg_select_quantiles(double *x, size_t n, const double *q, size_t nq)
+{
+    if (n < 2)
+        return;
+    /* The ranks: 0 and n - 1, and the two each quantile reads (as GSL's
+     * gsl_stats_quantile_from_sorted_data picks them), in order. */
+    size_t r[2 + 2 * 16], nr = 0;
+    RG_ASSERT(nq <= 16);
+    r[nr++] = 0;
+    r[nr++] = n - 1;
+    for (size_t i = 0; i < nq; i++) {
+        size_t lhs = (size_t)(int)(q[i] * (double)(n - 1));
+        r[nr++] = lhs < n ? lhs : n - 1;
+        r[nr++] = lhs + 1 < n ? lhs + 1 : n - 1;
+    }
+    for (size_t i = 1; i < nr; i++) /* insertion sort: a few ranks */
+        for (size_t j = i; j > 0 && r[j - 1] > r[j]; j--) {
+            size_t t = r[j];
+            r[j] = r[j - 1];
+            r[j - 1] = t;
+        }
+    size_t lo = 0;
+    for (size_t i = 0; i < nr; i++) {
+        if (r[i] < lo)
+            continue; /* a repeat: in place already */
+        select_rank(x, lo, n, r[i]);
+        lo = r[i] + 1;
+    }
+}
+
 void rg_summarize(const double *x, size_t n, rg_summary *out)
 {
     /* NaN marks "no value in this replication" (e.g. a trip time when
@@ -85,7 +192,8 @@ void rg_summarize(const double *x, size_t n, rg_summary *out)
     out->mean = a.mean;
     out->sd = sqrt(rg_acc_var(&a));
     out->ci95 = rg_ci95(out->sd, k);
-    rg_sort_doubles(s, k);
+    static const double qs[4] = {0.05, 0.50, 0.95, 0.99};
+    rg_select_quantiles(s, k, qs, 4); /* as sorting would, for what is read below */
     out->min = s[0];
     out->max = s[k - 1];
     out->p05 = rg_quantile_sorted(s, k, 0.05);
