@@ -766,64 +766,6 @@ static void setup_run(drun *r)
 
 /* ---- the checker ---- */
 
-/* Moves the k-th smallest of x[lo, hi) to x[k], the smaller ones before it
- * and the larger after (quickselect: median-of-three pivot, the same
- * partition as sort.h).  A range that will not shrink is sorted instead,
- * so the worst case stays O(n log n).  Latencies are never NaN. */
-static void select_rank(double *x, size_t lo, size_t hi, size_t k)
-{
-    unsigned budget = 64;
-    while (hi - lo > 16) {
-        if (budget-- == 0) {
-            rg_sort_doubles(x + lo, hi - lo);
-            return;
-        }
-        size_t mid = lo + (hi - lo) / 2;
-        double a = x[lo], b = x[mid], c = x[hi - 1];
-        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
-        size_t i = lo, j = hi - 1;
-        for (;;) {
-            while (x[i] < pivot)
-                i++;
-            while (pivot < x[j])
-                j--;
-            if (i >= j)
-                break;
-            double t = x[i];
-            x[i] = x[j];
-            x[j] = t;
-            i++;
-            j--;
-        }
-        /* [lo, j] <= pivot <= [j + 1, hi) */
-        if (k <= j)
-            hi = j + 1;
-        else
-            lo = j + 1;
-    }
-    rg_sort_doubles(x + lo, hi - lo);
-}
-
-/* Puts the order statistics that the quantiles p[0..np-1] (ascending) and
- * the maximum read into their sorted places, leaving the rest of x in no
- * particular order: gsl_stats_quantile_from_sorted_data(x, 1, n, p) reads
- * only x[floor(p (n - 1))] and the element after it, so it then gives
- * bit for bit what it gives on the fully sorted x, for O(n) work instead of
- * a sort (the sort was a visible share of a short replication). */
-static void select_quantiles(double *x, size_t n, const double *p, size_t np)
-{
-    size_t lo = 0;
-    for (size_t i = 0; i <= np && lo < n; i++) {
-        /* the same index arithmetic as GSL's */
-        size_t k = i < np ? (size_t)(int)(p[i] * (double)(n - 1)) : n - 1;
-        for (size_t r = k; r <= k + 1 && r < n; r++)
-            if (r >= lo) {
-                select_rank(x, lo, n, r);
-                lo = r + 1;
-            }
-    }
-}
-
 /* What the checker counts from the answers and from the stores. */
 typedef struct dtally {
     int64_t timeouts, overloaded, dberr, declined, blk_challenge, blk_rate, blk_guard;
@@ -984,7 +926,7 @@ static void check(drun *r, rg_mval *row)
     tally_requests(r, &t);
     tally_stores(r, &t);
     static const double qs[] = {0.50, 0.95, 0.99};
-    select_quantiles(t.lat, r->nreq, qs, 3);
+    rg_select_quantiles(t.lat, r->nreq, qs, 3); /* as sorting would, for what is read */
     row[M_P50].d = rg_quantile_sorted(t.lat, r->nreq, 0.50);
     row[M_P95].d = rg_quantile_sorted(t.lat, r->nreq, 0.95);
     row[M_P99].d = rg_quantile_sorted(t.lat, r->nreq, 0.99);

@@ -99,9 +99,12 @@ static void heap_sort(double *x, size_t n)
 }
 
 /* Puts into x[k] the value sorting x[lo, hi) would put there, with nothing
- * greater before it and nothing smaller after it (lo <= k < hi): the
- * partition of sort_range, following only the side that holds k.  After
- * about 2 log2(n) lopsided rounds the rest is sorted instead. */
+ * greater before it and nothing smaller after it (lo <= k < hi):
+ * quickselect with the partition of sort_range, following only the side
+ * that holds k.  After 2 log2(n) + 16 rounds the rest is sorted instead
+ * (a sort was a visible share of a short replication's time, and of
+ * summarizing 10^6 replications; a results file's values are input, so
+ * no order of them may make it quadratic). */
 static void select_rank(double *x, size_t lo, size_t hi, size_t k)
 {
     int rounds = 0;
@@ -143,11 +146,10 @@ void rg_select_quantiles(double *x, size_t n, const double *q, size_t nq)
 {
     if (n < 2)
         return;
-    /* The ranks: 0 and n - 1, and the two each quantile reads (as GSL's
+    /* The ranks: n - 1, and the two each quantile reads (as GSL's
      * gsl_stats_quantile_from_sorted_data picks them), in order. */
-    size_t r[2 + 2 * 16], nr = 0;
+    size_t r[1 + 2 * 16], nr = 0;
     RG_ASSERT(nq <= 16);
-    r[nr++] = 0;
     r[nr++] = n - 1;
     for (size_t i = 0; i < nq; i++) {
         size_t lhs = (size_t)(int)(q[i] * (double)(n - 1));
@@ -192,8 +194,8 @@ void rg_summarize(const double *x, size_t n, rg_summary *out)
     out->mean = a.mean;
     out->sd = sqrt(rg_acc_var(&a));
     out->ci95 = rg_ci95(out->sd, k);
-    static const double qs[4] = {0.05, 0.50, 0.95, 0.99};
-    rg_select_quantiles(s, k, qs, 4); /* as sorting would, for what is read below */
+    static const double qs[5] = {0.0, 0.05, 0.50, 0.95, 0.99}; /* 0: the minimum */
+    rg_select_quantiles(s, k, qs, 5); /* as sorting would, for what is read below */
     out->min = s[0];
     out->max = s[k - 1];
     out->p05 = rg_quantile_sorted(s, k, 0.05);

@@ -41,11 +41,12 @@ double rg_quantile_sorted(const double *sorted, size_t n, double q);
 
 /* Sorts doubles ascending in place (no NaN allowed). */
 void rg_sort_doubles(double *x, size_t n);
-/* Rearranges x[0..n-1] (no NaN) so that x[0], x[n-1] and the values that
+/* Rearranges x[0..n-1] (no NaN) so that x[n-1] and the values that
  * rg_quantile_sorted(x, n, q[i]) reads, for each of the nq (at most 16)
- * q[i], are what sorting x would put there: those quantiles, the minimum
- * and the maximum, exactly as after rg_sort_doubles, in linear time on
- * average and O(n log n) at worst. */
+ * q[i], are what sorting x would put there: those quantiles (q = 0: the
+ * minimum, x[0]) and the maximum are exactly as after rg_sort_doubles, in
+ * linear time on average and O(n log n) at worst.  The rest of x is in no
+ * particular order. */
 void rg_select_quantiles(double *x, size_t n, const double *q, size_t nq);
 
 #endif
