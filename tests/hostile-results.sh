@@ -16,7 +16,7 @@ flip=$top_builddir/tests/flipbytes
 [ -x "$flip" ] || bail "$flip not built (make check builds it)"
 step=${HOSTILE_STEP:-997}
 nrand=${HOSTILE_RANDOM:-60}
-plan 6
+plan 7
 
 # Reports plot nothing here: the reader is under test, not gnuplot.
 REVGUARD_GNUPLOT=true
@@ -33,6 +33,12 @@ exit_is 0 "a run's results file"
 run_sim sweep "$top_srcdir/scenarios/drop125-window.ini" --vary 'window=10ms,1s' -n 2 -q \
     -o sweep.h5 --write-expect sweep.ini
 exit_is 0 "a sweep's results file"
+
+# Started with stdout and stderr closed, the reader's pipe to its vetting
+# child takes their numbers: the file must still read as the good file it is.
+rc=0
+"$REVGUARD_SIM" check run.h5 run.ini >&- 2>&- || rc=$?
+is 0 "$rc" "a good file reads cleanly with stdout and stderr closed"
 
 # classify RC ERRFILE OUTFILE: one word for the outcome of one command.
 # A check that finds expectations moved says so on stdout.

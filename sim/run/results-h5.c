@@ -290,48 +290,82 @@ static void not_hdf5(rh5_ctx *c, const char *path)
                path);
 }
 
+/* Copies bytes [from, to) of fd into t at the same offsets; returns the
+ * end of what was copied (less than `to` if fd ended sooner), or -1. */
+static off_t copy_range(int fd, int t, unsigned char *buf, size_t cap, off_t from, off_t to)
+{
+    while (from < to) {
+        size_t want = (uint64_t)(to - from) < cap ? (size_t)(to - from) : cap;
+        ssize_t k = pread(fd, buf, want, from);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return k == 0 ? from : -1; /* k == 0: shrank while being read */
+        for (ssize_t off = 0; off < k;) {
+            ssize_t w = pwrite(t, buf + off, (size_t)(k - off), from + off);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                return -1;
+            off += w;
+        }
+        from += k;
+    }
+    return from;
+}
+
 /* Copies the want bytes of fd (fewer if it ends sooner) into a new
  * unnamed file in dir and maps the copy read-only: the image of a large
  * file, whose pages the system can take back (rh5_let_image_go) where
  * memory would hold them all.  The copy has no name, so no other process
- * can change it under the reader.  NULL (and fd's offset back at 0)
- * wherever that cannot be done: no room, a file-size limit, a directory
- * that cannot be written; the caller then reads into memory. */
+ * can change it under the reader.  The mapping is made first (a process
+ * whose address space cannot hold it copies nothing), and only fd's data
+ * is copied: its holes stay holes (SEEK_DATA), so a sparse file costs the
+ * disk what it holds, not what it claims.  NULL wherever that cannot be
+ * done: no room, a file-size limit, a directory that cannot be written;
+ * the caller then reads into memory. */
 static unsigned char *copy_mapped(int fd, const char *dir, size_t want, size_t *n)
 {
     enum { CHUNK = 1 << 20 };
     int t = rg_unnamed_file(dir);
-    unsigned char *tmp = t >= 0 ? malloc(CHUNK) : NULL;
-    size_t got = 0;
-    bool ok = tmp != NULL && posix_fallocate(t, 0, (off_t)want) == 0;
-    while (ok && got < want) {
-        ssize_t k = read(fd, tmp, want - got < CHUNK ? want - got : CHUNK);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            ok = k == 0; /* shrank while being read: take what is there */
-            break;
-        }
-        for (ssize_t off = 0; ok && off < k;) {
-            ssize_t w = write(t, tmp + off, (size_t)(k - off));
-            if (w < 0 && errno == EINTR)
-                continue;
-            ok = w > 0;
-            off += w > 0 ? w : 0;
-        }
-        got += (size_t)k;
-    }
-    free(tmp);
     void *map = MAP_FAILED;
-    if (ok && got > 0 && (got == want || ftruncate(t, (off_t)got) == 0))
-        map = mmap(NULL, got, PROT_READ, MAP_SHARED, t, 0);
+    unsigned char *buf = NULL;
+    off_t end = (off_t)want, at = 0; /* end: where fd's bytes end */
+    if (t < 0 || ftruncate(t, end) != 0 ||
+        (map = mmap(NULL, want, PROT_READ, MAP_SHARED, t, 0)) == MAP_FAILED ||
+        (buf = malloc(CHUNK)) == NULL)
+        at = -1;
+    while (at >= 0 && at < end) {
+        off_t data = lseek(fd, at, SEEK_DATA), hole;
+        if (data < 0 && errno == ENXIO)
+            break;    /* a hole to the end, or fd shrank: what is copied stands */
+        if (data < 0) /* no SEEK_DATA here: all of it is data */
+            data = at, hole = end;
+        else if ((hole = lseek(fd, data, SEEK_HOLE)) < 0 || hole > end)
+            hole = end;
+        off_t got = data < end ? copy_range(fd, t, buf, CHUNK, data, hole) : end;
+        if (got >= 0 && got < hole)
+            end = got; /* shrank while being read: take what is there */
+        at = got < 0 ? -1 : hole;
+    }
+    free(buf);
+    if (at >= 0 && end < (off_t)want) { /* shrank: the image ends there */
+        munmap(map, want);
+        map = end > 0 && ftruncate(t, end) == 0
+                  ? mmap(NULL, (size_t)end, PROT_READ, MAP_SHARED, t, 0)
+                  : MAP_FAILED;
+        want = (size_t)end;
+        at = map == MAP_FAILED ? -1 : at;
+    }
     if (t >= 0)
         close(t);
-    if (map == MAP_FAILED) {
-        (void)lseek(fd, 0, SEEK_SET);
+    if (at < 0) {
+        if (map != MAP_FAILED)
+            munmap(map, want);
+        (void)lseek(fd, 0, SEEK_SET); /* SEEK_DATA moved it; the caller reads from 0 */
         return NULL;
     }
-    *n = got;
+    *n = want;
     return map;
 }
 
@@ -650,6 +684,16 @@ static int vet(rh5_ctx *c, hid_t fapl, rh5_read_fn fn, rh5_drop_fn drop, void *a
     int fds[2];
     if (pipe(fds) < 0)
         return rg_err_set(c->e, RG_ERR_IO, "%s: cannot read: %s", c->prefix, strerror(errno));
+    /* Started with stdout or stderr closed, the pipe would take its number,
+     * and the child's stderr to /dev/null would cut it. */
+    for (int i = 0; i < 2; i++)
+        if (fds[i] <= STDERR_FILENO) {
+            int above = fcntl(fds[i], F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+            if (above >= 0) {
+                close(fds[i]);
+                fds[i] = above;
+            }
+        }
     fflush(NULL); /* nothing buffered is written twice */
     pid_t pid = fork();
     if (pid < 0) {
