@@ -17,9 +17,11 @@
  * Known cost: the file is read twice and held in memory once (HDF5 shares
  * the loaded image, image_fapl, rather than copying it), plus one fork.
  * A file of REVGUARD_SPILL_MIN bytes or more is not held in memory: its
- * image is a copy in an unnamed file beside it, mapped (copy_mapped), and
- * the pages read go back to that file as the reader passes them
- * (rh5_let_image_go); it is copied once more instead.
+ * image is a copy of its data in an unnamed file beside it, mapped
+ * (copy_mapped), and the pages read go back to that file as the reader
+ * passes them (rh5_let_image_go).  The cost moves to the disk: the file's
+ * data is written once per read (a command that looks at the root first
+ * reads twice).
  */
 #include "sim/run/results-h5.h"
 
