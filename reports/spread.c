@@ -144,8 +144,10 @@ static bool drawn(const rpt_ctx *c, size_t v, uint64_t i, const bool *keep)
  * boxplot default, so that sampled and whole boxes mean the same. */
 #define WHISKER_RANGE 1.5
 
-/* The exact box of metric m of variant v over all c->n replications: x is
- * scratch for c->n values. */
+/* The exact box of metric m of variant v over all c->n replications with
+ * a finite value (what replications.dat gives gnuplot; an infinity, which
+ * only a damaged file can hold, is no value there either): x is scratch
+ * for c->n values. */
 static box box_of(const rpt_ctx *c, size_t v, size_t m, double *x)
 {
     double sc = rpt_met_scale(&c->r->met[m]);
@@ -153,7 +155,7 @@ static box box_of(const rpt_ctx *c, size_t v, size_t m, double *x)
     uint64_t gone = 0;
     for (uint64_t i = 0; i < c->n; i++) {
         double y = rg_results_value(c->r, v, i, m);
-        if (!isnan(y))
+        if (isfinite(y * sc))
             x[k++] = y * sc;
         gone = rg_results_read_past(c->r, v, gone, i, c->n);
     }
@@ -166,7 +168,7 @@ static box box_of(const rpt_ctx *c, size_t v, size_t m, double *x)
     b.med = rg_quantile_sorted(x, k, 0.5);
     b.q3 = rg_quantile_sorted(x, k, 0.75);
     double reach = WHISKER_RANGE * (b.q3 - b.q1);
-    b.wlo = INFINITY; /* the lowest value within reach of the box */
+    b.wlo = INFINITY;  /* the lowest value within reach of the box */
     b.whi = -INFINITY; /* the highest */
     for (size_t j = 0; j < k; j++) {
         if (x[j] < b.wlo && x[j] >= b.q1 - reach)
@@ -289,6 +291,32 @@ static void exact_box(FILE *f, const spread *s, size_t v, size_t k)
             v, v + 1, 4 + k, b->wlo, 4 + k, b->whi, 4 + k);
 }
 
+/* The range of metric m's finite values in display units, over every
+ * variant and replication, into *lo and *hi (0 and 1 if it has none): an
+ * infinity, which only a damaged file can hold, is no point on the page
+ * (gnuplot is given NaN), so it must not set the axis either. */
+static void finite_range(const rpt_ctx *c, size_t m, double *lo, double *hi)
+{
+    double sc = rpt_met_scale(&c->r->met[m]);
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (size_t v = 0; v < c->r->nvar; v++) {
+        uint64_t gone = 0;
+        for (uint64_t i = 0; i < c->n; i++) {
+            double y = rg_results_value(c->r, v, i, m) * sc;
+            if (isfinite(y)) {
+                *lo = fmin(*lo, y);
+                *hi = fmax(*hi, y);
+            }
+            gone = rg_results_read_past(c->r, v, gone, i, c->n);
+        }
+    }
+    if (*lo > *hi) {
+        *lo = 0;
+        *hi = 1;
+    }
+}
+
 /* The panel of varying metric number k (column 4 + k of replications.dat,
  * 2 + k of means.dat). */
 static void spread_panel(FILE *f, const rpt_ctx *c, const spread *s, size_t k, size_t width)
@@ -311,6 +339,8 @@ static void spread_panel(FILE *f, const rpt_ctx *c, const spread *s, size_t k, s
         lo = fmin(lo, su->min * sc);
         hi = fmax(hi, su->max * sc);
     }
+    if (!isfinite(lo) || !isfinite(hi))
+        finite_range(c, m, &lo, &hi);
     bool count = me->type == RG_MF_INT;
     bool logy = !count && lo > 0 && hi / lo > 20;
     if (logy) {
