@@ -27,8 +27,13 @@ if [ "$n2" -le "$n1" ]; then
     echo "usage: reps-bench.sh [N1 N2] with N1 < N2" >&2
     exit 2
 fi
-out=$(mktemp -d)
+# The files go in the current directory (a build directory, on disk): a
+# tmpfs /tmp, the default on some systems, would spill nothing, by design.
+out=$(mktemp -d ./reps-bench.XXXXXX)
 trap 'rm -rf "$out"' EXIT
+case $(stat -f -c %T "$out" 2>/dev/null) in
+tmpfs | ramfs) echo "reps-bench: $out is in memory (tmpfs): nothing spills there; run it from a directory on disk" >&2 ;;
+esac
 scn=$top/scenarios/drop125.ini
 
 peak() { # N [SPILL_MIN] -> peak KB; leaves the file as $out/N.h5
