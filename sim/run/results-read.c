@@ -984,6 +984,40 @@ static int read_root(rh5_ctx *c, hid_t f, void *arg)
     return rc;
 }
 
+/* What rg_results_look fills (rh5_read_fn). */
+typedef struct lookread {
+    rg_meta meta;
+    uint64_t reps, done;
+    bool sweep;
+} lookread;
+
+static void lookread_drop(void *arg)
+{
+    rg_meta_free(&((lookread *)arg)->meta);
+}
+
+static int read_look(rh5_ctx *c, hid_t f, void *arg)
+{
+    lookread *j = arg;
+    memset(j, 0, sizeof *j);
+    return rh5_get_root(c, f, &j->meta, &j->reps, &j->done, &j->sweep);
+}
+
+int rg_results_look(const char *path, rg_meta *meta, uint64_t *done, bool *sweep, rg_err *e)
+{
+    rh5_ctx c = {.prefix = path, .e = e};
+    lookread j = {{0}, 0, 0, false};
+    memset(meta, 0, sizeof *meta);
+    if (rh5_read_file(&c, path, read_look, lookread_drop, &j) < 0) {
+        lookread_drop(&j);
+        return -1;
+    }
+    *meta = j.meta;
+    *done = j.done;
+    *sweep = j.sweep;
+    return 0;
+}
+
 bool rg_results_is_sweep(const char *path)
 {
     rg_err e;

@@ -87,6 +87,12 @@ int rg_results_write(const char *path, const rg_results *r, const rg_meta *meta,
  * first: call it before starting threads. */
 int rg_results_read(const char *path, rg_results **out, rg_meta *meta, rg_err *e);
 
+/* Reads only the root of a results file, a run's or a sweep's (sweep.h):
+ * its meta, the replications done (per point for a sweep) and whether it
+ * holds a sweep, with the checks rg_results_read makes of them.  Cheaper
+ * than reading the rows, and a file that is not ours says so. */
+int rg_results_look(const char *path, rg_meta *meta, uint64_t *done, bool *sweep, rg_err *e);
+
 /* True if path is a results file of a sweep (sweep.h). */
 bool rg_results_is_sweep(const char *path);
 /* True if path is an HDF5 file written by revguard-sim. */

@@ -88,6 +88,40 @@ void rg_results_free(rg_results *r)
     free(r);
 }
 
+/* Gives r rows in memory for exactly `reps` replications (>= those
+ * done), the done ones copied over. */
+static void rows_resize(rg_results *r, uint64_t reps)
+{
+    size_t cells = r->nvar * reps * r->nmet;
+    rg_mval *rows = rg_xcalloc(cells > 0 ? cells : 1, sizeof *rows);
+    for (size_t v = 0; v < r->nvar; v++)
+        if (r->reps_done > 0)
+            memcpy(&rows[v * reps * r->nmet], &r->rows[v * r->reps * r->nmet],
+                   r->reps_done * r->nmet * sizeof *rows);
+    rows_drop(r);
+    r->rows = rows;
+    r->reps = reps;
+}
+
+/* Copies n replications' rows of variant v from src (replication `from`)
+ * to dst (replication `to`), letting spilled rows of both go back to their
+ * files as they are copied: a few pages in memory at a time, not the
+ * table. */
+static void copy_rows(rg_results *dst, uint64_t to, const rg_results *src, size_t v, uint64_t from,
+                      uint64_t n)
+{
+    const uint64_t blk = 4096;
+    uint64_t gone_d = to, gone_s = from;
+    for (uint64_t i = 0; i < n; i += blk) {
+        uint64_t k = n - i < blk ? n - i : blk;
+        memcpy(&dst->rows[(v * dst->reps + to + i) * dst->nmet],
+               &src->rows[(v * src->reps + from + i) * src->nmet],
+               k * src->nmet * sizeof *src->rows);
+        gone_d = rg_results_let_go(dst, v, gone_d, to + i + k);
+        gone_s = rg_results_let_go(src, v, gone_s, from + i + k);
+    }
+}
+
 int rg_results_append(rg_results *a, const rg_results *b, rg_err *e)
 {
     bool same = a->nvar == b->nvar && a->nmet == b->nmet;
@@ -100,14 +134,10 @@ int rg_results_append(rg_results *a, const rg_results *b, rg_err *e)
                           "the replications to add have other variants or metrics than the "
                           "results they extend");
     uint64_t n = a->reps_done + b->reps_done;
-    size_t cells = a->nvar * n * a->nmet;
-    rg_mval *rows = rg_xcalloc(cells > 0 ? cells : 1, sizeof *rows);
+    if (a->reps != n) /* not made room for (rg_results_grow): as one run of n */
+        rows_resize(a, n);
     for (size_t v = 0; v < a->nvar; v++) {
-        size_t na = a->reps_done * a->nmet, nb = b->reps_done * a->nmet;
-        if (na)
-            memcpy(&rows[v * n * a->nmet], &a->rows[v * a->reps * a->nmet], na * sizeof *rows);
-        if (nb)
-            memcpy(&rows[v * n * a->nmet + na], &b->rows[v * b->reps * b->nmet], nb * sizeof *rows);
+        copy_rows(a, a->reps_done, b, v, 0, b->reps_done);
         for (size_t k = 0; k < RG_HIST_NBINS; k++)
             a->hist[v * RG_HIST_NBINS + k] += b->hist[v * RG_HIST_NBINS + k];
         if (a->lat[v] != NULL && b->lat[v] != NULL) {
@@ -121,9 +151,7 @@ int rg_results_append(rg_results *a, const rg_results *b, rg_err *e)
             a->nlat[v] = 0;
         }
     }
-    rows_drop(a);
-    a->rows = rows;
-    a->reps = a->reps_done = n;
+    a->reps_done = n;
     a->events += b->events;
     a->interrupted = b->interrupted;
     a->wall_seconds += b->wall_seconds;
@@ -134,17 +162,8 @@ int rg_results_append(rg_results *a, const rg_results *b, rg_err *e)
 
 void rg_results_reserve(rg_results *r, uint64_t reps)
 {
-    if (reps <= r->reps)
-        return;
-    size_t cells = r->nvar * reps * r->nmet;
-    rg_mval *rows = rg_xcalloc(cells > 0 ? cells : 1, sizeof *rows);
-    for (size_t v = 0; v < r->nvar; v++)
-        if (r->reps_done > 0)
-            memcpy(&rows[v * reps * r->nmet], &r->rows[v * r->reps * r->nmet],
-                   r->reps_done * r->nmet * sizeof *rows);
-    rows_drop(r);
-    r->rows = rows;
-    r->reps = reps;
+    if (reps > r->reps)
+        rows_resize(r, reps);
 }
 
 int rg_unnamed_file(const char *dir)
@@ -192,11 +211,15 @@ bool rg_in_memory_fs(const char *dir)
     return false;
 }
 
-int rg_results_spill(rg_results *r, const char *dir, uint64_t reps, uint64_t used, rg_err *e)
+/* Maps an unnamed file in dir for the rows of r's variants and metrics at
+ * `reps` replications, of which the first `used` of each variant will be
+ * written (rg_results_spill).  1 with *rows and *bytes set, 0 if the rows
+ * are not to be spilled, -1 with e set. */
+static int spill_map(const rg_results *r, const char *dir, uint64_t reps, uint64_t used,
+                     rg_mval **rows, size_t *bytes, rg_err *e)
 {
-    RG_ASSERT(r->reps == 0 && r->reps_done == 0 && r->spilled == 0 && used <= reps);
     size_t row = (r->nmet ? r->nmet : 1) * sizeof *r->rows;
-    size_t bytes = r->nvar * (reps ? reps : 1) * row, in_use = r->nvar * used * row;
+    size_t all = r->nvar * (reps ? reps : 1) * row, in_use = r->nvar * used * row;
     uint64_t min;
     if (rg_results_spill_min(&min, e) < 0)
         return -1;
@@ -212,8 +235,8 @@ int rg_results_spill(rg_results *r, const char *dir, uint64_t reps, uint64_t use
      * asked for but never run, in a file read back) stays a hole. */
     int rc = 0;
     if (used == reps)
-        rc = posix_fallocate(fd, 0, (off_t)bytes);
-    else if (ftruncate(fd, (off_t)bytes) != 0)
+        rc = posix_fallocate(fd, 0, (off_t)all);
+    else if (ftruncate(fd, (off_t)all) != 0)
         rc = errno;
     else
         for (size_t v = 0; rc == 0 && v < r->nvar; v++)
@@ -225,16 +248,53 @@ int rg_results_spill(rg_results *r, const char *dir, uint64_t reps, uint64_t use
                           "(REVGUARD_SPILL_MIN keeps them in memory)",
                           (double)in_use / 1e6, dir, strerror(rc));
     }
-    void *map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void *map = mmap(NULL, all, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     int err = errno;
     close(fd);
     if (map == MAP_FAILED)
         return rg_err_set(e, RG_ERR_IO, "cannot map the rows' file in %s: %s", dir, strerror(err));
+    *rows = map;
+    *bytes = all;
+    return 1;
+}
+
+int rg_results_spill(rg_results *r, const char *dir, uint64_t reps, uint64_t used, rg_err *e)
+{
+    RG_ASSERT(r->reps == 0 && r->reps_done == 0 && r->spilled == 0 && used <= reps);
+    rg_mval *rows;
+    size_t bytes;
+    int sp = spill_map(r, dir, reps, used, &rows, &bytes, e);
+    if (sp <= 0)
+        return sp;
     free(r->rows);
-    r->rows = map;
+    r->rows = rows;
     r->spilled = bytes;
     r->reps = reps;
     return 1;
+}
+
+int rg_results_grow(rg_results *r, uint64_t reps, const char *dir, rg_err *e)
+{
+    RG_ASSERT(reps >= r->reps_done);
+    if (reps == r->reps)
+        return 0;
+    rg_mval *rows;
+    size_t bytes;
+    int sp = dir != NULL ? spill_map(r, dir, reps, reps, &rows, &bytes, e) : 0;
+    if (sp < 0)
+        return -1;
+    if (sp == 0) {
+        rows_resize(r, reps);
+        return 0;
+    }
+    rg_results old = *r;
+    r->rows = rows;
+    r->spilled = bytes;
+    r->reps = reps;
+    for (size_t v = 0; v < r->nvar; v++)
+        copy_rows(r, 0, &old, v, 0, r->reps_done);
+    rows_drop(&old);
+    return 0;
 }
 
 uint64_t rg_results_let_go(const rg_results *r, size_t v, uint64_t from, uint64_t to)
