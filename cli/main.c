@@ -576,7 +576,9 @@ static rg_results *extend_run(const args *a, const rg_study *l, rg_runopts o, rg
         o.first_rep = old->reps_done;
         o.reps -= old->reps_done;
         rg_results *more = rg_run(l->ops, l->cfg, &o, e);
-        if (more == NULL || rg_results_append(old, more, e) < 0)
+        if (more == NULL ||
+            rg_results_grow(old, old->reps_done + more->reps_done, o.spill_dir, e) < 0 ||
+            rg_results_append(old, more, e) < 0)
             rc = -1;
         else if (more->error)
             old->error = rg_xstrdup(more->error);
@@ -660,12 +662,12 @@ static int cmd_run(args *a)
         goto err;
     out = default_output(a, &l);
     /* A large run keeps its rows in a file beside the results (they are
-     * written there anyway), not in memory (rg_results_spill).  Not when
-     * extending or in batches (--until-ci: the rows join earlier ones in
-     * memory), nor across MPI ranks. */
-    if (!a->extend && a->nuntil_ci == 0 && cli_mpi_size() <= 1) {
+     * written there anyway), not in memory (rg_results_spill), and so do
+     * the replications an extension or a batch (--until-ci) joins to
+     * earlier ones (rg_results_grow).  Not across MPI ranks, whose shares
+     * are gathered in memory. */
+    if (cli_mpi_size() <= 1)
         spill = rg_dir_of(out);
-    }
     /* Fail before simulating if an output cannot be written. */
     int ready = check_outputs(a, &l, out, spill, &e);
     if (ready == 0)

@@ -62,10 +62,13 @@ int cli_shard_refuse(const args *a, rg_err *e)
 
 /* ---- merge ----------------------------------------------------------------- */
 
-/* One part as read. */
+/* One part: its root as looked at (rg_results_look), then its
+ * replications as read. */
 typedef struct part {
     const char *path;
     rg_meta m;
+    uint64_t done; /* replications done (per point in a sweep) */
+    bool sweep;
     rg_results *r; /* a run's */
     rg_sweep *sw;  /* a sweep's */
 } part;
@@ -77,8 +80,8 @@ static void part_free(part *p)
     rg_sweep_free(p->sw);
 }
 
-/* Checks parts[0..n-1] (read) against each other: one run, every share
- * once.  Sorts them by share. */
+/* Checks parts[0..n-1] (looked at) against each other: one run, every
+ * share once.  Sorts them by share. */
 static int check_parts(part *p, size_t n, rg_err *e)
 {
     const rg_meta *m0 = &p[0].m;
@@ -94,7 +97,7 @@ static int check_parts(part *p, size_t n, rg_err *e)
                               "%s is incomplete (shard %" PRIu64 " of %" PRIu64
                               " was interrupted): run that share again",
                               p[i].path, m->shard, m->shards);
-        const char *what = (p[i].sw != NULL) != (p[0].sw != NULL)           ? "kind (run or sweep)"
+        const char *what = p[i].sweep != p[0].sweep                         ? "kind (run or sweep)"
                            : m->shards != m0->shards                        ? "number of shards"
                            : m->seed != m0->seed                            ? "seed"
                            : m->total_reps != m0->total_reps                ? "replications"
@@ -125,8 +128,7 @@ static int check_parts(part *p, size_t n, rg_err *e)
                               want, m0->shards);
         uint64_t first, count;
         cli_shard_block(m0->total_reps, p[i].m.shard, m0->shards, &first, &count);
-        uint64_t done = p[i].r ? p[i].r->reps_done : p[i].sw->res[0]->reps_done;
-        if (p[i].m.first_rep != first || done != count)
+        if (p[i].m.first_rep != first || p[i].done != count)
             return rg_err_set(e, RG_ERR_INPUT,
                               "%s: shard %" PRIu64 " of %" PRIu64
                               " should hold replications %" PRIu64 " to %" PRIu64,
@@ -141,22 +143,56 @@ static int check_parts(part *p, size_t n, rg_err *e)
     return 0;
 }
 
-/* Joins the parts' replications, in share order, into p[0]. */
-static int join_parts(part *p, size_t n, rg_err *e)
+/* Reads part p, whose root check_parts passed, and checks that the file
+ * still says what it said then. */
+static int read_part(part *p, rg_err *e)
 {
+    rg_meta m;
+    int rc =
+        p->sweep ? rg_sweep_read(p->path, &p->sw, &m, e) : rg_results_read(p->path, &p->r, &m, e);
+    if (rc < 0)
+        return -1;
+    bool same = m.seed == p->m.seed && m.complete == p->m.complete && m.shard == p->m.shard &&
+                m.shards == p->m.shards && m.first_rep == p->m.first_rep &&
+                m.total_reps == p->m.total_reps && strcmp(m.tool_version, p->m.tool_version) == 0 &&
+                strcmp(m.resolved, p->m.resolved) == 0;
+    for (size_t k = 0; same && k < (p->sw ? p->sw->npoints : 1); k++)
+        same = (p->sw ? p->sw->res[k] : p->r)->reps_done == p->done;
+    rg_meta_free(&m);
+    if (!same)
+        return rg_err_set(e, RG_ERR_INPUT, "%s changed while it was being merged", p->path);
+    return 0;
+}
+
+/* Reads the parts, in share order, and joins their replications into
+ * p[0]'s result sets, whose rows are made once for the whole run first (in
+ * an unnamed file in dir where they are large: rg_results_grow).  Each
+ * later part is let go once joined, so merging holds one part at a time
+ * besides the whole, and spilled rows a few pages at a time. */
+static int join_parts(part *p, size_t n, const char *dir, rg_err *e)
+{
+    uint64_t total = p[0].m.total_reps;
+    if (read_part(&p[0], e) < 0)
+        return -1;
+    size_t np = p[0].sw ? p[0].sw->npoints : 1;
+    for (size_t k = 0; k < np; k++)
+        if (rg_results_grow(p[0].sw ? p[0].sw->res[k] : p[0].r, total, dir, e) < 0)
+            return -1;
     for (size_t i = 1; i < n; i++) {
-        if (p[0].r != NULL) {
-            if (rg_results_append(p[0].r, p[i].r, e) < 0)
-                return -1;
-            continue;
-        }
-        rg_sweep *a = p[0].sw, *b = p[i].sw;
-        if (a->npoints != b->npoints || a->nvars != b->nvars)
+        if (read_part(&p[i], e) < 0)
+            return -1;
+        if (p[0].sw != NULL &&
+            (p[0].sw->npoints != p[i].sw->npoints || p[0].sw->nvars != p[i].sw->nvars))
             return rg_err_set(e, RG_ERR_INPUT, "%s: its points differ from %s's", p[i].path,
                               p[0].path);
-        for (size_t k = 0; k < a->npoints; k++)
-            if (rg_results_append(a->res[k], b->res[k], e) < 0)
+        for (size_t k = 0; k < np; k++)
+            if (rg_results_append(p[0].sw ? p[0].sw->res[k] : p[0].r,
+                                  p[i].sw ? p[i].sw->res[k] : p[i].r, e) < 0)
                 return -1;
+        rg_results_free(p[i].r);
+        rg_sweep_free(p[i].sw);
+        p[i].r = NULL;
+        p[i].sw = NULL;
     }
     return 0;
 }
@@ -167,6 +203,7 @@ int cmd_merge(args *a)
     rg_err_clear(&e);
     size_t n = a->nfiles;
     part *p = rg_xcalloc(n ? n : 1, sizeof *p);
+    char *dir = NULL; /* OUT's, for the rows of a large run */
     int code = 0;
     if (n == 0) {
         code = cli_usage_error("merge needs OUT.h5 and the parts: merge OUT.h5 PART.h5...");
@@ -176,12 +213,11 @@ int cmd_merge(args *a)
         goto err;
     for (size_t i = 0; i < n; i++) {
         p[i].path = a->files[i];
-        int rc = rg_results_is_sweep(p[i].path) ? rg_sweep_read(p[i].path, &p[i].sw, &p[i].m, &e)
-                                                : rg_results_read(p[i].path, &p[i].r, &p[i].m, &e);
-        if (rc < 0)
+        if (rg_results_look(p[i].path, &p[i].m, &p[i].done, &p[i].sweep, &e) < 0)
             goto err;
     }
-    if (check_parts(p, n, &e) < 0 || join_parts(p, n, &e) < 0)
+    dir = rg_dir_of(a->file);
+    if (check_parts(p, n, &e) < 0 || join_parts(p, n, dir, &e) < 0)
         goto err;
     rg_meta m = p[0].m;
     m.shard = m.shards = m.first_rep = m.total_reps = 0;
@@ -200,5 +236,6 @@ out:
     for (size_t i = 0; i < n; i++)
         part_free(&p[i]);
     free(p);
+    free(dir);
     return code;
 }

@@ -243,7 +243,9 @@ rg_results *cli_run_study(const args *a, const rg_study *l, rg_runopts o, rg_err
         o.first_rep = r->reps_done;
         o.reps = r->reps_done * 2 > hi ? hi - r->reps_done : r->reps_done;
         rg_results *more = rg_run(l->ops, l->cfg, &o, e);
-        if (more == NULL || rg_results_append(r, more, e) < 0) {
+        if (more == NULL ||
+            rg_results_grow(r, r->reps_done + more->reps_done, o.spill_dir, e) < 0 ||
+            rg_results_append(r, more, e) < 0) {
             rg_results_free(more);
             rg_results_free(r);
             r = NULL;

@@ -15,7 +15,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_program
-plan 27
+plan 32
 scn=$top_srcdir/scenarios/drop125.ini
 cd "$tmpdir" || bail "cannot cd to $tmpdir"
 never=99999999999999
@@ -72,6 +72,31 @@ ok "a table that cannot get its file's space is read in memory" \
 REVGUARD_SPILL_MIN=1 run_sim run "$scn" -n 20 -j1 -q -o here.h5
 exit_is 0 "a spilled run into the current directory exits 0"
 
+# Replications joined to earlier ones, by --extend and in --until-ci's
+# batches, join them in the rows' file: the same results as in memory.
+if [ -n "$H5DUMP" ] && [ -x "$H5DUMP" ]; then
+    cp mem/r.h5 mem/x.h5
+    cp mem/r.h5 spill/x.h5
+    REVGUARD_SPILL_MIN=$never "$REVGUARD_SIM" run "$scn" -n 600 -j2 -q --extend mem/x.h5 \
+        -o mem/x.h5 --force >/dev/null 2>&1
+    REVGUARD_SPILL_MIN=1 run_sim run "$scn" -n 600 -j2 -q --extend spill/x.h5 -o spill/x.h5 --force
+    h5dump_data mem/x.h5 >xmem.dump 2>&1
+    h5dump_data spill/x.h5 >xspill.dump 2>&1
+    ok "an extension with its rows spilled exits 0 and writes what one in memory writes" \
+        sh -c "test $rc = 0 && grep -q 'replications_done' xspill.dump && cmp xmem.dump xspill.dump"
+    set -- "$scn" --until-ci lat_p99=2ms --min-reps 100 --max-reps 700 -j2 -q --force
+    REVGUARD_SPILL_MIN=$never "$REVGUARD_SIM" run "$@" -o mem/u.h5 >/dev/null 2>&1
+    REVGUARD_SPILL_MIN=1 run_sim run "$@" -o spill/u.h5
+    h5dump_data mem/u.h5 >umem.dump 2>&1
+    h5dump_data spill/u.h5 >uspill.dump 2>&1
+    ok "--until-ci's batches joined spilled write what they write in memory" \
+        sh -c "test $rc = 0 && grep -q 'replications_done' uspill.dump && cmp umem.dump uspill.dump"
+    rm -f mem/x.h5 spill/x.h5 mem/u.h5 spill/u.h5
+else
+    skip "h5dump not installed (Debian package hdf5-tools)"
+    skip "h5dump not installed (Debian package hdf5-tools)"
+fi
+
 # Where the test directory is itself in memory (a tmpfs /tmp), nothing
 # spills, by design: the checks that need a spill are skipped there.
 in_memory=
@@ -81,9 +106,7 @@ esac
 
 # Peak memory: 30,000 replications of drop125 hold about 36 MB of rows.
 if [ -n "$in_memory" ]; then
-    skip "$in_memory"
-    skip "$in_memory"
-    skip "$in_memory"
+    for i in 1 2 3 4 5 6; do skip "$in_memory"; done
 elif [ -x /usr/bin/time ]; then
     REVGUARD_SPILL_MIN=$never /usr/bin/time -f %M -o mem.kb \
         "$REVGUARD_SIM" run "$scn" -n 30000 -j2 -q -o mem/big.h5 >/dev/null 2>&1
@@ -105,10 +128,35 @@ elif [ -x /usr/bin/time ]; then
     diag "peak resident memory, check of 30,000 replications: $m KB in memory, $s KB spilled"
     ok "reading spilled (the table, and the file's copy) peaks lower by half the rows and half the file ($((18000 + f)) KB)" \
         test "$((s + 18000 + f))" -lt "$m"
+    # Merging two parts of the same 30,000: the whole run's rows are made
+    # once, in a file beside the output, and each part's go back to their
+    # file as they are joined.
+    for k in 1 2; do
+        REVGUARD_SPILL_MIN=$never "$REVGUARD_SIM" run "$scn" -n 30000 -j2 -q --shard "$k/2" \
+            -o "part$k.h5" >/dev/null 2>&1
+    done
+    REVGUARD_SPILL_MIN=$never /usr/bin/time -f %M -o mmem.kb \
+        "$REVGUARD_SIM" merge mem/merged.h5 part2.h5 part1.h5 >/dev/null 2>&1
+    REVGUARD_SPILL_MIN=1 /usr/bin/time -f %M -o mspill.kb \
+        "$REVGUARD_SIM" merge spill/merged.h5 part2.h5 part1.h5 >/dev/null 2>&1
+    m=$(tail -n 1 mmem.kb)
+    s=$(tail -n 1 mspill.kb)
+    diag "peak resident memory, merge of 2 x 15,000 replications: $m KB in memory, $s KB spilled"
+    ok "merging spilled peaks lower by the whole run's rows and a part's (36 + 18 MB)" \
+        test "$((s + 54000))" -lt "$m"
+    if [ -n "$H5DUMP" ] && [ -x "$H5DUMP" ]; then
+        h5dump_data mem/big.h5 >big.dump 2>&1
+        h5dump_data spill/merged.h5 >merged.dump 2>&1
+        ok "and writes the datasets and attributes of the run in one piece" \
+            sh -c 'grep -q replications_done merged.dump && cmp big.dump merged.dump'
+    else
+        skip "h5dump not installed (Debian package hdf5-tools)"
+    fi
+    is "big.h5 merged.h5 r.csv r.h5" "$(ls -A spill | tr '\n' ' ' | sed 's/ $//')" \
+        "nothing is left beside a merged file"
+    rm -f part1.h5 part2.h5 mem/merged.h5
 else
-    skip "/usr/bin/time not installed (Debian package time)"
-    skip "/usr/bin/time not installed (Debian package time)"
-    skip "/usr/bin/time not installed (Debian package time)"
+    for i in 1 2 3 4 5 6; do skip "/usr/bin/time not installed (Debian package time)"; done
 fi
 
 # Under a --memory-limit below the rows' size: refused in memory, run when
