@@ -438,13 +438,18 @@ static int check_outputs(const args *a, const rg_study *l, const char *out, cons
                           "results in memory (limit %.0f GB); run fewer replications per file",
                           l->reps, l->ops->nvariants(l->cfg), (double)bytes / 1e9,
                           (double)MAX_RESULT_BYTES / 1e9);
+    /* What this process holds: a part holds its share (--shard). */
+    uint64_t first = 0, reps = (uint64_t)l->reps;
+    if (a->shard_n)
+        cli_shard_block(reps, a->shard_k, a->shard_n, &first, &reps);
+    uint64_t held =
+        reps * l->ops->nvariants(l->cfg) * (uint64_t)(sizeof(rg_mval) * (cli_nmetrics(l) + 1));
     /* From REVGUARD_SPILL_MIN bytes the rows go to a file beside the
      * output (rg_results_spill; cmd_run): not into memory.  The same rows
      * the runner will make: the variants that run, this shard's share. */
     bool spills = false;
     uint64_t spill_min = 0;
     if (spill != NULL) {
-        uint64_t first = 0, reps = (uint64_t)l->reps;
         if (rg_results_spill_min(&spill_min, e) < 0)
             return -1;
         size_t *only = NULL, nonly = 0;
@@ -452,20 +457,18 @@ static int check_outputs(const args *a, const rg_study *l, const char *out, cons
             return -1;
         size_t nvar = only != NULL ? nonly : l->ops->nvariants(l->cfg);
         free(only);
-        if (a->shard_n)
-            cli_shard_block(reps, a->shard_k, a->shard_n, &first, &reps);
         uint64_t rows = (reps ? reps : 1) * nvar * (uint64_t)(sizeof(rg_mval) * cli_nmetrics(l));
         spills = rows >= spill_min && !rg_in_memory_fs(spill);
     }
-    if (bytes > NOTE_RESULT_BYTES)
+    if (held > NOTE_RESULT_BYTES)
         fprintf(stderr,
                 spills ? "revguard-sim: note: this run keeps about %.0f MB of per-replication "
                          "results in a file beside its output, not in memory\n"
                        : "revguard-sim: note: this run holds about %.0f MB of per-replication "
                          "results in memory\n",
-                (double)bytes / 1e6);
-    uint64_t resident = RG_SPILL_RESIDENT(l->reps, spill_min);
-    if (cli_memory_check(a, l, spills && resident < bytes ? resident : bytes, e) < 0)
+                (double)held / 1e6);
+    uint64_t resident = RG_SPILL_RESIDENT(reps, spill_min);
+    if (cli_memory_check(a, l, spills && resident < held ? resident : held, e) < 0)
         return -1;
     return cli_check_files(a, e);
 }

@@ -2,10 +2,10 @@
 # shard.sh: runs split into shares (--shard K/N) and merged: the merged
 # datasets equal a plain run's, for a run and for a sweep, whatever order
 # the parts are given in; merge refuses a missing, a doubled and a foreign
-# part, and a whole run given as a part.
+# part, and a whole run given as a part; a part's memory is its share's.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_program
-plan 14
+plan 16
 
 src=$top_srcdir/scenarios
 cd "$tmpdir" || bail "no scratch directory"
@@ -45,6 +45,11 @@ run_sim run "$src/drop125.ini" -n 23 -q --shard 4/3 -o x.h5
 exit_is 2 "--shard 4/3 is a usage error"
 run_sim run "$src/drop125.ini" -n 23 -q --shard 1/3 --csv x.csv -o x.h5
 exit_is 2 "--csv belongs to the merged file"
+# A part holds its share only, and --memory-limit counts that: share 1 of
+# 1,000 of 2,000,000 replications is 2,000 (2.6 MB of rows, not 2.6 GB).
+run_sim run "$src/drop125.ini" -n 2000000 -q --shard 1/1000 --memory-limit 60M -o big.h5
+exit_is 0 "a part within --memory-limit runs though the whole run would not fit"
+lacks "$err" "2560 MB" "and no note counts the whole run's rows"
 
 set -- "$src/drop125-window.ini" --vary 'window=10ms, 1s, 1h' -n 9 -q
 run_sim sweep "$@" -o sall.h5
