@@ -20,8 +20,10 @@
  * image is a copy of its data in an unnamed file beside it, mapped
  * (copy_mapped), and the pages read go back to that file as the reader
  * passes them (rh5_let_image_go).  The cost moves to the disk: the file's
- * data is written once per read (a command that looks at the root first
- * reads twice).
+ * data is written once per read, and once for a look at the root and the
+ * read that follows it (the copy is kept between them: keep_image).  The
+ * vetting child passes a large table through scratch memory, never to disk
+ * (pass_through).
  */
 #include "sim/run/results-h5.h"
 
@@ -376,7 +378,8 @@ static unsigned char *copy_mapped(int fd, const char *dir, size_t want, size_t *
  * file has at least REVGUARD_SPILL_MIN bytes, else memory (malloc).  A
  * FIFO, device or directory is refused without being read (opening with
  * O_NONBLOCK, so that a FIFO cannot block). */
-static unsigned char *load(rh5_ctx *c, const char *path, size_t *n, bool *mapped)
+static unsigned char *load(rh5_ctx *c, const char *path, size_t *n, bool *mapped,
+                           struct stat *id)
 {
     struct stat st;
     unsigned char *buf = NULL;
@@ -401,6 +404,7 @@ static unsigned char *load(rh5_ctx *c, const char *path, size_t *n, bool *mapped
     } else if (!has_signature(NULL, fd, (size_t)st.st_size)) {
         not_hdf5(c, path); /* refused before it is read or copied */
     } else {
+        *id = st; /* before the copy: a change while copying changes it */
         size_t got = 0, want = (size_t)st.st_size;
         if (want >= min) {
             char *dir = rg_dir_of(path);
@@ -629,6 +633,7 @@ vet_child(int w, const rh5_ctx *pc, hid_t fapl, rh5_read_fn fn, rh5_drop_fn drop
     rg_err_clear(&e);
     rh5_ctx c = *pc;
     c.e = &e;
+    c.pass_through = true;
     int rc = read_once(&c, fapl, fn, arg);
     if (rc == 0)
         drop(arg);
@@ -779,15 +784,65 @@ static struct {
     char why[200];
 } damaged;
 
+/* The mapped copy of the last large file looked at (rh5_ctx.keep_image),
+ * held by its access list, for the read of the same file that follows:
+ * the look and the read copy the file once, not twice.  The same file is
+ * the same device, inode, size and modification and change times as
+ * when the copy began; anything else, and any read of another file, lets
+ * it go.  Only mapped copies are kept: their pages are on disk, not in
+ * memory, and a smaller file is cheap to read again. */
+static struct {
+    hid_t fapl; /* 0: none */
+    struct stat id;
+    unsigned char *buf;
+    size_t n;
+    uint64_t hash;
+} kept;
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* The kept copy if it is the file at path (taken out of the cache: *fapl,
+ * *buf, *n, *hash set, 1), else 0, the copy let go either way. */
+static int take_kept(const char *path, hid_t *fapl, unsigned char **buf, size_t *n,
+                     uint64_t *hash, struct stat *id)
+{
+    if (kept.fapl <= 0)
+        return 0;
+    struct stat st;
+    bool same = stat(path, &st) == 0 && same_file(&st, &kept.id);
+    hid_t f = kept.fapl;
+    kept.fapl = 0;
+    if (!same) {
+        (void)H5Pclose(f);
+        return 0;
+    }
+    *fapl = f;
+    *buf = kept.buf;
+    *n = kept.n;
+    *hash = kept.hash;
+    *id = kept.id;
+    return 1;
+}
+
 int rh5_read_file(rh5_ctx *c, const char *path, rh5_read_fn fn, rh5_drop_fn drop, void *arg)
 {
     rh5_quiet();
     size_t n = 0;
-    bool mapped;
-    unsigned char *buf = load(c, path, &n, &mapped);
-    if (buf == NULL)
+    bool mapped = true;
+    unsigned char *buf = NULL;
+    uint64_t hash = 0;
+    struct stat id;
+    hid_t fapl = H5I_INVALID_HID;
+    if (take_kept(path, &fapl, &buf, &n, &hash, &id))
+        goto vet;
+    if ((buf = load(c, path, &n, &mapped, &id)) == NULL)
         return -1;
-    uint64_t hash = image_hash(buf, n, mapped);
+    hash = image_hash(buf, n, mapped);
     if (damaged.set && damaged.hash == hash && damaged.n == n) {
         if (mapped)
             munmap(buf, n);
@@ -795,11 +850,11 @@ int rh5_read_file(rh5_ctx *c, const char *path, rh5_read_fn fn, rh5_drop_fn drop
             free(buf);
         return rh5_bad(c, "%s", damaged.why);
     }
+    if ((fapl = image_fapl(c, buf, n, mapped)) < 0) /* takes buf */
+        return -1;
+vet:
     c->budget = READ_SLACK + (uint64_t)n * READ_RATIO;
     c->input = true;
-    hid_t fapl = image_fapl(c, buf, n, mapped); /* takes buf */
-    if (fapl < 0)
-        return -1;
     /* for rh5_let_image_go, here and in the child; gone with the image */
     c->image = mapped ? buf : NULL;
     c->image_size = n;
@@ -816,5 +871,13 @@ int rh5_read_file(rh5_ctx *c, const char *path, rh5_read_fn fn, rh5_drop_fn drop
     if (rc == 0)
         rc = read_once(c, fapl, fn, arg);
     c->image = NULL;
+    if (rc == 0 && mapped && c->keep_image) {
+        kept.fapl = fapl;
+        kept.id = id;
+        kept.buf = buf;
+        kept.n = n;
+        kept.hash = hash;
+        return 0;
+    }
     return rh5_close_all(c, &fapl, 1, rc);
 }

@@ -120,6 +120,13 @@ typedef struct rh5_ctx {
      * (rh5_read_file); NULL otherwise. */
     const unsigned char *image;
     size_t image_size;
+    /* Set in the vetting child (rh5_read_file), whose result set is
+     * thrown away: a table's rows are passed through scratch memory
+     * (rg_results_scratch), never written to a file. */
+    bool pass_through;
+    /* A look at the root that a read of the same file follows: a large
+     * file's mapped copy is kept for it (rh5_read_file). */
+    bool keep_image;
 } rh5_ctx;
 
 /* Switches off HDF5's automatic error printing and its loading of filter
@@ -233,8 +240,11 @@ typedef void (*rh5_drop_fn)(void *arg);
  * RH5_VET_SECONDS does fn run here, on the same image.  A child that
  * crashes or hangs makes the file "not a valid revguard-sim results file"
  * (RG_ERR_INPUT); a child's error is passed on as it was.  c->budget is
- * set from the file's size.  Call it with no other thread of the program
- * running (the child is forked). */
+ * set from the file's size.  With c->keep_image, a mapped copy that read
+ * cleanly is kept for the next call, which takes it if it reads the same
+ * file, unchanged (same device, inode, size and times), and lets it go
+ * otherwise.  Call it with no other thread of the program running (the
+ * child is forked). */
 int rh5_read_file(rh5_ctx *c, const char *path, rh5_read_fn fn, rh5_drop_fn drop, void *arg);
 /* Lets the pages of the image read so far go back to its file, when the
  * image is a mapped copy (c->image): a reader calls it as it passes large

@@ -841,9 +841,13 @@ int rh5_read_variants(rh5_ctx *c, hid_t loc, uint64_t reps, uint64_t done, rg_re
     rg_err_clear(&se);
     /* sized by the replications done: the rest of a run that stopped
      * early is never written, and gets no space */
-    int sp = c->spill_dir != NULL && reps > 0 && done <= reps
-                 ? rg_results_spill(r, c->spill_dir, reps, done, &se)
-                 : 0;
+    int sp = 0;
+    if (reps > 0 && done <= reps) {
+        if (c->pass_through && rg_results_scratch(r, reps))
+            sp = 1; /* the vetting child: rows passed through, never kept */
+        else if (c->spill_dir != NULL)
+            sp = rg_results_spill(r, c->spill_dir, reps, done, &se);
+    }
     if (sp < 0 && se.kind == RG_ERR_INPUT) { /* a malformed REVGUARD_SPILL_MIN */
         rg_err_set(c->e, se.kind, "%s", se.msg);
         goto out;
@@ -1005,7 +1009,7 @@ static int read_look(rh5_ctx *c, hid_t f, void *arg)
 
 int rg_results_look(const char *path, rg_meta *meta, uint64_t *done, bool *sweep, rg_err *e)
 {
-    rh5_ctx c = {.prefix = path, .e = e};
+    rh5_ctx c = {.prefix = path, .e = e, .keep_image = true};
     lookread j = {{0}, 0, 0, false};
     memset(meta, 0, sizeof *meta);
     if (rh5_read_file(&c, path, read_look, lookread_drop, &j) < 0) {
@@ -1022,7 +1026,7 @@ bool rg_results_is_sweep(const char *path)
 {
     rg_err e;
     rg_err_clear(&e);
-    rh5_ctx c = {.prefix = path, .e = &e};
+    rh5_ctx c = {.prefix = path, .e = &e, .keep_image = true};
     rootread j = {true, false};
     return rh5_read_file(&c, path, read_root, rootread_drop, &j) == 0 && j.sweep;
 }

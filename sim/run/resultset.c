@@ -297,6 +297,21 @@ int rg_results_grow(rg_results *r, uint64_t reps, const char *dir, rg_err *e)
     return 0;
 }
 
+bool rg_results_scratch(rg_results *r, uint64_t reps)
+{
+    RG_ASSERT(r->reps == 0 && r->reps_done == 0 && r->spilled == 0);
+    size_t bytes = r->nvar * (reps ? reps : 1) * (r->nmet ? r->nmet : 1) * sizeof *r->rows;
+    void *map = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (map == MAP_FAILED)
+        return false;
+    free(r->rows);
+    r->rows = map;
+    r->spilled = bytes; /* let go and unmapped as spilled rows are */
+    r->reps = reps;
+    return true;
+}
+
 uint64_t rg_results_let_go(const rg_results *r, size_t v, uint64_t from, uint64_t to)
 {
     if (r->spilled == 0 || to <= from)

@@ -88,6 +88,14 @@ int rg_results_grow(rg_results *r, uint64_t reps, const char *dir, rg_err *e);
  * memory), -1 (e says why) if the file could not be made or its space set
  * aside. */
 int rg_results_spill(rg_results *r, const char *dir, uint64_t reps, uint64_t used, rg_err *e);
+/* Gives r, made for no replications, rows for `reps` replications that
+ * rg_results_let_go discards instead of keeping (anonymous memory,
+ * reserved as it is touched): for a reader that passes the rows through
+ * and never reads them back once let go, the vetting child of the results
+ * reader (results-h5.c), which would otherwise write a large table to a
+ * file only to throw it away.  Rows let go read back as zeros.  True if
+ * made; false (r unchanged) if the mapping could not be. */
+bool rg_results_scratch(rg_results *r, uint64_t reps);
 /* True if directory dir lives in memory (tmpfs, ramfs): rows are not
  * spilled there, since that saves nothing, and a small one (a container's
  * /dev/shm) would refuse a run that fits in memory. */
