@@ -173,16 +173,19 @@ void cli_fill_meta(const rg_study *l, const rg_results *r, rg_meta *meta);
 /* Parses --variant A,B against the study's variants into *only (new) and
  * *n; no --variant: *only NULL.  -1 with e set for a name it lacks. */
 int cli_variants(const args *a, const rg_study *l, size_t **only, size_t *n, rg_err *e);
-/* Writes the report of the results file at path into dir. */
-int cli_report_file(const char *path, const char *dir, rg_err *e);
+/* The directory of a report: dir (copied), or for dir NULL
+ * reports/out/<m's scenario name>, tamed so that it stays there. */
+char *cli_report_dir(const rg_meta *m, const char *dir);
+/* Writes the report of the results file at path into dir (cli_report_dir
+ * when NULL), made once the file has been read: a file that cannot be read
+ * makes nothing.  On success *made, if made is not NULL, is the directory
+ * (free it). */
+int cli_report_file(const char *path, const char *dir, char **made, rg_err *e);
 /* Gives every point of sw the roles of its experiment (m->model), then
  * writes the sweep's report into dir (reports/sweeprep.h). */
 int cli_report_sweep(rg_sweep *sw, const rg_meta *m, const char *dir, rg_err *e);
-/* Writes the report of the sweep's results file at path into dir. */
-int cli_report_sweep_file(const char *path, const char *dir, rg_err *e);
-/* Reads the metadata of a results file, a run's or a sweep's, into *m
- * (free with rg_meta_free). */
-int cli_read_meta(const char *path, rg_meta *m, rg_err *e);
+/* The same for the sweep's results file at path. */
+int cli_report_sweep_file(const char *path, const char *dir, char **made, rg_err *e);
 
 /* Runs the study with o: once, or with --until-ci in deterministic
  * batches until every target is met (within --min-reps, --max-reps). */

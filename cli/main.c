@@ -331,12 +331,29 @@ static char *report_extra_text(const rg_meta *m, const rg_results *r)
 
 /* Writes the report of the results file at path into dir.  Roles are not
  * stored in results files: they come back from the experiment that wrote it. */
-int cli_report_file(const char *path, const char *dir, rg_err *e)
+char *cli_report_dir(const rg_meta *m, const char *dir)
+{
+    if (dir != NULL)
+        return rg_xstrdup(dir);
+    /* The name comes from the file: never let it leave reports/out, and
+     * never make a directory name of control characters or escapes:
+     * anything but letters, digits and "._+-" becomes '_'. */
+    const char *name = m->scenario_name ? m->scenario_name : "";
+    bool tame = name[0] != '\0' && name[0] != '.' && strlen(name) <= 100;
+    char *d = rg_xasprintf("reports/out/%s", tame ? name : "results");
+    for (char *p = d + strlen("reports/out/"); *p; p++)
+        if (!isalnum((unsigned char)*p) || (unsigned char)*p >= 0x80)
+            *p = strchr("._+-", *p) ? *p : '_';
+    return d;
+}
+
+int cli_report_file(const char *path, const char *dir, char **made, rg_err *e)
 {
     rg_results *r = NULL;
     rg_meta m = {0};
     if (rg_results_read(path, &r, &m, e) < 0)
         return -1;
+    char *d = cli_report_dir(&m, dir);
     const rg_experiment *ops = rg_experiment_find(m.model ? m.model : "");
     if (ops != NULL) {
         size_t n;
@@ -344,10 +361,16 @@ int cli_report_file(const char *path, const char *dir, rg_err *e)
         rg_results_adopt_roles(r, met, n);
     }
     char *extra = report_extra_text(&m, r);
-    int rc = rg_report_make(r, &m, extra, dir, e);
+    int rc = cli_mkdir_p(d, e);
+    if (rc == 0)
+        rc = rg_report_make(r, &m, extra, d, e);
     free(extra);
     rg_results_free(r);
     rg_meta_free(&m);
+    if (rc == 0 && made != NULL)
+        *made = d;
+    else
+        free(d);
     return rc;
 }
 
@@ -479,7 +502,7 @@ static int after_run(const args *a, const rg_results *r, const rg_meta *meta, co
                      rg_err *e)
 {
     if (a->report) {
-        if (cli_report_file(out, a->report, e) < 0)
+        if (cli_report_file(out, a->report, NULL, e) < 0)
             return -1;
         if (!a->quiet)
             printf("report: %s\n", a->report);
@@ -856,27 +879,11 @@ static int cmd_report(args *a)
     rg_err e;
     rg_err_clear(&e);
     char *dir = NULL;
-    if (a->output)
-        dir = rg_xstrdup(a->output);
-    else {
-        rg_meta m = {0};
-        if (cli_read_meta(a->file, &m, &e) < 0)
-            return cli_fail(&e);
-        /* The name comes from the file: never let it leave reports/out, and
-         * never make a directory name of control characters or escapes:
-         * anything but letters, digits and "._+-" becomes '_'. */
-        const char *name = m.scenario_name ? m.scenario_name : "";
-        bool tame = name[0] != '\0' && name[0] != '.' && strlen(name) <= 100;
-        dir = rg_xasprintf("reports/out/%s", tame ? name : "results");
-        for (char *p = dir + strlen("reports/out/"); *p; p++)
-            if (!isalnum((unsigned char)*p) || (unsigned char)*p >= 0x80)
-                *p = strchr("._+-", *p) ? *p : '_';
-        rg_meta_free(&m);
-    }
     int rc = 0;
-    bool sweep = rg_results_is_sweep(a->file);
-    if (cli_mkdir_p(dir, &e) < 0 ||
-        (sweep ? cli_report_sweep_file(a->file, dir, &e) : cli_report_file(a->file, dir, &e)) < 0)
+    /* The file is read once, and the directory made only once it has been:
+     * a file that cannot be read leaves nothing behind. */
+    if ((rg_results_is_sweep(a->file) ? cli_report_sweep_file(a->file, a->output, &dir, &e)
+                                      : cli_report_file(a->file, a->output, &dir, &e)) < 0)
         rc = cli_fail(&e);
     else
         printf("report: %s\n", dir);

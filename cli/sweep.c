@@ -652,26 +652,22 @@ int cli_report_sweep(rg_sweep *sw, const rg_meta *m, const char *dir, rg_err *e)
     return rg_report_sweep(sw, m, dir, e);
 }
 
-int cli_report_sweep_file(const char *path, const char *dir, rg_err *e)
+int cli_report_sweep_file(const char *path, const char *dir, char **made, rg_err *e)
 {
     rg_sweep *sw = NULL;
     rg_meta m = {0};
-    int rc = rg_sweep_read(path, &sw, &m, e);
+    if (rg_sweep_read(path, &sw, &m, e) < 0)
+        return -1;
+    char *d = cli_report_dir(&m, dir);
+    int rc = cli_mkdir_p(d, e);
     if (rc == 0)
-        rc = cli_report_sweep(sw, &m, dir, e);
+        rc = cli_report_sweep(sw, &m, d, e);
     rg_sweep_free(sw);
     rg_meta_free(&m);
-    return rc;
-}
-
-int cli_read_meta(const char *path, rg_meta *m, rg_err *e)
-{
-    rg_sweep *sw = NULL;
-    rg_results *r = NULL;
-    int rc = rg_results_is_sweep(path) ? rg_sweep_read(path, &sw, m, e)
-                                       : rg_results_read(path, &r, m, e);
-    rg_sweep_free(sw);
-    rg_results_free(r);
+    if (rc == 0 && made != NULL)
+        *made = d;
+    else
+        free(d);
     return rc;
 }
 

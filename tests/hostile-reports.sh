@@ -3,18 +3,27 @@
 # link planted in the report directory is never written through; a file
 # size limit leaves no cut picture under its final name (exit 1); a
 # report written over another scenario's report leaves none of the old
-# pages behind.
+# pages behind; a file that cannot be read makes no directory.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_program
 command -v gnuplot >/dev/null 2>&1 || [ -n "${REVGUARD_GNUPLOT:-}" ] ||
     skip_all "gnuplot not available (Debian package gnuplot-nox)"
-plan 17
+plan 20
 
 cd "$tmpdir" || bail "cannot enter $tmpdir"
 run_sim run "$top_srcdir/scenarios/drop125.ini" -n 4 -q -o drop.h5
 exit_is 0 "a drop run to report"
 run_sim run "$top_srcdir/scenarios/mm1.ini" -n 3 -q -o mm1.h5
 exit_is 0 "a queue run to report"
+
+# A file that cannot be read makes no report directory, named or not.
+printf 'not a results file\n' >junk.h5
+run_sim report junk.h5 -o never
+exit_is 2 "a report of a file that is not a results file fails (exit 2)"
+ok "... and makes no directory" test ! -e never
+mkdir dflt
+(cd dflt && "$REVGUARD_SIM" report ../junk.h5 >/dev/null 2>&1)
+ok "... nor reports/out without -o" test ! -e dflt/reports
 
 printf 'precious\n' >victim
 for name in summary.csv plot-summary.png gnuplot.log; do
