@@ -15,7 +15,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_program
-plan 33
+plan 34
 scn=$top_srcdir/scenarios/drop125.ini
 cd "$tmpdir" || bail "cannot cd to $tmpdir"
 never=99999999999999
@@ -106,7 +106,7 @@ esac
 
 # Peak memory: 30,000 replications of drop125 hold about 36 MB of rows.
 if [ -n "$in_memory" ]; then
-    for i in 1 2 3 4 5 6 7; do skip "$in_memory"; done
+    for i in 1 2 3 4 5 6 7 8; do skip "$in_memory"; done
 elif [ -x /usr/bin/time ]; then
     REVGUARD_SPILL_MIN=$never /usr/bin/time -f %M -o mem.kb \
         "$REVGUARD_SIM" run "$scn" -n 30000 -j2 -q -o mem/big.h5 >/dev/null 2>&1
@@ -137,6 +137,15 @@ elif [ -x /usr/bin/time ]; then
     diag "written by that check: $w KB for a file of $((f * 2)) KB"
     ok "reading spilled writes the file's copy and the table once each (< 2.5 x the file)" \
         test "$w" -lt "$((f * 5))"
+    # A run over an existing results file looks at its root in place to
+    # tell it is ours: the old file is never copied, however large.
+    cp mem/big.h5 over.h5
+    REVGUARD_SPILL_MIN=1 /usr/bin/time -f %O -o over.io \
+        "$REVGUARD_SIM" run "$scn" -n 5 -j1 -q -o over.h5 >/dev/null 2>&1
+    w=$(($(tail -n 1 over.io) / 2))
+    diag "written by a run of 5 replications over a results file of $((f * 2)) KB: $w KB"
+    ok "a run over an existing results file does not copy it (< 4 MB written)" test "$w" -lt 4096
+    rm -f over.h5
     # Merging two parts of the same 30,000: the whole run's rows are made
     # once, in a file beside the output, and each part's go back to their
     # file as they are joined.
@@ -165,7 +174,7 @@ elif [ -x /usr/bin/time ]; then
         "nothing is left beside a merged file"
     rm -f part1.h5 part2.h5 mem/merged.h5
 else
-    for i in 1 2 3 4 5 6 7; do skip "/usr/bin/time not installed (Debian package time)"; done
+    for i in 1 2 3 4 5 6 7 8; do skip "/usr/bin/time not installed (Debian package time)"; done
 fi
 
 # Under a --memory-limit below the rows' size: refused in memory, run when

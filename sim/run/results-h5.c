@@ -373,13 +373,40 @@ static unsigned char *copy_mapped(int fd, const char *dir, size_t want, size_t *
     return map;
 }
 
-/* Reads the regular file at path into a new buffer (*n bytes): a copy
- * mapped from an unnamed file beside it (copy_mapped, *mapped set) if the
- * file has at least REVGUARD_SPILL_MIN bytes, else memory (malloc).  A
- * FIFO, device or directory is refused without being read (opening with
- * O_NONBLOCK, so that a FIFO cannot block). */
-static unsigned char *load(rh5_ctx *c, const char *path, size_t *n, bool *mapped,
-                           struct stat *id)
+/* Opens the file at path for reading if it is a regular file that starts
+ * with HDF5's signature (*st filled), else fails with c->e set: a FIFO,
+ * device or directory is refused without being read (opened with
+ * O_NONBLOCK, so that a FIFO cannot block), and a file that is not HDF5
+ * before anything is read or copied.  The descriptor, or -1. */
+static int open_checked(rh5_ctx *c, const char *path, struct stat *st)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        rg_err_set(c->e, RG_ERR_INPUT, "%s: cannot open results file: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, st) < 0)
+        rg_err_set(c->e, RG_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+    else if (S_ISDIR(st->st_mode))
+        rg_err_set(c->e, RG_ERR_INPUT, "%s: is a directory, not a results file", path);
+    else if (!S_ISREG(st->st_mode))
+        rg_err_set(c->e, RG_ERR_INPUT, "%s: not a regular file, so not a results file", path);
+    else if ((uint64_t)st->st_size > SIZE_MAX / 2)
+        rg_err_set(c->e, RG_ERR_IO, "%s: too large to read (%lld bytes)", path,
+                   (long long)st->st_size);
+    else if (!has_signature(NULL, fd, (size_t)st->st_size))
+        not_hdf5(c, path);
+    else
+        return fd;
+    close(fd);
+    return -1;
+}
+
+/* Reads the regular file at path (open_checked) into a new buffer (*n
+ * bytes): a copy mapped from an unnamed file beside it (copy_mapped,
+ * *mapped set) if the file has at least REVGUARD_SPILL_MIN bytes, else
+ * memory (malloc).  *id: the file's status before it was read. */
+static unsigned char *load(rh5_ctx *c, const char *path, size_t *n, bool *mapped, struct stat *id)
 {
     struct stat st;
     unsigned char *buf = NULL;
@@ -387,58 +414,43 @@ static unsigned char *load(rh5_ctx *c, const char *path, size_t *n, bool *mapped
     *mapped = false;
     if (rg_results_spill_min(&min, c->e) < 0)
         return NULL;
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0) {
-        rg_err_set(c->e, RG_ERR_INPUT, "%s: cannot open results file: %s", path, strerror(errno));
+    int fd = open_checked(c, path, &st);
+    if (fd < 0)
         return NULL;
+    *id = st; /* before the copy: a change while copying changes it */
+    size_t got = 0, want = (size_t)st.st_size;
+    if (want >= min) {
+        char *dir = rg_dir_of(path);
+        if (!rg_in_memory_fs(dir) && (buf = copy_mapped(fd, dir, want, &got)) != NULL)
+            *mapped = true;
+        free(dir);
     }
-    if (fstat(fd, &st) < 0) {
-        rg_err_set(c->e, RG_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
-    } else if (S_ISDIR(st.st_mode)) {
-        rg_err_set(c->e, RG_ERR_INPUT, "%s: is a directory, not a results file", path);
-    } else if (!S_ISREG(st.st_mode)) {
-        rg_err_set(c->e, RG_ERR_INPUT, "%s: not a regular file, so not a results file", path);
-    } else if ((uint64_t)st.st_size > SIZE_MAX / 2) {
+    if (buf == NULL && (buf = malloc(want ? want : 1)) == NULL)
         rg_err_set(c->e, RG_ERR_IO, "%s: too large to read (%lld bytes)", path,
                    (long long)st.st_size);
-    } else if (!has_signature(NULL, fd, (size_t)st.st_size)) {
-        not_hdf5(c, path); /* refused before it is read or copied */
-    } else {
-        *id = st; /* before the copy: a change while copying changes it */
-        size_t got = 0, want = (size_t)st.st_size;
-        if (want >= min) {
-            char *dir = rg_dir_of(path);
-            if (!rg_in_memory_fs(dir) && (buf = copy_mapped(fd, dir, want, &got)) != NULL)
-                *mapped = true;
-            free(dir);
-        }
-        if (buf == NULL && (buf = malloc(want ? want : 1)) == NULL)
-            rg_err_set(c->e, RG_ERR_IO, "%s: too large to read (%lld bytes)", path,
-                       (long long)st.st_size);
-        while (buf != NULL && !*mapped && got < want) {
-            ssize_t k = read(fd, buf + got, want - got);
-            if (k < 0 && errno == EINTR)
-                continue;
-            if (k < 0) {
-                rg_err_set(c->e, RG_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            if (k == 0)
-                break; /* shrank while being read: take what is there */
-            got += (size_t)k;
-        }
-        *n = got;
-        if (buf != NULL && !has_signature(buf, -1, got)) { /* changed while read */
-            not_hdf5(c, path);
-            if (*mapped)
-                munmap(buf, got);
-            else
-                free(buf);
+    while (buf != NULL && !*mapped && got < want) {
+        ssize_t k = read(fd, buf + got, want - got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            rg_err_set(c->e, RG_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+            free(buf);
             buf = NULL;
-            *mapped = false;
+            break;
         }
+        if (k == 0)
+            break; /* shrank while being read: take what is there */
+        got += (size_t)k;
+    }
+    *n = got;
+    if (buf != NULL && !has_signature(buf, -1, got)) { /* changed while read */
+        not_hdf5(c, path);
+        if (*mapped)
+            munmap(buf, got);
+        else
+            free(buf);
+        buf = NULL;
+        *mapped = false;
     }
     close(fd);
     return buf;
@@ -568,7 +580,7 @@ static int read_once(rh5_ctx *c, hid_t fapl, rh5_read_fn fn, void *arg)
     static unsigned long serial;
     char name[64];
     snprintf(name, sizeof name, "/dev/null/revguard-sim-image-%lu", ++serial);
-    hid_t f = H5Fopen(name, H5F_ACC_RDONLY, fapl);
+    hid_t f = H5Fopen(c->direct != NULL ? c->direct : name, H5F_ACC_RDONLY, fapl);
     if (f < 0)
         return rh5_fail(c, -1, NULL, "cannot open");
     int rc = fn(c, f, arg);
@@ -808,8 +820,8 @@ static bool same_file(const struct stat *a, const struct stat *b)
 
 /* The kept copy if it is the file at path (taken out of the cache: *fapl,
  * *buf, *n, *hash set, 1), else 0, the copy let go either way. */
-static int take_kept(const char *path, hid_t *fapl, unsigned char **buf, size_t *n,
-                     uint64_t *hash, struct stat *id)
+static int take_kept(const char *path, hid_t *fapl, unsigned char **buf, size_t *n, uint64_t *hash,
+                     struct stat *id)
 {
     if (kept.fapl <= 0)
         return 0;
@@ -829,6 +841,31 @@ static int take_kept(const char *path, hid_t *fapl, unsigned char **buf, size_t 
     return 1;
 }
 
+/* rh5_read_file for c->verdict_only: the child opens the file itself
+ * (HDF5's default driver reads only what fn needs, with no lock taken),
+ * and nothing is read here. */
+static int vet_in_place(rh5_ctx *c, const char *path, rh5_read_fn fn, rh5_drop_fn drop, void *arg)
+{
+    struct stat st;
+    int fd = open_checked(c, path, &st);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0)
+        return rh5_fail(c, -1, NULL, "cannot set up reading");
+#if H5_VERSION_GE(1, 10, 7)
+    (void)H5Pset_file_locking(fapl, 0, 1);
+#endif
+    c->budget = READ_SLACK + (uint64_t)st.st_size * READ_RATIO;
+    c->input = true;
+    c->direct = path;
+    char verdict[sizeof damaged.why] = "";
+    int rc = vet(c, fapl, fn, drop, arg, verdict, sizeof verdict);
+    c->direct = NULL;
+    return rh5_close_all(c, &fapl, 1, rc);
+}
+
 int rh5_read_file(rh5_ctx *c, const char *path, rh5_read_fn fn, rh5_drop_fn drop, void *arg)
 {
     rh5_quiet();
@@ -838,6 +875,8 @@ int rh5_read_file(rh5_ctx *c, const char *path, rh5_read_fn fn, rh5_drop_fn drop
     uint64_t hash = 0;
     struct stat id;
     hid_t fapl = H5I_INVALID_HID;
+    if (c->verdict_only)
+        return vet_in_place(c, path, fn, drop, arg);
     if (take_kept(path, &fapl, &buf, &n, &hash, &id))
         goto vet;
     if ((buf = load(c, path, &n, &mapped, &id)) == NULL)

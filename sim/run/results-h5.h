@@ -127,6 +127,11 @@ typedef struct rh5_ctx {
     /* A look at the root that a read of the same file follows: a large
      * file's mapped copy is kept for it (rh5_read_file). */
     bool keep_image;
+    /* Only the child's verdict is wanted (rg_results_is_ours): the child
+     * reads the file in place, through `direct` (its path), instead of an
+     * image of it, and the caller reads nothing (rh5_read_file). */
+    bool verdict_only;
+    const char *direct;
 } rh5_ctx;
 
 /* Switches off HDF5's automatic error printing and its loading of filter
@@ -240,7 +245,9 @@ typedef void (*rh5_drop_fn)(void *arg);
  * RH5_VET_SECONDS does fn run here, on the same image.  A child that
  * crashes or hangs makes the file "not a valid revguard-sim results file"
  * (RG_ERR_INPUT); a child's error is passed on as it was.  c->budget is
- * set from the file's size.  With c->keep_image, a mapped copy that read
+ * set from the file's size.  With c->verdict_only, fn runs only in the
+ * child, on the file itself: nothing is loaded or copied.  With
+ * c->keep_image, a mapped copy that read
  * cleanly is kept for the next call, which takes it if it reads the same
  * file, unchanged (same device, inode, size and times), and lets it go
  * otherwise.  Call it with no other thread of the program running (the

@@ -1035,7 +1035,9 @@ bool rg_results_is_ours(const char *path)
 {
     rg_err e;
     rg_err_clear(&e);
-    rh5_ctx c = {.prefix = path, .e = &e};
+    /* Only whether the file is ours: read in place in the vetting child,
+     * never copied, however large. */
+    rh5_ctx c = {.prefix = path, .e = &e, .verdict_only = true};
     rootread j = {false, false};
     return rh5_read_file(&c, path, read_root, rootread_drop, &j) == 0;
 }
