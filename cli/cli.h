@@ -46,6 +46,10 @@ typedef struct args {
     const char *history;              /* trace --history FILE */
     int history_edn;                  /* --history-format: -1 from the name, 0 jsonl, 1 edn */
     const char *histories, *rep_list; /* run --histories DIR --rep-list LIST */
+    /* sweep and find: where each point keeps rows that reach
+     * REVGUARD_SPILL_MIN (the output's directory; NULL: in memory, as
+     * under MPI) */
+    char *spill_dir;
 } args;
 
 /* The values getopt returns for options without a short form. */

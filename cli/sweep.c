@@ -482,6 +482,7 @@ static int run_point(const args *a, const rg_iter *it, size_t k, const char *con
     o.progress = !a->quiet;
     o.only = only;
     o.nonly = nonly;
+    o.spill_dir = a->spill_dir;
     char label[96];
     snprintf(label, sizeof label, "%s %zu/%zu", l.name, slot + 1, sw->npoints);
     o.label = label;
@@ -691,6 +692,8 @@ int cmd_sweep(args *a)
     }
     if (cli_mpi_agree(sweep_checks(a, it, "sweep", &out, &e), &e) < 0)
         goto err;
+    if (cli_mpi_size() <= 1)
+        a->spill_dir = rg_dir_of(out);
     size_t nv = rg_iter_nvars(it);
     const char **names = rg_xcalloc(nv, sizeof *names);
     bool *logs = rg_xcalloc(nv, sizeof *logs);
@@ -727,6 +730,8 @@ done:
     rg_iter_free(it);
     free(text);
     free(out);
+    free(a->spill_dir);
+    a->spill_dir = NULL;
     return code;
 }
 
@@ -983,6 +988,8 @@ int cmd_find(args *a)
     }
     if (cli_mpi_agree(sweep_checks(a, it, "find", &out, &e), &e) < 0)
         goto err;
+    if (cli_mpi_size() <= 1)
+        a->spill_dir = rg_dir_of(out);
     double lo = rg_iter_lo(it, 0), hi = rg_iter_hi(it, 0), tol;
     bool geometric = lo > 0 && hi / lo >= 10;
     if (a->tol) {
@@ -1056,6 +1063,8 @@ done:
     rg_iter_free(it);
     free(text);
     free(out);
+    free(a->spill_dir);
+    a->spill_dir = NULL;
     free(json);
     return code;
 }

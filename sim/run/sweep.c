@@ -427,11 +427,15 @@ out:
 
 int rg_sweep_read(const char *path, rg_sweep **out, rg_meta *meta, rg_err *e)
 {
-    rh5_ctx c = {.prefix = path, .e = e};
+    /* the file's own directory, for a point's large table of replications */
+    char *dir = rg_dir_of(path);
+    rh5_ctx c = {.prefix = path, .e = e, .spill_dir = dir};
     sweepread j = {NULL, {0}};
     *out = NULL;
     memset(meta, 0, sizeof *meta);
-    if (rh5_read_file(&c, path, read_sweep, sweepread_drop, &j) < 0) {
+    int rc = rh5_read_file(&c, path, read_sweep, sweepread_drop, &j);
+    free(dir);
+    if (rc < 0) {
         sweepread_drop(&j);
         return -1;
     }
