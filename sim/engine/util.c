@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +202,75 @@ static void resv_unlink_unwritten(void)
 }
 
 /* At exit: the temporaries of reservations never written are removed. */
+/* Writes in progress (rg_atomic_open until commit or discard). */
+static rg_atomic *writing;
+/* The process that installed resv_on_signal: a forked child (the results
+ * reader's vetting child) inherits the handler but removes nothing. */
+static pid_t guard_pid;
+
+/* SIGINT, SIGTERM or SIGHUP that would end the process: the temporaries
+ * go first (fstat, lstat and unlink are async-signal-safe), then the
+ * signal, its action reset to the default (SA_RESETHAND), ends it. */
+static void resv_on_signal(int sig)
+{
+    int saved = errno;
+    if (getpid() == guard_pid) {
+        resv_unlink_unwritten();
+        for (rg_atomic *a = writing; a != NULL; a = a->next)
+            if (same_file(a->fd, a->tmp))
+                unlink(a->tmp);
+    }
+    raise(sig);
+    errno = saved;
+}
+
+/* Installs resv_on_signal where a signal would end the process. */
+static void guard_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    if (guard_pid == getpid())
+        return;
+    guard_pid = getpid();
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old, sa = {0};
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL)
+            continue; /* ignored (nohup, a background job), or someone's */
+        sa.sa_handler = resv_on_signal;
+        sa.sa_flags = SA_RESETHAND;
+        sigfillset(&sa.sa_mask);
+        (void)sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+/* Blocks (block true) or restores the guarded signals around a change
+ * of the lists resv_on_signal reads. */
+static void guard_block(bool block, sigset_t *old)
+{
+    if (block) {
+        sigset_t s;
+        sigemptyset(&s);
+        sigaddset(&s, SIGINT);
+        sigaddset(&s, SIGTERM);
+        sigaddset(&s, SIGHUP);
+        (void)sigprocmask(SIG_BLOCK, &s, old);
+    } else {
+        (void)sigprocmask(SIG_SETMASK, old, NULL);
+    }
+}
+
+static void writing_drop(rg_atomic *a)
+{
+    sigset_t old;
+    guard_block(true, &old);
+    for (rg_atomic **p = &writing; *p != NULL; p = &(*p)->next)
+        if (*p == a) {
+            *p = a->next;
+            break;
+        }
+    guard_block(false, &old);
+    a->next = NULL;
+}
+
 static void resv_cleanup(void)
 {
     for (size_t i = 0; i < nresv; i++) {
@@ -232,8 +302,11 @@ static long resv_find(const char *path, int fd)
 /* Takes reservation i out of the table; its fd is the caller's. */
 static int resv_take(long i, char **tmp)
 {
+    sigset_t old;
+    guard_block(true, &old);
     resv r = resvs[i];
     resvs[i] = resvs[--nresv];
+    guard_block(false, &old);
     free(r.path);
     *tmp = r.tmp;
     return r.fd;
@@ -391,8 +464,13 @@ int rg_atomic_reserve(const char *path, bool force, rg_ours_fn ours, rg_err *e)
     static bool registered;
     if (!registered && atexit(resv_cleanup) == 0)
         registered = true;
+    guard_signals();
+    char *p = rg_xstrdup(path);
+    sigset_t old;
+    guard_block(true, &old);
     rg_xgrow((void **)&resvs, &resvcap, nresv + 1, sizeof *resvs);
-    resvs[nresv++] = (resv){rg_xstrdup(path), tmp, fd};
+    resvs[nresv++] = (resv){p, tmp, fd};
+    guard_block(false, &old);
     return 0;
 }
 
@@ -400,9 +478,16 @@ int rg_atomic_open(rg_atomic *a, const char *path, bool force, rg_ours_fn ours, 
 {
     a->f = NULL;
     a->tmp = NULL;
+    a->next = NULL;
+    guard_signals();
     a->fd = tmp_open(path, force, ours, &a->tmp, e);
     if (a->fd < 0)
         return -1;
+    sigset_t old;
+    guard_block(true, &old);
+    a->next = writing;
+    writing = a;
+    guard_block(false, &old);
     a->path = rg_xstrdup(path);
     a->f = fdopen(a->fd, "w");
     if (a->f == NULL) {
@@ -420,6 +505,7 @@ int rg_atomic_open_force(rg_atomic *a, const char *path, rg_err *e)
 
 void rg_atomic_discard(rg_atomic *a)
 {
+    writing_drop(a);
     if (same_file(a->fd, a->tmp))
         unlink(a->tmp);
     if (a->f != NULL)
@@ -446,6 +532,7 @@ int rg_atomic_commit(rg_atomic *a, rg_err *e)
         rg_atomic_discard(a);
         return -1;
     }
+    writing_drop(a);
     /* Closed after the rename: the lock is held until path is complete. */
     if (fclose(a->f) != 0)
         rc = rg_err_set(e, RG_ERR_IO, "%s: cannot close: %s", a->path, strerror(errno));

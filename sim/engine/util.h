@@ -111,6 +111,7 @@ typedef struct rg_atomic {
     FILE *f; /* write here (or write(2) to fd, never both) */
     int fd;  /* the temporary, locked */
     char *path, *tmp;
+    struct rg_atomic *next; /* the writes in progress, for a fatal signal */
 } rg_atomic;
 
 /* Opens path for writing whole: refuses a symlink, a directory or a file
@@ -119,6 +120,13 @@ typedef struct rg_atomic {
  * creates its temporary.  RG_ERR_INPUT for what is refused, RG_ERR_IO
  * for a failing system call. */
 int rg_atomic_open(rg_atomic *a, const char *path, bool force, rg_ours_fn ours, rg_err *e);
+/* From the first reservation or open on, SIGINT, SIGTERM and SIGHUP (where
+ * they would end the process: not ignored, not taken by the runner, which
+ * holds them during a run) first remove the temporaries of reservations
+ * and of writes in progress, then end the process as before: a command
+ * stopped before or while it writes (merge reading its parts, --extend
+ * reading the old file) leaves no "<path>.tmp" behind.  a must stay where
+ * it is (not copied) from rg_atomic_open to its commit or discard. */
 /* rg_atomic_open with force: any regular file at path may be replaced
  * (still never a link, a directory or a device).  For files whose names
  * the program chose itself or that the user asked to replace. */

@@ -761,7 +761,7 @@ int rh5_write_file(const char *path, const rg_results *r, rh5_fill_fn fill, cons
     rh5_quiet();
     char *prefix = rg_xasprintf("cannot write results to %s", path);
     rh5_wctx w = {{.prefix = prefix, .e = e}, {0}, H5I_INVALID_HID, H5I_INVALID_HID};
-    rg_atomic a = {NULL, -1, NULL, NULL};
+    rg_atomic a = {NULL, -1, NULL, NULL, NULL};
     sink s = {-1, -1, 0, 0, 0, NULL, 0, 0};
     int rc = -1;
     bool open = false;
