@@ -134,7 +134,7 @@ int rg_results_append(rg_results *a, const rg_results *b, rg_err *e)
                           "the replications to add have other variants or metrics than the "
                           "results they extend");
     uint64_t n = a->reps_done + b->reps_done;
-    if (a->reps != n) /* not made room for (rg_results_grow): as one run of n */
+    if (a->reps < n) /* no room made (rg_results_grow): rows for exactly n */
         rows_resize(a, n);
     for (size_t v = 0; v < a->nvar; v++) {
         copy_rows(a, a->reps_done, b, v, 0, b->reps_done);

@@ -55,18 +55,19 @@ void rg_results_free(rg_results *r);
 /* Appends the replications of b (which ran the ones after a's last) to a:
  * rows, histograms, raw latencies (kept only if both kept them), events;
  * a's timeline stays (it is replication 0's).  Afterwards a holds a's and
- * b's replications done, as one run of them all would (its replications
- * asked for are those done).  The rows are copied in place if a was given
- * room for exactly that many (rg_results_grow), else made anew in memory.
- * -1 with e set if their variants or metrics differ. */
+ * b's replications done, as one run of them all would.  The rows are
+ * copied in place where a has room for them (rg_results_grow; its
+ * replications asked for stay what they were), else made anew in memory
+ * for exactly a's and b's (and asked for).  -1 with e set if their
+ * variants or metrics differ. */
 int rg_results_append(rg_results *a, const rg_results *b, rg_err *e);
 /* Makes room for `reps` replications asked for (reps_done unchanged): a
  * run assembled from parts that stopped early. */
 void rg_results_reserve(rg_results *r, uint64_t reps);
 /* Gives r room for exactly `reps` replications (reps_done unchanged, at
- * most reps) before replications are appended (rg_results_append), so
- * that appending copies them into place instead of making the rows anew
- * each time: in an unnamed file in directory dir if the rows take as much
+ * most reps; replications asked for: reps) before replications are
+ * appended (rg_results_append), so that appending copies them into place
+ * instead of making the rows anew each time: in an unnamed file in directory dir if the rows take as much
  * as rg_results_spill spills (dir NULL: never), else in memory.  The rows
  * done move there; spilled rows on either side are let go as they are
  * copied, so joining parts of a million replications holds a few pages of
