@@ -47,8 +47,8 @@ typedef struct args {
     int history_edn;                  /* --history-format: -1 from the name, 0 jsonl, 1 edn */
     const char *histories, *rep_list; /* run --histories DIR --rep-list LIST */
     /* sweep and find: where each point keeps rows that reach
-     * REVGUARD_SPILL_MIN (the output's directory; NULL: in memory, as
-     * under MPI) */
+     * REVGUARD_SPILL_MIN (the output's directory; NULL: in memory, as on
+     * MPI ranks but rank 0) */
     char *spill_dir;
 } args;
 

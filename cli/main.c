@@ -690,9 +690,9 @@ static int cmd_run(args *a)
     /* A large run keeps its rows in a file beside the results (they are
      * written there anyway), not in memory (rg_results_spill), and so do
      * the replications an extension or a batch (--until-ci) joins to
-     * earlier ones (rg_results_grow).  Not across MPI ranks, whose shares
-     * are gathered in memory. */
-    if (cli_mpi_size() <= 1)
+     * earlier ones (rg_results_grow).  Under MPI, rank 0 only: it joins the
+     * shares there, and the others may run where that directory is not. */
+    if (cli_mpi_rank() == 0)
         spill = rg_dir_of(out);
     /* Fail before simulating if an output cannot be written. */
     int ready = check_outputs(a, &l, out, spill, &e);

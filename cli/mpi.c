@@ -6,6 +6,9 @@
  * order (rg_results_append: integers and rows, never a floating-point
  * reduction, so the result does not depend on P) and alone prints and
  * writes, with HDF5 staying serial.  The datasets equal those of -j1.
+ * Rank 0 alone keeps large rows in a file beside the output (its own
+ * share's and the joined run's); the other ranks, which may run where
+ * that directory is not, keep theirs in memory.
  *
  * An interrupt (mpirun forwards SIGINT and SIGTERM to every rank) stops
  * every rank's run; rank 0 keeps the prefix of replications that is
@@ -165,10 +168,17 @@ static rg_results *unpack(const rg_results *like, reader *rd)
     return r;
 }
 
-/* Rank 0: joins the ranks' shares in order; a share that is not whole
- * ends the complete prefix. */
-static void gather(rg_results *r, uint64_t whole0, const rg_results *like, uint64_t total)
+/* Rank 0: joins the ranks' shares in order, into rows made once for the
+ * whole run (in an unnamed file in spill where they are large:
+ * rg_results_grow; in memory if that file cannot be made); a share that
+ * is not whole ends the complete prefix. */
+static void gather(rg_results *r, uint64_t whole0, const rg_results *like, uint64_t total,
+                   const char *spill)
 {
+    rg_err ge;
+    rg_err_clear(&ge);
+    if (rg_results_grow(r, total, spill, &ge) < 0)
+        (void)rg_results_grow(r, total, NULL, &ge);
     bool prefix = !r->interrupted && r->reps_done == whole0;
     for (int k = 1; k < g_size; k++) {
         MPI_Status st;
@@ -236,7 +246,7 @@ rg_results *cli_mpi_run(const args *a, const rg_study *l, rg_runopts o, rg_err *
     }
     rg_results *like =
         rg_results_new(r->nvar, (const char *const *)r->varnames, r->nmet, r->met, 0);
-    gather(r, count, like, total);
+    gather(r, count, like, total, o.spill_dir);
     rg_results_free(like);
     return r;
 #else

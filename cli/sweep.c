@@ -692,7 +692,7 @@ int cmd_sweep(args *a)
     }
     if (cli_mpi_agree(sweep_checks(a, it, "sweep", &out, &e), &e) < 0)
         goto err;
-    if (cli_mpi_size() <= 1)
+    if (cli_mpi_rank() == 0)
         a->spill_dir = rg_dir_of(out);
     size_t nv = rg_iter_nvars(it);
     const char **names = rg_xcalloc(nv, sizeof *names);
@@ -988,7 +988,7 @@ int cmd_find(args *a)
     }
     if (cli_mpi_agree(sweep_checks(a, it, "find", &out, &e), &e) < 0)
         goto err;
-    if (cli_mpi_size() <= 1)
+    if (cli_mpi_rank() == 0)
         a->spill_dir = rg_dir_of(out);
     double lo = rg_iter_lo(it, 0), hi = rg_iter_hi(it, 0), tol;
     bool geometric = lo > 0 && hi / lo >= 10;

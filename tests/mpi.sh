@@ -2,14 +2,15 @@
 # mpi.sh: under mpirun the ranks share the replications and rank 0 writes
 # the one results file: with 2 and 3 ranks (more ranks than cores: Open MPI
 # needs --oversubscribe) the datasets equal those of -j1, for a run and for
-# a sweep.  Skips unless the program was built with --with-mpi
-# (REVGUARD_SIM_MPI names that build; .ci/run makes one) and mpirun exists.
+# a sweep, and with rank 0's rows spilled.  Skips unless the program was
+# built with --with-mpi (REVGUARD_SIM_MPI names that build; .ci/run makes
+# one) and mpirun exists.
 . "${top_srcdir:-.}/tests/lib.sh"
 bin=${REVGUARD_SIM_MPI:-}
 [ -n "$bin" ] && [ -x "$bin" ] || skip_all "no MPI build (configure --with-mpi; REVGUARD_SIM_MPI)"
 command -v mpirun >/dev/null 2>&1 || skip_all "mpirun not found (Debian package openmpi-bin)"
 [ -n "$H5DUMP" ] && [ -x "$H5DUMP" ] || skip_all "h5dump not installed"
-plan 11
+plan 12
 
 src=$top_srcdir/scenarios
 cd "$tmpdir" || bail "no scratch directory"
@@ -29,6 +30,14 @@ for p in 2 3; do
     h5dump_data r$p.h5 >r$p.dump
     ok "mpirun -n $p: the datasets equal -j1's" cmp -s r1.dump r$p.dump
 done
+
+# With every table spilled, rank 0 joins the shares in a file beside the
+# output: the same datasets, and nothing left there.
+mkdir sp
+REVGUARD_SPILL_MIN=1 mpi 3 "$@" -o sp/r3.h5
+h5dump_data sp/r3.h5 >sp3.dump
+ok "mpirun -n 3 with its rows spilled: the datasets equal -j1's, nothing left beside" \
+    sh -c "test $rc = 0 && cmp -s r1.dump sp3.dump && test \"\$(ls -A sp)\" = r3.h5"
 
 set -- sweep "$src/drop125-window.ini" --vary 'window=10ms, 1h' -n 7 -q -j1
 "$bin" "$@" -o s1.h5 || bail "the MPI build cannot sweep alone"
