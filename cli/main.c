@@ -447,7 +447,8 @@ static int cmd_validate(args *a)
 static int check_outputs(const args *a, const rg_study *l, const char *out, const char *spill,
                          rg_err *e)
 {
-    if (a->output == NULL && cli_mkdir_p("results", e) < 0)
+    /* results/ for a default name; --extend writes the file it names */
+    if (a->output == NULL && a->extend == NULL && cli_mkdir_p("results", e) < 0)
         return -1;
     if (rg_results_check_path(out, a->force, e) < 0)
         return -1;
@@ -599,11 +600,13 @@ static rg_results *extend_run(const args *a, const rg_study *l, rg_runopts o, rg
     rg_buf_free(&res);
     rg_meta_free(&om);
     if (rc == 0) {
+        /* Room for all the replications asked for: an interrupted extension
+         * says how many were asked, as an interrupted run does. */
+        uint64_t total = o.reps;
         o.first_rep = old->reps_done;
         o.reps -= old->reps_done;
         rg_results *more = rg_run(l->ops, l->cfg, &o, e);
-        if (more == NULL ||
-            rg_results_grow(old, old->reps_done + more->reps_done, o.spill_dir, e) < 0 ||
+        if (more == NULL || rg_results_grow(old, total, o.spill_dir, e) < 0 ||
             rg_results_append(old, more, e) < 0)
             rc = -1;
         else if (more->error)

@@ -13,6 +13,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,6 +144,42 @@ static int check_parts(part *p, size_t n, rg_err *e)
     return 0;
 }
 
+/* True if some variant of r kept its raw latencies (--keep-latencies). */
+static bool keeps_latencies(const rg_results *r)
+{
+    for (size_t v = 0; v < r->nvar; v++)
+        if (r->lat[v] != NULL)
+            return true;
+    return false;
+}
+
+/* Checks that part b, read, can join part a: the same variants and
+ * metrics, and raw latencies kept by both or neither (one run's options:
+ * --variant and --keep-latencies are not in the scenario text). */
+static int same_shape(const part *a, const part *b, rg_err *e)
+{
+    size_t np = a->sw ? a->sw->npoints : 1;
+    const char *what = a->sw && (a->sw->npoints != b->sw->npoints || a->sw->nvars != b->sw->nvars)
+                           ? "points"
+                           : NULL;
+    for (size_t k = 0; what == NULL && k < np; k++) {
+        const rg_results *x = a->sw ? a->sw->res[k] : a->r, *y = b->sw ? b->sw->res[k] : b->r;
+        bool same = x->nvar == y->nvar && x->nmet == y->nmet;
+        for (size_t v = 0; same && v < x->nvar; v++)
+            same = strcmp(x->varnames[v], y->varnames[v]) == 0;
+        for (size_t m = 0; same && m < x->nmet; m++)
+            same = strcmp(x->met[m].name, y->met[m].name) == 0 && x->met[m].type == y->met[m].type;
+        what = !same                                      ? "variants or metrics"
+               : keeps_latencies(x) != keeps_latencies(y) ? "raw latencies (--keep-latencies)"
+                                                          : NULL;
+    }
+    if (what != NULL)
+        return rg_err_set(e, RG_ERR_INPUT,
+                          "%s is foreign: its %s differ from %s's; merge parts of one run", b->path,
+                          what, a->path);
+    return 0;
+}
+
 /* Reads part p, whose root check_parts passed, and checks that the file
  * still says what it said then. */
 static int read_part(part *p, rg_err *e)
@@ -179,12 +216,8 @@ static int join_parts(part *p, size_t n, const char *dir, rg_err *e)
         if (rg_results_grow(p[0].sw ? p[0].sw->res[k] : p[0].r, total, dir, e) < 0)
             return -1;
     for (size_t i = 1; i < n; i++) {
-        if (read_part(&p[i], e) < 0)
+        if (read_part(&p[i], e) < 0 || same_shape(&p[0], &p[i], e) < 0)
             return -1;
-        if (p[0].sw != NULL &&
-            (p[0].sw->npoints != p[i].sw->npoints || p[0].sw->nvars != p[i].sw->nvars))
-            return rg_err_set(e, RG_ERR_INPUT, "%s: its points differ from %s's", p[i].path,
-                              p[0].path);
         for (size_t k = 0; k < np; k++)
             if (rg_results_append(p[0].sw ? p[0].sw->res[k] : p[0].r,
                                   p[i].sw ? p[i].sw->res[k] : p[i].r, e) < 0)
@@ -209,6 +242,14 @@ int cmd_merge(args *a)
         code = cli_usage_error("merge needs OUT.h5 and the parts: merge OUT.h5 PART.h5...");
         goto out;
     }
+    struct stat so, sp;
+    for (size_t i = 0; i < n && stat(a->file, &so) == 0; i++)
+        if (stat(a->files[i], &sp) == 0 && sp.st_dev == so.st_dev && sp.st_ino == so.st_ino) {
+            rg_err_set(&e, RG_ERR_INPUT,
+                       "%s: the merged file would replace the part %s; write it elsewhere", a->file,
+                       a->files[i]);
+            goto err;
+        }
     if (rg_results_check_path(a->file, a->force, &e) < 0)
         goto err;
     for (size_t i = 0; i < n; i++) {

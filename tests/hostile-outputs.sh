@@ -5,7 +5,7 @@
 # the same results file at once do not both win: the second is refused.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_program
-plan 24
+plan 25
 
 scn=$top_srcdir/scenarios/mm1.ini
 cd "$tmpdir" || bail "cannot enter $tmpdir"
@@ -74,3 +74,8 @@ exit_is 2 "-o '' is refused before the run"
 run_sim run "$scn" -n 2 -q -o c4.h5 --csv ''
 exit_is 2 "--csv '' is refused before the run"
 ok "... writing nothing" test ! -e c4.h5
+
+# --extend FILE writes FILE: no results/ directory appears beside it.
+mkdir ext && (cd ext && "$REVGUARD_SIM" run "$scn" -n 2 -q -o e.h5 &&
+    "$REVGUARD_SIM" run "$scn" -n 4 -q --extend e.h5) >/dev/null 2>&1
+ok "run --extend FILE makes no results/ directory" sh -c 'test -s ext/e.h5 && test ! -e ext/results'

@@ -1,12 +1,13 @@
 #!/bin/sh
 # interrupt.sh: a run stopped by SIGINT or SIGTERM writes the replications
-# that finished, marks the file incomplete and exits 130; a run killed
-# outright (SIGKILL) leaves no file at the output path.
+# that finished, marks the file incomplete and exits 130 (an extension
+# too, saying how many were asked for); a run killed outright (SIGKILL)
+# leaves no file at the output path.
 bin=${REVGUARD_SIM:-./revguard-sim}
 src=${top_srcdir:-.}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "1..6"
+echo "1..7"
 
 # A run long enough to be interrupted on any machine (minutes if left alone).
 start_run() { # $1: output file
@@ -53,3 +54,19 @@ wait "$pid" 2>/dev/null
 i=$((i + 1))
 if [ ! -e "$tmp/KILL.h5" ]; then echo "ok $i - SIGKILL leaves no file at the output path"; else
     echo "not ok $i - SIGKILL left $tmp/KILL.h5"; fi
+
+# An extension stopped: what finished is written, out of all asked for.
+"$bin" run "$src/scenarios/sneaker-drop.ini" -n 3 -j 2 -q -o "$tmp/X.h5" >/dev/null 2>&1
+"$bin" run "$src/scenarios/sneaker-drop.ini" -n 100000 -j 2 -q --extend "$tmp/X.h5" \
+    >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+wait_for_progress
+kill -s TERM "$pid"
+wait "$pid"
+rc=$?
+i=$((i + 1))
+if [ $rc -eq 130 ] && grep -q 'interrupted: [0-9]* of 100000 replications complete' "$tmp/err"; then
+    echo "ok $i - an extension stopped by SIGTERM writes what finished of all asked for"
+else
+    echo "not ok $i - extension: exit $rc"; sed 's/^/# /' "$tmp/err"
+fi

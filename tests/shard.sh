@@ -2,10 +2,12 @@
 # shard.sh: runs split into shares (--shard K/N) and merged: the merged
 # datasets equal a plain run's, for a run and for a sweep, whatever order
 # the parts are given in; merge refuses a missing, a doubled and a foreign
-# part, and a whole run given as a part; a part's memory is its share's.
+# part, a whole run given as a part, parts of other variants or raw
+# latencies, and an output that is one of the parts; a part's memory is
+# its share's.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_program
-plan 16
+plan 22
 
 src=$top_srcdir/scenarios
 cd "$tmpdir" || bail "no scratch directory"
@@ -41,6 +43,22 @@ exit_is 2 "a part of another run is refused"
 contains "$err" "f2.h5 is foreign: its seed differs" "saying what differs"
 run_sim merge m5.h5 all.h5
 exit_is 2 "a whole run is not a part"
+# What the scenario text does not say must match too: the variants run
+# and whether raw latencies were kept.
+"$REVGUARD_SIM" run "$src/drop125.ini" -n 23 --seed 4 -q --shard 2/3 --variant object \
+    -o v2.h5 || bail "a part of one variant failed"
+run_sim merge m6.h5 p1.h5 v2.h5 p3.h5
+exit_is 2 "a part of other variants is refused"
+contains "$err" "v2.h5 is foreign: its variants or metrics differ" "naming it"
+"$REVGUARD_SIM" run "$src/drop125.ini" -n 23 --seed 4 -q --shard 2/3 --keep-latencies \
+    -o l2.h5 || bail "a part with latencies failed"
+run_sim merge m7.h5 p1.h5 l2.h5 p3.h5
+exit_is 2 "a part that kept raw latencies does not merge with parts that did not"
+ok "... and nothing is written" test ! -e m7.h5
+cp p2.h5 keep.h5
+run_sim merge p2.h5 p1.h5 p2.h5 p3.h5
+exit_is 2 "the merged file may not replace one of its parts"
+ok "... which is left as it was" cmp -s keep.h5 p2.h5
 run_sim run "$src/drop125.ini" -n 23 -q --shard 4/3 -o x.h5
 exit_is 2 "--shard 4/3 is a usage error"
 run_sim run "$src/drop125.ini" -n 23 -q --shard 1/3 --csv x.csv -o x.h5

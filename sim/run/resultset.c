@@ -244,7 +244,7 @@ static int spill_map(const rg_results *r, const char *dir, uint64_t reps, uint64
     if (rc != 0) {
         close(fd);
         return rg_err_set(e, RG_ERR_IO,
-                          "cannot set aside %.0f MB in %s for the results' rows: %s "
+                          "cannot set aside %.1f MB in %s for the results' rows: %s "
                           "(REVGUARD_SPILL_MIN keeps them in memory)",
                           (double)in_use / 1e6, dir, strerror(rc));
     }
