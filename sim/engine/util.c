@@ -201,7 +201,6 @@ static void resv_unlink_unwritten(void)
             unlink(resvs[i].tmp);
 }
 
-/* At exit: the temporaries of reservations never written are removed. */
 /* Writes in progress (rg_atomic_open until commit or discard). */
 static rg_atomic *writing;
 /* The process that installed resv_on_signal: a forked child (the results
@@ -258,6 +257,7 @@ static void guard_block(bool block, sigset_t *old)
     }
 }
 
+/* Takes a out of the writes in progress. */
 static void writing_drop(rg_atomic *a)
 {
     sigset_t old;
@@ -271,6 +271,7 @@ static void writing_drop(rg_atomic *a)
     a->next = NULL;
 }
 
+/* At exit: the temporaries of reservations never written are removed. */
 static void resv_cleanup(void)
 {
     for (size_t i = 0; i < nresv; i++) {
