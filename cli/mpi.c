@@ -3,9 +3,10 @@
  * share of the replications (rank r the share r+1 of P, as --shard would:
  * shard.c), with its own threads; rank 0 gathers every rank's rows,
  * histograms, raw latencies and event counts, joins them in replication
- * order (rg_results_append: integers and rows, never a floating-point
- * reduction, so the result does not depend on P) and alone prints and
- * writes, with HDF5 staying serial.  The datasets equal those of -j1.
+ * order (as rg_results_append does: integers and rows, never a
+ * floating-point reduction, so the result does not depend on P) and alone
+ * prints and writes, with HDF5 staying serial.  The datasets equal those
+ * of -j1.  Shares travel in pieces of at most 16 MB (below).
  * Rank 0 alone keeps large rows in a file beside the output (its own
  * share's and the joined run's); the other ranks, which may run where
  * that directory is not, keep theirs in memory.
@@ -89,7 +90,38 @@ int cli_mpi_size(void)
 
 #ifdef HAVE_MPI
 
-/* ---- a share's results as bytes ------------------------------------------- */
+/* ---- a share's results, sent in pieces ------------------------------------
+ *
+ * Each rank but 0 sends, in this order and with tag 0 (MPI keeps the order
+ * of one sender's messages with one tag):
+ *
+ *   a head: replications done, interrupted, events, the error's length,
+ *           for each variant its raw latencies' count (UINT64_MAX: none
+ *           kept), the histograms, the error's text;
+ *   the rows of each variant in turn, whole replications per message;
+ *   the raw latencies of each variant that kept them.
+ *
+ * Rows and latencies go straight from the share's arrays, at most
+ * `chunk` bytes a message, and rank 0 receives them straight into their
+ * place in the joined run (letting spilled rows go back to their file as
+ * they come): no rank copies a share whole, and no message nears MPI's
+ * limit of INT_MAX elements, whatever the number of replications.  Rank 0
+ * takes the size of each piece from the message itself, so the ranks need
+ * not agree on `chunk`. */
+
+/* Bytes a message carries at most: 16 MB, or REVGUARD_MPI_CHUNK (bytes,
+ * 1 to 1 GB; for tests, which make pieces small to have many). */
+static size_t chunk_bytes(void)
+{
+    const char *s = getenv("REVGUARD_MPI_CHUNK");
+    if (s != NULL && *s >= '0' && *s <= '9') {
+        char *end;
+        unsigned long long x = strtoull(s, &end, 10);
+        if (*end == '\0' && x >= 1 && x <= (1u << 30))
+            return (size_t)x;
+    }
+    return (size_t)16 << 20;
+}
 
 static void put(rg_buf *b, const void *p, size_t n)
 {
@@ -103,22 +135,81 @@ static void put_u64(rg_buf *b, uint64_t x)
     put(b, &x, sizeof x);
 }
 
-static void pack(const rg_results *r, rg_buf *b)
+/* Sends n bytes from p in messages of at most `most` bytes, each a whole
+ * number of `unit`s. */
+static void send_pieces(const void *p, size_t n, size_t unit, size_t most)
 {
-    put_u64(b, r->reps_done);
-    put_u64(b, r->interrupted);
-    put_u64(b, r->events);
-    for (size_t v = 0; v < r->nvar; v++)
-        put(b, &r->rows[v * r->reps * r->nmet], r->reps_done * r->nmet * sizeof *r->rows);
-    put(b, r->hist, r->nvar * RG_HIST_NBINS * sizeof *r->hist);
-    for (size_t v = 0; v < r->nvar; v++) {
-        put_u64(b, r->lat[v] ? r->nlat[v] : UINT64_MAX);
-        if (r->lat[v])
-            put(b, r->lat[v], r->nlat[v] * sizeof *r->lat[v]);
+    size_t per = most / unit > 0 ? most / unit * unit : unit;
+    for (size_t at = 0; at < n; at += per) {
+        size_t k = n - at < per ? n - at : per;
+        RG_ASSERT(k <= INT_MAX);
+        MPI_Send((const char *)p + at, (int)k, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
     }
+}
+
+/* Rank k > 0: sends its share r to rank 0. */
+static void send_share(const rg_results *r)
+{
+    rg_buf b = {0};
     const char *err = r->error ? r->error : "";
-    put_u64(b, strlen(err));
-    put(b, err, strlen(err));
+    put_u64(&b, r->reps_done);
+    put_u64(&b, r->interrupted);
+    put_u64(&b, r->events);
+    put_u64(&b, strlen(err));
+    for (size_t v = 0; v < r->nvar; v++)
+        put_u64(&b, r->lat[v] ? r->nlat[v] : UINT64_MAX);
+    put(&b, r->hist, r->nvar * RG_HIST_NBINS * sizeof *r->hist);
+    put(&b, err, strlen(err));
+    RG_ASSERT(b.len <= INT_MAX);
+    MPI_Send(b.s, (int)b.len, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
+    rg_buf_free(&b);
+    size_t most = chunk_bytes(), row = r->nmet * sizeof *r->rows;
+    for (size_t v = 0; v < r->nvar; v++)
+        if (row > 0)
+            send_pieces(&r->rows[v * r->reps * r->nmet], r->reps_done * row, row, most);
+    for (size_t v = 0; v < r->nvar; v++)
+        if (r->lat[v])
+            send_pieces(r->lat[v], r->nlat[v] * sizeof *r->lat[v], sizeof *r->lat[v], most);
+}
+
+/* The size in bytes of rank k's next message (waits for it). */
+static size_t next_message(int k)
+{
+    MPI_Status st;
+    int count;
+    MPI_Probe(k, 0, MPI_COMM_WORLD, &st);
+    MPI_Get_count(&st, MPI_BYTE, &count);
+    RG_ASSERT(count >= 0);
+    return (size_t)count;
+}
+
+/* Receives n bytes from rank k, sent by send_pieces, into dst (NULL: read
+ * and thrown away).  After each piece, `got(ctx, bytes so far)`, if not
+ * NULL. */
+static void recv_pieces(int k, void *dst, size_t n, size_t unit,
+                        void (*got)(void *ctx, size_t bytes), void *ctx)
+{
+    unsigned char *scratch = NULL;
+    size_t scap = 0;
+    for (size_t at = 0; at < n;) {
+        size_t m = next_message(k);
+        /* the ranks run the same program on the same scenario */
+        RG_ASSERT(m > 0 && m <= n - at && m % unit == 0);
+        void *to = dst ? (char *)dst + at : NULL;
+        if (to == NULL) {
+            if (m > scap) {
+                free(scratch);
+                scratch = rg_xmalloc(m);
+                scap = m;
+            }
+            to = scratch;
+        }
+        MPI_Recv(to, (int)m, MPI_BYTE, k, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        at += m;
+        if (got)
+            got(ctx, at);
+    }
+    free(scratch);
 }
 
 typedef struct reader {
@@ -139,41 +230,108 @@ static uint64_t take_u64(reader *rd)
     return x;
 }
 
-/* A share's results, shaped as `like` (same variants and metrics). */
-static rg_results *unpack(const rg_results *like, reader *rd)
+/* A share's head (send_share). */
+typedef struct share_head {
+    uint64_t done, events;
+    bool interrupted;
+    uint64_t *nlat; /* per variant; UINT64_MAX: none kept */
+    uint64_t *hist;
+    char *error; /* NULL: none */
+} share_head;
+
+static void recv_head(int k, size_t nvar, share_head *h)
 {
-    uint64_t done = take_u64(rd);
-    rg_results *r = rg_results_new(like->nvar, (const char *const *)like->varnames, like->nmet,
-                                   like->met, done);
-    r->reps_done = done;
-    r->interrupted = take_u64(rd) != 0;
-    r->events = take_u64(rd);
-    for (size_t v = 0; v < r->nvar; v++)
-        take(rd, &r->rows[v * r->reps * r->nmet], done * r->nmet * sizeof *r->rows);
-    take(rd, r->hist, r->nvar * RG_HIST_NBINS * sizeof *r->hist);
-    for (size_t v = 0; v < r->nvar; v++) {
-        uint64_t n = take_u64(rd);
-        if (n == UINT64_MAX)
-            continue;
-        r->lat[v] = rg_xmalloc((n ? n : 1) * sizeof *r->lat[v]);
-        take(rd, r->lat[v], n * sizeof *r->lat[v]);
-        r->nlat[v] = n;
-    }
-    uint64_t el = take_u64(rd);
+    size_t n = next_message(k);
+    unsigned char *buf = rg_xmalloc(n > 0 ? n : 1);
+    MPI_Recv(buf, (int)n, MPI_BYTE, k, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    reader rd = {buf, buf + n};
+    h->done = take_u64(&rd);
+    h->interrupted = take_u64(&rd) != 0;
+    h->events = take_u64(&rd);
+    uint64_t el = take_u64(&rd);
+    h->nlat = rg_xcalloc(nvar ? nvar : 1, sizeof *h->nlat);
+    for (size_t v = 0; v < nvar; v++)
+        h->nlat[v] = take_u64(&rd);
+    h->hist = rg_xcalloc(nvar > 0 ? nvar * RG_HIST_NBINS : 1, sizeof *h->hist);
+    take(&rd, h->hist, nvar * RG_HIST_NBINS * sizeof *h->hist);
+    RG_ASSERT(el == (uint64_t)(rd.end - rd.p));
+    h->error = NULL;
     if (el > 0) {
-        char *err = rg_xcalloc(el + 1, 1);
-        take(rd, err, el);
-        r->error = err;
+        h->error = rg_xcalloc(el + 1, 1);
+        take(&rd, h->error, el);
     }
-    return r;
+    free(buf);
+}
+
+static void head_free(share_head *h)
+{
+    free(h->nlat);
+    free(h->hist);
+    free(h->error);
+}
+
+/* Letting rows of variant v that arrived go back to their file. */
+typedef struct arriving {
+    rg_results *r;
+    size_t v;
+    uint64_t base, gone; /* the first replication received into; let go up to */
+} arriving;
+
+static void rows_arrived(void *ctx, size_t bytes)
+{
+    arriving *a = ctx;
+    uint64_t reps = bytes / (a->r->nmet * sizeof *a->r->rows);
+    a->gone = rg_results_let_go(a->r, a->v, a->gone, a->base + reps);
+}
+
+/* Rank 0: receives rank k's share and joins it after r's replications
+ * (as rg_results_append would, in place: r has room for every rank's), if
+ * `join`; else reads it and throws it away.  Returns the share's head. */
+static void recv_share(rg_results *r, int k, bool join, share_head *h)
+{
+    recv_head(k, r->nvar, h);
+    size_t row = r->nmet * sizeof *r->rows;
+    if (join)
+        RG_ASSERT(r->reps_done + h->done <= r->reps);
+    for (size_t v = 0; v < r->nvar; v++) {
+        if (row == 0)
+            continue;
+        arriving a = {r, v, r->reps_done, r->reps_done};
+        recv_pieces(k, join ? &r->rows[(v * r->reps + r->reps_done) * r->nmet] : NULL,
+                    h->done * row, row, join ? rows_arrived : NULL, &a);
+    }
+    for (size_t v = 0; v < r->nvar; v++) {
+        uint64_t n = h->nlat[v];
+        bool keep = join && r->lat[v] != NULL && n != UINT64_MAX;
+        if (keep)
+            r->lat[v] = rg_xrealloc(r->lat[v], (r->nlat[v] + n + 1) * sizeof *r->lat[v]);
+        if (n != UINT64_MAX)
+            recv_pieces(k, keep ? r->lat[v] + r->nlat[v] : NULL, n * sizeof *r->lat[v],
+                        sizeof *r->lat[v], NULL, NULL);
+        if (keep) {
+            r->nlat[v] += n;
+        } else if (join) { /* raw latencies are kept only if every share kept them */
+            free(r->lat[v]);
+            r->lat[v] = NULL;
+            r->nlat[v] = 0;
+        }
+    }
+    if (!join)
+        return;
+    for (size_t i = 0; i < r->nvar * RG_HIST_NBINS; i++)
+        r->hist[i] += h->hist[i];
+    r->reps_done += h->done;
+    r->events += h->events;
+    r->interrupted = h->interrupted;
+    free(r->sum);
+    r->sum = NULL;
 }
 
 /* Rank 0: joins the ranks' shares in order, into rows made once for the
  * whole run (in an unnamed file in spill where they are large:
  * rg_results_grow; in memory if that file cannot be made); a share that
  * is not whole ends the complete prefix. */
-static void gather(rg_results *r, uint64_t whole0, const rg_results *like, uint64_t total,
-                   const char *spill)
+static void gather(rg_results *r, uint64_t whole0, uint64_t total, const char *spill)
 {
     rg_err ge;
     rg_err_clear(&ge);
@@ -181,26 +339,15 @@ static void gather(rg_results *r, uint64_t whole0, const rg_results *like, uint6
         (void)rg_results_grow(r, total, NULL, &ge);
     bool prefix = !r->interrupted && r->reps_done == whole0;
     for (int k = 1; k < g_size; k++) {
-        MPI_Status st;
-        int n;
-        MPI_Probe(k, 0, MPI_COMM_WORLD, &st);
-        MPI_Get_count(&st, MPI_BYTE, &n);
-        unsigned char *buf = rg_xmalloc(n > 0 ? (size_t)n : 1);
-        MPI_Recv(buf, n, MPI_BYTE, k, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-        reader rd = {buf, buf + n};
-        rg_results *part = unpack(like, &rd);
-        free(buf);
+        share_head h;
+        recv_share(r, k, prefix, &h);
         uint64_t first, count;
         cli_shard_block(total, (uint64_t)k + 1, (uint64_t)g_size, &first, &count);
-        if (part->error && !r->error)
-            r->error = rg_xstrdup(part->error);
-        if (prefix) {
-            rg_err e;
-            rg_err_clear(&e);
-            RG_ASSERT(rg_results_append(r, part, &e) == 0);
-            prefix = !part->interrupted && part->reps_done == count;
-        }
-        rg_results_free(part);
+        if (h.error && !r->error)
+            r->error = rg_xstrdup(h.error);
+        if (prefix)
+            prefix = !h.interrupted && h.done == count;
+        head_free(&h);
     }
     r->interrupted = r->reps_done < total && r->error == NULL;
     rg_results_reserve(r, total);
@@ -237,17 +384,10 @@ rg_results *cli_mpi_run(const args *a, const rg_study *l, rg_runopts o, rg_err *
         r->seed = o.seed;
     }
     if (g_rank > 0) {
-        rg_buf b = {0};
-        pack(r, &b);
-        RG_ASSERT(b.len <= INT_MAX);
-        MPI_Send(b.s, (int)b.len, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
-        rg_buf_free(&b);
+        send_share(r);
         return r; /* the caller writes nothing on this rank */
     }
-    rg_results *like =
-        rg_results_new(r->nvar, (const char *const *)r->varnames, r->nmet, r->met, 0);
-    gather(r, count, like, total, o.spill_dir);
-    rg_results_free(like);
+    gather(r, count, total, o.spill_dir);
     return r;
 #else
     (void)a;

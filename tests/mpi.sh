@@ -10,7 +10,7 @@ bin=${REVGUARD_SIM_MPI:-}
 [ -n "$bin" ] && [ -x "$bin" ] || skip_all "no MPI build (configure --with-mpi; REVGUARD_SIM_MPI)"
 command -v mpirun >/dev/null 2>&1 || skip_all "mpirun not found (Debian package openmpi-bin)"
 [ -n "$H5DUMP" ] && [ -x "$H5DUMP" ] || skip_all "h5dump not installed"
-plan 12
+plan 14
 
 src=$top_srcdir/scenarios
 cd "$tmpdir" || bail "no scratch directory"
@@ -38,6 +38,15 @@ REVGUARD_SPILL_MIN=1 mpi 3 "$@" -o sp/r3.h5
 h5dump_data sp/r3.h5 >sp3.dump
 ok "mpirun -n 3 with its rows spilled: the datasets equal -j1's, nothing left beside" \
     sh -c "test $rc = 0 && cmp -s r1.dump sp3.dump && test \"\$(ls -A sp)\" = r3.h5"
+
+# Shares travel in pieces (cli/mpi.c): made tiny, a row or 125 latencies
+# a message, with raw latencies kept, the datasets are still -j1's.
+"$bin" "$@" --keep-latencies -o k1.h5 || bail "the MPI build cannot keep latencies alone"
+h5dump_data k1.h5 >k1.dump
+REVGUARD_MPI_CHUNK=1000 mpi 3 "$@" --keep-latencies -o k3.h5
+exit_is 0 "mpirun -n 3, shares sent in pieces of 1,000 bytes"
+h5dump_data k3.h5 >k3.dump
+ok "... the datasets, raw latencies included, equal -j1's" cmp -s k1.dump k3.dump
 
 set -- sweep "$src/drop125-window.ini" --vary 'window=10ms, 1h' -n 7 -q -j1
 "$bin" "$@" -o s1.h5 || bail "the MPI build cannot sweep alone"
