@@ -286,7 +286,8 @@ static void rows_arrived(void *ctx, size_t bytes)
 
 /* Rank 0: receives rank k's share and joins it after r's replications
  * (as rg_results_append would, in place: r has room for every rank's), if
- * `join`; else reads it and throws it away.  Returns the share's head. */
+ * `join`; else reads it and throws it away.  *h: the share's head (free
+ * it with head_free). */
 static void recv_share(rg_results *r, int k, bool join, share_head *h)
 {
     recv_head(k, r->nvar, h);
