@@ -25,9 +25,6 @@
  */
 #include <math.h>
 #include <pthread.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1093,10 +1090,6 @@ static void horizon_arrivals(drun *r)
     }
 }
 
-/* From this many buyers a replication gives its freed memory back to the
- * system when it ends. */
-#define TRIM_BUYERS 100000
-
 void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep, rg_repout *out,
                         FILE *trace, rg_drop_req **reqs_out, size_t *nreqs)
 {
@@ -1132,16 +1125,6 @@ void rg_drop_run_detail(const void *cfg, size_t vi, uint64_t seed, uint64_t rep,
     }
     drun_free(&r);
     rg_rep_end(out, r.e);
-#ifdef __GLIBC__
-    /* A large replication's memory, freed, stays in the allocator's
-     * arenas in pieces that the next replication's arrays, of other
-     * sizes, cannot all reuse: given back to the system, the next peak is
-     * that replication's own and not its own plus this one's remains
-     * (sneaker-drop at 10^6 buyers: 433 -> 372 MB of peak RSS).  The walk
-     * of the heap is nothing next to such a replication. */
-    if (c->w.buyers >= TRIM_BUYERS)
-        malloc_trim(0);
-#endif
 }
 
 static void drun_task(const void *cfg, size_t v, uint64_t seed, uint64_t rep, rg_repout *out,
