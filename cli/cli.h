@@ -115,7 +115,6 @@ int cli_fail(const rg_err *e);
 void cli_set_command(const char *cmd);
 /* Prints a usage error and returns the usage exit code. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int cli_mkdir_p(const char *dir, rg_err *e);
 
 /* The scenario's iteration variables: its text and the --set values
  * scanned, --vary applied, and planned (brackets allowed for find).  The

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -45,30 +44,6 @@ int cli_usage_error(const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\nTry 'revguard-sim %s%s--help'.\n", g_cmd ? g_cmd : "", g_cmd ? " " : "");
     return RG_EXIT_USAGE;
-}
-
-int cli_mkdir_p(const char *dir, rg_err *e)
-{
-    char *d = rg_xstrdup(dir);
-    for (char *p = d + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(d, 0777) < 0 && errno != EEXIST) {
-            rg_err_set(e, RG_ERR_IO, "cannot create directory %s: %s", d, strerror(errno));
-            free(d);
-            return -1;
-        }
-        *p = '/';
-    }
-    int rc = 0;
-    struct stat st;
-    if (mkdir(d, 0777) < 0 && errno != EEXIST)
-        rc = rg_err_set(e, RG_ERR_IO, "cannot create directory %s: %s", d, strerror(errno));
-    else if (stat(d, &st) < 0 || !S_ISDIR(st.st_mode))
-        rc = rg_err_set(e, RG_ERR_IO, "cannot create directory %s: a file of that name exists", d);
-    free(d);
-    return rc;
 }
 
 /* The run options that come from the scenario itself. */

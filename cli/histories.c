@@ -143,7 +143,7 @@ int cli_histories_prepare(const args *a, const rg_study *l, const size_t *only, 
     struct stat st;
     if (lstat(h->dir, &st) == 0 && !S_ISDIR(st.st_mode))
         return rg_err_set(e, RG_ERR_INPUT, "--histories %s: not a directory", h->dir);
-    if (cli_mkdir_p(h->dir, e) < 0)
+    if (rg_mkdir_p(h->dir, e) < 0)
         return -1;
     /* every file can be written, checked (and reserved) now, not after
      * the run */

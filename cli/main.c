@@ -365,7 +365,7 @@ int cli_report_file(const char *path, const char *dir, char **made, rg_err *e)
         rg_results_adopt_roles(r, met, n);
     }
     char *extra = report_extra_text(&m, r);
-    int rc = cli_mkdir_p(d, e);
+    int rc = rg_mkdir_p(d, e);
     if (rc == 0)
         rc = rg_report_make(r, &m, extra, d, e);
     free(extra);
@@ -452,11 +452,11 @@ static int check_outputs(const args *a, const rg_study *l, const char *out, cons
                          rg_err *e)
 {
     /* results/ for a default name; --extend writes the file it names */
-    if (a->output == NULL && a->extend == NULL && cli_mkdir_p("results", e) < 0)
+    if (a->output == NULL && a->extend == NULL && rg_mkdir_p("results", e) < 0)
         return -1;
     if (rg_results_check_path(out, a->force, e) < 0)
         return -1;
-    if (a->report && cli_mkdir_p(a->report, e) < 0)
+    if (a->report && rg_mkdir_p(a->report, e) < 0)
         return -1;
     uint64_t bytes = (uint64_t)l->reps * l->ops->nvariants(l->cfg) *
                      (uint64_t)(sizeof(rg_mval) * (cli_nmetrics(l) + 1));

@@ -575,11 +575,11 @@ static int sweep_checks(const args *a, const rg_iter *it, const char *kind, char
                                        kind, a->shard_k, a->shard_n)
                         : rg_xasprintf("results/%s-%s.h5", l.name, kind);
     if (rc == 0 && a->output == NULL)
-        rc = cli_mkdir_p("results", e);
+        rc = rg_mkdir_p("results", e);
     if (rc == 0)
         rc = rg_results_check_path(*out, a->force, e);
     if (rc == 0 && a->report)
-        rc = cli_mkdir_p(a->report, e);
+        rc = rg_mkdir_p(a->report, e);
     free(only);
     free(sel);
     rg_results_free(probe);
@@ -660,7 +660,7 @@ int cli_report_sweep_file(const char *path, const char *dir, char **made, rg_err
     if (rg_sweep_read(path, &sw, &m, e) < 0)
         return -1;
     char *d = cli_report_dir(&m, dir);
-    int rc = cli_mkdir_p(d, e);
+    int rc = rg_mkdir_p(d, e);
     if (rc == 0)
         rc = cli_report_sweep(sw, &m, d, e);
     rg_sweep_free(sw);

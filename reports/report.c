@@ -24,14 +24,12 @@
  */
 #include "reports/report.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "reports/gnuplot.h"
 #include "reports/html.h"
@@ -40,31 +38,6 @@
 #include "sim/engine/stats.h"
 
 /* ---- files -------------------------------------------------------------- */
-
-/* mkdir -p. */
-static int make_dir(const char *dir, rg_err *e)
-{
-    char *d = rg_xstrdup(dir);
-    int rc = 0;
-    for (char *p = d + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char was = *p;
-        *p = '\0';
-        if (mkdir(d, 0777) < 0 && errno != EEXIST) {
-            rc = rg_err_set(e, RG_ERR_IO, "cannot create directory %s: %s", d, strerror(errno));
-            break;
-        }
-        *p = was;
-        if (was == '\0')
-            break;
-    }
-    free(d);
-    struct stat st;
-    if (rc == 0 && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)))
-        rc = rg_err_set(e, RG_ERR_IO, "%s: not a directory", dir);
-    return rc;
-}
 
 /* ---- summary.csv -------------------------------------------------------- */
 
@@ -169,7 +142,7 @@ int rg_report_make_from(const rg_results *r, const rg_meta *m, const char *h5pat
 int rg_report_make(const rg_results *r, const rg_meta *m, const char *extra, const char *outdir,
                    rg_err *e)
 {
-    if (make_dir(outdir, e) < 0)
+    if (rg_mkdir_p(outdir, e) < 0)
         return -1;
     rpt_ctx c = {0};
     c.r = r;

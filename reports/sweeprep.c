@@ -16,12 +16,10 @@
  */
 #include "reports/sweeprep.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "reports/gnuplot.h"
 #include "reports/sweepplot.h"
@@ -381,8 +379,8 @@ int rg_report_sweep(const rg_sweep *sw, const rg_meta *m, const char *dir, rg_er
     for (size_t k = 0; k < sw->npoints; k++)
         if (sw->res[k] == NULL)
             return rg_err_set(e, RG_ERR_INPUT, "point %zu of the sweep has no results", k);
-    if (mkdir(dir, 0777) < 0 && errno != EEXIST)
-        return rg_err_set(e, RG_ERR_IO, "cannot create directory %s: %s", dir, strerror(errno));
+    if (rg_mkdir_p(dir, e) < 0)
+        return -1;
     swp_ctx s = {0};
     s.sw = sw;
     s.c.r = sw->res[0];

@@ -5,7 +5,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_program
-plan 84
+plan 94
 scn=$top_srcdir/scenarios
 mm1=$scn/mm1.ini
 
@@ -99,6 +99,22 @@ run_sim run "$mm1" -n 5 -q -o "$tmpdir/r.h5" --report "$tmpdir/afile"
 contains "$err" "cannot create directory $tmpdir/afile: a file of that name exists" \
     "--report naming a file"
 ok "is refused before anything is written" test ! -e "$tmpdir/r.h5"
+exit_is 2 "with exit 2 (a name that cannot be a directory)"
+run_sim run "$mm1" -n 5 -q -o "$tmpdir/r.h5" --report "$tmpdir/afile/sub"
+exit_is 2 "--report below a file: exit 2"
+contains "$err" "cannot create directory $tmpdir/afile: a file of that name exists" \
+    "and it names the file in the way"
+run_sim run "$mm1" -n 5 -q -o "$tmpdir/r.h5" --report ""
+exit_is 2 "--report '': exit 2"
+contains "$err" "give a directory name" "and it asks for a name"
+ok "is refused before anything is written" test ! -e "$tmpdir/r.h5"
+run_sim run "$mm1" -n 5 -q -o "$tmpdir/r.h5" --report "$tmpdir//two//levels/"
+exit_is 0 "--report with doubled and trailing slashes makes the directories"
+ok "and writes the report there" test -s "$tmpdir/two/levels/report.pdf"
+run_sim report "$tmpdir/r.h5" -o "$tmpdir/afile"
+exit_is 2 "report -o naming a file: exit 2"
+run_sim report "$tmpdir/r.h5" -o ""
+exit_is 2 "report -o '': exit 2"
 
 run_sim check "$tmpdir/nope.h5" "$tmpdir/nope.ini"
 contains "$err" "nope.h5: cannot open results file" "check names a missing results file"

@@ -590,6 +590,43 @@ int rg_check_writable(const char *path, const char *what, rg_err *e)
     return rc;
 }
 
+/* One step of rg_mkdir_p: d exists as a directory afterwards, or e says
+ * why not. */
+static int mkdir_one(const char *d, rg_err *e)
+{
+    struct stat st;
+    if (mkdir(d, 0777) == 0)
+        return 0;
+    if (errno != EEXIST)
+        return rg_err_set(e, RG_ERR_IO, "cannot create directory %s: %s", d, strerror(errno));
+    if (stat(d, &st) < 0)
+        return rg_err_set(e, RG_ERR_IO, "cannot create directory %s: %s", d, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return rg_err_set(e, RG_ERR_INPUT, "cannot create directory %s: a file of that name exists",
+                          d);
+    return 0;
+}
+
+int rg_mkdir_p(const char *dir, rg_err *e)
+{
+    if (dir[0] == '\0')
+        return rg_err_set(e, RG_ERR_INPUT, "cannot create directory '': give a directory name");
+    char *d = rg_xstrdup(dir);
+    int rc = 0;
+    /* each prefix that ends before a '/' (not the root's), then dir */
+    for (char *p = d + 1; rc == 0 && *p != '\0'; p++) {
+        if (*p != '/' || p[-1] == '/')
+            continue;
+        *p = '\0';
+        rc = mkdir_one(d, e);
+        *p = '/';
+    }
+    if (rc == 0)
+        rc = mkdir_one(d, e);
+    free(d);
+    return rc;
+}
+
 void rg_fmt_shortest(char *buf, size_t n, double x)
 {
     if (isnan(x) || isinf(x)) {

@@ -154,6 +154,12 @@ long rg_file_head(const char *path, char *buf, size_t n);
  * directory exists and is writable, and path is not a directory.  Returns
  * 0, or -1 with e naming `what` the file is ("CSV file") and the cause. */
 int rg_check_writable(const char *path, const char *what, rg_err *e);
+/* mkdir -p for an output directory the user named: creates dir and the
+ * directories above it that are missing.  RG_ERR_INPUT for a name that
+ * cannot be one (empty; an existing file that is not a directory, here or
+ * above), RG_ERR_IO for a failing system call (a missing parent that
+ * cannot be created, no permission). */
+int rg_mkdir_p(const char *dir, rg_err *e);
 
 /* Writes s as one CSV field, quoted (RFC 4180) when it holds a comma, a
  * quote or a line break (names from scenarios can hold anything). */
