@@ -404,11 +404,33 @@ static void remove_stale(const rpt_ctx *c, char **names, size_t n)
     }
 }
 
+/* Whether name is listed in old (old_report's lines). */
+static bool listed(const char *old, const char *name)
+{
+    size_t k = strlen(name);
+    for (const char *l = old; *l != '\0';) {
+        const char *nl = strchr(l, '\n');
+        size_t len = nl ? (size_t)(nl - l) : strlen(l);
+        if (len == k && memcmp(l, name, k) == 0)
+            return true;
+        if (nl == NULL)
+            break;
+        l = nl + 1;
+    }
+    return false;
+}
+
 int rpt_stage_commit(rpt_ctx *c)
 {
     size_t n;
     char **names = list_dir(c->stage, &n);
     int rc = 0;
+    bool refused = false;
+    /* A file of one of the report's names replaces only a file that an
+     * earlier report wrote there: never somebody's own summary.csv. */
+    char *old = rg_xmalloc(1 << 16);
+    if (!old_report(c, old, 1 << 16))
+        old[0] = '\0';
     for (size_t i = 0; rc == 0 && i < n; i++) {
         char *sp = rg_xasprintf("%s/%s", c->stage, names[i]);
         char *dp = rg_xasprintf("%s/%s", c->outdir, names[i]);
@@ -424,8 +446,24 @@ int rpt_stage_commit(rpt_ctx *c)
                             S_ISLNK(st.st_mode)   ? "a symbolic link"
                             : S_ISDIR(st.st_mode) ? "a directory"
                                                   : "not a regular file");
+        else if (lstat(dp, &st) == 0 && !listed(old, names[i])) {
+            refused = true;
+            rc = rg_err_set(c->e, RG_ERR_INPUT,
+                            "%s exists and no report of revguard-sim wrote it; refusing to "
+                            "replace it (nothing written): move it, or write the report to "
+                            "another directory",
+                            dp);
+        }
         free(sp);
         free(dp);
+    }
+    free(old);
+    if (refused) {
+        /* gnuplot did its part: its log would only be one more file in
+         * the way (rpt_stage_abort keeps it) */
+        char *lp = rg_xasprintf("%s/gnuplot.log", c->stage);
+        (void)unlink(lp);
+        free(lp);
     }
     if (rc == 0) {
         /* The new manifest goes in with the rest. */
@@ -471,8 +509,14 @@ void rpt_stage_abort(rpt_ctx *c)
         if (strcmp(names[i], "gnuplot.log") == 0) {
             char *dp = rg_xasprintf("%s/%s", c->outdir, names[i]);
             struct stat st;
-            if ((lstat(dp, &st) < 0 && errno == ENOENT) || S_ISREG(st.st_mode))
+            if (lstat(dp, &st) < 0 && errno == ENOENT)
                 (void)rename(sp, dp);
+            else if (S_ISREG(st.st_mode)) {
+                char *old = rg_xmalloc(1 << 16);
+                if (old_report(c, old, 1 << 16) && listed(old, names[i]))
+                    (void)rename(sp, dp);
+                free(old);
+            }
             free(dp);
         }
         (void)unlink(sp);

@@ -3,12 +3,13 @@
 # link planted in the report directory is never written through; a file
 # size limit leaves no cut picture under its final name (exit 1); a
 # report written over another scenario's report leaves none of the old
-# pages behind; a file that cannot be read makes no directory.
+# pages behind; a file that cannot be read makes no directory; a file of
+# the user's own at one of the report's names is never replaced.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_program
 command -v gnuplot >/dev/null 2>&1 || [ -n "${REVGUARD_GNUPLOT:-}" ] ||
     skip_all "gnuplot not available (Debian package gnuplot-nox)"
-plan 20
+plan 26
 
 cd "$tmpdir" || bail "cannot enter $tmpdir"
 run_sim run "$top_srcdir/scenarios/drop125.ini" -n 4 -q -o drop.h5
@@ -63,3 +64,18 @@ run_sim report mm1.h5 -o rep2
 is "" "$(cd rep2 && ls plot-timeline.png latency.dat live.gif 2>/dev/null)" \
     "an older report's pages are removed too"
 is mine "$(cat rep2/notes.txt)" "... but not the user's own files"
+
+# A directory of the user's own: a file at one of the report's names that
+# no report wrote is never replaced, and nothing else is written either.
+rm -rf own && mkdir own
+printf 'my own\n' >own/summary.csv
+run_sim report drop.h5 -o own
+exit_is 2 "a file of the user's own at a report's name is refused"
+contains "$err" "own/summary.csv exists and no report of revguard-sim wrote it" \
+    "... and the message names it"
+is "my own" "$(cat own/summary.csv)" "... it is left as it was"
+is "summary.csv" "$(ls -A own)" "... and nothing else is written (no log, no list)"
+mv own/summary.csv own/mine.csv
+run_sim report drop.h5 -o own
+exit_is 0 "moved aside, the report goes in"
+is "my own" "$(cat own/mine.csv)" "... beside it"
