@@ -5,7 +5,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_program
-plan 94
+plan 96
 scn=$top_srcdir/scenarios
 mm1=$scn/mm1.ini
 
@@ -115,6 +115,30 @@ run_sim report "$tmpdir/r.h5" -o "$tmpdir/afile"
 exit_is 2 "report -o naming a file: exit 2"
 run_sim report "$tmpdir/r.h5" -o ""
 exit_is 2 "report -o '': exit 2"
+
+# An existing output that cannot be read cannot be recognised as ours: the
+# message says why, not that it is some other file.  Needs a user who
+# cannot read it: this one, or nobody (setpriv) when the tests run as root.
+as_reader() {
+    if [ "$(id -u)" -ne 0 ]; then
+        "$@"
+    else
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+    fi
+}
+mkdir "$tmpdir/shut" && chmod 777 "$tmpdir/shut" && chmod 755 "$tmpdir"
+printf 'locked\n' >"$tmpdir/shut/r.h5" && chmod 000 "$tmpdir/shut/r.h5"
+if { [ "$(id -u)" -ne 0 ] || command -v setpriv >/dev/null 2>&1; } &&
+    as_reader "$REVGUARD_SIM" --version >/dev/null 2>&1 && ! as_reader cat "$tmpdir/shut/r.h5" >/dev/null 2>&1; then
+    rc=0
+    as_reader "$REVGUARD_SIM" run "$mm1" -n 2 -q -o "$tmpdir/shut/r.h5" >"$out" 2>"$err" || rc=$?
+    exit_is 2 "-o over a file that cannot be read: exit 2"
+    contains "$err" "shut/r.h5 exists and cannot be read (Permission denied)" \
+        "and the message says it cannot be read, not that it is not a results file"
+else
+    skip "no user here who cannot read a file (root without setpriv, or the program unreachable)"
+    skip "no user here who cannot read a file"
+fi
 
 run_sim check "$tmpdir/nope.h5" "$tmpdir/nope.ini"
 contains "$err" "nope.h5: cannot open results file" "check names a missing results file"

@@ -335,11 +335,18 @@ static int check_target(const char *path, bool force, rg_ours_fn ours, rg_err *e
                           "%s exists and is not a regular file (a device, FIFO or socket); "
                           "refusing to replace it",
                           path);
-    if (!force && ours != NULL && !ours(path))
+    if (!force && ours != NULL && !ours(path)) {
+        int why = rg_file_unreadable(path);
+        if (why != 0)
+            return rg_err_set(e, RG_ERR_INPUT,
+                              "%s exists and cannot be read (%s), so it cannot be told from a "
+                              "file of revguard-sim; use --force to replace it",
+                              path, strerror(why));
         return rg_err_set(e, RG_ERR_INPUT,
                           "%s exists and was not written by revguard-sim; use --force to "
                           "overwrite it",
                           path);
+    }
     return 0;
 }
 
@@ -565,6 +572,15 @@ long rg_file_head(const char *path, char *buf, size_t n)
         return -1;
     buf[k] = '\0';
     return (long)k;
+}
+
+int rg_file_unreadable(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    close(fd);
+    return 0;
 }
 
 int rg_check_writable(const char *path, const char *what, rg_err *e)

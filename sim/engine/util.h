@@ -150,6 +150,10 @@ void rg_atomic_reserve_checks_only(void);
  * symlink).  Returns the bytes read, or -1 if path is no readable regular
  * file.  For rg_ours_fn predicates. */
 long rg_file_head(const char *path, char *buf, size_t n);
+/* 0 if the regular file at path can be opened for reading, else the errno
+ * of the failed open (never through a symlink): says why an existing file
+ * could not be recognised as ours (rg_ours_fn). */
+int rg_file_unreadable(const char *path);
 /* Before any work: whether a file can be created or replaced at path: its
  * directory exists and is writable, and path is not a directory.  Returns
  * 0, or -1 with e naming `what` the file is ("CSV file") and the cause. */

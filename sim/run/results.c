@@ -846,9 +846,16 @@ int rg_results_check_path(const char *path, bool force, rg_err *e)
         rg_err_set(e, RG_ERR_INPUT, "%s exists and is not a regular file", path);
         goto out;
     } else if (!force && !rg_results_is_ours(path)) {
-        rg_err_set(e, RG_ERR_INPUT,
-                   "%s exists and is not a revguard-sim results file; use --force to overwrite",
-                   path);
+        int why = rg_file_unreadable(path);
+        if (why != 0)
+            rg_err_set(e, RG_ERR_INPUT,
+                       "%s exists and cannot be read (%s), so it cannot be told from a results "
+                       "file; use --force to replace it",
+                       path, strerror(why));
+        else
+            rg_err_set(e, RG_ERR_INPUT,
+                       "%s exists and is not a revguard-sim results file; use --force to overwrite",
+                       path);
         goto out;
     }
     rc = rg_atomic_reserve(path, true, NULL, e);
