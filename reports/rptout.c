@@ -450,7 +450,7 @@ int rpt_stage_commit(rpt_ctx *c)
             refused = true;
             rc = rg_err_set(c->e, RG_ERR_INPUT,
                             "%s exists and no report of revguard-sim wrote it; refusing to "
-                            "replace it (nothing written): move it, or write the report to "
+                            "replace it, no report written: move it, or write the report to "
                             "another directory",
                             dp);
         }
