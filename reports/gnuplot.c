@@ -332,7 +332,7 @@ static int run_one(const char *prog, const char *dir, const char *shown, const c
                    int logfd, rg_err *e)
 {
     char head[256];
-    int hl = snprintf(head, sizeof head, "=== gnuplot -d %s\n", script);
+    int hl = snprintf(head, sizeof head, RG_GNUPLOT_LOG_HEAD "%s\n", script);
     if (write(logfd, head, (size_t)hl) != hl)
         return rg_err_set(e, RG_ERR_IO, "%s/gnuplot.log: write failed: %s", shown, strerror(errno));
     off_t from = lseek(logfd, 0, SEEK_END);

@@ -26,6 +26,9 @@
 
 #include "sim/engine/util.h"
 
+/* How every gnuplot.log a report writes starts (a line per script run). */
+#define RG_GNUPLOT_LOG_HEAD "=== gnuplot -d "
+
 /* The most lines rg_gnuplot_put_wrapped and rg_gnuplot_label_lines make. */
 #define RG_GNUPLOT_MAX_LINES 4
 

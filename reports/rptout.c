@@ -351,46 +351,55 @@ static bool report_name(const char *name)
            (strcmp(dot, ".gp") == 0 || strcmp(dot, ".png") == 0 || strcmp(dot, ".svg") == 0);
 }
 
-/* The names of the files an earlier report wrote in outdir, one a line,
- * into buf: its manifest, or for a report older than manifests (its
+/* The most bytes of an earlier report's list that are read: a report
+ * lists a few dozen names (half a KB), so a longer list is not one of
+ * ours and counts as none. */
+#define MANIFEST_MAX (1 << 20)
+
+/* The names of the files an earlier report wrote in outdir, one a line (a
+ * new string): its manifest, or for a report older than manifests (its
  * report.gp says it was written by revguard-sim report) the files whose
- * names a report gives.  False if outdir holds no report of ours. */
-static bool old_report(const rpt_ctx *c, char *buf, size_t n)
+ * names a report gives.  NULL if outdir holds no report of ours. */
+static char *old_report(const rpt_ctx *c)
 {
     char *mp = rg_xasprintf("%s/" MANIFEST, c->outdir);
-    long got = rg_file_head(mp, buf, n);
+    rg_err quiet = {0};
+    size_t len = 0;
+    struct stat st;
+    char *text = NULL; /* never through a link */
+    if (lstat(mp, &st) == 0 && S_ISREG(st.st_mode))
+        text = rg_read_text(mp, "report list", MANIFEST_MAX, &len, &quiet);
     free(mp);
-    if (got > 0 && strncmp(buf, MANIFEST_HEAD, strlen(MANIFEST_HEAD)) == 0) {
-        memmove(buf, buf + strlen(MANIFEST_HEAD), (size_t)got - strlen(MANIFEST_HEAD) + 1);
-        return true;
+    if (text != NULL && strncmp(text, MANIFEST_HEAD, strlen(MANIFEST_HEAD)) == 0) {
+        memmove(text, text + strlen(MANIFEST_HEAD), len - strlen(MANIFEST_HEAD) + 1);
+        return text;
     }
+    free(text);
     char head[512];
     char *gp = rg_xasprintf("%s/report.gp", c->outdir);
-    got = rg_file_head(gp, head, sizeof head);
+    long got = rg_file_head(gp, head, sizeof head);
     free(gp);
     if (got <= 0 || strstr(head, "Written by revguard-sim report") == NULL)
-        return false;
+        return NULL;
     size_t k;
     char **all = list_dir(c->outdir, &k);
-    size_t len = 0;
-    buf[0] = '\0';
+    rg_buf b = {0};
     for (size_t i = 0; i < k; i++)
-        if (report_name(all[i]) && len + strlen(all[i]) + 2 < n)
-            len += (size_t)snprintf(buf + len, n - len, "%s\n", all[i]);
+        if (report_name(all[i]))
+            rg_buf_printf(&b, "%s\n", all[i]);
     free_list(all, k);
-    return true;
+    return b.s ? b.s : rg_xstrdup("");
 }
 
-/* Removes the files an earlier report wrote in outdir (old_report) that
- * this one does not write (names, n): never stale pages beside new ones.
- * Only regular files are removed. */
-static void remove_stale(const rpt_ctx *c, char **names, size_t n)
+/* Removes the files an earlier report wrote in outdir (old, its list, or
+ * NULL) that this one does not write (names, n): never stale pages beside
+ * new ones.  Only regular files are removed. */
+static void remove_stale(const rpt_ctx *c, char *old, char **names, size_t n)
 {
-    char buf[1 << 16];
-    if (!old_report(c, buf, sizeof buf))
+    if (old == NULL)
         return;
     char *save = NULL;
-    for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+    for (char *l = strtok_r(old, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
         if (!plain_name(l))
             continue;
         bool again = false;
@@ -408,7 +417,7 @@ static void remove_stale(const rpt_ctx *c, char **names, size_t n)
 static bool listed(const char *old, const char *name)
 {
     size_t k = strlen(name);
-    for (const char *l = old; *l != '\0';) {
+    for (const char *l = old ? old : ""; *l != '\0';) {
         const char *nl = strchr(l, '\n');
         size_t len = nl ? (size_t)(nl - l) : strlen(l);
         if (len == k && memcmp(l, name, k) == 0)
@@ -420,6 +429,19 @@ static bool listed(const char *old, const char *name)
     return false;
 }
 
+/* Whether the regular file at dp, named name, may be replaced by this
+ * report: an earlier report listed it (old), or it is gnuplot's log as a
+ * failed report leaves it (no list is written then): every such log
+ * starts with RG_GNUPLOT_LOG_HEAD. */
+static bool replaceable(const char *old, const char *name, const char *dp)
+{
+    if (listed(old, name))
+        return true;
+    char head[32];
+    return strcmp(name, "gnuplot.log") == 0 && rg_file_head(dp, head, sizeof head) > 0 &&
+           strncmp(head, RG_GNUPLOT_LOG_HEAD, strlen(RG_GNUPLOT_LOG_HEAD)) == 0;
+}
+
 int rpt_stage_commit(rpt_ctx *c)
 {
     size_t n;
@@ -428,9 +450,7 @@ int rpt_stage_commit(rpt_ctx *c)
     bool refused = false;
     /* A file of one of the report's names replaces only a file that an
      * earlier report wrote there: never somebody's own summary.csv. */
-    char *old = rg_xmalloc(1 << 16);
-    if (!old_report(c, old, 1 << 16))
-        old[0] = '\0';
+    char *old = old_report(c);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         char *sp = rg_xasprintf("%s/%s", c->stage, names[i]);
         char *dp = rg_xasprintf("%s/%s", c->outdir, names[i]);
@@ -446,7 +466,7 @@ int rpt_stage_commit(rpt_ctx *c)
                             S_ISLNK(st.st_mode)   ? "a symbolic link"
                             : S_ISDIR(st.st_mode) ? "a directory"
                                                   : "not a regular file");
-        else if (lstat(dp, &st) == 0 && !listed(old, names[i])) {
+        else if (lstat(dp, &st) == 0 && !replaceable(old, names[i], dp)) {
             refused = true;
             rc = rg_err_set(c->e, RG_ERR_INPUT,
                             "%s exists and no report of revguard-sim wrote it; refusing to "
@@ -457,7 +477,6 @@ int rpt_stage_commit(rpt_ctx *c)
         free(sp);
         free(dp);
     }
-    free(old);
     if (refused) {
         /* gnuplot did its part: its log would only be one more file in
          * the way (rpt_stage_abort keeps it) */
@@ -479,7 +498,8 @@ int rpt_stage_commit(rpt_ctx *c)
         }
     }
     if (rc == 0)
-        remove_stale(c, names, n);
+        remove_stale(c, old, names, n);
+    free(old);
     for (size_t i = 0; rc == 0 && i <= n; i++) {
         const char *name = i < n ? names[i] : MANIFEST;
         char *sp = rg_xasprintf("%s/%s", c->stage, name);
@@ -505,15 +525,16 @@ void rpt_stage_abort(rpt_ctx *c)
     for (size_t i = 0; i < n; i++) {
         char *sp = rg_xasprintf("%s/%s", c->stage, names[i]);
         /* gnuplot's log tells why a report failed: keep it, unless the name
-         * holds something that is not a regular file. */
+         * holds something else than gnuplot's log of an earlier report. */
         if (strcmp(names[i], "gnuplot.log") == 0) {
             char *dp = rg_xasprintf("%s/%s", c->outdir, names[i]);
             struct stat st;
-            if (lstat(dp, &st) < 0 && errno == ENOENT)
-                (void)rename(sp, dp);
-            else if (S_ISREG(st.st_mode)) {
-                char *old = rg_xmalloc(1 << 16);
-                if (old_report(c, old, 1 << 16) && listed(old, names[i]))
+            if (lstat(dp, &st) < 0) {
+                if (errno == ENOENT)
+                    (void)rename(sp, dp);
+            } else if (S_ISREG(st.st_mode)) {
+                char *old = old_report(c);
+                if (replaceable(old, names[i], dp))
                     (void)rename(sp, dp);
                 free(old);
             }

@@ -9,7 +9,7 @@
 need_program
 command -v gnuplot >/dev/null 2>&1 || [ -n "${REVGUARD_GNUPLOT:-}" ] ||
     skip_all "gnuplot not available (Debian package gnuplot-nox)"
-plan 26
+plan 29
 
 cd "$tmpdir" || bail "cannot enter $tmpdir"
 run_sim run "$top_srcdir/scenarios/drop125.ini" -n 4 -q -o drop.h5
@@ -79,3 +79,14 @@ mv own/summary.csv own/mine.csv
 run_sim report drop.h5 -o own
 exit_is 0 "moved aside, the report goes in"
 is "my own" "$(cat own/mine.csv)" "... beside it"
+
+# A failed report leaves gnuplot's log to say why; the next report there
+# replaces it (it is gnuplot's log, not a file of the user's).
+printf '#!/bin/sh\nexit 3\n' >failgp && chmod +x failgp
+rm -rf again
+rc=0
+REVGUARD_GNUPLOT=./failgp "$REVGUARD_SIM" report drop.h5 -o again >"$out" 2>"$err" || rc=$?
+exit_is 1 "a report whose gnuplot fails: exit 1"
+ok "... and its log is left to say why" test -s again/gnuplot.log
+run_sim report drop.h5 -o again
+exit_is 0 "the next report into that directory replaces the log"
