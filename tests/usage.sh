@@ -5,7 +5,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_program
-plan 96
+plan 98
 scn=$top_srcdir/scenarios
 mm1=$scn/mm1.ini
 
@@ -115,6 +115,10 @@ run_sim report "$tmpdir/r.h5" -o "$tmpdir/afile"
 exit_is 2 "report -o naming a file: exit 2"
 run_sim report "$tmpdir/r.h5" -o ""
 exit_is 2 "report -o '': exit 2"
+ln -s "$tmpdir/nowhere" "$tmpdir/dangling"
+run_sim report "$tmpdir/r.h5" -o "$tmpdir/dangling/sub"
+exit_is 2 "report -o below a symbolic link to nothing: exit 2"
+contains "$err" "a symbolic link of that name leads to no directory" "and it says so"
 
 # An existing output that cannot be read cannot be recognised as ours: the
 # message says why, not that it is some other file.  Needs a user who

@@ -610,17 +610,27 @@ int rg_check_writable(const char *path, const char *what, rg_err *e)
  * why not. */
 static int mkdir_one(const char *d, rg_err *e)
 {
-    struct stat st;
     if (mkdir(d, 0777) == 0)
         return 0;
-    if (errno != EEXIST)
-        return rg_err_set(e, RG_ERR_IO, "cannot create directory %s: %s", d, strerror(errno));
-    if (stat(d, &st) < 0)
-        return rg_err_set(e, RG_ERR_IO, "cannot create directory %s: %s", d, strerror(errno));
-    if (!S_ISDIR(st.st_mode))
+    int err = errno;
+    if (err == ENAMETOOLONG)
+        return rg_err_set(e, RG_ERR_INPUT, "cannot create directory %s: the name is too long", d);
+    if (err != EEXIST)
+        return rg_err_set(e, RG_ERR_IO, "cannot create directory %s: %s", d, strerror(err));
+    struct stat st;
+    if (stat(d, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return 0;
         return rg_err_set(e, RG_ERR_INPUT, "cannot create directory %s: a file of that name exists",
                           d);
-    return 0;
+    }
+    err = errno;
+    if (lstat(d, &st) == 0 && S_ISLNK(st.st_mode))
+        return rg_err_set(e, RG_ERR_INPUT,
+                          "cannot create directory %s: a symbolic link of that name leads to "
+                          "no directory (%s)",
+                          d, strerror(err));
+    return rg_err_set(e, RG_ERR_IO, "cannot create directory %s: %s", d, strerror(err));
 }
 
 int rg_mkdir_p(const char *dir, rg_err *e)

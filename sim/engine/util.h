@@ -160,9 +160,9 @@ int rg_file_unreadable(const char *path);
 int rg_check_writable(const char *path, const char *what, rg_err *e);
 /* mkdir -p for an output directory the user named: creates dir and the
  * directories above it that are missing.  RG_ERR_INPUT for a name that
- * cannot be one (empty; an existing file that is not a directory, here or
- * above), RG_ERR_IO for a failing system call (a missing parent that
- * cannot be created, no permission). */
+ * cannot be one (empty, too long; a file that is not a directory, or a
+ * symbolic link that leads to none, here or above), RG_ERR_IO for a
+ * failing system call (no permission, a read-only file system). */
 int rg_mkdir_p(const char *dir, rg_err *e);
 
 /* Writes s as one CSV field, quoted (RFC 4180) when it holds a comma, a
