@@ -456,7 +456,7 @@ static int check_outputs(const args *a, const rg_study *l, const char *out, cons
         return -1;
     if (rg_results_check_path(out, a->force, e) < 0)
         return -1;
-    if (a->report && rg_mkdir_p(a->report, e) < 0)
+    if (a->report && (rg_mkdir_p(a->report, e) < 0 || rg_report_dir_check(a->report, false, e) < 0))
         return -1;
     uint64_t bytes = (uint64_t)l->reps * l->ops->nvariants(l->cfg) *
                      (uint64_t)(sizeof(rg_mval) * (cli_nmetrics(l) + 1));

@@ -19,6 +19,7 @@
 
 #include "cli/cli.h"
 #include "models/registry.h"
+#include "reports/report.h"
 #include "reports/sweeprep.h"
 #include "sim/engine/stats.h"
 #include "sim/run/expect.h"
@@ -580,6 +581,8 @@ static int sweep_checks(const args *a, const rg_iter *it, const char *kind, char
         rc = rg_results_check_path(*out, a->force, e);
     if (rc == 0 && a->report)
         rc = rg_mkdir_p(a->report, e);
+    if (rc == 0 && a->report)
+        rc = rg_report_dir_check(a->report, true, e);
     free(only);
     free(sel);
     rg_results_free(probe);

@@ -39,6 +39,11 @@
 
 /* ---- files -------------------------------------------------------------- */
 
+int rg_report_dir_check(const char *dir, bool sweep, rg_err *e)
+{
+    return rpt_dir_check(dir, sweep, e);
+}
+
 /* ---- summary.csv -------------------------------------------------------- */
 
 static int write_csv(rpt_ctx *c)

@@ -35,6 +35,13 @@ int rg_report_make_from(const rg_results *r, const rg_meta *m, const char *h5pat
 int rg_report_make(const rg_results *r, const rg_meta *m, const char *extra, const char *outdir,
                    rg_err *e);
 
+/* Before a run that ends in a report into dir: refuses (RG_ERR_INPUT) if a
+ * name that every report (of a sweep, if sweep) writes is taken by what
+ * the report would not replace: a link, a directory, a device, or a file
+ * that no earlier report there wrote.  The report checks every name again
+ * as it puts its files in place. */
+int rg_report_dir_check(const char *dir, bool sweep, rg_err *e);
+
 /* The gnuplot program that will be used: REVGUARD_GNUPLOT if set and not
  * empty, else the one configure found, else gnuplot on PATH; "" if none.
  * Same as rg_gnuplot_program (gnuplot.h). */

@@ -442,37 +442,69 @@ static bool replaceable(const char *old, const char *name, const char *dp)
            strncmp(head, RG_GNUPLOT_LOG_HEAD, strlen(RG_GNUPLOT_LOG_HEAD)) == 0;
 }
 
+/* Whether the report may write name at dp: nothing is there, or a regular
+ * file it may replace (old: the earlier report's list).  A link, a
+ * directory or a device is never replaced; a file of the user's own
+ * neither.  -1 with e saying which. */
+static int check_place(const char *old, const char *name, const char *dp, rg_err *e)
+{
+    struct stat st;
+    if (lstat(dp, &st) < 0)
+        return 0;
+    if (!S_ISREG(st.st_mode))
+        return rg_err_set(e, RG_ERR_INPUT,
+                          "%s exists and is %s; refusing to replace it, no report written", dp,
+                          S_ISLNK(st.st_mode)   ? "a symbolic link"
+                          : S_ISDIR(st.st_mode) ? "a directory"
+                                                : "not a regular file");
+    if (!replaceable(old, name, dp))
+        return rg_err_set(e, RG_ERR_INPUT,
+                          "%s exists and no report of revguard-sim wrote it; refusing to replace "
+                          "it, no report written: move it, or write the report to another "
+                          "directory",
+                          dp);
+    return 0;
+}
+
+int rpt_dir_check(const char *dir, bool sweep, rg_err *e)
+{
+    /* the names every report of the kind writes; the others are checked
+     * as the report is put in place */
+    const char *const names[] = {"report.pdf", "report.html", "report.gp",
+                                 sweep ? "sweep-summary.csv" : "summary.csv"};
+    rpt_ctx c = {0};
+    c.outdir = dir;
+    char *old = old_report(&c);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof names / sizeof names[0]; i++) {
+        char *dp = rg_xasprintf("%s/%s", dir, names[i]);
+        rc = check_place(old, names[i], dp, e);
+        free(dp);
+    }
+    free(old);
+    return rc;
+}
+
 int rpt_stage_commit(rpt_ctx *c)
 {
     size_t n;
     char **names = list_dir(c->stage, &n);
     int rc = 0;
-    bool refused = false;
+    bool refused = false; /* a place in the way: gnuplot's log is no news */
     /* A file of one of the report's names replaces only a file that an
      * earlier report wrote there: never somebody's own summary.csv. */
     char *old = old_report(c);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         char *sp = rg_xasprintf("%s/%s", c->stage, names[i]);
         char *dp = rg_xasprintf("%s/%s", c->outdir, names[i]);
-        struct stat st;
         if (!picture_whole(sp, names[i]))
             rc = rg_err_set(c->e, RG_ERR_IO,
                             "%s: gnuplot left it incomplete (disk full or a file size limit?); "
                             "nothing written",
                             dp);
-        else if (lstat(dp, &st) == 0 && !S_ISREG(st.st_mode))
-            rc = rg_err_set(c->e, RG_ERR_INPUT,
-                            "%s exists and is %s; refusing to replace it (nothing written)", dp,
-                            S_ISLNK(st.st_mode)   ? "a symbolic link"
-                            : S_ISDIR(st.st_mode) ? "a directory"
-                                                  : "not a regular file");
-        else if (lstat(dp, &st) == 0 && !replaceable(old, names[i], dp)) {
+        else if (check_place(old, names[i], dp, c->e) < 0) {
+            rc = -1;
             refused = true;
-            rc = rg_err_set(c->e, RG_ERR_INPUT,
-                            "%s exists and no report of revguard-sim wrote it; refusing to "
-                            "replace it, no report written: move it, or write the report to "
-                            "another directory",
-                            dp);
         }
         free(sp);
         free(dp);

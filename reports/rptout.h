@@ -96,6 +96,9 @@ FILE *rpt_out_open(rpt_ctx *c, const char *name);
 /* Closes f (file `name` of c->dir), reporting any write error. */
 int rpt_out_close(rpt_ctx *c, FILE *f, const char *name);
 
+/* rg_report_dir_check (report.h). */
+int rpt_dir_check(const char *dir, bool sweep, rg_err *e);
+
 /* A report is written whole or not at all.  rpt_stage_open creates a
  * private staging directory inside outdir (mkdtemp) and points c->dir at
  * it: every file, ours and gnuplot's, is created there (exclusively, never

@@ -9,7 +9,7 @@
 need_program
 command -v gnuplot >/dev/null 2>&1 || [ -n "${REVGUARD_GNUPLOT:-}" ] ||
     skip_all "gnuplot not available (Debian package gnuplot-nox)"
-plan 29
+plan 33
 
 cd "$tmpdir" || bail "cannot enter $tmpdir"
 run_sim run "$top_srcdir/scenarios/drop125.ini" -n 4 -q -o drop.h5
@@ -90,3 +90,14 @@ exit_is 1 "a report whose gnuplot fails: exit 1"
 ok "... and its log is left to say why" test -s again/gnuplot.log
 run_sim report drop.h5 -o again
 exit_is 0 "the next report into that directory replaces the log"
+
+# run --report and sweep --report check the names every report writes
+# before the run: a long run is not spent on a report that cannot go in.
+rm -rf own2 && mkdir own2 && printf 'my own\n' >own2/summary.csv
+run_sim run "$top_srcdir/scenarios/drop125.ini" -n 2 -q -o early.h5 --report own2
+exit_is 2 "run --report over a file of the user's own is refused"
+ok "... before the run: no results file" test ! -e early.h5
+mv own2/summary.csv own2/report.pdf
+run_sim sweep "$top_srcdir/scenarios/drop125-window.ini" -n 2 -q -o early.h5 --report own2
+exit_is 2 "so is sweep --report"
+ok "... before the sweep" test ! -e early.h5
