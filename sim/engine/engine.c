@@ -610,10 +610,10 @@ rg_runstop rg_engine_run(rg_engine *e, rg_time until, uint64_t max_events)
             const slot *next = &e->slots[slot_of(h[c1])];
             __builtin_prefetch(next);
             __builtin_prefetch(&e->slots[slot_of(h[c2])]);
-            if (next->ctx != NULL) { /* no offset from NULL */
-                __builtin_prefetch(next->ctx);
-                __builtin_prefetch((const char *)next->ctx + CACHE_LINE);
-            }
+            /* the second line's address as a number: the context may be
+             * NULL, smaller than a line, or freed */
+            __builtin_prefetch(next->ctx);
+            __builtin_prefetch((const void *)((uintptr_t)next->ctx + CACHE_LINE));
         }
         fn(e, ctx, arg);
         if (e->hole)
