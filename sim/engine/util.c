@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
@@ -625,7 +626,8 @@ static int mkdir_one(const char *d, rg_err *e)
                           d);
     }
     err = errno;
-    if (lstat(d, &st) == 0 && S_ISLNK(st.st_mode))
+    if ((err == ENOENT || err == ELOOP || err == ENOTDIR) && lstat(d, &st) == 0 &&
+        S_ISLNK(st.st_mode))
         return rg_err_set(e, RG_ERR_INPUT,
                           "cannot create directory %s: a symbolic link of that name leads to "
                           "no directory (%s)",
@@ -637,6 +639,19 @@ int rg_mkdir_p(const char *dir, rg_err *e)
 {
     if (dir[0] == '\0')
         return rg_err_set(e, RG_ERR_INPUT, "cannot create directory '': give a directory name");
+    /* a name too long is refused before any directory of it is made */
+    for (const char *p = dir; *p != '\0'; p += strspn(p, "/")) {
+        size_t part = strcspn(p, "/");
+        if (part > NAME_MAX)
+            return rg_err_set(e, RG_ERR_INPUT,
+                              "cannot create directory %s: a name in it is longer than %d bytes",
+                              dir, NAME_MAX);
+        p += part;
+    }
+    if (strlen(dir) >= PATH_MAX)
+        return rg_err_set(e, RG_ERR_INPUT,
+                          "cannot create directory: its name is longer than %d bytes",
+                          PATH_MAX - 1);
     char *d = rg_xstrdup(dir);
     int rc = 0;
     /* each prefix that ends before a '/' (not the root's), then dir */
