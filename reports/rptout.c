@@ -17,6 +17,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -357,9 +358,10 @@ static bool report_name(const char *name)
 #define MANIFEST_MAX (1 << 20)
 
 /* The names of the files an earlier report wrote in outdir, one a line (a
- * new string): its manifest, or for a report older than manifests (its
- * report.gp says it was written by revguard-sim report) the files whose
- * names a report gives.  NULL if outdir holds no report of ours. */
+ * new string): its manifest, or, where there is no manifest at all, for a
+ * report older than manifests (its report.gp says it was written by
+ * revguard-sim report) the files whose names a report gives.  NULL if
+ * outdir holds no report of ours, or a manifest that is not ours. */
 static char *old_report(const rpt_ctx *c)
 {
     char *mp = rg_xasprintf("%s/" MANIFEST, c->outdir);
@@ -367,7 +369,8 @@ static char *old_report(const rpt_ctx *c)
     size_t len = 0;
     struct stat st;
     char *text = NULL; /* never through a link */
-    if (lstat(mp, &st) == 0 && S_ISREG(st.st_mode))
+    bool present = lstat(mp, &st) == 0 || errno != ENOENT;
+    if (present && S_ISREG(st.st_mode))
         text = rg_read_text(mp, "report list", MANIFEST_MAX, &len, &quiet);
     free(mp);
     if (text != NULL && strncmp(text, MANIFEST_HEAD, strlen(MANIFEST_HEAD)) == 0) {
@@ -375,6 +378,10 @@ static char *old_report(const rpt_ctx *c)
         return text;
     }
     free(text);
+    /* A list there that is not one of ours (too long, a link, damaged)
+     * vouches for nothing: no file is taken for the earlier report's. */
+    if (present)
+        return NULL;
     char head[512];
     char *gp = rg_xasprintf("%s/report.gp", c->outdir);
     long got = rg_file_head(gp, head, sizeof head);
@@ -470,13 +477,18 @@ int rpt_dir_check(const char *dir, bool sweep, rg_err *e)
 {
     /* the names every report of the kind writes; the others are checked
      * as the report is put in place */
-    const char *const names[] = {"report.pdf", "report.html", "report.gp",
-                                 sweep ? "sweep-summary.csv" : "summary.csv"};
+    static const char *const run_names[] = {"report.pdf",    "report.html", "report.gp",
+                                            "report-svg.gp", "summary.csv", "gnuplot.log"};
+    static const char *const sweep_names[] = {"report.pdf", "report.gp", "sweep-summary.csv",
+                                              "gnuplot.log"};
+    const char *const *names = sweep ? sweep_names : run_names;
+    size_t nnames =
+        sweep ? sizeof sweep_names / sizeof sweep_names[0] : sizeof run_names / sizeof run_names[0];
     rpt_ctx c = {0};
     c.outdir = dir;
     char *old = old_report(&c);
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < sizeof names / sizeof names[0]; i++) {
+    for (size_t i = 0; rc == 0 && i < nnames; i++) {
         char *dp = rg_xasprintf("%s/%s", dir, names[i]);
         rc = check_place(old, names[i], dp, e);
         free(dp);
@@ -491,6 +503,12 @@ int rpt_stage_commit(rpt_ctx *c)
     char **names = list_dir(c->stage, &n);
     int rc = 0;
     bool refused = false; /* a place in the way: gnuplot's log is no news */
+    /* One report at a time goes in here: another one's, put in place
+     * between this one's reading of the earlier list and its renames,
+     * would be listed nowhere (and its files taken for the user's). */
+    int lock = open(c->outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (lock >= 0)
+        (void)flock(lock, LOCK_EX);
     /* A file of one of the report's names replaces only a file that an
      * earlier report wrote there: never somebody's own summary.csv. */
     char *old = old_report(c);
@@ -545,6 +563,8 @@ int rpt_stage_commit(rpt_ctx *c)
     }
     free_list(names, n);
     rpt_stage_abort(c);
+    if (lock >= 0)
+        close(lock); /* and the lock with it */
     return rc;
 }
 

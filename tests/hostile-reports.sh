@@ -9,7 +9,7 @@
 need_program
 command -v gnuplot >/dev/null 2>&1 || [ -n "${REVGUARD_GNUPLOT:-}" ] ||
     skip_all "gnuplot not available (Debian package gnuplot-nox)"
-plan 33
+plan 38
 
 cd "$tmpdir" || bail "cannot enter $tmpdir"
 run_sim run "$top_srcdir/scenarios/drop125.ini" -n 4 -q -o drop.h5
@@ -101,3 +101,20 @@ mv own2/summary.csv own2/report.pdf
 run_sim sweep "$top_srcdir/scenarios/drop125-window.ini" -n 2 -q -o early.h5 --report own2
 exit_is 2 "so is sweep --report"
 ok "... before the sweep" test ! -e early.h5
+printf 'my page\n' >own2/report.html && rm -f own2/report.pdf
+run_sim sweep "$top_srcdir/scenarios/drop125-window.ini" -n 2 -q -o early.h5 --report own2
+exit_is 0 "a sweep's report leaves a report.html of the user's alone (it writes none)"
+is "my page" "$(cat own2/report.html)" "... untouched"
+rm -rf own3 && mkdir own3 && printf 'mine\n' >own3/gnuplot.log
+run_sim run "$top_srcdir/scenarios/drop125.ini" -n 2 -q -o early3.h5 --report own3
+exit_is 2 "a gnuplot.log of the user's is refused before the run too"
+ok "... no results file" test ! -e early3.h5
+
+# A list that is not one of ours (here: over 1 MB) vouches for nothing:
+# the user's files beside an earlier report are never taken for its pages.
+rm -rf big && mkdir big
+run_sim report drop.h5 -o big
+printf 'data\n' >big/own.dat
+head -c 1100000 /dev/zero | tr '\0' '\n' >>big/.revguard-report
+run_sim report drop.h5 -o big
+is "data" "$(cat big/own.dat 2>/dev/null)" "a damaged report list deletes no file of the user's"
