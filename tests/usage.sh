@@ -5,7 +5,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_program
-plan 98
+plan 100
 scn=$top_srcdir/scenarios
 mm1=$scn/mm1.ini
 
@@ -119,6 +119,10 @@ ln -s "$tmpdir/nowhere" "$tmpdir/dangling"
 run_sim report "$tmpdir/r.h5" -o "$tmpdir/dangling/sub"
 exit_is 2 "report -o below a symbolic link to nothing: exit 2"
 contains "$err" "a symbolic link of that name leads to no directory" "and it says so"
+long=$(printf 'y%.0s' $(seq 300))
+run_sim report "$tmpdir/r.h5" -o "$tmpdir/made/$long/x"
+exit_is 2 "report -o with a name over 255 bytes: exit 2"
+ok "and no directory of it is made first" test ! -e "$tmpdir/made"
 
 # An existing output that cannot be read cannot be recognised as ours: the
 # message says why, not that it is some other file.  Needs a user who
