@@ -369,8 +369,9 @@ static char *old_report(const rpt_ctx *c)
     size_t len = 0;
     struct stat st;
     char *text = NULL; /* never through a link */
-    bool present = lstat(mp, &st) == 0 || errno != ENOENT;
-    if (present && S_ISREG(st.st_mode))
+    bool seen = lstat(mp, &st) == 0;
+    bool present = seen || errno != ENOENT; /* or cannot be told */
+    if (seen && S_ISREG(st.st_mode))
         text = rg_read_text(mp, "report list", MANIFEST_MAX, &len, &quiet);
     free(mp);
     if (text != NULL && strncmp(text, MANIFEST_HEAD, strlen(MANIFEST_HEAD)) == 0) {
