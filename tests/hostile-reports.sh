@@ -85,7 +85,7 @@ is "my own" "$(cat own/mine.csv)" "... beside it"
 printf '#!/bin/sh\nexit 3\n' >failgp && chmod +x failgp
 rm -rf again
 rc=0
-REVGUARD_GNUPLOT=./failgp "$REVGUARD_SIM" report drop.h5 -o again >"$out" 2>"$err" || rc=$?
+REVGUARD_GNUPLOT="$tmpdir/failgp" "$REVGUARD_SIM" report drop.h5 -o again >"$out" 2>"$err" || rc=$?
 exit_is 1 "a report whose gnuplot fails: exit 1"
 ok "... and its log is left to say why" test -s again/gnuplot.log
 run_sim report drop.h5 -o again
