@@ -362,9 +362,9 @@ static bool report_name(const char *name)
  * report older than manifests (its report.gp says it was written by
  * revguard-sim report) the files whose names a report gives.  NULL if
  * outdir holds no report of ours, or a manifest that is not ours. */
-static char *old_report(const rpt_ctx *c)
+static char *old_report(const char *outdir)
 {
-    char *mp = rg_xasprintf("%s/" MANIFEST, c->outdir);
+    char *mp = rg_xasprintf("%s/" MANIFEST, outdir);
     rg_err quiet = {0};
     size_t len = 0;
     struct stat st;
@@ -384,13 +384,13 @@ static char *old_report(const rpt_ctx *c)
     if (present)
         return NULL;
     char head[512];
-    char *gp = rg_xasprintf("%s/report.gp", c->outdir);
+    char *gp = rg_xasprintf("%s/report.gp", outdir);
     long got = rg_file_head(gp, head, sizeof head);
     free(gp);
     if (got <= 0 || strstr(head, "Written by revguard-sim report") == NULL)
         return NULL;
     size_t k;
-    char **all = list_dir(c->outdir, &k);
+    char **all = list_dir(outdir, &k);
     rg_buf b = {0};
     for (size_t i = 0; i < k; i++)
         if (report_name(all[i]))
@@ -399,7 +399,7 @@ static char *old_report(const rpt_ctx *c)
     return b.s ? b.s : rg_xstrdup("");
 }
 
-/* Removes the files an earlier report wrote in outdir (old, its list, or
+/* Removes the files an earlier report wrote in c->outdir (old, its list, or
  * NULL) that this one does not write (names, n): never stale pages beside
  * new ones.  Only regular files are removed. */
 static void remove_stale(const rpt_ctx *c, char *old, char **names, size_t n)
@@ -485,9 +485,7 @@ int rpt_dir_check(const char *dir, bool sweep, rg_err *e)
     const char *const *names = sweep ? sweep_names : run_names;
     size_t nnames =
         sweep ? sizeof sweep_names / sizeof sweep_names[0] : sizeof run_names / sizeof run_names[0];
-    rpt_ctx c = {0};
-    c.outdir = dir;
-    char *old = old_report(&c);
+    char *old = old_report(dir);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < nnames; i++) {
         char *dp = rg_xasprintf("%s/%s", dir, names[i]);
@@ -512,7 +510,7 @@ int rpt_stage_commit(rpt_ctx *c)
         (void)flock(lock, LOCK_EX);
     /* A file of one of the report's names replaces only a file that an
      * earlier report wrote there: never somebody's own summary.csv. */
-    char *old = old_report(c);
+    char *old = old_report(c->outdir);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         char *sp = rg_xasprintf("%s/%s", c->stage, names[i]);
         char *dp = rg_xasprintf("%s/%s", c->outdir, names[i]);
@@ -586,7 +584,7 @@ void rpt_stage_abort(rpt_ctx *c)
                 if (errno == ENOENT)
                     (void)rename(sp, dp);
             } else if (S_ISREG(st.st_mode)) {
-                char *old = old_report(c);
+                char *old = old_report(c->outdir);
                 if (replaceable(old, names[i], dp))
                     (void)rename(sp, dp);
                 free(old);

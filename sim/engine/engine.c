@@ -247,10 +247,17 @@ static inline size_t smaller(const hent *h, size_t a, size_t b)
     return h[b] < h[a] ? b : a;
 }
 
-/* The position of the smallest child of position i, or 0 if it has none
- * (0 is nobody's child).  A node with all four children picks by a fixed
+/* The smallest of the four entries from position c on, by a fixed
  * tournament (three comparisons the compiler turns into conditional
- * moves); only the last parent, with fewer, takes the loop. */
+ * moves). */
+static inline size_t smallest4(const hent *h, size_t c)
+{
+    return smaller(h, smaller(h, c, c + 1), smaller(h, c + 2, c + 3));
+}
+
+/* The position of the smallest child of position i, or 0 if it has none
+ * (0 is nobody's child).  A node with all four children picks by
+ * smallest4; only the last parent, with fewer, takes the loop. */
 __attribute__((always_inline)) static inline size_t min_child(const hent *h, size_t n, size_t i)
 {
     size_t c = 4 * i + 1;
@@ -266,7 +273,7 @@ __attribute__((always_inline)) static inline size_t min_child(const hent *h, siz
             __builtin_prefetch(&h[g + 8]);
             __builtin_prefetch(&h[g + 12]);
         }
-        return smaller(h, smaller(h, c, c + 1), smaller(h, c + 2, c + 3));
+        return smallest4(h, c);
     }
     if (c >= n)
         return 0;
@@ -604,9 +611,8 @@ rg_runstop rg_engine_run(rg_engine *e, rg_time until, uint64_t max_events)
             size_t a = smaller(h, 1, 2), b = smaller(h, 3, 4);
             size_t c1 = smaller(h, a, b);
             size_t second = c1 == a ? smaller(h, 3 - a, b) : smaller(h, a, 7 - b);
-            size_t g = 4 * c1 + 1; /* c1 <= 4 and n > 8192: all four exist */
-            size_t c2 =
-                smaller(h, second, smaller(h, smaller(h, g, g + 1), smaller(h, g + 2, g + 3)));
+            /* c1 <= 4 and n > 8192: all four children of c1 exist */
+            size_t c2 = smaller(h, second, smallest4(h, 4 * c1 + 1));
             const slot *next = &e->slots[slot_of(h[c1])];
             __builtin_prefetch(next);
             __builtin_prefetch(&e->slots[slot_of(h[c2])]);
