@@ -163,7 +163,7 @@ int rg_report_make(const rg_results *r, const rg_meta *m, const char *extra, con
             c.show[c.nshow++] = k;
 
     int rc = -1;
-    if (rpt_stage_open(&c, outdir) < 0)
+    if (rpt_stage_open(&c, outdir, false) < 0)
         goto out;
     if (write_csv(&c) < 0 || rpt_page_summary(&c) < 0 || rpt_page_timeline(&c) < 0 ||
         rpt_page_oversell(&c) < 0 || rpt_page_latency(&c) < 0 || rpt_page_compare(&c) < 0 ||

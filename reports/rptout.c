@@ -248,12 +248,14 @@ int rpt_page_close(rpt_ctx *c, FILE *f)
 #define MANIFEST ".revguard-report"
 #define MANIFEST_HEAD "# revguard-sim report: the files it wrote here, one a line\n"
 
-int rpt_stage_open(rpt_ctx *c, const char *outdir)
+int rpt_stage_open(rpt_ctx *c, const char *outdir, bool sweep)
 {
     struct stat st;
     if (lstat(outdir, &st) == 0 && S_ISLNK(st.st_mode) && stat(outdir, &st) == 0 &&
         !S_ISDIR(st.st_mode))
         return rg_err_set(c->e, RG_ERR_INPUT, "%s: not a directory", outdir);
+    if (rpt_dir_check(outdir, sweep, c->e) < 0)
+        return -1;
     char *tmpl = rg_xasprintf("%s/.revguard-report-XXXXXX", outdir);
     if (mkdtemp(tmpl) == NULL) {
         rg_err_set(c->e, RG_ERR_IO, "%s: cannot create a working directory: %s", outdir,

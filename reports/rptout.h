@@ -111,8 +111,12 @@ int rpt_dir_check(const char *dir, bool sweep, rg_err *e);
  * write, then renames
  * every file into outdir with a new manifest.  rpt_stage_abort removes
  * the staging directory, keeping only gnuplot.log (the reason a report
- * failed).  Both return c->dir to outdir.  0, or -1 with c->e set. */
-int rpt_stage_open(rpt_ctx *c, const char *outdir);
+ * failed).  Both return c->dir to outdir.  0, or -1 with c->e set.
+ * rpt_stage_open first checks the names every report of the kind writes
+ * (rpt_dir_check; `sweep`: a sweep's report), so that a file of the
+ * user's own there is refused before gnuplot runs, whose log would
+ * otherwise have no place if it failed. */
+int rpt_stage_open(rpt_ctx *c, const char *outdir, bool sweep);
 int rpt_stage_commit(rpt_ctx *c);
 void rpt_stage_abort(rpt_ctx *c);
 

@@ -397,7 +397,7 @@ int rg_report_sweep(const rg_sweep *sw, const rg_meta *m, const char *dir, rg_er
     swp_make_axes(&s);
     plan_pages(&s);
     bool heat = swp_plotted_axes(&s) >= 2;
-    int rc = rpt_stage_open(&s.c, dir);
+    int rc = rpt_stage_open(&s.c, dir, true);
     if (rc == 0)
         rc = write_csv(&s) < 0 || page_title(&s) < 0 ? -1 : 0;
     for (size_t i = 0; rc == 0 && i < s.npg; i++)

@@ -9,7 +9,7 @@
 need_program
 command -v gnuplot >/dev/null 2>&1 || [ -n "${REVGUARD_GNUPLOT:-}" ] ||
     skip_all "gnuplot not available (Debian package gnuplot-nox)"
-plan 38
+plan 41
 
 cd "$tmpdir" || bail "cannot enter $tmpdir"
 run_sim run "$top_srcdir/scenarios/drop125.ini" -n 4 -q -o drop.h5
@@ -109,6 +109,14 @@ rm -rf own3 && mkdir own3 && printf 'mine\n' >own3/gnuplot.log
 run_sim run "$top_srcdir/scenarios/drop125.ini" -n 2 -q -o early3.h5 --report own3
 exit_is 2 "a gnuplot.log of the user's is refused before the run too"
 ok "... no results file" test ! -e early3.h5
+# ... and before gnuplot runs: a gnuplot that failed there had nowhere to
+# leave its log, and the message pointed to the user's file as if it were.
+rc=0
+REVGUARD_GNUPLOT="$tmpdir/failgp" "$REVGUARD_SIM" report drop.h5 -o own3 >"$out" 2>"$err" || rc=$?
+exit_is 2 "report over a gnuplot.log of the user's is refused before gnuplot runs"
+contains "$err" "own3/gnuplot.log exists and no report of revguard-sim wrote it" \
+    "... and the message names it"
+is "mine" "$(cat own3/gnuplot.log)" "... which is left as it was"
 
 # A list that is not one of ours (here: over 1 MB) vouches for nothing:
 # the user's files beside an earlier report are never taken for its pages.
