@@ -153,6 +153,15 @@ bool rpt_met_is_quantile(const rg_metric *m)
 
 /* ---- cells -------------------------------------------------------------- */
 
+const char *rpt_fmt_ci(char *buf, size_t n, double ci)
+{
+    if (ci >= 1e-4 || ci < 1e-9)
+        return rpt_fmt(buf, n, ci, 2);
+    int decimals = 1 - (int)floor(log10(ci));
+    snprintf(buf, n, "%.*f", decimals, ci);
+    return buf;
+}
+
 char *rpt_cell(const rpt_ctx *c, size_t v, size_t m, bool max)
 {
     const rg_metric *me = &c->r->met[m];
@@ -170,7 +179,7 @@ char *rpt_cell(const rpt_ctx *c, size_t v, size_t m, bool max)
     if (!isfinite(ci) || ci <= 0 || s->min == s->max)
         return rg_xasprintf("%s%s", rpt_fmt(a, sizeof a, s->mean * k, 4), unit);
     return rg_xasprintf("%s ± %s%s", rpt_fmt(a, sizeof a, s->mean * k, 3),
-                        rpt_fmt(b, sizeof b, ci, 2), unit);
+                        rpt_fmt_ci(b, sizeof b, ci), unit);
 }
 
 bool rpt_met_steady(const rpt_ctx *c, size_t m)

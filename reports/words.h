@@ -31,6 +31,12 @@ const char *rpt_rep_word(const rpt_ctx *c, bool plural);
  * 10^15.  Returns buf. */
 const char *rpt_fmt(char *buf, size_t n, double x, int sig);
 
+/* A confidence half-width (> 0) as rpt_fmt writes it with two significant
+ * digits, but one below 10^-4 (a count that differed in a few of a
+ * million drops) in plain decimals ("0.000013"): %g's 1.3e-05 reads as a
+ * typo in a table.  Returns buf. */
+const char *rpt_fmt_ci(char *buf, size_t n, double ci);
+
 /* A metric's label in words, capitalised, without its unit: the
  * description up to its first ':' with a trailing parenthesis and a leading
  * "1 if " left out; the name (underscores as spaces) if what is left reads

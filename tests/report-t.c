@@ -576,6 +576,9 @@ static void test_words(void)
     is_string("1,234,568", rpt_fmt(b, sizeof b, 1234567.8, 3), "rpt_fmt: thousands separated");
     is_string("0.000162", rpt_fmt(b, sizeof b, 0.000162, 3), "rpt_fmt: small numbers as is");
     is_string("-2,500", rpt_fmt(b, sizeof b, -2500, 3), "rpt_fmt: negative thousands");
+    is_string("0.000013", rpt_fmt_ci(b, sizeof b, 1.3e-05), "rpt_fmt_ci: tiny, without exponent");
+    is_string("0.00042", rpt_fmt_ci(b, sizeof b, 0.00042), "rpt_fmt_ci: small, two digits");
+    is_string("1,234", rpt_fmt_ci(b, sizeof b, 1234.4), "rpt_fmt_ci: large, as rpt_fmt");
 }
 
 /* The flash-sale report: every page, file, size and number. */
@@ -1114,7 +1117,7 @@ int main(void)
     const char *g = rg_report_gnuplot();
     if (g[0] == '\0' || access(g, X_OK) != 0)
         skip_all("gnuplot not available (Debian package gnuplot-nox)");
-    plan(6 + 12 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 17 + 3 * FLASH_NMET) + 19 + 6 + 10 + 13 +
+    plan(6 + 15 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 17 + 3 * FLASH_NMET) + 19 + 6 + 10 + 13 +
          7 + 4 + 7);
     char *tmp = make_tmpdir();
     diag("gnuplot: %s; output under %s", g, tmp);
