@@ -58,6 +58,8 @@ typedef struct txn {
     rg_sqlres res[MAXSTEP];
     rg_time at[MAXSTEP];
     rg_time issued[MAXSTEP];
+    int retries; /* connects left to make again after a pool timeout */
+    bool warmed; /* rg_sqldb_warm's hook saw it before its answer */
     size_t ndone;
     int64_t min_row_seen; /* smallest row value seen at any result */
 } txn;
@@ -158,6 +160,12 @@ static void on_connected(rg_engine *e, void *ctx, uint64_t tag, const rg_sqlres 
     (void)tag;
     t->conn_status = res->status;
     t->conn_at = rg_now(e);
+    if (res->status == RG_SQL_POOL_TIMEOUT && t->retries > 0) {
+        /* queues again from inside the timeout's callback */
+        t->retries--;
+        rg_sqldb_connect(t->db, on_connected, t, 0);
+        return;
+    }
     if (res->status != RG_SQL_OK)
         return;
     t->connected = true;
@@ -562,9 +570,93 @@ static void test_pool(void)
     world_free(w);
 }
 
+/* rg_sqldb_warm's hook: marks a waiter seen before its answer came. */
+static void warm_mark(const void *ctx)
+{
+    txn *t = (txn *)(uintptr_t)ctx;
+    if (t->conn_status == RG_SQL_OK && t->conn_at == 0)
+        t->warmed = true;
+}
+
+/* A crowd in the pool's queue, by construction.  Pool 2, pool_timeout
+ * 30 ms: b holds one connection for 500 ms; a holds the other until
+ * 25 ms, then it passes from waiter to waiter, each holding it 3 ms.
+ * Twenty waiters queue at k + 0.5 ms (k = 1..20; more than the queue's
+ * first 16 places), each timing out at its start + 30 ms: waiter k is
+ * served at 25 + 3j ms (j: the waiters served before it) if that is
+ * before its timeout.  Waiter 20 connects again when it times out, from
+ * the timeout's callback.  Then ten more queue from 60.5 ms, behind the
+ * front of the ring: it wraps around.  Returns the world, run. */
+static world *pool_crowd(bool warm)
+{
+    world *w = world_new("const(1ms)", 1, 2, 30 * RG_MS, 0, 1, 5);
+    if (warm)
+        rg_sqldb_warm(w->db, warm_mark);
+    const step h25[] = {{OP_CLOSE, 25 * RG_MS, false}};
+    const step h500[] = {{OP_CLOSE, 500 * RG_MS, false}};
+    const step h3[] = {{OP_CLOSE, 3 * RG_MS, false}};
+    client(w, 0, 0, h25, 1);
+    client(w, 0, 0, h500, 1);
+    for (int k = 1; k <= 20; k++)
+        client(w, k * RG_MS + RG_MS / 2, 0, h3, 1);
+    w->t[21].retries = 1;
+    for (int k = 21; k <= 30; k++)
+        client(w, 60 * RG_MS + RG_MS / 2 + (k - 21) * RG_MS, 0, h3, 1);
+    run(w);
+    return w;
+}
+
+static void test_pool_crowd(void)
+{
+    world *w = pool_crowd(false);
+    /* by hand, from the rule above: 1-4 at 25, 28, 31, 34; 5 and 6 time
+     * out (35.5, 36.5); 7 at 37; then every third: 10, 13, 16, 19 at 40,
+     * 43, 46, 49; 20 times out at 50.5 and, queued again, is served when
+     * 19 closes at 52 */
+    static const int served[] = {1, 2, 3, 4, 7, 10, 13, 16, 19};
+    bool fine = true;
+    size_t nserved = sizeof served / sizeof served[0];
+    for (int k = 1, j = 0; k <= 19; k++) {
+        const txn *t = &w->t[k + 1];
+        rg_time start = k * RG_MS + RG_MS / 2;
+        if (j < (int)nserved && served[j] == k) {
+            fine = fine && t->connected && t->conn_at == 25 * RG_MS + 3 * j * RG_MS;
+            j++;
+        } else {
+            fine = fine && !t->connected && t->conn_status == RG_SQL_POOL_TIMEOUT &&
+                   t->conn_at == start + 30 * RG_MS;
+        }
+    }
+    ok(fine, "a crowd of 20 waiters: each served in turn or told POOL_TIMEOUT at exactly +30 ms");
+    ok(w->t[21].connected && w->t[21].retries == 0 && w->t[21].conn_at == 52 * RG_MS,
+       "a waiter that connects again from its timeout's callback is served behind it");
+    is_int(11, (long long)rg_sqldb_stats_get(w->db)->pool_timeouts, "stats: eleven pool timeouts");
+    /* 21 gets the free connection at once; 22..30 are served one after
+     * the other, every 3 ms from 63.5 ms */
+    fine = w->t[22].connected && w->t[22].conn_at == 60 * RG_MS + RG_MS / 2;
+    for (int k = 22; k <= 30; k++)
+        fine = fine && w->t[k + 1].connected &&
+               w->t[k + 1].conn_at == 63 * RG_MS + RG_MS / 2 + 3 * (k - 22) * RG_MS;
+    ok(fine, "a queue that wraps around the ring keeps its order");
+
+    world *h = pool_crowd(true);
+    bool same = true, warmed = true;
+    for (size_t i = 0; i < w->n; i++) {
+        same = same && h->t[i].conn_status == w->t[i].conn_status &&
+               h->t[i].conn_at == w->t[i].conn_at && h->t[i].connected == w->t[i].connected;
+        /* waiters 2..20 queued behind another when it was served */
+        if (i >= 3 && i <= 21)
+            warmed = warmed && h->t[i].warmed;
+    }
+    ok(same, "rg_sqldb_warm changes nothing");
+    ok(warmed, "... and its hook sees every waiter queued behind another before its turn");
+    world_free(h);
+    world_free(w);
+}
+
 int main(void)
 {
-    plan(48 + 3);
+    plan(48 + 3 + 6);
     test_lock_fifo();
     test_other_rows();
     test_conditional();
@@ -572,5 +664,6 @@ int main(void)
     test_lock_at_execution();
     test_lock_timeout();
     test_pool();
+    test_pool_crowd();
     return 0;
 }

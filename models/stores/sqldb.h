@@ -96,6 +96,13 @@ void rg_sqldb_free(rg_sqldb *db);
 /* Asks for a connection; cb gets status OK with value = connection id, or
  * RG_SQL_POOL_TIMEOUT. */
 void rg_sqldb_connect(rg_sqldb *db, rg_sql_cb cb, void *ctx, uint64_t tag);
+/* Optional, for speed only: warm(ctx) is called with a pool waiter's ctx
+ * when the waiter before it is served (granted or timed out), after ctx's
+ * first 128 bytes were fetched, so that it can fetch what the callback
+ * will read beyond them (__builtin_prefetch; it must change nothing).  A
+ * crowd the pool cannot serve waits seconds, long enough to leave the
+ * caches. */
+void rg_sqldb_warm(rg_sqldb *db, void (*warm)(const void *ctx));
 /* Runs one statement on connection conn.  `autocommit` statements release
  * their lock at completion. */
 void rg_sqldb_exec(rg_sqldb *db, int64_t conn, rg_sqlop op, size_t row, int64_t arg,
