@@ -1063,9 +1063,77 @@ static void test_lanes_random(void)
     free(b.log);
 }
 
+/* ---- rg_lane_warm ------------------------------------------------------ */
+
+#define LWARM_N 300
+
+typedef struct lwarm {
+    uint64_t fired[LWARM_N];
+    size_t nfired;
+    uint64_t warmed[LWARM_N]; /* the timer warmed ... */
+    size_t warm_at[LWARM_N];  /* ... when this many had fired */
+    size_t nwarm;
+    bool bad_ctx;
+} lwarm;
+
+static void lwarm_fire(rg_engine *e, void *ctx, uint64_t arg)
+{
+    lwarm *w = ctx;
+    (void)e;
+    if (w->nfired < LWARM_N)
+        w->fired[w->nfired++] = arg;
+}
+
+static void lwarm_hook(const void *ctx, uint64_t arg)
+{
+    lwarm *w = (lwarm *)(uintptr_t)ctx;
+    if (w->nwarm < LWARM_N) {
+        w->warmed[w->nwarm] = arg;
+        w->warm_at[w->nwarm++] = w->nfired;
+    }
+}
+
+/* LWARM_N timers in one lane, one every ms, every seventh cancelled. */
+static void lwarm_run(lwarm *w, bool warm)
+{
+    memset(w, 0, sizeof *w);
+    rg_engine *e = rg_engine_new(1, 0, NULL);
+    rg_lane *l = rg_lane_new(e, 0, lwarm_fire);
+    if (warm)
+        rg_lane_warm(l, lwarm_hook);
+    uint64_t id[LWARM_N];
+    for (uint64_t i = 0; i < LWARM_N; i++)
+        id[i] = rg_lane_at(l, (rg_time)(i + 1) * RG_MS, w, i);
+    for (uint64_t i = 3; i < LWARM_N; i += 7)
+        rg_lane_cancel(l, id[i]);
+    rg_engine_run(e, RG_TIME_MAX, 0);
+    rg_lane_free(l);
+    rg_engine_free(e);
+}
+
+static void test_lane_warm(void)
+{
+    static lwarm a, b;
+    lwarm_run(&a, true);
+    lwarm_run(&b, false);
+    ok(a.nfired == b.nfired && memcmp(a.fired, b.fired, a.nfired * sizeof a.fired[0]) == 0,
+       "rg_lane_warm changes no firing");
+    /* Each call names the live timer that fires next, as the one before
+     * it fires; none is for a cancelled timer. */
+    bool next = true;
+    for (size_t k = 0; k < a.nwarm; k++)
+        next = next && a.warmed[k] % 7 != 3 && a.warm_at[k] + 1 < a.nfired &&
+               a.fired[a.warm_at[k] + 1] == a.warmed[k];
+    ok(next, "the hook is called with the next live timer, as the one before it fires");
+    /* While more than 64 timers wait (about the first 230 of 300), each
+     * firing warms the next; not in the short queue at the end. */
+    ok(a.nwarm > 150 && a.nwarm < a.nfired - 40, "... while the lane is long (%zu of %zu)", a.nwarm,
+       a.nfired);
+}
+
 int main(void)
 {
-    plan(7 + 2 + 1 + 1 + 1 + 18 + 20 + 5 + 6 + 3 + 5 + 4 + 10 + 15 + 2);
+    plan(7 + 2 + 1 + 1 + 1 + 18 + 20 + 5 + 6 + 3 + 5 + 4 + 10 + 15 + 2 + 3);
     test_time_order();
     test_ties();
     test_fifo_large();
@@ -1081,5 +1149,6 @@ int main(void)
     test_random();
     test_lanes();
     test_lanes_random();
+    test_lane_warm();
     return 0;
 }

@@ -81,6 +81,7 @@ typedef struct litem {
 struct rg_lane {
     rg_engine *e; /* NULL once the engine was reset or freed */
     rg_evfn fn;
+    void (*warm)(const void *ctx, uint64_t arg); /* rg_lane_warm, or NULL */
     int prio;
     litem *items; /* ring, cap a power of two; items[head] is timer first_id */
     size_t head, len, cap;
@@ -122,6 +123,9 @@ _Static_assert(RG_ENGINE_SEQ_BITS >= 8 && RG_ENGINE_SEQ_BITS <= 28,
  * cache, where the fetches are only instructions (drop125 keeps about 35
  * entries). */
 #define SIFT_PREFETCH_MIN 2048
+/* From this many timers on, a lane fetches the context of the timer after
+ * next as one fires (lane_fire). */
+#define LANE_FETCH_MIN 64
 
 static inline rg_time time_of(hent x)
 {
@@ -746,7 +750,25 @@ static void lane_fire(rg_engine *e, void *ctx, uint64_t arg)
     e->lane_items--;
     l->ev = (rg_evh){0, 0};
     lane_arm(l); /* into the firing event's place: no extra sift */
+    if (l->len > LANE_FETCH_MIN) {
+        /* A long queue's timers fire long after they were set, their
+         * contexts out of the caches: the one after next is fetched now
+         * (its first two lines; a cancelled one's costs only the fetch),
+         * and the warm hook works on the next one's, fetched a timer ago
+         * (rg_lane_warm). */
+        uintptr_t c = (uintptr_t)l->items[(l->head + 1) & (l->cap - 1)].ctx;
+        __builtin_prefetch((const void *)c);
+        __builtin_prefetch((const void *)(c + CACHE_LINE));
+        const litem *next = &l->items[l->head]; /* live: lane_arm */
+        if (l->warm != NULL)
+            l->warm(next->ctx, next->arg);
+    }
     l->fn(e, it.ctx, it.arg);
+}
+
+void rg_lane_warm(rg_lane *l, void (*warm)(const void *ctx, uint64_t arg))
+{
+    l->warm = warm;
 }
 
 uint64_t rg_lane_after(rg_lane *l, rg_time dt, void *ctx, uint64_t arg)
