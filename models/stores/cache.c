@@ -266,6 +266,16 @@ static void on_op_done(rg_engine *e, void *ctx, uint64_t arg)
     cb(e, cctx, tag, result);
 }
 
+/* rg_lane_warm of an operations lane: the operation's caller, whose
+ * callback reads its ctx. */
+static void warm_op(const void *ctx, uint64_t arg)
+{
+    (void)arg;
+    uintptr_t caller = (uintptr_t)((const rec *)ctx)->ctx;
+    __builtin_prefetch((const void *)caller);
+    __builtin_prefetch((const void *)(caller + 64));
+}
+
 /* Queues operation `delta` (-1: decrement if positive, +1: increment) at
  * the replica of `region`. */
 static void queue_op(rg_cache *c, int64_t delta, size_t region, size_t key, rg_cache_cb cb,
@@ -290,8 +300,10 @@ static void queue_op(rg_cache *c, int64_t delta, size_t region, size_t key, rg_c
     /* At most the end of time (engine.h), which a queue of operations of
      * years each can reach. */
     rp->busy_until = rg_engine_add(c->e, start, rg_dist_sample_time(c->p.op, c->service));
-    if (rp->ops == NULL)
+    if (rp->ops == NULL) {
         rp->ops = rg_lane_new(c->e, RG_PRIO_DEFAULT, on_op_done);
+        rg_lane_warm(rp->ops, warm_op);
+    }
     rg_lane_at(rp->ops, rp->busy_until, o, 0);
 }
 

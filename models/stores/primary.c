@@ -166,6 +166,16 @@ static void on_op_done(rg_engine *e, void *ctx, uint64_t arg)
     cb(e, cctx, tag, result);
 }
 
+/* rg_lane_warm of an operations lane: the operation's caller, whose
+ * callback reads its ctx (as in cache.c). */
+static void warm_op(const void *ctx, uint64_t arg)
+{
+    (void)arg;
+    uintptr_t caller = (uintptr_t)((const rec *)ctx)->ctx;
+    __builtin_prefetch((const void *)caller);
+    __builtin_prefetch((const void *)(caller + 64));
+}
+
 /* Queues an operation at copy c: it starts when the copy is free. */
 static void enqueue(rg_primary *p, size_t c, size_t key, bool decrement, rg_primary_cb cb,
                     void *ctx, uint64_t tag)
@@ -183,8 +193,10 @@ static void enqueue(rg_primary *p, size_t c, size_t key, bool decrement, rg_prim
     rg_time start = cp->busy_until > now ? cp->busy_until : now;
     /* At most the end of time (as in cache.c). */
     cp->busy_until = rg_engine_add(p->e, start, rg_dist_sample_time(p->p.op, p->service));
-    if (cp->ops == NULL)
+    if (cp->ops == NULL) {
         cp->ops = rg_lane_new(p->e, RG_PRIO_DEFAULT, on_op_done);
+        rg_lane_warm(cp->ops, warm_op);
+    }
     rg_lane_at(cp->ops, cp->busy_until, o, 0);
 }
 
