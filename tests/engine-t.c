@@ -1073,7 +1073,6 @@ typedef struct lwarm {
     uint64_t warmed[LWARM_N]; /* the timer warmed ... */
     size_t warm_at[LWARM_N];  /* ... when this many had fired */
     size_t nwarm;
-    bool bad_ctx;
 } lwarm;
 
 static void lwarm_fire(rg_engine *e, void *ctx, uint64_t arg)
