@@ -652,11 +652,40 @@ static void test_pool_crowd(void)
     ok(warmed, "... and its hook sees every waiter queued behind another before its turn");
     world_free(h);
     world_free(w);
+
+    /* Waiters numbered after others left, in a ring grown while it wraps
+     * around.  Pool 1, pool_timeout 30 ms: a holds the connection until
+     * 10 ms, then ten waiters (queued at k + 0.5 ms) take it in turn for
+     * 1 ms each, leaving the ring's front at its 11th place; b takes the
+     * free connection at 21 ms for 100 ms, and twenty waiters queue behind
+     * it (22.5 .. 41.5 ms): the 7th wraps round the 16 places, the 17th
+     * grows the ring.  All twenty time out, each at exactly +30 ms. */
+    w = world_new("const(1ms)", 1, 1, 30 * RG_MS, 0, 1, 5);
+    const step h10[] = {{OP_CLOSE, 10 * RG_MS, false}};
+    const step h100[] = {{OP_CLOSE, 100 * RG_MS, false}};
+    const step h1[] = {{OP_CLOSE, 1 * RG_MS, false}};
+    client(w, 0, 0, h10, 1);
+    for (int k = 1; k <= 10; k++)
+        client(w, k * RG_MS + RG_MS / 2, 0, h1, 1);
+    client(w, 21 * RG_MS, 0, h100, 1);
+    for (int k = 0; k < 20; k++)
+        client(w, 22 * RG_MS + RG_MS / 2 + k * RG_MS, 0, h1, 1);
+    run(w);
+    fine = true;
+    for (int k = 1; k <= 10; k++)
+        fine = fine && w->t[k].connected && w->t[k].conn_at == (9 + k) * RG_MS;
+    ok(fine, "ten waiters served in turn, every 1 ms from 10 ms");
+    fine = w->t[11].connected && w->t[11].conn_at == 21 * RG_MS;
+    for (int k = 0; k < 20; k++)
+        fine = fine && !w->t[12 + k].connected && w->t[12 + k].conn_status == RG_SQL_POOL_TIMEOUT &&
+               w->t[12 + k].conn_at == 52 * RG_MS + RG_MS / 2 + k * RG_MS;
+    ok(fine, "twenty behind them, in a ring that wrapped and grew: each times out at +30 ms");
+    world_free(w);
 }
 
 int main(void)
 {
-    plan(48 + 3 + 6);
+    plan(48 + 3 + 8);
     test_lock_fifo();
     test_other_rows();
     test_conditional();
