@@ -155,10 +155,18 @@ bool rpt_met_is_quantile(const rg_metric *m)
 
 const char *rpt_fmt_ci(char *buf, size_t n, double ci)
 {
-    if (ci >= 1e-4 || ci < 1e-9)
+    /* the exponent after rounding to two digits: 9.96e-05 is 0.0001 */
+    char e[32];
+    snprintf(e, sizeof e, "%.1e", ci);
+    const char *x = strchr(e, 'e');
+    int exp10 = x != NULL ? atoi(x + 1) : 0;
+    if (exp10 >= -4 || exp10 < -9)
         return rpt_fmt(buf, n, ci, 2);
-    int decimals = 1 - (int)floor(log10(ci));
-    snprintf(buf, n, "%.*f", decimals, ci);
+    /* two significant digits, trailing zeros dropped as %g drops them */
+    snprintf(buf, n, "%.*f", 1 - exp10, ci);
+    size_t len = strlen(buf);
+    while (len > 0 && buf[len - 1] == '0')
+        buf[--len] = '\0';
     return buf;
 }
 

@@ -579,6 +579,8 @@ static void test_words(void)
     is_string("0.000013", rpt_fmt_ci(b, sizeof b, 1.3e-05), "rpt_fmt_ci: tiny, without exponent");
     is_string("0.00042", rpt_fmt_ci(b, sizeof b, 0.00042), "rpt_fmt_ci: small, two digits");
     is_string("1,234", rpt_fmt_ci(b, sizeof b, 1234.4), "rpt_fmt_ci: large, as rpt_fmt");
+    is_string("0.0001", rpt_fmt_ci(b, sizeof b, 9.96e-05), "rpt_fmt_ci: 9.96e-05 rounds to 0.0001");
+    is_string("0.00001", rpt_fmt_ci(b, sizeof b, 1e-05), "rpt_fmt_ci: no trailing zero");
 }
 
 /* The flash-sale report: every page, file, size and number. */
@@ -1117,7 +1119,7 @@ int main(void)
     const char *g = rg_report_gnuplot();
     if (g[0] == '\0' || access(g, X_OK) != 0)
         skip_all("gnuplot not available (Debian package gnuplot-nox)");
-    plan(6 + 15 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 17 + 3 * FLASH_NMET) + 19 + 6 + 10 + 13 +
+    plan(6 + 17 + (1 + 3 * NFLASH_PAGES + NFLASH_DATA + 17 + 3 * FLASH_NMET) + 19 + 6 + 10 + 13 +
          7 + 4 + 7);
     char *tmp = make_tmpdir();
     diag("gnuplot: %s; output under %s", g, tmp);
