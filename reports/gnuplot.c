@@ -370,8 +370,10 @@ static int run_one(const char *prog, const char *dir, const char *shown, const c
     else
         snprintf(what, sizeof what, "killed by signal %d", WIFSIGNALED(st) ? WTERMSIG(st) : 0);
     log_excerpt(logfd, from, msg, sizeof msg);
-    return rg_err_set(e, RG_ERR_IO, "gnuplot failed on %s/%s (%s): %s (full log: %s/gnuplot.log)",
-                      shown, script, what, msg, shown);
+    /* the script by its name alone: it was in the staging directory, which
+     * is gone by the time the message is read */
+    return rg_err_set(e, RG_ERR_IO, "gnuplot failed on %s (%s): %s (full log: %s/gnuplot.log)",
+                      script, what, msg, shown);
 }
 
 int rg_gnuplot_run(const char *dir, const char *shown, const char *const *scripts, size_t n,
