@@ -363,8 +363,10 @@ static bool report_name(const char *name)
  * new string): its manifest, or, where there is no manifest at all, for a
  * report older than manifests (its report.gp says it was written by
  * revguard-sim report) the files whose names a report gives.  NULL if
- * outdir holds no report of ours, or a manifest that is not ours. */
-static char *old_report(const char *outdir)
+ * outdir holds no report of ours, or a manifest that is not ours; then
+ * *bad (if bad is not NULL) says what is wrong with the manifest, or is
+ * NULL where there is none. */
+static char *old_report(const char *outdir, const char **bad)
 {
     char *mp = rg_xasprintf("%s/" MANIFEST, outdir);
     rg_err quiet = {0};
@@ -373,9 +375,15 @@ static char *old_report(const char *outdir)
     char *text = NULL; /* never through a link */
     bool seen = lstat(mp, &st) == 0;
     bool present = seen || errno != ENOENT; /* or cannot be told */
-    if (seen && S_ISREG(st.st_mode))
+    const char *why = seen ? "is not a regular file" : "cannot be looked at";
+    if (seen && S_ISREG(st.st_mode)) {
         text = rg_read_text(mp, "report list", MANIFEST_MAX, &len, &quiet);
+        why = text == NULL ? (st.st_size > MANIFEST_MAX ? "is over 1 MB" : "cannot be read")
+                           : "is not one that revguard-sim wrote";
+    }
     free(mp);
+    if (bad != NULL)
+        *bad = NULL;
     if (text != NULL && strncmp(text, MANIFEST_HEAD, strlen(MANIFEST_HEAD)) == 0) {
         memmove(text, text + strlen(MANIFEST_HEAD), len - strlen(MANIFEST_HEAD) + 1);
         return text;
@@ -383,8 +391,11 @@ static char *old_report(const char *outdir)
     free(text);
     /* A list there that is not one of ours (too long, a link, damaged)
      * vouches for nothing: no file is taken for the earlier report's. */
-    if (present)
+    if (present) {
+        if (bad != NULL)
+            *bad = why;
         return NULL;
+    }
     char head[512];
     char *gp = rg_xasprintf("%s/report.gp", outdir);
     long got = rg_file_head(gp, head, sizeof head);
@@ -453,10 +464,12 @@ static bool replaceable(const char *old, const char *name, const char *dp)
 }
 
 /* Whether the report may write name at dp: nothing is there, or a regular
- * file it may replace (old: the earlier report's list).  A link, a
+ * file it may replace (old: the earlier report's list; bad: what is wrong
+ * with a list there that old_report could not use, or NULL).  A link, a
  * directory or a device is never replaced; a file of the user's own
  * neither.  -1 with e saying which. */
-static int check_place(const char *old, const char *name, const char *dp, rg_err *e)
+static int check_place(const char *old, const char *bad, const char *name, const char *dp,
+                       rg_err *e)
 {
     struct stat st;
     if (lstat(dp, &st) < 0)
@@ -467,6 +480,12 @@ static int check_place(const char *old, const char *name, const char *dp, rg_err
                           S_ISLNK(st.st_mode)   ? "a symbolic link"
                           : S_ISDIR(st.st_mode) ? "a directory"
                                                 : "not a regular file");
+    if (!replaceable(old, name, dp) && bad != NULL)
+        return rg_err_set(e, RG_ERR_INPUT,
+                          "%s exists, and the list of the report there (" MANIFEST ") %s, so "
+                          "it cannot be told from a file of yours; refusing to replace it, no "
+                          "report written: move it, or write the report to another directory",
+                          dp, bad);
     if (!replaceable(old, name, dp))
         return rg_err_set(e, RG_ERR_INPUT,
                           "%s exists and no report of revguard-sim wrote it; refusing to replace "
@@ -487,11 +506,12 @@ int rpt_dir_check(const char *dir, bool sweep, rg_err *e)
     const char *const *names = sweep ? sweep_names : run_names;
     size_t nnames =
         sweep ? sizeof sweep_names / sizeof sweep_names[0] : sizeof run_names / sizeof run_names[0];
-    char *old = old_report(dir);
+    const char *bad;
+    char *old = old_report(dir, &bad);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < nnames; i++) {
         char *dp = rg_xasprintf("%s/%s", dir, names[i]);
-        rc = check_place(old, names[i], dp, e);
+        rc = check_place(old, bad, names[i], dp, e);
         free(dp);
     }
     free(old);
@@ -512,7 +532,8 @@ int rpt_stage_commit(rpt_ctx *c)
         (void)flock(lock, LOCK_EX);
     /* A file of one of the report's names replaces only a file that an
      * earlier report wrote there: never somebody's own summary.csv. */
-    char *old = old_report(c->outdir);
+    const char *bad;
+    char *old = old_report(c->outdir, &bad);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         char *sp = rg_xasprintf("%s/%s", c->stage, names[i]);
         char *dp = rg_xasprintf("%s/%s", c->outdir, names[i]);
@@ -521,7 +542,7 @@ int rpt_stage_commit(rpt_ctx *c)
                             "%s: gnuplot left it incomplete (disk full or a file size limit?); "
                             "nothing written",
                             dp);
-        else if (check_place(old, names[i], dp, c->e) < 0) {
+        else if (check_place(old, bad, names[i], dp, c->e) < 0) {
             rc = -1;
             refused = true;
         }
@@ -586,7 +607,7 @@ void rpt_stage_abort(rpt_ctx *c)
                 if (errno == ENOENT)
                     (void)rename(sp, dp);
             } else if (S_ISREG(st.st_mode)) {
-                char *old = old_report(c->outdir);
+                char *old = old_report(c->outdir, NULL);
                 if (replaceable(old, names[i], dp))
                     (void)rename(sp, dp);
                 free(old);

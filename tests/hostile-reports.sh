@@ -9,7 +9,7 @@
 need_program
 command -v gnuplot >/dev/null 2>&1 || [ -n "${REVGUARD_GNUPLOT:-}" ] ||
     skip_all "gnuplot not available (Debian package gnuplot-nox)"
-plan 41
+plan 44
 
 cd "$tmpdir" || bail "cannot enter $tmpdir"
 run_sim run "$top_srcdir/scenarios/drop125.ini" -n 4 -q -o drop.h5
@@ -126,3 +126,8 @@ printf 'data\n' >big/own.dat
 head -c 1100000 /dev/zero | tr '\0' '\n' >>big/.revguard-report
 run_sim report drop.h5 -o big
 is "data" "$(cat big/own.dat 2>/dev/null)" "a damaged report list deletes no file of the user's"
+contains "$err" "(.revguard-report) is over 1 MB" "... and the refusal says what is wrong with it"
+printf 'my notes\n' >big/.revguard-report
+run_sim report drop.h5 -o big
+exit_is 2 "a list that is not one of revguard-sim's is refused too"
+contains "$err" "(.revguard-report) is not one that revguard-sim wrote" "... and says so"
