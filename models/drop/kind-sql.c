@@ -226,9 +226,7 @@ static void on_failover(rg_engine *e, void *ctx, uint64_t arg)
  * timeout: fetch the request (64 bytes, which may straddle two lines). */
 static void sql_warm(const void *ctx)
 {
-    uintptr_t q = (uintptr_t)((const sqlcall *)ctx)->q;
-    __builtin_prefetch((const void *)q);
-    __builtin_prefetch((const void *)(q + 63));
+    rg_prefetch_record(((const sqlcall *)ctx)->q);
 }
 
 static void *sql_build(const void *cfg, rg_drop_run *r)

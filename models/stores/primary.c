@@ -171,9 +171,7 @@ static void on_op_done(rg_engine *e, void *ctx, uint64_t arg)
 static void warm_op(const void *ctx, uint64_t arg)
 {
     (void)arg;
-    uintptr_t caller = (uintptr_t)((const rec *)ctx)->ctx;
-    __builtin_prefetch((const void *)caller);
-    __builtin_prefetch((const void *)(caller + 64));
+    rg_prefetch_record(((const rec *)ctx)->ctx);
 }
 
 /* Queues an operation at copy c: it starts when the copy is free. */

@@ -272,11 +272,8 @@ static pwait *waiter(rg_sqldb *db, uint64_t n)
  * warm hook on the next one's, fetched one turn before. */
 static void fetch_ahead(rg_sqldb *db, size_t i)
 {
-    if (i + 1 < db->pq_len) {
-        uintptr_t c = (uintptr_t)db->pq[(db->pq_head + i + 1) % db->pq_cap].ctx;
-        __builtin_prefetch((const void *)c);
-        __builtin_prefetch((const void *)(c + 64));
-    }
+    if (i + 1 < db->pq_len)
+        rg_prefetch_record(db->pq[(db->pq_head + i + 1) % db->pq_cap].ctx);
     if (db->warm != NULL && i < db->pq_len) {
         const pwait *next = &db->pq[(db->pq_head + i) % db->pq_cap];
         if (!next->gone) /* its caller may have let go of ctx */

@@ -620,10 +620,7 @@ rg_runstop rg_engine_run(rg_engine *e, rg_time until, uint64_t max_events)
             const slot *next = &e->slots[slot_of(h[c1])];
             __builtin_prefetch(next);
             __builtin_prefetch(&e->slots[slot_of(h[c2])]);
-            /* the second line's address as a number: the context may be
-             * NULL, smaller than a line, or freed */
-            __builtin_prefetch(next->ctx);
-            __builtin_prefetch((const void *)((uintptr_t)next->ctx + CACHE_LINE));
+            rg_prefetch_record(next->ctx);
         }
         fn(e, ctx, arg);
         if (e->hole)
@@ -756,9 +753,7 @@ static void lane_fire(rg_engine *e, void *ctx, uint64_t arg)
          * (its first two lines; a cancelled one's costs only the fetch),
          * and the warm hook works on the next one's, fetched a timer ago
          * (rg_lane_warm). */
-        uintptr_t c = (uintptr_t)l->items[(l->head + 1) & (l->cap - 1)].ctx;
-        __builtin_prefetch((const void *)c);
-        __builtin_prefetch((const void *)(c + CACHE_LINE));
+        rg_prefetch_record(l->items[(l->head + 1) & (l->cap - 1)].ctx);
         const litem *next = &l->items[l->head]; /* live: lane_arm */
         if (l->warm != NULL)
             l->warm(next->ctx, next->arg);
