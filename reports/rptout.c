@@ -480,19 +480,19 @@ static int check_place(const char *old, const char *bad, const char *name, const
                           S_ISLNK(st.st_mode)   ? "a symbolic link"
                           : S_ISDIR(st.st_mode) ? "a directory"
                                                 : "not a regular file");
-    if (!replaceable(old, name, dp) && bad != NULL)
+    if (replaceable(old, name, dp))
+        return 0;
+    if (bad != NULL)
         return rg_err_set(e, RG_ERR_INPUT,
                           "%s exists, and the list of the report there (" MANIFEST ") %s, so "
                           "it cannot be told from a file of yours; refusing to replace it, no "
                           "report written: move it, or write the report to another directory",
                           dp, bad);
-    if (!replaceable(old, name, dp))
-        return rg_err_set(e, RG_ERR_INPUT,
-                          "%s exists and no report of revguard-sim wrote it; refusing to replace "
-                          "it, no report written: move it, or write the report to another "
-                          "directory",
-                          dp);
-    return 0;
+    return rg_err_set(e, RG_ERR_INPUT,
+                      "%s exists and no report of revguard-sim wrote it; refusing to replace "
+                      "it, no report written: move it, or write the report to another "
+                      "directory",
+                      dp);
 }
 
 int rpt_dir_check(const char *dir, bool sweep, rg_err *e)
